@@ -1,0 +1,92 @@
+# LibreChat operators: build, test and run the Kubernetes-native control plane for AI chat platforms.
+# Every target uses the Node.js 24 pinned in package.json (node_modules/.bin comes first on PATH).
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+DEV_DIR ?= $(CURDIR)/.dev
+KUBECONFIG ?= $(DEV_DIR)/kubeconfig
+export KUBECONFIG
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-24s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+node_modules/.install-stamp: package.json package-lock.json
+	bash hack/ensure-node.sh
+	@touch $@
+
+.PHONY: deps
+deps: node_modules/.install-stamp ## Install the pinned Node.js 24 and npm dependencies.
+
+.PHONY: manifests
+manifests: deps ## Regenerate generated files (CRD YAML and TypeScript types) from crds/.
+	node crds/generate.ts
+
+.PHONY: fmt
+fmt: deps ## Format the code with prettier.
+	npm run -s fmt
+
+.PHONY: typecheck
+typecheck: deps ## Type-check with the strictest TypeScript settings.
+	npm run -s typecheck
+
+.PHONY: lint
+lint: deps ## Lint with type-aware ESLint rules.
+	npm run -s lint
+
+.PHONY: verify
+verify: deps ## Typecheck, lint, and fail if generated files are stale.
+	npm run -s typecheck
+	npm run -s lint
+	node crds/generate.ts --check
+
+##@ Test
+
+.PHONY: test
+test: deps ## Run every test: unit, then integration against a real local control plane, Keycloak, PostgreSQL and Redis.
+	bash hack/test.sh all
+
+.PHONY: test-unit
+test-unit: deps ## Run the unit tests (no cluster needed).
+	npm run -s test:unit
+
+.PHONY: test-integration
+test-integration: deps ## Run the integration tests (starts its own control plane and services).
+	bash hack/test.sh integration
+
+.PHONY: bench
+bench: deps ## Run the benchmarks and print their tables (not part of make test).
+	bash hack/bench.sh
+
+##@ Local cluster
+
+.PHONY: dev-cluster
+dev-cluster: deps ## Start a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok) on 127.0.0.1; kubeconfig in .dev/kubeconfig.
+	bash hack/dev-cluster.sh up
+
+.PHONY: dev-cluster-down
+dev-cluster-down: ## Stop exactly the processes make dev-cluster started (by recorded PID).
+	bash hack/dev-cluster.sh down
+
+.PHONY: install
+install: deps ## Install the CRDs into the cluster of $KUBECONFIG.
+	bash hack/kubectl.sh apply --server-side -f manifests/crd/
+
+.PHONY: uninstall
+uninstall: deps ## Remove the CRDs (and so every custom resource) from the cluster of $KUBECONFIG.
+	bash hack/kubectl.sh delete --ignore-not-found -f manifests/crd/
+
+.PHONY: run
+run: deps ## Run the operators locally against $KUBECONFIG.
+	node operators/manager/main.ts
+
+.PHONY: demo
+demo: deps ## Bring up the local cluster, install the CRDs, start the operator and apply sample AIModels.
+	bash hack/demo.sh
