@@ -90,3 +90,13 @@ run: deps ## Run the operators locally against $KUBECONFIG.
 .PHONY: demo
 demo: deps ## Bring up the local cluster, install the CRDs, start the operator and apply sample AIModels.
 	bash hack/demo.sh
+
+##@ Workloads
+
+.PHONY: run-inference-gateway
+run-inference-gateway: deps ## Start the inference gateway on 127.0.0.1 with the test upstream and a local Redis; prints its URL and an API key.
+	bash hack/run-inference-gateway.sh
+
+.PHONY: run-chat-gateway
+run-chat-gateway: deps ## Start two chat-gateway replicas on 127.0.0.1 with PostgreSQL, Redis, Keycloak and the inference gateway.
+	bash hack/run-chat-gateway.sh
