@@ -10,9 +10,21 @@ export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-trimpath
 MINOR=$(echo "$K8S" | cut -d. -f2)
 BIN=$TE/bin-$K8S-etcd$ETCD-kwok$KWOK
 mkdir -p "$BIN"
+# One build at a time per cache: a second caller (make test while make dev-cluster builds) waits
+# for the first and then finds the binaries.
+exec 9>"$TE/.build.lock"
+flock 9
 log() { echo "testenv/build: $*" >&2; }
 
-has_version() { [ -x "$1" ] && "$1" --version 2>/dev/null | grep -q "$2"; }
+# kubectl has no --version flag (it has `kubectl version --client`), so it gets its own probe;
+# without that the Kubernetes build would rerun every time.
+has_version() {
+  [ -x "$1" ] || return 1
+  case "$(basename "$1")" in
+    kubectl) "$1" version --client 2>/dev/null | grep -q "$2" ;;
+    *) "$1" --version 2>/dev/null | grep -q "$2" ;;
+  esac
+}
 
 # Reuse binaries the user already has (KUBEBUILDER_ASSETS first, then PATH) when versions match.
 adopt() {
@@ -29,7 +41,7 @@ need_k8s=0
 for c in kube-apiserver kube-controller-manager kube-scheduler; do
   has_version "$BIN/$c" "v$K8S" || adopt "$c" "v$K8S" || need_k8s=1
 done
-has_version "$BIN/kubectl" "v$K8S" || need_k8s=1
+has_version "$BIN/kubectl" "v$K8S" || adopt kubectl "v$K8S" || need_k8s=1
 
 if [ "$need_k8s" = 1 ]; then
   log "building Kubernetes v$K8S from the k8s.io/kubernetes module (cold: 20-40 min on 2 cores)"

@@ -1,0 +1,140 @@
+// AIModel status as a pure function of what was observed. Readiness is an ordered chain: the
+// first failing check decides Ready; phase is only ever derived from the conditions.
+import type { V1Deployment } from "@kubernetes/client-node";
+import type { AIModel, AIModelPhase, AIModelStatus } from "../../crds/aimodel/v1alpha1/index.ts";
+import {
+  AIModelConditionType as T,
+  AIModelDegradedReason as DegradedReason,
+  AIModelProgressingReason as ProgressingReason,
+  AIModelReadyReason as ReadyReason,
+} from "../../crds/aimodel/v1alpha1/index.ts";
+import type { Condition } from "../../operators/runtime/conditions.ts";
+import { findCondition, setCondition } from "../../operators/runtime/conditions.ts";
+import { aimodelSelectorLabels, selectorString } from "../shared/labels.ts";
+import { effectiveReplicas, isSelfHosted } from "./desired.ts";
+
+/** What the credentials Secret of an external model looks like right now. */
+export type CredentialsState = "present" | "secret-missing" | "key-missing";
+
+export interface StatusInputs {
+  model: AIModel;
+  /** The engine Deployment as last observed (after our apply), self-hosted only. */
+  deployment?: V1Deployment | undefined;
+  /** External providers only. */
+  credentials?: CredentialsState | undefined;
+  /** Why the children could not be applied (an API error or a name conflict). */
+  applyError?: string | undefined;
+  endpoint?: string | undefined;
+}
+
+type Verdict = Record<"ready" | "progressing" | "degraded", Omit<Condition, "lastTransitionTime" | "observedGeneration">>;
+
+const ERROR_REASONS: readonly string[] = [
+  ReadyReason.ApplyFailed,
+  ReadyReason.CredentialsMissing,
+  ReadyReason.CredentialsKeyMissing,
+];
+
+/** The status the controller owns (latency and successRate belong to the gateway's reporter). */
+export function computeStatus(inputs: StatusInputs, now: Date): AIModelStatus {
+  const { model } = inputs;
+  const generation = model.metadata.generation ?? 0;
+  const v = verdict(inputs);
+  let conditions = model.status?.conditions as Condition[] | undefined;
+  for (const c of [v.ready, v.progressing, v.degraded]) {
+    conditions = setCondition(conditions, { ...c, observedGeneration: generation }, now);
+  }
+  const status: AIModelStatus = {
+    observedGeneration: generation,
+    phase: phaseOf(conditions),
+    conditions: conditions ?? [],
+  };
+  if (inputs.endpoint !== undefined) status.endpoint = inputs.endpoint;
+  if (isSelfHosted(model)) {
+    status.replicas = inputs.deployment?.status?.replicas ?? 0;
+    status.readyReplicas = inputs.deployment?.status?.readyReplicas ?? 0;
+    status.selector = selectorString(aimodelSelectorLabels(model.metadata.name ?? ""));
+  }
+  return status;
+}
+
+/** Phase summarises the conditions; it is never set on its own. */
+export function phaseOf(conditions: readonly Condition[] | undefined): AIModelPhase {
+  const ready = findCondition(conditions, T.Ready);
+  if (ready === undefined) return "Pending";
+  if (ready.status === "True") return "Active";
+  if (ready.reason === ReadyReason.ScaledToZero) return "Inactive";
+  if (ERROR_REASONS.includes(ready.reason)) return "Error";
+  return "Pending";
+}
+
+const ok = {
+  progressing: { type: T.Progressing, status: "False", reason: ProgressingReason.RolloutComplete, message: "Nothing to roll out" },
+  degraded: { type: T.Degraded, status: "False", reason: DegradedReason.AsExpected, message: "All desired replicas are ready" },
+} as const;
+
+function verdict(inputs: StatusInputs): Verdict {
+  if (inputs.applyError !== undefined) {
+    return {
+      ready: { type: T.Ready, status: "False", reason: ReadyReason.ApplyFailed, message: inputs.applyError },
+      progressing: { type: T.Progressing, status: "True", reason: ProgressingReason.Reconciling, message: "Retrying after a failed apply" },
+      degraded: { type: T.Degraded, status: "Unknown", reason: DegradedReason.Reconciling, message: "Children could not be applied" },
+    };
+  }
+  return isSelfHosted(inputs.model) ? selfHostedVerdict(inputs) : externalVerdict(inputs);
+}
+
+function externalVerdict(inputs: StatusInputs): Verdict {
+  const ref = inputs.model.spec.external?.credentialsSecretRef;
+  const ns = inputs.model.metadata.namespace ?? "";
+  const name = ref?.name ?? "";
+  if (inputs.credentials === "secret-missing") {
+    return {
+      ...ok,
+      ready: { type: T.Ready, status: "False", reason: ReadyReason.CredentialsMissing, message: `Secret "${name}" not found in namespace "${ns}" (spec.external.credentialsSecretRef)` },
+    };
+  }
+  if (inputs.credentials === "key-missing") {
+    return {
+      ...ok,
+      ready: { type: T.Ready, status: "False", reason: ReadyReason.CredentialsKeyMissing, message: `Secret "${name}" has no key "${ref?.key ?? ""}" (spec.external.credentialsSecretRef.key)` },
+    };
+  }
+  return {
+    ...ok,
+    ready: { type: T.Ready, status: "True", reason: ReadyReason.Available, message: `Credentials Secret "${name}" is present; provider ${inputs.model.spec.provider}` },
+  };
+}
+
+function selfHostedVerdict(inputs: StatusInputs): Verdict {
+  const desired = effectiveReplicas(inputs.model);
+  const dep = inputs.deployment;
+  const ready = dep?.status?.readyReplicas ?? 0;
+  const updated = dep?.status?.updatedReplicas ?? 0;
+  const total = dep?.status?.replicas ?? 0;
+  const current = dep !== undefined && (dep.status?.observedGeneration ?? -1) >= (dep.metadata?.generation ?? 0);
+  const rolling = !current || updated < desired || total > desired;
+  const progressing: Verdict["progressing"] = rolling
+    ? { type: T.Progressing, status: "True", reason: ProgressingReason.RolloutInProgress, message: `${updated}/${desired} replicas updated, ${total} exist` }
+    : { type: T.Progressing, status: "False", reason: ProgressingReason.RolloutComplete, message: `${desired} replicas up to date` };
+  if (desired === 0) {
+    return {
+      ready: { type: T.Ready, status: "False", reason: ReadyReason.ScaledToZero, message: "Scaled to zero replicas" },
+      progressing,
+      degraded: ok.degraded,
+    };
+  }
+  // A model that is still starting is not degraded: only a stuck rollout (the Deployment's own
+  // progress deadline) or losing replicas after having been ready is.
+  const stuck = dep?.status?.conditions?.some((c) => c.type === "Progressing" && c.reason === "ProgressDeadlineExceeded") === true;
+  const wasReady = findCondition(inputs.model.status?.conditions as Condition[] | undefined, T.Ready)?.status === "True";
+  const degraded: Verdict["degraded"] =
+    ready < desired && (stuck || (!rolling && wasReady))
+      ? { type: T.Degraded, status: "True", reason: DegradedReason.ReplicasUnavailable, message: `${desired - ready} of ${desired} replicas are not ready${stuck ? " (rollout exceeded its progress deadline)" : ""}` }
+      : ok.degraded;
+  const ready_: Verdict["ready"] =
+    ready > 0
+      ? { type: T.Ready, status: "True", reason: ReadyReason.Available, message: `${ready}/${desired} replicas ready` }
+      : { type: T.Ready, status: "False", reason: ReadyReason.Unavailable, message: `0/${desired} replicas ready` };
+  return { ready: ready_, progressing, degraded };
+}

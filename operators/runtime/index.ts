@@ -1,0 +1,28 @@
+// Public surface of the operator runtime. Controllers import from here only.
+export type { ControllerDefinition, GroupVersionKind, KubernetesObject, ObjectMeta, OwnerReference, ReconcileContext, ReconcileResult, WatchDefinition } from "./types.ts";
+export { Manager } from "./manager.ts";
+export type { LeaderElectionOptions, ManagerOptions, ServeAddress } from "./manager.ts";
+export { SharedInformer } from "./informer.ts";
+export type { Informer, InformerHandlers, InformerOptions } from "./informer.ts";
+export { Controller, mappingHandlers, ownerKeys } from "./controller.ts";
+export { WorkQueue } from "./workqueue.ts";
+export type { WorkQueueMetrics, WorkQueueOptions } from "./workqueue.ts";
+export { BucketRateLimiter, ItemExponentialFailureRateLimiter, MaxOfRateLimiter, defaultControllerRateLimiter } from "./ratelimiter.ts";
+export type { RateLimiter } from "./ratelimiter.ts";
+export { LeaderElector, decideLease, formatMicroTime, nextLeaseSpec } from "./leader-election.ts";
+export type { Lease, LeaseDecision, LeaseSpec } from "./leader-election.ts";
+export { RuntimeMetrics } from "./metrics.ts";
+export { findCondition, formatTime, isFalse, isTrue, isUnknown, isValidReason, removeCondition, setCondition } from "./conditions.ts";
+export type { Condition } from "./conditions.ts";
+export { ReturnEarly, TerminalError, errorMessage, isTerminal } from "./errors.ts";
+export { createLogger, silentLogger } from "./logger.ts";
+export type { Logger, LoggerOptions } from "./logger.ts";
+export { handleSignals } from "./shutdown.ts";
+export type { ShutdownOptions } from "./shutdown.ts";
+export { FakeClock, realClock, sleep } from "./clock.ts";
+export type { Clock, TimerHandle } from "./clock.ts";
+export { Backoff } from "./backoff.ts";
+export { groupOf, gvkId, makeKey, objectKey, splitKey } from "./keys.ts";
+export { KubeApiError, KubeHttp, isApiError } from "../clients/http.ts";
+export { KubeClient } from "../clients/kube.ts";
+export type { EventSpec } from "../clients/kube.ts";

@@ -1,0 +1,154 @@
+// The admission webhook HTTPS server.
+// `webhookApp` is a Fastify plugin (routes only, testable with `app.inject`); `startWebhookServer`
+// owns TLS, timeouts, listen (127.0.0.1 by default) and certificate hot-swap via
+// https.Server#setSecureContext, so a rotated certificate is served without a restart.
+import fastify from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import { admit } from "./admit.ts";
+import { handlerPath } from "./handlers.ts";
+import { parseDurationMs } from "./object.ts";
+import { parseAdmissionReview } from "./review.ts";
+import type { Lookup, PolicyConfig, WebhookHandler } from "./types.ts";
+
+/** Largest AdmissionReview accepted: object + oldObject of a ~3 MiB etcd entry, with room. */
+export const BODY_LIMIT = 8 * 1024 * 1024;
+/** Internal review deadline; webhook configurations use timeoutSeconds 10 (see README). */
+export const DEFAULT_DEADLINE_MS = 6000;
+/** Margin kept below the API server's own `?timeout=` for sending the answer. */
+const TIMEOUT_MARGIN_MS = 1500;
+
+/** Options of the routes plugin. */
+export interface WebhookAppOptions {
+  handlers: readonly WebhookHandler[];
+  lookup: Lookup;
+  policy: PolicyConfig;
+  /** Upper bound for answering one review, in ms. */
+  deadlineMs?: number;
+}
+
+class BadReview extends Error {
+  readonly statusCode = 400;
+}
+
+/**
+ * Effective deadline: our own bound, lowered to stay inside the API server's `timeout` query
+ * parameter (it sends `?timeout=10s`), never below 100 ms.
+ */
+export function effectiveDeadline(ownMs: number, timeoutParam: unknown): number {
+  const server = parseDurationMs(timeoutParam);
+  if (server === undefined) return ownMs;
+  return Math.max(100, Math.min(ownMs, server - TIMEOUT_MARGIN_MS));
+}
+
+function sendError(reply: FastifyReply, code: number, error: string): FastifyReply {
+  return reply.code(code).type("application/json").send({ error });
+}
+
+/** Routes: POST /validate/<name>, POST /mutate/<name> per handler; GET /healthz. */
+export const webhookApp: FastifyPluginAsync<WebhookAppOptions> = (app, opts) => {
+  const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  // Parse every body ourselves so any content type and any bad JSON gets the same clear 400.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string", bodyLimit: BODY_LIMIT }, (_req, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.trim() === "") {
+      done(new BadReview("body: empty; expected an admission.k8s.io/v1 AdmissionReview"), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (err: unknown) {
+      done(new BadReview(`body: invalid JSON (${err instanceof Error ? err.message : String(err)})`), undefined);
+    }
+  });
+  app.setErrorHandler((err: { statusCode?: number; message?: string }, req, reply) => {
+    const code = typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (code === 500) req.log.error({ err }, "Failed to handle admission request");
+    return sendError(reply, code, code === 500 ? "internal error" : (err.message ?? "bad request"));
+  });
+  app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no webhook at ${req.method} ${req.url.split("?")[0] ?? ""}`));
+
+  app.get("/healthz", () => ({ status: "ok" }));
+  for (const handler of opts.handlers) {
+    app.post(handlerPath(handler), async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>, reply) => {
+      const parsed = parseAdmissionReview(req.body);
+      if (!parsed.ok) return sendError(reply, 400, `malformed AdmissionReview: ${parsed.error}`);
+      const answer = await admit(handler, parsed.request, {
+        lookup: opts.lookup,
+        policy: opts.policy,
+        deadlineMs: effectiveDeadline(deadlineMs, req.query["timeout"]),
+        onError: (err, r) => {
+          req.log.warn({ err, uid: r.uid, kind: r.kind.kind, name: r.name, namespace: r.namespace }, "Failed to evaluate admission rules");
+        },
+      });
+      req.log.debug(
+        { uid: parsed.request.uid, webhook: handlerPath(handler), allowed: answer.response.allowed, patched: answer.response.patch !== undefined },
+        "Answered admission review",
+      );
+      return reply.code(200).type("application/json").send(answer);
+    });
+  }
+  return Promise.resolve();
+};
+
+/** PEM serving certificate and key. */
+export interface TLSPair {
+  cert: string;
+  key: string;
+}
+
+/** Options of `startWebhookServer`. */
+export interface WebhookServerOptions extends WebhookAppOptions {
+  tls: TLSPair;
+  /** Bind address; 127.0.0.1 unless set (in a pod: the pod IP or 0.0.0.0, see README). */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  log: Logger;
+}
+
+/** A running webhook server. */
+export interface WebhookServer {
+  app: FastifyInstance;
+  /** `https://<host>:<port>` */
+  url: string;
+  port: number;
+  /** Replaces the TLS certificate for new connections (no restart). */
+  setCertificate(tls: TLSPair): void;
+  close(): Promise<void>;
+}
+
+/** Starts the HTTPS server with every handler mounted. */
+export async function startWebhookServer(opts: WebhookServerOptions): Promise<WebhookServer> {
+  const host = opts.host ?? "127.0.0.1";
+  const app = fastify({
+    https: { cert: opts.tls.cert, key: opts.tls.key, minVersion: "TLSv1.2" },
+    loggerInstance: opts.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: BODY_LIMIT,
+    // A review is answered within its deadline; these only bound slow or stuck clients.
+    connectionTimeout: 30_000,
+    requestTimeout: 15_000,
+    keepAliveTimeout: 30_000,
+    return503OnClosing: true,
+  });
+  await app.register(webhookApp, {
+    handlers: opts.handlers,
+    lookup: opts.lookup,
+    policy: opts.policy,
+    ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
+  });
+  await app.listen({ host, port: opts.port });
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : opts.port;
+  return {
+    app,
+    url: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    setCertificate(tls: TLSPair): void {
+      app.server.setSecureContext({ cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" });
+    },
+    close: () => app.close(),
+  };
+}

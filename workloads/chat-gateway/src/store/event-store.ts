@@ -1,0 +1,117 @@
+import type pg from "pg";
+import type { ConversationEvent, RecordedEvent } from "../domain/events.ts";
+import type { Scope } from "./db.ts";
+
+/** Thrown when the stream's version is not the expected one (optimistic concurrency). */
+export class ConcurrencyError extends Error {
+  readonly streamId: string;
+  readonly expectedVersion: number;
+  constructor(streamId: string, expectedVersion: number) {
+    super(`stream ${streamId} is not at version ${expectedVersion}`);
+    this.name = "ConcurrencyError";
+    this.streamId = streamId;
+    this.expectedVersion = expectedVersion;
+  }
+}
+
+interface EventRow {
+  stream_id: string;
+  version: number;
+  tenant_id: string;
+  user_id: string;
+  type: string;
+  data: Record<string, unknown>;
+  actor: string;
+  created_at: Date;
+}
+
+/** Maps a chat.events row to a RecordedEvent. */
+export function toRecorded(r: EventRow): RecordedEvent {
+  return {
+    streamId: r.stream_id,
+    version: r.version,
+    tenantId: r.tenant_id,
+    userId: r.user_id,
+    actor: r.actor,
+    createdAt: r.created_at.toISOString(),
+    event: { type: r.type, data: r.data } as ConversationEvent,
+  };
+}
+
+// One statement: bump the stream version only if it is still `expected`, then insert the events
+// numbered expected+1.. . No row from the CTE means a concurrent writer won.
+const APPEND_SQL = `
+WITH s AS (
+  UPDATE chat.streams SET version = version + cardinality($3::text[]), updated_at = now()
+  WHERE stream_id = $1 AND version = $2
+  RETURNING stream_id, tenant_id, user_id
+)
+INSERT INTO chat.events (stream_id, version, tenant_id, user_id, type, data, actor)
+SELECT s.stream_id, $2 + e.ord, s.tenant_id, s.user_id, e.type, e.data, $5
+FROM s, unnest($3::text[], $4::jsonb[]) WITH ORDINALITY AS e(type, data, ord)
+RETURNING stream_id, version, tenant_id, user_id, type, data, actor, created_at`;
+
+const CREATE_SQL = `
+WITH s AS (
+  INSERT INTO chat.streams (stream_id, tenant_id, user_id, version)
+  VALUES ($1, $6, $7, cardinality($3::text[]))
+  ON CONFLICT (stream_id) DO NOTHING
+  RETURNING stream_id, tenant_id, user_id
+)
+INSERT INTO chat.events (stream_id, version, tenant_id, user_id, type, data, actor)
+SELECT s.stream_id, $2 + e.ord, s.tenant_id, s.user_id, e.type, e.data, $5
+FROM s, unnest($3::text[], $4::jsonb[]) WITH ORDINALITY AS e(type, data, ord)
+RETURNING stream_id, version, tenant_id, user_id, type, data, actor, created_at`;
+
+/**
+ * Appends events to a stream if it is at `expectedVersion` (0 creates it), inside the caller's
+ * transaction. Throws ConcurrencyError otherwise; unique (stream_id, version) is the backstop.
+ */
+export async function appendEvents(
+  client: pg.ClientBase,
+  scope: Scope,
+  streamId: string,
+  expectedVersion: number,
+  events: readonly ConversationEvent[],
+  actor: string,
+): Promise<RecordedEvent[]> {
+  if (events.length === 0) return [];
+  const types = events.map((e) => e.type);
+  const datas = events.map((e) => JSON.stringify(e.data));
+  const params: unknown[] = [streamId, expectedVersion, types, datas, actor];
+  let res: pg.QueryResult<EventRow>;
+  try {
+    res =
+      expectedVersion === 0
+        ? await client.query<EventRow>(CREATE_SQL, [...params, scope.tenantId, scope.userId])
+        : await client.query<EventRow>(APPEND_SQL, params);
+  } catch (err) {
+    if ((err as { code?: string }).code === "23505") throw new ConcurrencyError(streamId, expectedVersion);
+    throw err;
+  }
+  if (res.rows.length !== events.length) throw new ConcurrencyError(streamId, expectedVersion);
+  return res.rows.sort((a, b) => a.version - b.version).map(toRecorded);
+}
+
+/** Reads events of one stream with version > after, in order (RLS applies). */
+export async function readStream(
+  client: pg.ClientBase | pg.Pool,
+  streamId: string,
+  after: number,
+  limit: number,
+): Promise<RecordedEvent[]> {
+  const res = await client.query<EventRow>(
+    `SELECT stream_id, version, tenant_id, user_id, type, data, actor, created_at
+     FROM chat.events WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3`,
+    [streamId, after, limit],
+  );
+  return res.rows.map(toRecorded);
+}
+
+/** Current version of a stream visible to the scope, or null. */
+export async function streamVersion(client: pg.ClientBase, streamId: string): Promise<number | null> {
+  const res = await client.query<{ version: number }>("SELECT version FROM chat.streams WHERE stream_id = $1", [
+    streamId,
+  ]);
+  return res.rows[0]?.version ?? null;
+}

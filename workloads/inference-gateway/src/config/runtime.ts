@@ -1,0 +1,195 @@
+/**
+ * Turns a validated routing file into the runtime snapshot the request path reads: defaults
+ * applied, credentials read, lookup maps built. A snapshot is immutable; a reload builds a new
+ * one and swaps the reference, so in-flight requests keep the snapshot they started with.
+ */
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import { validateRoutingConfig } from "./schema.ts";
+import type { BackendConfig, Credential, FaultConfig, ModelConfig, RoutingConfig, TenantConfig } from "./schema.ts";
+
+/** Resolved timeouts, retry and breaker settings. */
+export interface ResolvedPolicy {
+  connectMs: number;
+  firstTokenMs: number;
+  totalMs: number;
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  failureThreshold: number;
+  openMs: number;
+  halfOpenRequests: number;
+}
+
+/** A backend with defaults applied and its credential read. */
+export interface RuntimeBackend {
+  name: string;
+  provider: BackendConfig["provider"];
+  baseURL: string;
+  apiKey: string | undefined;
+  apiVersion: string | undefined;
+  headers: Record<string, string>;
+  policy: ResolvedPolicy;
+  costIn: number;
+  costOut: number;
+  maxConnections: number;
+  /** Changes when anything that needs a new connection pool changes. */
+  poolKey: string;
+}
+
+/** A model with defaults applied. */
+export interface RuntimeModel {
+  name: string;
+  type: "chat" | "embedding";
+  strategy: "weighted" | "cost-latency";
+  defaultMaxTokens: number;
+  cacheEnabled: boolean;
+  cacheTtlSeconds: number;
+  routes: { backend: string; upstreamModel: string; weight: number; priority: number }[];
+}
+
+/** The immutable snapshot used by requests. */
+export interface RuntimeConfig {
+  generation: number;
+  /** SHA-free fingerprint of the source text plus credentials, used to skip no-op reloads. */
+  fingerprint: string;
+  backends: Map<string, RuntimeBackend>;
+  models: Map<string, RuntimeModel>;
+  /** Model name or alias → model. */
+  modelIndex: Map<string, RuntimeModel>;
+  tenants: Map<string, TenantConfig>;
+  tenantByKeyHash: Map<string, TenantConfig>;
+  /** OIDC issuer → tenants trusting it. */
+  tenantsByIssuer: Map<string, TenantConfig[]>;
+  faults: Map<string, FaultConfig>;
+  scoring: { costWeight: number; latencyWeight: number };
+}
+
+/** Thrown when a routing file cannot be used; `errors` lists every problem. */
+export class ConfigError extends Error {
+  readonly errors: string[];
+  constructor(errors: string[]) {
+    super(`Invalid routing config: ${errors.join("; ")}`);
+    this.name = "ConfigError";
+    this.errors = errors;
+  }
+}
+
+/** Parses YAML or JSON text (JSON is YAML) into a value. */
+export function parseConfigText(text: string): unknown {
+  return parseYaml(text, { maxAliasCount: 100 }) as unknown;
+}
+
+async function readCredential(c: Credential | undefined, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (c === undefined) return undefined;
+  if ("env" in c) {
+    const v = env[c.env];
+    if (v === undefined || v === "") throw new Error(`environment variable ${c.env} is empty`);
+    return v.trim();
+  }
+  const v = (await readFile(c.file, "utf8")).trim();
+  if (v === "") throw new Error(`credential file ${c.file} is empty`);
+  return v;
+}
+
+function policyOf(b: BackendConfig, d: RoutingConfig["defaults"]): ResolvedPolicy {
+  const t = { ...d?.timeouts, ...b.timeouts };
+  const r = { ...d?.retry, ...b.retry };
+  const br = { ...d?.breaker, ...b.breaker };
+  return {
+    connectMs: t.connectMs ?? 2_000,
+    firstTokenMs: t.firstTokenMs ?? 60_000,
+    totalMs: t.totalMs ?? 600_000,
+    maxAttempts: r.maxAttempts ?? 2,
+    baseDelayMs: r.baseDelayMs ?? 50,
+    maxDelayMs: r.maxDelayMs ?? 2_000,
+    failureThreshold: br.failureThreshold ?? 5,
+    openMs: br.openMs ?? 10_000,
+    halfOpenRequests: br.halfOpenRequests ?? 1,
+  };
+}
+
+function modelOf(m: ModelConfig, d: RoutingConfig["defaults"]): RuntimeModel {
+  return {
+    name: m.name,
+    type: m.type ?? "chat",
+    strategy: m.strategy ?? "weighted",
+    defaultMaxTokens: m.defaultMaxTokens ?? d?.defaultMaxTokens ?? 1024,
+    cacheEnabled: m.cache?.enabled ?? true,
+    cacheTtlSeconds: m.cache?.ttlSeconds ?? d?.cacheTtlSeconds ?? 300,
+    routes: m.routes.map((r) => ({ backend: r.backend, upstreamModel: r.upstreamModel ?? m.name, weight: r.weight ?? 1, priority: r.priority ?? 0 })),
+  };
+}
+
+async function backendOf(b: BackendConfig, d: RoutingConfig["defaults"], env: NodeJS.ProcessEnv): Promise<RuntimeBackend> {
+  let apiKey: string | undefined;
+  try {
+    apiKey = await readCredential(b.apiKey, env);
+  } catch (err) {
+    throw new ConfigError([`/backends/${b.name}/apiKey: ${(err as Error).message}`]);
+  }
+  const policy = policyOf(b, d);
+  const maxConnections = b.maxConnections ?? 256;
+  return {
+    name: b.name,
+    provider: b.provider,
+    baseURL: b.baseURL.replace(/\/+$/, ""),
+    apiKey,
+    apiVersion: b.apiVersion,
+    headers: b.headers ?? {},
+    policy,
+    costIn: b.cost?.inputPerMillion ?? 0,
+    costOut: b.cost?.outputPerMillion ?? 0,
+    maxConnections,
+    poolKey: `${new URL(b.baseURL).origin}|${policy.connectMs}|${maxConnections}`,
+  };
+}
+
+/** Builds a snapshot from a validated config. Reads credential files and env. */
+export async function buildRuntimeConfig(config: RoutingConfig, fingerprint: string, env: NodeJS.ProcessEnv = process.env): Promise<RuntimeConfig> {
+  const d = config.defaults;
+  const backends = new Map<string, RuntimeBackend>();
+  for (const b of config.backends) backends.set(b.name, await backendOf(b, d, env));
+  const models = new Map<string, RuntimeModel>();
+  const modelIndex = new Map<string, RuntimeModel>();
+  for (const m of config.models) {
+    const rm = modelOf(m, d);
+    models.set(m.name, rm);
+    for (const k of [m.name, ...(m.aliases ?? [])]) modelIndex.set(k, rm);
+  }
+  const tenants = new Map<string, TenantConfig>();
+  const tenantByKeyHash = new Map<string, TenantConfig>();
+  const tenantsByIssuer = new Map<string, TenantConfig[]>();
+  for (const t of config.tenants) {
+    tenants.set(t.id, t);
+    for (const k of t.apiKeys ?? []) tenantByKeyHash.set(k.sha256, t);
+    for (const o of t.oidc ?? []) tenantsByIssuer.set(o.issuer, [...(tenantsByIssuer.get(o.issuer) ?? []), t]);
+  }
+  const faults = new Map<string, FaultConfig>();
+  for (const f of config.faults ?? []) faults.set(f.backend, f);
+  return {
+    generation: config.generation ?? 0,
+    fingerprint,
+    backends,
+    models,
+    modelIndex,
+    tenants,
+    tenantByKeyHash,
+    tenantsByIssuer,
+    faults,
+    scoring: { costWeight: d?.scoring?.costWeight ?? 1, latencyWeight: d?.scoring?.latencyWeight ?? 1 },
+  };
+}
+
+/** Parses, validates and resolves routing text; throws {@link ConfigError} with every problem. */
+export async function loadRuntimeConfig(text: string, fingerprint: string, env: NodeJS.ProcessEnv = process.env): Promise<RuntimeConfig> {
+  let parsed: unknown;
+  try {
+    parsed = parseConfigText(text);
+  } catch (err) {
+    throw new ConfigError([`/: not valid YAML or JSON: ${(err as Error).message}`]);
+  }
+  const result = validateRoutingConfig(parsed);
+  if (!result.ok) throw new ConfigError(result.errors);
+  return buildRuntimeConfig(result.config, fingerprint, env);
+}

@@ -1,0 +1,168 @@
+/**
+ * HTTP plumbing shared by providers: undici requests with timeouts, upstream error
+ * classification, and the provider interface.
+ */
+import type { Dispatcher } from "undici";
+import type { RuntimeBackend } from "../config/runtime.ts";
+import { isRetryableStatus } from "../resilience/retry.ts";
+import { SSEParser } from "./sse.ts";
+import type { Usage } from "./types.ts";
+
+/** Why an upstream call failed. */
+export type FailureKind = "connect" | "first-token-timeout" | "total-timeout" | "status" | "protocol" | "aborted" | "injected";
+
+/** A failed upstream call. `retryable` decides retry and fallback; `countsAsFailure` feeds the breaker. */
+export class UpstreamError extends Error {
+  readonly kind: FailureKind;
+  readonly status: number | undefined;
+  readonly retryable: boolean;
+  readonly upstreamMessage: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(kind: FailureKind, message: string, opts: { status?: number; upstreamMessage?: string; retryAfterSeconds?: number; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = "UpstreamError";
+    this.kind = kind;
+    this.status = opts.status;
+    this.upstreamMessage = opts.upstreamMessage;
+    this.retryAfterSeconds = opts.retryAfterSeconds;
+    this.retryable = kind === "status" || kind === "injected" ? opts.status !== undefined && isRetryableStatus(opts.status) : kind !== "aborted" && kind !== "total-timeout";
+  }
+
+  /** Whether this failure says the backend is unhealthy (4xx rejections do not). */
+  get countsAsFailure(): boolean {
+    return this.retryable || this.kind === "total-timeout";
+  }
+}
+
+/** Everything one upstream call needs. */
+export interface CallContext {
+  backend: RuntimeBackend;
+  upstreamModel: string;
+  dispatcher: Dispatcher;
+  /** Aborted by the client going away or the total timeout. */
+  signal: AbortSignal;
+  /** Set by the caller: true when `signal` fired because of the total timeout. */
+  timedOut: () => boolean;
+  /** Output tokens to request (and that were reserved). */
+  maxTokens: number;
+  /** Whether the client asked for `stream_options.include_usage`. */
+  clientWantsUsage: boolean;
+}
+
+/** Result of a non-streaming call. `json` is sent to the client as is. */
+export interface UnaryResult {
+  json: Record<string, unknown>;
+  usage: Usage | undefined;
+}
+
+/** One piece of a stream: the `data:` payload to forward (unless `forward` is false). */
+export interface StreamPiece {
+  data: string;
+  forward: boolean;
+  usage: Usage | undefined;
+  /** Characters of generated text in this piece (for token estimation without usage). */
+  textChars: number;
+}
+
+/** A provider turns OpenAI-shaped requests into upstream calls. */
+export interface Provider {
+  chat(ctx: CallContext, body: Record<string, unknown>): Promise<UnaryResult>;
+  chatStream(ctx: CallContext, body: Record<string, unknown>): Promise<AsyncIterable<StreamPiece>>;
+  embeddings(ctx: CallContext, body: Record<string, unknown>): Promise<UnaryResult>;
+}
+
+const CONNECT_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_SOCKET", "EPIPE", "UND_ERR_CLOSED"]);
+
+/** Maps a thrown request error to an {@link UpstreamError}. */
+export function classifyError(err: unknown, ctx: CallContext): UpstreamError {
+  if (err instanceof UpstreamError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (ctx.signal.aborted) {
+    return ctx.timedOut() ? new UpstreamError("total-timeout", "upstream exceeded the total timeout", { cause: err }) : new UpstreamError("aborted", "client went away", { cause: err });
+  }
+  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") return new UpstreamError("first-token-timeout", "upstream exceeded the time-to-first-token timeout", { cause: err });
+  if (typeof code === "string" && CONNECT_CODES.has(code)) return new UpstreamError("connect", `upstream connection failed (${code})`, { cause: err });
+  return new UpstreamError("protocol", `upstream call failed: ${(err as Error).message}`, { cause: err });
+}
+
+function retryAfterOf(h: unknown): number | undefined {
+  if (typeof h !== "string") return undefined;
+  const n = Number(h);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+async function errorFromResponse(res: Dispatcher.ResponseData): Promise<UpstreamError> {
+  let upstreamMessage: string | undefined;
+  try {
+    const text = (await res.body.text()).slice(0, 2000);
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const e = parsed.error;
+    upstreamMessage = typeof e === "string" ? e : typeof e?.message === "string" ? e.message : typeof parsed.message === "string" ? parsed.message : undefined;
+  } catch {
+    // body not JSON; keep no message
+  }
+  const ra = retryAfterOf(res.headers["retry-after"]);
+  return new UpstreamError("status", `upstream answered ${res.statusCode}`, {
+    status: res.statusCode,
+    ...(upstreamMessage === undefined ? {} : { upstreamMessage }),
+    ...(ra === undefined ? {} : { retryAfterSeconds: ra }),
+  });
+}
+
+/** POSTs JSON upstream; resolves with a 2xx response or throws an {@link UpstreamError}. */
+export async function postJSON(ctx: CallContext, url: string, headers: Record<string, string>, body: unknown): Promise<Dispatcher.ResponseData> {
+  const u = new URL(url);
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await ctx.dispatcher.request({
+      origin: u.origin,
+      path: u.pathname + u.search,
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...ctx.backend.headers, ...headers },
+      body: JSON.stringify(body),
+      signal: ctx.signal,
+      headersTimeout: ctx.backend.policy.firstTokenMs,
+      bodyTimeout: ctx.backend.policy.firstTokenMs,
+    });
+  } catch (err) {
+    throw classifyError(err, ctx);
+  }
+  if (res.statusCode >= 200 && res.statusCode < 300) return res;
+  throw await errorFromResponse(res);
+}
+
+/** Reads a JSON response body, classifying failures. */
+export async function readJSON(ctx: CallContext, res: Dispatcher.ResponseData): Promise<Record<string, unknown>> {
+  try {
+    const v = (await res.body.json()) as unknown;
+    if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("upstream body is not a JSON object");
+    return v as Record<string, unknown>;
+  } catch (err) {
+    throw classifyError(err, ctx);
+  }
+}
+
+/** Iterates the SSE events of a response body; errors are classified. */
+export async function* sseEvents(ctx: CallContext, res: Dispatcher.ResponseData): AsyncGenerator<{ event: string | undefined; data: string }> {
+  const parser = new SSEParser();
+  res.body.setEncoding("utf8");
+  try {
+    for await (const chunk of res.body) {
+      for (const ev of parser.push(chunk as string)) yield ev;
+    }
+  } catch (err) {
+    throw classifyError(err, ctx);
+  }
+  if (parser.rest().trim() !== "") throw new UpstreamError("protocol", "upstream stream ended mid-event");
+}
+
+/** Usage object from an OpenAI-shaped value, if complete. */
+export function usageOf(v: unknown): Usage | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  const u = v as Record<string, unknown>;
+  const p = u["prompt_tokens"];
+  const c = u["completion_tokens"] ?? 0;
+  if (typeof p !== "number" || typeof c !== "number") return undefined;
+  return { prompt_tokens: p, completion_tokens: c, total_tokens: p + c };
+}

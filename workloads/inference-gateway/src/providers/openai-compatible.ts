@@ -1,0 +1,72 @@
+/**
+ * OpenAI-compatible upstreams: OpenAI, vLLM, Ollama, the test upstream (`provider: openai`) and
+ * Azure OpenAI (`provider: azure-openai`: deployment URL, `api-key` header, `api-version` query).
+ */
+import type { RuntimeBackend } from "../config/runtime.ts";
+import { UpstreamError, postJSON, readJSON, sseEvents, usageOf } from "./http.ts";
+import type { CallContext, Provider, StreamPiece, UnaryResult } from "./http.ts";
+
+function endpoint(b: RuntimeBackend, path: "chat/completions" | "embeddings"): { url: string; headers: Record<string, string> } {
+  if (b.provider === "azure-openai") {
+    const q = `?api-version=${encodeURIComponent(b.apiVersion ?? "2024-10-21")}`;
+    return { url: `${b.baseURL}/${path}${q}`, headers: b.apiKey === undefined ? {} : { "api-key": b.apiKey } };
+  }
+  return { url: `${b.baseURL}/${path}`, headers: b.apiKey === undefined ? {} : { authorization: `Bearer ${b.apiKey}` } };
+}
+
+function chatBody(ctx: CallContext, body: Record<string, unknown>, stream: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...body, model: ctx.upstreamModel, stream };
+  if (out["max_tokens"] === undefined && out["max_completion_tokens"] === undefined) out["max_tokens"] = ctx.maxTokens;
+  if (stream) out["stream_options"] = { include_usage: true };
+  else delete out["stream_options"];
+  return out;
+}
+
+function textChars(chunk: Record<string, unknown>): number {
+  const choices = chunk["choices"];
+  if (!Array.isArray(choices)) return 0;
+  let n = 0;
+  for (const c of choices as { delta?: { content?: unknown } }[]) {
+    const content = c.delta?.content;
+    if (typeof content === "string") n += content.length;
+  }
+  return n;
+}
+
+async function* pieces(ctx: CallContext, events: AsyncIterable<{ data: string }>): AsyncGenerator<StreamPiece> {
+  for await (const ev of events) {
+    if (ev.data === "[DONE]") return;
+    let chunk: Record<string, unknown>;
+    try {
+      chunk = JSON.parse(ev.data) as Record<string, unknown>;
+    } catch {
+      throw new UpstreamError("protocol", "upstream sent a non-JSON stream event");
+    }
+    if (chunk["error"] !== undefined) throw new UpstreamError("protocol", "upstream sent an error event");
+    const usage = usageOf(chunk["usage"]);
+    const usageOnly = usage !== undefined && Array.isArray(chunk["choices"]) && chunk["choices"].length === 0;
+    yield { data: ev.data, forward: !usageOnly || ctx.clientWantsUsage, usage, textChars: textChars(chunk) };
+  }
+  throw new UpstreamError("protocol", "upstream stream ended without [DONE]");
+}
+
+/** The OpenAI-compatible provider. */
+export const openAICompatible: Provider = {
+  async chat(ctx: CallContext, body: Record<string, unknown>): Promise<UnaryResult> {
+    const { url, headers } = endpoint(ctx.backend, "chat/completions");
+    const res = await postJSON(ctx, url, headers, chatBody(ctx, body, false));
+    const json = await readJSON(ctx, res);
+    return { json, usage: usageOf(json["usage"]) };
+  },
+  async chatStream(ctx: CallContext, body: Record<string, unknown>): Promise<AsyncIterable<StreamPiece>> {
+    const { url, headers } = endpoint(ctx.backend, "chat/completions");
+    const res = await postJSON(ctx, url, headers, chatBody(ctx, body, true));
+    return pieces(ctx, sseEvents(ctx, res));
+  },
+  async embeddings(ctx: CallContext, body: Record<string, unknown>): Promise<UnaryResult> {
+    const { url, headers } = endpoint(ctx.backend, "embeddings");
+    const res = await postJSON(ctx, url, headers, { ...body, model: ctx.upstreamModel });
+    const json = await readJSON(ctx, res);
+    return { json, usage: usageOf(json["usage"]) };
+  },
+};
