@@ -147,15 +147,19 @@ export function SecretKeyRef(description: string): typeof SecretKeyRefSchema {
   return Type.Object(SecretKeyRefSchema.properties, { additionalProperties: false, description });
 }
 
-/** Reference to one key of a Secret in an explicit namespace (for cluster-scoped referrers). */
+/**
+ * Reference to one key of a Secret in an explicit namespace, for cluster-scoped referrers (Tenant)
+ * that have no namespace of their own.
+ */
 export function NamespacedSecretKeyRef(description: string): ReturnType<typeof namespacedSecretKeyRef> {
   return namespacedSecretKeyRef(description);
 }
 function namespacedSecretKeyRef(description: string) {
   return Type.Object(
     {
-      ...SecretKeyRefSchema.properties,
-      namespace: Type.Optional(LabelName("Namespace of the Secret.")),
+      name: SecretKeyRefSchema.properties.name,
+      namespace: LabelName("Namespace of the Secret."),
+      key: SecretKeyRefSchema.properties.key,
     },
     { additionalProperties: false, description },
   );

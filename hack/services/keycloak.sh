@@ -97,8 +97,8 @@ ensure() {
       W=$(mktemp -d -t kc-prime.XXXXXX)
       assemble_home "$W/home"
       local http mgmt ok=0 lines
-      http=$(free_port)
-      mgmt=$(free_port)
+      alloc_port http keycloak-prime-http
+      alloc_port mgmt keycloak-prime-management
       run_kc "$W/home" keycloak-prime "$http" "$mgmt"
       wait_for 300 "Keycloak priming run" kc_ready "$http" "$mgmt" && ok=1
       mapfile -t lines <"$W/pids"
@@ -125,8 +125,8 @@ case "$cmd" in
     [ -f "$KC_DIST/.primed" ] || die "Keycloak missing: run hack/services/keycloak.sh ensure"
     mkdir -p "$W/keycloak"
     assemble_home "$W/keycloak/home"
-    http=$(free_port)
-    mgmt=$(free_port)
+    alloc_port http keycloak-http
+    alloc_port mgmt keycloak-management
     echo "$http $mgmt" >"$W/keycloak/ports"
     run_kc "$W/keycloak/home" keycloak "$http" "$mgmt"
     rm -f "$W/env.d/keycloak.sh"

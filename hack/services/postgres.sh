@@ -79,7 +79,7 @@ case "$cmd" in
     # --no-sync: nothing of this cluster must survive a crash. C.UTF-8 exists on every Debian.
     as_pg "$PGBIN/initdb" -D "$D/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync \
       >"$W/logs/postgres-initdb.log" 2>&1 || { cat "$W/logs/postgres-initdb.log" >&2; die "initdb failed"; }
-    port=$(free_port)
+    alloc_port port postgres
     echo "$port" >"$D/port"
     # fsync/full_page_writes/synchronous_commit off: speed over durability for throwaway data.
     start postgres INT "${AS_PG[@]}" "$PGBIN/postgres" -D "$D/data" -p "$port" \

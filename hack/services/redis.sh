@@ -18,7 +18,7 @@ case "$cmd" in
   start)
     W=${2:?W}
     command -v redis-server >/dev/null || die "redis-server missing: run hack/services/redis.sh ensure"
-    port=$(free_port)
+    alloc_port port redis
     mkdir -p "$W/redis"
     # --save "" and --appendonly no: no persistence, tests start from an empty store.
     # --protected-mode yes is harmless since we bind loopback only.

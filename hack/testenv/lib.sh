@@ -16,18 +16,24 @@ BIN=$TE/bin-$K8S-etcd$ETCD-kwok$KWOK
 log() { echo "testenv: $*" >&2; }
 die() { echo "testenv: ERROR: $*" >&2; exit 1; }
 
-# Ports handed out by this shell, so two components never get the same one.
-_TE_PORTS=" "
-# free_port: a random port in 20000-60999 that nothing listens on or uses (any TCP state) and that
-# we have not handed out yet. Pure bash + ss, so it works before node_modules or python exist.
-free_port() {
-  local p used
-  used=$(ss -Htan 2>/dev/null | awk '{n=split($4,a,":"); print a[n]}' | sort -u | tr '\n' ' ')
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 41000))
-    case " $used $_TE_PORTS" in *" $p "*) continue ;; esac
-    _TE_PORTS="$_TE_PORTS$p "
-    echo "$p"
+# alloc_port VAR NAME: sets VAR to a random port in 20000-60999 that nothing uses (any TCP state)
+# and that no other component of this W got (all ports are recorded as "NAME PORT" in $W/ports,
+# under a lock, since services start concurrently). Pure bash + ss: works before node/python exist.
+# Another program could still grab the port before our component binds it; the window is short.
+alloc_port() {
+  local __var=$1 __name=$2 __p __used
+  mkdir -p "$W"
+  exec 7>>"$W/ports.lock"
+  flock 7
+  __used=$(ss -Htan 2>/dev/null | awk '{n=split($4,a,":"); print a[n]}' | tr '\n' ' ')
+  [ -f "$W/ports" ] && __used="$__used $(awk '{print $2}' "$W/ports" | tr '\n' ' ')"
+  for _ in $(seq 500); do
+    __p=$((20000 + RANDOM % 41000))
+    case " $__used " in *" $__p "*) continue ;; esac
+    echo "$__name $__p" >>"$W/ports"
+    flock -u 7
+    exec 7>&-
+    printf -v "$__var" '%s' "$__p"
     return 0
   done
   die "no free port found"

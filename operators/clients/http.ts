@@ -82,7 +82,7 @@ export class KubeHttp {
     await this.#kc.applySecurityAuthentication(ctx);
     const headers: Record<string, string> = { ...ctx.getHeaders(), accept: "application/json" };
     if (req.body !== undefined) headers["content-type"] = req.contentType ?? "application/json";
-    return { url, headers, dispatcher: ctx.getDispatcher() as Dispatcher | undefined };
+    return { url, headers, dispatcher: ctx.getDispatcher() };
   }
 
   /** Sends the request and returns the raw response; the caller must consume or cancel the body. */

@@ -31,6 +31,12 @@ export interface EventSpec {
   action?: string;
 }
 
+interface PatchTarget {
+  gvk: GroupVersionKind;
+  namespace: string | undefined;
+  name: string;
+}
+
 interface SeenEvent {
   name: string;
   namespace: string;
@@ -179,7 +185,7 @@ export class KubeClient {
           ? { op: "add", path: "/metadata/finalizers", value: [finalizer] }
           : { op: "add", path: "/metadata/finalizers/-", value: finalizer },
       ];
-      if (await this.#tryJsonPatch(gvk, namespace, name, patch, fieldManager, attempt)) return;
+      if (await this.#tryJsonPatch({ gvk, namespace, name }, patch, fieldManager, attempt)) return;
       current = await this.get(gvk, namespace, name);
     }
   }
@@ -200,7 +206,7 @@ export class KubeClient {
         { op: "remove", path: `/metadata/finalizers/${idx}` },
       ];
       try {
-        if (await this.#tryJsonPatch(gvk, namespace, name, patch, undefined, attempt)) return;
+        if (await this.#tryJsonPatch({ gvk, namespace, name }, patch, undefined, attempt)) return;
       } catch (err) {
         if (isApiError(err, 404)) return;
         throw err;
@@ -213,18 +219,11 @@ export class KubeClient {
    * Applies a JSON patch. Returns false when a `test` op failed or on conflict (caller re-reads),
    * throws other errors or when retries are exhausted.
    */
-  async #tryJsonPatch(
-    gvk: GroupVersionKind,
-    namespace: string | undefined,
-    name: string,
-    patch: object[],
-    fieldManager: string | undefined,
-    attempt: number,
-  ): Promise<boolean> {
+  async #tryJsonPatch(target: PatchTarget, patch: object[], fieldManager: string | undefined, attempt: number): Promise<boolean> {
     try {
       await this.http.request({
         method: "PATCH",
-        path: resourcePath(gvk, namespace, name),
+        path: resourcePath(target.gvk, target.namespace, target.name),
         query: { fieldManager },
         body: patch,
         contentType: JSON_PATCH,

@@ -11,6 +11,7 @@ test("defaults bind probes and metrics to loopback and elect a leader", () => {
   assert.equal(c.leaderElect, true);
   assert.equal(c.leaseNamespace, "default");
   assert.equal(c.namespace, undefined);
+  assert.deepEqual([c.leaseDurationMs, c.renewDeadlineMs, c.retryPeriodMs], [15000, 10000, 2000]);
 });
 
 test("flags win over environment", () => {
@@ -32,6 +33,8 @@ const bad: { argv: string[]; env?: Record<string, string>; msg: RegExp }[] = [
   { argv: ["--leader-elect=maybe"], msg: /--leader-elect must be true or false/ },
   { argv: ["--aimodel-concurrency", "0"], msg: /--aimodel-concurrency must be an integer/ },
   { argv: [], env: { HEALTH_PROBE_BIND_ADDRESS: "x:y" }, msg: /--health-probe-bind-address must be host:port/ },
+  { argv: ["--leader-elect-lease-duration=5", "--leader-elect-renew-deadline=6"], msg: /lease-duration > renew-deadline > retry-period/ },
+  { argv: ["--leader-elect-retry-period=-1"], msg: /--leader-elect-retry-period must be a number of seconds/ },
   { argv: ["stray"], msg: /unexpected argument "stray"/ },
   { argv: ["--namespace"], msg: /flag --namespace needs a value/ },
 ];

@@ -8,6 +8,10 @@ export interface OperatorConfig {
   leaseName: string;
   leaseNamespace: string;
   identity: string | undefined;
+  /** Lease timings in milliseconds (client-go defaults 15 s / 10 s / 2 s). */
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
   metrics: { host: string; port: number } | undefined;
   health: { host: string; port: number } | undefined;
   aimodelConcurrency: number;
@@ -22,6 +26,9 @@ Flags (each also readable from the environment variable in brackets):
   --leader-elect=BOOL             take part in Lease leader election; default true [LEADER_ELECT]
   --lease-name NAME               default librechat-operator                   [LEASE_NAME]
   --lease-namespace NS            default POD_NAMESPACE, else "default"        [LEASE_NAMESPACE]
+  --leader-elect-lease-duration S  seconds; default 15                      [LEADER_ELECT_LEASE_DURATION]
+  --leader-elect-renew-deadline S  seconds; default 10                      [LEADER_ELECT_RENEW_DEADLINE]
+  --leader-elect-retry-period S    seconds; default 2                       [LEADER_ELECT_RETRY_PERIOD]
   --metrics-bind-address H:P      "0" disables; default 127.0.0.1:8080          [METRICS_BIND_ADDRESS]
   --health-probe-bind-address H:P "0" disables; default 127.0.0.1:8081          [HEALTH_PROBE_BIND_ADDRESS]
   --aimodel-concurrency N         AIModel workers; default 4                    [AIMODEL_CONCURRENCY]
@@ -44,6 +51,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     leaseName: get("lease-name", "LEASE_NAME") ?? "librechat-operator",
     leaseNamespace: get("lease-namespace", "LEASE_NAMESPACE") ?? env["POD_NAMESPACE"] ?? "default",
     identity: nonEmpty(env["POD_NAME"]),
+    ...leaseTimings(get),
     metrics: parseAddress("--metrics-bind-address", get("metrics-bind-address", "METRICS_BIND_ADDRESS") ?? "127.0.0.1:8080"),
     health: parseAddress("--health-probe-bind-address", get("health-probe-bind-address", "HEALTH_PROBE_BIND_ADDRESS") ?? "127.0.0.1:8081"),
     aimodelConcurrency: parsePositiveInt("--aimodel-concurrency", get("aimodel-concurrency", "AIMODEL_CONCURRENCY") ?? "4"),
@@ -74,6 +82,25 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     }
   }
   return out;
+}
+
+function leaseTimings(get: (flag: string, envName: string) => string | undefined): Pick<OperatorConfig, "leaseDurationMs" | "renewDeadlineMs" | "retryPeriodMs"> {
+  const seconds = (flag: string, envName: string, def: string): number => {
+    const v = get(flag, envName) ?? def;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new ConfigError(`--${flag} must be a number of seconds in (0, 3600], got "${v}"`);
+    return Math.round(n * 1000);
+  };
+  const t = {
+    leaseDurationMs: seconds("leader-elect-lease-duration", "LEADER_ELECT_LEASE_DURATION", "15"),
+    renewDeadlineMs: seconds("leader-elect-renew-deadline", "LEADER_ELECT_RENEW_DEADLINE", "10"),
+    retryPeriodMs: seconds("leader-elect-retry-period", "LEADER_ELECT_RETRY_PERIOD", "2"),
+  };
+  // client-go's own sanity rule: renew before the lease runs out, retry before the renew deadline.
+  if (!(t.leaseDurationMs > t.renewDeadlineMs && t.renewDeadlineMs > t.retryPeriodMs)) {
+    throw new ConfigError("leader election timings must satisfy lease-duration > renew-deadline > retry-period");
+  }
+  return t;
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

@@ -33,7 +33,16 @@ async function main(): Promise<void> {
     ...(cfg.metrics !== undefined ? { metricsAddress: cfg.metrics } : {}),
     ...(cfg.health !== undefined ? { healthAddress: cfg.health } : {}),
     ...(cfg.leaderElect
-      ? { leaderElection: { leaseName: cfg.leaseName, leaseNamespace: cfg.leaseNamespace, ...(cfg.identity !== undefined ? { identity: cfg.identity } : {}) } }
+      ? {
+          leaderElection: {
+            leaseName: cfg.leaseName,
+            leaseNamespace: cfg.leaseNamespace,
+            leaseDurationMs: cfg.leaseDurationMs,
+            renewDeadlineMs: cfg.renewDeadlineMs,
+            retryPeriodMs: cfg.retryPeriodMs,
+            ...(cfg.identity !== undefined ? { identity: cfg.identity } : {}),
+          },
+        }
       : {}),
   });
   const client = new KubeClient(kc);

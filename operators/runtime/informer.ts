@@ -199,7 +199,7 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
         // A server that closes at once would make us spin; back off unless the watch lived a while.
         if (this.#clock.monotonic() - started < 1000) await sleep(this.#backoff.next(), this.#clock, signal);
       } catch (err) {
-        if (signal.aborted) break;
+        if (this.#stopped()) break;
         await this.#onError(err, signal);
       }
     }
@@ -274,13 +274,13 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
     const ac = new AbortController();
     const onStop = (): void => { ac.abort(); };
     stopSignal.addEventListener("abort", onStop, { once: true });
-    let inactive = false;
+    const state = { inactive: false }; // an object, so TS does not narrow it across the await
     const inactivityMs = this.#opts.inactivityTimeoutMs ?? 180_000;
     let watchdog: TimerHandle | undefined;
     const arm = (): void => {
       watchdog?.cancel();
       watchdog = this.#clock.setTimer(() => {
-        inactive = true;
+        state.inactive = true;
         ac.abort();
       }, inactivityMs);
     };
@@ -296,8 +296,8 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
       await this.#stream(req, arm);
       return "closed";
     } catch (err) {
-      if (stopSignal.aborted) return "stopped";
-      if (inactive) {
+      if (this.#stopped()) return "stopped";
+      if (state.inactive) {
         this.#log.warn({ inactivityMs, resourceVersion: this.#rv }, "Watch went silent, reconnecting");
         return "inactive";
       }
@@ -368,6 +368,11 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
   #normalize(obj: KubernetesObject): T {
     const out = { ...obj, apiVersion: this.gvk.apiVersion, kind: this.gvk.kind } as T;
     return deepFreeze(out);
+  }
+
+  /** Read through a method: TS narrows `signal.aborted` across awaits as if it could not change. */
+  #stopped(): boolean {
+    return this.#stop.signal.aborted;
   }
 
   #touch(): void {

@@ -66,13 +66,9 @@ export function decideLease(o: LeaseObservation): LeaseDecision {
 /** Compares the fields that signal a holder is alive (client-go compares the raw record). */
 export function sameLeaseRecord(a: LeaseSpec | undefined, b: LeaseSpec | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  return (
-    (a.holderIdentity ?? "") === (b.holderIdentity ?? "") &&
-    (a.renewTime ?? "") === (b.renewTime ?? "") &&
-    (a.acquireTime ?? "") === (b.acquireTime ?? "") &&
-    (a.leaseDurationSeconds ?? 0) === (b.leaseDurationSeconds ?? 0) &&
-    (a.leaseTransitions ?? 0) === (b.leaseTransitions ?? 0)
-  );
+  const fields = ["holderIdentity", "renewTime", "acquireTime", "leaseDurationSeconds", "leaseTransitions"] as const;
+  // null and missing are the same record.
+  return fields.every((f) => (a[f] ?? null) === (b[f] ?? null));
 }
 
 /**
@@ -80,7 +76,7 @@ export function sameLeaseRecord(a: LeaseSpec | undefined, b: LeaseSpec | undefin
  * fractional digits, e.g. "2026-11-27T10:00:00.123456Z" (the API server rejects other precisions).
  */
 export function formatMicroTime(epochMs: number): string {
-  const micros = Math.floor(epochMs * 1000);
+  const micros = Math.round(epochMs * 1000);
   const wholeMs = Math.floor(micros / 1000);
   const iso = new Date(wholeMs).toISOString(); // ...T10:00:00.123Z
   const sub = String(micros - wholeMs * 1000).padStart(3, "0");
@@ -195,9 +191,9 @@ export class LeaderElector {
     let lastRenew = this.#clock.monotonic();
     while (!signal.aborted) {
       await sleep(this.#o.retryPeriodMs, this.#clock, signal);
-      if (signal.aborted) return;
+      if (this.#stopped()) return;
       const ok = await this.#tryAcquireOrRenew();
-      if (signal.aborted) return;
+      if (this.#stopped()) return;
       if (ok) {
         lastRenew = this.#clock.monotonic();
         continue;
@@ -267,6 +263,11 @@ export class LeaderElector {
   /** PUT carries metadata.resourceVersion, so a concurrent writer makes it fail with 409. */
   async #put(lease: Lease): Promise<Lease> {
     return (await this.#o.http.request<Lease>({ method: "PUT", path: this.#path(this.#o.leaseName), body: lease })).body;
+  }
+
+  /** Read through a method: TS narrows `signal.aborted` across awaits as if it could not change. */
+  #stopped(): boolean {
+    return this.#stop.signal.aborted;
   }
 
   #setLeader(v: boolean): void {

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# `make demo`: brings up the local control plane (hack/dev-cluster.sh), installs the CRDs, starts
+# the operator in the background, applies the sample AIModels and waits until they are Ready.
+# Everything it starts is recorded in .dev/pids, so `make dev-cluster-down` stops all of it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=testenv/lib.sh
+. hack/testenv/lib.sh
+W=$REPO/.dev
+export PATH="$REPO/node_modules/.bin:$PATH"
+
+bash hack/dev-cluster.sh up
+export KUBECONFIG=$W/kubeconfig
+k() { bash hack/kubectl.sh "$@"; }
+
+log "installing CRDs"
+k apply --server-side --field-manager=librechat-demo -f manifests/crd/ >/dev/null
+k wait --for=condition=Established crd -l app.kubernetes.io/part-of=librechat --timeout=60s >/dev/null 2>&1 ||
+  k wait --for=condition=Established -f manifests/crd/ --timeout=60s >/dev/null
+
+if running operator; then
+  log "operator already running (pid $(cat "$W/operator.pid"))"
+else
+  alloc_port OP_METRICS operator-metrics
+  alloc_port OP_HEALTH operator-health
+  ENV_GROUP=operator
+  start operator TERM env KUBECONFIG="$KUBECONFIG" "$REPO/node_modules/.bin/node" operators/manager/main.ts \
+    --leader-elect=true --lease-namespace=default \
+    --metrics-bind-address="127.0.0.1:$OP_METRICS" --health-probe-bind-address="127.0.0.1:$OP_HEALTH"
+  wait_for 60 "operator readiness" http_ok "http://127.0.0.1:$OP_HEALTH/readyz"
+  echo "http://127.0.0.1:$OP_METRICS/metrics" >"$W/operator.metrics-url"
+fi
+
+log "applying sample AIModels"
+k create namespace demo --dry-run=client -o yaml | k apply -f - >/dev/null
+for f in manifests/samples/aimodel-*.yaml; do
+  k apply --server-side --field-manager=librechat-demo -n demo -f "$f" >/dev/null
+done
+k wait --for=condition=Ready aimodel --all -n demo --timeout=180s >/dev/null
+echo
+k get aimodels -n demo -o wide
+echo
+cat <<MSG
+The demo is up. Everything listens on 127.0.0.1.
+
+  export KUBECONFIG=$W/kubeconfig
+  bash hack/kubectl.sh get librechat -A              # every librechat.io object
+  bash hack/kubectl.sh describe aimodel -n demo      # conditions and events
+  bash hack/kubectl.sh get deploy,svc,pdb,pods -n demo
+  curl -s $(cat "$W/operator.metrics-url") | grep controller_runtime_reconcile_total
+  tail -f $W/logs/operator.log                       # operator logs (JSON)
+
+Tear it all down (stops exactly the processes it started):  make dev-cluster-down
+MSG

@@ -1,0 +1,63 @@
+// SIGKILL the operator while 200 AIModels converge, start it again: all converge, and every model
+// has exactly one Deployment, one Service and one ReplicaSet, none orphaned.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import type { V1Deployment, V1ReplicaSet, V1Service } from "@kubernetes/client-node";
+import type { AIModel } from "../../../crds/aimodel/v1alpha1/index.ts";
+import { KubeClient } from "../../../operators/clients/kube.ts";
+import { installCrds } from "../../helpers/crds.ts";
+import { startOperator } from "../../helpers/operator.ts";
+import type { OperatorProcess } from "../../helpers/operator.ts";
+import { createTestNamespace, testEnv } from "../../helpers/testenv.ts";
+import { waitFor } from "../../helpers/wait.ts";
+import { AIMODEL, apply, DEPLOYMENT, readyOf, selfHosted, SERVICE } from "./fixtures.ts";
+
+const N = 200;
+const env = testEnv();
+const client = new KubeClient(env.kubeConfig);
+const RS = { apiVersion: "apps/v1", kind: "ReplicaSet", plural: "replicasets", namespaced: true };
+let ns = "";
+let op: OperatorProcess | undefined;
+
+before(async () => {
+  await installCrds(env.kubeConfig);
+  ns = await createTestNamespace("aim-crash");
+});
+after(async () => {
+  await op?.stop();
+});
+
+async function readyCount(): Promise<number> {
+  const models = await client.list<AIModel>(AIMODEL, ns);
+  return models.filter((m) => readyOf(m)?.status === "True").length;
+}
+
+test(`SIGKILL during convergence of ${N} AIModels loses nothing and duplicates nothing`, async () => {
+  const args = ["--namespace", ns, "--leader-elect=false", "--aimodel-concurrency", "8"];
+  op = await startOperator({ kubeconfig: env.kubeconfigPath, args });
+  const names = Array.from({ length: N }, (_, i) => `m-${String(i).padStart(3, "0")}`);
+  // Create in batches so the operator is mid-way when it dies.
+  for (let i = 0; i < names.length; i += 25) {
+    await Promise.all(names.slice(i, i + 25).map((n) => apply(client, selfHosted(ns, n))));
+  }
+  await waitFor("some AIModels Ready", async () => (await readyCount()) >= 20, 120_000);
+  const readyAtKill = await readyCount();
+  await op.stop("SIGKILL");
+  assert.ok(readyAtKill < N, `kill happened mid-way (ready at kill: ${readyAtKill})`);
+
+  op = await startOperator({ kubeconfig: env.kubeconfigPath, args });
+  await waitFor(`all ${N} AIModels Ready`, async () => (await readyCount()) === N, 300_000, 1000);
+
+  const models = await client.list<AIModel>(AIMODEL, ns);
+  const uids = new Set(models.map((m) => m.metadata.uid));
+  const deps = await client.list<V1Deployment>(DEPLOYMENT, ns);
+  const svcs = await client.list<V1Service>(SERVICE, ns);
+  const rss = await client.list<V1ReplicaSet>(RS, ns);
+  assert.equal(deps.length, N, "one Deployment per AIModel");
+  assert.equal(svcs.length, N, "one Service per AIModel");
+  assert.equal(rss.length, N, "one ReplicaSet per Deployment: the pod template never flapped");
+  for (const o of [...deps, ...svcs]) {
+    const owner = o.metadata?.ownerReferences?.find((r) => r.controller === true);
+    assert.ok(owner !== undefined && uids.has(owner.uid), `${o.kind ?? ""} ${o.metadata?.name ?? ""} is owned by a live AIModel`);
+  }
+});

@@ -1,0 +1,49 @@
+// An external-provider AIModel has no pods; it is Ready exactly when its credentials Secret and
+// key exist, and otherwise says which Secret is missing.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { KubeClient } from "../../../operators/clients/kube.ts";
+import { installCrds } from "../../helpers/crds.ts";
+import { startOperator } from "../../helpers/operator.ts";
+import type { OperatorProcess } from "../../helpers/operator.ts";
+import { createTestNamespace, testEnv } from "../../helpers/testenv.ts";
+import { waitFor } from "../../helpers/wait.ts";
+import { apply, DEPLOYMENT, external, getModel, readyOf } from "./fixtures.ts";
+
+const env = testEnv();
+const client = new KubeClient(env.kubeConfig);
+let ns = "";
+let op: OperatorProcess;
+
+before(async () => {
+  await installCrds(env.kubeConfig);
+  ns = await createTestNamespace("aim-ext");
+  op = await startOperator({ kubeconfig: env.kubeconfigPath, args: ["--namespace", ns, "--leader-elect=false"] });
+});
+after(async () => {
+  await op.stop();
+});
+
+test("missing credentials Secret gives Ready=False naming the Secret", async () => {
+  await apply(client, external(ns, "gpt", "openai-creds"));
+  const ready = await waitFor("Ready=False CredentialsMissing", async () => {
+    const r = readyOf(await getModel(client, ns, "gpt"));
+    return r?.reason === "CredentialsMissing" ? r : undefined;
+  });
+  assert.equal(ready.status, "False");
+  assert.match(ready.message, /Secret "openai-creds" not found/);
+  assert.equal((await getModel(client, ns, "gpt"))?.status?.phase, "Error");
+});
+
+test("a Secret without the key gives CredentialsKeyMissing; adding the key makes it Ready", async () => {
+  await apply(client, { apiVersion: "v1", kind: "Secret", metadata: { name: "openai-creds", namespace: ns }, stringData: { other: "x" } });
+  await waitFor("CredentialsKeyMissing", async () => readyOf(await getModel(client, ns, "gpt"))?.reason === "CredentialsKeyMissing");
+  await apply(client, { apiVersion: "v1", kind: "Secret", metadata: { name: "openai-creds", namespace: ns }, stringData: { other: "x", apiKey: "sk-test" } });
+  const m = await waitFor("Ready=True", async () => {
+    const got = await getModel(client, ns, "gpt");
+    return readyOf(got)?.status === "True" ? got : undefined;
+  });
+  assert.equal(m.status?.phase, "Active");
+  assert.equal(m.status?.endpoint, "https://api.openai.com/v1");
+  assert.equal(await client.get(DEPLOYMENT, ns, "gpt"), undefined, "external providers get no Deployment");
+});

@@ -1,0 +1,46 @@
+// AIModel objects and lookups shared by the AIModel integration tests.
+import type { KubeClient } from "../../../operators/clients/kube.ts";
+import type { AIModel } from "../../../crds/aimodel/v1alpha1/index.ts";
+import { AIMODEL, DEPLOYMENT, PDB, SECRET, SERVICE } from "../../../controllers/aimodel/gvks.ts";
+
+export { AIMODEL, DEPLOYMENT, PDB, SECRET, SERVICE };
+
+/** A self-hosted vLLM AIModel manifest. */
+export function selfHosted(namespace: string, name: string, replicas = 1): Record<string, unknown> {
+  return {
+    apiVersion: "librechat.io/v1alpha1",
+    kind: "AIModel",
+    metadata: { name, namespace },
+    spec: {
+      provider: "vllm",
+      modelName: `${name}-model`,
+      engine: { image: "vllm/vllm-openai:v0.10.1", gpu: { count: 1 } },
+      replicas,
+      minReplicas: 1,
+      maxReplicas: Math.max(replicas, 1),
+    },
+  };
+}
+
+/** An external OpenAI AIModel manifest referencing Secret `secret` key apiKey. */
+export function external(namespace: string, name: string, secret: string): Record<string, unknown> {
+  return {
+    apiVersion: "librechat.io/v1alpha1",
+    kind: "AIModel",
+    metadata: { name, namespace },
+    spec: { provider: "openai", modelName: "gpt-4o", external: { credentialsSecretRef: { name: secret, key: "apiKey" } } },
+  };
+}
+
+export async function apply(client: KubeClient, obj: Record<string, unknown>): Promise<void> {
+  await client.apply(obj, { fieldManager: "integration-test", force: true });
+}
+
+export async function getModel(client: KubeClient, ns: string, name: string): Promise<AIModel | undefined> {
+  return client.get<AIModel>(AIMODEL, ns, name);
+}
+
+/** The Ready condition of an AIModel, if any. */
+export function readyOf(m: AIModel | undefined): { status: string; reason: string; message: string } | undefined {
+  return m?.status?.conditions?.find((c) => c.type === "Ready");
+}

@@ -1,0 +1,70 @@
+// Two operator replicas: exactly one holds the Lease and reconciles; when the leader is killed,
+// the other takes over after the lease expires and converges new AIModels.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import { KubeClient } from "../../../operators/clients/kube.ts";
+import { installCrds } from "../../helpers/crds.ts";
+import { startOperator } from "../../helpers/operator.ts";
+import type { OperatorProcess } from "../../helpers/operator.ts";
+import { createTestNamespace, testEnv } from "../../helpers/testenv.ts";
+import { waitFor } from "../../helpers/wait.ts";
+import { apply, getModel, readyOf, selfHosted } from "./fixtures.ts";
+
+const env = testEnv();
+const client = new KubeClient(env.kubeConfig);
+const LEASE = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", plural: "leases", namespaced: true };
+let ns = "";
+const ops: OperatorProcess[] = [];
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const addr = srv.address();
+  await new Promise((r) => srv.close(r));
+  if (addr === null || typeof addr === "string") throw new Error("no port");
+  return addr.port;
+}
+
+async function replica(id: string): Promise<OperatorProcess> {
+  const args = [
+    "--namespace", ns, "--leader-elect=true", "--lease-namespace", ns, "--lease-name", "op-lease",
+    "--leader-elect-lease-duration=4", "--leader-elect-renew-deadline=3", "--leader-elect-retry-period=0.5",
+    `--metrics-bind-address=127.0.0.1:${await freePort()}`, `--health-probe-bind-address=127.0.0.1:${await freePort()}`,
+  ];
+  const op = await startOperator({ kubeconfig: env.kubeconfigPath, args, env: { POD_NAME: id }, waitFor: "listening", timeoutMs: 30_000 });
+  ops.push(op);
+  return op;
+}
+
+before(async () => {
+  await installCrds(env.kubeConfig);
+  ns = await createTestNamespace("aim-le");
+});
+after(async () => {
+  await Promise.all(ops.map((o) => o.stop("SIGKILL")));
+});
+
+const leaderMetric = (o: OperatorProcess): Promise<number> => o.metric("leader_election_master_status");
+const reconciles = (o: OperatorProcess): Promise<number> => o.metric("controller_runtime_reconcile_total", { controller: "aimodel" });
+
+test("exactly one of two replicas reconciles; the other takes over when the leader dies", async () => {
+  const a = await replica("replica-a");
+  const b = await replica("replica-b");
+  await waitFor("a leader", async () => (await leaderMetric(a)) + (await leaderMetric(b)) === 1, 30_000);
+  const [leader, follower] = (await leaderMetric(a)) === 1 ? [a, b] : [b, a];
+  const lease = await client.get<{ spec?: { holderIdentity?: string } }>(LEASE, ns, "op-lease");
+  assert.equal(lease?.spec?.holderIdentity, leader === a ? "replica-a" : "replica-b");
+
+  await apply(client, selfHosted(ns, "one"));
+  await waitFor("first AIModel Ready", async () => readyOf(await getModel(client, ns, "one"))?.status === "True", 90_000);
+  assert.ok((await reconciles(leader)) > 0, "leader reconciled");
+  assert.equal(await reconciles(follower), 0, "follower never reconciled");
+  assert.equal(await leaderMetric(follower), 0);
+
+  await leader.stop("SIGKILL");
+  await waitFor("follower becomes leader", async () => (await leaderMetric(follower)) === 1, 30_000);
+  await apply(client, selfHosted(ns, "two"));
+  await waitFor("second AIModel Ready under the new leader", async () => readyOf(await getModel(client, ns, "two"))?.status === "True", 90_000);
+  assert.ok((await reconciles(follower)) > 0, "new leader reconciles");
+});

@@ -1,0 +1,78 @@
+// A self-hosted AIModel becomes a running inference pool: Deployment, Service and PDB owned by
+// the AIModel, pods Running on the kwok node, status Ready with the right replica count; edited or
+// deleted children are repaired; deleting the AIModel garbage-collects the children.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import type { V1Deployment, V1PodDisruptionBudget, V1Pod, V1Service } from "@kubernetes/client-node";
+import { KubeClient } from "../../../operators/clients/kube.ts";
+import { installCrds } from "../../helpers/crds.ts";
+import { startOperator } from "../../helpers/operator.ts";
+import type { OperatorProcess } from "../../helpers/operator.ts";
+import { createTestNamespace, testEnv } from "../../helpers/testenv.ts";
+import { waitFor } from "../../helpers/wait.ts";
+import { apply, DEPLOYMENT, getModel, PDB, readyOf, selfHosted, SERVICE } from "./fixtures.ts";
+
+const env = testEnv();
+const client = new KubeClient(env.kubeConfig);
+const POD = { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true };
+let ns = "";
+let op: OperatorProcess;
+
+before(async () => {
+  await installCrds(env.kubeConfig);
+  ns = await createTestNamespace("aim-self");
+  op = await startOperator({ kubeconfig: env.kubeconfigPath, args: ["--namespace", ns, "--leader-elect=false"] });
+});
+after(async () => {
+  await op.stop();
+});
+
+test("AIModel with 2 replicas converges to Ready with owned Deployment, Service and PDB", async () => {
+  await apply(client, selfHosted(ns, "llama", 2));
+  const m = await waitFor("AIModel Ready with 2 ready replicas", async () => {
+    const got = await getModel(client, ns, "llama");
+    return readyOf(got)?.status === "True" && got?.status?.readyReplicas === 2 ? got : undefined;
+  }, 90_000);
+  assert.equal(m.status?.phase, "Active");
+  assert.equal(m.status?.observedGeneration, m.metadata.generation);
+  assert.equal(m.status?.endpoint, `http://llama.${ns}.svc.cluster.local:8000/v1`);
+
+  const dep = await client.get<V1Deployment>(DEPLOYMENT, ns, "llama");
+  const svc = await client.get<V1Service>(SERVICE, ns, "llama");
+  const pdb = await client.get<V1PodDisruptionBudget>(PDB, ns, "llama");
+  for (const child of [dep, svc, pdb]) {
+    const ref = child?.metadata?.ownerReferences?.[0];
+    assert.equal(ref?.kind, "AIModel");
+    assert.equal(ref?.uid, m.metadata.uid);
+    assert.equal(ref?.controller, true);
+    assert.equal(child?.metadata?.labels?.["app.kubernetes.io/managed-by"], "librechat-operator");
+  }
+  assert.equal(dep?.spec?.template.spec?.containers[0]?.resources?.limits?.["nvidia.com/gpu"], "1");
+
+  const pods = await client.list<V1Pod>(POD, ns, { labelSelector: "librechat.io/aimodel=llama" });
+  assert.equal(pods.length, 2);
+  for (const p of pods) {
+    assert.equal(p.status?.phase, "Running");
+    assert.ok(p.spec?.nodeName?.startsWith("kwok-"), `pod scheduled on a kwok node, got ${p.spec?.nodeName}`);
+  }
+});
+
+test("a deleted Service and an edited Deployment are repaired", async () => {
+  await client.delete(SERVICE, ns, "llama");
+  await client.apply({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "llama", namespace: ns }, spec: { replicas: 5 } }, { fieldManager: "intruder", force: true });
+  await waitFor("Service recreated", async () => (await client.get<V1Service>(SERVICE, ns, "llama")) ?? false);
+  await waitFor("Deployment replicas restored to 2", async () => (await client.get<V1Deployment>(DEPLOYMENT, ns, "llama"))?.spec?.replicas === 2);
+});
+
+test("scaling down to one replica removes the PodDisruptionBudget", async () => {
+  await apply(client, selfHosted(ns, "llama", 1));
+  await waitFor("PDB deleted", async () => (await client.get(PDB, ns, "llama")) === undefined);
+  await waitFor("readyReplicas 1", async () => (await getModel(client, ns, "llama"))?.status?.readyReplicas === 1);
+});
+
+test("deleting the AIModel garbage-collects its children", async () => {
+  await client.delete({ apiVersion: "librechat.io/v1alpha1", kind: "AIModel", plural: "aimodels", namespaced: true }, ns, "llama", { propagationPolicy: "Foreground" });
+  await waitFor("Deployment and Service collected", async () =>
+    (await client.get(DEPLOYMENT, ns, "llama")) === undefined && (await client.get(SERVICE, ns, "llama")) === undefined,
+  90_000);
+});

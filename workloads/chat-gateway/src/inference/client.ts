@@ -1,0 +1,89 @@
+/** A chat message sent to the inference gateway. */
+export interface ChatMessage {
+  role: "user" | "assistant" | "system";
+  content: string;
+}
+
+export interface InferenceOptions {
+  baseUrl: string;
+  apiKey: string | undefined;
+}
+
+function headers(o: InferenceOptions): Record<string, string> {
+  const h: Record<string, string> = { "content-type": "application/json" };
+  if (o.apiKey !== undefined) h["authorization"] = `Bearer ${o.apiKey}`;
+  return h;
+}
+
+/**
+ * Splits an SSE byte stream into `data:` payloads (pure helper over text chunks).
+ * Returns the payloads found and the unconsumed remainder.
+ */
+export function parseSseChunk(buffer: string): { events: string[]; rest: string } {
+  const events: string[] = [];
+  let rest = buffer;
+  for (;;) {
+    const idx = rest.search(/\r?\n\r?\n/);
+    if (idx < 0) break;
+    const block = rest.slice(0, idx);
+    rest = rest.slice(idx).replace(/^\r?\n\r?\n/, "");
+    const data = block
+      .split(/\r?\n/)
+      .filter((l) => l.startsWith("data:"))
+      .map((l) => l.slice(5).replace(/^ /, ""))
+      .join("\n");
+    if (data !== "") events.push(data);
+  }
+  return { events, rest };
+}
+
+/**
+ * Streams a chat completion from an OpenAI-compatible `/v1/chat/completions`, yielding content
+ * deltas. Returns the finish reason when the stream ends.
+ */
+export async function* streamChat(
+  o: InferenceOptions,
+  model: string,
+  messages: ChatMessage[],
+  signal: AbortSignal,
+): AsyncGenerator<string, string> {
+  const res = await fetch(new URL("v1/chat/completions", o.baseUrl.replace(/\/?$/, "/")), {
+    method: "POST",
+    headers: headers(o),
+    body: JSON.stringify({ model, messages, stream: true }),
+    signal,
+  });
+  if (!res.ok || res.body === null) throw new Error(`inference gateway answered ${res.status}`);
+  const decoder = new TextDecoder();
+  let buf = "";
+  let finish = "stop";
+  for await (const chunk of res.body) {
+    buf += decoder.decode(chunk as Uint8Array, { stream: true });
+    const { events, rest } = parseSseChunk(buf);
+    buf = rest;
+    for (const data of events) {
+      if (data === "[DONE]") return finish;
+      const parsed = JSON.parse(data) as {
+        choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+      };
+      const choice = parsed.choices?.[0];
+      if (typeof choice?.finish_reason === "string") finish = choice.finish_reason;
+      const text = choice?.delta?.content;
+      if (typeof text === "string" && text !== "") yield text;
+    }
+  }
+  return finish;
+}
+
+/** Calls `/v1/embeddings` for a batch of texts. */
+export async function embed(o: InferenceOptions, model: string, input: string[], signal?: AbortSignal): Promise<number[][]> {
+  const init: RequestInit = { method: "POST", headers: headers(o), body: JSON.stringify({ model, input }) };
+  if (signal !== undefined) init.signal = signal;
+  const res = await fetch(new URL("v1/embeddings", o.baseUrl.replace(/\/?$/, "/")), init);
+  if (!res.ok) throw new Error(`embeddings answered ${res.status}`);
+  const body = (await res.json()) as { data?: { index: number; embedding: number[] }[] };
+  const out: number[][] = [];
+  for (const d of body.data ?? []) out[d.index] = d.embedding;
+  if (out.length !== input.length) throw new Error("embeddings: wrong number of vectors");
+  return out;
+}

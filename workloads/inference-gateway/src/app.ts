@@ -1,0 +1,159 @@
+/**
+ * The inference gateway as a Fastify plugin. server.ts owns the logger, timeouts, listen and
+ * signals; tests register this plugin on their own instance and use `inject` or `listen`.
+ */
+import fp from "fastify-plugin";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { BackendRegistry } from "./backends.ts";
+import { ResponseCache } from "./cache/cache.ts";
+import type { DispatchDeps } from "./dispatch.ts";
+import { GatewayError } from "./errors.ts";
+import type { ErrorCode } from "./errors.ts";
+import { Limiter } from "./limits/limiter.ts";
+import authPlugin from "./plugins/auth.ts";
+import configWatcher from "./plugins/config-watcher.ts";
+import metricsPlugin from "./plugins/metrics.ts";
+import redisPlugin from "./plugins/redis.ts";
+import { BREAKER_STATE_VALUE } from "./resilience/breaker.ts";
+import { chatRoutes } from "./routes/chat.ts";
+import { finish, sendError } from "./routes/context.ts";
+import { embeddingsRoutes } from "./routes/embeddings.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { modelsRoutes } from "./routes/models.ts";
+import { typeboxValidator } from "./schemas.ts";
+
+/** Options of the gateway plugin. */
+export interface GatewayOptions {
+  /** Path of the routing file (YAML or JSON). */
+  configPath: string;
+  /** Redis URL for limits and cache. */
+  redisUrl: string;
+  /** Maximum request body in bytes (default 4 MiB). */
+  bodyLimit?: number;
+  /** Config poll interval in ms (default 2000); file-system events trigger sooner. */
+  configPollMs?: number;
+  /** Longest time close() waits for in-flight requests and streams (default 30 s). */
+  drainTimeoutMs?: number;
+  /** Random source for routing, retries and faults (tests pass a seeded one). */
+  random?: () => number;
+}
+
+/** Tracks in-flight requests so close() can drain them. */
+export interface DrainTracker {
+  inflight: number;
+  draining: boolean;
+  enter: () => void;
+  leave: () => void;
+  /** Resolves when nothing is in flight or after `timeoutMs`; true when drained. */
+  idle: (timeoutMs: number) => Promise<boolean>;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    backends: BackendRegistry;
+    limiter: Limiter;
+    responseCache: ResponseCache;
+    dispatchDeps: DispatchDeps;
+    drain: DrainTracker;
+  }
+}
+
+function drainTracker(onChange: (n: number) => void): DrainTracker {
+  let waiters: (() => void)[] = [];
+  const t: DrainTracker = {
+    inflight: 0,
+    draining: false,
+    enter: () => onChange(++t.inflight),
+    leave: () => {
+      onChange(--t.inflight);
+      if (t.inflight === 0) {
+        for (const w of waiters) w();
+        waiters = [];
+      }
+    },
+    idle: (timeoutMs) =>
+      t.inflight === 0
+        ? Promise.resolve(true)
+        : new Promise((resolve) => {
+            const timer = setTimeout(() => resolve(false), timeoutMs);
+            waiters.push(() => {
+              clearTimeout(timer);
+              resolve(true);
+            });
+          }),
+  };
+  return t;
+}
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: "GW_ERR_BODY_TOO_LARGE",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "GW_ERR_UNSUPPORTED_MEDIA_TYPE",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "GW_ERR_INVALID_REQUEST",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "GW_ERR_INVALID_JSON",
+  FST_ERR_CTP_INVALID_JSON_BODY: "GW_ERR_INVALID_JSON",
+};
+
+/** Maps anything thrown in a request to a {@link GatewayError}. */
+export function toGatewayError(err: FastifyError | Error): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const code = (err as FastifyError).code;
+  const mapped = typeof code === "string" ? FASTIFY_CODES[code] : undefined;
+  if (mapped !== undefined) return new GatewayError(mapped);
+  const status = (err as FastifyError).statusCode;
+  if (err instanceof SyntaxError && status === 400) return new GatewayError("GW_ERR_INVALID_JSON");
+  if ((err as FastifyError).validation !== undefined) return new GatewayError("GW_ERR_INVALID_REQUEST", { message: err.message });
+  if (typeof status === "number" && status >= 400 && status < 500) return new GatewayError("GW_ERR_INVALID_REQUEST", { status, message: err.message });
+  return new GatewayError("GW_ERR_INTERNAL", { cause: err });
+}
+
+async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void> {
+  const bodyLimit = opts.bodyLimit ?? 4 * 1024 * 1024;
+  const random = opts.random ?? Math.random;
+  app.setValidatorCompiler(typeboxValidator);
+  await app.register(metricsPlugin);
+  await app.register(redisPlugin, { url: opts.redisUrl });
+  const registry = new BackendRegistry((backend, state) => {
+    app.metrics.breaker.set({ backend }, BREAKER_STATE_VALUE[state]);
+    app.metrics.breakerTransitions.inc({ backend, state });
+    if (state !== "closed") app.log.warn({ backend, state }, "Changed circuit breaker state");
+  });
+  app.decorate("backends", registry);
+  app.decorate("drain", drainTracker((n) => app.metrics.inflight.set(n)));
+  app.decorate("limiter", new Limiter(app.redis));
+  app.decorate("responseCache", new ResponseCache(app.redis, (err) => app.log.warn({ err: { message: (err as Error).message } }, "Response cache failed")));
+  app.decorate("dispatchDeps", { registry, random, onAttempt: (backend, outcome, kind) => app.metrics.attempts.inc({ backend, outcome, kind }) });
+  app.decorateRequest("igw", null);
+  await app.register(authPlugin);
+  await app.register(configWatcher, {
+    path: opts.configPath,
+    pollMs: opts.configPollMs ?? 2_000,
+    onLoad: (cfg) => {
+      registry.prune(new Set(cfg.backends.keys()));
+      for (const b of cfg.backends.values()) registry.get(b);
+    },
+  });
+
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const ge = toGatewayError(err);
+    if (ge.statusCode >= 500) req.log.error({ code: ge.code, err: { message: err.message, cause: (ge.cause as Error | undefined)?.message } }, "Failed request");
+    finish(app, req, ge.statusCode, ge.code);
+    return sendError(reply, ge);
+  });
+  app.setNotFoundHandler((req, reply) => sendError(reply, new GatewayError("GW_ERR_NOT_FOUND", { message: `No route for ${req.method} ${req.url.split("?")[0] ?? ""}` })));
+
+  app.addHook("preClose", async () => {
+    app.drain.draining = true;
+    const drained = await app.drain.idle(opts.drainTimeoutMs ?? 30_000);
+    app.log.info({ drained, inflight: app.drain.inflight }, drained ? "Drained in-flight requests" : "Stopped draining at the timeout");
+  });
+  app.addHook("onClose", async () => {
+    await registry.close();
+  });
+
+  healthRoutes(app);
+  modelsRoutes(app);
+  chatRoutes(app, { bodyLimit });
+  embeddingsRoutes(app, { bodyLimit });
+}
+
+export default fp(gateway, { name: "inference-gateway", fastify: "5.x" });
