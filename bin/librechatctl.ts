@@ -50,12 +50,16 @@ const defaultIo: Io = {
 function templateCommand(args: readonly string[], io: Io): number {
   const name = args[0];
   if (name === undefined || args.length !== 1) {
-    io.stderr(`template: expected exactly one kind (one of: ${KINDS.map((k) => k.singular).join(", ")})\n`);
+    io.stderr(
+      `template: expected exactly one kind (one of: ${KINDS.map((k) => k.singular).join(", ")})\n`,
+    );
     return EXIT_USAGE;
   }
   const def = lookupKind(name);
   if (def === undefined) {
-    io.stderr(`template: unknown kind "${name}" (one of: ${KINDS.map((k) => k.singular).join(", ")})\n`);
+    io.stderr(
+      `template: unknown kind "${name}" (one of: ${KINDS.map((k) => k.singular).join(", ")})\n`,
+    );
     return EXIT_USAGE;
   }
   io.stdout(renderTemplate(def));
@@ -77,7 +81,13 @@ function validateFile(file: string, io: Io): { checked: number; invalid: number 
     io.stderr(`${file}: cannot read: ${err instanceof Error ? err.message : String(err)}\n`);
     return undefined;
   }
-  const docs = parseAllDocuments(text);
+  // YAML 1.1 without timestamps: what kubectl (sigs.k8s.io/yaml) reads, so `on:` is a boolean key
+  // and an unquoted date stays a string, exactly as on the way to the API server.
+  const docs = parseAllDocuments(text, {
+    version: "1.1",
+    customTags: (tags) =>
+      tags.filter((t) => typeof t === "string" || t.tag !== "tag:yaml.org,2002:timestamp"),
+  });
   if (!Array.isArray(docs)) {
     io.stderr(`${file}: not a YAML stream\n`);
     return undefined;
@@ -86,7 +96,9 @@ function validateFile(file: string, io: Io): { checked: number; invalid: number 
   let invalid = 0;
   for (const [index, doc] of docs.entries()) {
     if (doc.errors.length > 0) {
-      io.stderr(`${file}:${index}: YAML parse error: ${doc.errors.map((e) => e.message).join("; ")}\n`);
+      io.stderr(
+        `${file}:${index}: YAML parse error: ${doc.errors.map((e) => e.message).join("; ")}\n`,
+      );
       return undefined;
     }
     const value: unknown = doc.toJS();
@@ -95,7 +107,9 @@ function validateFile(file: string, io: Io): { checked: number; invalid: number 
     const result = validateDocument(value, index);
     if (result.errors.length > 0) invalid++;
     for (const e of result.errors) {
-      io.stdout(`${file}:${index} ${result.kind}/${result.name}: ${e.path === "" ? "<root>" : e.path}: ${e.message}\n`);
+      io.stdout(
+        `${file}:${index} ${result.kind}/${result.name}: ${e.path === "" ? "<root>" : e.path}: ${e.message}\n`,
+      );
     }
   }
   return { checked, invalid };
@@ -136,7 +150,8 @@ export function run(argv: readonly string[], io: Io = defaultIo): number {
     case "validate":
       return validateCommand(rest, io);
     case "kinds":
-      for (const k of KINDS) io.stdout(`${k.kind}\t${k.plural}\t${k.shortNames.join(",")}\t${k.scope}\n`);
+      for (const k of KINDS)
+        io.stdout(`${k.kind}\t${k.plural}\t${k.shortNames.join(",")}\t${k.scope}\n`);
       return EXIT_OK;
     default:
       io.stderr(command === undefined ? USAGE : `unknown command "${command}"\n\n${USAGE}`);

@@ -7,8 +7,9 @@
 import { Ajv } from "ajv";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
-import { celEnv, isCelError, parse, plan } from "@bufbuild/cel";
+import { CelScalar, celEnv, celMethod, isCelError, listType, parse, plan } from "@bufbuild/cel";
 import type { CelInput } from "@bufbuild/cel";
+import { strings } from "@bufbuild/cel/ext";
 import { findKind } from "./registry.ts";
 import type { KindDefinition } from "./registry.ts";
 import { toPlainSchema } from "./shared/structural.ts";
@@ -24,6 +25,14 @@ export interface FieldError {
 export interface ValidateOptions {
   /** The previous version of the object; enables transition rules (`oldSelf`). */
   readonly oldObject?: unknown;
+  /** Called for every CEL rule evaluated, with whether it held (rule coverage in tests). */
+  readonly onRule?: (rule: CelRule, held: boolean) => void;
+}
+
+/** Where CEL evaluation reports: the error list and the optional coverage hook. */
+interface Sink {
+  readonly errors: FieldError[];
+  readonly onRule: ((rule: CelRule, held: boolean) => void) | undefined;
 }
 
 type Obj = Record<string, unknown>;
@@ -51,7 +60,18 @@ function compiledFor(def: KindDefinition): { plain: JsonSchema; validate: Valida
   return entry;
 }
 
-const env = celEnv();
+/**
+ * The Kubernetes CEL list library's `sum()` (k8s.io/apiserver/pkg/cel/library/lists.go) for int
+ * lists. Together with the strings extension this is all our rules use beyond standard CEL.
+ */
+const k8sListSum = celMethod("sum", listType(CelScalar.INT), [], CelScalar.INT, function () {
+  let total = 0n;
+  for (const v of this) if (typeof v === "bigint") total += v;
+  return total;
+});
+
+// Kubernetes enables the cel-go strings extension (charAt, substring, ...) in CRD validation.
+const env = celEnv({ funcs: [k8sListSum, ...strings] });
 type Program = (ctx: Record<string, CelInput>) => unknown;
 const programs = new Map<string, Program>();
 
@@ -59,14 +79,16 @@ const programs = new Map<string, Program>();
 export function compileRule(rule: string): Program {
   let program = programs.get(rule);
   if (program === undefined) {
-    program = plan(env, parse(rule)) as unknown as Program;
+    const planned: Program = plan(env, parse(rule));
+    program = planned;
     programs.set(rule, program);
   }
   return program;
 }
 
 function quote(value: unknown): string {
-  return typeof value === "string" ? `"${value}"` : JSON.stringify(value) ?? "null";
+  if (typeof value === "string") return `"${value}"`;
+  return value === undefined ? "null" : JSON.stringify(value);
 }
 
 function joinPath(base: string, segment: string): string {
@@ -91,38 +113,47 @@ function pointerToPath(pointer: string, root: unknown): string {
   return path;
 }
 
+type AjvFormatter = (p: Obj, path: string, data: unknown) => string;
+
+function count(data: unknown): string {
+  return Array.isArray(data) ? String(data.length) : "?";
+}
+
+/** apiserver-style wording per ajv keyword (substrings match what kube-apiserver reports). */
+const AJV_MESSAGES: Record<string, AjvFormatter> = {
+  enum: (p, _path, data) =>
+    `Unsupported value: ${quote(data)}: supported values: ${(p["allowedValues"] as unknown[]).map(quote).join(", ")}`,
+  pattern: (p, path, data) =>
+    `Invalid value: ${quote(data)}: ${path} in body should match '${String(p["pattern"])}'`,
+  maximum: (p, path, data) =>
+    `Invalid value: ${quote(data)}: ${path} in body should be less than or equal to ${String(p["limit"])}`,
+  minimum: (p, path, data) =>
+    `Invalid value: ${quote(data)}: ${path} in body should be greater than or equal to ${String(p["limit"])}`,
+  maxLength: (p) => `Too long: may not be more than ${String(p["limit"])} bytes`,
+  minLength: (p, path, data) =>
+    `Invalid value: ${quote(data)}: ${path} in body should be at least ${String(p["limit"])} chars long`,
+  maxItems: (p, _path, data) =>
+    `Too many: ${count(data)}: must have at most ${String(p["limit"])} items`,
+  minItems: (p, path, data) =>
+    `Invalid value: ${count(data)}: ${path} in body should have at least ${String(p["limit"])} items`,
+  maxProperties: (p) => `Too many: must have at most ${String(p["limit"])} properties`,
+  type: (p, path, data) =>
+    `Invalid value: ${quote(data)}: ${path} in body must be of type ${String(p["type"])}`,
+  format: (p, path, data) =>
+    `Invalid value: ${quote(data)}: ${path} in body must be of type ${String(p["format"])}`,
+};
+
 function ajvMessage(e: ErrorObject, path: string, data: unknown): FieldError {
   const p = e.params as Obj;
-  switch (e.keyword) {
-    case "required":
-      return { path: joinPath(path, String(p["missingProperty"])), message: "Required value" };
-    case "additionalProperties":
-      return { path: joinPath(path, String(p["additionalProperty"])), message: `unknown field "${joinPath(path, String(p["additionalProperty"]))}"` };
-    case "enum":
-      return { path, message: `Unsupported value: ${quote(data)}: supported values: ${(p["allowedValues"] as unknown[]).map(quote).join(", ")}` };
-    case "pattern":
-      return { path, message: `Invalid value: ${quote(data)}: ${path} in body should match '${String(p["pattern"])}'` };
-    case "maximum":
-      return { path, message: `Invalid value: ${quote(data)}: ${path} in body should be less than or equal to ${String(p["limit"])}` };
-    case "minimum":
-      return { path, message: `Invalid value: ${quote(data)}: ${path} in body should be greater than or equal to ${String(p["limit"])}` };
-    case "maxLength":
-      return { path, message: `Too long: may not be more than ${String(p["limit"])} bytes` };
-    case "minLength":
-      return { path, message: `Invalid value: ${quote(data)}: ${path} in body should be at least ${String(p["limit"])} chars long` };
-    case "maxItems":
-      return { path, message: `Too many: ${Array.isArray(data) ? data.length : "?"}: must have at most ${String(p["limit"])} items` };
-    case "minItems":
-      return { path, message: `Invalid value: ${Array.isArray(data) ? data.length : "?"}: ${path} in body should have at least ${String(p["limit"])} items` };
-    case "maxProperties":
-      return { path, message: `Too many: must have at most ${String(p["limit"])} properties` };
-    case "type":
-      return { path, message: `Invalid value: ${quote(data)}: ${path} in body must be of type ${String(p["type"])}` };
-    case "format":
-      return { path, message: `Invalid value: ${quote(data)}: ${path} in body must be of type ${String(p["format"])}` };
-    default:
-      return { path, message: e.message ?? e.keyword };
+  if (e.keyword === "required") {
+    return { path: joinPath(path, String(p["missingProperty"])), message: "Required value" };
   }
+  if (e.keyword === "additionalProperties") {
+    const field = joinPath(path, String(p["additionalProperty"]));
+    return { path: field, message: `unknown field "${field}"` };
+  }
+  const format = AJV_MESSAGES[e.keyword];
+  return { path, message: format === undefined ? (e.message ?? e.keyword) : format(p, path, data) };
 }
 
 function valueAt(root: unknown, pointer: string): unknown {
@@ -140,12 +171,17 @@ function toCel(schema: JsonSchema, value: unknown): CelInput {
   if (value === null || value === undefined) return null;
   if (schema["type"] === "integer" && typeof value === "number") return BigInt(value);
   if (Array.isArray(value)) {
-    const items = isRecord(schema["items"]) ? (schema["items"] as JsonSchema) : {};
+    const items = isRecord(schema["items"]) ? schema["items"] : {};
     return value.map((v) => toCel(items, v));
   }
   if (isRecord(value)) {
-    const props = isRecord(schema["properties"]) ? (schema["properties"] as Record<string, JsonSchema>) : {};
-    const additional = isRecord(schema["additionalProperties"]) ? (schema["additionalProperties"] as JsonSchema) : {};
+    const props = (isRecord(schema["properties"]) ? schema["properties"] : {}) as Record<
+      string,
+      JsonSchema
+    >;
+    const additional = isRecord(schema["additionalProperties"])
+      ? schema["additionalProperties"]
+      : {};
     const out = new Map<string, CelInput>();
     for (const [k, v] of Object.entries(value)) {
       if (v === undefined) continue;
@@ -157,7 +193,8 @@ function toCel(schema: JsonSchema, value: unknown): CelInput {
 }
 
 function celFailure(path: string, rule: CelRule): FieldError {
-  const target = rule.fieldPath === undefined ? path : joinPath(path, rule.fieldPath.replace(/^\./, ""));
+  const target =
+    rule.fieldPath === undefined ? path : joinPath(path, rule.fieldPath.replace(/^\./, ""));
   switch (rule.reason) {
     case "FieldValueRequired":
       return { path: target, message: `Required value: ${rule.message}` };
@@ -170,7 +207,13 @@ function celFailure(path: string, rule: CelRule): FieldError {
   }
 }
 
-function evalRules(schema: JsonSchema, value: unknown, old: unknown, path: string, errors: FieldError[]): void {
+function evalRules(
+  schema: JsonSchema,
+  value: unknown,
+  old: unknown,
+  path: string,
+  sink: Sink,
+): void {
   const rules = schema["x-kubernetes-validations"];
   if (!Array.isArray(rules)) return;
   for (const rule of rules as CelRule[]) {
@@ -184,11 +227,15 @@ function evalRules(schema: JsonSchema, value: unknown, old: unknown, path: strin
     } catch (err) {
       result = err;
     }
+    sink.onRule?.(rule, result === true);
     if (result === true) continue;
     if (isCelError(result) || result instanceof Error) {
-      errors.push({ path, message: `Invalid value: "object": rule evaluation error: ${(result as Error).message} (rule: ${rule.rule})` });
+      sink.errors.push({
+        path,
+        message: `Invalid value: "object": rule evaluation error: ${(result as Error).message} (rule: ${rule.rule})`,
+      });
     } else {
-      errors.push(celFailure(path, rule));
+      sink.errors.push(celFailure(path, rule));
     }
   }
 }
@@ -197,15 +244,24 @@ function listKey(item: unknown, keys: readonly string[]): string {
   return JSON.stringify(keys.map((k) => (isRecord(item) ? item[k] : undefined)));
 }
 
-function checkListUniqueness(schema: JsonSchema, list: unknown[], path: string, errors: FieldError[]): void {
+function checkListUniqueness(
+  schema: JsonSchema,
+  list: unknown[],
+  path: string,
+  errors: FieldError[],
+): void {
   const type = schema["x-kubernetes-list-type"];
   if (type !== "map" && type !== "set") return;
-  const keys = type === "map" ? ((schema["x-kubernetes-list-map-keys"] as string[] | undefined) ?? []) : [];
+  const keys =
+    type === "map" ? ((schema["x-kubernetes-list-map-keys"] as string[] | undefined) ?? []) : [];
   const seen = new Set<string>();
   list.forEach((item, i) => {
     const key = type === "map" ? listKey(item, keys) : JSON.stringify(item);
     if (seen.has(key)) {
-      const shown = type === "map" ? `{${keys.map((k) => `"${k}":${JSON.stringify(isRecord(item) ? item[k] : null)}`).join(",")}}` : quote(item);
+      const shown =
+        type === "map"
+          ? `{${keys.map((k) => `"${k}":${JSON.stringify(isRecord(item) ? item[k] : null)}`).join(",")}}`
+          : quote(item);
       errors.push({ path: `${path}[${i}]`, message: `Duplicate value: ${shown}` });
     }
     seen.add(key);
@@ -223,26 +279,58 @@ function oldListItem(schema: JsonSchema, oldList: unknown, item: unknown, index:
   return schema["x-kubernetes-list-type"] === undefined ? oldList[index] : undefined;
 }
 
-/** Walks schema and data together: uniqueness of list-maps/sets, then CEL rules bottom-up. */
-function walk(schema: JsonSchema, value: unknown, old: unknown, path: string, errors: FieldError[]): void {
-  if (value === undefined || value === null) return;
+/** Children of an object or list node: [child schema, value, old value, path]. */
+function children(
+  schema: JsonSchema,
+  value: unknown,
+  old: unknown,
+  path: string,
+): [JsonSchema, unknown, unknown, string][] {
   if (Array.isArray(value)) {
-    const items = isRecord(schema["items"]) ? (schema["items"] as JsonSchema) : undefined;
-    checkListUniqueness(schema, value, path, errors);
-    if (items !== undefined) {
-      value.forEach((item, i) => walk(items, item, oldListItem(schema, old, item, i), `${path}[${i}]`, errors));
-    }
-  } else if (isRecord(value)) {
-    const props = isRecord(schema["properties"]) ? (schema["properties"] as Record<string, JsonSchema>) : undefined;
-    const additional = isRecord(schema["additionalProperties"]) ? (schema["additionalProperties"] as JsonSchema) : undefined;
-    const oldObj = isRecord(old) ? old : undefined;
-    for (const [k, v] of Object.entries(value)) {
-      const child = props?.[k] ?? additional;
-      if (child === undefined) continue;
-      walk(child, v, oldObj?.[k], additional !== undefined && props?.[k] === undefined ? `${path}[${k}]` : joinPath(path, k), errors);
-    }
+    const items = schema["items"];
+    if (!isRecord(items)) return [];
+    return value.map((item, i) => [
+      items,
+      item,
+      oldListItem(schema, old, item, i),
+      `${path}[${i}]`,
+    ]);
   }
-  evalRules(schema, value, old, path, errors);
+  if (!isRecord(value)) return [];
+  const props = (isRecord(schema["properties"]) ? schema["properties"] : {}) as Record<
+    string,
+    JsonSchema
+  >;
+  const additional = isRecord(schema["additionalProperties"])
+    ? schema["additionalProperties"]
+    : undefined;
+  const oldObj = isRecord(old) ? old : undefined;
+  const out: [JsonSchema, unknown, unknown, string][] = [];
+  for (const [k, v] of Object.entries(value)) {
+    const prop = props[k];
+    if (prop !== undefined) out.push([prop, v, oldObj?.[k], joinPath(path, k)]);
+    else if (additional !== undefined) out.push([additional, v, oldObj?.[k], `${path}[${k}]`]);
+  }
+  return out;
+}
+
+/** List-map keys and set items must be unique (part of schema validation in the API server). */
+function checkUniqueness(
+  schema: JsonSchema,
+  value: unknown,
+  path: string,
+  errors: FieldError[],
+): void {
+  if (Array.isArray(value)) checkListUniqueness(schema, value, path, errors);
+  for (const [child, v, , p] of children(schema, value, undefined, path))
+    checkUniqueness(child, v, p, errors);
+}
+
+/** Evaluates CEL rules bottom-up, carrying the old object along for transition rules. */
+function walk(schema: JsonSchema, value: unknown, old: unknown, path: string, sink: Sink): void {
+  if (value === undefined || value === null) return;
+  for (const [child, v, o, p] of children(schema, value, old, path)) walk(child, v, o, p, sink);
+  evalRules(schema, value, old, path, sink);
 }
 
 function metadataErrors(def: KindDefinition, obj: Obj): FieldError[] {
@@ -250,10 +338,20 @@ function metadataErrors(def: KindDefinition, obj: Obj): FieldError[] {
   if (!isRecord(meta)) return [];
   const errors: FieldError[] = [];
   if (meta["name"] === undefined && meta["generateName"] === undefined) {
-    errors.push({ path: "metadata.name", message: "Required value: name or generateName is required" });
+    errors.push({
+      path: "metadata.name",
+      message: "Required value: name or generateName is required",
+    });
+  }
+  const max = def.metadataNameMaxLength;
+  if (max !== undefined && typeof meta["name"] === "string" && meta["name"].length > max) {
+    errors.push({ path: "metadata.name", message: `Too long: may not be more than ${max} bytes` });
   }
   if (def.scope === "Cluster" && meta["namespace"] !== undefined) {
-    errors.push({ path: "metadata.namespace", message: `Forbidden: ${def.kind} is cluster-scoped and has no namespace` });
+    errors.push({
+      path: "metadata.namespace",
+      message: `Forbidden: ${def.kind} is cluster-scoped and has no namespace`,
+    });
   }
   return errors;
 }
@@ -262,24 +360,33 @@ function metadataErrors(def: KindDefinition, obj: Obj): FieldError[] {
  * Validates one object of a known kind. Defaults are applied to a copy first, as the API server
  * does; returns every error found (empty when valid).
  */
-export function validateObject(def: KindDefinition, object: unknown, options: ValidateOptions = {}): FieldError[] {
+export function validateObject(
+  def: KindDefinition,
+  object: unknown,
+  options: ValidateOptions = {},
+): FieldError[] {
   const { plain, validate } = compiledFor(def);
   const data = structuredClone(object);
   const old = options.oldObject === undefined ? undefined : structuredClone(options.oldObject);
   const errors: FieldError[] = [];
   if (!validate(data)) {
     for (const e of validate.errors ?? []) {
-      errors.push(ajvMessage(e, pointerToPath(e.instancePath, data), valueAt(data, e.instancePath)));
+      errors.push(
+        ajvMessage(e, pointerToPath(e.instancePath, data), valueAt(data, e.instancePath)),
+      );
     }
   }
   if (old !== undefined) compiledFor(def).validate(old); // default the old object too
-  if (isRecord(data)) {
-    errors.push(...metadataErrors(def, data));
-    const schemaErrors = errors.length;
-    const celErrors: FieldError[] = [];
-    walk(plain, data, old, "", celErrors);
-    // A CEL rule that cannot even evaluate on schema-invalid data only adds noise.
-    errors.push(...(schemaErrors > 0 ? celErrors.filter((e) => !e.message.includes("rule evaluation error")) : celErrors));
+  if (isRecord(data)) errors.push(...metadataErrors(def, data));
+  checkUniqueness(plain, data, "", errors);
+  if (errors.length > 0) {
+    // Like the API server: CEL rules run only on objects that pass the OpenAPI schema.
+    errors.push({
+      path: "",
+      message: "some validation rules were not checked because the object was invalid",
+    });
+  } else {
+    walk(plain, data, old, "", { errors, onRule: options.onRule });
   }
   return dedupe(errors);
 }
@@ -303,9 +410,18 @@ export interface DocumentResult {
 }
 
 /** Validates any document: unknown apiVersion/kind is itself an error. */
-export function validateDocument(doc: unknown, index: number, options: ValidateOptions = {}): DocumentResult {
+export function validateDocument(
+  doc: unknown,
+  index: number,
+  options: ValidateOptions = {},
+): DocumentResult {
   if (!isRecord(doc)) {
-    return { index, kind: "<none>", name: "<none>", errors: [{ path: "", message: "document is not an object" }] };
+    return {
+      index,
+      kind: "<none>",
+      name: "<none>",
+      errors: [{ path: "", message: "document is not an object" }],
+    };
   }
   const kind = typeof doc["kind"] === "string" ? doc["kind"] : "<none>";
   const meta = isRecord(doc["metadata"]) ? doc["metadata"] : {};
@@ -317,7 +433,9 @@ export function validateDocument(doc: unknown, index: number, options: ValidateO
       index,
       kind,
       name,
-      errors: [{ path: "", message: `unknown apiVersion/kind ${String(doc["apiVersion"])}/${kind}` }],
+      errors: [
+        { path: "", message: `unknown apiVersion/kind ${String(doc["apiVersion"])}/${kind}` },
+      ],
     };
   }
   return { index, kind, name, errors: validateObject(def, doc, options) };

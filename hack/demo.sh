@@ -32,21 +32,22 @@ else
 fi
 
 log "applying sample AIModels"
-k create namespace demo --dry-run=client -o yaml | k apply -f - >/dev/null
+NS=acme-chat # the namespace the samples live in
+k create namespace "$NS" --dry-run=client -o yaml | k apply -f - >/dev/null
 for f in manifests/samples/aimodel-*.yaml; do
-  k apply --server-side --field-manager=librechat-demo -n demo -f "$f" >/dev/null
+  k apply --server-side --field-manager=librechat-demo -f "$f" >/dev/null
 done
-k wait --for=condition=Ready aimodel --all -n demo --timeout=180s >/dev/null
+k wait --for=condition=Ready aimodel --all -n "$NS" --timeout=180s >/dev/null
 echo
-k get aimodels -n demo -o wide
+k get aimodels -n "$NS" -o wide
 echo
 cat <<MSG
 The demo is up. Everything listens on 127.0.0.1.
 
   export KUBECONFIG=$W/kubeconfig
   bash hack/kubectl.sh get librechat -A              # every librechat.io object
-  bash hack/kubectl.sh describe aimodel -n demo      # conditions and events
-  bash hack/kubectl.sh get deploy,svc,pdb,pods -n demo
+  bash hack/kubectl.sh describe aimodel -n $NS      # conditions and events
+  bash hack/kubectl.sh get deploy,svc,pdb,pods -n $NS
   curl -s $(cat "$W/operator.metrics-url") | grep controller_runtime_reconcile_total
   tail -f $W/logs/operator.log                       # operator logs (JSON)
 

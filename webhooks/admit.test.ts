@@ -22,7 +22,10 @@ function request(overrides: Record<string, unknown> = {}): AdmissionRequest {
         apiVersion: "librechat.io/v1alpha1",
         kind: "Assistant",
         metadata: { name: "a", namespace: "team-a" },
-        spec: { versions: [{ name: "v1", modelRef: "llama" }], variants: [{ version: "v1", weight: 100 }] },
+        spec: {
+          versions: [{ name: "v1", modelRef: "llama" }],
+          variants: [{ version: "v1", weight: 100 }],
+        },
       },
       ...overrides,
     }),
@@ -31,62 +34,160 @@ function request(overrides: Record<string, unknown> = {}): AdmissionRequest {
   return r.request;
 }
 
-describe("admit", () => {
-  it("answers by the deadline when a lookup hangs, denying under failurePolicy Fail", async () => {
+void describe("admit", () => {
+  void it("answers by the deadline when a lookup hangs, denying under failurePolicy Fail", async () => {
     const lookup = new FakeLookup();
     lookup.hang = true;
     const started = performance.now();
-    const answer = await admit(handler("validating", "assistant"), request(), { lookup, policy: DEFAULT_POLICY, deadlineMs: 200 });
+    const answer = await admit(handler("validating", "assistant"), request(), {
+      lookup,
+      policy: DEFAULT_POLICY,
+      deadlineMs: 200,
+    });
     const elapsed = performance.now() - started;
     assert.ok(elapsed < 1000, `took ${elapsed}ms`);
     assert.equal(answer.response.uid, "705ab4f5-6393-11e8-b7cc-42010a800002");
     assert.equal(answer.response.allowed, false);
     assert.equal(answer.response.status?.code, 504);
-    assert.match(answer.response.status?.message ?? "", /could not decide in time.*failurePolicy Fail/);
+    assert.match(answer.response.status.message, /could not decide in time.*failurePolicy Fail/);
   });
 
-  it("denies with 500 when a lookup fails under failurePolicy Fail", async () => {
+  void it("denies with 500 when a lookup fails under failurePolicy Fail", async () => {
     const lookup = new FakeLookup();
     lookup.fail = new Error("connection refused");
-    const answer = await admit(handler("validating", "assistant"), request(), { lookup, policy: DEFAULT_POLICY, deadlineMs: 1000 });
+    const answer = await admit(handler("validating", "assistant"), request(), {
+      lookup,
+      policy: DEFAULT_POLICY,
+      deadlineMs: 1000,
+    });
     assert.equal(answer.response.allowed, false);
     assert.equal(answer.response.status?.code, 500);
-    assert.match(answer.response.status?.message ?? "", /connection refused/);
+    assert.match(answer.response.status.message, /connection refused/);
   });
 
-  it("allows with a warning and no patch when a mutating rule throws (failurePolicy Ignore)", async () => {
-    const throwing: WebhookHandler = { ...handler("mutating", "assistant"), type: "mutating", default: () => { throw new Error("boom"); } };
-    const answer = await admit(throwing, request(), { lookup: new FakeLookup(), policy: DEFAULT_POLICY, deadlineMs: 1000 });
+  void it("allows with a warning and no patch when a mutating rule throws (failurePolicy Ignore)", async () => {
+    const throwing: WebhookHandler = {
+      ...handler("mutating", "assistant"),
+      type: "mutating",
+      default: () => {
+        throw new Error("boom");
+      },
+    };
+    const answer = await admit(throwing, request(), {
+      lookup: new FakeLookup(),
+      policy: DEFAULT_POLICY,
+      deadlineMs: 1000,
+    });
     assert.equal(answer.response.allowed, true);
     assert.equal(answer.response.patch, undefined);
     assert.match(answer.response.warnings?.[0] ?? "", /boom.*failurePolicy Ignore/);
   });
 
-  it("passes DELETE without evaluating rules", async () => {
+  void it("passes DELETE without evaluating rules", async () => {
     const lookup = new FakeLookup();
     lookup.hang = true;
-    const answer = await admit(handler("validating", "assistant"), request({ operation: "DELETE", object: null, oldObject: {} }), { lookup, policy: DEFAULT_POLICY, deadlineMs: 50 });
+    const answer = await admit(
+      handler("validating", "assistant"),
+      request({ operation: "DELETE", object: null, oldObject: {} }),
+      { lookup, policy: DEFAULT_POLICY, deadlineMs: 50 },
+    );
     assert.equal(answer.response.allowed, true);
     assert.equal(lookup.calls, 0);
   });
 
-  it("refuses a review for another kind (misrouted configuration)", async () => {
-    const answer = await admit(handler("validating", "tenant"), request(), { lookup: new FakeLookup(), policy: DEFAULT_POLICY, deadlineMs: 1000 });
+  void it("refuses a review for another kind (misrouted configuration)", async () => {
+    const answer = await admit(handler("validating", "tenant"), request(), {
+      lookup: new FakeLookup(),
+      policy: DEFAULT_POLICY,
+      deadlineMs: 1000,
+    });
     assert.equal(answer.response.allowed, false);
-    assert.match(answer.response.status?.message ?? "", /handles librechat.io\/v1alpha1 Tenant, got librechat.io\/v1alpha1\/Assistant/);
+    assert.match(
+      answer.response.status!.message,
+      /handles librechat.io\/v1alpha1 Tenant, got librechat.io\/v1alpha1\/Assistant/,
+    );
   });
 
-  it("allows a valid object and denies an invalid one with field paths", async () => {
+  void it("allows a valid object and denies an invalid one with field paths", async () => {
     const lookup = new FakeLookup().addNamespace("team-a");
-    lookup.add({ apiVersion: "librechat.io/v1alpha1", kind: "AIModel", plural: "aimodels", namespaced: true }, { metadata: { name: "llama", namespace: "team-a" } });
-    const ok = await admit(handler("validating", "assistant"), request(), { lookup, policy: DEFAULT_POLICY, deadlineMs: 1000 });
+    lookup.add(
+      {
+        apiVersion: "librechat.io/v1alpha1",
+        kind: "AIModel",
+        plural: "aimodels",
+        namespaced: true,
+      },
+      { metadata: { name: "llama", namespace: "team-a" } },
+    );
+    const ok = await admit(handler("validating", "assistant"), request(), {
+      lookup,
+      policy: DEFAULT_POLICY,
+      deadlineMs: 1000,
+    });
     assert.equal(ok.response.allowed, true);
     const bad = request({
-      object: { metadata: { name: "a" }, spec: { versions: [{ name: "v1", modelRef: "gone" }], variants: [{ version: "v1", weight: 90 }] } },
+      object: {
+        metadata: { name: "a" },
+        spec: {
+          versions: [{ name: "v1", modelRef: "gone" }],
+          variants: [{ version: "v1", weight: 90 }],
+        },
+      },
     });
-    const no = await admit(handler("validating", "assistant"), bad, { lookup, policy: DEFAULT_POLICY, deadlineMs: 1000 });
+    const no = await admit(handler("validating", "assistant"), bad, {
+      lookup,
+      policy: DEFAULT_POLICY,
+      deadlineMs: 1000,
+    });
     assert.equal(no.response.allowed, false);
-    assert.equal(no.response.status?.message, 'spec.variants: weights must sum to 100 (got 90); spec.versions[0].modelRef: AIModel "gone" not found in namespace "team-a"');
-    assert.deepEqual(no.response.status?.details?.causes.map((c) => c.field), ["spec.variants", "spec.versions[0].modelRef"]);
+    assert.equal(
+      no.response.status?.message,
+      'spec.variants: weights must sum to 100 (got 90); spec.versions[0].modelRef: AIModel "gone" not found in namespace "team-a"',
+    );
+    assert.deepEqual(
+      no.response.status.details!.causes.map((c) => c.field),
+      ["spec.variants", "spec.versions[0].modelRef"],
+    );
+  });
+
+  void it("never blocks updates of objects being deleted or metadata-only updates", async () => {
+    const lookup = new FakeLookup();
+    lookup.hang = true;
+    const obj = {
+      metadata: { name: "a" },
+      spec: {
+        versions: [{ name: "v1", modelRef: "gone" }],
+        variants: [{ version: "v1", weight: 90 }],
+      },
+    };
+    const deps = { lookup, policy: DEFAULT_POLICY, deadlineMs: 100 };
+    const finalizerRemoval = request({
+      operation: "UPDATE",
+      object: { ...obj, metadata: { name: "a", deletionTimestamp: "2026-11-27T12:00:00Z" } },
+      oldObject: obj,
+    });
+    assert.equal(
+      (await admit(handler("validating", "assistant"), finalizerRemoval, deps)).response.allowed,
+      true,
+    );
+    const labelOnly = request({
+      operation: "UPDATE",
+      object: { ...obj, metadata: { name: "a", labels: { x: "y" } } },
+      oldObject: obj,
+    });
+    assert.equal(
+      (await admit(handler("validating", "assistant"), labelOnly, deps)).response.allowed,
+      true,
+    );
+    assert.equal(lookup.calls, 0);
+    const specChange = request({
+      operation: "UPDATE",
+      object: { ...obj, spec: { ...obj.spec, displayName: "x" } },
+      oldObject: obj,
+    });
+    assert.equal(
+      (await admit(handler("validating", "assistant"), specChange, deps)).response.allowed,
+      false,
+    );
   });
 });

@@ -24,25 +24,50 @@ class DeadlineExceeded extends Error {
   }
 }
 
-function failureAnswer(policy: FailurePolicy, uid: string, err: unknown, webhook: string): AdmissionReviewResponse {
-  const timeout = err instanceof DeadlineExceeded || (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError"));
+function failureAnswer(
+  policy: FailurePolicy,
+  uid: string,
+  err: unknown,
+  webhook: string,
+): AdmissionReviewResponse {
+  const timeout =
+    err instanceof DeadlineExceeded ||
+    (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError"));
   const detail = err instanceof Error ? err.message : String(err);
-  const message = timeout ? `${webhook}: could not decide in time (${detail})` : `${webhook}: could not decide (${detail})`;
-  if (policy === "Ignore") return allow(uid, undefined, [`${message}; admitted without changes (failurePolicy Ignore)`]);
+  const message = timeout
+    ? `${webhook}: could not decide in time (${detail})`
+    : `${webhook}: could not decide (${detail})`;
+  if (policy === "Ignore")
+    return allow(uid, undefined, [`${message}; admitted without changes (failurePolicy Ignore)`]);
   return denyInternal(uid, `${message}; denied (failurePolicy Fail)`, timeout ? 504 : 500);
 }
 
 function matchesKind(handler: WebhookHandler, request: AdmissionRequest): boolean {
-  const [group, version] = handler.kind.apiVersion.includes("/") ? handler.kind.apiVersion.split("/") : ["", handler.kind.apiVersion];
-  return request.kind.kind === handler.kind.kind && request.kind.group === group && request.kind.version === version;
+  const [group, version] = handler.kind.apiVersion.includes("/")
+    ? handler.kind.apiVersion.split("/")
+    : ["", handler.kind.apiVersion];
+  return (
+    request.kind.kind === handler.kind.kind &&
+    request.kind.group === group &&
+    request.kind.version === version
+  );
 }
 
-async function run(handler: WebhookHandler, request: AdmissionRequest, deps: AdmitDeps, signal: AbortSignal): Promise<AdmissionReviewResponse> {
+async function run(
+  handler: WebhookHandler,
+  request: AdmissionRequest,
+  deps: AdmitDeps,
+  signal: AbortSignal,
+): Promise<AdmissionReviewResponse> {
   const object = request.object;
   if (object === null) return allow(request.uid);
   const target = { kind: handler.kind.kind, name: request.name };
   if (handler.type === "mutating") {
-    const patch = handler.default({ operation: request.operation, object, oldObject: request.oldObject });
+    const patch = handler.default({
+      operation: request.operation,
+      object,
+      oldObject: request.oldObject,
+    });
     return allow(request.uid, patch);
   }
   const violations = await handler.validate({
@@ -57,15 +82,43 @@ async function run(handler: WebhookHandler, request: AdmissionRequest, deps: Adm
   return violations.length === 0 ? allow(request.uid) : deny(request.uid, violations, target);
 }
 
+/**
+ * Updates that cannot break a rule pass without evaluation: the object is being deleted
+ * (finalizer removal must never be blocked), or the spec did not change (metadata-only writes by
+ * controllers: finalizers, labels, annotations). All rules are about spec.
+ */
+export function skipUpdate(request: AdmissionRequest): boolean {
+  if (request.operation !== "UPDATE") return false;
+  const meta = request.object?.["metadata"];
+  if (
+    typeof meta === "object" &&
+    meta !== null &&
+    "deletionTimestamp" in meta &&
+    meta.deletionTimestamp != null
+  )
+    return true;
+  return JSON.stringify(request.object?.["spec"]) === JSON.stringify(request.oldObject?.["spec"]);
+}
+
 /** Answers one review; never rejects, never takes (much) longer than `deps.deadlineMs`. */
-export async function admit(handler: WebhookHandler, request: AdmissionRequest, deps: AdmitDeps): Promise<AdmissionReviewResponse> {
+export async function admit(
+  handler: WebhookHandler,
+  request: AdmissionRequest,
+  deps: AdmitDeps,
+): Promise<AdmissionReviewResponse> {
   const webhook = `${handler.type === "validating" ? "validate" : "mutate"}/${handler.name}`;
   if (!matchesKind(handler, request)) {
     const got = `${request.kind.group}/${request.kind.version}/${request.kind.kind}`;
-    return failureAnswer(handler.failurePolicy, request.uid, new Error(`handles ${handler.kind.apiVersion} ${handler.kind.kind}, got ${got}`), webhook);
+    return failureAnswer(
+      handler.failurePolicy,
+      request.uid,
+      new Error(`handles ${handler.kind.apiVersion} ${handler.kind.kind}, got ${got}`),
+      webhook,
+    );
   }
   // Only CREATE and UPDATE carry rules; DELETE and CONNECT pass.
   if (request.operation !== "CREATE" && request.operation !== "UPDATE") return allow(request.uid);
+  if (skipUpdate(request)) return allow(request.uid);
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {

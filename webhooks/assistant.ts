@@ -2,7 +2,8 @@
 // Defaulting: when spec.variants is absent or empty, it becomes `[{version: <last entry of
 //   spec.versions>, weight: 100}]` (the list is append-only, so the last entry is the latest).
 // Validation: A/B weights sum to 100; every spec.versions[].modelRef names an AIModel that exists in
-//   the Assistant's own namespace (a reference to another namespace is forbidden).
+//   the Assistant's own namespace (a reference to another namespace is forbidden). On UPDATE only
+//   versions that are new or changed are looked up.
 import { arr, at, num, rec, str } from "./object.ts";
 import type { JsonPatchOp, Violation } from "./review.ts";
 import type { DefaultInput, ValidateInput } from "./types.ts";
@@ -20,7 +21,9 @@ export function defaultAssistant(input: DefaultInput): JsonPatchOp[] {
   const versions = arr(spec["versions"]);
   const latest = str(at(versions?.at(-1), "name"));
   if (latest === undefined || latest === "") return [];
-  return [{ op: "add", path: "/spec/variants", value: [{ version: latest, weight: TOTAL_WEIGHT }] }];
+  return [
+    { op: "add", path: "/spec/variants", value: [{ version: latest, weight: TOTAL_WEIGHT }] },
+  ];
 }
 
 /** Rules that need no cluster state: variant weights sum to 100. */
@@ -50,10 +53,17 @@ export function parseModelRef(ref: unknown): { name: string; namespace?: string 
 export async function validateAssistant(input: ValidateInput): Promise<Violation[]> {
   const violations = validateAssistantStatic(input.object);
   const versions = arr(at(input.object, "spec", "versions")) ?? [];
+  // On UPDATE only new or changed versions are checked: an AIModel deleted after a version was
+  // admitted must not block moving traffic away from that version.
+  const known = new Set(
+    (arr(at(input.oldObject, "spec", "versions")) ?? []).map((v) =>
+      JSON.stringify([at(v, "name"), at(v, "modelRef")]),
+    ),
+  );
   const pending: { field: string; name: string }[] = [];
   versions.forEach((v, i) => {
     const ref = parseModelRef(at(v, "modelRef"));
-    if (ref === undefined) return;
+    if (ref === undefined || known.has(JSON.stringify([at(v, "name"), at(v, "modelRef")]))) return;
     if (ref.namespace !== undefined && ref.namespace !== input.namespace) {
       violations.push({
         field: `spec.versions[${i}].modelRef.namespace`,
@@ -65,11 +75,23 @@ export async function validateAssistant(input: ValidateInput): Promise<Violation
     pending.push({ field: `spec.versions[${i}].modelRef`, name: ref.name });
   });
   const distinct = [...new Set(pending.map((p) => p.name))];
-  const found = await Promise.all(distinct.map(async (name) => [name, await input.lookup.getObject(KINDS.AIModel, input.namespace, name, input.signal)] as const));
+  const found = await Promise.all(
+    distinct.map(
+      async (name) =>
+        [
+          name,
+          await input.lookup.getObject(KINDS.AIModel, input.namespace, name, input.signal),
+        ] as const,
+    ),
+  );
   const missing = new Set(found.filter(([, obj]) => obj === null).map(([name]) => name));
   for (const p of pending) {
     if (missing.has(p.name)) {
-      violations.push({ field: p.field, message: `AIModel "${p.name}" not found in namespace "${input.namespace}"`, type: "FieldValueNotFound" });
+      violations.push({
+        field: p.field,
+        message: `AIModel "${p.name}" not found in namespace "${input.namespace}"`,
+        type: "FieldValueNotFound",
+      });
     }
   }
   return violations;

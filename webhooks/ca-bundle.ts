@@ -52,14 +52,22 @@ export async function syncCABundle(
     const path = `${PATHS[which]}/${encodeURIComponent(names[which])}`;
     let config: unknown;
     try {
-      config = (await kube.request({ method: "GET", path, ...(signal !== undefined ? { signal } : {}) })).body;
+      config = (
+        await kube.request({ method: "GET", path, ...(signal !== undefined ? { signal } : {}) })
+      ).body;
     } catch (err: unknown) {
       if (errorCode(err) === 404) return "missing";
       throw err;
     }
     const ops = caBundlePatch(config, b64);
     if (ops.length === 0) return "unchanged";
-    await kube.request({ method: "PATCH", path, body: ops, contentType: "application/json-patch+json", ...(signal !== undefined ? { signal } : {}) });
+    await kube.request({
+      method: "PATCH",
+      path,
+      body: ops,
+      contentType: "application/json-patch+json",
+      ...(signal !== undefined ? { signal } : {}),
+    });
     return "patched";
   };
   const [validating, mutating] = await Promise.all([one("validating"), one("mutating")]);
@@ -71,12 +79,22 @@ export async function syncCABundle(
  * annotation and the cert-manager Certificate CRD is installed. The annotation alone (cert-manager
  * absent) would leave caBundle empty forever, so then we manage certificates ourselves.
  */
-export async function certManagerManages(kube: KubeTransport, names: WebhookConfigNames, signal?: AbortSignal): Promise<boolean> {
+export async function certManagerManages(
+  kube: KubeTransport,
+  names: WebhookConfigNames,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const opt = signal !== undefined ? { signal } : {};
   const annotated = async (which: keyof WebhookConfigNames): Promise<boolean> => {
     try {
-      const res = await kube.request({ method: "GET", path: `${PATHS[which]}/${encodeURIComponent(names[which])}`, ...opt });
-      return str(at(res.body, "metadata", "annotations", CERT_MANAGER_INJECT_ANNOTATION)) !== undefined;
+      const res = await kube.request({
+        method: "GET",
+        path: `${PATHS[which]}/${encodeURIComponent(names[which])}`,
+        ...opt,
+      });
+      return (
+        str(at(res.body, "metadata", "annotations", CERT_MANAGER_INJECT_ANNOTATION)) !== undefined
+      );
     } catch (err: unknown) {
       if (errorCode(err) === 404) return false;
       throw err;
@@ -85,7 +103,11 @@ export async function certManagerManages(kube: KubeTransport, names: WebhookConf
   const [v, m] = await Promise.all([annotated("validating"), annotated("mutating")]);
   if (!v && !m) return false;
   try {
-    await kube.request({ method: "GET", path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io", ...opt });
+    await kube.request({
+      method: "GET",
+      path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io",
+      ...opt,
+    });
     return true;
   } catch (err: unknown) {
     if (errorCode(err) === 404) return false;

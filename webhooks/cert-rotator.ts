@@ -13,7 +13,13 @@
 // after `retryMs`.
 import { X509Certificate } from "node:crypto";
 import type { Logger } from "pino";
-import { bundleFromSecretData, bundleToSecretData, decideRotation, issue, unusableReason } from "./certs.ts";
+import {
+  bundleFromSecretData,
+  bundleToSecretData,
+  decideRotation,
+  issue,
+  unusableReason,
+} from "./certs.ts";
 import type { CertBundle, CertLifetimes, CertSpec } from "./certs.ts";
 import { certManagerManages, syncCABundle } from "./ca-bundle.ts";
 import type { WebhookConfigNames } from "./ca-bundle.ts";
@@ -84,9 +90,16 @@ export class CertRotator {
     return `/api/v1/namespaces/${encodeURIComponent(this.#o.namespace)}/secrets/${encodeURIComponent(this.#o.secretName)}`;
   }
 
-  async #readSecret(): Promise<{ bundle: CertBundle | undefined; secret: Record<string, unknown> | undefined }> {
+  async #readSecret(): Promise<{
+    bundle: CertBundle | undefined;
+    secret: Record<string, unknown> | undefined;
+  }> {
     try {
-      const res = await this.#o.kube.request<Record<string, unknown>>({ method: "GET", path: this.#secretPath, signal: this.#signal() });
+      const res = await this.#o.kube.request<Record<string, unknown>>({
+        method: "GET",
+        path: this.#secretPath,
+        signal: this.#signal(),
+      });
       return { bundle: bundleFromSecretData(res.body["data"]), secret: res.body };
     } catch (err: unknown) {
       if (errorCode(err) === 404) return { bundle: undefined, secret: undefined };
@@ -94,19 +107,41 @@ export class CertRotator {
     }
   }
 
-  async #writeSecret(bundle: CertBundle, existing: Record<string, unknown> | undefined): Promise<void> {
+  async #writeSecret(
+    bundle: CertBundle,
+    existing: Record<string, unknown> | undefined,
+  ): Promise<void> {
     const metadata: Record<string, unknown> = {
       name: this.#o.secretName,
       namespace: this.#o.namespace,
-      labels: { "app.kubernetes.io/managed-by": "librechat-operators", "app.kubernetes.io/component": "webhook" },
+      labels: {
+        "app.kubernetes.io/managed-by": "librechat-operators",
+        "app.kubernetes.io/component": "webhook",
+      },
     };
     if (existing === undefined) {
-      const body = { apiVersion: "v1", kind: "Secret", type: "kubernetes.io/tls", metadata, data: bundleToSecretData(bundle) };
-      await this.#o.kube.request({ method: "POST", path: `/api/v1/namespaces/${encodeURIComponent(this.#o.namespace)}/secrets`, body, signal: this.#signal() });
+      const body = {
+        apiVersion: "v1",
+        kind: "Secret",
+        type: "kubernetes.io/tls",
+        metadata,
+        data: bundleToSecretData(bundle),
+      };
+      await this.#o.kube.request({
+        method: "POST",
+        path: `/api/v1/namespaces/${encodeURIComponent(this.#o.namespace)}/secrets`,
+        body,
+        signal: this.#signal(),
+      });
       return;
     }
     const body = { ...existing, data: bundleToSecretData(bundle) };
-    await this.#o.kube.request({ method: "PUT", path: this.#secretPath, body, signal: this.#signal() });
+    await this.#o.kube.request({
+      method: "PUT",
+      path: this.#secretPath,
+      body,
+      signal: this.#signal(),
+    });
   }
 
   /** Self-managed: make sure the Secret holds a bundle that needs no rotation; returns it. */
@@ -115,14 +150,30 @@ export class CertRotator {
       const { bundle, secret } = await this.#readSecret();
       const now = this.#now();
       const decision = decideRotation(bundle, this.#o.spec, now);
-      if (decision.action === "keep" && bundle !== undefined) return { bundle, nextCheckAt: decision.nextCheckAt };
+      if (decision.action === "keep" && bundle !== undefined)
+        return { bundle, nextCheckAt: decision.nextCheckAt };
       if (decision.action === "keep") throw new Error("unreachable: keep without bundle");
-      const next = await issue(decision, bundle, { spec: this.#o.spec, now, ...(this.#o.lifetimes !== undefined ? { lifetimes: this.#o.lifetimes } : {}) });
+      const next = await issue(decision, bundle, {
+        spec: this.#o.spec,
+        now,
+        ...(this.#o.lifetimes !== undefined ? { lifetimes: this.#o.lifetimes } : {}),
+      });
       try {
         await this.#writeSecret(next, secret);
-        this.#o.log.info({ secret: `${this.#o.namespace}/${this.#o.secretName}`, action: decision.action, reason: decision.reason }, "Rotated webhook certificate");
+        this.#o.log.info(
+          {
+            secret: `${this.#o.namespace}/${this.#o.secretName}`,
+            action: decision.action,
+            reason: decision.reason,
+          },
+          "Rotated webhook certificate",
+        );
         const after = decideRotation(next, this.#o.spec, now);
-        return { bundle: next, rotated: decision.reason, nextCheckAt: after.action === "keep" ? after.nextCheckAt : now };
+        return {
+          bundle: next,
+          rotated: decision.reason,
+          nextCheckAt: after.action === "keep" ? after.nextCheckAt : now,
+        };
       } catch (err: unknown) {
         // Another replica wrote first: adopt its bundle on the next loop iteration.
         if (errorCode(err) !== 409 || attempt >= MAX_WRITE_ATTEMPTS) throw err;
@@ -134,7 +185,9 @@ export class CertRotator {
     const { bundle } = await this.#readSecret();
     const reason = unusableReason(bundle);
     if (reason !== undefined || bundle === undefined) {
-      throw new Error(`cert-manager Secret ${this.#o.namespace}/${this.#o.secretName} not usable yet: ${reason ?? "missing"}`);
+      throw new Error(
+        `cert-manager Secret ${this.#o.namespace}/${this.#o.secretName} not usable yet: ${reason ?? "missing"}`,
+      );
     }
     return { bundle, nextCheckAt: this.#now() + (this.#o.resyncMs ?? 60_000) };
   }
@@ -142,7 +195,9 @@ export class CertRotator {
   async #managedBy(): Promise<"self" | "cert-manager"> {
     const mode = this.#o.mode ?? "auto";
     if (mode !== "auto") return mode;
-    return (await certManagerManages(this.#o.kube, this.#o.configNames, this.#signal())) ? "cert-manager" : "self";
+    return (await certManagerManages(this.#o.kube, this.#o.configNames, this.#signal()))
+      ? "cert-manager"
+      : "self";
   }
 
   /** One pass; throws on failure (the loop retries). */
@@ -150,7 +205,12 @@ export class CertRotator {
     const managedBy = await this.#managedBy();
     const result = managedBy === "self" ? await this.#ensureSelf() : await this.#external();
     if (managedBy === "self") {
-      const outcome = await syncCABundle(this.#o.kube, this.#o.configNames, result.bundle.caBundle, this.#signal());
+      const outcome = await syncCABundle(
+        this.#o.kube,
+        this.#o.configNames,
+        result.bundle.caBundle,
+        this.#signal(),
+      );
       if (outcome.validating === "patched" || outcome.mutating === "patched") {
         this.#o.log.info({ ...outcome }, "Synced webhook caBundle");
       }
@@ -158,7 +218,10 @@ export class CertRotator {
     if (result.bundle.tlsCert !== this.#servedCert) {
       this.#o.onCertificate(result.bundle);
       this.#servedCert = result.bundle.tlsCert;
-      this.#o.log.info({ managedBy, serial: serialOf(result.bundle.tlsCert) }, "Loaded webhook serving certificate");
+      this.#o.log.info(
+        { managedBy, serial: serialOf(result.bundle.tlsCert) },
+        "Loaded webhook serving certificate",
+      );
     }
     this.#current = result.bundle;
     return { ...result, managedBy };

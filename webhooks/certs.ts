@@ -36,8 +36,11 @@ export interface CertLifetimes {
 const DAY = 86_400_000;
 /** One year of CA, 90 days of serving certificate (renewed after 60). */
 export const DEFAULT_LIFETIMES: CertLifetimes = { caMs: 365 * DAY, servingMs: 90 * DAY };
-/** Backdating of notBefore, against clock skew between replicas and the API server. */
+/** Backdating of notBefore against clock skew (at most a tenth of the lifetime, so short test lifetimes keep their renewal point). */
 const BACKDATE_MS = 60_000;
+function backdate(lifetimeMs: number): number {
+  return Math.min(BACKDATE_MS, Math.floor(lifetimeMs / 10));
+}
 const ALG = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 
 /** Result of `decideRotation`. */
@@ -93,24 +96,35 @@ function missingSANs(cert: NodeX509, spec: CertSpec): string[] {
 function checkCA(bundle: CertBundle, now: number): { ca: NodeX509 } | { reason: string } {
   const ca = parseCert(splitPem(bundle.caBundle)[0]);
   const key = parseKey(bundle.caKey);
-  if (ca === undefined || key === undefined) return { reason: "CA certificate or key missing or unreadable" };
+  if (ca === undefined || key === undefined)
+    return { reason: "CA certificate or key missing or unreadable" };
   if (!ca.checkPrivateKey(key)) return { reason: "CA key does not match the CA certificate" };
   if (!ca.ca) return { reason: "CA certificate lacks basicConstraints CA:TRUE" };
-  if (now >= renewalTime(ca.validFromDate.getTime(), ca.validToDate.getTime())) return { reason: "CA certificate is in its last third of life" };
+  if (now >= renewalTime(ca.validFromDate.getTime(), ca.validToDate.getTime()))
+    return { reason: "CA certificate is in its last third of life" };
   if (now < ca.validFromDate.getTime()) return { reason: "CA certificate is not valid yet" };
   return { ca };
 }
 
-function checkServing(bundle: CertBundle, ca: NodeX509, spec: CertSpec, now: number): { cert: NodeX509 } | { reason: string } {
+function checkServing(
+  bundle: CertBundle,
+  ca: NodeX509,
+  spec: CertSpec,
+  now: number,
+): { cert: NodeX509 } | { reason: string } {
   const cert = parseCert(bundle.tlsCert);
   const key = parseKey(bundle.tlsKey);
-  if (cert === undefined || key === undefined) return { reason: "serving certificate or key missing or unreadable" };
-  if (!cert.checkPrivateKey(key)) return { reason: "serving key does not match the serving certificate" };
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return { reason: "serving certificate is not signed by the current CA" };
+  if (cert === undefined || key === undefined)
+    return { reason: "serving certificate or key missing or unreadable" };
+  if (!cert.checkPrivateKey(key))
+    return { reason: "serving key does not match the serving certificate" };
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey))
+    return { reason: "serving certificate is not signed by the current CA" };
   const missing = missingSANs(cert, spec);
   if (missing.length > 0) return { reason: `serving certificate lacks SANs ${missing.join(", ")}` };
   if (now < cert.validFromDate.getTime()) return { reason: "serving certificate is not valid yet" };
-  if (now >= renewalTime(cert.validFromDate.getTime(), cert.validToDate.getTime())) return { reason: "serving certificate is in its last third of life" };
+  if (now >= renewalTime(cert.validFromDate.getTime(), cert.validToDate.getTime()))
+    return { reason: "serving certificate is in its last third of life" };
   return { cert };
 }
 
@@ -118,14 +132,21 @@ function checkServing(bundle: CertBundle, ca: NodeX509, spec: CertSpec, now: num
  * Decides what to do with the stored bundle at time `now` (epoch ms). Pure.
  * `keep.nextCheckAt` is the earliest renewal time of CA and serving certificate.
  */
-export function decideRotation(bundle: CertBundle | undefined, spec: CertSpec, now: number): RotationDecision {
+export function decideRotation(
+  bundle: CertBundle | undefined,
+  spec: CertSpec,
+  now: number,
+): RotationDecision {
   if (bundle === undefined) return { action: "issue-ca", reason: "no certificate stored" };
   const ca = checkCA(bundle, now);
   if ("reason" in ca) return { action: "issue-ca", reason: ca.reason };
   const serving = checkServing(bundle, ca.ca, spec, now);
   if ("reason" in serving) return { action: "issue-serving", reason: serving.reason };
   const caRenew = renewalTime(ca.ca.validFromDate.getTime(), ca.ca.validToDate.getTime());
-  const servingRenew = renewalTime(serving.cert.validFromDate.getTime(), serving.cert.validToDate.getTime());
+  const servingRenew = renewalTime(
+    serving.cert.validFromDate.getTime(),
+    serving.cert.validToDate.getTime(),
+  );
   return { action: "keep", nextCheckAt: Math.min(caRenew, servingRenew) };
 }
 
@@ -137,7 +158,8 @@ export function unusableReason(bundle: CertBundle | undefined): string | undefin
   if (bundle === undefined) return "no certificate stored";
   const cert = parseCert(bundle.tlsCert);
   const key = parseKey(bundle.tlsKey);
-  if (cert === undefined || key === undefined) return "serving certificate or key missing or unreadable";
+  if (cert === undefined || key === undefined)
+    return "serving certificate or key missing or unreadable";
   if (!cert.checkPrivateKey(key)) return "serving key does not match the serving certificate";
   return undefined;
 }
@@ -158,20 +180,29 @@ async function importSigningKey(pem: string): Promise<webcrypto.CryptoKey> {
   return crypto.subtle.importKey("pkcs8", der, ALG, false, ["sign"]);
 }
 
-/** Generates a self-signed CA valid from `now - 1 min` for `lifetimeMs`. */
-export async function generateCA(commonName: string, now: number, lifetimeMs: number): Promise<{ cert: string; key: string }> {
+/** Generates a self-signed CA valid from shortly before `now` for `lifetimeMs`. */
+export async function generateCA(
+  commonName: string,
+  now: number,
+  lifetimeMs: number,
+): Promise<{ cert: string; key: string }> {
   const keys = await crypto.subtle.generateKey(ALG, true, ["sign", "verify"]);
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
     {
       serialNumber: serial(),
       name: `CN=${commonName}`,
-      notBefore: new Date(now - BACKDATE_MS),
+      notBefore: new Date(now - backdate(lifetimeMs)),
       notAfter: new Date(now + lifetimeMs),
       signingAlgorithm: ALG,
       keys,
       extensions: [
         new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.keyCertSign |
+            x509.KeyUsageFlags.cRLSign |
+            x509.KeyUsageFlags.digitalSignature,
+          true,
+        ),
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
       ],
     },
@@ -190,7 +221,10 @@ export async function generateServing(
   const caCert = new x509.X509Certificate(ca.cert);
   const signingKey = await importSigningKey(ca.key);
   const keys = await crypto.subtle.generateKey(ALG, true, ["sign", "verify"]);
-  const names = [...spec.dnsNames.map((value) => ({ type: "dns" as const, value })), ...spec.ipAddresses.map((value) => ({ type: "ip" as const, value }))];
+  const names = [
+    ...spec.dnsNames.map((value) => ({ type: "dns" as const, value })),
+    ...spec.ipAddresses.map((value) => ({ type: "ip" as const, value })),
+  ];
   const cn = (spec.dnsNames[0] ?? spec.ipAddresses[0] ?? "webhook").slice(0, 64);
   const notAfter = Math.min(now + lifetimeMs, caCert.notAfter.getTime());
   const cert = await x509.X509CertificateGenerator.create(
@@ -198,14 +232,17 @@ export async function generateServing(
       serialNumber: serial(),
       subject: `CN=${cn}`,
       issuer: caCert.subject,
-      notBefore: new Date(now - BACKDATE_MS),
+      notBefore: new Date(now - backdate(lifetimeMs)),
       notAfter: new Date(notAfter),
       signingAlgorithm: ALG,
       publicKey: keys.publicKey,
       signingKey,
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+          true,
+        ),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
         new x509.SubjectAlternativeNameExtension(names),
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
@@ -241,7 +278,11 @@ export interface IssueOptions {
  * Carries out a non-`keep` decision. `issue-ca` makes a new CA and keeps the previous CA (if still
  * valid) in the bundle; `issue-serving` reuses the current CA.
  */
-export async function issue(decision: Exclude<RotationDecision, { action: "keep" }>, previous: CertBundle | undefined, opts: IssueOptions): Promise<CertBundle> {
+export async function issue(
+  decision: Exclude<RotationDecision, { action: "keep" }>,
+  previous: CertBundle | undefined,
+  opts: IssueOptions,
+): Promise<CertBundle> {
   const lifetimes = opts.lifetimes ?? DEFAULT_LIFETIMES;
   let ca: { cert: string; key: string };
   let caBundle: string;
@@ -262,7 +303,11 @@ export async function issue(decision: Exclude<RotationDecision, { action: "keep"
 /** Secret `data` (base64) of a bundle. */
 export function bundleToSecretData(b: CertBundle): Record<string, string> {
   const enc = (s: string): string => Buffer.from(s).toString("base64");
-  const data: Record<string, string> = { "ca.crt": enc(b.caBundle), "tls.crt": enc(b.tlsCert), "tls.key": enc(b.tlsKey) };
+  const data: Record<string, string> = {
+    "ca.crt": enc(b.caBundle),
+    "tls.crt": enc(b.tlsCert),
+    "tls.key": enc(b.tlsKey),
+  };
   if (b.caKey !== undefined) data["ca.key"] = enc(b.caKey);
   return data;
 }
@@ -271,7 +316,8 @@ export function bundleToSecretData(b: CertBundle): Record<string, string> {
 export function bundleFromSecretData(data: unknown): CertBundle | undefined {
   if (typeof data !== "object" || data === null) return undefined;
   const d = data as Record<string, unknown>;
-  const dec = (k: string): string | undefined => (typeof d[k] === "string" ? Buffer.from(d[k], "base64").toString("utf8") : undefined);
+  const dec = (k: string): string | undefined =>
+    typeof d[k] === "string" ? Buffer.from(d[k], "base64").toString("utf8") : undefined;
   const caBundle = dec("ca.crt");
   const tlsCert = dec("tls.crt");
   const tlsKey = dec("tls.key");
@@ -281,6 +327,15 @@ export function bundleFromSecretData(data: unknown): CertBundle | undefined {
 }
 
 /** DNS names of a Service: name, name.ns, name.ns.svc, name.ns.svc.<clusterDomain>. */
-export function serviceDNSNames(service: string, namespace: string, clusterDomain = "cluster.local"): string[] {
-  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.${clusterDomain}`];
+export function serviceDNSNames(
+  service: string,
+  namespace: string,
+  clusterDomain = "cluster.local",
+): string[] {
+  return [
+    service,
+    `${service}.${namespace}`,
+    `${service}.${namespace}.svc`,
+    `${service}.${namespace}.svc.${clusterDomain}`,
+  ];
 }

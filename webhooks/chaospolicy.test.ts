@@ -2,81 +2,271 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { validateChaosPolicy, validateChaosPolicyStatic } from "./chaospolicy.ts";
 import { FakeLookup } from "./testing/fake-lookup.ts";
-import { KINDS, TENANT_LABEL } from "./types.ts";
+import { KILL_SWITCH_ANNOTATION, KINDS, TENANT_LABEL } from "./types.ts";
 import type { PolicyConfig } from "./types.ts";
-import type { KubeObject } from "./review.ts";
+import type { KubeObject, Operation } from "./review.ts";
 
-const policy: PolicyConfig = { chaos: { maxDurationSeconds: 1800, maxAffectedPercent: 50 } };
+const policy: PolicyConfig = {
+  chaos: {
+    maxDurationSeconds: 1800,
+    maxAffectedPercent: 50,
+    killSwitchNamespace: "librechat-system",
+  },
+};
 
-const lookup = new FakeLookup()
-  .addNamespace("acme-a", { [TENANT_LABEL]: "acme" })
-  .addNamespace("acme-b", { [TENANT_LABEL]: "acme" })
-  .addNamespace("globex-a", { [TENANT_LABEL]: "globex" })
-  .addNamespace("orphan")
-  .add(KINDS.AIModel, { metadata: { name: "llama", namespace: "acme-a" }, spec: { replicas: 4 } })
-  .add(KINDS.AIModel, { metadata: { name: "llama", namespace: "acme-b" }, spec: { replicas: 4 } })
-  .add(KINDS.AIModel, { metadata: { name: "llama", namespace: "globex-a" }, spec: { replicas: 4 } })
-  .add(KINDS.ChatRegion, { metadata: { name: "eu", namespace: "acme-a" }, spec: {} })
-  .add(KINDS.Deployment, { metadata: { name: "web", namespace: "acme-a" }, spec: { replicas: 2 } });
+function fixture(): FakeLookup {
+  return new FakeLookup()
+    .addNamespace("acme-a", { [TENANT_LABEL]: "acme" })
+    .addNamespace("acme-b", { [TENANT_LABEL]: "acme" })
+    .addNamespace("globex-a", { [TENANT_LABEL]: "globex" })
+    .addNamespace("orphan")
+    .addNamespace("librechat-system")
+    .add(KINDS.Tenant, { metadata: { name: "acme" } })
+    .add(KINDS.Tenant, {
+      metadata: { name: "globex", annotations: { [KILL_SWITCH_ANNOTATION]: "engaged" } },
+    })
+    .add(KINDS.AIModel, {
+      metadata: { name: "llama", namespace: "acme-a" },
+      spec: { engine: {}, replicas: 4 },
+    })
+    .add(KINDS.AIModel, {
+      metadata: { name: "llama", namespace: "acme-b" },
+      spec: { engine: {}, replicas: 4 },
+    })
+    .add(KINDS.AIModel, {
+      metadata: { name: "gpt", namespace: "acme-a" },
+      spec: { external: {}, replicas: 1 },
+    })
+    .add(KINDS.AIModel, {
+      metadata: { name: "llama", namespace: "globex-a" },
+      spec: { engine: {}, replicas: 4 },
+    })
+    .add(KINDS.ChatRegion, { metadata: { name: "eu", namespace: "acme-a" }, spec: {} })
+    .add(KINDS.ChatRegion, { metadata: { name: "eu", namespace: "globex-a" }, spec: {} })
+    .add(KINDS.Deployment, {
+      metadata: { name: "web", namespace: "acme-a" },
+      spec: { replicas: 2 },
+    });
+}
+const lookup = fixture();
 
 function chaos(spec: Record<string, unknown>): KubeObject {
   return {
     apiVersion: "librechat.io/v1alpha1",
     kind: "ChaosPolicy",
     metadata: { name: "c", namespace: "acme-a" },
-    spec: { target: { ref: { kind: "AIModel", name: "llama" } }, duration: "5m", blastRadius: { mode: "One", maxAffectedPercent: 25 }, ...spec },
+    spec: {
+      fault: { type: "PodDelete" },
+      target: { kind: "AIModel", name: "llama" },
+      duration: "5m",
+      ...spec,
+    },
   };
 }
 
-async function validate(spec: Record<string, unknown>, namespace = "acme-a"): Promise<string[]> {
-  const v = await validateChaosPolicy({ operation: "CREATE", object: chaos(spec), oldObject: null, namespace, lookup, policy, signal: AbortSignal.timeout(1000) });
+async function validate(
+  spec: Record<string, unknown>,
+  namespace = "acme-a",
+  l = lookup,
+  operation: Operation = "CREATE",
+  oldObject: KubeObject | null = null,
+): Promise<string[]> {
+  const v = await validateChaosPolicy({
+    operation,
+    object: chaos(spec),
+    oldObject,
+    namespace,
+    lookup: l,
+    policy,
+    signal: AbortSignal.timeout(1000),
+  });
   return v.map((x) => `${x.field}: ${x.message}`);
 }
 
-describe("ChaosPolicy validation", () => {
-  const cases: { name: string; spec: Record<string, unknown>; namespace?: string; want: string[] }[] = [
-    { name: "own namespace, one of four replicas", spec: {}, want: [] },
-    { name: "two namespaces of the same tenant", spec: { target: { ref: { kind: "AIModel", name: "llama" }, namespaces: ["acme-a", "acme-b"] } }, want: [] },
-    { name: "ChatRegion target", spec: { target: { ref: { kind: "ChatRegion", name: "eu" } } }, want: [] },
-    { name: "percent within caps", spec: { blastRadius: { mode: "FixedPercent", value: 25, maxAffectedPercent: 25 } }, want: [] },
+void describe("ChaosPolicy validation", () => {
+  const cases: {
+    name: string;
+    spec: Record<string, unknown>;
+    namespace?: string;
+    want: string[];
+  }[] = [
+    { name: "own namespace, default blast radius", spec: {}, want: [] },
+    {
+      name: "other namespace of the same tenant",
+      spec: { target: { kind: "AIModel", name: "llama", namespace: "acme-b" } },
+      want: [],
+    },
+    { name: "ChatRegion target", spec: { target: { kind: "ChatRegion", name: "eu" } }, want: [] },
+    { name: "Deployment target", spec: { target: { kind: "Deployment", name: "web" } }, want: [] },
+    {
+      name: "external AIModel has no replica check",
+      spec: {
+        target: { kind: "AIModel", name: "gpt" },
+        blastRadius: { mode: "Fixed", value: 3, maxAffectedPercent: 25 },
+      },
+      want: [],
+    },
+    {
+      name: "percent within caps",
+      spec: { blastRadius: { mode: "Percent", value: 25, maxAffectedPercent: 25 } },
+      want: [],
+    },
+    {
+      name: "fixed within cap",
+      spec: {
+        blastRadius: { mode: "Fixed", value: 2, maxAffectedPercent: 50, minHealthyReplicas: 2 },
+      },
+      want: [],
+    },
     { name: "duration at the cluster maximum", spec: { duration: "30m" }, want: [] },
     {
+      name: "killed tenant: dry run still admitted",
+      spec: { target: { kind: "ChatRegion", name: "eu" }, dryRun: true },
+      namespace: "globex-a",
+      want: [],
+    },
+    {
       name: "other tenant's namespace",
-      spec: { target: { ref: { kind: "AIModel", name: "llama" }, namespaces: ["acme-a", "globex-a"] } },
-      want: ['spec.target.namespaces[1]: namespace "globex-a" does not belong to Tenant "acme"'],
+      spec: { target: { kind: "AIModel", name: "llama", namespace: "globex-a" } },
+      want: ['spec.target.namespace: namespace "globex-a" does not belong to Tenant "acme"'],
     },
     {
       name: "unlabelled target namespace",
-      spec: { target: { ref: { kind: "AIModel", name: "llama" }, namespaces: ["orphan"] } },
-      want: ['spec.target.namespaces[0]: namespace "orphan" does not belong to Tenant "acme"'],
-    },
-    { name: "missing target namespace", spec: { target: { ref: { kind: "AIModel", name: "llama" }, namespaces: ["nope"] } }, want: ['spec.target.namespaces[0]: namespace "nope" not found'] },
-    { name: "policy outside any tenant", spec: {}, namespace: "orphan", want: ['metadata.namespace: namespace "orphan" does not belong to a Tenant (label librechat.io/tenant missing)'] },
-    { name: "missing target object", spec: { target: { ref: { kind: "AIModel", name: "gone" } } }, want: ['spec.target.ref.name: AIModel "gone" not found in namespace "acme-a"'] },
-    { name: "wrong kind for name", spec: { target: { ref: { kind: "ChatRegion", name: "llama" } } }, want: ['spec.target.ref.name: ChatRegion "llama" not found in namespace "acme-a"'] },
-    { name: "unknown kind", spec: { target: { ref: { kind: "Pod", name: "x" } } }, want: ['spec.target.ref.kind: must be one of AIModel, ChatRegion, Deployment (got "Pod")'] },
-    { name: "duration above the cluster maximum", spec: { duration: "45m" }, want: ["spec.duration: must not exceed the cluster maximum of 30m (got 45m)"] },
-    { name: "maxAffectedPercent above the cluster maximum", spec: { blastRadius: { mode: "One", maxAffectedPercent: 80 } }, want: ["spec.blastRadius.maxAffectedPercent: must not exceed the cluster maximum of 50% (got 80)"] },
-    { name: "percent value above its own cap", spec: { blastRadius: { mode: "RandomMaxPercent", value: 40, maxAffectedPercent: 25 } }, want: ["spec.blastRadius.value: must not exceed blastRadius.maxAffectedPercent (25) for mode RandomMaxPercent (got 40)"] },
-    {
-      name: "fixed count above the cap for the target's replicas",
-      spec: { blastRadius: { mode: "Fixed", value: 2, maxAffectedPercent: 25 } },
-      want: ['spec.blastRadius.value: 2 of 4 replicas in namespace "acme-a" is 50%, above maxAffectedPercent 25'],
+      spec: { target: { kind: "AIModel", name: "llama", namespace: "orphan" } },
+      want: ['spec.target.namespace: namespace "orphan" does not belong to Tenant "acme"'],
     },
     {
-      name: "minHealthyReplicas not kept",
-      spec: { target: { ref: { kind: "Deployment", name: "web" } }, blastRadius: { mode: "One", maxAffectedPercent: 50, minHealthyReplicas: 2 } },
-      want: ['spec.blastRadius.minHealthyReplicas: affecting 1 of 2 replicas in namespace "acme-a" leaves fewer than 2 healthy'],
+      name: "missing target namespace",
+      spec: { target: { kind: "AIModel", name: "llama", namespace: "nope" } },
+      want: ['spec.target.namespace: namespace "nope" not found'],
+    },
+    {
+      name: "policy outside any tenant",
+      spec: {},
+      namespace: "orphan",
+      want: [
+        'metadata.namespace: namespace "orphan" does not belong to a Tenant (label librechat.io/tenant missing)',
+      ],
+    },
+    {
+      name: "missing target object",
+      spec: { target: { kind: "AIModel", name: "gone" } },
+      want: ['spec.target.name: AIModel "gone" not found in namespace "acme-a"'],
+    },
+    {
+      name: "name exists but as another kind",
+      spec: { target: { kind: "ChatRegion", name: "llama" } },
+      want: ['spec.target.name: ChatRegion "llama" not found in namespace "acme-a"'],
+    },
+    {
+      name: "duration above the cluster maximum",
+      spec: { duration: "45m" },
+      want: ["spec.duration: must not exceed the cluster maximum of 30m (got 45m)"],
+    },
+    {
+      name: "maxAffectedPercent above the cluster maximum",
+      spec: { blastRadius: { mode: "One", maxAffectedPercent: 80 } },
+      want: [
+        "spec.blastRadius.maxAffectedPercent: must not exceed the cluster maximum of 50% (got 80)",
+      ],
+    },
+    {
+      name: "percent above the cluster maximum",
+      spec: { blastRadius: { mode: "Percent", value: 60, maxAffectedPercent: 60 } },
+      want: [
+        "spec.blastRadius.maxAffectedPercent: must not exceed the cluster maximum of 50% (got 60)",
+        "spec.blastRadius.value: must not exceed the cluster maximum of 50% for mode Percent (got 60)",
+      ],
+    },
+    {
+      name: "fixed count above the share of current replicas",
+      spec: {
+        blastRadius: { mode: "Fixed", value: 2, maxAffectedPercent: 25, minHealthyReplicas: 1 },
+      },
+      want: [
+        "spec.blastRadius.value: 2 of 4 current replicas exceeds maxAffectedPercent 25 (at most 1)",
+      ],
+    },
+    {
+      name: "fixed count leaves too few healthy",
+      spec: {
+        blastRadius: { mode: "Fixed", value: 2, maxAffectedPercent: 50, minHealthyReplicas: 3 },
+      },
+      want: [
+        "spec.blastRadius.value: affecting 2 of 4 current replicas leaves fewer than minHealthyReplicas 3",
+      ],
+    },
+    {
+      name: "tenant kill switch engaged",
+      spec: { target: { kind: "ChatRegion", name: "eu" } },
+      namespace: "globex-a",
+      want: [
+        'spec.suspend: chaos kill switch is engaged on Tenant "globex": only suspended or dryRun policies are admitted',
+      ],
     },
   ];
   for (const c of cases) {
-    it(c.name, async () => {
+    void it(c.name, async () => {
       assert.deepEqual(await validate(c.spec, c.namespace), c.want);
     });
   }
 
-  it("static rules never throw on garbage", () => {
-    for (const junk of [null, 3, [], { spec: "x" }, { spec: { duration: 5, blastRadius: [] } }, { spec: { duration: "9999999999999999999h" } }]) {
+  void it("cluster-wide kill switch on the operator namespace", async () => {
+    const l = fixture().addNamespace(
+      "librechat-system",
+      {},
+      { [KILL_SWITCH_ANNOTATION]: "engaged" },
+    );
+    assert.deepEqual(await validate({}, "acme-a", l), [
+      'spec.suspend: chaos kill switch is engaged on namespace "librechat-system" (cluster-wide): only suspended or dryRun policies are admitted',
+    ]);
+    assert.deepEqual(await validate({ suspend: true }, "acme-a", l), []);
+    // Metadata-only updates (finalizers, labels) of an active policy still pass.
+    assert.deepEqual(await validate({}, "acme-a", l, "UPDATE", chaos({})), []);
+  });
+
+  void it("suspending is always admitted, even when the target is gone", async () => {
+    const old = chaos({ target: { kind: "AIModel", name: "gone" } });
+    const suspended = chaos({ target: { kind: "AIModel", name: "gone" }, suspend: true });
+    const v = await validateChaosPolicy({
+      operation: "UPDATE",
+      object: suspended,
+      oldObject: old,
+      namespace: "acme-a",
+      lookup,
+      policy,
+      signal: AbortSignal.timeout(1000),
+    });
+    assert.deepEqual(v, []);
+    const other = chaos({
+      target: { kind: "AIModel", name: "gone" },
+      suspend: true,
+      duration: "10m",
+    });
+    const v2 = await validateChaosPolicy({
+      operation: "UPDATE",
+      object: other,
+      oldObject: old,
+      namespace: "acme-a",
+      lookup,
+      policy,
+      signal: AbortSignal.timeout(1000),
+    });
+    assert.deepEqual(
+      v2.map((x) => x.field),
+      ["spec.target.name"],
+    );
+  });
+
+  void it("static rules never throw on garbage", () => {
+    for (const junk of [
+      null,
+      3,
+      [],
+      { spec: "x" },
+      { spec: { duration: 5, blastRadius: [] } },
+      { spec: { duration: "9999999999999999999h" } },
+    ]) {
       assert.ok(Array.isArray(validateChaosPolicyStatic(junk, policy)));
     }
   });

@@ -1,163 +1,244 @@
 // ChaosPolicy admission (validation only). A policy may only hurt its own Tenant, and only a bounded
-// share of it for a bounded time:
-//  1. the policy's namespace belongs to a Tenant (label librechat.io/tenant);
-//  2. every target namespace (spec.target.namespaces, default: the policy's namespace) exists and
-//     carries the same tenant label;
-//  3. spec.target.ref names an object of its kind (AIModel, ChatRegion, Deployment) that exists in
-//     every target namespace;
-//  4. spec.duration ≤ the cluster maximum (webhook config);
-//  5. blast radius: blastRadius.maxAffectedPercent and any percentage value ≤ the cluster maximum;
-//     a percentage value ≤ its own maxAffectedPercent; for mode Fixed/One against a target with a
-//     known replica count, the affected share ≤ maxAffectedPercent and at least minHealthyReplicas
-//     stay untouched.
-import { arr, at, num, str, parseDurationMs } from "./object.ts";
+// share of it for a bounded time. Rules (CEL in crds/chaospolicy already bounds duration to 1h and a
+// Percent value to maxAffectedPercent):
+//  1. tenant: the policy's namespace belongs to a Tenant (label librechat.io/tenant), and the target
+//     namespace (spec.target.namespace, default: the policy's namespace) exists and carries the
+//     same tenant label;
+//  2. target: spec.target names an object of spec.target.kind (AIModel, ChatRegion: librechat.io;
+//     Deployment: apps/v1) that exists in the target namespace;
+//  3. duration: spec.duration ≤ the cluster maximum (webhook config CHAOS_MAX_DURATION);
+//  4. blast radius: blastRadius.maxAffectedPercent and a Percent value ≤ the cluster maximum
+//     (CHAOS_MAX_AFFECTED_PERCENT); for mode Fixed against a target with a known replica count, the
+//     count stays within maxAffectedPercent of the current replicas and leaves minHealthyReplicas;
+//  5. kill switch: while `librechat.io/chaos-kill-switch: engaged` is set on the Tenant or on the
+//     operator namespace, no active policy (not suspended, not dryRun) may be created, and the spec
+//     of an existing one may not be changed unless the result is inactive.
+// Suspending a policy (an UPDATE that only sets spec.suspend: true) is always admitted, and
+// metadata-only updates and updates during deletion are never evaluated (admit.ts skipUpdate).
+import { annotationsOf, at, num, rec, str, parseDurationMs } from "./object.ts";
 import type { KubeObject, Violation } from "./review.ts";
 import type { LookupKind, PolicyConfig, ValidateInput } from "./types.ts";
-import { KINDS, TENANT_LABEL } from "./types.ts";
+import { KILL_SWITCH_ANNOTATION, KILL_SWITCH_ENGAGED, KINDS, TENANT_LABEL } from "./types.ts";
 
-/** Kinds spec.target.ref.kind may name. */
+/** Kinds spec.target.kind may name. */
 export const TARGET_KINDS: Readonly<Record<string, LookupKind>> = {
   AIModel: KINDS.AIModel,
   ChatRegion: KINDS.ChatRegion,
   Deployment: KINDS.Deployment,
 };
 
-const PERCENT_MODES: readonly string[] = ["FixedPercent", "RandomMaxPercent"];
-/** At most this many target namespaces are checked (the schema bounds the list further). */
-const MAX_TARGET_NAMESPACES = 32;
+/** Defaults of spec.blastRadius (crds/chaospolicy BlastRadiusSchema). */
+const BLAST_DEFAULTS = { mode: "One", maxAffectedPercent: 25, minHealthyReplicas: 1 } as const;
 
-/** Target namespaces as written, or the policy's own namespace. */
-export function targetNamespaces(policy: unknown, ownNamespace: string): string[] {
-  const list = arr(at(policy, "spec", "target", "namespaces"))?.filter((n): n is string => typeof n === "string");
-  return list !== undefined && list.length > 0 ? list : [ownNamespace];
+/** Target namespace: spec.target.namespace, or the policy's own namespace. */
+export function targetNamespace(policy: unknown, ownNamespace: string): string {
+  const ns = str(at(policy, "spec", "target", "namespace"));
+  return ns !== undefined && ns !== "" ? ns : ownNamespace;
 }
 
 function formatSeconds(s: number): string {
   return s % 3600 === 0 ? `${s / 3600}h` : s % 60 === 0 ? `${s / 60}m` : `${s}s`;
 }
 
-/** Rules 4 and 5 without replica counts: no cluster state needed (used by the fuzz oracle too). */
+function blastRadius(policy: unknown): {
+  mode: string;
+  value: number | undefined;
+  maxAffectedPercent: number;
+  minHealthyReplicas: number;
+} {
+  const br = at(policy, "spec", "blastRadius");
+  return {
+    mode: str(at(br, "mode")) ?? BLAST_DEFAULTS.mode,
+    value: num(at(br, "value")),
+    maxAffectedPercent: num(at(br, "maxAffectedPercent")) ?? BLAST_DEFAULTS.maxAffectedPercent,
+    minHealthyReplicas: num(at(br, "minHealthyReplicas")) ?? BLAST_DEFAULTS.minHealthyReplicas,
+  };
+}
+
+/** Rules 3 and 4 without replica counts: no cluster state needed (also the fuzz oracle). */
 export function validateChaosPolicyStatic(policy: unknown, config: PolicyConfig): Violation[] {
   const out: Violation[] = [];
-  const durationMs = parseDurationMs(at(policy, "spec", "duration"));
-  const maxMs = config.chaos.maxDurationSeconds * 1000;
-  if (durationMs !== undefined && durationMs > maxMs) {
+  const duration = at(policy, "spec", "duration");
+  const durationMs = parseDurationMs(duration);
+  if (durationMs !== undefined && durationMs > config.chaos.maxDurationSeconds * 1000) {
     out.push({
       field: "spec.duration",
-      message: `must not exceed the cluster maximum of ${formatSeconds(config.chaos.maxDurationSeconds)} (got ${String(at(policy, "spec", "duration"))})`,
+      message: `must not exceed the cluster maximum of ${formatSeconds(config.chaos.maxDurationSeconds)} (got ${String(duration)})`,
       type: "FieldValueForbidden",
     });
   }
-  const br = at(policy, "spec", "blastRadius");
   const cap = config.chaos.maxAffectedPercent;
-  const maxAffected = num(at(br, "maxAffectedPercent"));
-  if (maxAffected !== undefined && maxAffected > cap) {
-    out.push({ field: "spec.blastRadius.maxAffectedPercent", message: `must not exceed the cluster maximum of ${cap}% (got ${maxAffected})`, type: "FieldValueForbidden" });
+  const br = blastRadius(policy);
+  if (br.maxAffectedPercent > cap) {
+    out.push({
+      field: "spec.blastRadius.maxAffectedPercent",
+      message: `must not exceed the cluster maximum of ${cap}% (got ${br.maxAffectedPercent})`,
+      type: "FieldValueForbidden",
+    });
   }
-  const mode = str(at(br, "mode"));
-  const value = num(at(br, "value"));
-  if (mode !== undefined && PERCENT_MODES.includes(mode) && value !== undefined) {
-    const limit = Math.min(cap, maxAffected ?? cap);
-    if (value > limit) {
-      const which = maxAffected !== undefined && maxAffected < cap ? `blastRadius.maxAffectedPercent (${maxAffected})` : `the cluster maximum of ${cap}%`;
-      out.push({ field: "spec.blastRadius.value", message: `must not exceed ${which} for mode ${mode} (got ${value})`, type: "FieldValueForbidden" });
-    }
-  }
-  return out;
-}
-
-/** Replica count of a target, when its kind has one. */
-export function targetReplicas(target: KubeObject): number | undefined {
-  return num(at(target, "spec", "replicas"));
-}
-
-/** Rule 5 for count modes, given the target's replica count. */
-export function validateAffectedCount(policy: unknown, replicas: number, namespace: string): Violation[] {
-  const br = at(policy, "spec", "blastRadius");
-  const mode = str(at(br, "mode"));
-  const affected = mode === "One" ? 1 : mode === "Fixed" ? num(at(br, "value")) : undefined;
-  if (affected === undefined || replicas <= 0) return [];
-  const out: Violation[] = [];
-  const maxAffected = num(at(br, "maxAffectedPercent"));
-  const percent = Math.ceil((affected * 100) / replicas);
-  if (maxAffected !== undefined && percent > maxAffected) {
+  if (br.mode === "Percent" && br.value !== undefined && br.value > cap) {
     out.push({
       field: "spec.blastRadius.value",
-      message: `${affected} of ${replicas} replicas in namespace "${namespace}" is ${percent}%, above maxAffectedPercent ${maxAffected}`,
-      type: "FieldValueForbidden",
-    });
-  }
-  const minHealthy = num(at(br, "minHealthyReplicas"));
-  if (minHealthy !== undefined && replicas - affected < minHealthy) {
-    out.push({
-      field: "spec.blastRadius.minHealthyReplicas",
-      message: `affecting ${affected} of ${replicas} replicas in namespace "${namespace}" leaves fewer than ${minHealthy} healthy`,
+      message: `must not exceed the cluster maximum of ${cap}% for mode Percent (got ${br.value})`,
       type: "FieldValueForbidden",
     });
   }
   return out;
 }
 
-async function checkNamespaces(input: ValidateInput, tenant: string, namespaces: string[]): Promise<{ ok: string[]; violations: Violation[] }> {
-  const infos = await Promise.all(namespaces.map((ns) => input.lookup.getNamespace(ns, input.signal)));
-  const ok: string[] = [];
-  const violations: Violation[] = [];
-  infos.forEach((info, i) => {
-    const ns = namespaces[i] ?? "";
-    const field = `spec.target.namespaces[${i}]`;
-    if (info === null) {
-      violations.push({ field, message: `namespace "${ns}" not found`, type: "FieldValueNotFound" });
-    } else if (info.labels[TENANT_LABEL] !== tenant) {
-      violations.push({ field, message: `namespace "${ns}" does not belong to Tenant "${tenant}"`, type: "FieldValueForbidden" });
-    } else {
-      ok.push(ns);
-    }
-  });
-  return { ok, violations };
+/** Replica count of a target where it is meaningful: self-hosted AIModel, Deployment. */
+export function targetReplicas(kind: string, target: KubeObject): number | undefined {
+  if (kind === "AIModel")
+    return rec(at(target, "spec", "engine")) !== undefined
+      ? num(at(target, "spec", "replicas"))
+      : undefined;
+  if (kind === "Deployment") return num(at(target, "spec", "replicas")) ?? 1;
+  return undefined;
 }
 
-async function checkTarget(input: ValidateInput, namespaces: string[]): Promise<Violation[]> {
-  const kindName = str(at(input.object, "spec", "target", "ref", "kind")) ?? "";
-  const name = str(at(input.object, "spec", "target", "ref", "name"));
-  if (name === undefined) return [];
-  const kind = TARGET_KINDS[kindName];
-  if (kind === undefined) {
-    return [{ field: "spec.target.ref.kind", message: `must be one of ${Object.keys(TARGET_KINDS).join(", ")} (got "${kindName}")` }];
-  }
-  const found = await Promise.all(namespaces.map((ns) => input.lookup.getObject(kind, ns, name, input.signal)));
+/** Rule 4 for mode Fixed, given the target's current replica count. */
+export function validateFixedCount(policy: unknown, replicas: number): Violation[] {
+  const br = blastRadius(policy);
+  if (br.mode !== "Fixed" || br.value === undefined || replicas <= 0) return [];
   const out: Violation[] = [];
-  found.forEach((obj, i) => {
-    const ns = namespaces[i] ?? "";
-    if (obj === null) {
-      out.push({ field: "spec.target.ref.name", message: `${kindName} "${name}" not found in namespace "${ns}"`, type: "FieldValueNotFound" });
-      return;
-    }
-    const replicas = targetReplicas(obj);
-    if (replicas !== undefined) out.push(...validateAffectedCount(input.object, replicas, ns));
-  });
+  const allowed = Math.floor((replicas * br.maxAffectedPercent) / 100);
+  if (br.value > allowed) {
+    out.push({
+      field: "spec.blastRadius.value",
+      message: `${br.value} of ${replicas} current replicas exceeds maxAffectedPercent ${br.maxAffectedPercent} (at most ${allowed})`,
+      type: "FieldValueForbidden",
+    });
+  }
+  if (replicas - br.value < br.minHealthyReplicas) {
+    out.push({
+      field: "spec.blastRadius.value",
+      message: `affecting ${br.value} of ${replicas} current replicas leaves fewer than minHealthyReplicas ${br.minHealthyReplicas}`,
+      type: "FieldValueForbidden",
+    });
+  }
   return out;
+}
+
+/** True if the policy would inject faults (not suspended, not a dry run). */
+export function isActive(policy: unknown): boolean {
+  return at(policy, "spec", "suspend") !== true && at(policy, "spec", "dryRun") !== true;
+}
+
+async function checkTenant(
+  input: ValidateInput,
+  targetNs: string,
+): Promise<{ tenant?: string; violations: Violation[] }> {
+  const own = await input.lookup.getNamespace(input.namespace, input.signal);
+  const tenant = own?.labels[TENANT_LABEL];
+  if (tenant === undefined || tenant === "") {
+    return {
+      violations: [
+        {
+          field: "metadata.namespace",
+          message: `namespace "${input.namespace}" does not belong to a Tenant (label ${TENANT_LABEL} missing)`,
+          type: "FieldValueForbidden",
+        },
+      ],
+    };
+  }
+  if (targetNs === input.namespace) return { tenant, violations: [] };
+  const target = await input.lookup.getNamespace(targetNs, input.signal);
+  if (target === null)
+    return {
+      tenant,
+      violations: [
+        {
+          field: "spec.target.namespace",
+          message: `namespace "${targetNs}" not found`,
+          type: "FieldValueNotFound",
+        },
+      ],
+    };
+  if (target.labels[TENANT_LABEL] !== tenant) {
+    return {
+      tenant,
+      violations: [
+        {
+          field: "spec.target.namespace",
+          message: `namespace "${targetNs}" does not belong to Tenant "${tenant}"`,
+          type: "FieldValueForbidden",
+        },
+      ],
+    };
+  }
+  return { tenant, violations: [] };
+}
+
+async function checkTarget(input: ValidateInput, targetNs: string): Promise<Violation[]> {
+  const kindName = str(at(input.object, "spec", "target", "kind")) ?? "";
+  const name = str(at(input.object, "spec", "target", "name"));
+  const kind = TARGET_KINDS[kindName];
+  if (name === undefined || kind === undefined) return []; // schema enum/required report these
+  const obj = await input.lookup.getObject(kind, targetNs, name, input.signal);
+  if (obj === null) {
+    return [
+      {
+        field: "spec.target.name",
+        message: `${kindName} "${name}" not found in namespace "${targetNs}"`,
+        type: "FieldValueNotFound",
+      },
+    ];
+  }
+  const replicas = targetReplicas(kindName, obj);
+  return replicas !== undefined ? validateFixedCount(input.object, replicas) : [];
+}
+
+function specChanged(input: ValidateInput): boolean {
+  return (
+    input.operation === "CREATE" ||
+    JSON.stringify(at(input.oldObject, "spec")) !== JSON.stringify(at(input.object, "spec"))
+  );
+}
+
+async function checkKillSwitch(input: ValidateInput, tenant: string): Promise<Violation[]> {
+  if (!isActive(input.object) || !specChanged(input)) return [];
+  const killNs = input.policy.chaos.killSwitchNamespace;
+  const [tenantObj, operatorNs] = await Promise.all([
+    input.lookup.getObject(KINDS.Tenant, "", tenant, input.signal),
+    killNs !== undefined ? input.lookup.getNamespace(killNs, input.signal) : Promise.resolve(null),
+  ]);
+  const where =
+    annotationsOf(tenantObj)[KILL_SWITCH_ANNOTATION] === KILL_SWITCH_ENGAGED
+      ? `Tenant "${tenant}"`
+      : operatorNs?.annotations[KILL_SWITCH_ANNOTATION] === KILL_SWITCH_ENGAGED
+        ? `namespace "${killNs ?? ""}" (cluster-wide)`
+        : undefined;
+  if (where === undefined) return [];
+  return [
+    {
+      field: "spec.suspend",
+      message: `chaos kill switch is engaged on ${where}: only suspended or dryRun policies are admitted`,
+      type: "FieldValueForbidden",
+    },
+  ];
+}
+
+/** True when an UPDATE only sets spec.suspend to true: always allowed (the way to stop a policy). */
+export function onlySuspends(
+  input: Pick<ValidateInput, "operation" | "object" | "oldObject">,
+): boolean {
+  if (input.operation !== "UPDATE" || at(input.object, "spec", "suspend") !== true) return false;
+  const without = (o: unknown): string =>
+    JSON.stringify({ ...rec(at(o, "spec")), suspend: undefined });
+  return without(input.object) === without(input.oldObject);
 }
 
 /** Full ChaosPolicy validation (rules 1–5). */
 export async function validateChaosPolicy(input: ValidateInput): Promise<Violation[]> {
+  if (onlySuspends(input)) return [];
   const violations = validateChaosPolicyStatic(input.object, input.policy);
-  const own = await input.lookup.getNamespace(input.namespace, input.signal);
-  const tenant = own?.labels[TENANT_LABEL];
-  if (tenant === undefined || tenant === "") {
-    violations.push({
-      field: "metadata.namespace",
-      message: `namespace "${input.namespace}" does not belong to a Tenant (label ${TENANT_LABEL} missing)`,
-      type: "FieldValueForbidden",
-    });
-    return violations;
-  }
-  const namespaces = targetNamespaces(input.object, input.namespace);
-  if (namespaces.length > MAX_TARGET_NAMESPACES) {
-    violations.push({ field: "spec.target.namespaces", message: `must list at most ${MAX_TARGET_NAMESPACES} namespaces (got ${namespaces.length})` });
-    return violations;
-  }
-  const { ok, violations: nsViolations } = await checkNamespaces(input, tenant, namespaces);
-  violations.push(...nsViolations);
-  violations.push(...(await checkTarget(input, ok)));
-  return violations;
+  const targetNs = targetNamespace(input.object, input.namespace);
+  const { tenant, violations: tenantViolations } = await checkTenant(input, targetNs);
+  violations.push(...tenantViolations);
+  if (tenant === undefined || tenantViolations.length > 0) return violations;
+  const [target, kill] = await Promise.all([
+    checkTarget(input, targetNs),
+    checkKillSwitch(input, tenant),
+  ]);
+  return [...violations, ...target, ...kill];
 }

@@ -16,8 +16,7 @@ export const TIMEOUT_SECONDS = 10;
 
 /** Where the API server sends reviews. */
 export type WebhookTarget =
-  | { service: { namespace: string; name: string; port: number } }
-  | { url: string };
+  { service: { namespace: string; name: string; port: number } } | { url: string };
 
 type Json = Record<string, unknown>;
 
@@ -38,9 +37,17 @@ export interface BuildOptions {
 export function webhookEntry(h: WebhookHandler, target: WebhookTarget, opts: BuildOptions): Json {
   const clientConfig: Json =
     "service" in target
-      ? { service: { namespace: target.service.namespace, name: target.service.name, port: target.service.port, path: handlerPath(h) } }
+      ? {
+          service: {
+            namespace: target.service.namespace,
+            name: target.service.name,
+            port: target.service.port,
+            path: handlerPath(h),
+          },
+        }
       : { url: `${target.url.replace(/\/+$/, "")}${handlerPath(h)}` };
-  if (opts.caBundle !== undefined) clientConfig["caBundle"] = Buffer.from(opts.caBundle).toString("base64");
+  if (opts.caBundle !== undefined)
+    clientConfig["caBundle"] = Buffer.from(opts.caBundle).toString("base64");
   const entry: Json = {
     name: `${h.type === "validating" ? "validate" : "mutate"}-${h.name}.librechat.io`,
     admissionReviewVersions: ["v1"],
@@ -66,12 +73,23 @@ export function webhookEntry(h: WebhookHandler, target: WebhookTarget, opts: Bui
 }
 
 /** Both configuration objects for `target`. */
-export function buildWebhookConfigurations(target: WebhookTarget, opts: BuildOptions = {}): { validating: Json; mutating: Json } {
+export function buildWebhookConfigurations(
+  target: WebhookTarget,
+  opts: BuildOptions = {},
+): { validating: Json; mutating: Json } {
   const names = opts.names ?? DEFAULT_CONFIG_NAMES;
   const handlers = opts.handlers ?? HANDLERS;
   const metadata = (name: string): Json => {
-    const m: Json = { name, labels: { "app.kubernetes.io/name": "librechat-operators", "app.kubernetes.io/component": "webhook", ...opts.labels } };
-    if (opts.certManagerCertificate !== undefined) m["annotations"] = { "cert-manager.io/inject-ca-from": opts.certManagerCertificate };
+    const m: Json = {
+      name,
+      labels: {
+        "app.kubernetes.io/name": "librechat-operators",
+        "app.kubernetes.io/component": "webhook",
+        ...opts.labels,
+      },
+    };
+    if (opts.certManagerCertificate !== undefined)
+      m["annotations"] = { "cert-manager.io/inject-ca-from": opts.certManagerCertificate };
     return m;
   };
   return {
@@ -79,18 +97,26 @@ export function buildWebhookConfigurations(target: WebhookTarget, opts: BuildOpt
       apiVersion: "admissionregistration.k8s.io/v1",
       kind: "ValidatingWebhookConfiguration",
       metadata: metadata(names.validating),
-      webhooks: handlers.filter((h) => h.type === "validating").map((h) => webhookEntry(h, target, opts)),
+      webhooks: handlers
+        .filter((h) => h.type === "validating")
+        .map((h) => webhookEntry(h, target, opts)),
     },
     mutating: {
       apiVersion: "admissionregistration.k8s.io/v1",
       kind: "MutatingWebhookConfiguration",
       metadata: metadata(names.mutating),
-      webhooks: handlers.filter((h) => h.type === "mutating").map((h) => webhookEntry(h, target, opts)),
+      webhooks: handlers
+        .filter((h) => h.type === "mutating")
+        .map((h) => webhookEntry(h, target, opts)),
     },
   };
 }
 
 /** Configurations for a webhook server on this machine: `url: https://127.0.0.1:<port>/...`. */
-export function localWebhookConfigurations(port: number, caBundle: string, opts: Omit<BuildOptions, "caBundle"> = {}): { validating: Json; mutating: Json } {
+export function localWebhookConfigurations(
+  port: number,
+  caBundle: string,
+  opts: Omit<BuildOptions, "caBundle"> = {},
+): { validating: Json; mutating: Json } {
   return buildWebhookConfigurations({ url: `https://127.0.0.1:${port}` }, { ...opts, caBundle });
 }

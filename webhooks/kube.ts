@@ -2,7 +2,7 @@
 // `KubeHttp` from operators/clients/http.ts satisfies `KubeTransport` structurally.
 import type { KubeObject } from "./review.ts";
 import type { Lookup, LookupKind, NamespaceInfo } from "./types.ts";
-import { labelsOf, nameOf } from "./object.ts";
+import { annotationsOf, labelsOf, nameOf } from "./object.ts";
 
 /** One request, in the shape of operators/clients/http.ts `KubeRequest`. */
 export interface TransportRequest {
@@ -16,19 +16,26 @@ export interface TransportRequest {
 
 /** Sends a request; resolves with the decoded body on 2xx, throws an error with numeric `code` otherwise. */
 export interface KubeTransport {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- mirrors KubeHttp.request
   request<T = unknown>(req: TransportRequest): Promise<{ status: number; body: T }>;
 }
 
 /** HTTP status of an API error (KubeApiError.code), or undefined for transport errors. */
 export function errorCode(err: unknown): number | undefined {
-  if (typeof err === "object" && err !== null && "code" in err && typeof err.code === "number") return err.code;
+  if (typeof err === "object" && err !== null && "code" in err && typeof err.code === "number")
+    return err.code;
   return undefined;
 }
 
 /** REST path of an object or collection of `kind`. */
 export function objectPath(kind: LookupKind, namespace?: string, name?: string): string {
-  const base = kind.apiVersion.includes("/") ? `/apis/${kind.apiVersion}` : `/api/${kind.apiVersion}`;
-  const ns = kind.namespaced && namespace !== undefined && namespace !== "" ? `/namespaces/${encodeURIComponent(namespace)}` : "";
+  const base = kind.apiVersion.includes("/")
+    ? `/apis/${kind.apiVersion}`
+    : `/api/${kind.apiVersion}`;
+  const ns =
+    kind.namespaced && namespace !== undefined && namespace !== ""
+      ? `/namespaces/${encodeURIComponent(namespace)}`
+      : "";
   return `${base}${ns}/${kind.plural}${name !== undefined ? `/${encodeURIComponent(name)}` : ""}`;
 }
 
@@ -53,9 +60,12 @@ export class KubeLookup implements Lookup {
   }
 
   async #get(path: string, signal: AbortSignal): Promise<KubeObject | null> {
-    // Reject names that cannot exist rather than sending odd paths.
     try {
-      const res = await this.#kube.request<KubeObject>({ method: "GET", path, signal: this.#signal(signal) });
+      const res = await this.#kube.request<KubeObject>({
+        method: "GET",
+        path,
+        signal: this.#signal(signal),
+      });
       return res.body;
     } catch (err: unknown) {
       if (errorCode(err) === 404) return null;
@@ -66,16 +76,27 @@ export class KubeLookup implements Lookup {
   async getNamespace(name: string, signal: AbortSignal): Promise<NamespaceInfo | null> {
     if (name === "") return null;
     const ns = await this.#get(`/api/v1/namespaces/${encodeURIComponent(name)}`, signal);
-    return ns === null ? null : { name: nameOf(ns), labels: labelsOf(ns) };
+    return ns === null
+      ? null
+      : { name: nameOf(ns), labels: labelsOf(ns), annotations: annotationsOf(ns) };
   }
 
-  async getObject(kind: LookupKind, namespace: string, name: string, signal: AbortSignal): Promise<KubeObject | null> {
+  async getObject(
+    kind: LookupKind,
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<KubeObject | null> {
     if (name === "" || (kind.namespaced && namespace === "")) return null;
     return this.#get(objectPath(kind, namespace, name), signal);
   }
 
   async listObjects(kind: LookupKind, signal: AbortSignal): Promise<KubeObject[]> {
-    const res = await this.#kube.request<{ items?: KubeObject[] }>({ method: "GET", path: objectPath(kind), signal: this.#signal(signal) });
+    const res = await this.#kube.request<{ items?: KubeObject[] }>({
+      method: "GET",
+      path: objectPath(kind),
+      signal: this.#signal(signal),
+    });
     return Array.isArray(res.body.items) ? res.body.items : [];
   }
 }

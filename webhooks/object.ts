@@ -51,13 +51,22 @@ export function namespaceOf(obj: unknown): string {
   return str(at(obj, "metadata", "namespace")) ?? "";
 }
 
-/** `metadata.labels` of an object (string values only). */
-export function labelsOf(obj: unknown): Record<string, string> {
+function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(rec(at(obj, "metadata", "labels")) ?? {})) {
-    if (typeof v === "string") out[k] = v;
+  for (const [k, x] of Object.entries(rec(v) ?? {})) {
+    if (typeof x === "string") out[k] = x;
   }
   return out;
+}
+
+/** `metadata.labels` of an object (string values only). */
+export function labelsOf(obj: unknown): Record<string, string> {
+  return stringMap(at(obj, "metadata", "labels"));
+}
+
+/** `metadata.annotations` of an object (string values only). */
+export function annotationsOf(obj: unknown): Record<string, string> {
+  return stringMap(at(obj, "metadata", "annotations"));
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

@@ -53,7 +53,11 @@ export interface ResponseStatus {
   status: "Failure";
   reason: string;
   message: string;
-  details?: { name?: string; kind?: string; causes: { field: string; message: string; reason: string }[] };
+  details?: {
+    name?: string;
+    kind?: string;
+    causes: { field: string; message: string; reason: string }[];
+  };
 }
 
 /** admission.k8s.io/v1 AdmissionResponse. */
@@ -84,7 +88,11 @@ function str(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
-function parseGVK(v: unknown, field: string, keys: readonly [string, string, string]): string | Record<string, string> {
+function parseGVK(
+  v: unknown,
+  field: string,
+  keys: readonly [string, string, string],
+): string | Record<string, string> {
   if (!isRecord(v)) return `request.${field}: must be an object`;
   const out: Record<string, string> = {};
   for (const k of keys) {
@@ -98,13 +106,16 @@ function parseGVK(v: unknown, field: string, keys: readonly [string, string, str
 function parseObject(v: unknown, field: string): KubeObject | null | string {
   if (v === undefined || v === null) return null;
   if (!isRecord(v)) return `request.${field}: must be an object or null`;
-  if (v["metadata"] !== undefined && !isRecord(v["metadata"])) return `request.${field}.metadata: must be an object`;
+  if (v["metadata"] !== undefined && !isRecord(v["metadata"]))
+    return `request.${field}.metadata: must be an object`;
   return v;
 }
 
 function parseUserInfo(v: unknown): { username: string; groups: string[] } {
   if (!isRecord(v)) return { username: "", groups: [] };
-  const groups = Array.isArray(v["groups"]) ? v["groups"].filter((g): g is string => typeof g === "string") : [];
+  const groups = Array.isArray(v["groups"])
+    ? v["groups"].filter((g): g is string => typeof g === "string")
+    : [];
   return { username: str(v["username"]) ?? "", groups };
 }
 
@@ -134,27 +145,18 @@ function checkEnvelope(body: unknown): string | Record<string, unknown> {
 export function parseAdmissionReview(body: unknown): ParseResult {
   const req = checkEnvelope(body);
   if (typeof req === "string") return { ok: false, error: req };
-  const kind = parseGVK(req["kind"], "kind", ["group", "version", "kind"]);
-  if (typeof kind === "string") return { ok: false, error: kind };
-  const resource = parseGVK(req["resource"], "resource", ["group", "version", "resource"]);
-  if (typeof resource === "string") return { ok: false, error: resource };
-  const object = parseObject(req["object"], "object");
-  if (typeof object === "string") return { ok: false, error: object };
-  const oldObject = parseObject(req["oldObject"], "oldObject");
-  if (typeof oldObject === "string") return { ok: false, error: oldObject };
+  const parts = parseParts(req);
+  if (typeof parts === "string") return { ok: false, error: parts };
   const operation = req["operation"] as Operation;
-  if ((operation === "CREATE" || operation === "UPDATE") && object === null) {
+  if ((operation === "CREATE" || operation === "UPDATE") && parts.object === null) {
     return { ok: false, error: `request.object: required for ${operation}` };
   }
   const request: AdmissionRequest = {
     uid: req["uid"] as string,
-    kind: { group: kind["group"] ?? "", version: kind["version"] ?? "", kind: kind["kind"] ?? "" },
-    resource: { group: resource["group"] ?? "", version: resource["version"] ?? "", resource: resource["resource"] ?? "" },
+    ...parts,
     name: str(req["name"]) ?? "",
     namespace: str(req["namespace"]) ?? "",
     operation,
-    object,
-    oldObject,
     dryRun: req["dryRun"] === true,
     userInfo: parseUserInfo(req["userInfo"]),
   };
@@ -163,13 +165,40 @@ export function parseAdmissionReview(body: unknown): ParseResult {
   return { ok: true, request };
 }
 
+type Parts = Pick<AdmissionRequest, "kind" | "resource" | "object" | "oldObject">;
+
+function parseParts(req: Record<string, unknown>): Parts | string {
+  const kind = parseGVK(req["kind"], "kind", ["group", "version", "kind"]);
+  if (typeof kind === "string") return kind;
+  const resource = parseGVK(req["resource"], "resource", ["group", "version", "resource"]);
+  if (typeof resource === "string") return resource;
+  const object = parseObject(req["object"], "object");
+  if (typeof object === "string") return object;
+  const oldObject = parseObject(req["oldObject"], "oldObject");
+  if (typeof oldObject === "string") return oldObject;
+  return {
+    kind: { group: kind["group"] ?? "", version: kind["version"] ?? "", kind: kind["kind"] ?? "" },
+    resource: {
+      group: resource["group"] ?? "",
+      version: resource["version"] ?? "",
+      resource: resource["resource"] ?? "",
+    },
+    object,
+    oldObject,
+  };
+}
+
 /** Wraps a response in the AdmissionReview envelope. */
 export function reviewResponse(response: AdmissionResponse): AdmissionReviewResponse {
   return { apiVersion: ADMISSION_API_VERSION, kind: "AdmissionReview", response };
 }
 
 /** Allows the request, optionally with a JSON patch (mutating webhooks) and warnings. */
-export function allow(uid: string, patch?: readonly JsonPatchOp[], warnings?: readonly string[]): AdmissionReviewResponse {
+export function allow(
+  uid: string,
+  patch?: readonly JsonPatchOp[],
+  warnings?: readonly string[],
+): AdmissionReviewResponse {
   const response: AdmissionResponse = { uid, allowed: true };
   if (patch !== undefined && patch.length > 0) {
     response.patchType = "JSONPatch";
@@ -188,7 +217,11 @@ export function formatViolations(violations: readonly Violation[]): string {
  * Denies the request. `code` is 403 when any violation is a `FieldValueForbidden` (a policy boundary),
  * else 422 (`Invalid`, like built-in validation). Each violation becomes a status cause with `field`.
  */
-export function deny(uid: string, violations: readonly Violation[], target?: { kind: string; name: string }): AdmissionReviewResponse {
+export function deny(
+  uid: string,
+  violations: readonly Violation[],
+  target?: { kind: string; name: string },
+): AdmissionReviewResponse {
   const forbidden = violations.some((v) => v.type === "FieldValueForbidden");
   const status: ResponseStatus = {
     code: forbidden ? 403 : 422,
@@ -197,7 +230,11 @@ export function deny(uid: string, violations: readonly Violation[], target?: { k
     message: formatViolations(violations),
     details: {
       ...(target !== undefined ? { kind: target.kind, name: target.name } : {}),
-      causes: violations.map((v) => ({ field: v.field, message: v.message, reason: v.type ?? "FieldValueInvalid" })),
+      causes: violations.map((v) => ({
+        field: v.field,
+        message: v.message,
+        reason: v.type ?? "FieldValueInvalid",
+      })),
     },
   };
   return reviewResponse({ uid, allowed: false, status });
@@ -208,7 +245,12 @@ export function denyInternal(uid: string, message: string, code = 500): Admissio
   return reviewResponse({
     uid,
     allowed: false,
-    status: { code, status: "Failure", reason: code === 504 ? "Timeout" : "InternalError", message },
+    status: {
+      code,
+      status: "Failure",
+      reason: code === 504 ? "Timeout" : "InternalError",
+      message,
+    },
   });
 }
 

@@ -2,8 +2,8 @@
 // `webhookApp` is a Fastify plugin (routes only, testable with `app.inject`); `startWebhookServer`
 // owns TLS, timeouts, listen (127.0.0.1 by default) and certificate hot-swap via
 // https.Server#setSecureContext, so a rotated certificate is served without a restart.
-import fastify from "fastify";
-import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import fastify, { LogController } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { admit } from "./admit.ts";
 import { handlerPath } from "./handlers.ts";
@@ -50,44 +50,70 @@ export const webhookApp: FastifyPluginAsync<WebhookAppOptions> = (app, opts) => 
   const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
   // Parse every body ourselves so any content type and any bad JSON gets the same clear 400.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string", bodyLimit: BODY_LIMIT }, (_req, body, done) => {
-    const text = typeof body === "string" ? body : body.toString("utf8");
-    if (text.trim() === "") {
-      done(new BadReview("body: empty; expected an admission.k8s.io/v1 AdmissionReview"), undefined);
-      return;
-    }
-    try {
-      done(null, JSON.parse(text));
-    } catch (err: unknown) {
-      done(new BadReview(`body: invalid JSON (${err instanceof Error ? err.message : String(err)})`), undefined);
-    }
-  });
+  app.addContentTypeParser(
+    "*",
+    { parseAs: "string", bodyLimit: BODY_LIMIT },
+    (_req, body, done) => {
+      const text = typeof body === "string" ? body : body.toString("utf8");
+      if (text.trim() === "") {
+        done(
+          new BadReview("body: empty; expected an admission.k8s.io/v1 AdmissionReview"),
+          undefined,
+        );
+        return;
+      }
+      try {
+        done(null, JSON.parse(text));
+      } catch (err: unknown) {
+        done(
+          new BadReview(`body: invalid JSON (${err instanceof Error ? err.message : String(err)})`),
+          undefined,
+        );
+      }
+    },
+  );
   app.setErrorHandler((err: { statusCode?: number; message?: string }, req, reply) => {
-    const code = typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    const code =
+      typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 500
+        ? err.statusCode
+        : 500;
     if (code === 500) req.log.error({ err }, "Failed to handle admission request");
     return sendError(reply, code, code === 500 ? "internal error" : (err.message ?? "bad request"));
   });
-  app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no webhook at ${req.method} ${req.url.split("?")[0] ?? ""}`));
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, 404, `no webhook at ${req.method} ${req.url.split("?")[0] ?? ""}`),
+  );
 
   app.get("/healthz", () => ({ status: "ok" }));
   for (const handler of opts.handlers) {
-    app.post(handlerPath(handler), async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>, reply) => {
-      const parsed = parseAdmissionReview(req.body);
-      if (!parsed.ok) return sendError(reply, 400, `malformed AdmissionReview: ${parsed.error}`);
-      const answer = await admit(handler, parsed.request, {
-        lookup: opts.lookup,
-        policy: opts.policy,
-        deadlineMs: effectiveDeadline(deadlineMs, req.query["timeout"]),
-        onError: (err, r) => {
-          req.log.warn({ err, uid: r.uid, kind: r.kind.kind, name: r.name, namespace: r.namespace }, "Failed to evaluate admission rules");
-        },
-      });
-      req.log.debug(
-        { uid: parsed.request.uid, webhook: handlerPath(handler), allowed: answer.response.allowed, patched: answer.response.patch !== undefined },
-        "Answered admission review",
-      );
-      return reply.code(200).type("application/json").send(answer);
-    });
+    app.post(
+      handlerPath(handler),
+      async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>, reply) => {
+        const parsed = parseAdmissionReview(req.body);
+        if (!parsed.ok) return sendError(reply, 400, `malformed AdmissionReview: ${parsed.error}`);
+        const answer = await admit(handler, parsed.request, {
+          lookup: opts.lookup,
+          policy: opts.policy,
+          deadlineMs: effectiveDeadline(deadlineMs, req.query["timeout"]),
+          onError: (err, r) => {
+            req.log.warn(
+              { err, uid: r.uid, kind: r.kind.kind, name: r.name, namespace: r.namespace },
+              "Failed to evaluate admission rules",
+            );
+          },
+        });
+        req.log.debug(
+          {
+            uid: parsed.request.uid,
+            webhook: handlerPath(handler),
+            allowed: answer.response.allowed,
+            patched: answer.response.patch !== undefined,
+          },
+          "Answered admission review",
+        );
+        return reply.code(200).type("application/json").send(answer);
+      },
+    );
   }
   return Promise.resolve();
 };
@@ -110,7 +136,6 @@ export interface WebhookServerOptions extends WebhookAppOptions {
 
 /** A running webhook server. */
 export interface WebhookServer {
-  app: FastifyInstance;
   /** `https://<host>:<port>` */
   url: string;
   port: number;
@@ -124,14 +149,16 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   const host = opts.host ?? "127.0.0.1";
   const app = fastify({
     https: { cert: opts.tls.cert, key: opts.tls.key, minVersion: "TLSv1.2" },
-    loggerInstance: opts.log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    loggerInstance: opts.log,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     // A review is answered within its deadline; these only bound slow or stuck clients.
     connectionTimeout: 30_000,
     requestTimeout: 15_000,
     keepAliveTimeout: 30_000,
     return503OnClosing: true,
+    // The API server keeps connections open; do not wait for them on shutdown (reviews are short).
+    forceCloseConnections: true,
   });
   await app.register(webhookApp, {
     handlers: opts.handlers,
@@ -143,7 +170,6 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : opts.port;
   return {
-    app,
     url: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
     setCertificate(tls: TLSPair): void {

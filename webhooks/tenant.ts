@@ -1,5 +1,5 @@
 // Tenant admission.
-// Defaulting: spec.identity.realm.name ← metadata.name when the Tenant has an identity block but no
+// Defaulting: spec.identity.realm.name ← metadata.name (dots → dashes, ≤ 63) when the Tenant has an identity block but no
 //   realm name (on UPDATE the old realm name wins, so the immutable name never silently changes).
 // Validation: the effective realm name (spec.identity.realm.name, else metadata.name) is unique
 //   across Tenants, and is never Keycloak's reserved `master` realm (admin authority).
@@ -14,14 +14,27 @@ export const RESERVED_REALMS: readonly string[] = ["master"];
 const REALM_FIELD = "spec.identity.realm.name";
 
 /**
- * The realm a Tenant maps to: spec.identity.realm.name, else metadata.name; undefined when the
+ * Realm name derived from a Tenant name: the realm pattern is a DNS label, Tenant names are DNS
+ * subdomains, so dots become dashes and the result is cut to 63 characters (`acme.eu` → `acme-eu`).
+ */
+export function realmNameFor(tenantName: string): string {
+  return tenantName
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .slice(0, 63)
+    .replace(/^-+/, "")
+    .replace(/-+$/, "");
+}
+
+/**
+ * The realm a Tenant maps to: spec.identity.realm.name, else derived from metadata.name; undefined when the
  * Tenant has no identity block (it owns no realm) or neither name is known.
  */
 export function effectiveRealm(tenant: unknown): string | undefined {
   if (!isRecord(at(tenant, "spec", "identity"))) return undefined;
   const explicit = str(at(tenant, "spec", "identity", "realm", "name"));
   if (explicit !== undefined && explicit !== "") return explicit;
-  const name = nameOf(tenant);
+  const name = realmNameFor(nameOf(tenant));
   return name !== "" ? name : undefined;
 }
 
@@ -32,8 +45,11 @@ export function defaultTenant(input: DefaultInput): JsonPatchOp[] {
   const realm = identity["realm"];
   if (realm !== undefined && !isRecord(realm)) return [];
   if (isRecord(realm) && realm["name"] !== undefined) return [];
-  const previous = input.operation === "UPDATE" ? str(at(input.oldObject, "spec", "identity", "realm", "name")) : undefined;
-  const name = previous ?? nameOf(input.object);
+  const previous =
+    input.operation === "UPDATE"
+      ? str(at(input.oldObject, "spec", "identity", "realm", "name"))
+      : undefined;
+  const name = previous ?? realmNameFor(nameOf(input.object));
   if (name === "") return [];
   if (realm === undefined) return [{ op: "add", path: "/spec/identity/realm", value: { name } }];
   return [{ op: "add", path: "/spec/identity/realm/name", value: name }];
@@ -43,7 +59,9 @@ export function defaultTenant(input: DefaultInput): JsonPatchOp[] {
 export function validateTenantStatic(tenant: unknown): Violation[] {
   const realm = effectiveRealm(tenant);
   if (realm !== undefined && RESERVED_REALMS.includes(realm)) {
-    return [{ field: REALM_FIELD, message: `realm "${realm}" is reserved`, type: "FieldValueForbidden" }];
+    return [
+      { field: REALM_FIELD, message: `realm "${realm}" is reserved`, type: "FieldValueForbidden" },
+    ];
   }
   return [];
 }
@@ -61,5 +79,11 @@ export async function validateTenant(input: ValidateInput): Promise<Violation[]>
   const tenants = await input.lookup.listObjects(KINDS.Tenant, input.signal);
   const clash = tenants.find((t) => nameOf(t) !== self && effectiveRealm(t) === realm);
   if (clash === undefined) return [];
-  return [{ field: REALM_FIELD, message: `realm "${realm}" is already used by Tenant "${nameOf(clash)}"`, type: "FieldValueDuplicate" }];
+  return [
+    {
+      field: REALM_FIELD,
+      message: `realm "${realm}" is already used by Tenant "${nameOf(clash)}"`,
+      type: "FieldValueDuplicate",
+    },
+  ];
 }

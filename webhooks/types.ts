@@ -13,6 +13,7 @@ export interface LookupKind {
 export interface NamespaceInfo {
   name: string;
   labels: Record<string, string>;
+  annotations: Record<string, string>;
 }
 
 /**
@@ -21,7 +22,12 @@ export interface NamespaceInfo {
  */
 export interface Lookup {
   getNamespace(name: string, signal: AbortSignal): Promise<NamespaceInfo | null>;
-  getObject(kind: LookupKind, namespace: string, name: string, signal: AbortSignal): Promise<KubeObject | null>;
+  getObject(
+    kind: LookupKind,
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<KubeObject | null>;
   /** All objects of a cluster-scoped kind (Tenants for realm uniqueness). */
   listObjects(kind: LookupKind, signal: AbortSignal): Promise<KubeObject[]>;
 }
@@ -33,11 +39,22 @@ export interface PolicyConfig {
     maxDurationSeconds: number;
     /** Upper bound for any affected percentage (blastRadius value/maxAffectedPercent). */
     maxAffectedPercent: number;
+    /**
+     * Namespace whose `librechat.io/chaos-kill-switch: engaged` annotation stops chaos cluster-wide
+     * (the operator's namespace); undefined: only Tenant-level kill switches apply.
+     */
+    killSwitchNamespace?: string;
   };
 }
 
 /** Defaults: 1 h of chaos at most, never more than half of the targets. */
-export const DEFAULT_POLICY: PolicyConfig = { chaos: { maxDurationSeconds: 3600, maxAffectedPercent: 50 } };
+export const DEFAULT_POLICY: PolicyConfig = {
+  chaos: { maxDurationSeconds: 3600, maxAffectedPercent: 50 },
+};
+
+/** Annotation that stops all chaos when "engaged" (crds/chaospolicy CHAOS_KILL_SWITCH_ANNOTATION). */
+export const KILL_SWITCH_ANNOTATION = "librechat.io/chaos-kill-switch";
+export const KILL_SWITCH_ENGAGED = "engaged";
 
 /** Everything a validating rule may read. */
 export interface ValidateInput {
@@ -87,9 +104,24 @@ export const KINDS = {
   AIModel: { apiVersion: API_VERSION, kind: "AIModel", plural: "aimodels", namespaced: true },
   Tenant: { apiVersion: API_VERSION, kind: "Tenant", plural: "tenants", namespaced: false },
   Assistant: { apiVersion: API_VERSION, kind: "Assistant", plural: "assistants", namespaced: true },
-  ChatRegion: { apiVersion: API_VERSION, kind: "ChatRegion", plural: "chatregions", namespaced: true },
-  ChaosPolicy: { apiVersion: API_VERSION, kind: "ChaosPolicy", plural: "chaospolicies", namespaced: true },
-  Deployment: { apiVersion: "apps/v1", kind: "Deployment", plural: "deployments", namespaced: true },
+  ChatRegion: {
+    apiVersion: API_VERSION,
+    kind: "ChatRegion",
+    plural: "chatregions",
+    namespaced: true,
+  },
+  ChaosPolicy: {
+    apiVersion: API_VERSION,
+    kind: "ChaosPolicy",
+    plural: "chaospolicies",
+    namespaced: true,
+  },
+  Deployment: {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    plural: "deployments",
+    namespaced: true,
+  },
 } as const satisfies Record<string, LookupKind>;
 
 /** Label that ties a namespace to its Tenant. */

@@ -29,7 +29,7 @@ export function mergePatch(target: JsonObject, patch: JsonObject): JsonObject {
   const out: JsonObject = structuredClone(target);
   for (const [key, value] of Object.entries(patch)) {
     const current = out[key];
-    if (value === null) delete out[key];
+    if (value === null) Reflect.deleteProperty(out, key);
     else if (isObject(value) && isObject(current)) out[key] = mergePatch(current, value);
     else out[key] = structuredClone(value);
   }

@@ -7,7 +7,17 @@
  * `crds/generate.ts` post-processes the result (inlining, key sorting, stripping TypeBox internals).
  */
 import { Type } from "@sinclair/typebox";
-import type { SchemaOptions, Static, TSchema, TUnsafe } from "@sinclair/typebox";
+import type {
+  SchemaOptions,
+  Static,
+  TArray,
+  TInteger,
+  TObject,
+  TOptionalWithFlag,
+  TSchema,
+  TString,
+  TUnsafe,
+} from "@sinclair/typebox";
 
 /** API group of every kind in this repository. */
 export const GROUP = "librechat.io";
@@ -22,14 +32,16 @@ export interface CelRule {
   readonly message: string;
   /** JSONPath-ish relative path (`.minReplicas`) reported instead of the rule's own node. */
   readonly fieldPath?: string;
-  readonly reason?: "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
+  readonly reason?:
+    "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
 }
 
 /** Options accepted by the helpers below: a description is mandatory everywhere. */
 export type Described = SchemaOptions & { description: string };
 
 /** Kubernetes resource name (DNS-1123 subdomain, as used for most object names). */
-export const DNS1123_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+export const DNS1123_SUBDOMAIN =
+  "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 /** DNS-1123 label (namespaces, Service names, list keys). */
 export const DNS1123_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 /** Go duration string restricted to non-negative ms/s/m/h units, e.g. `90s`, `5m`, `1h30m`. */
@@ -59,21 +71,25 @@ export function StringMap<V extends TSchema>(
   value: V,
   options: Described & { maxProperties: number },
 ): TUnsafe<Record<string, Static<V>>> {
-  return Type.Unsafe<Record<string, Static<V>>>({ ...options, type: "object", additionalProperties: value });
+  return Type.Unsafe<Record<string, Static<V>>>({
+    ...options,
+    type: "object",
+    additionalProperties: value,
+  });
 }
 
 /** A Kubernetes object name (DNS-1123 subdomain, ≤ 253 characters). */
-export function ObjectName(description: string, maxLength = 253): ReturnType<typeof Type.String> {
+export function ObjectName(description: string, maxLength = 253): TString {
   return Type.String({ description, minLength: 1, maxLength, pattern: DNS1123_SUBDOMAIN });
 }
 
 /** A DNS-1123 label (≤ 63 characters). */
-export function LabelName(description: string): ReturnType<typeof Type.String> {
+export function LabelName(description: string): TString {
   return Type.String({ description, minLength: 1, maxLength: 63, pattern: DNS1123_LABEL });
 }
 
 /** Duration string such as `30s`, `5m`, `1h`; CEL rules compare it with `duration(...)`. */
-export function Duration(options: Described): ReturnType<typeof Type.String> {
+export function Duration(options: Described): TString {
   return Type.String({
     ...options,
     description: `${options.description} Go duration string using ms, s, m or h units, e.g. "30s", "5m", "1h30m".`,
@@ -83,7 +99,7 @@ export function Duration(options: Described): ReturnType<typeof Type.String> {
 }
 
 /** Non-negative decimal string (money, rates); never a float. */
-export function Decimal(options: Described): ReturnType<typeof Type.String> {
+export function Decimal(options: Described): TString {
   return Type.String({
     ...options,
     description: `${options.description} Non-negative decimal string, e.g. "0.0000002" (never a float, to avoid rounding).`,
@@ -93,7 +109,7 @@ export function Decimal(options: Described): ReturnType<typeof Type.String> {
 }
 
 /** Decimal string in [0, 1]. */
-export function Ratio(options: Described): ReturnType<typeof Type.String> {
+export function Ratio(options: Described): TString {
   return Type.String({
     ...options,
     description: `${options.description} Decimal string between 0 and 1 inclusive, e.g. "0.25".`,
@@ -103,24 +119,29 @@ export function Ratio(options: Described): ReturnType<typeof Type.String> {
 }
 
 /** Kubernetes quantity string (`500m`, `2Gi`, `1`). */
-export function Quantity(options: Described): ReturnType<typeof Type.String> {
+export function Quantity(options: Described): TString {
   return Type.String({ ...options, maxLength: 64, pattern: QUANTITY_PATTERN });
 }
 
 /** ISO 4217 currency code, default USD. */
-export function Currency(description: string): ReturnType<typeof Type.String> {
-  return Type.String({ description: `${description} ISO 4217 code.`, default: "USD", maxLength: 3, pattern: CURRENCY_PATTERN });
+export function Currency(description: string): TString {
+  return Type.String({
+    description: `${description} ISO 4217 code.`,
+    default: "USD",
+    maxLength: 3,
+    pattern: CURRENCY_PATTERN,
+  });
 }
 
 /** RFC 3339 timestamp string. */
-export function Timestamp(description: string): ReturnType<typeof Type.String> {
+export function Timestamp(description: string): TString {
   return Type.String({ description, format: "date-time", maxLength: 64 });
 }
 
 /** `metadata.generation`-style counter. */
-export function ObservedGeneration(description = "The metadata.generation this status was computed from."): ReturnType<
-  typeof Type.Integer
-> {
+export function ObservedGeneration(
+  description = "The metadata.generation this status was computed from.",
+): TInteger {
   return Type.Integer({ description, minimum: 0, format: "int64" });
 }
 
@@ -137,7 +158,8 @@ export const SecretKeyRefSchema = Type.Object(
   },
   {
     additionalProperties: false,
-    description: "Reference to one key of a Secret. Secret values are never written inline into a custom resource.",
+    description:
+      "Reference to one key of a Secret. Secret values are never written inline into a custom resource.",
   },
 );
 export type SecretKeyRef = Static<typeof SecretKeyRefSchema>;
@@ -151,10 +173,9 @@ export function SecretKeyRef(description: string): typeof SecretKeyRefSchema {
  * Reference to one key of a Secret in an explicit namespace, for cluster-scoped referrers (Tenant)
  * that have no namespace of their own.
  */
-export function NamespacedSecretKeyRef(description: string): ReturnType<typeof namespacedSecretKeyRef> {
-  return namespacedSecretKeyRef(description);
-}
-function namespacedSecretKeyRef(description: string) {
+export function NamespacedSecretKeyRef(
+  description: string,
+): TObject<{ name: TString; namespace: TString; key: TString }> {
   return Type.Object(
     {
       name: SecretKeyRefSchema.properties.name,
@@ -176,7 +197,10 @@ export const ConfigMapKeyRefSchema = Type.Object(
       pattern: "^[-._a-zA-Z0-9]+$",
     }),
   },
-  { additionalProperties: false, description: "Reference to one key of a ConfigMap in the same namespace." },
+  {
+    additionalProperties: false,
+    description: "Reference to one key of a ConfigMap in the same namespace.",
+  },
 );
 export type ConfigMapKeyRef = Static<typeof ConfigMapKeyRefSchema>;
 
@@ -186,12 +210,24 @@ export type ConfigMapKeyRef = Static<typeof ConfigMapKeyRefSchema>;
  */
 export const ObjectMetaSchema = Type.Object(
   {
-    name: Type.Optional(ObjectName("Name of the object, unique within its namespace (or the cluster).")),
-    generateName: Type.Optional(Type.String({ description: "Prefix for a server-generated name.", maxLength: 253 })),
-    namespace: Type.Optional(LabelName("Namespace of the object; absent for cluster-scoped kinds.")),
-    uid: Type.Optional(Type.String({ description: "Server-assigned unique identifier.", maxLength: 64 })),
-    resourceVersion: Type.Optional(Type.String({ description: "Opaque version for optimistic concurrency.", maxLength: 64 })),
-    generation: Type.Optional(Type.Integer({ description: "Sequence number of spec changes.", format: "int64" })),
+    name: Type.Optional(
+      ObjectName("Name of the object, unique within its namespace (or the cluster)."),
+    ),
+    generateName: Type.Optional(
+      Type.String({ description: "Prefix for a server-generated name.", maxLength: 253 }),
+    ),
+    namespace: Type.Optional(
+      LabelName("Namespace of the object; absent for cluster-scoped kinds."),
+    ),
+    uid: Type.Optional(
+      Type.String({ description: "Server-assigned unique identifier.", maxLength: 64 }),
+    ),
+    resourceVersion: Type.Optional(
+      Type.String({ description: "Opaque version for optimistic concurrency.", maxLength: 64 }),
+    ),
+    generation: Type.Optional(
+      Type.Integer({ description: "Sequence number of spec changes.", format: "int64" }),
+    ),
     creationTimestamp: Type.Optional(Timestamp("Time the object was created.")),
     deletionTimestamp: Type.Optional(Timestamp("Time deletion was requested.")),
     labels: Type.Optional(
@@ -220,21 +256,31 @@ export const ObjectMetaSchema = Type.Object(
             kind: Type.String({ description: "Kind of the owner." }),
             name: Type.String({ description: "Name of the owner." }),
             uid: Type.String({ description: "UID of the owner." }),
-            controller: Type.Optional(Type.Boolean({ description: "True if the owner is the managing controller." })),
-            blockOwnerDeletion: Type.Optional(Type.Boolean({ description: "True if the owner cannot be deleted before this object." })),
+            controller: Type.Optional(
+              Type.Boolean({ description: "True if the owner is the managing controller." }),
+            ),
+            blockOwnerDeletion: Type.Optional(
+              Type.Boolean({
+                description: "True if the owner cannot be deleted before this object.",
+              }),
+            ),
           },
           { additionalProperties: true, description: "Owner reference." },
         ),
         {
-        description: "Owners of the object.",
-        maxItems: 64,
-      }),
+          description: "Owners of the object.",
+          maxItems: 64,
+        },
+      ),
     ),
     managedFields: Type.Optional(
-      Type.Array(Type.Object({}, { additionalProperties: true, description: "Managed-fields entry." }), {
-        description: "Server-side apply bookkeeping.",
-        maxItems: 256,
-      }),
+      Type.Array(
+        Type.Object({}, { additionalProperties: true, description: "Managed-fields entry." }),
+        {
+          description: "Server-side apply bookkeeping.",
+          maxItems: 256,
+        },
+      ),
     ),
   },
   { additionalProperties: true, description: "Standard object metadata." },
@@ -247,10 +293,15 @@ export const ConditionSchema = Type.Object(
     type: Type.String({
       description: "Type of condition in CamelCase, e.g. Ready.",
       maxLength: 316,
-      pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",
+      pattern:
+        "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",
     }),
-    status: StringEnum(["True", "False", "Unknown"] as const, { description: "Status of the condition." }),
-    observedGeneration: Type.Optional(ObservedGeneration("The metadata.generation the condition was set from.")),
+    status: StringEnum(["True", "False", "Unknown"] as const, {
+      description: "Status of the condition.",
+    }),
+    observedGeneration: Type.Optional(
+      ObservedGeneration("The metadata.generation the condition was set from."),
+    ),
     lastTransitionTime: Timestamp("Last time the condition's status changed."),
     reason: Type.String({
       description: "Programmatic CamelCase reason for the last transition.",
@@ -258,19 +309,19 @@ export const ConditionSchema = Type.Object(
       maxLength: 1024,
       pattern: CONDITION_REASON_PATTERN,
     }),
-    message: Type.String({ description: "Human-readable detail of the last transition.", maxLength: 32768 }),
+    message: Type.String({
+      description: "Human-readable detail of the last transition.",
+      maxLength: 32768,
+    }),
   },
   { additionalProperties: false, description: "A metav1.Condition." },
 );
 export type Condition = Static<typeof ConditionSchema>;
 
 /** The conditions list: a list-map keyed by `type`. */
-export function Conditions(description = "Current state of the object as standard conditions, keyed by type."): ReturnType<
-  typeof conditions
-> {
-  return conditions(description);
-}
-function conditions(description: string) {
+export function Conditions(
+  description = "Current state of the object as standard conditions, keyed by type.",
+): TArray<typeof ConditionSchema> {
   return Type.Array(ConditionSchema, {
     description,
     maxItems: 32,
@@ -280,20 +331,21 @@ function conditions(description: string) {
 }
 
 /** Builds the top-level resource schema `{apiVersion, kind, metadata, spec, status?}`. */
+/** Shape of every top-level resource schema. */
+export type TResource<K extends string, S extends TSchema, St extends TSchema> = TObject<{
+  apiVersion: TUnsafe<typeof API_VERSION>;
+  kind: TUnsafe<K>;
+  metadata: typeof ObjectMetaSchema;
+  spec: S;
+  status: TOptionalWithFlag<St, true>;
+}>;
+
 export function Resource<K extends string, S extends TSchema, St extends TSchema>(
   kind: K,
   spec: S,
   status: St,
   options: Described & { "x-kubernetes-validations"?: readonly CelRule[] },
-): ReturnType<typeof resource<K, S, St>> {
-  return resource(kind, spec, status, options);
-}
-function resource<K extends string, S extends TSchema, St extends TSchema>(
-  kind: K,
-  spec: S,
-  status: St,
-  options: Described & { "x-kubernetes-validations"?: readonly CelRule[] },
-) {
+): TResource<K, S, St> {
   return Type.Object(
     {
       apiVersion: Type.Unsafe<typeof API_VERSION>({

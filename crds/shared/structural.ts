@@ -41,7 +41,8 @@ function structuralNode(node: JsonSchema): JsonSchema {
   for (const [key, value] of Object.entries(node)) {
     if (key === "properties" && isRecord(value)) {
       const props: Record<string, unknown> = {};
-      for (const [name, child] of Object.entries(value)) props[name] = structuralNode(child as JsonSchema);
+      for (const [name, child] of Object.entries(value))
+        props[name] = structuralNode(child as JsonSchema);
       out[key] = props;
     } else if ((key === "items" || key === "additionalProperties") && isRecord(value)) {
       out[key] = structuralNode(value);
@@ -62,11 +63,17 @@ function structuralNode(node: JsonSchema): JsonSchema {
  * Structural schema for `openAPIV3Schema`: metadata becomes a bare object (owned by the API
  * server), apiVersion/kind lose their enums, only `spec` stays required at the root.
  */
-export function toStructuralSchema(schema: TSchema): JsonSchema {
+export function toStructuralSchema(schema: TSchema, metadataNameMaxLength?: number): JsonSchema {
   const root = structuralNode(toPlainSchema(schema));
   const props = root["properties"];
   if (isRecord(props)) {
-    props["metadata"] = { type: "object" };
+    props["metadata"] =
+      metadataNameMaxLength === undefined
+        ? { type: "object" }
+        : {
+            type: "object",
+            properties: { name: { type: "string", maxLength: metadataNameMaxLength } },
+          };
     for (const name of ["apiVersion", "kind"]) {
       const node = props[name];
       if (isRecord(node)) delete node["enum"];
@@ -76,18 +83,45 @@ export function toStructuralSchema(schema: TSchema): JsonSchema {
   return sortKeys(root) as JsonSchema;
 }
 
-const STRUCTURAL_EXEMPT = new Set(["x-kubernetes-int-or-string", "x-kubernetes-preserve-unknown-fields"]);
-const FORBIDDEN_KEYWORDS = ["$ref", "anyOf", "oneOf", "allOf", "not", "patternProperties", "const", "definitions", "$defs"];
+const STRUCTURAL_EXEMPT = new Set([
+  "x-kubernetes-int-or-string",
+  "x-kubernetes-preserve-unknown-fields",
+]);
+const FORBIDDEN_KEYWORDS = [
+  "$ref",
+  "anyOf",
+  "oneOf",
+  "allOf",
+  "not",
+  "patternProperties",
+  "const",
+  "definitions",
+  "$defs",
+];
 
 function checkString(node: JsonSchema, path: string, problems: string[]): void {
-  if (node["maxLength"] === undefined && node["enum"] === undefined && node["format"] !== "date-time") {
+  if (
+    node["maxLength"] === undefined &&
+    node["enum"] === undefined &&
+    node["format"] !== "date-time"
+  ) {
     problems.push(`${path}: string without maxLength or enum (CEL cost cannot be bounded)`);
   }
 }
 
+function checkArray(node: JsonSchema, path: string, problems: string[]): void {
+  if (node["maxItems"] === undefined) problems.push(`${path}: array without maxItems`);
+  if (node["x-kubernetes-list-type"] === undefined)
+    problems.push(`${path}: array without x-kubernetes-list-type`);
+  const items = node["items"];
+  if (isRecord(items)) checkNode(items, `${path}[*]`, problems);
+  else problems.push(`${path}: array without items`);
+}
+
 function checkNode(node: JsonSchema, path: string, problems: string[]): void {
   for (const keyword of FORBIDDEN_KEYWORDS) {
-    if (keyword in node) problems.push(`${path}: uses ${keyword} (not allowed in our structural schemas)`);
+    if (keyword in node)
+      problems.push(`${path}: uses ${keyword} (not allowed in our structural schemas)`);
   }
   const hasExemption = [...STRUCTURAL_EXEMPT].some((k) => node[k] === true);
   if (typeof node["type"] !== "string" && !hasExemption) problems.push(`${path}: missing type`);
@@ -95,16 +129,11 @@ function checkNode(node: JsonSchema, path: string, problems: string[]): void {
     problems.push(`${path}: missing description`);
   }
   if (node["type"] === "string") checkString(node, path, problems);
-  if (node["type"] === "array") {
-    if (node["maxItems"] === undefined) problems.push(`${path}: array without maxItems`);
-    if (node["x-kubernetes-list-type"] === undefined) problems.push(`${path}: array without x-kubernetes-list-type`);
-    const items = node["items"];
-    if (isRecord(items)) checkNode(items, `${path}[*]`, problems);
-    else problems.push(`${path}: array without items`);
-  }
+  if (node["type"] === "array") checkArray(node, path, problems);
   const props = node["properties"];
   if (isRecord(props)) {
-    for (const [name, child] of Object.entries(props)) checkNode(child as JsonSchema, `${path}.${name}`, problems);
+    for (const [name, child] of Object.entries(props))
+      checkNode(child as JsonSchema, `${path}.${name}`, problems);
   }
   const additional = node["additionalProperties"];
   if (isRecord(additional)) {
@@ -125,7 +154,11 @@ export function structuralProblems(openAPIV3Schema: JsonSchema): string[] {
     if (name === "metadata") continue;
     if (name === "apiVersion" || name === "kind") {
       // Set by the API server's routing; bounding them adds nothing.
-      if (!isRecord(child) || child["type"] !== "string" || typeof child["description"] !== "string") {
+      if (
+        !isRecord(child) ||
+        child["type"] !== "string" ||
+        typeof child["description"] !== "string"
+      ) {
         problems.push(`${name}: must be a described string`);
       }
       continue;

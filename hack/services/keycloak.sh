@@ -60,7 +60,7 @@ run_kc() {
   start "$name" TERM env JAVA_HOME="$java" \
     KC_BOOTSTRAP_ADMIN_USERNAME="${KEYCLOAK_ADMIN:-admin}" KC_BOOTSTRAP_ADMIN_PASSWORD="${KEYCLOAK_ADMIN_PASSWORD:-admin}" \
     JAVA_OPTS_KC_HEAP="${KEYCLOAK_HEAP:--Xms64m -Xmx768m}" \
-    JAVA_OPTS_APPEND="${KEYCLOAK_JAVA_OPTS_APPEND:--XX:TieredStopAtLevel=1}" \
+    JAVA_OPTS_APPEND="${KEYCLOAK_JAVA_OPTS_APPEND:-}" \
     "$home/bin/kc.sh" start-dev "${KC_BUILD_OPTS[@]}" \
     --http-host=127.0.0.1 --http-port="$http" --http-management-port="$mgmt" \
     ${KEYCLOAK_EXTRA_ARGS:-}
@@ -79,7 +79,8 @@ ensure() {
       command -v mvn >/dev/null || apt_install maven
       log "downloading keycloak-quarkus-dist $KEYCLOAK from Maven Central"
       # No project needed; -Dtransitive=false: only the tar.gz itself.
-      (cd /tmp && JAVA_HOME=$(find_java) mvn -q -B dependency:get \
+      # Maven runs on its own (Debian default) JRE; only Keycloak needs the JDK >= 21.
+      (cd /tmp && mvn -q -B dependency:get \
         "-Dartifact=org.keycloak:keycloak-quarkus-dist:$KEYCLOAK:tar.gz" -Dtransitive=false >&2)
     fi
     rm -rf "$KC_DIST.tmp" && mkdir -p "$KC_DIST.tmp"
@@ -100,7 +101,7 @@ ensure() {
       alloc_port http keycloak-prime-http
       alloc_port mgmt keycloak-prime-management
       run_kc "$W/home" keycloak-prime "$http" "$mgmt"
-      wait_for 300 "Keycloak priming run" kc_ready "$http" "$mgmt" && ok=1
+      wait_running 300 keycloak-prime "Keycloak priming run" kc_ready "$http" "$mgmt" && ok=1
       mapfile -t lines <"$W/pids"
       stop_entries 30 "${lines[@]}"
       if [ "$ok" = 1 ]; then
@@ -139,7 +140,7 @@ case "$cmd" in
   wait)
     W=${2:?W}
     read -r http mgmt <"$W/keycloak/ports"
-    wait_for "${KEYCLOAK_START_TIMEOUT:-240}" "Keycloak on port $http" kc_ready "$http" "$mgmt" ||
+    wait_running "${KEYCLOAK_START_TIMEOUT:-240}" keycloak "Keycloak on port $http" kc_ready "$http" "$mgmt" ||
       { tail -n 40 "$W/logs/keycloak.log" >&2; exit 1; }
     ;;
   *) die "unknown command $cmd" ;;

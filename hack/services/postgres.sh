@@ -92,7 +92,7 @@ case "$cmd" in
   wait)
     W=${2:?W}
     port=$(cat "$W/postgres/port")
-    wait_for 60 "postgres on port $port" "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres ||
+    wait_running 60 postgres "postgres on port $port" "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres ||
       { tail -n 30 "$W/logs/postgres.log" >&2; exit 1; }
     have=$("$PGBIN/psql" -qtAX -h 127.0.0.1 -p "$port" -U postgres -d postgres \
       -c "select count(*) from pg_available_extensions where name = 'vector'")

@@ -31,7 +31,7 @@ case "$cmd" in
   wait)
     W=${2:?W}
     port=$(cat "$W/redis/port")
-    wait_for 30 "redis on port $port" bash -c "[ \"\$(redis-cli -h 127.0.0.1 -p $port ping)\" = PONG ]" ||
+    wait_running 30 redis "redis on port $port" bash -c "[ \"\$(redis-cli -h 127.0.0.1 -p $port ping)\" = PONG ]" ||
       { tail -n 30 "$W/logs/redis.log" >&2; exit 1; }
     ;;
   *) die "unknown command $cmd" ;;

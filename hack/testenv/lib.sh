@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for hack/testenv/*.sh and hack/services/*.sh (sourced, not executed).
 #
 # Process bookkeeping: every process we start is recorded as one line in $W/pids:
@@ -9,9 +10,14 @@
 
 TESTENV_HACK=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$TESTENV_HACK/../.." && pwd)
+export REPO
 # shellcheck source=versions.sh
 . "$TESTENV_HACK/versions.sh"
 BIN=$TE/bin-$K8S-etcd$ETCD-kwok$KWOK
+export BIN
+
+# Go lives in /usr/local/go on our machines; a login PATH without it must not break the build.
+case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) [ -x /usr/local/go/bin/go ] && PATH="$PATH:/usr/local/go/bin" ;; esac
 
 log() { echo "testenv: $*" >&2; }
 die() { echo "testenv: ERROR: $*" >&2; exit 1; }
@@ -62,7 +68,8 @@ start() {
   local name=$1 sig=$2 pid st
   shift 2
   mkdir -p "$W/logs"
-  setsid "$@" >>"$W/logs/$name.log" 2>&1 </dev/null &
+  # 7-9>&-: lock fds of our scripts must not leak into long-lived children (they would hold the lock).
+  setsid "$@" >>"$W/logs/$name.log" 2>&1 </dev/null 7>&- 8>&- 9>&- &
   pid=$!
   st=$(proc_starttime "$pid")
   [ -n "$st" ] || { sleep 0.2; st=$(proc_starttime "$pid"); }
@@ -122,10 +129,24 @@ stop_entries() {
 
 # wait_for TIMEOUT DESCRIPTION CMD...: retries CMD every 0.5 s until it succeeds.
 wait_for() {
-  local t=$1 what=$2 i
+  local t=$1 what=$2
   shift 2
-  for i in $(seq $((t * 2))); do
+  for _ in $(seq $((t * 2))); do
     "$@" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  log "timed out after ${t}s waiting for $what"
+  return 1
+}
+
+# wait_running TIMEOUT NAME DESCRIPTION CMD...: like wait_for, but gives up at once when the recorded
+# process NAME has exited (a crashed JVM should not cost the whole timeout).
+wait_running() {
+  local t=$1 name=$2 what=$3
+  shift 3
+  for _ in $(seq $((t * 2))); do
+    "$@" >/dev/null 2>&1 && return 0
+    running "$name" || { log "$name exited while waiting for $what"; return 1; }
     sleep 0.5
   done
   log "timed out after ${t}s waiting for $what"
@@ -171,7 +192,9 @@ apt_install() {
   done
   [ -n "$missing" ] || return 0
   [ "$(id -u)" = 0 ] || die "missing Debian packages:$missing (run as root or install them)"
-  if [ "$_TE_APT_UPDATED" = 0 ]; then
+  # Package lists younger than an hour are fresh enough (each service script runs in its own
+  # process, so the in-shell flag alone would update once per script on a fresh machine).
+  if [ "$_TE_APT_UPDATED" = 0 ] && [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mmin -60 -print -quit 2>/dev/null)" ]; then
     log "apt-get update"
     apt-get update -qq >&2
     _TE_APT_UPDATED=1

@@ -9,7 +9,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 W=${1:-${TESTENV_DIR:-}}
-[ -n "$W" ] && [ -f "$W/kube-apiserver.sh" ] || die "usage: restart-apiserver.sh W (a dir started by up.sh)"
+{ [ -n "$W" ] && [ -f "$W/kube-apiserver.sh" ]; } || die "usage: restart-apiserver.sh W (a dir started by up.sh)"
+W=$(cd "$W" && pwd)
 exec 9>"$W/.up.lock"
 flock 9
 
@@ -28,5 +29,5 @@ P=$W/pki
 readyz() {
   curl -sf -m 3 --cacert "$P/ca.crt" --cert "$P/admin.crt" --key "$P/admin.key" "https://127.0.0.1:$port/readyz" >/dev/null
 }
-wait_for 120 "kube-apiserver /readyz" readyz || { tail -n 40 "$W/logs/kube-apiserver.log" >&2; exit 1; }
+wait_running 120 kube-apiserver "kube-apiserver /readyz" readyz || { tail -n 40 "$W/logs/kube-apiserver.log" >&2; exit 1; }
 log "kube-apiserver restarted (pid $(cat "$W/kube-apiserver.pid"))"

@@ -5,23 +5,24 @@
 # and optionally the services the integration tests need (--with keycloak,postgres,redis | all).
 #
 #   usage: up.sh [--with LIST] [W]      W: work dir (default $TESTENV_DIR, else a new temp dir)
+#   env:   TESTENV_WITH=LIST (like --with), TE (cache dir, default ~/.cache/op-testenv)
 #
 # Everything of a run lives in W: fresh PKI, etcd data, logs/, pids (PID NAME STARTTIME SIGNAL; each
 # PID is a process-group leader via setsid), ports (NAME PORT), kubeconfig, and env (shell exports;
-# see the contract at the end of this file). Prints W on stdout.
+# contract in hack/testenv/README.md). Prints W on stdout.
 # Idempotent: if W already runs a healthy control plane, only missing requested services are
 # started. Leftovers of a killed run are stopped by recorded PID (down.sh) and W is reset.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-WITH=""
+WITH=${TESTENV_WITH:-} # same as --with (e.g. TESTENV_WITH=all)
 W=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --with) WITH=${2:?--with needs a list}; shift ;;
     --with=*) WITH=${1#--with=} ;;
-    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) W=$1 ;;
   esac
@@ -88,6 +89,14 @@ if [ -f "$W/pids" ]; then
   bash "$TESTENV_HACK/down.sh" "$W" || true
 fi
 # Fresh state: only what we create (W itself may be the git-ignored .dev with other files).
+# From here on a failure stops what this run started (by PID) and points at the logs.
+UP_OK=0
+on_exit() {
+  [ "$UP_OK" = 1 ] && return 0
+  log "up.sh failed; logs are in $W/logs; stopping what was started"
+  bash "$TESTENV_HACK/down.sh" "$W" >&2 || true
+}
+trap on_exit EXIT
 rm -rf "$P" "$W/etcd" "$W/logs" "$W/env.d" "$W/env" "$W/ports" "$W/pids" "$W/pids.stopped" \
   "$W"/*.pid "$W/kubeconfig" "$W/kwok" "$W/kube-apiserver.sh" "$W/postgres" "$W/redis" "$W/keycloak" "$W/certs"
 mkdir -p "$P" "$W/logs" "$W/certs"
@@ -105,7 +114,7 @@ command -v curl >/dev/null || apt_install curl
 GOMODCACHE=${GOMODCACHE:-$(go env GOMODCACHE 2>/dev/null || echo "$HOME/go/pkg/mod")}
 KS=$GOMODCACHE/sigs.k8s.io/kwok@v$KWOK/kustomize/stage
 if [ ! -d "$KS" ]; then
-  (cd /tmp && GOFLAGS= go mod download "sigs.k8s.io/kwok@v$KWOK") || die "kwok v$KWOK module source not in $GOMODCACHE"
+  (cd /tmp && GOFLAGS='' go mod download "sigs.k8s.io/kwok@v$KWOK") || die "kwok v$KWOK module source not in $GOMODCACHE"
 fi
 ensure_services
 
@@ -128,6 +137,15 @@ start_services
   ec admin.key
   openssl req -new -key admin.key -out admin.csr -subj "/O=system:masters/CN=admin" 2>/dev/null
   openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 -extfile cli.cnf -extensions e -out admin.crt 2>/dev/null
+  # Front-proxy (request-header) CA and client: kube-controller-manager/-scheduler read this CA
+  # from kube-system/extension-apiserver-authentication (they log errors every few seconds without
+  # it), and aggregated API servers get authenticated proxied requests.
+  ec front-proxy-ca.key
+  openssl req -x509 -new -key front-proxy-ca.key -out front-proxy-ca.crt -days 30 -subj "/CN=op-testenv-front-proxy-ca" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
+  ec front-proxy-client.key
+  openssl req -new -key front-proxy-client.key -out front-proxy-client.csr -subj "/CN=front-proxy-client" 2>/dev/null
+  openssl x509 -req -in front-proxy-client.csr -CA front-proxy-ca.crt -CAkey front-proxy-ca.key -CAcreateserial -days 30 -extfile cli.cnf -extensions e -out front-proxy-client.crt 2>/dev/null
   ec sa.key
   openssl pkey -in sa.key -pubout -out sa.pub 2>/dev/null
   chmod 600 ./*.key
@@ -138,11 +156,11 @@ b64() { base64 -w0 "$1"; }
 alloc_port EPORT etcd-client
 alloc_port PEERPORT etcd-peer
 # --unsafe-no-fsync: throwaway data, much faster on slow disks. No metrics listener.
-start etcd TERM "$BIN/etcd" --name=default --data-dir="$W/etcd" --unsafe-no-fsync --log-level=warn \
+start etcd TERM "$BIN/etcd" --name=op-testenv --data-dir="$W/etcd" --unsafe-no-fsync --log-level=warn \
   --listen-client-urls="http://127.0.0.1:$EPORT" --advertise-client-urls="http://127.0.0.1:$EPORT" \
   --listen-peer-urls="http://127.0.0.1:$PEERPORT" --initial-advertise-peer-urls="http://127.0.0.1:$PEERPORT" \
-  --initial-cluster="default=http://127.0.0.1:$PEERPORT" --initial-cluster-state=new
-wait_for 60 "etcd" http_ok "http://127.0.0.1:$EPORT/health" || { tail_logs; die "etcd did not start"; }
+  --initial-cluster="op-testenv=http://127.0.0.1:$PEERPORT" --initial-cluster-state=new
+wait_running 60 etcd "etcd" http_ok "http://127.0.0.1:$EPORT/health" || { tail_logs; die "etcd did not start"; }
 
 # ---- kube-apiserver -------------------------------------------------------------------------------
 alloc_port APORT kube-apiserver
@@ -152,6 +170,7 @@ alloc_port APORT kube-apiserver
 #    Endpoints validation rejects (loopback), so the reconciler would only log errors.
 #  --authorization-mode=Node,RBAC: like a real cluster; the admin cert is in system:masters.
 #  --service-account-*: tokens for pods/controllers (ServiceAccount admission stays on).
+#  --requestheader-*/--proxy-client-*: the front-proxy chain (see the PKI section).
 #  --enable-aggregator-routing: APIServices/webhooks given as Service refs resolve to endpoints.
 #  Admission webhooks (Mutating/Validating) are on by default; a webhook at https://127.0.0.1:PORT
 #  is called directly (no egress selector). CRDs, server-side apply, Leases, GC: defaults.
@@ -169,6 +188,11 @@ alloc_port APORT kube-apiserver
     --service-cluster-ip-range=10.96.0.0/16 \
     --authorization-mode=Node,RBAC --allow-privileged=true \
     --endpoint-reconciler-type=none --enable-aggregator-routing=true \
+    --requestheader-client-ca-file="$P/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="$P/front-proxy-client.crt" --proxy-client-key-file="$P/front-proxy-client.key" \
+    --shutdown-watch-termination-grace-period=2s \
     --profiling=false --event-ttl=1h; do
     printf ' \\\n  %q' "$a"
   done
@@ -195,7 +219,7 @@ contexts:
 current-context: op-testenv
 YAML
 chmod 600 "$KCFG"
-wait_for 120 "kube-apiserver /readyz" readyz || { tail_logs; die "kube-apiserver did not become ready"; }
+wait_running 120 kube-apiserver "kube-apiserver /readyz" readyz || { tail_logs; die "kube-apiserver did not become ready"; }
 log "kube-apiserver ready after $(elapsed)"
 
 # ---- kube-controller-manager and kube-scheduler ---------------------------------------------------
@@ -218,7 +242,21 @@ start kube-scheduler TERM "$BIN/kube-scheduler" --kubeconfig="$KCFG" \
 # would inject these defaults, we take them from kwok's module source of the pinned version.
 mkdir -p "$W/kwok"
 {
-  printf 'kind: KwokConfiguration\napiVersion: config.kwok.x-k8s.io/v1alpha1\noptions: {}\n'
+  # Explicit options: kwok does not apply its defaults to a config file's options (with `options: {}`
+  # it exits with "node leases parallelism must be greater than 0"). Values = kwok's defaults.
+  cat <<'EOF2'
+kind: KwokConfiguration
+apiVersion: config.kwok.x-k8s.io/v1alpha1
+options:
+  nodeLeaseParallelism: 4
+  podPlayStageParallelism: 4
+  nodePlayStageParallelism: 4
+  podsOnNodeSyncParallelism: 1
+  enablePodsOnNodeSyncListPager: true
+  enablePodsOnNodeSyncStreamWatch: false
+  enableDebuggingHandlers: false
+  enableProfilingHandler: false
+EOF2
   for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
     pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
     echo '---'
@@ -252,13 +290,13 @@ status:
   allocatable: {cpu: "64", memory: 512Gi, pods: "250", ephemeral-storage: 1Ti, nvidia.com/gpu: "8"}
   capacity: {cpu: "64", memory: 512Gi, pods: "250", ephemeral-storage: 1Ti, nvidia.com/gpu: "8"}
 YAML
-wait_for 90 "node kwok-node-0 Ready" node_ready || { tail_logs; die "kwok node did not become Ready"; }
+wait_running 90 kwok "node kwok-node-0 Ready" node_ready || { tail_logs; die "kwok node did not become Ready"; }
 # The controller-manager creates the "default" ServiceAccount; pods cannot be admitted before that.
 wait_for 60 "ServiceAccount default/default" "${KUBECTL[@]}" get serviceaccount default -n default ||
   { tail_logs; die "kube-controller-manager did not create the default ServiceAccount"; }
 log "control plane ready after $(elapsed)"
 
-ENV_GROUP=00-control-plane
+export ENV_GROUP=00-control-plane
 set_env TESTENV_DIR "$W"
 set_env TESTENV_BIN "$BIN"
 set_env KUBECONFIG "$KCFG"
@@ -289,5 +327,6 @@ while read -r pid name _; do
 done <"$W/pids"
 
 write_env
+UP_OK=1
 log "up in $(elapsed): . $W/env"
 echo "$W"

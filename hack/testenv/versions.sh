@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Pinned versions of the local control plane and its cache directory (sourced by hack/testenv/*.sh).
 K8S=${K8S:-1.34.4}
 ETCD=${ETCD:-3.6.16}

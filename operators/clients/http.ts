@@ -65,9 +65,15 @@ function parseRetryAfter(value: string | null): number | undefined {
 /** Minimal authenticated HTTP client over undici; use for list/watch and generic CRUD. */
 export class KubeHttp {
   readonly #kc: KubeConfig;
+  readonly #timeoutMs: number;
 
-  constructor(kc: KubeConfig) {
+  /**
+   * `requestTimeoutMs` (default 60 s) bounds every `request` (not `raw`, which streams watches),
+   * so a black-holed API server cannot hang a reconcile forever.
+   */
+  constructor(kc: KubeConfig, opts: { requestTimeoutMs?: number } = {}) {
     this.#kc = kc;
+    this.#timeoutMs = opts.requestTimeoutMs ?? 60_000;
   }
 
   /** Builds the URL and auth headers; auth is applied per request so exec/OIDC tokens refresh. */
@@ -98,7 +104,9 @@ export class KubeHttp {
 
   /** Sends the request, decodes JSON, and throws `KubeApiError` on non-2xx. */
   async request<T = unknown>(req: KubeRequest): Promise<KubeResponse<T>> {
-    const res = await this.raw(req);
+    const timeout = AbortSignal.timeout(Math.ceil(this.#timeoutMs));
+    const signal = req.signal === undefined ? timeout : AbortSignal.any([req.signal, timeout]);
+    const res = await this.raw({ ...req, signal });
     const text = await res.text();
     let body: unknown = undefined;
     if (text !== "") {

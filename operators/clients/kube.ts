@@ -192,15 +192,23 @@ export class KubeClient {
 
   /**
    * Removes `finalizer` if present. The JSON patch tests the exact array element before removing
-   * it, so other finalizers are untouched; a gone object counts as success.
+   * it, so other finalizers are untouched; a gone object counts as success. If `obj` (e.g. a
+   * cached copy) lacks the finalizer, the live object is read once before concluding "absent".
    */
   async removeFinalizer(obj: KubernetesObject, finalizer: string): Promise<void> {
     const gvk = await this.#gvkOf(obj);
     const { namespace, name } = nameOf(obj);
     let current: KubernetesObject | undefined = obj;
+    let reread = false;
     for (let attempt = 0; current !== undefined; attempt++) {
       const idx = current.metadata?.finalizers?.indexOf(finalizer) ?? -1;
-      if (idx < 0) return;
+      if (idx < 0) {
+        // A stale (cached) copy may predate the finalizer; check the live object once.
+        if (reread) return;
+        reread = true;
+        current = await this.get(gvk, namespace, name);
+        continue;
+      }
       const patch = [
         { op: "test", path: `/metadata/finalizers/${idx}`, value: finalizer },
         { op: "remove", path: `/metadata/finalizers/${idx}` },
@@ -212,6 +220,7 @@ export class KubeClient {
         throw err;
       }
       current = await this.get(gvk, namespace, name);
+      reread = true;
     }
   }
 

@@ -133,6 +133,12 @@ export class Controller {
     return drained;
   }
 
+  /** Stops taking work and aborts the signal of in-flight reconciles (lost leadership). */
+  abort(): void {
+    this.queue.shutDown();
+    this.#abort.abort();
+  }
+
   async #worker(): Promise<void> {
     for (;;) {
       const key = await this.queue.get();

@@ -24,8 +24,12 @@ export function isTerminal(err: unknown): boolean {
   return false;
 }
 
-/** Renders an unknown thrown value for logs. */
+/** Renders an unknown thrown value for logs, including its `cause` chain. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
+  if (err instanceof Error) {
+    // Network errors from undici say only "terminated"/"fetch failed"; the cause says why.
+    const cause = err.cause instanceof Error ? `: ${errorMessage(err.cause)}` : "";
+    return err.message + cause;
+  }
   return typeof err === "string" ? err : JSON.stringify(err);
 }

@@ -111,6 +111,7 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
   #stop = new AbortController();
   #loop: Promise<void> | undefined;
   #lastEventAt: number;
+  #lastListAt = Number.NEGATIVE_INFINITY;
   #resyncTimer: TimerHandle | undefined;
 
   constructor(opts: InformerOptions) {
@@ -170,6 +171,7 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
   /** Resolves true once synced, false if `signal` aborts or `timeoutMs` passes first. */
   waitForSync(timeoutMs = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<boolean> {
     if (this.#synced) return Promise.resolve(true);
+    if (signal?.aborted === true) return Promise.resolve(false);
     return new Promise((resolve) => {
       let timer: TimerHandle | undefined;
       const finish = (v: boolean): void => {
@@ -210,6 +212,9 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
       this.#opts.metrics?.restarted(this.#id, "gone");
       this.#log.info({ resourceVersion: this.#rv }, "Watch resourceVersion expired, relisting");
       this.#rv = undefined;
+      // 410 right after a fresh list (e.g. a restarted apiserver whose watch cache is still
+      // filling) would turn into a list storm; back off then, relist at once otherwise.
+      if (this.#clock.monotonic() - this.#lastListAt < 1000) await sleep(this.#backoff.next(), this.#clock, signal);
       return;
     }
     this.#opts.metrics?.restarted(this.#id, "error");
@@ -244,6 +249,7 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
     } while (cont !== undefined && cont !== "");
     this.#replace(items);
     this.#rv = rv;
+    this.#lastListAt = this.#clock.monotonic();
     this.#touch();
     this.#opts.metrics?.relisted(this.#id);
     this.#log.debug({ count: items.length, resourceVersion: rv }, "Listed objects");

@@ -153,10 +153,15 @@ export class LeaderElector {
   async acquire(): Promise<boolean> {
     const signal = this.#stop.signal;
     while (!signal.aborted) {
-      if (await this.#tryAcquireOrRenew()) {
+      // A standby's hung request is harmless, but bound it so `stop` is not held up for long.
+      if (await this.#tryAcquireOrRenew(AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(this.#o.leaseDurationMs))]))) {
         this.#setLeader(true);
         this.#o.logger.info({ lease: this.#o.leaseName, identity: this.#o.identity }, "Acquired leadership");
-        this.#renewLoop = this.#renew();
+        this.#renewLoop = this.#renew().catch((err: unknown) => {
+          // A crashed renew loop would leave us acting as leader without renewing: step down.
+          this.#o.logger.error({ err: errorMessage(err) }, "Lease renew loop failed");
+          this.#lose();
+        });
         return true;
       }
       // client-go JitterFactor 1.2: spread standby polls.
@@ -171,15 +176,16 @@ export class LeaderElector {
     await this.#renewLoop;
     if (!this.#leader || this.#lease === undefined) return;
     this.#setLeader(false);
+    const now = formatMicroTime(this.#clock.now());
     const spec: LeaseSpec = {
       holderIdentity: "",
       leaseDurationSeconds: 1,
-      renewTime: formatMicroTime(this.#clock.now()),
-      acquireTime: formatMicroTime(this.#clock.now()),
+      renewTime: now,
+      acquireTime: now,
       leaseTransitions: this.#lease.spec?.leaseTransitions ?? 0,
     };
     try {
-      await this.#put({ ...this.#lease, spec });
+      await this.#put({ ...this.#lease, spec }, AbortSignal.timeout(Math.ceil(this.#o.renewDeadlineMs)));
       this.#o.logger.info({ lease: this.#o.leaseName }, "Released leadership");
     } catch (err) {
       this.#o.logger.warn({ err: errorMessage(err) }, "Failed to release lease");
@@ -192,7 +198,10 @@ export class LeaderElector {
     while (!signal.aborted) {
       await sleep(this.#o.retryPeriodMs, this.#clock, signal);
       if (this.#stopped()) return;
-      const ok = await this.#tryAcquireOrRenew();
+      // A request hanging on a black-holed API server must not outlive the renew deadline: the
+      // leader has to step down before other replicas may consider the lease expired.
+      const remaining = this.#o.renewDeadlineMs - (this.#clock.monotonic() - lastRenew);
+      const ok = await this.#tryAcquireOrRenew(AbortSignal.timeout(Math.max(1, Math.ceil(remaining))));
       if (this.#stopped()) return;
       if (ok) {
         lastRenew = this.#clock.monotonic();
@@ -200,19 +209,24 @@ export class LeaderElector {
       }
       const otherHolder = (this.#observed?.holderIdentity ?? "") !== this.#o.identity && this.#observed !== undefined;
       if (otherHolder || this.#clock.monotonic() - lastRenew >= this.#o.renewDeadlineMs) {
-        this.#setLeader(false);
-        this.#o.logger.error({ lease: this.#o.leaseName, holder: this.#observed?.holderIdentity }, "Lost leadership");
-        this.#stop.abort();
-        this.#o.onLost();
+        this.#lose();
         return;
       }
     }
   }
 
+  #lose(): void {
+    if (this.#stop.signal.aborted) return;
+    this.#setLeader(false);
+    this.#o.logger.error({ lease: this.#o.leaseName, holder: this.#observed?.holderIdentity }, "Lost leadership");
+    this.#stop.abort();
+    this.#o.onLost();
+  }
+
   /** One round: read, decide, write. Returns true if we hold the lease afterwards. */
-  async #tryAcquireOrRenew(): Promise<boolean> {
+  async #tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     try {
-      const current = await this.#get();
+      const current = await this.#get(signal);
       const nowMono = this.#clock.monotonic();
       const seen = current === undefined ? undefined : (current.spec ?? {});
       if (!sameLeaseRecord(seen, this.#observed) || (seen === undefined) !== (this.#observed === undefined)) {
@@ -224,8 +238,8 @@ export class LeaderElector {
       const spec = nextLeaseSpec(d.action, this.#observed, this.#o.identity, this.#clock.now(), this.#o.leaseDurationMs);
       this.#lease =
         d.action === "create" || current === undefined
-          ? await this.#create(spec)
-          : await this.#put({ ...current, spec });
+          ? await this.#create(spec, signal)
+          : await this.#put({ ...current, spec }, signal);
       this.#observed = this.#lease.spec;
       this.#observedAt = this.#clock.monotonic();
       return true;
@@ -241,28 +255,28 @@ export class LeaderElector {
     return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
   }
 
-  async #get(): Promise<Lease | undefined> {
+  async #get(signal: AbortSignal): Promise<Lease | undefined> {
     try {
-      return (await this.#o.http.request<Lease>({ method: "GET", path: this.#path(this.#o.leaseName) })).body;
+      return (await this.#o.http.request<Lease>({ method: "GET", path: this.#path(this.#o.leaseName), signal })).body;
     } catch (err) {
       if (isApiError(err, 404)) return undefined;
       throw err;
     }
   }
 
-  async #create(spec: LeaseSpec): Promise<Lease> {
+  async #create(spec: LeaseSpec, signal: AbortSignal): Promise<Lease> {
     const body: Lease = {
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",
       metadata: { name: this.#o.leaseName, namespace: this.#o.leaseNamespace },
       spec,
     };
-    return (await this.#o.http.request<Lease>({ method: "POST", path: this.#path(), body })).body;
+    return (await this.#o.http.request<Lease>({ method: "POST", path: this.#path(), body, signal })).body;
   }
 
   /** PUT carries metadata.resourceVersion, so a concurrent writer makes it fail with 409. */
-  async #put(lease: Lease): Promise<Lease> {
-    return (await this.#o.http.request<Lease>({ method: "PUT", path: this.#path(this.#o.leaseName), body: lease })).body;
+  async #put(lease: Lease, signal: AbortSignal): Promise<Lease> {
+    return (await this.#o.http.request<Lease>({ method: "PUT", path: this.#path(this.#o.leaseName), body: lease, signal })).body;
   }
 
   /** Read through a method: TS narrows `signal.aborted` across awaits as if it could not change. */

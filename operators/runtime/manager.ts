@@ -145,7 +145,9 @@ export class Manager {
 
   /**
    * Serves probes/metrics, syncs caches, waits for leadership (if enabled) and starts workers.
-   * Rejects if caches do not sync in time or `stop` is called first.
+   * Rejects if caches do not sync within `cacheSyncTimeoutMs`. If `stop` is called meanwhile (e.g.
+   * SIGTERM to a standby), it resolves without starting workers, like controller-runtime's Start
+   * returning nil on a cancelled context; `isStopping()` tells the two apart.
    */
   async start(): Promise<void> {
     if (this.#started) throw new Error("manager already started");
@@ -153,15 +155,22 @@ export class Manager {
     await this.#startServers();
     for (const inf of this.#informers.values()) inf.start();
     await this.#waitForCaches();
-    if (this.#elector !== undefined) {
+    if (this.#elector !== undefined && !this.isStopping()) {
       this.log.info({ lease: this.#opts.leaderElection?.leaseName }, "Waiting for leadership");
-      const won = await this.#elector.acquire();
-      if (!won) throw new Error("manager stopped before acquiring leadership");
+      await this.#elector.acquire();
     }
-    if (this.#stopping.signal.aborted) throw new Error("manager stopped during start");
+    if (this.isStopping()) {
+      this.log.info("Manager stopped before workers started");
+      return;
+    }
     for (const c of this.#controllers) c.start();
     this.#workersStarted = true;
     this.log.info({ controllers: this.#controllers.map((c) => c.def.name) }, "Started manager");
+  }
+
+  /** True once `stop` has been called. */
+  isStopping(): boolean {
+    return this.#stopping.signal.aborted;
   }
 
   /** Graceful stop; safe to call more than once and before `start` finished. */
@@ -185,6 +194,8 @@ export class Manager {
     if (o.healthAddress !== undefined) {
       this.#healthServer = await listen(o.healthAddress.host ?? "127.0.0.1", o.healthAddress.port, healthHandler(() => this.#readyChecks()));
     }
+    // Logged before caches sync and before leadership, so a standby's endpoints are discoverable.
+    this.log.info({ metrics: this.metricsUrl ?? "", health: this.healthUrl ?? "" }, "Serving metrics and probes");
   }
 
   #readyChecks(): [string, ReadyCheck][] {
@@ -198,7 +209,7 @@ export class Manager {
     const results = await Promise.all(
       [...this.#informers.values()].map(async (inf) => ({ id: gvkId(inf.gvk), ok: await inf.waitForSync(timeout, this.#stopping.signal) })),
     );
-    if (this.#stopping.signal.aborted) throw new Error("manager stopped before caches synced");
+    if (this.isStopping()) return;
     const failed = results.filter((r) => !r.ok).map((r) => r.id);
     if (failed.length > 0) throw new Error(`timed out waiting for cache sync: ${failed.join("; ")}`);
   }
@@ -225,7 +236,7 @@ export class Manager {
       clock: this.#clock,
       onLost: () => {
         // Stop reconciling at once, whatever the callback does (it may not exit the process).
-        for (const c of this.#controllers) c.queue.shutDown();
+        for (const c of this.#controllers) c.abort();
         onLost();
       },
       onStatus: (leader) => { gauge.set({ name: le.leaseName }, leader ? 1 : 0); },

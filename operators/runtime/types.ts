@@ -63,7 +63,7 @@ export interface ReconcileResult {
 export interface ReconcileContext {
   /** Logger carrying controller, key and reconcileID. */
   log: Logger;
-  /** Aborted when the manager gives up waiting for in-flight work during shutdown. */
+  /** Aborted when leadership is lost or the manager gives up waiting for in-flight work on stop. */
   signal: AbortSignal;
 }
 

@@ -33,8 +33,15 @@ export async function startOperator(opts: {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
-  let metricsUrl = "";
-  let healthUrl = "";
+  // Fixed ports given by the caller are known before the operator says anything (a standby
+  // replica only logs its URLs once it leads).
+  const fixed = (flag: string): string => {
+    const a = args.findLast((x) => x.startsWith(`${flag}=`));
+    const addr = a?.slice(flag.length + 1) ?? "";
+    return /:[1-9][0-9]*$/.test(addr) ? `http://${addr}` : "";
+  };
+  let metricsUrl = fixed("--metrics-bind-address");
+  let healthUrl = fixed("--health-probe-bind-address");
   let started = false;
   const onLine = (chunk: Buffer): void => {
     out += chunk.toString();

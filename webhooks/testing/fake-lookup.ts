@@ -13,8 +13,12 @@ export class FakeLookup implements Lookup {
   fail: Error | undefined;
 
   /** Adds a namespace with labels. */
-  addNamespace(name: string, labels: Record<string, string> = {}): this {
-    this.namespaces.set(name, { name, labels });
+  addNamespace(
+    name: string,
+    labels: Record<string, string> = {},
+    annotations: Record<string, string> = {},
+  ): this {
+    this.namespaces.set(name, { name, labels, annotations });
     return this;
   }
 
@@ -40,13 +44,24 @@ export class FakeLookup implements Lookup {
     return this.#answer(() => this.namespaces.get(name) ?? null, signal);
   }
 
-  getObject(kind: LookupKind, namespace: string, name: string, signal: AbortSignal): Promise<KubeObject | null> {
+  getObject(
+    kind: LookupKind,
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<KubeObject | null> {
     const ns = kind.namespaced ? namespace : "";
-    return this.#answer(() => this.objects.get(`${kind.apiVersion}/${kind.kind}/${ns}/${name}`) ?? null, signal);
+    return this.#answer(
+      () => this.objects.get(`${kind.apiVersion}/${kind.kind}/${ns}/${name}`) ?? null,
+      signal,
+    );
   }
 
   listObjects(kind: LookupKind, signal: AbortSignal): Promise<KubeObject[]> {
     const prefix = `${kind.apiVersion}/${kind.kind}/`;
-    return this.#answer(() => [...this.objects.entries()].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v), signal);
+    return this.#answer(
+      () => [...this.objects.entries()].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v),
+      signal,
+    );
   }
 }

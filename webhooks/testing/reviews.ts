@@ -13,7 +13,12 @@ export function review(request: Record<string, unknown> = {}): Record<string, un
       namespace: "team-a",
       operation: "CREATE",
       userInfo: { username: "admin", groups: ["system:masters"] },
-      object: { apiVersion: "librechat.io/v1alpha1", kind: "Assistant", metadata: { name: "a" }, spec: {} },
+      object: {
+        apiVersion: "librechat.io/v1alpha1",
+        kind: "Assistant",
+        metadata: { name: "a" },
+        spec: {},
+      },
       oldObject: null,
       dryRun: false,
       ...request,

@@ -26,14 +26,16 @@ export const AIModelProgressingReason = {
   RolloutInProgress: "RolloutInProgress",
   RolloutComplete: "RolloutComplete",
 } as const;
-export type AIModelProgressingReason = (typeof AIModelProgressingReason)[keyof typeof AIModelProgressingReason];
+export type AIModelProgressingReason =
+  (typeof AIModelProgressingReason)[keyof typeof AIModelProgressingReason];
 
 export const AIModelDegradedReason = {
   Reconciling: "Reconciling",
   ReplicasUnavailable: "ReplicasUnavailable",
   AsExpected: "AsExpected",
 } as const;
-export type AIModelDegradedReason = (typeof AIModelDegradedReason)[keyof typeof AIModelDegradedReason];
+export type AIModelDegradedReason =
+  (typeof AIModelDegradedReason)[keyof typeof AIModelDegradedReason];
 
 /** Every reason, per condition type. */
 export const AIModelConditionReasons = {
@@ -42,4 +44,5 @@ export const AIModelConditionReasons = {
   Degraded: AIModelDegradedReason,
 } as const satisfies Record<AIModelConditionType, Record<string, string>>;
 
-export type AIModelConditionReason = AIModelReadyReason | AIModelProgressingReason | AIModelDegradedReason;
+export type AIModelConditionReason =
+  AIModelReadyReason | AIModelProgressingReason | AIModelDegradedReason;

@@ -15,7 +15,7 @@ import type {
   RolloutSchema,
   EXTERNAL_PROVIDERS,
   FALLBACK_TRIGGERS,
-  PHASES,
+  AIMODEL_PHASES,
   PROVIDERS,
   SELF_HOSTED_PROVIDERS,
 } from "./schema.ts";
@@ -36,4 +36,4 @@ export type AIModelProvider = (typeof PROVIDERS)[number];
 export type SelfHostedProvider = (typeof SELF_HOSTED_PROVIDERS)[number];
 export type ExternalProvider = (typeof EXTERNAL_PROVIDERS)[number];
 export type FallbackTrigger = (typeof FALLBACK_TRIGGERS)[number];
-export type AIModelPhase = (typeof PHASES)[number];
+export type AIModelPhase = (typeof AIMODEL_PHASES)[number];

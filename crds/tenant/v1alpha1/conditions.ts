@@ -29,7 +29,8 @@ export const TenantNamespacesReadyReason = {
   NamespaceLimitExceeded: "NamespaceLimitExceeded",
   ApplyFailed: "ApplyFailed",
 } as const;
-export type TenantNamespacesReadyReason = (typeof TenantNamespacesReadyReason)[keyof typeof TenantNamespacesReadyReason];
+export type TenantNamespacesReadyReason =
+  (typeof TenantNamespacesReadyReason)[keyof typeof TenantNamespacesReadyReason];
 
 export const TenantQuotaEnforcedReason = {
   Reconciling: "Reconciling",
@@ -37,7 +38,8 @@ export const TenantQuotaEnforcedReason = {
   QuotaNotConfigured: "QuotaNotConfigured",
   ApplyFailed: "ApplyFailed",
 } as const;
-export type TenantQuotaEnforcedReason = (typeof TenantQuotaEnforcedReason)[keyof typeof TenantQuotaEnforcedReason];
+export type TenantQuotaEnforcedReason =
+  (typeof TenantQuotaEnforcedReason)[keyof typeof TenantQuotaEnforcedReason];
 
 export const TenantNetworkIsolatedReason = {
   Reconciling: "Reconciling",
@@ -45,7 +47,8 @@ export const TenantNetworkIsolatedReason = {
   IsolationDisabled: "IsolationDisabled",
   ApplyFailed: "ApplyFailed",
 } as const;
-export type TenantNetworkIsolatedReason = (typeof TenantNetworkIsolatedReason)[keyof typeof TenantNetworkIsolatedReason];
+export type TenantNetworkIsolatedReason =
+  (typeof TenantNetworkIsolatedReason)[keyof typeof TenantNetworkIsolatedReason];
 
 export const TenantIdentitySyncedReason = {
   Reconciling: "Reconciling",
@@ -56,14 +59,16 @@ export const TenantIdentitySyncedReason = {
   RealmOwnedElsewhere: "RealmOwnedElsewhere",
   SyncFailed: "SyncFailed",
 } as const;
-export type TenantIdentitySyncedReason = (typeof TenantIdentitySyncedReason)[keyof typeof TenantIdentitySyncedReason];
+export type TenantIdentitySyncedReason =
+  (typeof TenantIdentitySyncedReason)[keyof typeof TenantIdentitySyncedReason];
 
 export const TenantIdentityDriftedReason = {
   NoDrift: "NoDrift",
   DriftDetected: "DriftDetected",
   DriftReverted: "DriftReverted",
 } as const;
-export type TenantIdentityDriftedReason = (typeof TenantIdentityDriftedReason)[keyof typeof TenantIdentityDriftedReason];
+export type TenantIdentityDriftedReason =
+  (typeof TenantIdentityDriftedReason)[keyof typeof TenantIdentityDriftedReason];
 
 export const TenantConditionReasons = {
   Ready: TenantReadyReason,

@@ -5,6 +5,7 @@
  * clients, social identity providers) kept in sync by the tenant operator.
  */
 import { Type } from "@sinclair/typebox";
+import type { TInteger, TString, TUnsafe } from "@sinclair/typebox";
 import {
   Conditions,
   Currency,
@@ -22,31 +23,67 @@ import {
 import type { CelRule } from "../../shared/schema.ts";
 
 export const TENANT_LABEL = "librechat.io/tenant";
-export const PHASES = ["Provisioning", "Ready", "Degraded", "Terminating"] as const;
-export const PLATFORM_COMPONENTS = ["ingress", "monitoring", "chat-gateway", "inference-gateway"] as const;
+export const TENANT_PHASES = ["Provisioning", "Ready", "Degraded", "Terminating"] as const;
+export const PLATFORM_COMPONENTS = [
+  "ingress",
+  "monitoring",
+  "chat-gateway",
+  "inference-gateway",
+] as const;
 export const IDP_TYPES = ["google", "github", "microsoft"] as const;
 export const SYNC_MODES = ["Enforce", "CreateOnly", "Observe"] as const;
 export const POLICY_LEVELS = ["Disabled", "Optional", "Required"] as const;
 
-const RoleName = (description: string) =>
-  Type.String({ description, minLength: 1, maxLength: 63, pattern: "^[A-Za-z0-9][-A-Za-z0-9_.:]*$" });
-const ModelName = (description: string) =>
-  Type.String({ description, minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9]([-A-Za-z0-9_.:/]*[A-Za-z0-9])?$" });
-const Url = (description: string) => Type.String({ description, format: "uri", maxLength: 2048, pattern: "^https?://" });
-const Count = (description: string, max: number, dflt?: number) =>
-  Type.Integer({ description, minimum: 0, maximum: max, ...(dflt === undefined ? {} : { default: dflt }) });
+const RoleName = (description: string): TString =>
+  Type.String({
+    description,
+    minLength: 1,
+    maxLength: 63,
+    pattern: "^[A-Za-z0-9][-A-Za-z0-9_.:]*$",
+  });
+const ModelName = (description: string): TString =>
+  Type.String({
+    description,
+    minLength: 1,
+    maxLength: 128,
+    pattern: "^[A-Za-z0-9]([-A-Za-z0-9_.:/]*[A-Za-z0-9])?$",
+  });
+const Url = (description: string): TString =>
+  Type.String({ description, format: "uri", maxLength: 2048, pattern: "^https?://" });
+const Count = (description: string, max: number, dflt?: number): TInteger =>
+  Type.Integer({
+    description,
+    minimum: 0,
+    maximum: max,
+    ...(dflt === undefined ? {} : { default: dflt }),
+  });
 
 export const OwnerSchema = Type.Object(
   {
-    kind: StringEnum(["User", "Group", "ServiceAccount"] as const, { description: "Kind of RBAC subject." }),
-    name: Type.String({ description: "Name of the user, group or service account.", minLength: 1, maxLength: 253 }),
-    namespace: Type.Optional(LabelName("Namespace of the service account; required for ServiceAccount, forbidden otherwise.")),
+    kind: StringEnum(["User", "Group", "ServiceAccount"] as const, {
+      description: "Kind of RBAC subject.",
+    }),
+    name: Type.String({
+      description: "Name of the user, group or service account.",
+      minLength: 1,
+      maxLength: 253,
+    }),
+    namespace: Type.Optional(
+      LabelName(
+        "Namespace of the service account; required for ServiceAccount, forbidden otherwise.",
+      ),
+    ),
   },
   {
     additionalProperties: false,
-    description: "An RBAC subject that administers the tenant (bound to the tenant-admin role in every tenant namespace).",
+    description:
+      "An RBAC subject that administers the tenant (bound to the tenant-admin role in every tenant namespace).",
     "x-kubernetes-validations": [
-      { rule: "(self.kind == 'ServiceAccount') == has(self.namespace)", message: "namespace is required for ServiceAccount owners and forbidden for User and Group", fieldPath: ".namespace" },
+      {
+        rule: "(self.kind == 'ServiceAccount') == has(self.namespace)",
+        message: "namespace is required for ServiceAccount owners and forbidden for User and Group",
+        fieldPath: ".namespace",
+      },
     ] satisfies CelRule[],
   },
 );
@@ -56,10 +93,14 @@ export const TenantNamespaceSchema = Type.Object(
     name: LabelName("Namespace name; must start with '<tenant name>-' while prefix is Enforced."),
     labels: Type.Optional(
       StringMap(Type.String({ description: "Label value.", maxLength: 63 }), {
-        description: "Extra labels for the namespace. The librechat.io/tenant label is managed by the operator and cannot be set here.",
+        description:
+          "Extra labels for the namespace. The librechat.io/tenant label is managed by the operator and cannot be set here.",
         maxProperties: 32,
         "x-kubernetes-validations": [
-          { rule: "!('librechat.io/tenant' in self)", message: "the librechat.io/tenant label is managed by the operator and must not be set" },
+          {
+            rule: "!('librechat.io/tenant' in self)",
+            message: "the librechat.io/tenant label is managed by the operator and must not be set",
+          },
         ] satisfies CelRule[],
       }),
     ),
@@ -69,8 +110,16 @@ export const TenantNamespaceSchema = Type.Object(
 
 export const NamespacesSchema = Type.Object(
   {
-    maxCount: Type.Integer({ description: "Most namespaces the tenant may own.", minimum: 1, maximum: 100, default: 10 }),
-    prefix: StringEnum(["Enforced", "Disabled"] as const, { description: "Enforced requires every namespace name to start with '<tenant name>-'.", default: "Enforced" }),
+    maxCount: Type.Integer({
+      description: "Most namespaces the tenant may own.",
+      minimum: 1,
+      maximum: 100,
+      default: 10,
+    }),
+    prefix: StringEnum(["Enforced", "Disabled"] as const, {
+      description: "Enforced requires every namespace name to start with '<tenant name>-'.",
+      default: "Enforced",
+    }),
     items: Type.Optional(
       Type.Array(TenantNamespaceSchema, {
         description: "Namespaces the operator creates and labels for the tenant.",
@@ -84,20 +133,34 @@ export const NamespacesSchema = Type.Object(
     additionalProperties: false,
     description: "Namespaces of the tenant.",
     "x-kubernetes-validations": [
-      { rule: "!has(self.items) || size(self.items) <= self.maxCount", message: "the number of namespaces must not exceed maxCount", fieldPath: ".items" },
+      {
+        rule: "!has(self.items) || size(self.items) <= self.maxCount",
+        message: "the number of namespaces must not exceed maxCount",
+        fieldPath: ".items",
+      },
     ] satisfies CelRule[],
   },
 );
 
-const ResourceList = (description: string) =>
-  StringMap(Quantity({ description: "Quantity, e.g. 4, 500m, 16Gi." }), { description, maxProperties: 32 });
+const ResourceList = (description: string): TUnsafe<Record<string, string>> =>
+  StringMap(Quantity({ description: "Quantity, e.g. 4, 500m, 16Gi." }), {
+    description,
+    maxProperties: 32,
+  });
 
 export const QuotaSchema = Type.Object(
   {
     perNamespace: Type.Optional(
       Type.Object(
-        { hard: ResourceList("ResourceQuota hard limits applied to each tenant namespace (e.g. requests.cpu, requests.nvidia.com/gpu, pods).") },
-        { additionalProperties: false, description: "ResourceQuota written into every tenant namespace." },
+        {
+          hard: ResourceList(
+            "ResourceQuota hard limits applied to each tenant namespace (e.g. requests.cpu, requests.nvidia.com/gpu, pods).",
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: "ResourceQuota written into every tenant namespace.",
+        },
       ),
     ),
     limitRange: Type.Optional(
@@ -107,7 +170,10 @@ export const QuotaSchema = Type.Object(
           defaultRequest: Type.Optional(ResourceList("Default container requests.")),
           max: Type.Optional(ResourceList("Maximum container limits.")),
         },
-        { additionalProperties: false, description: "LimitRange container defaults written into every tenant namespace." },
+        {
+          additionalProperties: false,
+          description: "LimitRange container defaults written into every tenant namespace.",
+        },
       ),
     ),
   },
@@ -117,22 +183,30 @@ export const QuotaSchema = Type.Object(
 export const NetworkSchema = Type.Object(
   {
     isolation: StringEnum(["DenyAllExceptSameTenant", "None"] as const, {
-      description: "DenyAllExceptSameTenant writes NetworkPolicies that admit traffic only from the tenant's own namespaces and allowFrom components.",
+      description:
+        "DenyAllExceptSameTenant writes NetworkPolicies that admit traffic only from the tenant's own namespaces and allowFrom components.",
       default: "DenyAllExceptSameTenant",
     }),
     allowFrom: Type.Optional(
-      Type.Array(StringEnum(PLATFORM_COMPONENTS, { description: "Platform component allowed in." }), {
-        description: "Platform components admitted into tenant namespaces despite isolation.",
-        maxItems: PLATFORM_COMPONENTS.length,
-        "x-kubernetes-list-type": "set",
-      }),
+      Type.Array(
+        StringEnum(PLATFORM_COMPONENTS, { description: "Platform component allowed in." }),
+        {
+          description: "Platform components admitted into tenant namespaces despite isolation.",
+          maxItems: PLATFORM_COMPONENTS.length,
+          "x-kubernetes-list-type": "set",
+        },
+      ),
     ),
   },
   {
     additionalProperties: false,
     description: "Network isolation between tenants.",
     "x-kubernetes-validations": [
-      { rule: "self.isolation != 'None' || !has(self.allowFrom)", message: "allowFrom has no effect when isolation is None", fieldPath: ".allowFrom" },
+      {
+        rule: "self.isolation != 'None' || !has(self.allowFrom)",
+        message: "allowFrom has no effect when isolation is None",
+        fieldPath: ".allowFrom",
+      },
     ] satisfies CelRule[],
   },
 );
@@ -149,11 +223,32 @@ export const ModelsSchema = Type.Object(
     rateLimits: Type.Optional(
       Type.Object(
         {
-          requestsPerMinute: Type.Optional(Type.Integer({ description: "Requests per minute across the tenant.", minimum: 1, maximum: 10000000 })),
-          tokensPerMinute: Type.Optional(Type.Integer({ description: "Tokens per minute across the tenant.", minimum: 1, maximum: 1000000000 })),
-          maxParallel: Type.Optional(Type.Integer({ description: "Concurrent in-flight requests across the tenant.", minimum: 1, maximum: 100000 })),
+          requestsPerMinute: Type.Optional(
+            Type.Integer({
+              description: "Requests per minute across the tenant.",
+              minimum: 1,
+              maximum: 10000000,
+            }),
+          ),
+          tokensPerMinute: Type.Optional(
+            Type.Integer({
+              description: "Tokens per minute across the tenant.",
+              minimum: 1,
+              maximum: 1000000000,
+            }),
+          ),
+          maxParallel: Type.Optional(
+            Type.Integer({
+              description: "Concurrent in-flight requests across the tenant.",
+              minimum: 1,
+              maximum: 100000,
+            }),
+          ),
         },
-        { additionalProperties: false, description: "Rate limits enforced by the inference gateway." },
+        {
+          additionalProperties: false,
+          description: "Rate limits enforced by the inference gateway.",
+        },
       ),
     ),
     budget: Type.Optional(
@@ -161,31 +256,59 @@ export const ModelsSchema = Type.Object(
         {
           amount: Decimal({ description: "Spend allowed per period." }),
           currency: Currency("Currency of amount."),
-          period: StringEnum(["Daily", "Monthly"] as const, { description: "Budget period (UTC calendar day or month).", default: "Monthly" }),
+          period: StringEnum(["Daily", "Monthly"] as const, {
+            description: "Budget period (UTC calendar day or month).",
+            default: "Monthly",
+          }),
         },
-        { additionalProperties: false, description: "Spend budget; requests are refused once it is used up (cost reserved before each call)." },
+        {
+          additionalProperties: false,
+          description:
+            "Spend budget; requests are refused once it is used up (cost reserved before each call).",
+        },
       ),
     ),
   },
-  { additionalProperties: false, description: "Model access, rate limits and budget of the tenant." },
+  {
+    additionalProperties: false,
+    description: "Model access, rate limits and budget of the tenant.",
+  },
 );
 
 export const PasswordPolicySchema = Type.Object(
   {
-    minLength: Type.Integer({ description: "Minimum password length.", minimum: 8, maximum: 128, default: 12 }),
+    minLength: Type.Integer({
+      description: "Minimum password length.",
+      minimum: 8,
+      maximum: 128,
+      default: 12,
+    }),
     upperCase: Count("Minimum upper-case letters.", 32, 1),
     lowerCase: Count("Minimum lower-case letters.", 32, 1),
     digits: Count("Minimum digits.", 32, 1),
     specialChars: Count("Minimum special characters.", 32, 0),
-    notUsername: Type.Boolean({ description: "Refuse passwords equal to the username.", default: true }),
+    notUsername: Type.Boolean({
+      description: "Refuse passwords equal to the username.",
+      default: true,
+    }),
     passwordHistory: Count("Previous passwords that may not be reused.", 50, 3),
-    expireDays: Type.Optional(Type.Integer({ description: "Days after which a password must be changed; absent never expires.", minimum: 1, maximum: 3650 })),
+    expireDays: Type.Optional(
+      Type.Integer({
+        description: "Days after which a password must be changed; absent never expires.",
+        minimum: 1,
+        maximum: 3650,
+      }),
+    ),
   },
   {
     additionalProperties: false,
     description: "Keycloak password policy of the realm.",
     "x-kubernetes-validations": [
-      { rule: "self.upperCase + self.lowerCase + self.digits + self.specialChars <= self.minLength", message: "upperCase + lowerCase + digits + specialChars must not exceed minLength", fieldPath: ".minLength" },
+      {
+        rule: "self.upperCase + self.lowerCase + self.digits + self.specialChars <= self.minLength",
+        message: "upperCase + lowerCase + digits + specialChars must not exceed minLength",
+        fieldPath: ".minLength",
+      },
     ] satisfies CelRule[],
   },
 );
@@ -193,67 +316,193 @@ export const PasswordPolicySchema = Type.Object(
 export const BruteForceSchema = Type.Object(
   {
     enabled: Type.Boolean({ description: "Enable brute-force detection.", default: true }),
-    failureFactor: Type.Integer({ description: "Login failures before a temporary lockout.", minimum: 1, maximum: 1000, default: 30 }),
-    waitIncrementSeconds: Type.Integer({ description: "Lockout added per failureFactor failures, in seconds.", minimum: 1, maximum: 86400, default: 60 }),
-    maxFailureWaitSeconds: Type.Integer({ description: "Longest temporary lockout, in seconds.", minimum: 1, maximum: 86400, default: 900 }),
-    quickLoginCheckMilliSeconds: Type.Integer({ description: "Failures closer together than this count as a quick login.", minimum: 1, maximum: 60000, default: 1000 }),
-    minimumQuickLoginWaitSeconds: Type.Integer({ description: "Lockout after a quick login failure, in seconds.", minimum: 1, maximum: 86400, default: 60 }),
-    maxDeltaTimeSeconds: Type.Integer({ description: "Seconds after which the failure count resets.", minimum: 1, maximum: 604800, default: 43200 }),
-    permanentLockout: Type.Boolean({ description: "Lock the user permanently (until an admin unlocks) instead of temporarily.", default: false }),
+    failureFactor: Type.Integer({
+      description: "Login failures before a temporary lockout.",
+      minimum: 1,
+      maximum: 1000,
+      default: 30,
+    }),
+    waitIncrementSeconds: Type.Integer({
+      description: "Lockout added per failureFactor failures, in seconds.",
+      minimum: 1,
+      maximum: 86400,
+      default: 60,
+    }),
+    maxFailureWaitSeconds: Type.Integer({
+      description: "Longest temporary lockout, in seconds.",
+      minimum: 1,
+      maximum: 86400,
+      default: 900,
+    }),
+    quickLoginCheckMilliSeconds: Type.Integer({
+      description: "Failures closer together than this count as a quick login.",
+      minimum: 1,
+      maximum: 60000,
+      default: 1000,
+    }),
+    minimumQuickLoginWaitSeconds: Type.Integer({
+      description: "Lockout after a quick login failure, in seconds.",
+      minimum: 1,
+      maximum: 86400,
+      default: 60,
+    }),
+    maxDeltaTimeSeconds: Type.Integer({
+      description: "Seconds after which the failure count resets.",
+      minimum: 1,
+      maximum: 604800,
+      default: 43200,
+    }),
+    permanentLockout: Type.Boolean({
+      description: "Lock the user permanently (until an admin unlocks) instead of temporarily.",
+      default: false,
+    }),
   },
   {
     additionalProperties: false,
     description: "Keycloak brute-force detection of the realm.",
     "x-kubernetes-validations": [
-      { rule: "self.waitIncrementSeconds <= self.maxFailureWaitSeconds", message: "waitIncrementSeconds must not exceed maxFailureWaitSeconds", fieldPath: ".waitIncrementSeconds" },
-      { rule: "self.minimumQuickLoginWaitSeconds <= self.maxFailureWaitSeconds", message: "minimumQuickLoginWaitSeconds must not exceed maxFailureWaitSeconds", fieldPath: ".minimumQuickLoginWaitSeconds" },
+      {
+        rule: "self.waitIncrementSeconds <= self.maxFailureWaitSeconds",
+        message: "waitIncrementSeconds must not exceed maxFailureWaitSeconds",
+        fieldPath: ".waitIncrementSeconds",
+      },
+      {
+        rule: "self.minimumQuickLoginWaitSeconds <= self.maxFailureWaitSeconds",
+        message: "minimumQuickLoginWaitSeconds must not exceed maxFailureWaitSeconds",
+        fieldPath: ".minimumQuickLoginWaitSeconds",
+      },
     ] satisfies CelRule[],
   },
 );
 
 export const OtpSchema = Type.Object(
   {
-    policy: StringEnum(POLICY_LEVELS, { description: "Disabled hides OTP, Optional lets users enrol, Required forces enrolment (CONFIGURE_TOTP required action).", default: "Optional" }),
-    type: StringEnum(["totp", "hotp"] as const, { description: "Time-based or counter-based one-time passwords.", default: "totp" }),
-    algorithm: StringEnum(["HmacSHA1", "HmacSHA256", "HmacSHA512"] as const, { description: "HMAC algorithm (most authenticator apps support only HmacSHA1).", default: "HmacSHA1" }),
-    digits: Type.Unsafe<6 | 8>({ type: "integer", enum: [6, 8], default: 6, description: "Code length: 6 or 8." }),
-    period: Type.Integer({ description: "Seconds a totp code is valid; ignored for hotp.", minimum: 15, maximum: 120, default: 30 }),
-    initialCounter: Type.Optional(Type.Integer({ description: "Initial counter of hotp; only for type hotp.", minimum: 0, maximum: 1000000 })),
-    lookAheadWindow: Type.Integer({ description: "Codes before or after the current one that are accepted (clock skew).", minimum: 0, maximum: 10, default: 1 }),
+    policy: StringEnum(POLICY_LEVELS, {
+      description:
+        "Disabled hides OTP, Optional lets users enrol, Required forces enrolment (CONFIGURE_TOTP required action).",
+      default: "Optional",
+    }),
+    type: StringEnum(["totp", "hotp"] as const, {
+      description: "Time-based or counter-based one-time passwords.",
+      default: "totp",
+    }),
+    algorithm: StringEnum(["HmacSHA1", "HmacSHA256", "HmacSHA512"] as const, {
+      description: "HMAC algorithm (most authenticator apps support only HmacSHA1).",
+      default: "HmacSHA1",
+    }),
+    digits: Type.Unsafe<6 | 8>({
+      type: "integer",
+      enum: [6, 8],
+      default: 6,
+      description: "Code length: 6 or 8.",
+    }),
+    period: Type.Integer({
+      description: "Seconds a totp code is valid; ignored for hotp.",
+      minimum: 15,
+      maximum: 120,
+      default: 30,
+    }),
+    initialCounter: Type.Optional(
+      Type.Integer({
+        description: "Initial counter of hotp; only for type hotp.",
+        minimum: 0,
+        maximum: 1000000,
+      }),
+    ),
+    lookAheadWindow: Type.Integer({
+      description: "Codes before or after the current one that are accepted (clock skew).",
+      minimum: 0,
+      maximum: 10,
+      default: 1,
+    }),
   },
   {
     additionalProperties: false,
     description: "One-time password policy of the realm.",
     "x-kubernetes-validations": [
-      { rule: "!has(self.initialCounter) || self.type == 'hotp'", message: "initialCounter is only allowed when type is hotp", fieldPath: ".initialCounter" },
+      {
+        rule: "!has(self.initialCounter) || self.type == 'hotp'",
+        message: "initialCounter is only allowed when type is hotp",
+        fieldPath: ".initialCounter",
+      },
     ] satisfies CelRule[],
   },
 );
 
 export const WebAuthnSchema = Type.Object(
   {
-    policy: StringEnum(POLICY_LEVELS, { description: "Disabled, Optional (users may register a security key or passkey) or Required (webauthn-register required action).", default: "Disabled" }),
-    rpEntityName: Type.Optional(Type.String({ description: "Relying-party name shown by authenticators; required unless policy is Disabled.", minLength: 1, maxLength: 128 })),
-    rpId: Type.Optional(Type.String({ description: "Relying-party ID (the effective domain); absent uses the Keycloak host.", minLength: 1, maxLength: 253, pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" })),
-    signatureAlgorithms: Type.Optional(
-      Type.Array(StringEnum(["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "Ed25519"] as const, { description: "COSE algorithm name." }), {
-        description: "Accepted signature algorithms; absent means ES256 and RS256.",
-        maxItems: 7,
-        "x-kubernetes-list-type": "set",
+    policy: StringEnum(POLICY_LEVELS, {
+      description:
+        "Disabled, Optional (users may register a security key or passkey) or Required (webauthn-register required action).",
+      default: "Disabled",
+    }),
+    rpEntityName: Type.Optional(
+      Type.String({
+        description:
+          "Relying-party name shown by authenticators; required unless policy is Disabled.",
+        minLength: 1,
+        maxLength: 128,
       }),
     ),
-    userVerificationRequirement: StringEnum(["required", "preferred", "discouraged"] as const, { description: "Whether the authenticator must verify the user (PIN, biometrics).", default: "preferred" }),
-    attestationConveyancePreference: StringEnum(["none", "indirect", "direct"] as const, { description: "Attestation requested from authenticators.", default: "none" }),
-    authenticatorAttachment: Type.Optional(StringEnum(["platform", "cross-platform"] as const, { description: "Restrict to built-in (platform) or roaming (cross-platform) authenticators; absent allows both." })),
-    requireResidentKey: Type.Boolean({ description: "Require discoverable credentials (passkeys).", default: false }),
-    passwordless: Type.Boolean({ description: "Configure the passwordless WebAuthn policy (passkey login) instead of the second-factor policy.", default: false }),
+    rpId: Type.Optional(
+      Type.String({
+        description: "Relying-party ID (the effective domain); absent uses the Keycloak host.",
+        minLength: 1,
+        maxLength: 253,
+        pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+      }),
+    ),
+    signatureAlgorithms: Type.Optional(
+      Type.Array(
+        StringEnum(["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "Ed25519"] as const, {
+          description: "COSE algorithm name.",
+        }),
+        {
+          description: "Accepted signature algorithms; absent means ES256 and RS256.",
+          maxItems: 7,
+          "x-kubernetes-list-type": "set",
+        },
+      ),
+    ),
+    userVerificationRequirement: StringEnum(["required", "preferred", "discouraged"] as const, {
+      description: "Whether the authenticator must verify the user (PIN, biometrics).",
+      default: "preferred",
+    }),
+    attestationConveyancePreference: StringEnum(["none", "indirect", "direct"] as const, {
+      description: "Attestation requested from authenticators.",
+      default: "none",
+    }),
+    authenticatorAttachment: Type.Optional(
+      StringEnum(["platform", "cross-platform"] as const, {
+        description:
+          "Restrict to built-in (platform) or roaming (cross-platform) authenticators; absent allows both.",
+      }),
+    ),
+    requireResidentKey: Type.Boolean({
+      description: "Require discoverable credentials (passkeys).",
+      default: false,
+    }),
+    passwordless: Type.Boolean({
+      description:
+        "Configure the passwordless WebAuthn policy (passkey login) instead of the second-factor policy.",
+      default: false,
+    }),
   },
   {
     additionalProperties: false,
     description: "WebAuthn (security keys, passkeys) policy of the realm.",
     "x-kubernetes-validations": [
-      { rule: "self.policy == 'Disabled' || has(self.rpEntityName)", message: "rpEntityName is required unless policy is Disabled", fieldPath: ".rpEntityName", reason: "FieldValueRequired" },
-      { rule: "!self.passwordless || self.requireResidentKey", message: "passwordless WebAuthn requires requireResidentKey: true", fieldPath: ".requireResidentKey" },
+      {
+        rule: "self.policy == 'Disabled' || has(self.rpEntityName)",
+        message: "rpEntityName is required unless policy is Disabled",
+        fieldPath: ".rpEntityName",
+        reason: "FieldValueRequired",
+      },
+      {
+        rule: "!self.passwordless || self.requireResidentKey",
+        message: "passwordless WebAuthn requires requireResidentKey: true",
+        fieldPath: ".requireResidentKey",
+      },
     ] satisfies CelRule[],
   },
 );
@@ -261,10 +510,17 @@ export const WebAuthnSchema = Type.Object(
 export const TokenSettingsSchema = Type.Object(
   {
     accessTokenLifespan: Type.Optional(Duration({ description: "Lifetime of access tokens." })),
-    ssoSessionIdleTimeout: Type.Optional(Duration({ description: "Idle time before an SSO session expires." })),
+    ssoSessionIdleTimeout: Type.Optional(
+      Duration({ description: "Idle time before an SSO session expires." }),
+    ),
     ssoSessionMaxLifespan: Type.Optional(Duration({ description: "Longest SSO session." })),
-    offlineSessionIdleTimeout: Type.Optional(Duration({ description: "Idle time before an offline session expires." })),
-    revokeRefreshToken: Type.Boolean({ description: "Refresh tokens are single-use.", default: false }),
+    offlineSessionIdleTimeout: Type.Optional(
+      Duration({ description: "Idle time before an offline session expires." }),
+    ),
+    revokeRefreshToken: Type.Boolean({
+      description: "Refresh tokens are single-use.",
+      default: false,
+    }),
   },
   {
     additionalProperties: false,
@@ -287,13 +543,18 @@ export const TokenSettingsSchema = Type.Object(
 export const RealmSchema = Type.Object(
   {
     name: Type.String({
-      description: "Keycloak realm name. Immutable: renaming a realm would orphan users and sessions.",
+      description:
+        "Keycloak realm name. Immutable: renaming a realm would orphan users and sessions.",
       minLength: 1,
       maxLength: 63,
       pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
-      "x-kubernetes-validations": [{ rule: "self == oldSelf", message: "realm.name is immutable" }] satisfies CelRule[],
+      "x-kubernetes-validations": [
+        { rule: "self == oldSelf", message: "realm.name is immutable" },
+      ] satisfies CelRule[],
     }),
-    displayName: Type.Optional(Type.String({ description: "Realm display name on the login page.", maxLength: 128 })),
+    displayName: Type.Optional(
+      Type.String({ description: "Realm display name on the login page.", maxLength: 128 }),
+    ),
     passwordPolicy: Type.Optional(PasswordPolicySchema),
     bruteForce: Type.Optional(BruteForceSchema),
     otp: Type.Optional(OtpSchema),
@@ -303,12 +564,22 @@ export const RealmSchema = Type.Object(
       Type.Object(
         {
           host: Type.String({ description: "SMTP server host.", minLength: 1, maxLength: 253 }),
-          port: Type.Integer({ description: "SMTP server port.", minimum: 1, maximum: 65535, default: 587 }),
+          port: Type.Integer({
+            description: "SMTP server port.",
+            minimum: 1,
+            maximum: 65535,
+            default: 587,
+          }),
           from: Type.String({ description: "Sender address.", format: "email", maxLength: 254 }),
           user: Type.Optional(Type.String({ description: "SMTP user name.", maxLength: 253 })),
-          passwordSecretRef: Type.Optional(NamespacedSecretKeyRef("Secret key holding the SMTP password.")),
+          passwordSecretRef: Type.Optional(
+            NamespacedSecretKeyRef("Secret key holding the SMTP password."),
+          ),
         },
-        { additionalProperties: false, description: "Mail server for verification and password-reset mail." },
+        {
+          additionalProperties: false,
+          description: "Mail server for verification and password-reset mail.",
+        },
       ),
     ),
   },
@@ -320,7 +591,11 @@ export const RoleSchema = Type.Object(
     name: RoleName("Realm role name."),
     description: Type.Optional(Type.String({ description: "Role description.", maxLength: 255 })),
     composites: Type.Optional(
-      Type.Array(RoleName("Realm role included in this one."), { description: "Realm roles this role includes.", maxItems: 16, "x-kubernetes-list-type": "set" }),
+      Type.Array(RoleName("Realm role included in this one."), {
+        description: "Realm roles this role includes.",
+        maxItems: 8,
+        "x-kubernetes-list-type": "set",
+      }),
     ),
   },
   { additionalProperties: false, description: "A realm role." },
@@ -330,16 +605,22 @@ export const GroupSchema = Type.Object(
   {
     name: Type.String({ description: "Group name.", minLength: 1, maxLength: 63 }),
     realmRoles: Type.Optional(
-      Type.Array(RoleName("Realm role granted to members (declared in identity.roles or a Keycloak default role)."), {
-        description: "Realm roles granted to members.",
-        maxItems: 16,
-        "x-kubernetes-list-type": "set",
-      }),
+      Type.Array(
+        RoleName(
+          "Realm role granted to members (declared in identity.roles or a Keycloak default role).",
+        ),
+        {
+          description: "Realm roles granted to members.",
+          maxItems: 16,
+          "x-kubernetes-list-type": "set",
+        },
+      ),
     ),
     models: Type.Optional(
       Type.Array(ModelName("Model name from spec.models.allowed."), {
-        description: "Models members may use (a subset of spec.models.allowed); absent allows all of them.",
-        maxItems: 64,
+        description:
+          "Models members may use (a subset of spec.models.allowed); absent allows all of them.",
+        maxItems: 32,
         "x-kubernetes-list-type": "set",
       }),
     ),
@@ -349,32 +630,65 @@ export const GroupSchema = Type.Object(
 
 export const ClientSchema = Type.Object(
   {
-    clientId: Type.String({ description: "OIDC client ID.", minLength: 1, maxLength: 255, pattern: "^[A-Za-z0-9][-A-Za-z0-9_.:]*$" }),
-    type: StringEnum(["public", "confidential"] as const, { description: "public clients (SPAs, CLIs) have no secret; confidential clients do." }),
+    clientId: Type.String({
+      description: "OIDC client ID.",
+      minLength: 1,
+      maxLength: 255,
+      pattern: "^[A-Za-z0-9][-A-Za-z0-9_.:]*$",
+    }),
+    type: StringEnum(["public", "confidential"] as const, {
+      description: "public clients (SPAs, CLIs) have no secret; confidential clients do.",
+    }),
     redirectUris: Type.Optional(
-      Type.Array(Type.String({ description: "Allowed redirect URI; a trailing * is allowed, a bare * is not.", minLength: 1, maxLength: 2048 }), {
-        description: "Allowed redirect URIs.",
-        maxItems: 32,
-        "x-kubernetes-list-type": "set",
-        "x-kubernetes-validations": [{ rule: "self.all(u, u != '*' && u != '/*')", message: "redirectUris must not contain a bare wildcard" }] satisfies CelRule[],
-      }),
+      Type.Array(
+        Type.String({
+          description: "Allowed redirect URI; a trailing * is allowed, a bare * is not.",
+          minLength: 1,
+          maxLength: 2048,
+        }),
+        {
+          description: "Allowed redirect URIs.",
+          maxItems: 32,
+          "x-kubernetes-list-type": "set",
+          "x-kubernetes-validations": [
+            {
+              rule: "self.all(u, u != '*' && u != '/*')",
+              message: "redirectUris must not contain a bare wildcard",
+            },
+          ] satisfies CelRule[],
+        },
+      ),
     ),
     webOrigins: Type.Optional(
-      Type.Array(Type.String({ description: "Allowed CORS origin, or + for the redirect URIs' origins.", minLength: 1, maxLength: 2048 }), {
-        description: "Allowed CORS origins.",
-        maxItems: 32,
-        "x-kubernetes-list-type": "set",
-      }),
+      Type.Array(
+        Type.String({
+          description: "Allowed CORS origin, or + for the redirect URIs' origins.",
+          minLength: 1,
+          maxLength: 2048,
+        }),
+        {
+          description: "Allowed CORS origins.",
+          maxItems: 32,
+          "x-kubernetes-list-type": "set",
+        },
+      ),
     ),
     secretRef: Type.Optional(
-      NamespacedSecretKeyRef("Existing client secret (confidential clients only). Absent on a confidential client: Keycloak generates the secret and the operator stores it in a Secret it names in status."),
+      NamespacedSecretKeyRef(
+        "Existing client secret (confidential clients only). Absent on a confidential client: Keycloak generates the secret and the operator stores it in a Secret it names in status.",
+      ),
     ),
   },
   {
     additionalProperties: false,
     description: "An OIDC client of the realm (e.g. the LibreChat web app).",
     "x-kubernetes-validations": [
-      { rule: "self.type == 'confidential' || !has(self.secretRef)", message: "secretRef is only allowed for confidential clients", fieldPath: ".secretRef", reason: "FieldValueForbidden" },
+      {
+        rule: "self.type == 'confidential' || !has(self.secretRef)",
+        message: "secretRef is only allowed for confidential clients",
+        fieldPath: ".secretRef",
+        reason: "FieldValueForbidden",
+      },
     ] satisfies CelRule[],
   },
 );
@@ -382,7 +696,13 @@ export const ClientSchema = Type.Object(
 export const MapperSchema = Type.Object(
   {
     name: Type.String({ description: "Mapper name.", minLength: 1, maxLength: 63 }),
-    type: StringEnum(["HardcodedRole", "HardcodedGroup", "AttributeImporter", "ClaimToRole"] as const, { description: "Mapper type (Keycloak hardcoded-role, hardcoded-group, user-attribute importer, claim-to-role)." }),
+    type: StringEnum(
+      ["HardcodedRole", "HardcodedGroup", "AttributeImporter", "ClaimToRole"] as const,
+      {
+        description:
+          "Mapper type (Keycloak hardcoded-role, hardcoded-group, user-attribute importer, claim-to-role).",
+      },
+    ),
     config: Type.Optional(
       StringMap(Type.String({ description: "Mapper setting value.", maxLength: 1024 }), {
         description: "Mapper settings (e.g. role, group, claim, claim.value, user.attribute).",
@@ -397,23 +717,62 @@ export const IdentityProviderSchema = Type.Object(
   {
     alias: LabelName("Identity provider alias, unique in the realm."),
     type: StringEnum(IDP_TYPES, { description: "Social identity provider." }),
-    displayName: Type.Optional(Type.String({ description: "Button label on the login page.", maxLength: 128 })),
+    displayName: Type.Optional(
+      Type.String({ description: "Button label on the login page.", maxLength: 128 }),
+    ),
     enabled: Type.Boolean({ description: "Show and accept this provider.", default: true }),
-    clientId: Type.String({ description: "OAuth client ID registered at the provider.", minLength: 1, maxLength: 512 }),
-    clientSecretRef: NamespacedSecretKeyRef("Secret key holding the OAuth client secret registered at the provider."),
-    tenantId: Type.Optional(Type.String({ description: "Microsoft Entra tenant ID or domain; only for type microsoft. Absent allows any tenant (common).", minLength: 1, maxLength: 128 })),
-    hostedDomain: Type.Optional(Type.String({ description: "Google Workspace domain users must belong to; only for type google.", minLength: 1, maxLength: 253 })),
-    trustEmail: Type.Boolean({ description: "Treat e-mail addresses from the provider as verified.", default: false }),
+    clientId: Type.String({
+      description: "OAuth client ID registered at the provider.",
+      minLength: 1,
+      maxLength: 512,
+    }),
+    clientSecretRef: NamespacedSecretKeyRef(
+      "Secret key holding the OAuth client secret registered at the provider.",
+    ),
+    tenantId: Type.Optional(
+      Type.String({
+        description:
+          "Microsoft Entra tenant ID or domain; only for type microsoft. Absent allows any tenant (common).",
+        minLength: 1,
+        maxLength: 128,
+      }),
+    ),
+    hostedDomain: Type.Optional(
+      Type.String({
+        description: "Google Workspace domain users must belong to; only for type google.",
+        minLength: 1,
+        maxLength: 253,
+      }),
+    ),
+    trustEmail: Type.Boolean({
+      description: "Treat e-mail addresses from the provider as verified.",
+      default: false,
+    }),
     mappers: Type.Optional(
-      Type.Array(MapperSchema, { description: "Mappers applied to users from this provider.", maxItems: 16, "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] }),
+      Type.Array(MapperSchema, {
+        description: "Mappers applied to users from this provider.",
+        maxItems: 16,
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+      }),
     ),
   },
   {
     additionalProperties: false,
     description: "A social identity provider (Google, GitHub, Microsoft).",
     "x-kubernetes-validations": [
-      { rule: "self.type == 'microsoft' || !has(self.tenantId)", message: "tenantId is only allowed for type microsoft", fieldPath: ".tenantId", reason: "FieldValueForbidden" },
-      { rule: "self.type == 'google' || !has(self.hostedDomain)", message: "hostedDomain is only allowed for type google", fieldPath: ".hostedDomain", reason: "FieldValueForbidden" },
+      {
+        rule: "self.type == 'microsoft' || !has(self.tenantId)",
+        message: "tenantId is only allowed for type microsoft",
+        fieldPath: ".tenantId",
+        reason: "FieldValueForbidden",
+      },
+      {
+        rule: "self.type == 'google' || !has(self.hostedDomain)",
+        message: "hostedDomain is only allowed for type google",
+        fieldPath: ".hostedDomain",
+        reason: "FieldValueForbidden",
+      },
     ] satisfies CelRule[],
   },
 );
@@ -421,11 +780,19 @@ export const IdentityProviderSchema = Type.Object(
 export const SyncSchema = Type.Object(
   {
     mode: StringEnum(SYNC_MODES, {
-      description: "Enforce creates and reverts drift; CreateOnly creates what is missing and never updates; Observe changes nothing and only reports drift.",
+      description:
+        "Enforce creates and reverts drift; CreateOnly creates what is missing and never updates; Observe changes nothing and only reports drift.",
       default: "Enforce",
     }),
-    resyncInterval: Duration({ description: "Period of the drift check against Keycloak, between 30s and 24h.", default: "5m" }),
-    adoptExisting: Type.Boolean({ description: "Adopt a realm of the same name that the operator did not create (otherwise refuse).", default: false }),
+    resyncInterval: Duration({
+      description: "Period of the drift check against Keycloak, between 30s and 24h.",
+      default: "5m",
+    }),
+    adoptExisting: Type.Boolean({
+      description:
+        "Adopt a realm of the same name that the operator did not create (otherwise refuse).",
+      default: false,
+    }),
   },
   {
     additionalProperties: false,
@@ -444,18 +811,53 @@ export const IdentitySchema = Type.Object(
   {
     keycloak: Type.Object(
       {
-        url: Type.Optional(Url("Base URL of Keycloak; absent uses the operator's configured Keycloak.")),
-        credentialsSecretRef: NamespacedSecretKeyRef("Secret key holding the admin client secret the operator uses for this realm (never the master admin password)."),
-        clientId: Type.String({ description: "Admin client ID matching credentialsSecretRef.", minLength: 1, maxLength: 255, default: "librechat-operator" }),
+        url: Type.Optional(
+          Url("Base URL of Keycloak; absent uses the operator's configured Keycloak."),
+        ),
+        credentialsSecretRef: NamespacedSecretKeyRef(
+          "Secret key holding the admin client secret the operator uses for this realm (never the master admin password).",
+        ),
+        clientId: Type.String({
+          description: "Admin client ID matching credentialsSecretRef.",
+          minLength: 1,
+          maxLength: 255,
+          default: "librechat-operator",
+        }),
       },
       { additionalProperties: false, description: "How the operator reaches Keycloak." },
     ),
     realm: RealmSchema,
-    roles: Type.Optional(Type.Array(RoleSchema, { description: "Realm roles.", maxItems: 64, "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] })),
-    groups: Type.Optional(Type.Array(GroupSchema, { description: "Realm groups.", maxItems: 64, "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] })),
-    clients: Type.Optional(Type.Array(ClientSchema, { description: "OIDC clients.", maxItems: 16, "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["clientId"] })),
+    roles: Type.Optional(
+      Type.Array(RoleSchema, {
+        description: "Realm roles.",
+        maxItems: 32,
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+      }),
+    ),
+    groups: Type.Optional(
+      Type.Array(GroupSchema, {
+        description: "Realm groups.",
+        maxItems: 32,
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+      }),
+    ),
+    clients: Type.Optional(
+      Type.Array(ClientSchema, {
+        description: "OIDC clients.",
+        maxItems: 16,
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["clientId"],
+      }),
+    ),
     identityProviders: Type.Optional(
-      Type.Array(IdentityProviderSchema, { description: "Social identity providers.", maxItems: 8, "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["alias"] }),
+      Type.Array(IdentityProviderSchema, {
+        description: "Social identity providers.",
+        maxItems: 8,
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["alias"],
+      }),
     ),
     sync: Type.Optional(SyncSchema),
   },
@@ -474,15 +876,25 @@ export const IdentitySchema = Type.Object(
 
 export const TenantSpecSchema = Type.Object(
   {
-    displayName: Type.String({ description: "Human-readable tenant name.", minLength: 1, maxLength: 128 }),
-    owners: Type.Array(OwnerSchema, { description: "Tenant administrators.", minItems: 1, maxItems: 32, "x-kubernetes-list-type": "atomic" }),
+    displayName: Type.String({
+      description: "Human-readable tenant name.",
+      minLength: 1,
+      maxLength: 128,
+    }),
+    owners: Type.Array(OwnerSchema, {
+      description: "Tenant administrators.",
+      minItems: 1,
+      maxItems: 32,
+      "x-kubernetes-list-type": "atomic",
+    }),
     namespaces: Type.Optional(NamespacesSchema),
     quota: Type.Optional(QuotaSchema),
     network: Type.Optional(NetworkSchema),
     models: Type.Optional(ModelsSchema),
     identity: Type.Optional(IdentitySchema),
     deletionPolicy: StringEnum(["Delete", "Retain"] as const, {
-      description: "What happens to namespaces and the realm when the Tenant is deleted: Delete removes them, Retain (default, safer) only removes the tenant's ownership labels.",
+      description:
+        "What happens to namespaces and the realm when the Tenant is deleted: Delete removes them, Retain (default, safer) only removes the tenant's ownership labels.",
       default: "Retain",
     }),
   },
@@ -502,25 +914,42 @@ export const TenantSpecSchema = Type.Object(
 export const TenantStatusSchema = Type.Object(
   {
     observedGeneration: Type.Optional(ObservedGeneration()),
-    phase: Type.Optional(StringEnum(PHASES, { description: "Summary derived from conditions." })),
-    conditions: Type.Optional(Conditions("Ready, NamespacesReady, QuotaEnforced, NetworkIsolated, IdentitySynced and IdentityDrifted, keyed by type.")),
+    phase: Type.Optional(
+      StringEnum(TENANT_PHASES, { description: "Summary derived from conditions." }),
+    ),
+    conditions: Type.Optional(
+      Conditions(
+        "Ready, NamespacesReady, QuotaEnforced, NetworkIsolated, IdentitySynced and IdentityDrifted, keyed by type.",
+      ),
+    ),
     namespaces: Type.Optional(
       Type.Array(
         Type.Object(
           {
             name: LabelName("Namespace name."),
-            uid: Type.Optional(Type.String({ description: "UID of the namespace.", maxLength: 64 })),
-            ready: Type.Boolean({ description: "Namespace exists with its quota, limits and policies applied." }),
+            uid: Type.Optional(
+              Type.String({ description: "UID of the namespace.", maxLength: 64 }),
+            ),
+            ready: Type.Boolean({
+              description: "Namespace exists with its quota, limits and policies applied.",
+            }),
           },
           { additionalProperties: false, description: "State of one tenant namespace." },
         ),
-        { description: "Namespaces owned by the tenant.", maxItems: 100, "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] },
+        {
+          description: "Namespaces owned by the tenant.",
+          maxItems: 100,
+          "x-kubernetes-list-type": "map",
+          "x-kubernetes-list-map-keys": ["name"],
+        },
       ),
     ),
     identity: Type.Optional(
       Type.Object(
         {
-          realmId: Type.Optional(Type.String({ description: "Keycloak ID of the realm.", maxLength: 64 })),
+          realmId: Type.Optional(
+            Type.String({ description: "Keycloak ID of the realm.", maxLength: 64 }),
+          ),
           lastSyncTime: Type.Optional(Timestamp("Last successful sync with Keycloak.")),
           lastDriftCheckTime: Type.Optional(Timestamp("Last drift check.")),
           drift: Type.Optional(
@@ -528,11 +957,17 @@ export const TenantStatusSchema = Type.Object(
               {
                 detected: Type.Boolean({ description: "Keycloak differs from the spec." }),
                 fields: Type.Optional(
-                  Type.Array(Type.String({ description: "Drifted setting, e.g. realm.bruteForce.failureFactor.", maxLength: 256 }), {
-                    description: "Settings that differ (at most 64 listed).",
-                    maxItems: 64,
-                    "x-kubernetes-list-type": "atomic",
-                  }),
+                  Type.Array(
+                    Type.String({
+                      description: "Drifted setting, e.g. realm.bruteForce.failureFactor.",
+                      maxLength: 256,
+                    }),
+                    {
+                      description: "Settings that differ (at most 64 listed).",
+                      maxItems: 64,
+                      "x-kubernetes-list-type": "atomic",
+                    },
+                  ),
                 ),
               },
               { additionalProperties: false, description: "Result of the last drift check." },
@@ -543,11 +978,21 @@ export const TenantStatusSchema = Type.Object(
               Type.Object(
                 {
                   clientId: Type.String({ description: "OIDC client ID.", maxLength: 255 }),
-                  secretRef: NamespacedSecretKeyRef("Secret key the generated client secret was written to."),
+                  secretRef: NamespacedSecretKeyRef(
+                    "Secret key the generated client secret was written to.",
+                  ),
                 },
-                { additionalProperties: false, description: "Where a generated client secret is stored." },
+                {
+                  additionalProperties: false,
+                  description: "Where a generated client secret is stored.",
+                },
               ),
-              { description: "Generated client secrets.", maxItems: 16, "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["clientId"] },
+              {
+                description: "Generated client secrets.",
+                maxItems: 16,
+                "x-kubernetes-list-type": "map",
+                "x-kubernetes-list-map-keys": ["clientId"],
+              },
             ),
           ),
         },
@@ -568,13 +1013,18 @@ export const TenantStatusSchema = Type.Object(
   { additionalProperties: false, description: "Observed state of the Tenant." },
 );
 
+/** Longest Tenant name: it prefixes namespace names (enforced as metadata.name maxLength in the CRD). */
+export const TENANT_NAME_MAX_LENGTH = 40;
+
 export const TenantSchema = Resource("Tenant", TenantSpecSchema, TenantStatusSchema, {
-  description: "A customer of the chat platform: namespaces, quota, isolation, model access and a Keycloak realm.",
+  description: `A customer of the chat platform: namespaces, quota, isolation, model access and a Keycloak realm. The name is at most ${TENANT_NAME_MAX_LENGTH} characters (it prefixes namespace names).`,
   "x-kubernetes-validations": [
-    { rule: "size(self.metadata.name) <= 40", message: "Tenant name must be at most 40 characters (it prefixes namespace names)", fieldPath: ".metadata.name" },
     {
-      rule: "!has(self.spec.namespaces) || self.spec.namespaces.prefix != 'Enforced' || !has(self.spec.namespaces.items) || self.spec.namespaces.items.all(n, n.name.startsWith(self.metadata.name + '-'))",
-      message: "namespace names must start with the Tenant name followed by '-' while namespaces.prefix is Enforced",
+      // Written with size/substring/charAt rather than startsWith(self.metadata.name + '-'): the cost
+      // estimator treats metadata.name as unbounded, and only == takes the smaller operand's bound.
+      rule: "!has(self.spec.namespaces) || self.spec.namespaces.prefix != 'Enforced' || !has(self.spec.namespaces.items) || self.spec.namespaces.items.all(n, size(n.name) > size(self.metadata.name) && n.name.substring(0, size(self.metadata.name)) == self.metadata.name && n.name.charAt(size(self.metadata.name)) == '-')",
+      message:
+        "namespace names must start with the Tenant name followed by '-' while namespaces.prefix is Enforced",
       fieldPath: ".spec.namespaces.items",
     },
   ],

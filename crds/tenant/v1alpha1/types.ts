@@ -12,7 +12,7 @@ import type {
   OtpSchema,
   OwnerSchema,
   PasswordPolicySchema,
-  PHASES,
+  TENANT_PHASES,
   QuotaSchema,
   RealmSchema,
   RoleSchema,
@@ -46,6 +46,6 @@ export type TenantGroup = Static<typeof GroupSchema>;
 export type TenantClient = Static<typeof ClientSchema>;
 export type TenantIdentityProvider = Static<typeof IdentityProviderSchema>;
 export type TenantSync = Static<typeof SyncSchema>;
-export type TenantPhase = (typeof PHASES)[number];
+export type TenantPhase = (typeof TENANT_PHASES)[number];
 export type TenantSyncMode = (typeof SYNC_MODES)[number];
 export type TenantIdentityProviderType = (typeof IDP_TYPES)[number];

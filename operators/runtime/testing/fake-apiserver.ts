@@ -46,6 +46,16 @@ export class WatchStream {
     if (!this.closed) this.#res.write(JSON.stringify({ type, object }) + "\n");
   }
 
+  /** Writes raw bytes (for malformed-line tests). */
+  sendRaw(text: string): void {
+    if (!this.closed) this.#res.write(text);
+  }
+
+  /** Kills the TCP connection mid-stream (like an apiserver crash). */
+  destroy(): void {
+    this.#res.socket?.destroy();
+  }
+
   /** Ends the stream cleanly (like a server-side timeout). */
   end(): void {
     if (!this.closed) this.#res.end();
@@ -126,6 +136,16 @@ export class FakeApiServer {
   /** Non-watch requests matching method and path prefix. */
   calls(method: string, pathPrefix = ""): RecordedRequest[] {
     return this.requests.filter((r) => r.method === method && r.path.startsWith(pathPrefix) && r.query.get("watch") !== "true");
+  }
+
+  /** Ends open watches and forgets recorded requests and streams (between tests). */
+  reset(): void {
+    for (const w of this.#watches) w.end();
+    this.#watches = [];
+    this.#watchWaiters = [];
+    this.requests.length = 0;
+    this.watchFailures = [];
+    this.handler = () => undefined;
   }
 
   async close(): Promise<void> {

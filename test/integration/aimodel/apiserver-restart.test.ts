@@ -6,8 +6,7 @@ import { KubeClient } from "../../../operators/clients/kube.ts";
 import { installCrds } from "../../helpers/crds.ts";
 import { startOperator } from "../../helpers/operator.ts";
 import type { OperatorProcess } from "../../helpers/operator.ts";
-import { createTestNamespace, restartApiServer, testEnv } from "../../helpers/testenv.ts";
-import { waitFor } from "../../helpers/wait.ts";
+import { createTestNamespace, restartApiServer, testEnv, waitFor } from "../../helpers/testenv.ts";
 import { apply, getModel, readyOf, selfHosted } from "./fixtures.ts";
 
 const env = testEnv();
@@ -17,7 +16,7 @@ let op: OperatorProcess;
 
 before(async () => {
   await installCrds(env.kubeConfig);
-  ns = await createTestNamespace("aim-restart");
+  ns = (await createTestNamespace("aim-restart")).name;
   op = await startOperator({ kubeconfig: env.kubeconfigPath, args: ["--namespace", ns, "--leader-elect=false"] });
 });
 after(async () => {
@@ -28,13 +27,13 @@ const ready = async (name: string): Promise<boolean> => readyOf(await getModel(c
 
 test("keeps converging new AIModels after kube-apiserver restarts", async () => {
   await apply(client, selfHosted(ns, "before"));
-  await waitFor("AIModel before Ready", () => ready("before"), 90_000);
+  await waitFor("AIModel before Ready", 90_000, () => ready("before"));
 
   await restartApiServer();
   assert.equal(op.child.exitCode, null, "operator still running after the restart");
 
-  await waitFor("API server answers again", async () => (await getModel(client, ns, "before")) !== undefined, 60_000);
+  await waitFor("API server answers again", 60_000, async () => (await getModel(client, ns, "before")) !== undefined);
   await apply(client, selfHosted(ns, "after", 2));
-  await waitFor("AIModel after Ready with 2 replicas", async () => (await ready("after")) && (await getModel(client, ns, "after"))?.status?.readyReplicas === 2, 120_000);
+  await waitFor("AIModel after Ready with 2 replicas", 120_000, async () => (await ready("after")) && (await getModel(client, ns, "after"))?.status?.readyReplicas === 2);
   assert.equal(op.child.exitCode, null, "operator was never restarted");
 });

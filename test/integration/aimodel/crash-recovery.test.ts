@@ -8,8 +8,8 @@ import { KubeClient } from "../../../operators/clients/kube.ts";
 import { installCrds } from "../../helpers/crds.ts";
 import { startOperator } from "../../helpers/operator.ts";
 import type { OperatorProcess } from "../../helpers/operator.ts";
-import { createTestNamespace, testEnv } from "../../helpers/testenv.ts";
-import { waitFor } from "../../helpers/wait.ts";
+import { ensureKwokNodes } from "../../helpers/kwok.ts";
+import { createTestNamespace, testEnv, waitFor } from "../../helpers/testenv.ts";
 import { AIMODEL, apply, DEPLOYMENT, readyOf, selfHosted, SERVICE } from "./fixtures.ts";
 
 const N = 200;
@@ -21,7 +21,9 @@ let op: OperatorProcess | undefined;
 
 before(async () => {
   await installCrds(env.kubeConfig);
-  ns = await createTestNamespace("aim-crash");
+  ns = (await createTestNamespace("aim-crash")).name;
+  // One kwok node holds 250 pods; leave room for the other tests' pods.
+  await ensureKwokNodes(client, "kwok-crash", 1);
 });
 after(async () => {
   await op?.stop();
@@ -40,13 +42,13 @@ test(`SIGKILL during convergence of ${N} AIModels loses nothing and duplicates n
   for (let i = 0; i < names.length; i += 25) {
     await Promise.all(names.slice(i, i + 25).map((n) => apply(client, selfHosted(ns, n))));
   }
-  await waitFor("some AIModels Ready", async () => (await readyCount()) >= 20, 120_000);
+  await waitFor("some AIModels Ready", 120_000, async () => (await readyCount()) >= 20);
   const readyAtKill = await readyCount();
   await op.stop("SIGKILL");
   assert.ok(readyAtKill < N, `kill happened mid-way (ready at kill: ${readyAtKill})`);
 
   op = await startOperator({ kubeconfig: env.kubeconfigPath, args });
-  await waitFor(`all ${N} AIModels Ready`, async () => (await readyCount()) === N, 300_000, 1000);
+  await waitFor(`all ${N} AIModels Ready`, 300_000, async () => (await readyCount()) === N, 1000);
 
   const models = await client.list<AIModel>(AIMODEL, ns);
   const uids = new Set(models.map((m) => m.metadata.uid));

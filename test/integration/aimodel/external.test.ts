@@ -6,8 +6,7 @@ import { KubeClient } from "../../../operators/clients/kube.ts";
 import { installCrds } from "../../helpers/crds.ts";
 import { startOperator } from "../../helpers/operator.ts";
 import type { OperatorProcess } from "../../helpers/operator.ts";
-import { createTestNamespace, testEnv } from "../../helpers/testenv.ts";
-import { waitFor } from "../../helpers/wait.ts";
+import { createTestNamespace, testEnv, waitFor } from "../../helpers/testenv.ts";
 import { apply, DEPLOYMENT, external, getModel, readyOf } from "./fixtures.ts";
 
 const env = testEnv();
@@ -17,7 +16,7 @@ let op: OperatorProcess;
 
 before(async () => {
   await installCrds(env.kubeConfig);
-  ns = await createTestNamespace("aim-ext");
+  ns = (await createTestNamespace("aim-ext")).name;
   op = await startOperator({ kubeconfig: env.kubeconfigPath, args: ["--namespace", ns, "--leader-elect=false"] });
 });
 after(async () => {
@@ -26,24 +25,26 @@ after(async () => {
 
 test("missing credentials Secret gives Ready=False naming the Secret", async () => {
   await apply(client, external(ns, "gpt", "openai-creds"));
-  const ready = await waitFor("Ready=False CredentialsMissing", async () => {
-    const r = readyOf(await getModel(client, ns, "gpt"));
-    return r?.reason === "CredentialsMissing" ? r : undefined;
+  let ready: ReturnType<typeof readyOf>;
+  await waitFor("Ready=False CredentialsMissing", 60_000, async () => {
+    ready = readyOf(await getModel(client, ns, "gpt"));
+    return ready?.reason === "CredentialsMissing";
   });
-  assert.equal(ready.status, "False");
-  assert.match(ready.message, /Secret "openai-creds" not found/);
+  assert.equal(ready?.status, "False");
+  assert.match(ready?.message ?? "", /Secret "openai-creds" not found/);
   assert.equal((await getModel(client, ns, "gpt"))?.status?.phase, "Error");
 });
 
 test("a Secret without the key gives CredentialsKeyMissing; adding the key makes it Ready", async () => {
   await apply(client, { apiVersion: "v1", kind: "Secret", metadata: { name: "openai-creds", namespace: ns }, stringData: { other: "x" } });
-  await waitFor("CredentialsKeyMissing", async () => readyOf(await getModel(client, ns, "gpt"))?.reason === "CredentialsKeyMissing");
+  await waitFor("CredentialsKeyMissing", 60_000, async () => readyOf(await getModel(client, ns, "gpt"))?.reason === "CredentialsKeyMissing");
   await apply(client, { apiVersion: "v1", kind: "Secret", metadata: { name: "openai-creds", namespace: ns }, stringData: { other: "x", apiKey: "sk-test" } });
-  const m = await waitFor("Ready=True", async () => {
-    const got = await getModel(client, ns, "gpt");
-    return readyOf(got)?.status === "True" ? got : undefined;
+  let m: Awaited<ReturnType<typeof getModel>>;
+  await waitFor("Ready=True", 60_000, async () => {
+    m = await getModel(client, ns, "gpt");
+    return readyOf(m)?.status === "True";
   });
-  assert.equal(m.status?.phase, "Active");
-  assert.equal(m.status?.endpoint, "https://api.openai.com/v1");
+  assert.equal(m?.status?.phase, "Active");
+  assert.equal(m?.status?.endpoint, "https://api.openai.com/v1");
   assert.equal(await client.get(DEPLOYMENT, ns, "gpt"), undefined, "external providers get no Deployment");
 });

@@ -6,7 +6,7 @@ import { AIMODEL, DEPLOYMENT, PDB, SECRET, SERVICE } from "../../../controllers/
 export { AIMODEL, DEPLOYMENT, PDB, SECRET, SERVICE };
 
 /** A self-hosted vLLM AIModel manifest. */
-export function selfHosted(namespace: string, name: string, replicas = 1): Record<string, unknown> {
+export function selfHosted(namespace: string, name: string, replicas = 1, gpus = 0): Record<string, unknown> {
   return {
     apiVersion: "librechat.io/v1alpha1",
     kind: "AIModel",
@@ -14,7 +14,7 @@ export function selfHosted(namespace: string, name: string, replicas = 1): Recor
     spec: {
       provider: "vllm",
       modelName: `${name}-model`,
-      engine: { image: "vllm/vllm-openai:v0.10.1", gpu: { count: 1 } },
+      engine: { image: "vllm/vllm-openai:v0.10.1", ...(gpus > 0 ? { gpu: { count: gpus } } : {}) },
       replicas,
       minReplicas: 1,
       maxReplicas: Math.max(replicas, 1),

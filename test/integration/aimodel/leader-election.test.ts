@@ -7,8 +7,7 @@ import { KubeClient } from "../../../operators/clients/kube.ts";
 import { installCrds } from "../../helpers/crds.ts";
 import { startOperator } from "../../helpers/operator.ts";
 import type { OperatorProcess } from "../../helpers/operator.ts";
-import { createTestNamespace, testEnv } from "../../helpers/testenv.ts";
-import { waitFor } from "../../helpers/wait.ts";
+import { createTestNamespace, testEnv, waitFor } from "../../helpers/testenv.ts";
 import { apply, getModel, readyOf, selfHosted } from "./fixtures.ts";
 
 const env = testEnv();
@@ -39,7 +38,7 @@ async function replica(id: string): Promise<OperatorProcess> {
 
 before(async () => {
   await installCrds(env.kubeConfig);
-  ns = await createTestNamespace("aim-le");
+  ns = (await createTestNamespace("aim-le")).name;
 });
 after(async () => {
   await Promise.all(ops.map((o) => o.stop("SIGKILL")));
@@ -51,20 +50,20 @@ const reconciles = (o: OperatorProcess): Promise<number> => o.metric("controller
 test("exactly one of two replicas reconciles; the other takes over when the leader dies", async () => {
   const a = await replica("replica-a");
   const b = await replica("replica-b");
-  await waitFor("a leader", async () => (await leaderMetric(a)) + (await leaderMetric(b)) === 1, 30_000);
+  await waitFor("a leader", 30_000, async () => (await leaderMetric(a)) + (await leaderMetric(b)) === 1);
   const [leader, follower] = (await leaderMetric(a)) === 1 ? [a, b] : [b, a];
   const lease = await client.get<{ spec?: { holderIdentity?: string } }>(LEASE, ns, "op-lease");
   assert.equal(lease?.spec?.holderIdentity, leader === a ? "replica-a" : "replica-b");
 
   await apply(client, selfHosted(ns, "one"));
-  await waitFor("first AIModel Ready", async () => readyOf(await getModel(client, ns, "one"))?.status === "True", 90_000);
+  await waitFor("first AIModel Ready", 90_000, async () => readyOf(await getModel(client, ns, "one"))?.status === "True");
   assert.ok((await reconciles(leader)) > 0, "leader reconciled");
   assert.equal(await reconciles(follower), 0, "follower never reconciled");
   assert.equal(await leaderMetric(follower), 0);
 
   await leader.stop("SIGKILL");
-  await waitFor("follower becomes leader", async () => (await leaderMetric(follower)) === 1, 30_000);
+  await waitFor("follower becomes leader", 30_000, async () => (await leaderMetric(follower)) === 1);
   await apply(client, selfHosted(ns, "two"));
-  await waitFor("second AIModel Ready under the new leader", async () => readyOf(await getModel(client, ns, "two"))?.status === "True", 90_000);
+  await waitFor("second AIModel Ready under the new leader", 90_000, async () => readyOf(await getModel(client, ns, "two"))?.status === "True");
   assert.ok((await reconciles(follower)) > 0, "new leader reconciles");
 });

@@ -4,12 +4,12 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { V1Deployment, V1PodDisruptionBudget, V1Pod, V1Service } from "@kubernetes/client-node";
+import type { AIModel } from "../../../crds/aimodel/v1alpha1/index.ts";
 import { KubeClient } from "../../../operators/clients/kube.ts";
 import { installCrds } from "../../helpers/crds.ts";
 import { startOperator } from "../../helpers/operator.ts";
 import type { OperatorProcess } from "../../helpers/operator.ts";
-import { createTestNamespace, testEnv } from "../../helpers/testenv.ts";
-import { waitFor } from "../../helpers/wait.ts";
+import { createTestNamespace, testEnv, waitFor } from "../../helpers/testenv.ts";
 import { apply, DEPLOYMENT, getModel, PDB, readyOf, selfHosted, SERVICE } from "./fixtures.ts";
 
 const env = testEnv();
@@ -20,7 +20,7 @@ let op: OperatorProcess;
 
 before(async () => {
   await installCrds(env.kubeConfig);
-  ns = await createTestNamespace("aim-self");
+  ns = (await createTestNamespace("aim-self")).name;
   op = await startOperator({ kubeconfig: env.kubeconfigPath, args: ["--namespace", ns, "--leader-elect=false"] });
 });
 after(async () => {
@@ -28,11 +28,13 @@ after(async () => {
 });
 
 test("AIModel with 2 replicas converges to Ready with owned Deployment, Service and PDB", async () => {
-  await apply(client, selfHosted(ns, "llama", 2));
-  const m = await waitFor("AIModel Ready with 2 ready replicas", async () => {
-    const got = await getModel(client, ns, "llama");
-    return readyOf(got)?.status === "True" && got?.status?.readyReplicas === 2 ? got : undefined;
-  }, 90_000);
+  await apply(client, selfHosted(ns, "llama", 2, 1));
+  let m: AIModel | undefined;
+  await waitFor("AIModel Ready with 2 ready replicas", 90_000, async () => {
+    m = await getModel(client, ns, "llama");
+    return readyOf(m)?.status === "True" && m?.status?.readyReplicas === 2;
+  });
+  assert.ok(m);
   assert.equal(m.status?.phase, "Active");
   assert.equal(m.status?.observedGeneration, m.metadata.generation);
   assert.equal(m.status?.endpoint, `http://llama.${ns}.svc.cluster.local:8000/v1`);
@@ -60,19 +62,19 @@ test("AIModel with 2 replicas converges to Ready with owned Deployment, Service 
 test("a deleted Service and an edited Deployment are repaired", async () => {
   await client.delete(SERVICE, ns, "llama");
   await client.apply({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "llama", namespace: ns }, spec: { replicas: 5 } }, { fieldManager: "intruder", force: true });
-  await waitFor("Service recreated", async () => (await client.get<V1Service>(SERVICE, ns, "llama")) ?? false);
-  await waitFor("Deployment replicas restored to 2", async () => (await client.get<V1Deployment>(DEPLOYMENT, ns, "llama"))?.spec?.replicas === 2);
+  await waitFor("Service recreated", 60_000, async () => (await client.get<V1Service>(SERVICE, ns, "llama")) !== undefined);
+  await waitFor("Deployment replicas restored to 2", 60_000, async () => (await client.get<V1Deployment>(DEPLOYMENT, ns, "llama"))?.spec?.replicas === 2);
 });
 
 test("scaling down to one replica removes the PodDisruptionBudget", async () => {
-  await apply(client, selfHosted(ns, "llama", 1));
-  await waitFor("PDB deleted", async () => (await client.get(PDB, ns, "llama")) === undefined);
-  await waitFor("readyReplicas 1", async () => (await getModel(client, ns, "llama"))?.status?.readyReplicas === 1);
+  await apply(client, selfHosted(ns, "llama", 1, 1));
+  await waitFor("PDB deleted", 60_000, async () => (await client.get(PDB, ns, "llama")) === undefined);
+  await waitFor("readyReplicas 1", 60_000, async () => (await getModel(client, ns, "llama"))?.status?.readyReplicas === 1);
 });
 
 test("deleting the AIModel garbage-collects its children", async () => {
   await client.delete({ apiVersion: "librechat.io/v1alpha1", kind: "AIModel", plural: "aimodels", namespaced: true }, ns, "llama", { propagationPolicy: "Foreground" });
-  await waitFor("Deployment and Service collected", async () =>
+  await waitFor("Deployment and Service collected", 90_000, async () =>
     (await client.get(DEPLOYMENT, ns, "llama")) === undefined && (await client.get(SERVICE, ns, "llama")) === undefined,
-  90_000);
+  );
 });

@@ -13,7 +13,7 @@ let ns = "";
 
 before(async () => {
   await installCrds(env.kubeConfig);
-  ns = await createTestNamespace("aim-val");
+  ns = (await createTestNamespace("aim-val")).name;
 });
 
 async function rejection(obj: Record<string, unknown>): Promise<string> {

@@ -34,6 +34,8 @@ export interface GatewayOptions {
   configPollMs?: number;
   /** Longest time close() waits for in-flight requests and streams (default 30 s). */
   drainTimeoutMs?: number;
+  /** Minimum time between JWKS refetches on an unknown key id (default 30 s). */
+  jwksCooldownMs?: number;
   /** Random source for routing, retries and faults (tests pass a seeded one). */
   random?: () => number;
 }
@@ -50,11 +52,11 @@ export interface DrainTracker {
 
 declare module "fastify" {
   interface FastifyInstance {
-    backends: BackendRegistry;
-    limiter: Limiter;
-    responseCache: ResponseCache;
-    dispatchDeps: DispatchDeps;
-    drain: DrainTracker;
+    igwBackends: BackendRegistry;
+    igwLimiter: Limiter;
+    igwResponseCache: ResponseCache;
+    igwDispatchDeps: DispatchDeps;
+    igwDrain: DrainTracker;
   }
 }
 
@@ -63,7 +65,9 @@ function drainTracker(onChange: (n: number) => void): DrainTracker {
   const t: DrainTracker = {
     inflight: 0,
     draining: false,
-    enter: () => onChange(++t.inflight),
+    enter: () => {
+      onChange(++t.inflight);
+    },
     leave: () => {
       onChange(--t.inflight);
       if (t.inflight === 0) {
@@ -75,7 +79,9 @@ function drainTracker(onChange: (n: number) => void): DrainTracker {
       t.inflight === 0
         ? Promise.resolve(true)
         : new Promise((resolve) => {
-            const timer = setTimeout(() => resolve(false), timeoutMs);
+            const timer = setTimeout(() => {
+              resolve(false);
+            }, timeoutMs);
             waiters.push(() => {
               clearTimeout(timer);
               resolve(true);
@@ -101,8 +107,10 @@ export function toGatewayError(err: FastifyError | Error): GatewayError {
   if (mapped !== undefined) return new GatewayError(mapped);
   const status = (err as FastifyError).statusCode;
   if (err instanceof SyntaxError && status === 400) return new GatewayError("GW_ERR_INVALID_JSON");
-  if ((err as FastifyError).validation !== undefined) return new GatewayError("GW_ERR_INVALID_REQUEST", { message: err.message });
-  if (typeof status === "number" && status >= 400 && status < 500) return new GatewayError("GW_ERR_INVALID_REQUEST", { status, message: err.message });
+  if ((err as FastifyError).validation !== undefined)
+    return new GatewayError("GW_ERR_INVALID_REQUEST", { message: err.message });
+  if (typeof status === "number" && status >= 400 && status < 500)
+    return new GatewayError("GW_ERR_INVALID_REQUEST", { status, message: err.message });
   return new GatewayError("GW_ERR_INTERNAL", { cause: err });
 }
 
@@ -110,20 +118,41 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
   const bodyLimit = opts.bodyLimit ?? 4 * 1024 * 1024;
   const random = opts.random ?? Math.random;
   app.setValidatorCompiler(typeboxValidator);
+  app.removeContentTypeParser("text/plain");
   await app.register(metricsPlugin);
   await app.register(redisPlugin, { url: opts.redisUrl });
-  const registry = new BackendRegistry((backend, state) => {
-    app.metrics.breaker.set({ backend }, BREAKER_STATE_VALUE[state]);
-    app.metrics.breakerTransitions.inc({ backend, state });
+  const registry = new BackendRegistry((backend, state, initial) => {
+    app.igwMetrics.breaker.set({ backend }, BREAKER_STATE_VALUE[state]);
+    if (initial) return;
+    app.igwMetrics.breakerTransitions.inc({ backend, state });
     if (state !== "closed") app.log.warn({ backend, state }, "Changed circuit breaker state");
   });
-  app.decorate("backends", registry);
-  app.decorate("drain", drainTracker((n) => app.metrics.inflight.set(n)));
-  app.decorate("limiter", new Limiter(app.redis));
-  app.decorate("responseCache", new ResponseCache(app.redis, (err) => app.log.warn({ err: { message: (err as Error).message } }, "Response cache failed")));
-  app.decorate("dispatchDeps", { registry, random, onAttempt: (backend, outcome, kind) => app.metrics.attempts.inc({ backend, outcome, kind }) });
+  app.decorate("igwBackends", registry);
+  app.decorate(
+    "igwDrain",
+    drainTracker((n) => {
+      app.igwMetrics.inflight.set(n);
+    }),
+  );
+  app.decorate("igwLimiter", new Limiter(app.igwRedis));
+  app.decorate(
+    "igwResponseCache",
+    new ResponseCache(app.igwRedis, (err) => {
+      app.log.warn({ err: { message: (err as Error).message } }, "Response cache failed");
+    }),
+  );
+  app.decorate("igwDispatchDeps", {
+    registry,
+    random,
+    onAttempt: (backend, outcome, kind) => {
+      app.igwMetrics.attempts.inc({ backend, outcome, kind });
+    },
+  });
   app.decorateRequest("igw", null);
-  await app.register(authPlugin);
+  await app.register(
+    authPlugin,
+    opts.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: opts.jwksCooldownMs },
+  );
   await app.register(configWatcher, {
     path: opts.configPath,
     pollMs: opts.configPollMs ?? 2_000,
@@ -135,16 +164,33 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
 
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const ge = toGatewayError(err);
-    if (ge.statusCode >= 500) req.log.error({ code: ge.code, err: { message: err.message, cause: (ge.cause as Error | undefined)?.message } }, "Failed request");
+    if (ge.statusCode >= 500)
+      req.log.error(
+        {
+          code: ge.code,
+          err: { message: err.message, cause: (ge.cause as Error | undefined)?.message },
+        },
+        "Failed request",
+      );
     finish(app, req, ge.statusCode, ge.code);
     return sendError(reply, ge);
   });
-  app.setNotFoundHandler((req, reply) => sendError(reply, new GatewayError("GW_ERR_NOT_FOUND", { message: `No route for ${req.method} ${req.url.split("?")[0] ?? ""}` })));
+  app.setNotFoundHandler((req, reply) =>
+    sendError(
+      reply,
+      new GatewayError("GW_ERR_NOT_FOUND", {
+        message: `No route for ${req.method} ${req.url.split("?")[0] ?? ""}`,
+      }),
+    ),
+  );
 
   app.addHook("preClose", async () => {
-    app.drain.draining = true;
-    const drained = await app.drain.idle(opts.drainTimeoutMs ?? 30_000);
-    app.log.info({ drained, inflight: app.drain.inflight }, drained ? "Drained in-flight requests" : "Stopped draining at the timeout");
+    app.igwDrain.draining = true;
+    const drained = await app.igwDrain.idle(opts.drainTimeoutMs ?? 30_000);
+    app.log.info(
+      { drained, inflight: app.igwDrain.inflight },
+      drained ? "Drained in-flight requests" : "Stopped draining at the timeout",
+    );
   });
   app.addHook("onClose", async () => {
     await registry.close();

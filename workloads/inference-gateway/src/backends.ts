@@ -21,26 +21,33 @@ export interface BackendState {
 /** Holds {@link BackendState} per backend name. */
 export class BackendRegistry {
   readonly #states = new Map<string, BackendState>();
-  readonly #onBreakerChange: (backend: string, s: BreakerState) => void;
+  readonly #onBreakerChange: (backend: string, s: BreakerState, initial: boolean) => void;
 
-  constructor(onBreakerChange: (backend: string, s: BreakerState) => void) {
+  /** `onBreakerChange` is called on every transition, and once with `initial` when a backend appears. */
+  constructor(onBreakerChange: (backend: string, s: BreakerState, initial: boolean) => void) {
     this.#onBreakerChange = onBreakerChange;
   }
 
   /** State of a backend, created or updated to match its config. */
   get(b: RuntimeBackend): BackendState {
     let s = this.#states.get(b.name);
-    const settings = { failureThreshold: b.policy.failureThreshold, openMs: b.policy.openMs, halfOpenRequests: b.policy.halfOpenRequests };
+    const settings = {
+      failureThreshold: b.policy.failureThreshold,
+      openMs: b.policy.openMs,
+      halfOpenRequests: b.policy.halfOpenRequests,
+    };
     if (s === undefined) {
       s = {
         name: b.name,
-        breaker: new CircuitBreaker(settings, (st) => this.#onBreakerChange(b.name, st)),
+        breaker: new CircuitBreaker(settings, (st) => {
+          this.#onBreakerChange(b.name, st, false);
+        }),
         agent: this.#agent(b),
         poolKey: b.poolKey,
         latencyMs: undefined,
       };
       this.#states.set(b.name, s);
-      this.#onBreakerChange(b.name, "closed");
+      this.#onBreakerChange(b.name, "closed", true);
       return s;
     }
     s.breaker.settings = settings;
@@ -74,11 +81,18 @@ export class BackendRegistry {
 
   /** Closes all pools (waits for in-flight requests). */
   async close(): Promise<void> {
-    await Promise.all([...this.#states.values()].map((s) => s.agent.close().catch(() => undefined)));
+    await Promise.all(
+      [...this.#states.values()].map((s) => s.agent.close().catch(() => undefined)),
+    );
     this.#states.clear();
   }
 
   #agent(b: RuntimeBackend): Agent {
-    return new Agent({ connect: { timeout: b.policy.connectMs }, connections: b.maxConnections, keepAliveTimeout: 30_000, pipelining: 1 });
+    return new Agent({
+      connect: { timeout: b.policy.connectMs },
+      connections: b.maxConnections,
+      keepAliveTimeout: 30_000,
+      pipelining: 1,
+    });
   }
 }

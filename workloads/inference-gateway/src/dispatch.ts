@@ -18,7 +18,8 @@ import { selectAttempts } from "./routing/select.ts";
 import type { Candidate } from "./routing/select.ts";
 
 /** Outcome labels for the attempts metric. */
-export type AttemptOutcome = "success" | "retryable_error" | "rejected" | "breaker_open" | "aborted";
+export type AttemptOutcome =
+  "success" | "retryable_error" | "rejected" | "breaker_open" | "aborted";
 
 /** What dispatch needs from its surroundings. */
 export interface DispatchDeps {
@@ -59,13 +60,26 @@ function providerOf(b: RuntimeBackend): Provider {
 }
 
 /** Builds selection candidates from config and live backend state. */
-export function candidatesFor(config: RuntimeConfig, model: RuntimeModel, registry: BackendRegistry, now: number): Candidate[] {
+export function candidatesFor(
+  config: RuntimeConfig,
+  model: RuntimeModel,
+  registry: BackendRegistry,
+  now: number,
+): Candidate[] {
   const out: Candidate[] = [];
   for (const r of model.routes) {
     const b = config.backends.get(r.backend);
     if (b === undefined) continue;
     const s = registry.get(b);
-    out.push({ backend: b.name, upstreamModel: r.upstreamModel, weight: r.weight, priority: r.priority, available: s.breaker.isAvailable(now), cost: b.costIn + b.costOut, latencyMs: s.latencyMs });
+    out.push({
+      backend: b.name,
+      upstreamModel: r.upstreamModel,
+      weight: r.weight,
+      priority: r.priority,
+      available: s.breaker.isAvailable(now),
+      cost: b.costIn + b.costOut,
+      latencyMs: s.latencyMs,
+    });
   }
   return out;
 }
@@ -75,17 +89,32 @@ interface Attempt {
   cleanup: () => void;
 }
 
-function startAttempt(b: RuntimeBackend, s: BackendState, c: Candidate, req: DispatchRequest): Attempt {
+function startAttempt(
+  b: RuntimeBackend,
+  s: BackendState,
+  c: Candidate,
+  req: DispatchRequest,
+): Attempt {
   const ac = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     ac.abort(new Error("total timeout"));
   }, b.policy.totalMs);
-  const onClientAbort = (): void => ac.abort(new Error("client went away"));
+  const onClientAbort = (): void => {
+    ac.abort(new Error("client went away"));
+  };
   if (req.signal.aborted) onClientAbort();
   else req.signal.addEventListener("abort", onClientAbort, { once: true });
-  const ctx: CallContext = { backend: b, upstreamModel: c.upstreamModel, dispatcher: s.agent, signal: ac.signal, timedOut: () => timedOut, maxTokens: req.maxTokens, clientWantsUsage: req.clientWantsUsage };
+  const ctx: CallContext = {
+    backend: b,
+    upstreamModel: c.upstreamModel,
+    dispatcher: s.agent,
+    signal: ac.signal,
+    timedOut: () => timedOut,
+    maxTokens: req.maxTokens,
+    clientWantsUsage: req.clientWantsUsage,
+  };
   return {
     ctx,
     cleanup: () => {
@@ -97,13 +126,20 @@ function startAttempt(b: RuntimeBackend, s: BackendState, c: Candidate, req: Dis
 
 function finalError(last: UpstreamError | undefined): GatewayError {
   if (last === undefined) return new GatewayError("GW_ERR_NO_HEALTHY_BACKEND", { retryAfter: 1 });
-  if (last.kind === "first-token-timeout" || last.kind === "total-timeout") return new GatewayError("GW_ERR_UPSTREAM_TIMEOUT", { cause: last });
-  return new GatewayError("GW_ERR_UPSTREAM_FAILED", { cause: last, ...(last.retryAfterSeconds === undefined ? {} : { retryAfter: last.retryAfterSeconds }) });
+  if (last.kind === "first-token-timeout" || last.kind === "total-timeout")
+    return new GatewayError("GW_ERR_UPSTREAM_TIMEOUT", { cause: last });
+  return new GatewayError("GW_ERR_UPSTREAM_FAILED", {
+    cause: last,
+    ...(last.retryAfterSeconds === undefined ? {} : { retryAfter: last.retryAfterSeconds }),
+  });
 }
 
 function rejected(e: UpstreamError): GatewayError {
   const status = e.status !== undefined && e.status >= 400 && e.status < 500 ? e.status : 400;
-  return new GatewayError("GW_ERR_UPSTREAM_REJECTED", { status, message: e.upstreamMessage ?? `Upstream rejected the request (HTTP ${status})` });
+  return new GatewayError("GW_ERR_UPSTREAM_REJECTED", {
+    status,
+    message: e.upstreamMessage ?? `Upstream rejected the request (HTTP ${status})`,
+  });
 }
 
 type Call<T> = (p: Provider, ctx: CallContext) => Promise<T>;
@@ -112,9 +148,25 @@ type Call<T> = (p: Provider, ctx: CallContext) => Promise<T>;
  * Runs `call` over the attempts with retry and fallback. `call` resolves when the attempt is
  * committed; `keepOpen` results keep their attempt context (streams) and are cleaned by the caller.
  */
-async function run<T>(deps: DispatchDeps, req: DispatchRequest, kind: string, call: Call<T>): Promise<{ value: T; backend: RuntimeBackend; state: BackendState; attempt: Attempt; startedAt: number }> {
+async function run<T>(
+  deps: DispatchDeps,
+  req: DispatchRequest,
+  kind: string,
+  call: Call<T>,
+): Promise<{
+  value: T;
+  backend: RuntimeBackend;
+  state: BackendState;
+  attempt: Attempt;
+  startedAt: number;
+}> {
   const now = Date.now();
-  const order = selectAttempts(candidatesFor(req.config, req.model, deps.registry, now), req.model.strategy, req.config.scoring, deps.random);
+  const order = selectAttempts(
+    candidatesFor(req.config, req.model, deps.registry, now),
+    req.model.strategy,
+    req.config.scoring,
+    deps.random,
+  );
   let last: UpstreamError | undefined;
   for (const c of order) {
     const b = req.config.backends.get(c.backend);
@@ -153,7 +205,11 @@ async function run<T>(deps: DispatchDeps, req: DispatchRequest, kind: string, ca
         deps.onAttempt(b.name, "retryable_error", kind);
         last = e;
         if (!e.retryable) break;
-        if (i < b.policy.maxAttempts) await sleep(backoffDelay(i, b.policy.baseDelayMs, b.policy.maxDelayMs, deps.random), req.signal);
+        if (i < b.policy.maxAttempts)
+          await sleep(
+            backoffDelay(i, b.policy.baseDelayMs, b.policy.maxDelayMs, deps.random),
+            req.signal,
+          );
       }
     }
   }
@@ -161,8 +217,14 @@ async function run<T>(deps: DispatchDeps, req: DispatchRequest, kind: string, ca
 }
 
 /** Dispatches a non-streaming chat completion or embeddings request. */
-export async function dispatchUnary(deps: DispatchDeps, req: DispatchRequest, kind: "chat" | "embeddings"): Promise<UnaryOutcome> {
-  const r = await run(deps, req, kind, (p, ctx) => (kind === "chat" ? p.chat(ctx, req.body) : p.embeddings(ctx, req.body)));
+export async function dispatchUnary(
+  deps: DispatchDeps,
+  req: DispatchRequest,
+  kind: "chat" | "embeddings",
+): Promise<UnaryOutcome> {
+  const r = await run(deps, req, kind, (p, ctx) =>
+    kind === "chat" ? p.chat(ctx, req.body) : p.embeddings(ctx, req.body),
+  );
   r.attempt.cleanup();
   r.state.breaker.onSuccess();
   deps.registry.observeLatency(r.state, Date.now() - r.startedAt);
@@ -171,7 +233,10 @@ export async function dispatchUnary(deps: DispatchDeps, req: DispatchRequest, ki
 }
 
 /** Dispatches a streaming chat completion; resolves once the first piece arrived. */
-export async function dispatchStream(deps: DispatchDeps, req: DispatchRequest): Promise<StreamOutcome> {
+export async function dispatchStream(
+  deps: DispatchDeps,
+  req: DispatchRequest,
+): Promise<StreamOutcome> {
   const t0 = Date.now();
   const r = await run(deps, req, "chat_stream", async (p, ctx) => {
     let stream = await p.chatStream(ctx, req.body);

@@ -22,27 +22,99 @@ interface ErrorSpec {
 
 /** The one table of gateway error codes. */
 export const ERRORS = {
-  GW_ERR_INVALID_JSON: { status: 400, type: "invalid_request_error", message: "Request body is not valid JSON" },
-  GW_ERR_INVALID_REQUEST: { status: 400, type: "invalid_request_error", message: "Invalid request" },
-  GW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, type: "invalid_request_error", message: "Content-Type must be application/json" },
-  GW_ERR_BODY_TOO_LARGE: { status: 413, type: "invalid_request_error", message: "Request body is too large" },
-  GW_ERR_UNAUTHENTICATED: { status: 401, type: "authentication_error", message: "No credentials: send 'Authorization: Bearer <api key or token>'" },
+  GW_ERR_INVALID_JSON: {
+    status: 400,
+    type: "invalid_request_error",
+    message: "Request body is not valid JSON",
+  },
+  GW_ERR_INVALID_REQUEST: {
+    status: 400,
+    type: "invalid_request_error",
+    message: "Invalid request",
+  },
+  GW_ERR_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    type: "invalid_request_error",
+    message: "Content-Type must be application/json",
+  },
+  GW_ERR_BODY_TOO_LARGE: {
+    status: 413,
+    type: "invalid_request_error",
+    message: "Request body is too large",
+  },
+  GW_ERR_UNAUTHENTICATED: {
+    status: 401,
+    type: "authentication_error",
+    message: "No credentials: send 'Authorization: Bearer <api key or token>'",
+  },
   GW_ERR_INVALID_API_KEY: { status: 401, type: "authentication_error", message: "Invalid API key" },
-  GW_ERR_INVALID_TOKEN: { status: 401, type: "authentication_error", message: "Invalid or expired token" },
-  GW_ERR_MODEL_NOT_FOUND: { status: 404, type: "invalid_request_error", message: "The model does not exist" },
-  GW_ERR_MODEL_FORBIDDEN: { status: 403, type: "permission_error", message: "The tenant may not use this model" },
-  GW_ERR_WRONG_MODEL_TYPE: { status: 400, type: "invalid_request_error", message: "The model does not support this endpoint" },
-  GW_ERR_UNSUPPORTED_PARAMETER: { status: 400, type: "invalid_request_error", message: "Parameter not supported by the selected backend" },
-  GW_ERR_RATE_LIMITED: { status: 429, type: "rate_limit_error", message: "Requests per minute limit reached" },
-  GW_ERR_TOKEN_RATE_LIMITED: { status: 429, type: "rate_limit_error", message: "Tokens per minute limit reached" },
-  GW_ERR_BUDGET_EXCEEDED: { status: 429, type: "insufficient_quota", message: "Token budget exhausted" },
-  GW_ERR_NO_HEALTHY_BACKEND: { status: 503, type: "api_error", message: "No healthy backend for this model" },
+  GW_ERR_INVALID_TOKEN: {
+    status: 401,
+    type: "authentication_error",
+    message: "Invalid or expired token",
+  },
+  GW_ERR_MODEL_NOT_FOUND: {
+    status: 404,
+    type: "invalid_request_error",
+    message: "The model does not exist",
+  },
+  GW_ERR_MODEL_FORBIDDEN: {
+    status: 403,
+    type: "permission_error",
+    message: "The tenant may not use this model",
+  },
+  GW_ERR_WRONG_MODEL_TYPE: {
+    status: 400,
+    type: "invalid_request_error",
+    message: "The model does not support this endpoint",
+  },
+  GW_ERR_UNSUPPORTED_PARAMETER: {
+    status: 400,
+    type: "invalid_request_error",
+    message: "Parameter not supported by the selected backend",
+  },
+  GW_ERR_RATE_LIMITED: {
+    status: 429,
+    type: "rate_limit_error",
+    message: "Requests per minute limit reached",
+  },
+  GW_ERR_TOKEN_RATE_LIMITED: {
+    status: 429,
+    type: "rate_limit_error",
+    message: "Tokens per minute limit reached",
+  },
+  GW_ERR_BUDGET_EXCEEDED: {
+    status: 429,
+    type: "insufficient_quota",
+    message: "Token budget exhausted",
+  },
+  GW_ERR_NO_HEALTHY_BACKEND: {
+    status: 503,
+    type: "api_error",
+    message: "No healthy backend for this model",
+  },
   GW_ERR_UPSTREAM_FAILED: { status: 502, type: "api_error", message: "All backends failed" },
   GW_ERR_UPSTREAM_TIMEOUT: { status: 504, type: "timeout_error", message: "Upstream timed out" },
-  GW_ERR_UPSTREAM_REJECTED: { status: 400, type: "invalid_request_error", message: "Upstream rejected the request" },
-  GW_ERR_STREAM_INTERRUPTED: { status: 502, type: "api_error", message: "Upstream stream failed after output began; not retried" },
-  GW_ERR_DEPENDENCY_UNAVAILABLE: { status: 503, type: "api_error", message: "Rate-limit store unavailable" },
-  GW_ERR_CONFIG_NOT_LOADED: { status: 503, type: "api_error", message: "Routing configuration not loaded" },
+  GW_ERR_UPSTREAM_REJECTED: {
+    status: 400,
+    type: "invalid_request_error",
+    message: "Upstream rejected the request",
+  },
+  GW_ERR_STREAM_INTERRUPTED: {
+    status: 502,
+    type: "api_error",
+    message: "Upstream stream failed after output began; not retried",
+  },
+  GW_ERR_DEPENDENCY_UNAVAILABLE: {
+    status: 503,
+    type: "api_error",
+    message: "Rate-limit store unavailable",
+  },
+  GW_ERR_CONFIG_NOT_LOADED: {
+    status: 503,
+    type: "api_error",
+    message: "Routing configuration not loaded",
+  },
   GW_ERR_NOT_FOUND: { status: 404, type: "not_found_error", message: "Not found" },
   GW_ERR_INTERNAL: { status: 500, type: "api_error", message: "Internal error" },
 } as const satisfies Record<string, ErrorSpec>;
@@ -76,7 +148,10 @@ export class GatewayError extends Error {
 
   constructor(code: ErrorCode, opts: GatewayErrorOptions = {}) {
     const spec: ErrorSpec = ERRORS[code];
-    super(opts.message ?? spec.message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    super(
+      opts.message ?? spec.message,
+      opts.cause === undefined ? undefined : { cause: opts.cause },
+    );
     this.name = "GatewayError";
     this.code = code;
     this.statusCode = opts.status ?? spec.status;

@@ -14,7 +14,11 @@ export function faultActive(f: FaultConfig | undefined, now: number): f is Fault
 }
 
 /** Applies added latency and injected errors before an upstream call. */
-export async function beforeCall(f: FaultConfig, signal: AbortSignal, random: () => number): Promise<void> {
+export async function beforeCall(
+  f: FaultConfig,
+  signal: AbortSignal,
+  random: () => number,
+): Promise<void> {
   if ((f.addedLatencyMs ?? 0) > 0) await sleep(f.addedLatencyMs ?? 0, signal);
   if ((f.errorRate ?? 0) > 0 && random() < (f.errorRate ?? 0)) {
     const status = f.errorStatus ?? 503;
@@ -23,7 +27,11 @@ export async function beforeCall(f: FaultConfig, signal: AbortSignal, random: ()
 }
 
 /** Wraps a stream so that, with probability midStreamDropRate, it fails after dropAfterChunks pieces. */
-export function dropStream(f: FaultConfig, stream: AsyncIterable<StreamPiece>, random: () => number): AsyncIterable<StreamPiece> {
+export function dropStream(
+  f: FaultConfig,
+  stream: AsyncIterable<StreamPiece>,
+  random: () => number,
+): AsyncIterable<StreamPiece> {
   const rate = f.midStreamDropRate ?? 0;
   if (rate <= 0 || random() >= rate) return stream;
   const after = f.dropAfterChunks ?? 2;

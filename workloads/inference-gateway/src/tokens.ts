@@ -14,7 +14,12 @@ function contentText(content: unknown): string {
   if (Array.isArray(content)) {
     let s = "";
     for (const part of content as unknown[]) {
-      if (typeof part === "object" && part !== null && typeof (part as { text?: unknown }).text === "string") s += (part as { text: string }).text;
+      if (
+        typeof part === "object" &&
+        part !== null &&
+        typeof (part as { text?: unknown }).text === "string"
+      )
+        s += (part as { text: string }).text;
     }
     return s;
   }
@@ -26,7 +31,8 @@ export function estimateMessagesTokens(messages: readonly unknown[]): number {
   let n = 2;
   for (const m of messages) {
     n += 4;
-    if (typeof m === "object" && m !== null) n += estimateTextTokens(contentText((m as { content?: unknown }).content));
+    if (typeof m === "object" && m !== null)
+      n += estimateTextTokens(contentText((m as { content?: unknown }).content));
   }
   return n;
 }

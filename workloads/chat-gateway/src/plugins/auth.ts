@@ -44,7 +44,7 @@ export class TokenVerifier {
         if (!res.ok) throw new Error(`OIDC discovery for ${issuer} answered ${res.status}`);
         const doc = (await res.json()) as { jwks_uri?: string; issuer?: string };
         if (typeof doc.jwks_uri !== "string" || doc.issuer !== issuer) throw new Error(`bad discovery document for ${issuer}`);
-        return createRemoteJWKSet(new URL(doc.jwks_uri), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+        return createRemoteJWKSet(new URL(doc.jwks_uri), { cooldownDuration: 5_000, cacheMaxAge: 600_000 });
       })();
       p.catch(() => this.#jwks.delete(issuer));
       this.#jwks.set(issuer, p);
@@ -93,7 +93,7 @@ export function tokenFrom(req: FastifyRequest): string | null {
 }
 
 export default fp(
-  async function authPlugin(app: FastifyInstance, opts: { issuers: IssuerConfig[] }): Promise<void> {
+  function authPlugin(app: FastifyInstance, opts: { issuers: IssuerConfig[] }, done: (err?: Error) => void): void {
     const verifier = new TokenVerifier(opts.issuers);
     app.decorate("verifier", verifier);
     app.decorate("authenticate", async (req: FastifyRequest): Promise<Principal> => {
@@ -101,6 +101,7 @@ export default fp(
       if (token === null) throw new ChatError("CG_ERR_UNAUTHENTICATED", { reason: "missing token" });
       return verifier.verify(token);
     });
+    done();
   },
   { name: "chat-auth" },
 );

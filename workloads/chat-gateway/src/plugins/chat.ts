@@ -39,7 +39,7 @@ export default fp(
     const m = app.metrics;
     const inference: InferenceOptions | undefined =
       cfg.inferenceUrl === undefined ? undefined : { baseUrl: cfg.inferenceUrl, apiKey: cfg.inferenceApiKey };
-    const repo = new ConversationRepository(app.pg, { leaseMs: cfg.replyLeaseMs, maxCached: 10_000, maxRetries: 10 });
+    const repo = new ConversationRepository(app.pg, { leaseMs: cfg.replyLeaseMs, maxCached: 10_000, maxRetries: 25 });
     const hub = new FanoutHub({
       pub: app.redis,
       sub: app.redisSub,
@@ -52,20 +52,20 @@ export default fp(
         return new Map(r.rows.map((x) => [x.stream_id, x.version]));
       },
       metrics: {
-        delivered: (n) => m.messagesOut.inc(n),
-        latency: (s) => m.deliveryLatency.observe(s),
-        replayed: (n) => m.replayed.inc(n),
-        gapFilled: (n) => m.gapFilled.inc(n),
+        delivered: (n) => { m.messagesOut.inc(n); },
+        latency: (s) => { m.deliveryLatency.observe(s); },
+        replayed: (n) => { m.replayed.inc(n); },
+        gapFilled: (n) => { m.gapFilled.inc(n); },
       },
       headPollMs: cfg.headPollMs,
-      onError: (err, msg) => app.log.warn({ err }, msg),
+      onError: (err, msg) => { app.log.warn({ err }, msg); },
     });
     const presence = new Presence({
       redis: app.redis,
       ttlMs: cfg.presenceTtlMs,
       flushMs: 1000,
       publish: (conv, frame) => hub.publishEphemeral(conv, frame),
-      onError: (err) => app.log.warn({ err }, "Failed to update presence"),
+      onError: (err) => { app.log.warn({ err }, "Failed to update presence"); },
     });
     const replies = new ReplyRunner({
       pool: app.pg,
@@ -75,15 +75,15 @@ export default fp(
       leaseMs: cfg.replyLeaseMs,
       publishEvents: (r) => hub.publishEvents(r),
       publishEphemeral: (s, f) => hub.publishEphemeral(s, f),
-      onError: (err, msg) => app.log.warn({ err }, msg),
+      onError: (err, msg) => { app.log.warn({ err }, msg); },
     });
     const indexer = new Indexer({
       pool: app.pg,
       inference,
       model: cfg.embeddingModel,
       intervalMs: cfg.indexerIntervalMs,
-      onError: (err) => app.log.warn({ err }, "Failed to index messages"),
-      onBacklog: (n) => m.projectionLag.set(n),
+      onError: (err) => { app.log.warn({ err }, "Failed to index messages"); },
+      onBacklog: (n) => { m.projectionLag.set(n); },
     });
     const service = new ChatService({
       pool: app.pg,
@@ -100,7 +100,7 @@ export default fp(
         rateLimitWindowMs: cfg.rateLimitWindowMs,
         maxSubscriptions: cfg.maxSubscriptions,
       },
-      metrics: { resume: () => m.resumes.inc(), command: (t) => m.commands.inc({ type: t }) },
+      metrics: { resume: () => { m.resumes.inc(); }, command: (t) => { m.commands.inc({ type: t }); } },
     });
     const gauges = setInterval(() => {
       m.feeds.set(hub.feedCount);
@@ -109,7 +109,7 @@ export default fp(
     gauges.unref();
 
     // Startup sweep: replies left streaming by a crashed replica whose lease already expired.
-    await replies.sweep().catch((err: unknown) => app.log.warn({ err }, "Failed the startup reply sweep"));
+    await replies.sweep().catch((err: unknown) => { app.log.warn({ err }, "Failed the startup reply sweep"); });
 
     let drained: Promise<void> | null = null;
     const drain = (): Promise<void> => {

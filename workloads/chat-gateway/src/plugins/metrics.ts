@@ -56,16 +56,18 @@ export function createMetrics(): ChatMetrics {
 }
 
 export default fp(
-  async function metricsPlugin(app: FastifyInstance): Promise<void> {
+  function metricsPlugin(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
     const metrics = createMetrics();
     app.decorate("metrics", metrics);
-    app.get("/metrics", async (_req, reply) => {
+    app.get("/metrics", (_req, reply) => {
       reply.header("content-type", metrics.registry.contentType);
       return metrics.registry.metrics();
     });
-    app.addHook("onClose", async () => {
+    app.addHook("onClose", (_instance, hookDone) => {
       metrics.registry.clear();
+      hookDone();
     });
+    done();
   },
   { name: "chat-metrics" },
 );

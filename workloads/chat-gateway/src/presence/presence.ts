@@ -3,6 +3,8 @@ import { PROTOCOL_VERSION } from "../protocol/frames.ts";
 
 const KEY_PREFIX = "cg:p:";
 const SNAPSHOT_LIMIT = 100;
+/** Members listed per coalesced change frame (the count is always exact). */
+const CHANGE_LIMIT = 20;
 
 export interface PresenceMember {
   userId: string;
@@ -90,7 +92,7 @@ export class Presence {
     const members = (res?.[3]?.[1] as string[] | undefined) ?? [];
     const count = (res?.[4]?.[1] as number | undefined) ?? 0;
     const c = this.#change(conversationId);
-    if (c.joined.length < SNAPSHOT_LIMIT) c.joined.push(m);
+    if (c.joined.length < CHANGE_LIMIT) c.joined.push(m);
     return { members: members.map(parseMember), count };
   }
 
@@ -102,7 +104,7 @@ export class Presence {
     if (set?.size === 0) this.#local.delete(conversationId);
     await this.#redis.zrem(KEY_PREFIX + conversationId, member);
     const c = this.#change(conversationId);
-    if (c.left.length < SNAPSHOT_LIMIT) c.left.push(m);
+    if (c.left.length < CHANGE_LIMIT) c.left.push(m);
   }
 
   async #refreshAll(): Promise<void> {

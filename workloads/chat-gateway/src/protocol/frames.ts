@@ -13,6 +13,7 @@ const Ref = Type.String({ minLength: 1, maxLength: 64 });
 const Seq = Type.Integer({ minimum: 0 });
 const V = Type.Literal(PROTOCOL_VERSION);
 
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- the inferred TypeBox type is the point
 function frame<T extends string, P extends Record<string, TSchema>>(type: T, props: P) {
   return Type.Object({ v: V, type: Type.Literal(type), ...props }, { additionalProperties: false });
 }
@@ -161,5 +162,5 @@ export function parseClientFrame(raw: string, maxBytes: number): ParseResult {
     const detail = first === undefined ? "invalid" : `${first.path || "/"}: ${first.message}`;
     return { ok: false, code: "CG_ERR_INVALID_FRAME", ...withRef, detail };
   }
-  return { ok: true, frame: value as ClientFrame };
+  return { ok: true, frame: value };
 }

@@ -215,7 +215,7 @@ export class ChatService {
     const snap = await this.#presence.join(conversationId, member);
     conn.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "presence", conversationId, members: snap.members, count: snap.count }));
     const liveAt = await this.#hub.subscribe(conn, conversationId, from);
-    conn.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "live", conversationId, seq: liveAt }));
+    conn.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "live", ref, conversationId, seq: liveAt }));
   }
 
   async unsubscribe(conn: Connection, conversationId: string): Promise<void> {
@@ -234,6 +234,20 @@ export class ChatService {
       conversationId,
       userId: conn.scope.userId,
       connectionId: conn.id,
+      typing,
+    });
+    await this.#hub.publishEphemeral(conversationId, frame);
+  }
+
+  /** Typing indicator from a transport without subscriptions (POST): ownership is checked. */
+  async typingFor(scope: Scope, conversationId: string, typing: boolean, connectionId: string): Promise<void> {
+    await this.head(scope, conversationId);
+    const frame = JSON.stringify({
+      v: PROTOCOL_VERSION,
+      type: "typing",
+      conversationId,
+      userId: scope.userId,
+      connectionId,
       typing,
     });
     await this.#hub.publishEphemeral(conversationId, frame);

@@ -38,55 +38,39 @@ export function toRecorded(r: EventRow): RecordedEvent {
   };
 }
 
-// One statement: bump the stream version only if it is still `expected`, then insert the events
-// numbered expected+1.. . No row from the CTE means a concurrent writer won.
-const APPEND_SQL = `
-WITH s AS (
-  UPDATE chat.streams SET version = version + cardinality($3::text[]), updated_at = now()
-  WHERE stream_id = $1 AND version = $2
-  RETURNING stream_id, tenant_id, user_id
-)
-INSERT INTO chat.events (stream_id, version, tenant_id, user_id, type, data, actor)
-SELECT s.stream_id, $2 + e.ord, s.tenant_id, s.user_id, e.type, e.data, $5
-FROM s, unnest($3::text[], $4::jsonb[]) WITH ORDINALITY AS e(type, data, ord)
-RETURNING stream_id, version, tenant_id, user_id, type, data, actor, created_at`;
-
-const CREATE_SQL = `
-WITH s AS (
-  INSERT INTO chat.streams (stream_id, tenant_id, user_id, version)
-  VALUES ($1, $6, $7, cardinality($3::text[]))
-  ON CONFLICT (stream_id) DO NOTHING
-  RETURNING stream_id, tenant_id, user_id
-)
-INSERT INTO chat.events (stream_id, version, tenant_id, user_id, type, data, actor)
-SELECT s.stream_id, $2 + e.ord, s.tenant_id, s.user_id, e.type, e.data, $5
-FROM s, unnest($3::text[], $4::jsonb[]) WITH ORDINALITY AS e(type, data, ord)
-RETURNING stream_id, version, tenant_id, user_id, type, data, actor, created_at`;
+// chat.append_events (migration 002): sets the RLS context, bumps the stream version only if it
+// is still `expected` (or creates the stream at 0), inserts the events numbered expected+1.., in
+// one round trip. SQLSTATE CG409 = a concurrent writer won; 23505 is the unique backstop.
+const APPEND_SQL = `SELECT stream_id, version, tenant_id, user_id, type, data, actor, created_at
+  FROM chat.append_events($1, $2, $3, $4, $5::text[], $6::jsonb[], $7)`;
 
 /**
- * Appends events to a stream if it is at `expectedVersion` (0 creates it), inside the caller's
- * transaction. Throws ConcurrencyError otherwise; unique (stream_id, version) is the backstop.
+ * Appends events to a stream if it is at `expectedVersion` (0 creates it), in one round trip,
+ * inside the caller's transaction or on its own (autocommit). Throws ConcurrencyError otherwise; unique (stream_id, version) is the backstop.
  */
 export async function appendEvents(
   client: pg.ClientBase,
   scope: Scope,
-  streamId: string,
-  expectedVersion: number,
-  events: readonly ConversationEvent[],
-  actor: string,
+  append: { streamId: string; expectedVersion: number; events: readonly ConversationEvent[]; actor: string },
 ): Promise<RecordedEvent[]> {
+  const { streamId, expectedVersion, events, actor } = append;
   if (events.length === 0) return [];
   const types = events.map((e) => e.type);
   const datas = events.map((e) => JSON.stringify(e.data));
-  const params: unknown[] = [streamId, expectedVersion, types, datas, actor];
   let res: pg.QueryResult<EventRow>;
   try {
-    res =
-      expectedVersion === 0
-        ? await client.query<EventRow>(CREATE_SQL, [...params, scope.tenantId, scope.userId])
-        : await client.query<EventRow>(APPEND_SQL, params);
+    res = await client.query<EventRow>(APPEND_SQL, [
+      scope.tenantId,
+      scope.userId,
+      streamId,
+      expectedVersion,
+      types,
+      datas,
+      actor,
+    ]);
   } catch (err) {
-    if ((err as { code?: string }).code === "23505") throw new ConcurrencyError(streamId, expectedVersion);
+    const code = (err as { code?: string }).code;
+    if (code === "CG409" || code === "23505") throw new ConcurrencyError(streamId, expectedVersion);
     throw err;
   }
   if (res.rows.length !== events.length) throw new ConcurrencyError(streamId, expectedVersion);

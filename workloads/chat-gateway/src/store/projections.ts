@@ -59,11 +59,11 @@ export async function project(c: pg.ClientBase, r: RecordedEvent, opts: ProjectO
       return;
     case "message.added":
     case "message.edited":
-      await insertMessage(c, r, e.data as unknown as Record<string, unknown>);
+      await insertMessage(c, r, e.data);
       await c.query(TOUCH_CONVERSATION, [r.streamId, r.version, r.createdAt, 1]);
       return;
     case "reply.started":
-      await insertMessage(c, r, e.data as unknown as Record<string, unknown>);
+      await insertMessage(c, r, e.data);
       await c.query(TOUCH_CONVERSATION, [r.streamId, r.version, r.createdAt, 1]);
       if (opts.leases) {
         await c.query(

@@ -41,7 +41,11 @@ export class ResponseCache {
    * Returns the cached response, or joins an identical in-flight computation, or computes,
    * stores (with TTL) and returns it. Cache errors degrade to computing.
    */
-  async getOrCompute(key: string, ttlSeconds: number, compute: () => Promise<CachedResponse>): Promise<{ value: CachedResponse; source: CacheSource }> {
+  async getOrCompute(
+    key: string,
+    ttlSeconds: number,
+    compute: () => Promise<CachedResponse>,
+  ): Promise<{ value: CachedResponse; source: CacheSource }> {
     const pending = this.#inflight.get(key);
     if (pending !== undefined) return { value: await pending, source: "coalesced" };
     let source: CacheSource = "miss";

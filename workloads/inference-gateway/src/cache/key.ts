@@ -17,21 +17,30 @@ export function isCacheable(body: Record<string, unknown>): boolean {
 
 /** Canonical JSON: object keys sorted recursively, `undefined` and ignored top-level fields dropped. */
 export function canonicalJSON(value: unknown, top = true): string {
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? "null" : canonicalJSON(v, false))).join(",")}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? "null" : canonicalJSON(v, false))).join(",")}]`;
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([k, v]) => v !== undefined && !(top && IGNORED.has(k)))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJSON(v, false)}`).join(",")}}`;
   }
-  return JSON.stringify(value) ?? "null";
+  const s = JSON.stringify(value) as string | undefined;
+  return s ?? "null";
 }
 
 /**
  * Cache key of a request: tenant, endpoint and canonical model (aliases resolved) plus the
  * SHA-256 of the normalised body. The tenant is a Redis hash tag so a tenant's keys share a slot.
  */
-export function cacheKey(tenant: string, endpoint: string, model: string, body: Record<string, unknown>): string {
-  const digest = createHash("sha256").update(canonicalJSON({ ...body, model })).digest("hex");
+export function cacheKey(
+  tenant: string,
+  endpoint: string,
+  model: string,
+  body: Record<string, unknown>,
+): string {
+  const digest = createHash("sha256")
+    .update(canonicalJSON({ ...body, model }))
+    .digest("hex");
   return `igw:{${tenant}}:cache:${endpoint}:${digest}`;
 }

@@ -6,7 +6,14 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { validateRoutingConfig } from "./schema.ts";
-import type { BackendConfig, Credential, FaultConfig, ModelConfig, RoutingConfig, TenantConfig } from "./schema.ts";
+import type {
+  BackendConfig,
+  Credential,
+  FaultConfig,
+  ModelConfig,
+  RoutingConfig,
+  TenantConfig,
+} from "./schema.ts";
 
 /** Resolved timeouts, retry and breaker settings. */
 export interface ResolvedPolicy {
@@ -80,7 +87,10 @@ export function parseConfigText(text: string): unknown {
   return parseYaml(text, { maxAliasCount: 100 }) as unknown;
 }
 
-async function readCredential(c: Credential | undefined, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+async function readCredential(
+  c: Credential | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
   if (c === undefined) return undefined;
   if ("env" in c) {
     const v = env[c.env];
@@ -117,11 +127,20 @@ function modelOf(m: ModelConfig, d: RoutingConfig["defaults"]): RuntimeModel {
     defaultMaxTokens: m.defaultMaxTokens ?? d?.defaultMaxTokens ?? 1024,
     cacheEnabled: m.cache?.enabled ?? true,
     cacheTtlSeconds: m.cache?.ttlSeconds ?? d?.cacheTtlSeconds ?? 300,
-    routes: m.routes.map((r) => ({ backend: r.backend, upstreamModel: r.upstreamModel ?? m.name, weight: r.weight ?? 1, priority: r.priority ?? 0 })),
+    routes: m.routes.map((r) => ({
+      backend: r.backend,
+      upstreamModel: r.upstreamModel ?? m.name,
+      weight: r.weight ?? 1,
+      priority: r.priority ?? 0,
+    })),
   };
 }
 
-async function backendOf(b: BackendConfig, d: RoutingConfig["defaults"], env: NodeJS.ProcessEnv): Promise<RuntimeBackend> {
+async function backendOf(
+  b: BackendConfig,
+  d: RoutingConfig["defaults"],
+  env: NodeJS.ProcessEnv,
+): Promise<RuntimeBackend> {
   let apiKey: string | undefined;
   try {
     apiKey = await readCredential(b.apiKey, env);
@@ -146,43 +165,65 @@ async function backendOf(b: BackendConfig, d: RoutingConfig["defaults"], env: No
 }
 
 /** Builds a snapshot from a validated config. Reads credential files and env. */
-export async function buildRuntimeConfig(config: RoutingConfig, fingerprint: string, env: NodeJS.ProcessEnv = process.env): Promise<RuntimeConfig> {
+export async function buildRuntimeConfig(
+  config: RoutingConfig,
+  fingerprint: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RuntimeConfig> {
   const d = config.defaults;
   const backends = new Map<string, RuntimeBackend>();
   for (const b of config.backends) backends.set(b.name, await backendOf(b, d, env));
-  const models = new Map<string, RuntimeModel>();
-  const modelIndex = new Map<string, RuntimeModel>();
-  for (const m of config.models) {
-    const rm = modelOf(m, d);
-    models.set(m.name, rm);
-    for (const k of [m.name, ...(m.aliases ?? [])]) modelIndex.set(k, rm);
-  }
-  const tenants = new Map<string, TenantConfig>();
-  const tenantByKeyHash = new Map<string, TenantConfig>();
-  const tenantsByIssuer = new Map<string, TenantConfig[]>();
-  for (const t of config.tenants) {
-    tenants.set(t.id, t);
-    for (const k of t.apiKeys ?? []) tenantByKeyHash.set(k.sha256, t);
-    for (const o of t.oidc ?? []) tenantsByIssuer.set(o.issuer, [...(tenantsByIssuer.get(o.issuer) ?? []), t]);
-  }
   const faults = new Map<string, FaultConfig>();
   for (const f of config.faults ?? []) faults.set(f.backend, f);
   return {
     generation: config.generation ?? 0,
     fingerprint,
     backends,
-    models,
-    modelIndex,
-    tenants,
-    tenantByKeyHash,
-    tenantsByIssuer,
+    ...indexModels(config.models, d),
+    ...indexTenants(config.tenants),
     faults,
-    scoring: { costWeight: d?.scoring?.costWeight ?? 1, latencyWeight: d?.scoring?.latencyWeight ?? 1 },
+    scoring: {
+      costWeight: d?.scoring?.costWeight ?? 1,
+      latencyWeight: d?.scoring?.latencyWeight ?? 1,
+    },
   };
 }
 
+function indexModels(
+  list: readonly ModelConfig[],
+  d: RoutingConfig["defaults"],
+): Pick<RuntimeConfig, "models" | "modelIndex"> {
+  const models = new Map<string, RuntimeModel>();
+  const modelIndex = new Map<string, RuntimeModel>();
+  for (const m of list) {
+    const rm = modelOf(m, d);
+    models.set(m.name, rm);
+    for (const k of [m.name, ...(m.aliases ?? [])]) modelIndex.set(k, rm);
+  }
+  return { models, modelIndex };
+}
+
+function indexTenants(
+  list: readonly TenantConfig[],
+): Pick<RuntimeConfig, "tenants" | "tenantByKeyHash" | "tenantsByIssuer"> {
+  const tenants = new Map<string, TenantConfig>();
+  const tenantByKeyHash = new Map<string, TenantConfig>();
+  const tenantsByIssuer = new Map<string, TenantConfig[]>();
+  for (const t of list) {
+    tenants.set(t.id, t);
+    for (const k of t.apiKeys ?? []) tenantByKeyHash.set(k.sha256, t);
+    for (const o of t.oidc ?? [])
+      tenantsByIssuer.set(o.issuer, [...(tenantsByIssuer.get(o.issuer) ?? []), t]);
+  }
+  return { tenants, tenantByKeyHash, tenantsByIssuer };
+}
+
 /** Parses, validates and resolves routing text; throws {@link ConfigError} with every problem. */
-export async function loadRuntimeConfig(text: string, fingerprint: string, env: NodeJS.ProcessEnv = process.env): Promise<RuntimeConfig> {
+export async function loadRuntimeConfig(
+  text: string,
+  fingerprint: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RuntimeConfig> {
   let parsed: unknown;
   try {
     parsed = parseConfigText(text);

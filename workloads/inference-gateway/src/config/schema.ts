@@ -5,7 +5,7 @@
  * {@link validateRoutingConfig} from controllers; this module has no side effects.
  */
 import { Type } from "@sinclair/typebox";
-import type { Static } from "@sinclair/typebox";
+import type { Static, TInteger } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 
 /** `apiVersion` of the current format. */
@@ -13,8 +13,12 @@ export const ROUTING_CONFIG_API_VERSION = "gateway.librechat.io/v1alpha1";
 /** `kind` of the routing file. */
 export const ROUTING_CONFIG_KIND = "InferenceGatewayConfig";
 
-const Name = Type.String({ minLength: 1, maxLength: 253, pattern: "^[A-Za-z0-9][A-Za-z0-9._:/@-]*$" });
-const Ms = (max: number) => Type.Integer({ minimum: 1, maximum: max });
+const Name = Type.String({
+  minLength: 1,
+  maxLength: 253,
+  pattern: "^[A-Za-z0-9][A-Za-z0-9._:/@-]*$",
+});
+const Ms = (max: number): TInteger => Type.Integer({ minimum: 1, maximum: max });
 
 /** Timeouts in milliseconds. */
 export const TimeoutsSchema = Type.Object(
@@ -29,7 +33,13 @@ export const TimeoutsSchema = Type.Object(
 /** Retries on retryable errors (connect errors, timeouts before output, 408/409/429/5xx). */
 export const RetrySchema = Type.Object(
   {
-    maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: "Attempts per backend, first included" })),
+    maxAttempts: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10,
+        description: "Attempts per backend, first included",
+      }),
+    ),
     baseDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
     maxDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
   },
@@ -39,9 +49,19 @@ export const RetrySchema = Type.Object(
 /** Circuit breaker per backend. */
 export const BreakerSchema = Type.Object(
   {
-    failureThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: "Consecutive failures that open it" })),
-    openMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 3_600_000, description: "Time open before half-open" })),
-    halfOpenRequests: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: "Probe requests allowed while half-open" })),
+    failureThreshold: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, description: "Consecutive failures that open it" }),
+    ),
+    openMs: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 3_600_000, description: "Time open before half-open" }),
+    ),
+    halfOpenRequests: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        description: "Probe requests allowed while half-open",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -58,7 +78,10 @@ export const CostSchema = Type.Object(
 /** Where a credential comes from: a mounted Secret file or an environment variable. */
 export const CredentialSchema = Type.Union([
   Type.Object({ file: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
-  Type.Object({ env: Type.String({ minLength: 1, pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }) }, { additionalProperties: false }),
+  Type.Object(
+    { env: Type.String({ minLength: 1, pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }) },
+    { additionalProperties: false },
+  ),
 ]);
 
 /** One upstream: a self-hosted AIModel Service or an external provider. */
@@ -70,9 +93,18 @@ export const BackendSchema = Type.Object(
       Type.Literal("azure-openai"),
       Type.Literal("anthropic"),
     ]),
-    baseURL: Type.String({ pattern: "^https?://", description: "OpenAI-compatible: URL ending before /chat/completions (e.g. http://svc:8000/v1). Azure: the deployment URL. Anthropic: https://api.anthropic.com" }),
+    baseURL: Type.String({
+      pattern: "^https?://",
+      description:
+        "OpenAI-compatible: URL ending before /chat/completions (e.g. http://svc:8000/v1). Azure: the deployment URL. Anthropic: https://api.anthropic.com",
+    }),
     apiKey: Type.Optional(CredentialSchema),
-    apiVersion: Type.Optional(Type.String({ minLength: 1, description: "azure-openai api-version query value; anthropic-version header for anthropic" })),
+    apiVersion: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "azure-openai api-version query value; anthropic-version header for anthropic",
+      }),
+    ),
     headers: Type.Optional(Type.Record(Type.String({ pattern: "^[A-Za-z0-9-]+$" }), Type.String())),
     timeouts: Type.Optional(TimeoutsSchema),
     retry: Type.Optional(RetrySchema),
@@ -87,9 +119,26 @@ export const BackendSchema = Type.Object(
 export const ModelRouteSchema = Type.Object(
   {
     backend: Name,
-    upstreamModel: Type.Optional(Type.String({ minLength: 1, description: "Model name sent upstream; defaults to the model name" })),
-    weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: "A/B split weight within a priority (default 1)" })),
-    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: "Lower is preferred; higher priorities are fallbacks (default 0)" })),
+    upstreamModel: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "Model name sent upstream; defaults to the model name",
+      }),
+    ),
+    weight: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1_000_000,
+        description: "A/B split weight within a priority (default 1)",
+      }),
+    ),
+    priority: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1000,
+        description: "Lower is preferred; higher priorities are fallbacks (default 0)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -102,11 +151,27 @@ export const ModelSchema = Type.Object(
     type: Type.Optional(Type.Union([Type.Literal("chat"), Type.Literal("embedding")])),
     strategy: Type.Optional(
       Type.Union([Type.Literal("weighted"), Type.Literal("cost-latency")], {
-        description: "weighted: random by weight within the best healthy priority (A/B). cost-latency: lowest score of cost and observed latency",
+        description:
+          "weighted: random by weight within the best healthy priority (A/B). cost-latency: lowest score of cost and observed latency",
       }),
     ),
-    defaultMaxTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, description: "Output tokens reserved (and sent upstream) when the request has no max_tokens" })),
-    cache: Type.Optional(Type.Object({ enabled: Type.Optional(Type.Boolean()), ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800 })) }, { additionalProperties: false })),
+    defaultMaxTokens: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10_000_000,
+        description:
+          "Output tokens reserved (and sent upstream) when the request has no max_tokens",
+      }),
+    ),
+    cache: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean()),
+          ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     routes: Type.Array(ModelRouteSchema, { minItems: 1, maxItems: 64 }),
   },
   { additionalProperties: false },
@@ -125,8 +190,17 @@ export const ApiKeySchema = Type.Object(
 export const OidcSchema = Type.Object(
   {
     issuer: Type.String({ pattern: "^https?://" }),
-    audience: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })]),
-    jwksURL: Type.Optional(Type.String({ pattern: "^https?://", description: "Skip discovery; default: jwks_uri from <issuer>/.well-known/openid-configuration" })),
+    audience: Type.Union([
+      Type.String({ minLength: 1 }),
+      Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    ]),
+    jwksURL: Type.Optional(
+      Type.String({
+        pattern: "^https?://",
+        description:
+          "Skip discovery; default: jwks_uri from <issuer>/.well-known/openid-configuration",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -140,7 +214,13 @@ export const LimitsSchema = Type.Object(
       Type.Object(
         {
           tokens: Type.Integer({ minimum: 0 }),
-          periodSeconds: Type.Optional(Type.Integer({ minimum: 60, description: "Budget window aligned to the epoch (e.g. 86400 = daily, UTC); default 2592000 (30 days)" })),
+          periodSeconds: Type.Optional(
+            Type.Integer({
+              minimum: 60,
+              description:
+                "Budget window aligned to the epoch (e.g. 86400 = daily, UTC); default 2592000 (30 days)",
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -155,7 +235,9 @@ export const TenantSchema = Type.Object(
     id: Type.String({ minLength: 1, maxLength: 63, pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$" }),
     apiKeys: Type.Optional(Type.Array(ApiKeySchema, { maxItems: 1000 })),
     oidc: Type.Optional(Type.Array(OidcSchema, { maxItems: 16 })),
-    models: Type.Array(Type.String({ minLength: 1 }), { description: "Model names (not aliases) the tenant may use; \"*\" allows all" }),
+    models: Type.Array(Type.String({ minLength: 1 }), {
+      description: 'Model names (not aliases) the tenant may use; "*" allows all',
+    }),
     limits: Type.Optional(LimitsSchema),
   },
   { additionalProperties: false },
@@ -170,7 +252,9 @@ export const FaultSchema = Type.Object(
     addedLatencyMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
     midStreamDropRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     dropAfterChunks: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
-    expiresAt: Type.Optional(Type.String({ description: "RFC 3339; the fault switches itself off after this time" })),
+    expiresAt: Type.Optional(
+      Type.String({ description: "RFC 3339; the fault switches itself off after this time" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -184,7 +268,13 @@ export const DefaultsSchema = Type.Object(
     cacheTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800 })),
     defaultMaxTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
     scoring: Type.Optional(
-      Type.Object({ costWeight: Type.Optional(Type.Number({ minimum: 0 })), latencyWeight: Type.Optional(Type.Number({ minimum: 0 })) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          costWeight: Type.Optional(Type.Number({ minimum: 0 })),
+          latencyWeight: Type.Optional(Type.Number({ minimum: 0 })),
+        },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false },
@@ -195,7 +285,9 @@ export const RoutingConfigSchema = Type.Object(
   {
     apiVersion: Type.Literal(ROUTING_CONFIG_API_VERSION),
     kind: Type.Literal(ROUTING_CONFIG_KIND),
-    generation: Type.Optional(Type.Integer({ minimum: 0, description: "Informational; logged and exported as a metric" })),
+    generation: Type.Optional(
+      Type.Integer({ minimum: 0, description: "Informational; logged and exported as a metric" }),
+    ),
     defaults: Type.Optional(DefaultsSchema),
     backends: Type.Array(BackendSchema, { maxItems: 10_000 }),
     models: Type.Array(ModelSchema, { maxItems: 10_000 }),
@@ -220,7 +312,8 @@ export type RoutingDefaults = Static<typeof DefaultsSchema>;
 export type RoutingConfig = Static<typeof RoutingConfigSchema>;
 
 /** Result of {@link validateRoutingConfig}. */
-export type ValidationResult = { ok: true; config: RoutingConfig } | { ok: false; errors: string[] };
+export type ValidationResult =
+  { ok: true; config: RoutingConfig } | { ok: false; errors: string[] };
 
 const compiled = TypeCompiler.Compile(RoutingConfigSchema);
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -252,28 +345,36 @@ function dupes(values: string[]): string[] {
 function crossCheck(c: RoutingConfig): string[] {
   const errors: string[] = [];
   const backendNames = new Set(c.backends.map((b) => b.name));
-  for (const d of dupes(c.backends.map((b) => b.name))) errors.push(`/backends: duplicate backend name "${d}"`);
+  for (const d of dupes(c.backends.map((b) => b.name)))
+    errors.push(`/backends: duplicate backend name "${d}"`);
   const modelKeys = c.models.flatMap((m) => [m.name, ...(m.aliases ?? [])]);
-  for (const d of dupes(modelKeys)) errors.push(`/models: model name or alias "${d}" is used more than once`);
+  for (const d of dupes(modelKeys))
+    errors.push(`/models: model name or alias "${d}" is used more than once`);
   c.models.forEach((m, i) => {
     m.routes.forEach((r, j) => {
-      if (!backendNames.has(r.backend)) errors.push(`/models/${i}/routes/${j}/backend: unknown backend "${r.backend}"`);
+      if (!backendNames.has(r.backend))
+        errors.push(`/models/${i}/routes/${j}/backend: unknown backend "${r.backend}"`);
     });
-    if (m.routes.every((r) => r.weight === 0)) errors.push(`/models/${i}/routes: all weights are 0`);
+    if (m.routes.every((r) => r.weight === 0))
+      errors.push(`/models/${i}/routes: all weights are 0`);
   });
   const modelNames = new Set(c.models.map((m) => m.name));
-  for (const d of dupes(c.tenants.map((t) => t.id))) errors.push(`/tenants: duplicate tenant id "${d}"`);
+  for (const d of dupes(c.tenants.map((t) => t.id)))
+    errors.push(`/tenants: duplicate tenant id "${d}"`);
   for (const d of dupes(c.tenants.flatMap((t) => (t.apiKeys ?? []).map((k) => k.sha256)))) {
     errors.push(`/tenants: API key hash ${d.slice(0, 8)}… belongs to more than one key`);
   }
   c.tenants.forEach((t, i) => {
     t.models.forEach((m, j) => {
-      if (m !== "*" && !modelNames.has(m)) errors.push(`/tenants/${i}/models/${j}: unknown model "${m}"`);
+      if (m !== "*" && !modelNames.has(m))
+        errors.push(`/tenants/${i}/models/${j}: unknown model "${m}"`);
     });
   });
   (c.faults ?? []).forEach((f, i) => {
-    if (!backendNames.has(f.backend)) errors.push(`/faults/${i}/backend: unknown backend "${f.backend}"`);
-    if (f.expiresAt !== undefined && !RFC3339.test(f.expiresAt)) errors.push(`/faults/${i}/expiresAt: not an RFC 3339 date-time`);
+    if (!backendNames.has(f.backend))
+      errors.push(`/faults/${i}/backend: unknown backend "${f.backend}"`);
+    if (f.expiresAt !== undefined && !RFC3339.test(f.expiresAt))
+      errors.push(`/faults/${i}/expiresAt: not an RFC 3339 date-time`);
   });
   return errors;
 }

@@ -67,7 +67,12 @@ return 1
 `;
 
 interface LimiterCommands {
-  igwAdmit(k1: string, k2: string, k3: string, ...args: (string | number)[]): Promise<[number, number]>;
+  igwAdmit(
+    k1: string,
+    k2: string,
+    k3: string,
+    ...args: (string | number)[]
+  ): Promise<[number, number]>;
   igwSettle(k1: string, k2: string, ...args: (string | number)[]): Promise<number>;
 }
 
@@ -84,10 +89,34 @@ export interface Reservation {
 const DEFAULT_BUDGET_PERIOD = 30 * 86_400;
 
 /** Budget key and seconds left for a tenant at `now` (ms). */
-export function budgetWindow(tenant: string, periodSeconds: number, now: number): { key: string; resetIn: number } {
+export function budgetWindow(
+  tenant: string,
+  periodSeconds: number,
+  now: number,
+): { key: string; resetIn: number } {
   const nowS = Math.floor(now / 1000);
   const start = nowS - (nowS % periodSeconds);
   return { key: `igw:{${tenant}}:budget:${start}`, resetIn: start + periodSeconds - nowS };
+}
+
+/** Throws the 429 matching an admission result; returns when admitted. */
+export function refusal(
+  [reason, detail]: [number, number],
+  now: number,
+  budgetResetIn: number,
+): void {
+  const toNextMinute = Math.max(1, Math.ceil((60_000 - (now % 60_000)) / 1000));
+  if (reason === 1) throw new GatewayError("GW_ERR_RATE_LIMITED", { retryAfter: toNextMinute });
+  if (reason === 2)
+    throw new GatewayError("GW_ERR_TOKEN_RATE_LIMITED", { retryAfter: toNextMinute });
+  if (reason !== 3) return;
+  const pending = detail === 1;
+  throw new GatewayError("GW_ERR_BUDGET_EXCEEDED", {
+    retryAfter: pending ? 1 : budgetResetIn,
+    message: pending
+      ? "Token budget fully reserved by in-flight requests; retry shortly"
+      : "Token budget exhausted for this period",
+  });
 }
 
 /** Redis-backed limiter. */
@@ -101,9 +130,17 @@ export class Limiter {
   }
 
   /** Admits a request estimated at `tokens`, or throws a 429 {@link GatewayError}. Undefined when the tenant has no limits. */
-  async admit(tenant: TenantConfig, tokens: number, now: number = Date.now()): Promise<Reservation | undefined> {
+  async admit(
+    tenant: TenantConfig,
+    tokens: number,
+    now: number = Date.now(),
+  ): Promise<Reservation | undefined> {
     const l = tenant.limits;
-    if (l === undefined || (l.rpm === undefined && l.tpm === undefined && l.tokenBudget === undefined)) return undefined;
+    if (
+      l === undefined ||
+      (l.rpm === undefined && l.tpm === undefined && l.tokenBudget === undefined)
+    )
+      return undefined;
     const minute = Math.floor(now / 60_000);
     const rpmKey = `igw:{${tenant.id}}:rpm:${minute}`;
     const tpmKey = `igw:{${tenant.id}}:tpm:${minute}`;
@@ -111,29 +148,46 @@ export class Limiter {
     const bw = budgetWindow(tenant.id, period, now);
     let res: [number, number];
     try {
-      res = await this.#redis.igwAdmit(rpmKey, tpmKey, bw.key, l.rpm ?? 0, l.tpm ?? 0, l.tokenBudget?.tokens ?? -1, tokens, period + 3600);
+      res = await this.#redis.igwAdmit(
+        rpmKey,
+        tpmKey,
+        bw.key,
+        l.rpm ?? 0,
+        l.tpm ?? 0,
+        l.tokenBudget?.tokens ?? -1,
+        tokens,
+        period + 3600,
+      );
     } catch (err) {
       throw new GatewayError("GW_ERR_DEPENDENCY_UNAVAILABLE", { cause: err, retryAfter: 1 });
     }
-    const [reason, detail] = res;
-    const toNextMinute = Math.max(1, Math.ceil((60_000 - (now % 60_000)) / 1000));
-    if (reason === 1) throw new GatewayError("GW_ERR_RATE_LIMITED", { retryAfter: toNextMinute });
-    if (reason === 2) throw new GatewayError("GW_ERR_TOKEN_RATE_LIMITED", { retryAfter: toNextMinute });
-    if (reason === 3) {
-      const pending = detail === 1;
-      throw new GatewayError("GW_ERR_BUDGET_EXCEEDED", {
-        retryAfter: pending ? 1 : bw.resetIn,
-        message: pending ? "Token budget fully reserved by in-flight requests; retry shortly" : "Token budget exhausted for this period",
-      });
-    }
-    return { tenant: tenant.id, tokens, tpmKey, budgetKey: bw.key, hasTpm: l.tpm !== undefined, hasBudget: l.tokenBudget !== undefined };
+    refusal(res, now, bw.resetIn);
+    return {
+      tenant: tenant.id,
+      tokens,
+      tpmKey,
+      budgetKey: bw.key,
+      hasTpm: l.tpm !== undefined,
+      hasBudget: l.tokenBudget !== undefined,
+    };
   }
 
   /** Replaces the reservation with the actual usage. Never throws (logs via the callback). */
-  async settle(r: Reservation | undefined, actualTokens: number, onError: (err: unknown) => void): Promise<void> {
+  async settle(
+    r: Reservation | undefined,
+    actualTokens: number,
+    onError: (err: unknown) => void,
+  ): Promise<void> {
     if (r === undefined) return;
     try {
-      await this.#redis.igwSettle(r.tpmKey, r.budgetKey, r.tokens, Math.max(0, Math.round(actualTokens)), r.hasTpm ? 1 : 0, r.hasBudget ? 1 : 0);
+      await this.#redis.igwSettle(
+        r.tpmKey,
+        r.budgetKey,
+        r.tokens,
+        Math.max(0, Math.round(actualTokens)),
+        r.hasTpm ? 1 : 0,
+        r.hasBudget ? 1 : 0,
+      );
     } catch (err) {
       onError(err);
     }

@@ -23,11 +23,22 @@ export interface Principal {
 
 declare module "fastify" {
   interface FastifyInstance {
-    authenticate: (req: FastifyRequest, cfg: RuntimeConfig) => Promise<Principal>;
+    igwAuthenticate: (req: FastifyRequest, cfg: RuntimeConfig) => Promise<Principal>;
   }
 }
 
-const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
+const ALGORITHMS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+];
 const JWT_SHAPE = /^eyJ[\w-]*\.[\w-]+\.[\w-]+$/;
 
 /** SHA-256 hex of an API key, as stored in the routing config. */
@@ -47,7 +58,8 @@ export function credentialOf(req: FastifyRequest): string | undefined {
 }
 
 function audiences(payload: JWTPayload): string[] {
-  const aud = payload.aud === undefined ? [] : Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+  const aud =
+    payload.aud === undefined ? [] : Array.isArray(payload.aud) ? payload.aud : [payload.aud];
   const azp = (payload as { azp?: unknown }).azp;
   return typeof azp === "string" ? [...aud, azp] : aud;
 }
@@ -56,22 +68,31 @@ function audiences(payload: JWTPayload): string[] {
 export interface AuthOptions {
   /** Timeout of the discovery request (ms). */
   discoveryTimeoutMs?: number;
+  /** Minimum time between JWKS refetches on an unknown `kid` (default 30 s). */
+  jwksCooldownMs?: number;
 }
 
-async function authPlugin(app: FastifyInstance, opts: AuthOptions): Promise<void> {
+function authPlugin(app: FastifyInstance, opts: AuthOptions): Promise<void> {
   const jwks = new Map<string, Promise<JWTVerifyGetKey>>();
   const timeout = opts.discoveryTimeoutMs ?? 5_000;
 
   async function discover(issuer: string, jwksURL: string | undefined): Promise<JWTVerifyGetKey> {
     let uri = jwksURL;
     if (uri === undefined) {
-      const res = await fetch(`${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(timeout) });
+      const res = await fetch(`${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`, {
+        signal: AbortSignal.timeout(timeout),
+      });
       if (!res.ok) throw new Error(`OIDC discovery for ${issuer} answered ${res.status}`);
       const doc = (await res.json()) as { jwks_uri?: unknown; issuer?: unknown };
-      if (typeof doc.jwks_uri !== "string") throw new Error(`OIDC discovery for ${issuer} has no jwks_uri`);
+      if (typeof doc.jwks_uri !== "string")
+        throw new Error(`OIDC discovery for ${issuer} has no jwks_uri`);
       uri = doc.jwks_uri;
     }
-    return createRemoteJWKSet(new URL(uri), { timeoutDuration: timeout, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+    return createRemoteJWKSet(new URL(uri), {
+      timeoutDuration: timeout,
+      cooldownDuration: opts.jwksCooldownMs ?? 30_000,
+      cacheMaxAge: 600_000,
+    });
   }
 
   function keySet(issuer: string, jwksURL: string | undefined): Promise<JWTVerifyGetKey> {
@@ -93,34 +114,57 @@ async function authPlugin(app: FastifyInstance, opts: AuthOptions): Promise<void
       throw new GatewayError("GW_ERR_INVALID_TOKEN", { message: "Malformed token" });
     }
     const tenants = iss === undefined ? undefined : cfg.tenantsByIssuer.get(iss);
-    if (iss === undefined || tenants === undefined) throw new GatewayError("GW_ERR_INVALID_TOKEN", { message: "Token issuer is not trusted" });
-    const entry = tenants.flatMap((t) => (t.oidc ?? []).filter((o) => o.issuer === iss)).find((o) => o.jwksURL !== undefined);
+    if (iss === undefined || tenants === undefined)
+      throw new GatewayError("GW_ERR_INVALID_TOKEN", { message: "Token issuer is not trusted" });
+    const entry = tenants
+      .flatMap((t) => (t.oidc ?? []).filter((o) => o.issuer === iss))
+      .find((o) => o.jwksURL !== undefined);
     let payload: JWTPayload;
     try {
       const getKey = await keySet(iss, entry?.jwksURL);
-      ({ payload } = await jwtVerify(token, getKey, { issuer: iss, algorithms: ALGORITHMS, clockTolerance: 5 }));
+      ({ payload } = await jwtVerify(token, getKey, {
+        issuer: iss,
+        algorithms: ALGORITHMS,
+        clockTolerance: 5,
+      }));
     } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw new GatewayError("GW_ERR_INVALID_TOKEN", { message: "Token expired" });
-      if (err instanceof joseErrors.JOSEError) throw new GatewayError("GW_ERR_INVALID_TOKEN", { message: "Token verification failed" });
-      app.log.warn({ issuer: iss, err: { message: (err as Error).message } }, "Failed to fetch OIDC keys");
+      if (err instanceof joseErrors.JWTExpired)
+        throw new GatewayError("GW_ERR_INVALID_TOKEN", { message: "Token expired" });
+      if (err instanceof joseErrors.JOSEError)
+        throw new GatewayError("GW_ERR_INVALID_TOKEN", { message: "Token verification failed" });
+      app.log.warn(
+        { issuer: iss, err: { message: (err as Error).message } },
+        "Failed to fetch OIDC keys",
+      );
       throw new GatewayError("GW_ERR_INVALID_TOKEN", { message: "Token issuer keys unavailable" });
     }
     const aud = audiences(payload);
-    const tenant = tenants.find((t) => (t.oidc ?? []).some((o) => o.issuer === iss && (Array.isArray(o.audience) ? o.audience : [o.audience]).some((a) => aud.includes(a))));
-    if (tenant === undefined) throw new GatewayError("GW_ERR_INVALID_TOKEN", { message: "Token audience is not accepted" });
+    const tenant = tenants.find((t) =>
+      (t.oidc ?? []).some(
+        (o) =>
+          o.issuer === iss &&
+          (Array.isArray(o.audience) ? o.audience : [o.audience]).some((a) => aud.includes(a)),
+      ),
+    );
+    if (tenant === undefined)
+      throw new GatewayError("GW_ERR_INVALID_TOKEN", { message: "Token audience is not accepted" });
     return { tenant, method: "oidc", subject: payload.sub ?? "unknown" };
   }
 
-  app.decorate("authenticate", async (req: FastifyRequest, cfg: RuntimeConfig): Promise<Principal> => {
-    const cred = credentialOf(req);
-    if (cred === undefined) throw new GatewayError("GW_ERR_UNAUTHENTICATED");
-    if (JWT_SHAPE.test(cred)) return verifyJwt(cred, cfg);
-    const hash = hashApiKey(cred);
-    const tenant = cfg.tenantByKeyHash.get(hash);
-    if (tenant === undefined) throw new GatewayError("GW_ERR_INVALID_API_KEY");
-    const key = (tenant.apiKeys ?? []).find((k) => k.sha256 === hash);
-    return { tenant, method: "api-key", subject: key?.id ?? hash.slice(0, 8) };
-  });
+  app.decorate(
+    "igwAuthenticate",
+    async (req: FastifyRequest, cfg: RuntimeConfig): Promise<Principal> => {
+      const cred = credentialOf(req);
+      if (cred === undefined) throw new GatewayError("GW_ERR_UNAUTHENTICATED");
+      if (JWT_SHAPE.test(cred)) return verifyJwt(cred, cfg);
+      const hash = hashApiKey(cred);
+      const tenant = cfg.tenantByKeyHash.get(hash);
+      if (tenant === undefined) throw new GatewayError("GW_ERR_INVALID_API_KEY");
+      const key = (tenant.apiKeys ?? []).find((k) => k.sha256 === hash);
+      return { tenant, method: "api-key", subject: key?.id ?? hash.slice(0, 8) };
+    },
+  );
+  return Promise.resolve();
 }
 
 export default fp(authPlugin, { name: "igw-auth", fastify: "5.x" });

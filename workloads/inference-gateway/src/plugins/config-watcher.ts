@@ -26,7 +26,7 @@ export interface RoutingStore {
 
 declare module "fastify" {
   interface FastifyInstance {
-    routing: RoutingStore;
+    igwRouting: RoutingStore;
   }
 }
 
@@ -39,18 +39,26 @@ export interface ConfigWatcherOptions {
 }
 
 async function credentialStamp(files: readonly string[]): Promise<string> {
-  const parts = await Promise.all(files.map(async (f) => `${f}:${(await stat(f).catch(() => undefined))?.mtimeMs ?? "missing"}`));
+  const parts = await Promise.all(
+    files.map(async (f) => `${f}:${(await stat(f).catch(() => undefined))?.mtimeMs ?? "missing"}`),
+  );
   return parts.join("|");
 }
 
 function credentialFiles(text: string): string[] {
-  return [...text.matchAll(/\bfile["']?\s*:\s*["']?([^"'\s,}]+)/g)].map((m) => m[1] ?? "").filter((f) => f !== "");
+  return [...text.matchAll(/\bfile["']?\s*:\s*["']?([^"'\s,}]+)/g)]
+    .map((m) => m[1] ?? "")
+    .filter((f) => f !== "");
 }
 
 async function configWatcher(app: FastifyInstance, opts: ConfigWatcherOptions): Promise<void> {
   let lastFingerprint = "";
   let running: Promise<boolean> | undefined;
-  const store: RoutingStore = { current: undefined, lastError: undefined, reload: () => (running ??= doReload().finally(() => (running = undefined))) };
+  const store: RoutingStore = {
+    current: undefined,
+    lastError: undefined,
+    reload: () => (running ??= doReload().finally(() => (running = undefined))),
+  };
 
   async function doReload(): Promise<boolean> {
     let text: string;
@@ -58,11 +66,16 @@ async function configWatcher(app: FastifyInstance, opts: ConfigWatcherOptions): 
       text = await readFile(opts.path, "utf8");
     } catch (err) {
       store.lastError = [`cannot read ${opts.path}: ${(err as Error).message}`];
-      app.metrics.reloads.inc({ result: "error" });
-      app.log.error({ path: opts.path, err: { message: (err as Error).message } }, "Failed to read routing config");
+      app.igwMetrics.reloads.inc({ result: "error" });
+      app.log.error(
+        { path: opts.path, err: { message: (err as Error).message } },
+        "Failed to read routing config",
+      );
       return false;
     }
-    const fingerprint = createHash("sha256").update(text).digest("hex") + (await credentialStamp(credentialFiles(text)));
+    const fingerprint =
+      createHash("sha256").update(text).digest("hex") +
+      (await credentialStamp(credentialFiles(text)));
     if (fingerprint === lastFingerprint) return false;
     try {
       const cfg = await loadRuntimeConfig(text, fingerprint);
@@ -70,21 +83,32 @@ async function configWatcher(app: FastifyInstance, opts: ConfigWatcherOptions): 
       store.current = cfg;
       store.lastError = undefined;
       lastFingerprint = fingerprint;
-      app.metrics.reloads.inc({ result: "success" });
-      app.metrics.generation.set(cfg.generation);
-      app.log.info({ generation: cfg.generation, backends: cfg.backends.size, models: cfg.models.size, tenants: cfg.tenants.size }, "Loaded routing config");
+      app.igwMetrics.reloads.inc({ result: "success" });
+      app.igwMetrics.generation.set(cfg.generation);
+      app.log.info(
+        {
+          generation: cfg.generation,
+          backends: cfg.backends.size,
+          models: cfg.models.size,
+          tenants: cfg.tenants.size,
+        },
+        "Loaded routing config",
+      );
       return true;
     } catch (err) {
       const errors = err instanceof ConfigError ? err.errors : [(err as Error).message];
       lastFingerprint = fingerprint;
       store.lastError = errors;
-      app.metrics.reloads.inc({ result: "error" });
-      app.log.error({ path: opts.path, errors }, "Rejected routing config; keeping the previous one");
+      app.igwMetrics.reloads.inc({ result: "error" });
+      app.log.error(
+        { path: opts.path, errors },
+        "Rejected routing config; keeping the previous one",
+      );
       return false;
     }
   }
 
-  app.decorate("routing", store);
+  app.decorate("igwRouting", store);
   await store.reload();
 
   let debounce: NodeJS.Timeout | undefined;
@@ -109,4 +133,8 @@ async function configWatcher(app: FastifyInstance, opts: ConfigWatcherOptions): 
   });
 }
 
-export default fp(configWatcher, { name: "igw-config-watcher", fastify: "5.x", dependencies: ["igw-metrics"] });
+export default fp(configWatcher, {
+  name: "igw-config-watcher",
+  fastify: "5.x",
+  dependencies: ["igw-metrics"],
+});

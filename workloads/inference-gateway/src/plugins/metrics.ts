@@ -15,18 +15,79 @@ export function createMetrics(): GatewayMetrics {
   const registers = [registry];
   return {
     registry,
-    requests: new Counter({ name: `${P}requests_total`, help: "Requests by endpoint, model, backend, tenant, HTTP status and gateway code", labelNames: ["endpoint", "model", "backend", "tenant", "status", "code"], registers }),
-    duration: new Histogram({ name: `${P}request_duration_seconds`, help: "Request duration at the gateway", labelNames: ["endpoint", "model", "backend", "tenant", "stream"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers }),
-    ttft: new Histogram({ name: `${P}time_to_first_token_seconds`, help: "Time to the first streamed piece", labelNames: ["model", "backend", "tenant"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers }),
-    tokens: new Counter({ name: `${P}tokens_total`, help: "Tokens by direction (in = prompt, out = completion)", labelNames: ["model", "backend", "tenant", "direction"], registers }),
-    cost: new Counter({ name: `${P}cost_usd_total`, help: "Estimated cost in USD from backend prices", labelNames: ["model", "backend", "tenant"], registers }),
-    cache: new Counter({ name: `${P}cache_requests_total`, help: "Response cache lookups by result (hit, miss, coalesced)", labelNames: ["model", "tenant", "result"], registers }),
-    breaker: new Gauge({ name: `${P}backend_breaker_state`, help: "Circuit breaker state per backend: 0 closed, 1 half-open, 2 open", labelNames: ["backend"], registers }),
-    breakerTransitions: new Counter({ name: `${P}backend_breaker_transitions_total`, help: "Breaker transitions per backend and new state", labelNames: ["backend", "state"], registers }),
-    attempts: new Counter({ name: `${P}upstream_attempts_total`, help: "Upstream attempts by backend, kind and outcome", labelNames: ["backend", "kind", "outcome"], registers }),
-    limited: new Counter({ name: `${P}rate_limited_total`, help: "Requests refused by tenant limits", labelNames: ["tenant", "code"], registers }),
-    reloads: new Counter({ name: `${P}config_reloads_total`, help: "Routing config reloads by result", labelNames: ["result"], registers }),
-    generation: new Gauge({ name: `${P}config_generation`, help: "Generation of the loaded routing config", registers }),
+    requests: new Counter({
+      name: `${P}requests_total`,
+      help: "Requests by endpoint, model, backend, tenant, HTTP status and gateway code",
+      labelNames: ["endpoint", "model", "backend", "tenant", "status", "code"],
+      registers,
+    }),
+    duration: new Histogram({
+      name: `${P}request_duration_seconds`,
+      help: "Request duration at the gateway",
+      labelNames: ["endpoint", "model", "backend", "tenant", "stream"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    }),
+    ttft: new Histogram({
+      name: `${P}time_to_first_token_seconds`,
+      help: "Time to the first streamed piece",
+      labelNames: ["model", "backend", "tenant"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    tokens: new Counter({
+      name: `${P}tokens_total`,
+      help: "Tokens by direction (in = prompt, out = completion)",
+      labelNames: ["model", "backend", "tenant", "direction"],
+      registers,
+    }),
+    cost: new Counter({
+      name: `${P}cost_usd_total`,
+      help: "Estimated cost in USD from backend prices",
+      labelNames: ["model", "backend", "tenant"],
+      registers,
+    }),
+    cache: new Counter({
+      name: `${P}cache_requests_total`,
+      help: "Response cache lookups by result (hit, miss, coalesced)",
+      labelNames: ["model", "tenant", "result"],
+      registers,
+    }),
+    breaker: new Gauge({
+      name: `${P}backend_breaker_state`,
+      help: "Circuit breaker state per backend: 0 closed, 1 half-open, 2 open",
+      labelNames: ["backend"],
+      registers,
+    }),
+    breakerTransitions: new Counter({
+      name: `${P}backend_breaker_transitions_total`,
+      help: "Breaker transitions per backend and new state",
+      labelNames: ["backend", "state"],
+      registers,
+    }),
+    attempts: new Counter({
+      name: `${P}upstream_attempts_total`,
+      help: "Upstream attempts by backend, kind and outcome",
+      labelNames: ["backend", "kind", "outcome"],
+      registers,
+    }),
+    limited: new Counter({
+      name: `${P}rate_limited_total`,
+      help: "Requests refused by tenant limits",
+      labelNames: ["tenant", "code"],
+      registers,
+    }),
+    reloads: new Counter({
+      name: `${P}config_reloads_total`,
+      help: "Routing config reloads by result",
+      labelNames: ["result"],
+      registers,
+    }),
+    generation: new Gauge({
+      name: `${P}config_generation`,
+      help: "Generation of the loaded routing config",
+      registers,
+    }),
     inflight: new Gauge({ name: `${P}inflight_requests`, help: "Requests in flight", registers }),
   };
 }
@@ -51,16 +112,18 @@ export interface GatewayMetrics {
 
 declare module "fastify" {
   interface FastifyInstance {
-    metrics: GatewayMetrics;
+    igwMetrics: GatewayMetrics;
   }
 }
 
-async function metricsPlugin(app: FastifyInstance): Promise<void> {
+function metricsPlugin(app: FastifyInstance): Promise<void> {
   const metrics = createMetrics();
-  app.decorate("metrics", metrics);
-  app.addHook("onClose", async () => {
+  app.decorate("igwMetrics", metrics);
+  app.addHook("onClose", (_instance, done) => {
     metrics.registry.clear();
+    done();
   });
+  return Promise.resolve();
 }
 
 export default fp(metricsPlugin, { name: "igw-metrics", fastify: "5.x" });

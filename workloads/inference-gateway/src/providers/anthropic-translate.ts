@@ -25,16 +25,22 @@ const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && 
 
 function imageBlock(url: string): Block {
   const m = /^data:([^;]+);base64,(.*)$/s.exec(url);
-  if (m !== null) return { type: "image", source: { type: "base64", media_type: m[1], data: m[2] } };
+  if (m !== null)
+    return { type: "image", source: { type: "base64", media_type: m[1], data: m[2] } };
   return { type: "image", source: { type: "url", url } };
 }
 
 function partToBlock(p: unknown): Block {
   if (!isObj(p)) throw new TranslationError("messages", "content parts must be objects");
-  if (p["type"] === "text" && typeof p["text"] === "string") return { type: "text", text: p["text"] };
+  if (p["type"] === "text" && typeof p["text"] === "string")
+    return { type: "text", text: p["text"] };
   const iu = p["image_url"];
-  if (p["type"] === "image_url" && isObj(iu) && typeof iu["url"] === "string") return imageBlock(iu["url"]);
-  throw new TranslationError("messages", `content part type ${JSON.stringify(p["type"])} is not supported by Anthropic backends`);
+  if (p["type"] === "image_url" && isObj(iu) && typeof iu["url"] === "string")
+    return imageBlock(iu["url"]);
+  throw new TranslationError(
+    "messages",
+    `content part type ${JSON.stringify(p["type"])} is not supported by Anthropic backends`,
+  );
 }
 
 function contentBlocks(content: unknown): Block[] {
@@ -62,21 +68,40 @@ function parseArgs(s: unknown): unknown {
 function toolUseBlocks(calls: unknown): Block[] {
   if (!Array.isArray(calls)) return [];
   return calls.map((c: unknown) => {
-    if (!isObj(c) || !isObj(c["function"])) throw new TranslationError("messages", "tool_calls entries must have a function");
-    return { type: "tool_use", id: c["id"], name: c["function"]["name"], input: parseArgs(c["function"]["arguments"]) };
+    if (!isObj(c) || !isObj(c["function"]))
+      throw new TranslationError("messages", "tool_calls entries must have a function");
+    return {
+      type: "tool_use",
+      id: c["id"],
+      name: c["function"]["name"],
+      input: parseArgs(c["function"]["arguments"]),
+    };
   });
 }
 
 function messageBlocks(m: Json): { role: "user" | "assistant"; blocks: Block[] } {
   const role = m["role"];
   if (role === "user") return { role: "user", blocks: contentBlocks(m["content"]) };
-  if (role === "assistant") return { role: "assistant", blocks: [...contentBlocks(m["content"]), ...toolUseBlocks(m["tool_calls"])] };
-  if (role === "tool") return { role: "user", blocks: [{ type: "tool_result", tool_use_id: m["tool_call_id"], content: textOf(m["content"]) }] };
+  if (role === "assistant")
+    return {
+      role: "assistant",
+      blocks: [...contentBlocks(m["content"]), ...toolUseBlocks(m["tool_calls"])],
+    };
+  if (role === "tool")
+    return {
+      role: "user",
+      blocks: [
+        { type: "tool_result", tool_use_id: m["tool_call_id"], content: textOf(m["content"]) },
+      ],
+    };
   throw new TranslationError("messages", `message role ${JSON.stringify(role)} is not supported`);
 }
 
 /** Splits OpenAI messages into Anthropic `system` and alternating `messages` (same roles merged). */
-export function translateMessages(messages: unknown[]): { system: string | undefined; messages: AMessage[] } {
+export function translateMessages(messages: unknown[]): {
+  system: string | undefined;
+  messages: AMessage[];
+} {
   const system: string[] = [];
   const out: AMessage[] = [];
   for (const m of messages) {
@@ -96,9 +121,14 @@ export function translateMessages(messages: unknown[]): { system: string | undef
 function translateTools(tools: unknown): Json[] | undefined {
   if (!Array.isArray(tools)) return undefined;
   return tools.map((t: unknown) => {
-    if (!isObj(t) || t["type"] !== "function" || !isObj(t["function"])) throw new TranslationError("tools", "only function tools are supported");
+    if (!isObj(t) || t["type"] !== "function" || !isObj(t["function"]))
+      throw new TranslationError("tools", "only function tools are supported");
     const f = t["function"];
-    return { name: f["name"], description: f["description"], input_schema: f["parameters"] ?? { type: "object", properties: {} } };
+    return {
+      name: f["name"],
+      description: f["description"],
+      input_schema: f["parameters"] ?? { type: "object", properties: {} },
+    };
   });
 }
 
@@ -114,12 +144,16 @@ function translateToolChoice(tc: unknown): Json | undefined {
 /** OpenAI chat request → Anthropic Messages request. */
 export function toAnthropicRequest(body: Json, upstreamModel: string, maxTokens: number): Json {
   const n = body["n"];
-  if (typeof n === "number" && n !== 1) throw new TranslationError("n", "n > 1 is not supported by Anthropic backends");
-  const { system, messages } = translateMessages(Array.isArray(body["messages"]) ? body["messages"] : []);
+  if (typeof n === "number" && n !== 1)
+    throw new TranslationError("n", "n > 1 is not supported by Anthropic backends");
+  const { system, messages } = translateMessages(
+    Array.isArray(body["messages"]) ? body["messages"] : [],
+  );
   const stop = body["stop"];
   const out: Json = { model: upstreamModel, messages, max_tokens: maxTokens };
   if (system !== undefined) out["system"] = system;
-  if (typeof body["temperature"] === "number") out["temperature"] = Math.min(1, body["temperature"]);
+  if (typeof body["temperature"] === "number")
+    out["temperature"] = Math.min(1, body["temperature"]);
   if (typeof body["top_p"] === "number") out["top_p"] = body["top_p"];
   if (typeof stop === "string") out["stop_sequences"] = [stop];
   else if (Array.isArray(stop)) out["stop_sequences"] = stop;
@@ -164,9 +198,17 @@ export function fromAnthropicResponse(r: Json, model: string, now: number): Chat
   for (const b of blocks) {
     if (!isObj(b)) continue;
     if (b["type"] === "text" && typeof b["text"] === "string") text += b["text"];
-    if (b["type"] === "tool_use") toolCalls.push({ id: String(b["id"]), type: "function", function: { name: String(b["name"]), arguments: JSON.stringify(b["input"] ?? {}) } });
+    if (b["type"] === "tool_use")
+      toolCalls.push({
+        id: String(b["id"]),
+        type: "function",
+        function: { name: String(b["name"]), arguments: JSON.stringify(b["input"] ?? {}) },
+      });
   }
-  const message: ChatCompletion["choices"][number]["message"] = { role: "assistant", content: text === "" && toolCalls.length > 0 ? null : text };
+  const message: ChatCompletion["choices"][number]["message"] = {
+    role: "assistant",
+    content: text === "" && toolCalls.length > 0 ? null : text,
+  };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   return {
     id: `chatcmpl-${typeof r["id"] === "string" ? r["id"] : "anthropic"}`,
@@ -199,11 +241,21 @@ export class AnthropicStreamTranslator {
 
   /** Usage seen so far. */
   usage(): Usage {
-    return { prompt_tokens: this.#input, completion_tokens: this.#output, total_tokens: this.#input + this.#output };
+    return {
+      prompt_tokens: this.#input,
+      completion_tokens: this.#output,
+      total_tokens: this.#input + this.#output,
+    };
   }
 
   #chunk(delta: ChatChunk["choices"][number]["delta"], finish: string | null = null): ChatChunk {
-    return { id: this.#id, object: "chat.completion.chunk", created: this.#created, model: this.#model, choices: [{ index: 0, delta, finish_reason: finish }] };
+    return {
+      id: this.#id,
+      object: "chat.completion.chunk",
+      created: this.#created,
+      model: this.#model,
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    };
   }
 
   /** Translates one event. */
@@ -215,24 +267,33 @@ export class AnthropicStreamTranslator {
         return this.#blockStart(data);
       case "content_block_delta":
         return this.#delta(data);
-      case "message_delta": {
-        const d = isObj(data["delta"]) ? data["delta"] : {};
-        this.#finish = finishReason(d["stop_reason"]);
-        const u = data["usage"];
-        if (isObj(u) && typeof u["output_tokens"] === "number") this.#output = u["output_tokens"];
-        if (isObj(u) && typeof u["input_tokens"] === "number" && u["input_tokens"] > 0) this.#input = u["input_tokens"];
-        return [];
-      }
+      case "message_delta":
+        return this.#messageDelta(data);
       case "message_stop":
         this.done = true;
-        return [this.#chunk({}, this.#finish ?? "stop"), { ...this.#chunk({}), choices: [], usage: this.usage() }];
+        return [
+          this.#chunk({}, this.#finish ?? "stop"),
+          { ...this.#chunk({}), choices: [], usage: this.usage() },
+        ];
       case "error": {
         const e = isObj(data["error"]) ? data["error"] : {};
-        throw new Error(`anthropic stream error: ${String(e["type"] ?? "unknown")}`);
+        throw new Error(
+          `anthropic stream error: ${typeof e["type"] === "string" ? e["type"] : "unknown"}`,
+        );
       }
       default:
         return [];
     }
+  }
+
+  #messageDelta(data: Json): ChatChunk[] {
+    const d = isObj(data["delta"]) ? data["delta"] : {};
+    this.#finish = finishReason(d["stop_reason"]);
+    const u = isObj(data["usage"]) ? data["usage"] : {};
+    if (typeof u["output_tokens"] === "number") this.#output = u["output_tokens"];
+    if (typeof u["input_tokens"] === "number" && u["input_tokens"] > 0)
+      this.#input = u["input_tokens"];
+    return [];
   }
 
   #start(data: Json): ChatChunk[] {
@@ -248,14 +309,30 @@ export class AnthropicStreamTranslator {
     const b = isObj(data["content_block"]) ? data["content_block"] : {};
     if (b["type"] !== "tool_use") return [];
     this.#toolIndex++;
-    return [this.#chunk({ tool_calls: [{ index: this.#toolIndex, id: String(b["id"]), type: "function", function: { name: String(b["name"]), arguments: "" } }] })];
+    return [
+      this.#chunk({
+        tool_calls: [
+          {
+            index: this.#toolIndex,
+            id: String(b["id"]),
+            type: "function",
+            function: { name: String(b["name"]), arguments: "" },
+          },
+        ],
+      }),
+    ];
   }
 
   #delta(data: Json): ChatChunk[] {
     const d = isObj(data["delta"]) ? data["delta"] : {};
-    if (d["type"] === "text_delta" && typeof d["text"] === "string") return [this.#chunk({ content: d["text"] })];
+    if (d["type"] === "text_delta" && typeof d["text"] === "string")
+      return [this.#chunk({ content: d["text"] })];
     if (d["type"] === "input_json_delta" && typeof d["partial_json"] === "string") {
-      return [this.#chunk({ tool_calls: [{ index: this.#toolIndex, function: { arguments: d["partial_json"] } }] })];
+      return [
+        this.#chunk({
+          tool_calls: [{ index: this.#toolIndex, function: { arguments: d["partial_json"] } }],
+        }),
+      ];
     }
     return [];
   }

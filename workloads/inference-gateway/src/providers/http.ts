@@ -9,7 +9,14 @@ import { SSEParser } from "./sse.ts";
 import type { Usage } from "./types.ts";
 
 /** Why an upstream call failed. */
-export type FailureKind = "connect" | "first-token-timeout" | "total-timeout" | "status" | "protocol" | "aborted" | "injected";
+export type FailureKind =
+  | "connect"
+  | "first-token-timeout"
+  | "total-timeout"
+  | "status"
+  | "protocol"
+  | "aborted"
+  | "injected";
 
 /** A failed upstream call. `retryable` decides retry and fallback; `countsAsFailure` feeds the breaker. */
 export class UpstreamError extends Error {
@@ -19,14 +26,26 @@ export class UpstreamError extends Error {
   readonly upstreamMessage: string | undefined;
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(kind: FailureKind, message: string, opts: { status?: number; upstreamMessage?: string; retryAfterSeconds?: number; cause?: unknown } = {}) {
+  constructor(
+    kind: FailureKind,
+    message: string,
+    opts: {
+      status?: number;
+      upstreamMessage?: string;
+      retryAfterSeconds?: number;
+      cause?: unknown;
+    } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "UpstreamError";
     this.kind = kind;
     this.status = opts.status;
     this.upstreamMessage = opts.upstreamMessage;
     this.retryAfterSeconds = opts.retryAfterSeconds;
-    this.retryable = kind === "status" || kind === "injected" ? opts.status !== undefined && isRetryableStatus(opts.status) : kind !== "aborted" && kind !== "total-timeout";
+    this.retryable =
+      kind === "status" || kind === "injected"
+        ? opts.status !== undefined && isRetryableStatus(opts.status)
+        : kind !== "aborted" && kind !== "total-timeout";
   }
 
   /** Whether this failure says the backend is unhealthy (4xx rejections do not). */
@@ -53,6 +72,8 @@ export interface CallContext {
 /** Result of a non-streaming call. `json` is sent to the client as is. */
 export interface UnaryResult {
   json: Record<string, unknown>;
+  /** The upstream body text when it can be forwarded verbatim (saves a re-serialisation). */
+  raw?: string;
   usage: Usage | undefined;
 }
 
@@ -72,18 +93,38 @@ export interface Provider {
   embeddings(ctx: CallContext, body: Record<string, unknown>): Promise<UnaryResult>;
 }
 
-const CONNECT_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_SOCKET", "EPIPE", "UND_ERR_CLOSED"]);
+const CONNECT_CODES = new Set([
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "EPIPE",
+  "UND_ERR_CLOSED",
+]);
 
 /** Maps a thrown request error to an {@link UpstreamError}. */
 export function classifyError(err: unknown, ctx: CallContext): UpstreamError {
   if (err instanceof UpstreamError) return err;
   const code = (err as { code?: unknown }).code;
   if (ctx.signal.aborted) {
-    return ctx.timedOut() ? new UpstreamError("total-timeout", "upstream exceeded the total timeout", { cause: err }) : new UpstreamError("aborted", "client went away", { cause: err });
+    return ctx.timedOut()
+      ? new UpstreamError("total-timeout", "upstream exceeded the total timeout", { cause: err })
+      : new UpstreamError("aborted", "client went away", { cause: err });
   }
-  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") return new UpstreamError("first-token-timeout", "upstream exceeded the time-to-first-token timeout", { cause: err });
-  if (typeof code === "string" && CONNECT_CODES.has(code)) return new UpstreamError("connect", `upstream connection failed (${code})`, { cause: err });
-  return new UpstreamError("protocol", `upstream call failed: ${(err as Error).message}`, { cause: err });
+  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT")
+    return new UpstreamError(
+      "first-token-timeout",
+      "upstream exceeded the time-to-first-token timeout",
+      { cause: err },
+    );
+  if (typeof code === "string" && CONNECT_CODES.has(code))
+    return new UpstreamError("connect", `upstream connection failed (${code})`, { cause: err });
+  return new UpstreamError("protocol", `upstream call failed: ${(err as Error).message}`, {
+    cause: err,
+  });
 }
 
 function retryAfterOf(h: unknown): number | undefined {
@@ -96,9 +137,19 @@ async function errorFromResponse(res: Dispatcher.ResponseData): Promise<Upstream
   let upstreamMessage: string | undefined;
   try {
     const text = (await res.body.text()).slice(0, 2000);
-    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const parsed = JSON.parse(text) as {
+      error?: { message?: unknown } | string;
+      message?: unknown;
+    };
     const e = parsed.error;
-    upstreamMessage = typeof e === "string" ? e : typeof e?.message === "string" ? e.message : typeof parsed.message === "string" ? parsed.message : undefined;
+    upstreamMessage =
+      typeof e === "string"
+        ? e
+        : typeof e?.message === "string"
+          ? e.message
+          : typeof parsed.message === "string"
+            ? parsed.message
+            : undefined;
   } catch {
     // body not JSON; keep no message
   }
@@ -111,7 +162,12 @@ async function errorFromResponse(res: Dispatcher.ResponseData): Promise<Upstream
 }
 
 /** POSTs JSON upstream; resolves with a 2xx response or throws an {@link UpstreamError}. */
-export async function postJSON(ctx: CallContext, url: string, headers: Record<string, string>, body: unknown): Promise<Dispatcher.ResponseData> {
+export async function postJSON(
+  ctx: CallContext,
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<Dispatcher.ResponseData> {
   const u = new URL(url);
   let res: Dispatcher.ResponseData;
   try {
@@ -119,7 +175,12 @@ export async function postJSON(ctx: CallContext, url: string, headers: Record<st
       origin: u.origin,
       path: u.pathname + u.search,
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...ctx.backend.headers, ...headers },
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        ...ctx.backend.headers,
+        ...headers,
+      },
       body: JSON.stringify(body),
       signal: ctx.signal,
       headersTimeout: ctx.backend.policy.firstTokenMs,
@@ -132,19 +193,35 @@ export async function postJSON(ctx: CallContext, url: string, headers: Record<st
   throw await errorFromResponse(res);
 }
 
-/** Reads a JSON response body, classifying failures. */
-export async function readJSON(ctx: CallContext, res: Dispatcher.ResponseData): Promise<Record<string, unknown>> {
+/** Reads a JSON object response body (parsed and as text), classifying failures. */
+export async function readJSONText(
+  ctx: CallContext,
+  res: Dispatcher.ResponseData,
+): Promise<{ json: Record<string, unknown>; raw: string }> {
   try {
-    const v = (await res.body.json()) as unknown;
-    if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("upstream body is not a JSON object");
-    return v as Record<string, unknown>;
+    const raw = await res.body.text();
+    const v = JSON.parse(raw) as unknown;
+    if (typeof v !== "object" || v === null || Array.isArray(v))
+      throw new Error("upstream body is not a JSON object");
+    return { json: v as Record<string, unknown>, raw };
   } catch (err) {
     throw classifyError(err, ctx);
   }
 }
 
+/** Reads a JSON object response body, classifying failures. */
+export async function readJSON(
+  ctx: CallContext,
+  res: Dispatcher.ResponseData,
+): Promise<Record<string, unknown>> {
+  return (await readJSONText(ctx, res)).json;
+}
+
 /** Iterates the SSE events of a response body; errors are classified. */
-export async function* sseEvents(ctx: CallContext, res: Dispatcher.ResponseData): AsyncGenerator<{ event: string | undefined; data: string }> {
+export async function* sseEvents(
+  ctx: CallContext,
+  res: Dispatcher.ResponseData,
+): AsyncGenerator<{ event: string | undefined; data: string }> {
   const parser = new SSEParser();
   res.body.setEncoding("utf8");
   try {
@@ -154,7 +231,8 @@ export async function* sseEvents(ctx: CallContext, res: Dispatcher.ResponseData)
   } catch (err) {
     throw classifyError(err, ctx);
   }
-  if (parser.rest().trim() !== "") throw new UpstreamError("protocol", "upstream stream ended mid-event");
+  if (parser.rest().trim() !== "")
+    throw new UpstreamError("protocol", "upstream stream ended mid-event");
 }
 
 /** Usage object from an OpenAI-shaped value, if complete. */

@@ -3,20 +3,34 @@
  * Azure OpenAI (`provider: azure-openai`: deployment URL, `api-key` header, `api-version` query).
  */
 import type { RuntimeBackend } from "../config/runtime.ts";
-import { UpstreamError, postJSON, readJSON, sseEvents, usageOf } from "./http.ts";
+import { UpstreamError, postJSON, readJSONText, sseEvents, usageOf } from "./http.ts";
 import type { CallContext, Provider, StreamPiece, UnaryResult } from "./http.ts";
 
-function endpoint(b: RuntimeBackend, path: "chat/completions" | "embeddings"): { url: string; headers: Record<string, string> } {
+function endpoint(
+  b: RuntimeBackend,
+  path: "chat/completions" | "embeddings",
+): { url: string; headers: Record<string, string> } {
   if (b.provider === "azure-openai") {
     const q = `?api-version=${encodeURIComponent(b.apiVersion ?? "2024-10-21")}`;
-    return { url: `${b.baseURL}/${path}${q}`, headers: b.apiKey === undefined ? {} : { "api-key": b.apiKey } };
+    return {
+      url: `${b.baseURL}/${path}${q}`,
+      headers: b.apiKey === undefined ? {} : { "api-key": b.apiKey },
+    };
   }
-  return { url: `${b.baseURL}/${path}`, headers: b.apiKey === undefined ? {} : { authorization: `Bearer ${b.apiKey}` } };
+  return {
+    url: `${b.baseURL}/${path}`,
+    headers: b.apiKey === undefined ? {} : { authorization: `Bearer ${b.apiKey}` },
+  };
 }
 
-function chatBody(ctx: CallContext, body: Record<string, unknown>, stream: boolean): Record<string, unknown> {
+function chatBody(
+  ctx: CallContext,
+  body: Record<string, unknown>,
+  stream: boolean,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...body, model: ctx.upstreamModel, stream };
-  if (out["max_tokens"] === undefined && out["max_completion_tokens"] === undefined) out["max_tokens"] = ctx.maxTokens;
+  if (out["max_tokens"] === undefined && out["max_completion_tokens"] === undefined)
+    out["max_tokens"] = ctx.maxTokens;
   if (stream) out["stream_options"] = { include_usage: true };
   else delete out["stream_options"];
   return out;
@@ -33,7 +47,10 @@ function textChars(chunk: Record<string, unknown>): number {
   return n;
 }
 
-async function* pieces(ctx: CallContext, events: AsyncIterable<{ data: string }>): AsyncGenerator<StreamPiece> {
+async function* pieces(
+  ctx: CallContext,
+  events: AsyncIterable<{ data: string }>,
+): AsyncGenerator<StreamPiece> {
   for await (const ev of events) {
     if (ev.data === "[DONE]") return;
     let chunk: Record<string, unknown>;
@@ -42,10 +59,17 @@ async function* pieces(ctx: CallContext, events: AsyncIterable<{ data: string }>
     } catch {
       throw new UpstreamError("protocol", "upstream sent a non-JSON stream event");
     }
-    if (chunk["error"] !== undefined) throw new UpstreamError("protocol", "upstream sent an error event");
+    if (chunk["error"] !== undefined)
+      throw new UpstreamError("protocol", "upstream sent an error event");
     const usage = usageOf(chunk["usage"]);
-    const usageOnly = usage !== undefined && Array.isArray(chunk["choices"]) && chunk["choices"].length === 0;
-    yield { data: ev.data, forward: !usageOnly || ctx.clientWantsUsage, usage, textChars: textChars(chunk) };
+    const usageOnly =
+      usage !== undefined && Array.isArray(chunk["choices"]) && chunk["choices"].length === 0;
+    yield {
+      data: ev.data,
+      forward: !usageOnly || ctx.clientWantsUsage,
+      usage,
+      textChars: textChars(chunk),
+    };
   }
   throw new UpstreamError("protocol", "upstream stream ended without [DONE]");
 }
@@ -55,10 +79,13 @@ export const openAICompatible: Provider = {
   async chat(ctx: CallContext, body: Record<string, unknown>): Promise<UnaryResult> {
     const { url, headers } = endpoint(ctx.backend, "chat/completions");
     const res = await postJSON(ctx, url, headers, chatBody(ctx, body, false));
-    const json = await readJSON(ctx, res);
-    return { json, usage: usageOf(json["usage"]) };
+    const { json, raw } = await readJSONText(ctx, res);
+    return { json, raw, usage: usageOf(json["usage"]) };
   },
-  async chatStream(ctx: CallContext, body: Record<string, unknown>): Promise<AsyncIterable<StreamPiece>> {
+  async chatStream(
+    ctx: CallContext,
+    body: Record<string, unknown>,
+  ): Promise<AsyncIterable<StreamPiece>> {
     const { url, headers } = endpoint(ctx.backend, "chat/completions");
     const res = await postJSON(ctx, url, headers, chatBody(ctx, body, true));
     return pieces(ctx, sseEvents(ctx, res));
@@ -66,7 +93,7 @@ export const openAICompatible: Provider = {
   async embeddings(ctx: CallContext, body: Record<string, unknown>): Promise<UnaryResult> {
     const { url, headers } = endpoint(ctx.backend, "embeddings");
     const res = await postJSON(ctx, url, headers, { ...body, model: ctx.upstreamModel });
-    const json = await readJSON(ctx, res);
-    return { json, usage: usageOf(json["usage"]) };
+    const { json, raw } = await readJSONText(ctx, res);
+    return { json, raw, usage: usageOf(json["usage"]) };
   },
 };

@@ -8,7 +8,11 @@
 export type BreakerState = "closed" | "half-open" | "open";
 
 /** Metric value of a state. */
-export const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
+export const BREAKER_STATE_VALUE: Record<BreakerState, number> = {
+  closed: 0,
+  "half-open": 1,
+  open: 2,
+};
 
 /** Settings of a breaker. */
 export interface BreakerSettings {
@@ -34,7 +38,8 @@ export class CircuitBreaker {
 
   /** The state at time `now` (open turns half-open once openMs has passed). */
   state(now: number): BreakerState {
-    if (this.#state === "open" && now - this.#openedAt >= this.settings.openMs) this.#set("half-open");
+    if (this.#state === "open" && now - this.#openedAt >= this.settings.openMs)
+      this.#set("half-open");
     return this.#state;
   }
 
@@ -51,7 +56,9 @@ export class CircuitBreaker {
   /** Whether a request could be admitted now, without reserving anything. */
   isAvailable(now: number): boolean {
     const s = this.state(now);
-    return s === "closed" || (s === "half-open" && this.#probesInFlight < this.settings.halfOpenRequests);
+    return (
+      s === "closed" || (s === "half-open" && this.#probesInFlight < this.settings.halfOpenRequests)
+    );
   }
 
   /** Records a successful call. */

@@ -11,7 +11,12 @@ export function isRetryableStatus(status: number): boolean {
  * Delay before attempt `attempt` (1 = first retry): random in [0, min(max, base·2^(attempt-1))],
  * never below a quarter of the cap so bursts spread without retrying instantly.
  */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const cap = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   const floor = cap / 4;
   return Math.round(floor + random() * (cap - floor));

@@ -29,45 +29,90 @@ interface Prepared {
   signal: AbortSignal;
 }
 
-async function prepare(app: FastifyInstance, req: FastifyRequest, ctx: RequestContext, body: ChatBody, signal: AbortSignal): Promise<Prepared> {
+async function prepare(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  ctx: RequestContext,
+  body: ChatBody,
+  signal: AbortSignal,
+): Promise<Prepared> {
   const cfg = snapshot(app);
-  const { principal, model } = await authorize(app, req, ctx, cfg, body.model, "chat");
+  const { principal, model } = await authorize(app, req, ctx, {
+    cfg,
+    modelName: body.model,
+    type: "chat",
+  });
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? model.defaultMaxTokens;
   const promptEstimate = estimateMessagesTokens(body.messages);
-  ctx.reservation = await app.limiter.admit(principal.tenant, promptEstimate + maxTokens);
+  ctx.reservation = await app.igwLimiter.admit(principal.tenant, promptEstimate + maxTokens);
   const raw = body as Record<string, unknown>;
-  const key = model.cacheEnabled && isCacheable(raw) ? cacheKey(principal.tenant.id, "chat", model.name, raw) : undefined;
+  const key =
+    model.cacheEnabled && isCacheable(raw)
+      ? cacheKey(principal.tenant.id, "chat", model.name, raw)
+      : undefined;
   return { cfg, model, body: raw, maxTokens, promptEstimate, cacheKey: key, signal };
 }
 
-function dispatchRequest(app: FastifyInstance, p: Prepared, signal: AbortSignal, clientWantsUsage: boolean): DispatchRequest {
-  return { config: p.cfg, model: p.model, body: p.body, maxTokens: p.maxTokens, clientWantsUsage, signal };
+function dispatchRequest(
+  p: Prepared,
+  signal: AbortSignal,
+  clientWantsUsage: boolean,
+): DispatchRequest {
+  return {
+    config: p.cfg,
+    model: p.model,
+    body: p.body,
+    maxTokens: p.maxTokens,
+    clientWantsUsage,
+    signal,
+  };
 }
 
-async function unary(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, ctx: RequestContext, p: Prepared): Promise<FastifyReply> {
+async function unary(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  ctx: RequestContext,
+  p: Prepared,
+): Promise<void> {
   let backendName = "";
   const compute = async (signal: AbortSignal): Promise<CachedResponse> => {
-    const out = await dispatchUnary(app.dispatchDeps, dispatchRequest(app, p, signal, false), "chat");
+    const out = await dispatchUnary(app.igwDispatchDeps, dispatchRequest(p, signal, false), "chat");
     backendName = out.backend.name;
     const u = out.result.usage;
-    return { body: JSON.stringify(out.result.json), backend: out.backend.name, promptTokens: u?.prompt_tokens ?? p.promptEstimate, completionTokens: u?.completion_tokens ?? 0 };
+    return {
+      body: out.result.raw ?? JSON.stringify(out.result.json),
+      backend: out.backend.name,
+      promptTokens: u?.prompt_tokens ?? p.promptEstimate,
+      completionTokens: u?.completion_tokens ?? 0,
+    };
   };
   let value: CachedResponse;
   if (p.cacheKey === undefined) {
     value = await compute(p.signal);
   } else {
-    const r = await app.responseCache.getOrCompute(p.cacheKey, p.model.cacheTtlSeconds, () => compute(NEVER));
+    const r = await app.igwResponseCache.getOrCompute(p.cacheKey, p.model.cacheTtlSeconds, () =>
+      compute(NEVER),
+    );
     value = r.value;
     ctx.cache = r.source;
-    app.metrics.cache.inc({ model: ctx.model, tenant: ctx.tenant, result: r.source });
+    app.igwMetrics.cache.inc({ model: ctx.model, tenant: ctx.tenant, result: r.source });
   }
   ctx.backend = value.backend;
-  const charged = ctx.cache === "hit" || ctx.cache === "coalesced" ? undefined : { prompt_tokens: value.promptTokens, completion_tokens: value.completionTokens, total_tokens: value.promptTokens + value.completionTokens };
+  const charged =
+    ctx.cache === "hit" || ctx.cache === "coalesced"
+      ? undefined
+      : {
+          prompt_tokens: value.promptTokens,
+          completion_tokens: value.completionTokens,
+          total_tokens: value.promptTokens + value.completionTokens,
+        };
   recordUsage(ctx, charged, 0, 0);
+  if (ctx.cache !== undefined) void reply.header("x-igw-cache", ctx.cache);
+  void reply.header("x-igw-backend", value.backend).type("application/json").send(value.body);
+  // Settle after the answer left: accounting stays exact, the client does not wait for it.
   await settle(app, ctx, ctx.promptTokens + ctx.completionTokens);
   finish(app, req, 200, "OK", p.cfg.backends.get(backendName));
-  if (ctx.cache !== undefined) void reply.header("x-igw-cache", ctx.cache);
-  return reply.header("x-igw-backend", value.backend).type("application/json").send(value.body);
 }
 
 async function write(raw: ServerResponse, text: string, signal: AbortSignal): Promise<void> {
@@ -75,23 +120,58 @@ async function write(raw: ServerResponse, text: string, signal: AbortSignal): Pr
 }
 
 function sseHead(raw: ServerResponse, backend: string, cache?: string): void {
-  const headers: Record<string, string> = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no", "x-igw-backend": backend };
+  const headers: Record<string, string> = {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+    "x-igw-backend": backend,
+  };
   if (cache !== undefined) headers["x-igw-cache"] = cache;
   raw.writeHead(200, headers);
 }
 
 /** Replays a cached completion as a stream (one content chunk, a finish chunk, optional usage). */
-async function replay(raw: ServerResponse, cached: CachedResponse, wantsUsage: boolean, signal: AbortSignal): Promise<void> {
-  const c = JSON.parse(cached.body) as { id: string; created: number; model: string; choices: { message: { content: string | null }; finish_reason: string | null }[]; usage?: unknown };
+async function replay(
+  raw: ServerResponse,
+  cached: CachedResponse,
+  wantsUsage: boolean,
+  signal: AbortSignal,
+): Promise<void> {
+  const c = JSON.parse(cached.body) as {
+    id: string;
+    created: number;
+    model: string;
+    choices: { message: { content: string | null }; finish_reason: string | null }[];
+    usage?: unknown;
+  };
   const base = { id: c.id, object: "chat.completion.chunk", created: c.created, model: c.model };
   const choice = c.choices[0];
-  await write(raw, `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: choice?.message.content ?? "" }, finish_reason: null }] })}\n\n`, signal);
-  await write(raw, `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, finish_reason: choice?.finish_reason ?? "stop" }] })}\n\n`, signal);
-  if (wantsUsage) await write(raw, `data: ${JSON.stringify({ ...base, choices: [], usage: c.usage ?? null })}\n\n`, signal);
+  await write(
+    raw,
+    `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: choice?.message.content ?? "" }, finish_reason: null }] })}\n\n`,
+    signal,
+  );
+  await write(
+    raw,
+    `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, finish_reason: choice?.finish_reason ?? "stop" }] })}\n\n`,
+    signal,
+  );
+  if (wantsUsage)
+    await write(
+      raw,
+      `data: ${JSON.stringify({ ...base, choices: [], usage: c.usage ?? null })}\n\n`,
+      signal,
+    );
   await write(raw, "data: [DONE]\n\n", signal);
 }
 
-async function pump(raw: ServerResponse, out: StreamOutcome, signal: AbortSignal, track: (usage: StreamOutcome["first"]) => void): Promise<void> {
+async function pump(
+  raw: ServerResponse,
+  out: StreamOutcome,
+  signal: AbortSignal,
+  track: (usage: StreamOutcome["first"]) => void,
+): Promise<void> {
   let piece = out.first;
   for (;;) {
     track(piece);
@@ -103,15 +183,22 @@ async function pump(raw: ServerResponse, out: StreamOutcome, signal: AbortSignal
   await write(raw, "data: [DONE]\n\n", signal);
 }
 
-async function streaming(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, ctx: RequestContext, p: Prepared, ac: AbortController): Promise<void> {
+async function streaming(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  ctx: RequestContext,
+  p: Prepared & { ac: AbortController },
+): Promise<void> {
+  const ac = p.ac;
   const so = p.body["stream_options"] as { include_usage?: boolean } | null | undefined;
   const wantsUsage = so?.include_usage === true;
-  const cached = p.cacheKey === undefined ? undefined : await app.responseCache.get(p.cacheKey);
+  const cached = p.cacheKey === undefined ? undefined : await app.igwResponseCache.get(p.cacheKey);
   const raw = reply.raw;
   if (cached !== undefined) {
     ctx.cache = "hit";
     ctx.backend = cached.backend;
-    app.metrics.cache.inc({ model: ctx.model, tenant: ctx.tenant, result: "hit" });
+    app.igwMetrics.cache.inc({ model: ctx.model, tenant: ctx.tenant, result: "hit" });
     await settle(app, ctx, 0);
     reply.hijack();
     sseHead(raw, cached.backend, "hit");
@@ -120,7 +207,7 @@ async function streaming(app: FastifyInstance, req: FastifyRequest, reply: Fasti
     finish(app, req, 200, "OK");
     return;
   }
-  const out = await dispatchStream(app.dispatchDeps, dispatchRequest(app, p, ac.signal, wantsUsage));
+  const out = await dispatchStream(app.igwDispatchDeps, dispatchRequest(p, ac.signal, wantsUsage));
   ctx.backend = out.backend.name;
   ctx.ttftMs = out.ttftMs;
   let usage: StreamOutcome["first"]["usage"];
@@ -145,27 +232,41 @@ async function streaming(app: FastifyInstance, req: FastifyRequest, reply: Fasti
   }
   recordUsage(ctx, usage, p.promptEstimate, Math.ceil(chars / 4));
   await settle(app, ctx, ctx.promptTokens + ctx.completionTokens);
-  finish(app, req, 200, failure === undefined ? "OK" : ac.signal.aborted ? "CLIENT_CLOSED" : "GW_ERR_STREAM_INTERRUPTED", out.backend);
+  finish(
+    app,
+    req,
+    200,
+    failure === undefined
+      ? "OK"
+      : ac.signal.aborted
+        ? "CLIENT_CLOSED"
+        : "GW_ERR_STREAM_INTERRUPTED",
+    out.backend,
+  );
 }
 
 /** Registers the route. */
 export function chatRoutes(app: FastifyInstance, opts: { bodyLimit: number }): void {
-  app.post("/v1/chat/completions", { schema: { body: ChatBody }, bodyLimit: opts.bodyLimit }, async (req, reply) => {
-    const body = req.body as ChatBody;
-    const stream = body.stream === true;
-    const ctx = begin(app, req, "chat", stream);
-    const ac = new AbortController();
-    reply.raw.on("close", () => {
-      if (!reply.raw.writableFinished) ac.abort(new Error("client went away"));
-    });
-    const p = await prepare(app, req, ctx, body, ac.signal);
-    try {
-      if (!stream) return await unary(app, req, reply, ctx, p);
-      await streaming(app, req, reply, ctx, p, ac);
+  app.post(
+    "/v1/chat/completions",
+    { schema: { body: ChatBody }, bodyLimit: opts.bodyLimit },
+    async (req, reply) => {
+      const body = req.body as ChatBody;
+      const stream = body.stream === true;
+      const ctx = begin(app, req, "chat", stream);
+      const ac = new AbortController();
+      reply.raw.on("close", () => {
+        if (!reply.raw.writableFinished) ac.abort(new Error("client went away"));
+      });
+      const p = await prepare(app, req, ctx, body, ac.signal);
+      try {
+        if (stream) await streaming(app, req, reply, ctx, { ...p, ac });
+        else await unary(app, req, reply, ctx, p);
+      } catch (err) {
+        await settle(app, ctx, 0);
+        throw err;
+      }
       return reply;
-    } catch (err) {
-      await settle(app, ctx, 0);
-      throw err;
-    }
-  });
+    },
+  );
 }

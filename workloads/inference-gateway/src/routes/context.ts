@@ -35,16 +35,35 @@ declare module "fastify" {
 }
 
 /** Creates the context and counts the request in flight. */
-export function begin(app: FastifyInstance, req: FastifyRequest, endpoint: RequestContext["endpoint"], stream: boolean): RequestContext {
-  const ctx: RequestContext = { endpoint, start: performance.now(), tenant: "", model: "", backend: "", stream, cache: undefined, ttftMs: undefined, promptTokens: 0, completionTokens: 0, reservation: undefined, settled: false, done: false };
+export function begin(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  endpoint: RequestContext["endpoint"],
+  stream: boolean,
+): RequestContext {
+  const ctx: RequestContext = {
+    endpoint,
+    start: performance.now(),
+    tenant: "",
+    model: "",
+    backend: "",
+    stream,
+    cache: undefined,
+    ttftMs: undefined,
+    promptTokens: 0,
+    completionTokens: 0,
+    reservation: undefined,
+    settled: false,
+    done: false,
+  };
   req.igw = ctx;
-  app.drain.enter();
+  app.igwDrain.enter();
   return ctx;
 }
 
 /** The routing snapshot or a 503. */
 export function snapshot(app: FastifyInstance): RuntimeConfig {
-  const cfg = app.routing.current;
+  const cfg = app.igwRouting.current;
   if (cfg === undefined) throw new GatewayError("GW_ERR_CONFIG_NOT_LOADED", { retryAfter: 1 });
   return cfg;
 }
@@ -55,37 +74,75 @@ export function mayUse(tenant: TenantConfig, model: string): boolean {
 }
 
 /** Authenticates, resolves the model and checks permission and endpoint type. */
-export async function authorize(app: FastifyInstance, req: FastifyRequest, ctx: RequestContext, cfg: RuntimeConfig, modelName: string, type: RuntimeModel["type"]): Promise<{ principal: Principal; model: RuntimeModel }> {
-  const principal = await app.authenticate(req, cfg);
+export async function authorize(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  ctx: RequestContext,
+  want: { cfg: RuntimeConfig; modelName: string; type: RuntimeModel["type"] },
+): Promise<{ principal: Principal; model: RuntimeModel }> {
+  const { cfg, modelName, type } = want;
+  const principal = await app.igwAuthenticate(req, cfg);
   ctx.tenant = principal.tenant.id;
   const model = cfg.modelIndex.get(modelName);
-  if (model === undefined) throw new GatewayError("GW_ERR_MODEL_NOT_FOUND", { message: `The model '${modelName.slice(0, 256)}' does not exist`, param: "model" });
-  if (!mayUse(principal.tenant, model.name)) throw new GatewayError("GW_ERR_MODEL_FORBIDDEN", { message: `Tenant '${principal.tenant.id}' may not use model '${model.name}'`, param: "model" });
+  if (model === undefined)
+    throw new GatewayError("GW_ERR_MODEL_NOT_FOUND", {
+      message: `The model '${modelName.slice(0, 256)}' does not exist`,
+      param: "model",
+    });
+  if (!mayUse(principal.tenant, model.name))
+    throw new GatewayError("GW_ERR_MODEL_FORBIDDEN", {
+      message: `Tenant '${principal.tenant.id}' may not use model '${model.name}'`,
+      param: "model",
+    });
   ctx.model = model.name;
-  if (model.type !== type) throw new GatewayError("GW_ERR_WRONG_MODEL_TYPE", { message: `Model '${model.name}' is a ${model.type} model`, param: "model" });
+  if (model.type !== type)
+    throw new GatewayError("GW_ERR_WRONG_MODEL_TYPE", {
+      message: `Model '${model.name}' is a ${model.type} model`,
+      param: "model",
+    });
   return { principal, model };
 }
 
 /** Records usage from an upstream result (or the estimate when there is none). */
-export function recordUsage(ctx: RequestContext, usage: Usage | undefined, promptEstimate: number, completionEstimate: number): void {
+export function recordUsage(
+  ctx: RequestContext,
+  usage: Usage | undefined,
+  promptEstimate: number,
+  completionEstimate: number,
+): void {
   ctx.promptTokens = usage?.prompt_tokens ?? promptEstimate;
   ctx.completionTokens = usage?.completion_tokens ?? completionEstimate;
 }
 
 /** Settles the reservation with `tokens` (once). */
-export async function settle(app: FastifyInstance, ctx: RequestContext, tokens: number): Promise<void> {
+export async function settle(
+  app: FastifyInstance,
+  ctx: RequestContext,
+  tokens: number,
+): Promise<void> {
   if (ctx.settled) return;
   ctx.settled = true;
-  await app.limiter.settle(ctx.reservation, tokens, (err) => app.log.error({ tenant: ctx.tenant, err: { message: (err as Error).message } }, "Failed to settle reservation"));
+  await app.igwLimiter.settle(ctx.reservation, tokens, (err) => {
+    app.log.error(
+      { tenant: ctx.tenant, err: { message: (err as Error).message } },
+      "Failed to settle reservation",
+    );
+  });
 }
 
 /** Ends a request: metrics, log line, in-flight count. Safe to call twice. */
-export function finish(app: FastifyInstance, req: FastifyRequest, status: number, code: string, backend?: RuntimeBackend): void {
+export function finish(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  status: number,
+  code: string,
+  backend?: RuntimeBackend,
+): void {
   const ctx = req.igw;
   if (ctx === null || ctx.done) return;
   ctx.done = true;
-  app.drain.leave();
-  const m = app.metrics;
+  app.igwDrain.leave();
+  const m = app.igwMetrics;
   const seconds = (performance.now() - ctx.start) / 1000;
   const labels = { model: ctx.model, backend: ctx.backend, tenant: ctx.tenant };
   m.requests.inc({ endpoint: ctx.endpoint, ...labels, status, code });
@@ -99,13 +156,26 @@ export function finish(app: FastifyInstance, req: FastifyRequest, status: number
   }
   if (status === 429) m.limited.inc({ tenant: ctx.tenant, code });
   req.log.info(
-    { tenant: ctx.tenant, model: ctx.model, backend: ctx.backend, stream: ctx.stream, status, code, cache: ctx.cache, ms: Math.round(seconds * 1000), ttftMs: ctx.ttftMs, tokensIn: ctx.promptTokens, tokensOut: ctx.completionTokens },
+    {
+      tenant: ctx.tenant,
+      model: ctx.model,
+      backend: ctx.backend,
+      stream: ctx.stream,
+      status,
+      code,
+      cache: ctx.cache,
+      ms: Math.round(seconds * 1000),
+      ttftMs: ctx.ttftMs,
+      tokensIn: ctx.promptTokens,
+      tokensOut: ctx.completionTokens,
+    },
     "Completed request",
   );
 }
 
 /** Sends an OpenAI-shaped error (used by the error handler). */
 export function sendError(reply: FastifyReply, err: GatewayError): FastifyReply {
-  if (err.retryAfter !== undefined) void reply.header("retry-after", String(Math.max(1, Math.ceil(err.retryAfter))));
+  if (err.retryAfter !== undefined)
+    void reply.header("retry-after", String(Math.max(1, Math.ceil(err.retryAfter))));
   return reply.code(err.statusCode).type("application/json").send(JSON.stringify(err.toBody()));
 }

@@ -10,12 +10,18 @@ export function healthRoutes(app: FastifyInstance): void {
   app.get("/healthz", async (_req, reply) => reply.send({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {
     const checks = {
-      config: app.routing.current !== undefined,
-      redis: app.redis.status === "ready",
-      draining: app.drain.draining,
+      config: app.igwRouting.current !== undefined,
+      redis: app.igwRedis.status === "ready",
+      draining: app.igwDrain.draining,
     };
     const ready = checks.config && checks.redis && !checks.draining;
-    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not-ready", checks, configErrors: app.routing.lastError ?? [] });
+    return reply.code(ready ? 200 : 503).send({
+      status: ready ? "ready" : "not-ready",
+      checks,
+      configErrors: app.igwRouting.lastError ?? [],
+    });
   });
-  app.get("/metrics", async (_req, reply) => reply.type(app.metrics.registry.contentType).send(await app.metrics.registry.metrics()));
+  app.get("/metrics", async (_req, reply) =>
+    reply.type(app.igwMetrics.registry.contentType).send(await app.igwMetrics.registry.metrics()),
+  );
 }

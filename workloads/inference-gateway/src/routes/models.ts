@@ -9,12 +9,13 @@ export function modelsRoutes(app: FastifyInstance): void {
   app.get("/v1/models", async (req, reply) => {
     const ctx = begin(app, req, "models", false);
     const cfg = snapshot(app);
-    const principal = await app.authenticate(req, cfg);
+    const principal = await app.igwAuthenticate(req, cfg);
     ctx.tenant = principal.tenant.id;
     const created = Math.floor(Date.now() / 1000);
     const data: { id: string; object: "model"; created: number; owned_by: string }[] = [];
     for (const [id, m] of cfg.modelIndex) {
-      if (mayUse(principal.tenant, m.name)) data.push({ id, object: "model", created, owned_by: "librechat-inference-gateway" });
+      if (mayUse(principal.tenant, m.name))
+        data.push({ id, object: "model", created, owned_by: "librechat-inference-gateway" });
     }
     finish(app, req, 200, "OK");
     return reply.type("application/json").send(JSON.stringify({ object: "list", data }));

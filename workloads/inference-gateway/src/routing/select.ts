@@ -31,7 +31,12 @@ export interface Scoring {
 }
 
 /** Orders candidates into attempts. `random` returns [0,1). */
-export function selectAttempts(candidates: readonly Candidate[], strategy: Strategy, scoring: Scoring, random: () => number): Candidate[] {
+export function selectAttempts(
+  candidates: readonly Candidate[],
+  strategy: Strategy,
+  scoring: Scoring,
+  random: () => number,
+): Candidate[] {
   const groups = new Map<number, Candidate[]>();
   for (const c of candidates) {
     if (!c.available) continue;
@@ -80,5 +85,8 @@ export function score(c: Candidate, maxCost: number, maxLatency: number, s: Scor
 function scoredOrder(group: readonly Candidate[], s: Scoring): Candidate[] {
   const maxCost = Math.max(0, ...group.map((c) => c.cost));
   const maxLatency = Math.max(0, ...group.map((c) => c.latencyMs ?? 0));
-  return [...group].sort((a, b) => score(a, maxCost, maxLatency, s) - score(b, maxCost, maxLatency, s) || b.weight - a.weight);
+  return [...group].sort(
+    (a, b) =>
+      score(a, maxCost, maxLatency, s) - score(b, maxCost, maxLatency, s) || b.weight - a.weight,
+  );
 }

@@ -1,0 +1,415 @@
+/**
+ * Inference gateway benchmark (not a test; `make bench`). Measures, on loopback, at fixed
+ * concurrency and at a fixed rate, streaming and non-streaming:
+ *   - added latency p50/p99 of each proxy vs calling the test upstream directly (at 500 req/s),
+ *   - max throughput (closed loop, fixed concurrency),
+ * for: the test upstream directly, a bare Node HTTP reverse proxy (the floor), the gateway (with
+ * Redis limits, auth, metrics and logging on), and the LiteLLM proxy when it is installed
+ * (LITELLM_BIN, default /tmp/litellm-venv/bin/litellm). Prints one table with ratios and targets.
+ *
+ * Env: BENCH_RATE (500), BENCH_RATE_REQUESTS (3000), BENCH_CONCURRENCY (32), BENCH_SECONDS (6),
+ * BENCH_ROUNDS (3; targets are interleaved per round),
+ * REDIS_URL (else a private redis-server is started and stopped by PID).
+ */
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { Agent as HttpAgent, createServer, request as httpRequest } from "node:http";
+import { createServer as netServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Pool } from "undici";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const env = process.env;
+const RATE = Number(env["BENCH_RATE"] ?? 500);
+const RATE_REQUESTS = Number(env["BENCH_RATE_REQUESTS"] ?? 3000);
+const CONCURRENCY = Number(env["BENCH_CONCURRENCY"] ?? 32);
+const SECONDS = Number(env["BENCH_SECONDS"] ?? 6);
+const ROUNDS = Number(env["BENCH_ROUNDS"] ?? 3);
+const LITELLM_BIN = env["LITELLM_BIN"] ?? "/tmp/litellm-venv/bin/litellm";
+
+async function freePort(): Promise<number> {
+  const s = netServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) =>
+    s.close(() => {
+      r();
+    }),
+  );
+  return port;
+}
+
+const children: ChildProcess[] = [];
+function start(
+  cmd: string,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+  log = false,
+): ChildProcess {
+  const c = spawn(cmd, args, {
+    cwd: ROOT,
+    env: { ...env, ...extraEnv },
+    stdio: ["ignore", log ? "pipe" : "ignore", log ? "pipe" : "ignore"],
+  });
+  children.push(c);
+  return c;
+}
+
+async function waitReady(url: string, ms: number, init?: RequestInit): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url, init).then(
+      (r) => r.status < 500,
+      () => false,
+    );
+    if (ok) return true;
+    await sleep(200);
+  }
+  return false;
+}
+
+interface Target {
+  name: string;
+  base: string;
+  path: string;
+  headers: Record<string, string>;
+}
+
+interface Samples {
+  lat: number[];
+  errors: number;
+  achieved: number[];
+  max: number[];
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+function body(stream: boolean): string {
+  return JSON.stringify({
+    model: "bench",
+    messages: [{ role: "user", content: "benchmark prompt" }],
+    max_tokens: 16,
+    stream,
+  });
+}
+
+async function once(pool: Pool, t: Target, payload: string): Promise<boolean> {
+  try {
+    const r = await pool.request({
+      path: t.path,
+      method: "POST",
+      headers: { "content-type": "application/json", ...t.headers },
+      body: payload,
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+    });
+    await r.body.text();
+    return r.statusCode === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Open loop at RATE req/s for `n` requests; latencies go into `out`. */
+async function atRate(
+  pool: Pool,
+  t: Target,
+  payload: string,
+  n: number,
+  out: Samples,
+): Promise<void> {
+  const inflight: Promise<void>[] = [];
+  const t0 = performance.now();
+  let sent = 0;
+  let ok = 0;
+  while (sent < n) {
+    const due = Math.min(n, Math.floor(((performance.now() - t0) / 1000) * RATE) + 1);
+    for (; sent < due; sent++) {
+      const s = performance.now();
+      inflight.push(
+        once(pool, t, payload).then((good) => {
+          if (good) {
+            ok++;
+            out.lat.push(performance.now() - s);
+          } else out.errors++;
+        }),
+      );
+    }
+    await sleep(1);
+  }
+  await Promise.all(inflight);
+  out.achieved.push(ok / ((performance.now() - t0) / 1000));
+}
+
+/** Closed loop with CONCURRENCY workers for `seconds`: throughput into `out`. */
+async function maxThroughput(
+  pool: Pool,
+  t: Target,
+  payload: string,
+  seconds: number,
+  out: Samples,
+): Promise<void> {
+  let done = 0;
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        if (await once(pool, t, payload)) done++;
+        else out.errors++;
+      }
+    }),
+  );
+  out.max.push(done / ((performance.now() - t0) / 1000));
+}
+
+/**
+ * Runs every target in interleaved rounds (background load on a shared machine hits all of them
+ * alike): per round, RATE_REQUESTS/ROUNDS requests at RATE, then SECONDS/ROUNDS closed loop.
+ */
+async function measure(targets: Target[], stream: boolean): Promise<Map<string, Samples>> {
+  const payload = body(stream);
+  const pools = new Map(
+    targets.map((t) => [
+      t.name,
+      new Pool(t.base, { connections: Math.max(CONCURRENCY, 64), pipelining: 1 }),
+    ]),
+  );
+  const res = new Map<string, Samples>(
+    targets.map((t) => [t.name, { lat: [], errors: 0, achieved: [], max: [] }]),
+  );
+  for (const t of targets) for (let i = 0; i < 300; i++) await once(pools.get(t.name)!, t, payload);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const t of targets) {
+      const pool = pools.get(t.name)!;
+      const out = res.get(t.name)!;
+      await atRate(pool, t, payload, Math.ceil(RATE_REQUESTS / ROUNDS), out);
+      await maxThroughput(pool, t, payload, SECONDS / ROUNDS, out);
+    }
+  }
+  for (const p of pools.values()) await p.close();
+  for (const r of res.values()) r.lat.sort((a, b) => a - b);
+  return res;
+}
+
+const f = (n: number, d = 2): string => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
+
+async function startLiteLLM(
+  upstreamPort: number,
+  dir: string,
+): Promise<{ target?: Target; why?: string }> {
+  if (!existsSync(LITELLM_BIN))
+    return {
+      why: `not installed (${LITELLM_BIN} missing; pip install 'litellm[proxy]' in a venv)`,
+    };
+  const port = await freePort();
+  const cfg = join(dir, "litellm.yaml");
+  await writeFile(
+    cfg,
+    `model_list:\n  - model_name: bench\n    litellm_params:\n      model: openai/test-model\n      api_base: http://127.0.0.1:${upstreamPort}/v1\n      api_key: none\nlitellm_settings:\n  drop_params: true\n  telemetry: false\n`,
+  );
+  const c = start(
+    LITELLM_BIN,
+    ["--config", cfg, "--host", "127.0.0.1", "--port", String(port), "--num_workers", "1"],
+    { LITELLM_LOG: "ERROR", LITELLM_TELEMETRY: "False", LITELLM_MASTER_KEY: "sk-bench" },
+    true,
+  );
+  let out = "";
+  c.stdout?.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-2000)));
+  c.stderr?.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-2000)));
+  const ok = await waitReady(`http://127.0.0.1:${port}/health/liveliness`, 90_000);
+  if (!ok) return { why: `did not start within 90 s: ${out.replace(/\s+/g, " ").slice(-200)}` };
+  return {
+    target: {
+      name: "LiteLLM proxy (1 worker)",
+      base: `http://127.0.0.1:${port}`,
+      path: "/v1/chat/completions",
+      headers: { authorization: "Bearer sk-bench" },
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "igw-bench-"));
+  let redisUrl = env["REDIS_URL"];
+  if (redisUrl === undefined) {
+    const p = await freePort();
+    start("redis-server", [
+      "--port",
+      String(p),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--daemonize",
+      "no",
+    ]);
+    redisUrl = `redis://127.0.0.1:${p}`;
+    await sleep(300);
+  }
+  const upPort = await freePort();
+  start(process.execPath, [
+    "workloads/inference-gateway/test-upstream/server.ts",
+    "--port",
+    String(upPort),
+    "--max-tokens",
+    "16",
+  ]);
+  await waitReady(`http://127.0.0.1:${upPort}/v1/models`, 10_000);
+
+  const key = `sk-bench-${randomBytes(12).toString("hex")}`;
+  const cfg = join(dir, "routing.json");
+  await writeFile(
+    cfg,
+    JSON.stringify({
+      apiVersion: "gateway.librechat.io/v1alpha1",
+      kind: "InferenceGatewayConfig",
+      backends: [
+        {
+          name: "up",
+          provider: "openai",
+          baseURL: `http://127.0.0.1:${upPort}/v1`,
+          cost: { inputPerMillion: 0.2, outputPerMillion: 0.6 },
+        },
+      ],
+      models: [{ name: "bench", routes: [{ backend: "up", upstreamModel: "test-model" }] }],
+      tenants: [
+        {
+          id: "bench",
+          apiKeys: [{ sha256: createHash("sha256").update(key).digest("hex") }],
+          models: ["*"],
+          limits: {
+            rpm: 100_000_000,
+            tpm: 1_000_000_000_000,
+            tokenBudget: { tokens: 1_000_000_000_000 },
+          },
+        },
+      ],
+    }),
+  );
+  const gwPort = await freePort();
+  start(
+    process.execPath,
+    ["workloads/inference-gateway/src/server.ts", "--config", cfg, "--port", String(gwPort)],
+    { REDIS_URL: redisUrl, LOG_LEVEL: "info" },
+  );
+  const bare = await freePort();
+  start(process.execPath, [
+    "bench/inference-gateway.bench.ts",
+    "--bare-proxy",
+    String(bare),
+    String(upPort),
+  ]);
+  await waitReady(`http://127.0.0.1:${gwPort}/readyz`, 15_000);
+  await waitReady(`http://127.0.0.1:${bare}/v1/models`, 10_000);
+
+  const targets: Target[] = [
+    {
+      name: "test upstream (direct)",
+      base: `http://127.0.0.1:${upPort}`,
+      path: "/v1/chat/completions",
+      headers: {},
+    },
+    {
+      name: "bare Node proxy (floor)",
+      base: `http://127.0.0.1:${bare}`,
+      path: "/v1/chat/completions",
+      headers: {},
+    },
+    {
+      name: "inference gateway",
+      base: `http://127.0.0.1:${gwPort}`,
+      path: "/v1/chat/completions",
+      headers: { authorization: `Bearer ${key}` },
+    },
+  ];
+  const lite = await startLiteLLM(upPort, dir);
+  if (lite.target !== undefined) targets.push(lite.target);
+
+  const rows: string[] = [];
+  const summary: string[] = [];
+  for (const stream of [false, true]) {
+    const res = await measure(targets, stream);
+    const direct = res.get(targets[0]!.name)!;
+    const floor = res.get(targets[1]!.name)!;
+    const dp50 = percentile(direct.lat, 50);
+    const dp99 = percentile(direct.lat, 99);
+    for (const t of targets) {
+      const r = res.get(t.name)!;
+      const p50 = percentile(r.lat, 50);
+      const p99 = percentile(r.lat, 99);
+      const first = t === targets[0];
+      rows.push(
+        `| ${stream ? "stream" : "non-stream"} | ${t.name} | ${f(p50)} | ${f(p99)} | ${first ? "-" : f(p50 - dp50)} | ${first ? "-" : f(p99 - dp99)} | ${f(median(r.achieved), 0)} | ${f(median(r.max), 0)} | ${f(median(r.max) / median(floor.max))} | ${r.errors} |`,
+      );
+    }
+    const gw = res.get("inference gateway")!;
+    const addP99 = percentile(gw.lat, 99) - dp99;
+    const ratio = median(gw.max) / median(floor.max);
+    summary.push(
+      `${stream ? "stream" : "non-stream"}: gateway p99 added ${f(addP99)} ms at ${RATE} req/s (target ≤ 2 ms: ${addP99 <= 2 ? "MET" : "MISSED"}); throughput ${f(ratio * 100, 0)}% of bare proxy (target ≥ 70%: ${ratio >= 0.7 ? "MET" : "MISSED"})`,
+    );
+  }
+  console.log(
+    `\nInference gateway benchmark — loopback, ${RATE} req/s × ${RATE_REQUESTS} requests for latency; ${CONCURRENCY} concurrent × ${SECONDS} s for throughput; 16 completion tokens; upstream = test upstream (0 ms latency); ${ROUNDS} interleaved rounds; ${cpus().length} CPUs, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join("/")} at the end (shared machine)`,
+  );
+  console.log(
+    "| mode | target | p50 ms @rate | p99 ms @rate | added p50 ms | added p99 ms | achieved req/s @rate | max req/s @conc | max vs bare proxy | errors |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  for (const r of rows) console.log(r);
+  if (lite.why !== undefined) console.log(`| both | LiteLLM proxy | ${lite.why} | | | | | | | |`);
+  for (const s of summary) console.log(`- ${s}`);
+  for (const c of children) c.kill("SIGTERM");
+  await sleep(500);
+  await rm(dir, { recursive: true, force: true });
+}
+
+// --- bare proxy mode: `node bench/inference-gateway.bench.ts --bare-proxy <port> <upstreamPort>` ---
+function bareProxy(): void {
+  const port = Number(process.argv[3]);
+  const upstreamPort = Number(process.argv[4]);
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: 256 });
+  createServer((req, res) => {
+    const up = httpRequest(
+      {
+        host: "127.0.0.1",
+        port: upstreamPort,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent,
+      },
+      (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        ur.pipe(res);
+      },
+    );
+    up.on("error", () => {
+      res.statusCode = 502;
+      res.end();
+    });
+    req.pipe(up);
+  }).listen(port, "127.0.0.1");
+}
+
+if (process.argv[2] === "--bare-proxy") bareProxy();
+else await main();

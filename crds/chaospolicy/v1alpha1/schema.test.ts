@@ -1,0 +1,5 @@
+import { CHAOSPOLICY } from "../../registry.ts";
+import { kindSuite } from "../../shared/suite.ts";
+import { invalidCases, validCases } from "./cases.ts";
+
+kindSuite(CHAOSPOLICY, validCases, invalidCases);

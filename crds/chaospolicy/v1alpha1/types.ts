@@ -1,0 +1,31 @@
+/** TypeScript types of ChaosPolicy, derived from the TypeBox schema. */
+import type { Static } from "@sinclair/typebox";
+import type {
+  BLAST_RADIUS_MODES,
+  BlastRadiusSchema,
+  CHAOS_PHASES,
+  ChaosPolicySchema,
+  ChaosPolicySpecSchema,
+  ChaosPolicyStatusSchema,
+  COMPARATORS,
+  FAULT_TYPES,
+  FaultSchema,
+  ProbeSchema,
+  TARGET_KINDS,
+  TargetSchema,
+  VERDICTS,
+} from "./schema.ts";
+
+export type ChaosPolicy = Static<typeof ChaosPolicySchema>;
+export type ChaosPolicySpec = Static<typeof ChaosPolicySpecSchema>;
+export type ChaosPolicyStatus = Static<typeof ChaosPolicyStatusSchema>;
+export type ChaosFault = Static<typeof FaultSchema>;
+export type ChaosTarget = Static<typeof TargetSchema>;
+export type ChaosBlastRadius = Static<typeof BlastRadiusSchema>;
+export type ChaosProbe = Static<typeof ProbeSchema>;
+export type ChaosFaultType = (typeof FAULT_TYPES)[number];
+export type ChaosTargetKind = (typeof TARGET_KINDS)[number];
+export type ChaosBlastRadiusMode = (typeof BLAST_RADIUS_MODES)[number];
+export type ChaosPhase = (typeof CHAOS_PHASES)[number];
+export type ChaosVerdict = (typeof VERDICTS)[number];
+export type ChaosComparator = (typeof COMPARATORS)[number];

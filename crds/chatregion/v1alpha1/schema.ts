@@ -1,0 +1,344 @@
+/**
+ * ChatRegion (librechat.io/v1alpha1, namespaced): the chat gateway fleet of one region, with data
+ * residency, connection capacity, priority-then-weight failover, a pub/sub backplane, database,
+ * connection draining, and the models served in-region.
+ */
+import { Type } from "@sinclair/typebox";
+import type { TString } from "@sinclair/typebox";
+import {
+  Conditions,
+  ObjectName,
+  ObservedGeneration,
+  Resource,
+  SecretKeyRef,
+  StringEnum,
+  Timestamp,
+} from "../../shared/schema.ts";
+import type { CelRule } from "../../shared/schema.ts";
+
+export const CHATREGION_PHASES = ["Pending", "Active", "Draining", "FailedOver", "Error"] as const;
+export const BACKPLANE_TYPES = ["Redis", "NATS"] as const;
+
+export const CHATREGION_DEFAULTS = {
+  replicas: 2,
+  minReplicas: 2,
+  maxReplicas: 10,
+  targetConnectionsPerPod: 1000,
+  reservedForFailoverPercent: 20,
+  failoverWeight: 100,
+  failoverPriority: 100,
+  preStopSeconds: 5,
+  terminationGracePeriodSeconds: 3600,
+  maxDrainSeconds: 3300,
+} as const;
+
+const RegionId = (description: string): TString =>
+  Type.String({
+    description,
+    minLength: 1,
+    maxLength: 63,
+    pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+  });
+
+export const FleetSchema = Type.Object(
+  {
+    replicas: Type.Integer({
+      description:
+        "Gateway pods (scale subresource). The controller keeps it within [minReplicas, maxReplicas] from load.",
+      minimum: 0,
+      maximum: 1000,
+      default: CHATREGION_DEFAULTS.replicas,
+    }),
+    minReplicas: Type.Integer({
+      description: "Fewest gateway pods.",
+      minimum: 0,
+      maximum: 1000,
+      default: CHATREGION_DEFAULTS.minReplicas,
+    }),
+    maxReplicas: Type.Integer({
+      description: "Most gateway pods.",
+      minimum: 1,
+      maximum: 1000,
+      default: CHATREGION_DEFAULTS.maxReplicas,
+    }),
+    scaleOn: StringEnum(["Connections", "Streams"] as const, {
+      description: "Load signal: open WebSocket connections or in-flight model streams.",
+      default: "Connections",
+    }),
+    targetConnectionsPerPod: Type.Integer({
+      description: "Average load per pod the autoscaler aims for.",
+      minimum: 1,
+      maximum: 1000000,
+      default: CHATREGION_DEFAULTS.targetConnectionsPerPod,
+    }),
+  },
+  {
+    additionalProperties: false,
+    description: "Size of the gateway fleet.",
+    "x-kubernetes-validations": [
+      {
+        rule: "self.minReplicas <= self.maxReplicas",
+        message: "fleet.minReplicas must be less than or equal to fleet.maxReplicas",
+        fieldPath: ".minReplicas",
+      },
+    ] satisfies CelRule[],
+  },
+);
+
+export const ChatRegionSpecSchema = Type.Object(
+  {
+    region: Type.String({
+      description:
+        "Region identifier, e.g. eu-west-1. Immutable: moving a region means a new ChatRegion.",
+      minLength: 1,
+      maxLength: 63,
+      pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+      "x-kubernetes-validations": [
+        { rule: "self == oldSelf", message: "region is immutable" },
+      ] satisfies CelRule[],
+    }),
+    image: Type.Optional(
+      Type.String({
+        description: "Chat gateway image; absent uses the operator's default.",
+        minLength: 1,
+        maxLength: 512,
+      }),
+    ),
+    residency: Type.Object(
+      {
+        dataRegion: RegionId("Jurisdiction conversation data must stay in, e.g. eu, us."),
+        allowCrossRegionFailover: Type.Boolean({
+          description:
+            "Allow failover to ChatRegions of another dataRegion (checked by the admission webhook).",
+          default: false,
+        }),
+      },
+      { additionalProperties: false, description: "Data residency of the region." },
+    ),
+    fleet: FleetSchema,
+    capacity: Type.Object(
+      {
+        maxConnections: Type.Integer({
+          description: "Open connections the region accepts before refusing new ones.",
+          minimum: 1,
+          maximum: 100000000,
+        }),
+        reservedForFailoverPercent: Type.Integer({
+          description:
+            "Share of maxConnections kept free for traffic failing over from other regions.",
+          minimum: 0,
+          maximum: 90,
+          default: CHATREGION_DEFAULTS.reservedForFailoverPercent,
+        }),
+      },
+      { additionalProperties: false, description: "Connection capacity." },
+    ),
+    failover: Type.Optional(
+      Type.Object(
+        {
+          priority: Type.Integer({
+            description:
+              "Lower is preferred; regions of equal priority share traffic by weight (Agones-style priority then weight).",
+            minimum: 0,
+            maximum: 1000,
+            default: CHATREGION_DEFAULTS.failoverPriority,
+          }),
+          weight: Type.Integer({
+            description: "Traffic share among regions of equal priority.",
+            minimum: 0,
+            maximum: 100,
+            default: CHATREGION_DEFAULTS.failoverWeight,
+          }),
+          fallbackRegions: Type.Optional(
+            Type.Array(ObjectName("Name of another ChatRegion in the same namespace."), {
+              description:
+                "ChatRegions that take over when this one is unavailable, tried in order.",
+              maxItems: 8,
+              "x-kubernetes-list-type": "set",
+            }),
+          ),
+        },
+        { additionalProperties: false, description: "Failover routing." },
+      ),
+    ),
+    backplane: Type.Object(
+      {
+        type: StringEnum(BACKPLANE_TYPES, {
+          description: "Pub/sub used between gateway pods.",
+          default: "Redis",
+        }),
+        redis: Type.Optional(
+          Type.Object(
+            {
+              urlSecretRef: SecretKeyRef(
+                "Secret key holding the redis:// or rediss:// URL (with credentials).",
+              ),
+            },
+            {
+              additionalProperties: false,
+              description: "Redis backplane; required when type is Redis.",
+            },
+          ),
+        ),
+        nats: Type.Optional(
+          Type.Object(
+            {
+              urlSecretRef: SecretKeyRef("Secret key holding the nats:// URL (with credentials)."),
+            },
+            {
+              additionalProperties: false,
+              description: "NATS backplane; required when type is NATS.",
+            },
+          ),
+        ),
+      },
+      {
+        additionalProperties: false,
+        description: "Pub/sub backplane that fans messages out across gateway pods.",
+        "x-kubernetes-validations": [
+          {
+            rule: "(self.type == 'Redis') == has(self.redis)",
+            message: "backplane.redis must be set when type is Redis and only then",
+            fieldPath: ".redis",
+          },
+          {
+            rule: "(self.type == 'NATS') == has(self.nats)",
+            message: "backplane.nats must be set when type is NATS and only then",
+            fieldPath: ".nats",
+          },
+        ] satisfies CelRule[],
+      },
+    ),
+    database: Type.Object(
+      {
+        urlSecretRef: SecretKeyRef(
+          "Secret key holding the postgres:// URL (with credentials) of the in-region database.",
+        ),
+      },
+      { additionalProperties: false, description: "Conversation database of the region." },
+    ),
+    drain: Type.Object(
+      {
+        preStopSeconds: Type.Integer({
+          description: "Seconds a terminating pod keeps serving while it leaves the load balancer.",
+          minimum: 0,
+          maximum: 300,
+          default: CHATREGION_DEFAULTS.preStopSeconds,
+        }),
+        terminationGracePeriodSeconds: Type.Integer({
+          description: "Pod terminationGracePeriodSeconds.",
+          minimum: 1,
+          maximum: 86400,
+          default: CHATREGION_DEFAULTS.terminationGracePeriodSeconds,
+        }),
+        maxDrainSeconds: Type.Integer({
+          description:
+            "Longest wait for open connections and streams to finish before they are closed.",
+          minimum: 0,
+          maximum: 86400,
+          default: CHATREGION_DEFAULTS.maxDrainSeconds,
+        }),
+      },
+      {
+        additionalProperties: false,
+        description: "Connection draining when pods stop (scale-down, rollout, failover).",
+        "x-kubernetes-validations": [
+          {
+            rule: "self.preStopSeconds + self.maxDrainSeconds <= self.terminationGracePeriodSeconds",
+            message:
+              "preStopSeconds + maxDrainSeconds must not exceed terminationGracePeriodSeconds",
+            fieldPath: ".maxDrainSeconds",
+          },
+        ] satisfies CelRule[],
+      },
+    ),
+    models: Type.Optional(
+      Type.Array(ObjectName("Name of an AIModel in the same namespace."), {
+        description: "AIModels served in this region.",
+        maxItems: 64,
+        "x-kubernetes-list-type": "set",
+      }),
+    ),
+  },
+  { additionalProperties: false, description: "Desired state of the ChatRegion." },
+);
+
+export const ChatRegionStatusSchema = Type.Object(
+  {
+    observedGeneration: Type.Optional(ObservedGeneration()),
+    phase: Type.Optional(
+      StringEnum(CHATREGION_PHASES, { description: "Summary derived from conditions." }),
+    ),
+    conditions: Type.Optional(
+      Conditions("Ready, Draining, FailoverActive and ResidencyCompliant, keyed by type."),
+    ),
+    replicas: Type.Optional(
+      Type.Integer({
+        description: "Gateway pods that exist (scale subresource statusReplicasPath).",
+        minimum: 0,
+        format: "int32",
+      }),
+    ),
+    readyReplicas: Type.Optional(
+      Type.Integer({ description: "Gateway pods that are ready.", minimum: 0, format: "int32" }),
+    ),
+    drainingReplicas: Type.Optional(
+      Type.Integer({
+        description: "Gateway pods draining connections.",
+        minimum: 0,
+        format: "int32",
+      }),
+    ),
+    selector: Type.Optional(
+      Type.String({
+        description: "Label selector of the gateway pods (scale subresource labelSelectorPath).",
+        maxLength: 1024,
+      }),
+    ),
+    connections: Type.Optional(
+      Type.Object(
+        {
+          open: Type.Integer({ description: "Open connections.", minimum: 0 }),
+          capacity: Type.Integer({
+            description: "Connections accepted (maxConnections less the failover reserve).",
+            minimum: 0,
+          }),
+        },
+        { additionalProperties: false, description: "Connection counts." },
+      ),
+    ),
+    failover: Type.Optional(
+      Type.Object(
+        {
+          activeTarget: Type.Optional(
+            ObjectName(
+              "ChatRegion currently receiving this region's traffic; absent when not failed over.",
+            ),
+          ),
+          since: Type.Optional(Timestamp("When the failover started.")),
+        },
+        { additionalProperties: false, description: "Failover state." },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: "Observed state of the ChatRegion." },
+);
+
+export const ChatRegionSchema = Resource(
+  "ChatRegion",
+  ChatRegionSpecSchema,
+  ChatRegionStatusSchema,
+  {
+    description: "The chat gateway fleet of one region with residency, capacity and failover.",
+    "x-kubernetes-validations": [
+      {
+        rule: "!has(self.spec.failover) || !has(self.spec.failover.fallbackRegions) || !(self.metadata.name in self.spec.failover.fallbackRegions)",
+        message: "failover.fallbackRegions must not contain this ChatRegion itself",
+        fieldPath: ".spec.failover.fallbackRegions",
+      },
+    ],
+  },
+);
+
+/** Label key used for ChatRegion pods (exported for selectors). */
+export const CHATREGION_NAME_LABEL = "librechat.io/chatregion";

@@ -1,0 +1,291 @@
+import assert from "node:assert/strict";
+import { after, before, beforeEach, afterEach, describe, it } from "node:test";
+import { KubeHttp } from "../clients/http.ts";
+import { SharedInformer } from "./informer.ts";
+import type { InformerOptions } from "./informer.ts";
+import { silentLogger } from "./logger.ts";
+import { FakeApiServer, eventually, status } from "./testing/fake-apiserver.ts";
+import type { GroupVersionKind, KubernetesObject } from "./types.ts";
+
+const CM: GroupVersionKind = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
+const cm = (name: string, rv: string, data: Record<string, string> = {}) => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, namespace: "ns", resourceVersion: rv, creationTimestamp: "2026-11-27T10:00:00Z" },
+  data,
+});
+/** List items come without apiVersion/kind, like from a real API server. */
+const listItem = (name: string, rv: string) => {
+  const { apiVersion: _a, kind: _k, ...rest } = cm(name, rv);
+  return rest;
+};
+
+interface Recorded {
+  events: string[];
+}
+
+function record(inf: SharedInformer): Recorded {
+  const r: Recorded = { events: [] };
+  inf.addHandlers({
+    onAdd: (o) => r.events.push(`add ${o.metadata?.name}@${o.metadata?.resourceVersion}`),
+    onUpdate: (o, n) => r.events.push(`update ${n.metadata?.name}@${o.metadata?.resourceVersion}->${n.metadata?.resourceVersion}`),
+    onDelete: (o) => r.events.push(`delete ${o.metadata?.name}@${o.metadata?.resourceVersion}`),
+  });
+  return r;
+}
+
+void describe("SharedInformer against a fake API server", () => {
+  let api: FakeApiServer;
+  let inf: SharedInformer | undefined;
+  let listReplies: { rv: string; items: unknown[] }[];
+
+  before(async () => {
+    api = await new FakeApiServer().start();
+  });
+  after(async () => {
+    await api.close();
+  });
+  beforeEach(() => {
+    api.reset();
+    listReplies = [{ rv: "10", items: [listItem("a", "5"), listItem("b", "6")] }];
+    api.handler = (req) => {
+      if (req.method === "GET" && req.path.endsWith("/configmaps")) {
+        const next = listReplies.length > 1 ? listReplies.shift()! : listReplies[0]!;
+        return { status: 200, body: { kind: "ConfigMapList", apiVersion: "v1", metadata: { resourceVersion: next.rv }, items: next.items } };
+      }
+      return undefined;
+    };
+  });
+  afterEach(async () => {
+    await inf?.stop();
+    inf = undefined;
+    api.reset();
+  });
+
+  function newInformer(extra: Partial<InformerOptions> = {}): SharedInformer {
+    inf = new SharedInformer({
+      http: new KubeHttp(api.kubeConfig()),
+      gvk: CM,
+      logger: silentLogger(),
+      backoff: { initialMs: 5, maxMs: 20 },
+      ...extra,
+    });
+    return inf;
+  }
+
+  void it("lists, fills apiVersion/kind, keeps timestamps as strings and reports synced", async () => {
+    const i = newInformer();
+    const r = record(i);
+    assert.equal(i.hasSynced(), false);
+    i.start();
+    assert.equal(await i.waitForSync(5000), true);
+    assert.deepEqual(r.events.sort(), ["add a@5", "add b@6"]);
+    const a = i.get("ns/a");
+    assert.equal(a?.kind, "ConfigMap");
+    assert.equal(a.apiVersion, "v1");
+    assert.equal(typeof a.metadata?.creationTimestamp, "string");
+    assert.equal(i.list("ns").length, 2);
+    assert.equal(i.list("other").length, 0);
+    assert.ok(Object.isFrozen(a.metadata), "cached objects are frozen");
+  });
+
+  void it("watches from the list resourceVersion with bookmarks and a timeout in [300, 600]", async () => {
+    const i = newInformer();
+    i.start();
+    const w = await api.watch(0);
+    assert.equal(w.request.query.get("resourceVersion"), "10");
+    assert.equal(w.request.query.get("allowWatchBookmarks"), "true");
+    const t = Number(w.request.query.get("timeoutSeconds"));
+    assert.ok(t >= 300 && t <= 600, `timeoutSeconds ${t}`);
+    assert.equal(w.request.headers.authorization, "Bearer test-token");
+  });
+
+  void it("applies ADDED/MODIFIED/DELETED to the cache and handlers", async () => {
+    const i = newInformer();
+    const r = record(i);
+    i.start();
+    const w = await api.watch(0);
+    w.send("ADDED", cm("c", "11"));
+    w.send("MODIFIED", cm("a", "12", { k: "v" }));
+    w.send("DELETED", cm("b", "13"));
+    await eventually(() => i.resourceVersion() === "13", 5000, "rv 13");
+    assert.deepEqual(r.events.slice(2), ["add c@11", "update a@5->12", "delete b@13"]);
+    assert.deepEqual(i.list().map((o) => o.metadata?.name).sort(), ["a", "c"]);
+    assert.deepEqual((i.get("ns/a") as KubernetesObject & { data?: unknown }).data, { k: "v" });
+  });
+
+  void it("a bookmark advances the resourceVersion; a clean end resumes the watch from it without relisting", async () => {
+    const i = newInformer();
+    i.start();
+    const w0 = await api.watch(0);
+    w0.send("BOOKMARK", { kind: "ConfigMap", apiVersion: "v1", metadata: { resourceVersion: "50" } });
+    await eventually(() => i.resourceVersion() === "50");
+    w0.end();
+    const w1 = await api.watch(1);
+    assert.equal(w1.request.query.get("resourceVersion"), "50");
+    assert.equal(api.calls("GET", "/api/v1/configmaps").length, 1, "no relist after a clean end");
+  });
+
+  void it("410 Gone as a watch ERROR event relists and emits synthetic deletes for vanished objects", async () => {
+    listReplies = [
+      { rv: "10", items: [listItem("a", "5"), listItem("b", "6")] },
+      { rv: "99", items: [listItem("a", "5"), listItem("c", "90")] },
+    ];
+    const i = newInformer();
+    const r = record(i);
+    i.start();
+    const w0 = await api.watch(0);
+    w0.send("ERROR", { kind: "Status", apiVersion: "v1", status: "Failure", code: 410, reason: "Expired", message: "too old resource version: 10 (50)" });
+    const w1 = await api.watch(1);
+    assert.equal(w1.request.query.get("resourceVersion"), "99");
+    assert.equal(api.calls("GET", "/api/v1/configmaps").length, 2);
+    // a unchanged → no event; b gone → synthetic delete with last known state; c new → add
+    assert.deepEqual(r.events.slice(2).sort(), ["add c@90", "delete b@6"]);
+    assert.equal(i.get("ns/b"), undefined);
+  });
+
+  void it("repeated 410s right after a relist back off instead of storming the API server", async () => {
+    api.watchFailures = Array.from({ length: 4 }, () => status(410, "Gone"));
+    const i = newInformer({ backoff: { initialMs: 100, maxMs: 100, jitter: 0 } });
+    i.start();
+    const started = performance.now();
+    await api.watch(0);
+    const elapsed = performance.now() - started;
+    assert.equal(api.calls("GET", "/api/v1/configmaps").length, 5, "one relist per 410");
+    assert.ok(elapsed >= 350, `4 back-to-back 410s must wait ~4 × 100 ms, took ${Math.round(elapsed)} ms`);
+  });
+
+  void it("410 Gone as an HTTP status on the watch request also relists", async () => {
+    api.watchFailures = [status(410, "Gone")];
+    listReplies = [
+      { rv: "10", items: [listItem("a", "5")] },
+      { rv: "20", items: [listItem("a", "15")] },
+    ];
+    const i = newInformer();
+    const r = record(i);
+    i.start();
+    const w = await api.watch(0); // first watch attempt failed with 410, this is after the relist
+    assert.equal(w.request.query.get("resourceVersion"), "20");
+    assert.deepEqual(r.events, ["add a@5", "update a@5->15"]);
+  });
+
+  void it("a silent watch is aborted by the watchdog and resumed from the last resourceVersion", async () => {
+    const restarts: string[] = [];
+    const i = newInformer({
+      inactivityTimeoutMs: 150,
+      metrics: { relisted: () => {}, restarted: (_g, reason) => restarts.push(reason) },
+    });
+    i.start();
+    const w0 = await api.watch(0);
+    w0.send("MODIFIED", cm("a", "12"));
+    await w0.waitClosed(); // client gave up on the silent stream
+    const w1 = await api.watch(1);
+    assert.equal(w1.request.query.get("resourceVersion"), "12");
+    assert.ok(restarts.includes("inactive"), `restarts: ${restarts.join(",")}`);
+    assert.equal(api.calls("GET", "/api/v1/configmaps").length, 1, "inactivity does not force a relist");
+  });
+
+  void it("events keep the watchdog from firing", async () => {
+    const i = newInformer({ inactivityTimeoutMs: 1000 });
+    i.start();
+    const w0 = await api.watch(0);
+    for (let n = 0; n < 15; n++) {
+      await new Promise((r) => setTimeout(r, 100));
+      w0.send("BOOKMARK", { metadata: { resourceVersion: String(100 + n) } });
+    }
+    assert.equal(w0.closed, false, "an active stream must not be aborted");
+    assert.equal(api.watches.length, 1);
+  });
+
+  void it("a connection killed mid-stream (apiserver restart) reconnects from the last resourceVersion", async () => {
+    const i = newInformer();
+    const r = record(i);
+    i.start();
+    const w0 = await api.watch(0);
+    w0.send("MODIFIED", cm("a", "12"));
+    await eventually(() => i.resourceVersion() === "12");
+    w0.destroy();
+    const w1 = await api.watch(1);
+    assert.equal(w1.request.query.get("resourceVersion"), "12");
+    w1.send("MODIFIED", cm("a", "13"));
+    await eventually(() => i.resourceVersion() === "13");
+    assert.deepEqual(r.events.slice(2), ["update a@5->12", "update a@12->13"]);
+    assert.equal(api.calls("GET", "/api/v1/configmaps").length, 1);
+  });
+
+  void it("retries a failing list with backoff until it succeeds (e.g. apiserver restarting)", async () => {
+    let failures = 3;
+    const inner = api.handler;
+    api.handler = (req) => (failures-- > 0 ? status(503, "ServiceUnavailable") : inner(req));
+    const i = newInformer();
+    i.start();
+    assert.equal(await i.waitForSync(5000), true);
+    assert.equal(api.calls("GET", "/api/v1/configmaps").length, 4);
+  });
+
+  void it("a throwing handler does not break the watch loop", async () => {
+    const i = newInformer();
+    const seen: string[] = [];
+    i.addHandlers({ onAdd: () => { throw new Error("boom"); } });
+    i.addHandlers({ onAdd: (o) => seen.push(o.metadata?.name ?? "") });
+    i.start();
+    const w = await api.watch(0);
+    w.send("ADDED", cm("x", "20"));
+    await eventually(() => seen.includes("x"));
+    assert.ok(i.get("ns/x"));
+  });
+
+  void it("ignores undecodable lines", async () => {
+    const i = newInformer();
+    i.start();
+    const w = await api.watch(0);
+    w.sendRaw("this is not json\n{\"type\":\n");
+    w.sendRaw("\n");
+    w.send("ADDED", cm("y", "21"));
+    await eventually(() => i.get("ns/y") !== undefined);
+    assert.equal(w.closed, false);
+  });
+
+  void it("watches only the configured namespace", async () => {
+    const inner = api.handler;
+    api.handler = (req) => (req.path === "/api/v1/namespaces/team-a/configmaps" ? inner({ ...req, path: "/api/v1/configmaps" }) : undefined);
+    const i = newInformer({ namespace: "team-a" });
+    i.start();
+    const w = await api.watch(0);
+    assert.equal(w.request.path, "/api/v1/namespaces/team-a/configmaps");
+    assert.ok(i.hasSynced());
+  });
+
+  void it("follows list pagination with continue tokens", async () => {
+    api.handler = (req) => {
+      if (req.query.get("continue") === "tok") {
+        return { status: 200, body: { metadata: { resourceVersion: "30" }, items: [listItem("p2", "29")] } };
+      }
+      assert.equal(req.query.get("limit"), "500");
+      return { status: 200, body: { metadata: { resourceVersion: "30", continue: "tok" }, items: [listItem("p1", "28")] } };
+    };
+    const i = newInformer();
+    i.start();
+    assert.equal(await i.waitForSync(5000), true);
+    assert.deepEqual(i.list().map((o) => o.metadata?.name).sort(), ["p1", "p2"]);
+    const w = await api.watch(0);
+    assert.equal(w.request.query.get("resourceVersion"), "30");
+  });
+
+  void it("addHandlers after sync replays the cache as adds", async () => {
+    const i = newInformer();
+    i.start();
+    await i.waitForSync(5000);
+    const r = record(i);
+    assert.deepEqual(r.events.sort(), ["add a@5", "add b@6"]);
+  });
+
+  void it("stop ends an open watch promptly", async () => {
+    const i = newInformer();
+    i.start();
+    const w = await api.watch(0);
+    await i.stop();
+    await w.waitClosed();
+    assert.equal(w.closed, true);
+  });
+});

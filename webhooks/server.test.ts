@@ -1,0 +1,176 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { request as httpsRequest } from "node:https";
+import fastify from "fastify";
+import { pino } from "pino";
+import { issue } from "./certs.ts";
+import type { CertBundle } from "./certs.ts";
+import { HANDLERS } from "./handlers.ts";
+import { effectiveDeadline, startWebhookServer, webhookApp } from "./server.ts";
+import { FakeLookup } from "./testing/fake-lookup.ts";
+import { review } from "./testing/reviews.ts";
+import { DEFAULT_POLICY, KINDS } from "./types.ts";
+
+async function appWith(lookup = new FakeLookup(), deadlineMs = 500) {
+  const app = fastify();
+  await app.register(webhookApp, {
+    handlers: HANDLERS,
+    lookup,
+    policy: DEFAULT_POLICY,
+    deadlineMs,
+  });
+  return app;
+}
+
+void describe("webhook routes", () => {
+  const malformed: { name: string; payload: string; contentType?: string; error: RegExp }[] = [
+    { name: "invalid JSON", payload: "{", error: /^body: invalid JSON/ },
+    { name: "empty body", payload: "", error: /^body: empty/ },
+    {
+      name: "JSON but not a review",
+      payload: "[1,2]",
+      error: /^malformed AdmissionReview: body: must be a JSON object/,
+    },
+    {
+      name: "wrong apiVersion",
+      payload: JSON.stringify({ ...review(), apiVersion: "admission.k8s.io/v1beta1" }),
+      error: /^malformed AdmissionReview: apiVersion/,
+    },
+    {
+      name: "missing uid",
+      payload: JSON.stringify(review({ uid: "" })),
+      error: /^malformed AdmissionReview: request.uid/,
+    },
+    {
+      name: "text/plain content type",
+      payload: "hello",
+      contentType: "text/plain",
+      error: /^body: invalid JSON/,
+    },
+  ];
+  for (const c of malformed) {
+    void it(`answers 400 for ${c.name}`, async (t) => {
+      const app = await appWith();
+      t.after(() => app.close());
+      const res = await app.inject({
+        method: "POST",
+        url: "/validate/assistant",
+        payload: c.payload,
+        headers: { "content-type": c.contentType ?? "application/json" },
+      });
+      assert.equal(res.statusCode, 400);
+      assert.match(res.json<{ error: string }>().error, c.error);
+    });
+  }
+
+  void it("answers 404 for an unknown webhook path", async (t) => {
+    const app = await appWith();
+    t.after(() => app.close());
+    const res = await app.inject({ method: "POST", url: "/validate/pods", payload: review() });
+    assert.equal(res.statusCode, 404);
+  });
+
+  void it("answers a review with the request uid and admission.k8s.io/v1", async (t) => {
+    const lookup = new FakeLookup().add(KINDS.AIModel, {
+      metadata: { name: "m", namespace: "team-a" },
+    });
+    const app = await appWith(lookup);
+    t.after(() => app.close());
+    const body = review({
+      object: {
+        metadata: { name: "a" },
+        spec: {
+          versions: [{ name: "v1", modelRef: "m" }],
+          variants: [{ version: "v1", weight: 90 }],
+        },
+      },
+    });
+    const res = await app.inject({
+      method: "POST",
+      url: "/validate/assistant?timeout=10s",
+      payload: body,
+    });
+    assert.equal(res.statusCode, 200);
+    const answer = res.json<{
+      apiVersion: string;
+      kind: string;
+      response: { uid: string; allowed: boolean; status: { message: string } };
+    }>();
+    assert.equal(answer.apiVersion, "admission.k8s.io/v1");
+    assert.equal(answer.kind, "AdmissionReview");
+    assert.equal(answer.response.uid, "705ab4f5-6393-11e8-b7cc-42010a800002");
+    assert.equal(answer.response.allowed, false);
+    assert.equal(answer.response.status.message, "spec.variants: weights must sum to 100 (got 90)");
+  });
+
+  void it("answers within the deadline when lookups hang", async (t) => {
+    const lookup = new FakeLookup();
+    lookup.hang = true;
+    const app = await appWith(lookup, 300);
+    t.after(() => app.close());
+    const started = performance.now();
+    const res = await app.inject({
+      method: "POST",
+      url: "/validate/assistant",
+      payload: review({
+        object: { metadata: { name: "a" }, spec: { versions: [{ name: "v1", modelRef: "m" }] } },
+      }),
+    });
+    assert.ok(performance.now() - started < 2000);
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.json<{ response: { allowed: boolean } }>().response.allowed, false);
+  });
+
+  void it("keeps the deadline inside the API server's timeout parameter", () => {
+    assert.equal(effectiveDeadline(6000, "10s"), 6000);
+    assert.equal(effectiveDeadline(6000, "3s"), 1500);
+    assert.equal(effectiveDeadline(6000, "1s"), 100);
+    assert.equal(effectiveDeadline(6000, undefined), 6000);
+    assert.equal(effectiveDeadline(6000, ["x"]), 6000);
+  });
+});
+
+function get(url: string, ca: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(`${url}/healthz`, { ca, agent: false }, (res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => (body += c.toString()));
+      res.on("end", () => {
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+void describe("HTTPS server", () => {
+  void it("listens on 127.0.0.1 and hot-swaps its certificate without restart", async (t) => {
+    const spec = { dnsNames: ["webhook.test.svc"], ipAddresses: ["127.0.0.1"] };
+    const first: CertBundle = await issue({ action: "issue-ca", reason: "t" }, undefined, {
+      spec,
+      now: Date.now(),
+    });
+    const server = await startWebhookServer({
+      handlers: HANDLERS,
+      lookup: new FakeLookup(),
+      policy: DEFAULT_POLICY,
+      tls: { cert: first.tlsCert, key: first.tlsKey },
+      port: 0,
+      log: pino({ level: "silent" }),
+    });
+    t.after(() => server.close());
+    assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal((await get(server.url, first.caBundle)).status, 200);
+
+    // A new CA: clients that trust only the new CA fail before the swap and succeed after it.
+    const second = await issue({ action: "issue-ca", reason: "t" }, undefined, {
+      spec,
+      now: Date.now(),
+    });
+    await assert.rejects(get(server.url, second.caBundle));
+    server.setCertificate({ cert: second.tlsCert, key: second.tlsKey });
+    assert.equal((await get(server.url, second.caBundle)).status, 200);
+    await assert.rejects(get(server.url, first.caBundle));
+  });
+});

@@ -1,0 +1,145 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  ROUTING_CONFIG_API_VERSION,
+  ROUTING_CONFIG_KIND,
+  validateRoutingConfig,
+} from "./schema.ts";
+import { loadRuntimeConfig } from "./runtime.ts";
+
+const hash = "a".repeat(64);
+const valid = () => ({
+  apiVersion: ROUTING_CONFIG_API_VERSION,
+  kind: ROUTING_CONFIG_KIND,
+  backends: [{ name: "vllm", provider: "openai", baseURL: "http://llama.ns.svc:8000/v1" }],
+  models: [{ name: "llama", aliases: ["default"], routes: [{ backend: "vllm" }] }],
+  tenants: [{ id: "acme", apiKeys: [{ sha256: hash }], models: ["llama"] }],
+});
+
+const cases: {
+  name: string;
+  mutate: (c: ReturnType<typeof valid> & Record<string, unknown>) => void;
+  want: RegExp | null;
+}[] = [
+  { name: "valid config", mutate: () => undefined, want: null },
+  { name: "wrong apiVersion", mutate: (c) => (c.apiVersion = "v0"), want: /^\/apiVersion: / },
+  {
+    name: "unknown top-level field",
+    mutate: (c) => (c["extra"] = 1),
+    want: /^\/extra: Unexpected property/,
+  },
+  {
+    name: "bad provider",
+    mutate: (c) => ((c.backends[0] as Record<string, unknown>)["provider"] = "bedrock"),
+    want: /^\/backends\/0\/provider/,
+  },
+  {
+    name: "baseURL not http",
+    mutate: (c) => (c.backends[0]!.baseURL = "ftp://x"),
+    want: /^\/backends\/0\/baseURL/,
+  },
+  {
+    name: "route to unknown backend",
+    mutate: (c) => (c.models[0]!.routes[0]!.backend = "nope"),
+    want: /\/models\/0\/routes\/0\/backend: unknown backend "nope"/,
+  },
+  {
+    name: "alias collides with a name",
+    mutate: (c) => c.models.push({ name: "default", routes: [{ backend: "vllm" }] } as never),
+    want: /"default" is used more than once/,
+  },
+  {
+    name: "duplicate backend",
+    mutate: (c) => c.backends.push({ ...c.backends[0]! }),
+    want: /duplicate backend name "vllm"/,
+  },
+  {
+    name: "api key not a sha256",
+    mutate: (c) => (c.tenants[0]!.apiKeys[0]!.sha256 = "sk-plaintext"),
+    want: /^\/tenants\/0\/apiKeys\/0\/sha256/,
+  },
+  {
+    name: "same key hash in two tenants",
+    mutate: (c) => c.tenants.push({ id: "other", apiKeys: [{ sha256: hash }], models: ["*"] }),
+    want: /belongs to more than one key/,
+  },
+  {
+    name: "tenant allows unknown model",
+    mutate: (c) => c.tenants[0]!.models.push("gpt-9"),
+    want: /\/tenants\/0\/models\/1: unknown model "gpt-9"/,
+  },
+  {
+    name: "tenant id not DNS-like",
+    mutate: (c) => (c.tenants[0]!.id = "Acme Corp"),
+    want: /^\/tenants\/0\/id/,
+  },
+  {
+    name: "fault on unknown backend",
+    mutate: (c) => (c["faults"] = [{ backend: "x", errorRate: 0.5 }]),
+    want: /\/faults\/0\/backend: unknown backend/,
+  },
+  {
+    name: "fault rate above 1",
+    mutate: (c) => (c["faults"] = [{ backend: "vllm", errorRate: 2 }]),
+    want: /^\/faults\/0\/errorRate/,
+  },
+  {
+    name: "fault expiry not RFC 3339",
+    mutate: (c) => (c["faults"] = [{ backend: "vllm", expiresAt: "tomorrow" }]),
+    want: /expiresAt: not an RFC 3339/,
+  },
+  {
+    name: "all weights zero",
+    mutate: (c) => (c.models[0]!.routes[0] = { backend: "vllm", weight: 0 } as never),
+    want: /all weights are 0/,
+  },
+  {
+    name: "negative budget",
+    mutate: (c) =>
+      ((c.tenants[0] as Record<string, unknown>)["limits"] = { tokenBudget: { tokens: -1 } }),
+    want: /^\/tenants\/0\/limits\/tokenBudget\/tokens/,
+  },
+];
+
+for (const tc of cases) {
+  void test(`validateRoutingConfig: ${tc.name}`, () => {
+    const c = valid() as ReturnType<typeof valid> & Record<string, unknown>;
+    tc.mutate(c);
+    const r = validateRoutingConfig(c);
+    if (tc.want === null) {
+      assert.ok(r.ok, JSON.stringify(r));
+      return;
+    }
+    assert.ok(!r.ok, "expected invalid");
+    assert.ok(
+      r.errors.some((e) => tc.want!.test(e)),
+      r.errors.join("\n"),
+    );
+  });
+}
+
+void test("loadRuntimeConfig applies defaults and indexes aliases, keys and issuers (YAML)", async () => {
+  const yaml = `
+apiVersion: ${ROUTING_CONFIG_API_VERSION}
+kind: ${ROUTING_CONFIG_KIND}
+backends:
+  - {name: vllm, provider: openai, baseURL: "http://x:8000/v1/", apiKey: {env: IGW_UNIT_KEY}}
+models:
+  - {name: llama, aliases: [default], routes: [{backend: vllm}]}
+tenants:
+  - {id: acme, apiKeys: [{sha256: "${hash}"}], oidc: [{issuer: "https://kc/realms/acme", audience: librechat}], models: ["*"]}
+`;
+  const cfg = await loadRuntimeConfig(yaml, "fp", { IGW_UNIT_KEY: " secret " });
+  const b = cfg.backends.get("vllm")!;
+  assert.equal(b.baseURL, "http://x:8000/v1");
+  assert.equal(b.apiKey, "secret");
+  assert.equal(b.policy.maxAttempts, 2);
+  assert.equal(cfg.modelIndex.get("default")?.name, "llama");
+  assert.deepEqual(cfg.models.get("llama")?.routes, [
+    { backend: "vllm", upstreamModel: "llama", weight: 1, priority: 0 },
+  ]);
+  assert.equal(cfg.tenantByKeyHash.get(hash)?.id, "acme");
+  assert.equal(cfg.tenantsByIssuer.get("https://kc/realms/acme")?.[0]?.id, "acme");
+  await assert.rejects(() => loadRuntimeConfig(yaml, "fp", {}), /IGW_UNIT_KEY is empty/);
+  await assert.rejects(() => loadRuntimeConfig("backends: [", "fp", {}), /not valid YAML or JSON/);
+});

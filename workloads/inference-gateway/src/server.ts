@@ -1,0 +1,127 @@
+/**
+ * Entry point of the inference gateway: reads env and flags, builds the logger, registers the
+ * app plugin, listens (127.0.0.1 unless told otherwise) and drains on SIGTERM/SIGINT.
+ *
+ *   node workloads/inference-gateway/src/server.ts --config routing.yaml --port 8080
+ *
+ * Env: GATEWAY_CONFIG, REDIS_URL, GATEWAY_HOST, GATEWAY_PORT, GATEWAY_BODY_LIMIT_BYTES,
+ * GATEWAY_CONFIG_POLL_MS, GATEWAY_DRAIN_TIMEOUT_MS, LOG_LEVEL. Flags override env.
+ */
+import { parseArgs } from "node:util";
+import Fastify, { LogController } from "fastify";
+import pino from "pino";
+import app from "./app.ts";
+
+/** Logger options: JSON, secrets redacted, no bodies (so no prompt text). */
+export function loggerOptions(level: string): {
+  level: string;
+  redact: { paths: string[]; censor: string };
+} {
+  return {
+    level,
+    redact: {
+      paths: [
+        "req.headers.authorization",
+        'req.headers["api-key"]',
+        'req.headers["x-api-key"]',
+        "req.headers.cookie",
+        "*.apiKey",
+        "*.authorization",
+      ],
+      censor: "[REDACTED]",
+    },
+  };
+}
+
+function int(v: string | undefined, name: string, def: number): number {
+  if (v === undefined || v === "") return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      config: { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
+      redis: { type: "string" },
+    },
+  });
+  const env = process.env;
+  const configPath = values.config ?? env["GATEWAY_CONFIG"];
+  const redisUrl = values.redis ?? env["REDIS_URL"];
+  if (configPath === undefined || redisUrl === undefined)
+    throw new Error("GATEWAY_CONFIG (--config) and REDIS_URL (--redis) are required");
+  const drainTimeoutMs = int(env["GATEWAY_DRAIN_TIMEOUT_MS"], "GATEWAY_DRAIN_TIMEOUT_MS", 30_000);
+
+  // Buffered stdout (flushed every second and on exit): one write per ~4 KiB, not per log line.
+  const dest = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  setInterval(() => {
+    dest.flush();
+  }, 1_000).unref();
+  const exit = (code: number): never => {
+    dest.flushSync();
+    process.exit(code);
+  };
+  const server = Fastify({
+    loggerInstance: pino(loggerOptions(env["LOG_LEVEL"] ?? "info"), dest),
+    logController: new LogController({ disableRequestLogging: true }),
+    requestTimeout: 0,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+  });
+  await server.register(app, {
+    configPath,
+    redisUrl,
+    bodyLimit: int(env["GATEWAY_BODY_LIMIT_BYTES"], "GATEWAY_BODY_LIMIT_BYTES", 4 * 1024 * 1024),
+    configPollMs: int(env["GATEWAY_CONFIG_POLL_MS"], "GATEWAY_CONFIG_POLL_MS", 2_000),
+    drainTimeoutMs,
+  });
+
+  let closing = false;
+  const shutdown = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    server.log.info({ signal, inflight: server.igwDrain.inflight }, "Received signal; draining");
+    const hard = setTimeout(() => {
+      server.log.error("Drain exceeded the hard limit; exiting");
+      exit(1);
+    }, drainTimeoutMs + 5_000);
+    hard.unref();
+    server.close().then(
+      () => {
+        server.log.info("Closed gateway");
+        exit(0);
+      },
+      (err: unknown) => {
+        server.log.error({ err }, "Failed to close cleanly");
+        exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => {
+    shutdown("SIGTERM");
+  });
+  process.on("SIGINT", () => {
+    shutdown("SIGINT");
+  });
+
+  const host = values.host ?? env["GATEWAY_HOST"] ?? "127.0.0.1";
+  const port = int(values.port ?? env["GATEWAY_PORT"], "GATEWAY_PORT", 8080);
+  await server.listen({ host, port });
+}
+
+main().catch((err: unknown) => {
+  console.error(
+    JSON.stringify({
+      level: "fatal",
+      msg: "Failed to start inference gateway",
+      err: (err as Error).message,
+    }),
+  );
+  process.exit(1);
+});
