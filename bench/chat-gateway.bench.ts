@@ -353,13 +353,16 @@ async function appendBench(adminUrl: string, appUrl: string, n: number, writers:
   };
   const appendRun = (inTx: boolean) => async (): Promise<void> => {
     const s = randomUUID();
-    const c = await pool.connect();
-    try {
+    if (inTx) {
       for (let v = 0; v < per; v++) {
         const a = { streamId: s, expectedVersion: v, events: [ev], actor: "bench" };
-        if (inTx) await withScope(pool, scope, (tx) => appendEvents(tx, scope, a));
-        else await appendEvents(c, scope, a);
+        await withScope(pool, scope, (tx) => appendEvents(tx, scope, a));
       }
+      return;
+    }
+    const c = await pool.connect();
+    try {
+      for (let v = 0; v < per; v++) await appendEvents(c, scope, { streamId: s, expectedVersion: v, events: [ev], actor: "bench" });
     } finally {
       c.release();
     }

@@ -100,13 +100,31 @@ export function skipUpdate(request: AdmissionRequest): boolean {
   return JSON.stringify(request.object?.["spec"]) === JSON.stringify(request.oldObject?.["spec"]);
 }
 
+function webhookName(handler: WebhookHandler): string {
+  return `${handler.type === "validating" ? "validate" : "mutate"}/${handler.name}`;
+}
+
 /** Answers one review; never rejects, never takes (much) longer than `deps.deadlineMs`. */
 export async function admit(
   handler: WebhookHandler,
   request: AdmissionRequest,
   deps: AdmitDeps,
 ): Promise<AdmissionReviewResponse> {
-  const webhook = `${handler.type === "validating" ? "validate" : "mutate"}/${handler.name}`;
+  try {
+    return await admitUnguarded(handler, request, deps);
+  } catch (err: unknown) {
+    // Anything unforeseen (e.g. a RangeError on absurdly deep input) still gets a policy answer.
+    deps.onError?.(err, request);
+    return failureAnswer(handler.failurePolicy, request.uid, err, webhookName(handler));
+  }
+}
+
+async function admitUnguarded(
+  handler: WebhookHandler,
+  request: AdmissionRequest,
+  deps: AdmitDeps,
+): Promise<AdmissionReviewResponse> {
+  const webhook = webhookName(handler);
   if (!matchesKind(handler, request)) {
     const got = `${request.kind.group}/${request.kind.version}/${request.kind.kind}`;
     return failureAnswer(

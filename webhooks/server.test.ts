@@ -103,6 +103,40 @@ void describe("webhook routes", () => {
     assert.equal(answer.response.status.message, "spec.variants: weights must sum to 100 (got 90)");
   });
 
+  void it("answers absurdly deep objects with a policy answer, not a crash", async (t) => {
+    const app = await appWith();
+    t.after(() => app.close());
+    const depth = 200_000;
+    const deep = "[".repeat(depth) + "]".repeat(depth);
+    const obj = `{"metadata":{"name":"a"},"spec":{"versions":${deep}}}`;
+    const body = JSON.stringify(
+      review({
+        operation: "UPDATE",
+        object: { metadata: { name: "a" } },
+        oldObject: { metadata: { name: "a" } },
+      }),
+    ).replace('"object":{"metadata":{"name":"a"}}', `"object":${obj}`);
+    for (const url of ["/validate/assistant", "/mutate/assistant", "/validate/tenant"]) {
+      const res = await app.inject({
+        method: "POST",
+        url,
+        payload: body,
+        headers: { "content-type": "application/json" },
+      });
+      assert.ok(
+        [200, 400].includes(res.statusCode),
+        `${url}: ${res.statusCode} ${res.body.slice(0, 200)}`,
+      );
+      if (res.statusCode === 200)
+        assert.equal(
+          res.json<{ response: { uid: string } }>().response.uid,
+          "705ab4f5-6393-11e8-b7cc-42010a800002",
+        );
+    }
+    const health = await app.inject({ method: "GET", url: "/healthz" });
+    assert.equal(health.statusCode, 200);
+  });
+
   void it("answers within the deadline when lookups hang", async (t) => {
     const lookup = new FakeLookup();
     lookup.hang = true;

@@ -8,7 +8,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
 import { startTestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
-import { eventually, newTenant, post, redisClient, routing, startGateway } from "./helpers.ts";
+import {
+  eventually,
+  metricValue,
+  newTenant,
+  post,
+  redisClient,
+  routing,
+  startGateway,
+} from "./helpers.ts";
 
 void test("upstream dropping mid-stream: SSE error event, stream ends, no retry", async (t) => {
   const up = await startTestUpstream({ streamDropAfter: 4 });
@@ -173,8 +181,12 @@ void test("client going away mid-stream: upstream call aborted, reservation sett
     `charged for what was generated: ${c["spent"]}`,
   );
   const metrics = await (await fetch(`${gw.url}/metrics`)).text();
-  assert.match(
-    metrics,
-    /inference_gateway_upstream_attempts_total\{backend="b",kind="chat_stream",outcome="aborted"\} 1/,
+  assert.equal(
+    metricValue(metrics, "inference_gateway_upstream_attempts_total", {
+      backend: "b",
+      kind: "chat_stream",
+      outcome: "aborted",
+    }),
+    1,
   );
 });
