@@ -18,7 +18,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomUUID } from "node:crypto";
@@ -51,16 +51,21 @@ interface WorkerJob {
 async function clientWorker(): Promise<void> {
   const job = JSON.parse(process.env["CG_BENCH_JOB"] ?? "{}") as WorkerJob;
   const latencies: number[] = [];
+  const fromCommit: number[] = [];
   let received = 0;
   const sockets: WebSocket[] = [];
   const onMessage = (data: WebSocket.RawData): void => {
-    const m = /bench:[^:"]+:([\d.]+)/.exec((data as Buffer).toString());
+    const s = (data as Buffer).toString();
+    const m = /bench:[^:"]+:([\d.]+)/.exec(s);
     if (m === null) return;
+    const t = now();
     const ts = Number(m[1]);
     if (Number.isFinite(ts)) {
-      latencies.push(now() - ts);
+      latencies.push(t - ts);
       received++;
     }
+    const at = /"at":"([^"]+)"/.exec(s);
+    if (at !== null) fromCommit.push(t - Date.parse(at[1]!));
   };
   let opened = 0;
   const open = (k: number): Promise<void> =>
@@ -94,10 +99,11 @@ async function clientWorker(): Promise<void> {
   process.on("message", (m: { kind: string }) => {
     if (m.kind === "count") process.send?.({ kind: "count", received });
     if (m.kind === "report") {
-      process.send?.({ kind: "report", latencies: latencies.splice(0), received });
+      process.send?.({ kind: "report", latencies: latencies.splice(0), fromCommit: fromCommit.splice(0), received });
     }
     if (m.kind === "reset") {
       latencies.length = 0;
+      fromCommit.length = 0;
       received = 0;
     }
     if (m.kind === "exit") {
@@ -251,8 +257,12 @@ function startWorker(job: WorkerJob): Promise<Worker> {
 
 interface FanoutResult {
   connections: number;
+  /** Sender's POST to receipt on every socket (includes the durable append). */
   p50: number;
   p99: number;
+  /** Event's commit timestamp (PostgreSQL clock, ms precision) to receipt: the fan-out part. */
+  commitP50: number;
+  commitP99: number;
   deliveriesPerSec: number;
   rssPerConnKb: number;
   connectSeconds: number;
@@ -308,8 +318,9 @@ async function fanout(opts: {
     await sleep(200);
   }
   await waitAll(opts.conns * opts.msgs, 30_000);
-  const lat = (await Promise.all(workers.map((w) => w.ask<{ latencies: number[] }>("report", "report")))).flatMap((r) => r.latencies);
-  lat.sort((a, b) => a - b);
+  const reports = await Promise.all(workers.map((w) => w.ask<{ latencies: number[]; fromCommit: number[] }>("report", "report")));
+  const lat = reports.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const commit = reports.flatMap((r) => r.fromCommit).sort((a, b) => a - b);
   // Throughput: a burst of broadcasts, back to back.
   for (const w of workers) w.proc.send({ kind: "reset" });
   await sleep(100);
@@ -323,6 +334,8 @@ async function fanout(opts: {
     connections: opts.conns,
     p50: pct(lat, 50),
     p99: pct(lat, 99),
+    commitP50: pct(commit, 50),
+    commitP99: pct(commit, 99),
     deliveriesPerSec,
     rssPerConnKb: (rss1 - rss0) / opts.conns,
     connectSeconds,
@@ -399,6 +412,7 @@ async function main(): Promise<void> {
   const clients = num("CG_BENCH_CLIENTS", 4);
   const msgs = num("CG_BENCH_MSGS", 20);
   const burst = num("CG_BENCH_BURST", 50);
+  const load0 = loadavg()[0]!.toFixed(2);
   const services = ensureServices();
   const cleanup: (() => void)[] = [() => { services.stop(); }];
   try {
@@ -488,6 +502,8 @@ async function main(): Promise<void> {
       ["connections", String(gw.connections), String(floorRes.connections), "10000"],
       ["delivery p50 (ms)", gw.p50.toFixed(1), floorRes.p50.toFixed(1), ""],
       ["delivery p99 (ms)", gw.p99.toFixed(1), floorRes.p99.toFixed(1), "<= 50"],
+      ["commit->socket p50/p99 (ms)", `${gw.commitP50.toFixed(1)} / ${gw.commitP99.toFixed(1)}`, "", ""],
+      ["load average (start/end)", `${load0} / ${loadavg()[0]!.toFixed(2)}`, "", ""],
       ["deliveries/s (burst)", gw.deliveriesPerSec.toFixed(0), floorRes.deliveriesPerSec.toFixed(0), ""],
       ["RSS per idle conn (KB)", gw.rssPerConnKb.toFixed(2), floorRes.rssPerConnKb.toFixed(2), "<= 10"],
       ["connect time (s)", gw.connectSeconds.toFixed(1), floorRes.connectSeconds.toFixed(1), ""],
