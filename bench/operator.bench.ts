@@ -45,7 +45,7 @@ function model(ns: string, i: number, replicas: number): AIModel {
     kind: "AIModel",
     metadata: { name, namespace: ns },
     spec: { provider: "vllm", modelName: name, engine: { image: "vllm/vllm-openai:v0.10.1", port: 8000 }, replicas, minReplicas: replicas, maxReplicas: 1 },
-  } as AIModel;
+  };
 }
 
 async function namespace(name: string): Promise<void> {

@@ -312,16 +312,18 @@ export function bundleToSecretData(b: CertBundle): Record<string, string> {
   return data;
 }
 
-/** Reads a bundle from Secret `data`; undefined unless tls.crt, tls.key and ca.crt are present. */
+/** Reads a bundle from Secret `data`; undefined unless tls.crt and tls.key are present. */
 export function bundleFromSecretData(data: unknown): CertBundle | undefined {
   if (typeof data !== "object" || data === null) return undefined;
   const d = data as Record<string, unknown>;
   const dec = (k: string): string | undefined =>
     typeof d[k] === "string" ? Buffer.from(d[k], "base64").toString("utf8") : undefined;
-  const caBundle = dec("ca.crt");
+  // ca.crt may be missing in Secrets written by cert-manager for some issuers; "" then means
+  // "no CA known" (self-managed mode issues a new CA, cert-manager mode does not need it).
+  const caBundle = dec("ca.crt") ?? "";
   const tlsCert = dec("tls.crt");
   const tlsKey = dec("tls.key");
-  if (caBundle === undefined || tlsCert === undefined || tlsKey === undefined) return undefined;
+  if (tlsCert === undefined || tlsKey === undefined) return undefined;
   const caKey = dec("ca.key");
   return caKey !== undefined ? { caBundle, caKey, tlsCert, tlsKey } : { caBundle, tlsCert, tlsKey };
 }

@@ -43,7 +43,7 @@ const replicaCases = [
   { name: "zero replicas allowed", spec: { replicas: 0, minReplicas: 0, maxReplicas: 1 }, want: 0 },
 ];
 for (const c of replicaCases) {
-  test(`effectiveReplicas: ${c.name}`, () => assert.equal(effectiveReplicas(vllm(c.spec)), c.want));
+  test(`effectiveReplicas: ${c.name}`, () => { assert.equal(effectiveReplicas(vllm(c.spec)), c.want); });
 }
 
 const argCases = [
@@ -71,5 +71,5 @@ const endpointCases = [
   { name: "explicit baseURL wins", m: openai({ external: { baseURL: "https://proxy.example/v1", credentialsSecretRef: { name: "s", key: "k" } } }), want: "https://proxy.example/v1" },
 ];
 for (const c of endpointCases) {
-  test(`endpointFor: ${c.name}`, () => assert.equal(endpointFor(c.m, DEFAULT_CONFIG), c.want));
+  test(`endpointFor: ${c.name}`, () => { assert.equal(endpointFor(c.m, DEFAULT_CONFIG), c.want); });
 }

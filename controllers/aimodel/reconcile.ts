@@ -6,6 +6,7 @@ import type { AIModel } from "../../crds/aimodel/v1alpha1/index.ts";
 import { AIMODEL_GVK } from "../../crds/aimodel/v1alpha1/index.ts";
 import type { KubeClient } from "../../operators/clients/kube.ts";
 import type { Informer, KubernetesObject, ReconcileContext, ReconcileResult } from "../../operators/runtime/index.ts";
+import { KubeApiError } from "../../operators/runtime/index.ts";
 import type { ChildPlan } from "../shared/plan.ts";
 import { planChildren } from "../shared/plan.ts";
 import { sameOwnedFields } from "../shared/stable.ts";
@@ -82,7 +83,7 @@ async function execute(deps: AIModelDeps, model: AIModel, plan: ChildPlan, ctx: 
 async function writeStatus(deps: AIModelDeps, model: AIModel, inputs: Parameters<typeof computeStatus>[0]): Promise<void> {
   const status = computeStatus(inputs, deps.now());
   // Write once and only when something we own changed; lastTransitionTime is kept by setCondition.
-  if (sameOwnedFields(status as Record<string, unknown>, model.status as Record<string, unknown> | undefined)) return;
+  if (sameOwnedFields(status, model.status)) return;
   await deps.client.applyStatus(
     {
       apiVersion: AIMODEL_GVK.apiVersion,
@@ -105,17 +106,6 @@ export function credentialsState(secrets: Informer<V1Secret>, model: AIModel): C
 }
 
 function errorText(err: unknown): string {
-  if (err instanceof Error) {
-    const body = (err as { body?: unknown }).body;
-    if (typeof body === "string" && body.length > 0) {
-      try {
-        const parsed = JSON.parse(body) as { message?: string };
-        if (typeof parsed.message === "string") return parsed.message;
-      } catch {
-        // Not JSON: fall through to the error message.
-      }
-    }
-    return err.message;
-  }
-  return String(err);
+  if (err instanceof KubeApiError) return err.status?.message ?? err.message;
+  return err instanceof Error ? err.message : String(err);
 }

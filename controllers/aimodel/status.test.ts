@@ -67,4 +67,4 @@ test("self-hosted status carries replica counts and the scale selector", () => {
   assert.equal(s.selector, "app.kubernetes.io/instance=llama,librechat.io/aimodel=llama");
 });
 
-test("phaseOf without conditions is Pending", () => assert.equal(phaseOf(undefined), "Pending"));
+test("phaseOf without conditions is Pending", () => { assert.equal(phaseOf(undefined), "Pending"); });

@@ -40,7 +40,7 @@ export function computeStatus(inputs: StatusInputs, now: Date): AIModelStatus {
   const { model } = inputs;
   const generation = model.metadata.generation ?? 0;
   const v = verdict(inputs);
-  let conditions = model.status?.conditions as Condition[] | undefined;
+  let conditions: Condition[] | undefined = model.status?.conditions;
   for (const c of [v.ready, v.progressing, v.degraded]) {
     conditions = setCondition(conditions, { ...c, observedGeneration: generation }, now);
   }
@@ -106,35 +106,52 @@ function externalVerdict(inputs: StatusInputs): Verdict {
   };
 }
 
+/** Replica counts of the engine Deployment as last observed. */
+interface Rollout {
+  desired: number;
+  ready: number;
+  updated: number;
+  total: number;
+  /** The Deployment controller has not caught up with the latest spec, or replicas are changing. */
+  rolling: boolean;
+  /** The Deployment reports ProgressDeadlineExceeded. */
+  stuck: boolean;
+}
+
+function rolloutOf(model: AIModel, dep: V1Deployment | undefined): Rollout {
+  const desired = effectiveReplicas(model);
+  const s = dep?.status ?? {};
+  const ready = s.readyReplicas ?? 0;
+  const updated = s.updatedReplicas ?? 0;
+  const total = s.replicas ?? 0;
+  const current = dep !== undefined && (s.observedGeneration ?? -1) >= (dep.metadata?.generation ?? 0);
+  const stuck = (s.conditions ?? []).some((c) => c.type === "Progressing" && c.reason === "ProgressDeadlineExceeded");
+  return { desired, ready, updated, total, rolling: !current || updated < desired || total > desired, stuck };
+}
+
 function selfHostedVerdict(inputs: StatusInputs): Verdict {
-  const desired = effectiveReplicas(inputs.model);
-  const dep = inputs.deployment;
-  const ready = dep?.status?.readyReplicas ?? 0;
-  const updated = dep?.status?.updatedReplicas ?? 0;
-  const total = dep?.status?.replicas ?? 0;
-  const current = dep !== undefined && (dep.status?.observedGeneration ?? -1) >= (dep.metadata?.generation ?? 0);
-  const rolling = !current || updated < desired || total > desired;
-  const progressing: Verdict["progressing"] = rolling
-    ? { type: T.Progressing, status: "True", reason: ProgressingReason.RolloutInProgress, message: `${updated}/${desired} replicas updated, ${total} exist` }
-    : { type: T.Progressing, status: "False", reason: ProgressingReason.RolloutComplete, message: `${desired} replicas up to date` };
-  if (desired === 0) {
+  const r = rolloutOf(inputs.model, inputs.deployment);
+  const progressing: Verdict["progressing"] = r.rolling
+    ? { type: T.Progressing, status: "True", reason: ProgressingReason.RolloutInProgress, message: `${r.updated}/${r.desired} replicas updated, ${r.total} exist` }
+    : { type: T.Progressing, status: "False", reason: ProgressingReason.RolloutComplete, message: `${r.desired} replicas up to date` };
+  if (r.desired === 0) {
     return {
       ready: { type: T.Ready, status: "False", reason: ReadyReason.ScaledToZero, message: "Scaled to zero replicas" },
       progressing,
       degraded: ok.degraded,
     };
   }
-  // A model that is still starting is not degraded: only a stuck rollout (the Deployment's own
-  // progress deadline) or losing replicas after having been ready is.
-  const stuck = dep?.status?.conditions?.some((c) => c.type === "Progressing" && c.reason === "ProgressDeadlineExceeded") === true;
-  const wasReady = findCondition(inputs.model.status?.conditions as Condition[] | undefined, T.Ready)?.status === "True";
-  const degraded: Verdict["degraded"] =
-    ready < desired && (stuck || (!rolling && wasReady))
-      ? { type: T.Degraded, status: "True", reason: DegradedReason.ReplicasUnavailable, message: `${desired - ready} of ${desired} replicas are not ready${stuck ? " (rollout exceeded its progress deadline)" : ""}` }
-      : ok.degraded;
-  const ready_: Verdict["ready"] =
-    ready > 0
-      ? { type: T.Ready, status: "True", reason: ReadyReason.Available, message: `${ready}/${desired} replicas ready` }
-      : { type: T.Ready, status: "False", reason: ReadyReason.Unavailable, message: `0/${desired} replicas ready` };
-  return { ready: ready_, progressing, degraded };
+  const ready: Verdict["ready"] =
+    r.ready > 0
+      ? { type: T.Ready, status: "True", reason: ReadyReason.Available, message: `${r.ready}/${r.desired} replicas ready` }
+      : { type: T.Ready, status: "False", reason: ReadyReason.Unavailable, message: `0/${r.desired} replicas ready` };
+  return { ready, progressing, degraded: degradedOf(r, findCondition(inputs.model.status?.conditions, T.Ready)?.status === "True") };
+}
+
+// A model that is still starting is not degraded: only a stuck rollout (the Deployment's own
+// progress deadline) or losing replicas after having been ready is.
+function degradedOf(r: Rollout, wasReady: boolean): Verdict["degraded"] {
+  if (r.ready >= r.desired || !(r.stuck || (!r.rolling && wasReady))) return ok.degraded;
+  const why = r.stuck ? " (rollout exceeded its progress deadline)" : "";
+  return { type: T.Degraded, status: "True", reason: DegradedReason.ReplicasUnavailable, message: `${r.desired - r.ready} of ${r.desired} replicas are not ready${why}` };
 }

@@ -44,4 +44,4 @@ for (const c of bad) {
   });
 }
 
-test("--help", () => assert.equal(parseConfig(["--help"], {}), "help"));
+test("--help", () => { assert.equal(parseConfig(["--help"], {}), "help"); });

@@ -50,6 +50,8 @@ async function main(): Promise<void> {
 
   handleSignals(mgr, { logger: log });
   await mgr.start();
+  // A replica stopped while waiting for leadership returns from start() without having started.
+  if (mgr.isStopping()) return;
   log.info({ metrics: mgr.metricsUrl, health: mgr.healthUrl, namespace: cfg.namespace ?? "(all)" }, "Started operator manager");
 }
 

@@ -48,8 +48,15 @@ export interface Manifest {
 export function deployment(
   name: string,
   replicas: number,
-  labels: Record<string, string> = { app: name },
+  opts: { labels?: Record<string, string>; nodeName?: string } = {},
 ): Manifest {
+  const labels = opts.labels ?? { app: name };
+  const podSpec: Record<string, unknown> = {
+    containers: [{ name: "main", image: "example.invalid/fake:1" }],
+  };
+  // Other tests add kwok nodes; pin to one node when the test cares where pods land.
+  if (opts.nodeName !== undefined)
+    podSpec["nodeSelector"] = { "kubernetes.io/hostname": opts.nodeName };
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -57,10 +64,7 @@ export function deployment(
     spec: {
       replicas,
       selector: { matchLabels: labels },
-      template: {
-        metadata: { labels },
-        spec: { containers: [{ name: "main", image: "example.invalid/fake:1" }] },
-      },
+      template: { metadata: { labels }, spec: podSpec },
     },
   };
 }

@@ -23,7 +23,7 @@ import { createTestNamespace, kubectl, testEnv } from "../../helpers/testenv.ts"
 void test("a Deployment of 2 replicas gets 2 Running/Ready pods on the kwok node", async (t) => {
   const env = testEnv();
   const ns = await createTestNamespace("smoke", t);
-  await apply(deployment("web", 2), ns.name);
+  await apply(deployment("web", 2, { nodeName: env.nodeName }), ns.name);
   const pods = await waitForReadyPods(ns.name, "app=web", 2);
   assert.equal(pods.length, 2);
   for (const p of pods) assert.equal(p.spec?.nodeName, env.nodeName);

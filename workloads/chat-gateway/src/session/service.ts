@@ -190,7 +190,8 @@ export class ChatService {
   async head(scope: Scope, conversationId: string): Promise<number> {
     const v = await withScope(this.#pool, scope, async (c) => {
       const r = await c.query<{ version: number }>(
-        "SELECT version FROM chat.streams WHERE stream_id = $1 AND tenant_id = $2 AND user_id = $3",
+        `SELECT coalesce((SELECT max(e.version) FROM chat.events e WHERE e.stream_id = s.stream_id), 0) AS version
+         FROM chat.streams s WHERE s.stream_id = $1 AND s.tenant_id = $2 AND s.user_id = $3`,
         [conversationId, scope.tenantId, scope.userId],
       );
       return r.rows[0]?.version ?? null;

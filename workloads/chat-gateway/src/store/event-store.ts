@@ -38,15 +38,15 @@ export function toRecorded(r: EventRow): RecordedEvent {
   };
 }
 
-// chat.append_events (migration 002): sets the RLS context, bumps the stream version only if it
-// is still `expected` (or creates the stream at 0), inserts the events numbered expected+1.., in
-// one round trip. SQLSTATE CG409 = a concurrent writer won; 23505 is the unique backstop.
+// chat.append_events (migration 002): sets the RLS context, creates the stream at expected 0 or
+// checks version `expected` exists, and inserts the events numbered expected+1.., in one round
+// trip. 23505 on unique (stream_id, version) = a concurrent writer won; CG409 = wrong version.
 const APPEND_SQL = `SELECT stream_id, version, tenant_id, user_id, type, data, actor, created_at
   FROM chat.append_events($1, $2, $3, $4, $5::text[], $6::jsonb[], $7)`;
 
 /**
  * Appends events to a stream if it is at `expectedVersion` (0 creates it), in one round trip,
- * inside the caller's transaction or on its own (autocommit). Throws ConcurrencyError otherwise; unique (stream_id, version) is the backstop.
+ * inside the caller's transaction or on its own (autocommit). Throws ConcurrencyError otherwise.
  */
 export async function appendEvents(
   client: pg.ClientBase,
@@ -94,8 +94,10 @@ export async function readStream(
 
 /** Current version of a stream visible to the scope, or null. */
 export async function streamVersion(client: pg.ClientBase, streamId: string): Promise<number | null> {
-  const res = await client.query<{ version: number }>("SELECT version FROM chat.streams WHERE stream_id = $1", [
-    streamId,
-  ]);
+  const res = await client.query<{ version: number }>(
+    `SELECT coalesce((SELECT max(e.version) FROM chat.events e WHERE e.stream_id = s.stream_id), 0) AS version
+     FROM chat.streams s WHERE s.stream_id = $1`,
+    [streamId],
+  );
   return res.rows[0]?.version ?? null;
 }

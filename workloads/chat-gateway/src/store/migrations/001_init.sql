@@ -12,13 +12,13 @@ END
 $$;
 
 -- Write side -----------------------------------------------------------------------------
+-- One row per conversation stream: its owner. The stream's version is max(events.version),
+-- read from the unique index; optimistic concurrency is that unique (stream_id, version).
 CREATE TABLE chat.streams (
   stream_id  uuid PRIMARY KEY,
   tenant_id  text NOT NULL,
   user_id    text NOT NULL,
-  version    integer NOT NULL CHECK (version >= 0),
-  created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT now()
 );
 
 CREATE TABLE chat.events (
@@ -130,7 +130,7 @@ END
 $$;
 
 GRANT USAGE ON SCHEMA chat TO chat_gateway_app;
-GRANT SELECT, INSERT, UPDATE ON chat.streams TO chat_gateway_app;
+GRANT SELECT, INSERT ON chat.streams TO chat_gateway_app;
 GRANT SELECT, INSERT ON chat.events TO chat_gateway_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON chat.conversations, chat.messages, chat.branches,
   chat.reply_leases, chat.message_embeddings TO chat_gateway_app;
@@ -140,7 +140,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON chat.conversations, chat.messages, chat.
 CREATE FUNCTION chat.stream_heads(ids uuid[])
 RETURNS TABLE (stream_id uuid, version integer)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = chat, pg_temp AS $$
-  SELECT s.stream_id, s.version FROM chat.streams s WHERE s.stream_id = ANY (ids)
+  SELECT s.stream_id,
+         coalesce((SELECT max(e.version) FROM chat.events e WHERE e.stream_id = s.stream_id), 0)
+  FROM chat.streams s WHERE s.stream_id = ANY (ids)
 $$;
 
 CREATE FUNCTION chat.expired_reply_leases(lim integer)

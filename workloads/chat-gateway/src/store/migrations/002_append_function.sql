@@ -1,7 +1,9 @@
 -- One-round-trip append with optimistic concurrency. SECURITY INVOKER: it runs as the caller
 -- (the app role), sets the RLS context for the current transaction itself, and every statement
--- inside is checked by the row-level security policies. Raises SQLSTATE 'CG409' when the stream
--- is not at p_expected (a concurrent writer won). Works in autocommit and inside a transaction.
+-- inside is checked by the row-level security policies. The events get versions
+-- p_expected+1..; the unique (stream_id, version) index rejects a concurrent writer (23505), and
+-- SQLSTATE 'CG409' reports a stream that already exists (p_expected = 0) or lacks p_expected.
+-- Only inserts: no hot stream row is updated. Works in autocommit and inside a transaction.
 CREATE FUNCTION chat.append_events(
   p_tenant text, p_user text, p_stream uuid, p_expected integer,
   p_types text[], p_datas jsonb[], p_actor text
@@ -14,18 +16,19 @@ DECLARE
 BEGIN
   PERFORM set_config('app.tenant_id', p_tenant, true), set_config('app.user_id', p_user, true);
   IF p_expected = 0 THEN
-    INSERT INTO chat.streams AS s (stream_id, tenant_id, user_id, version)
-    VALUES (p_stream, p_tenant, p_user, cardinality(p_types))
+    INSERT INTO chat.streams AS s (stream_id, tenant_id, user_id)
+    VALUES (p_stream, p_tenant, p_user)
     ON CONFLICT ON CONSTRAINT streams_pkey DO NOTHING;
-  ELSE
-    UPDATE chat.streams AS s SET version = s.version + cardinality(p_types), updated_at = now()
-    WHERE s.stream_id = p_stream AND s.version = p_expected
-      AND s.tenant_id = p_tenant AND s.user_id = p_user;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n = 0 THEN
+      RAISE EXCEPTION 'stream % exists already', p_stream USING ERRCODE = 'CG409';
+    END IF;
+  ELSIF NOT EXISTS (SELECT 1 FROM chat.events e WHERE e.stream_id = p_stream AND e.version = p_expected) THEN
+    -- Never leave a gap: the expected version must exist (and be visible to this tenant).
+    RAISE EXCEPTION 'stream % has no version %', p_stream, p_expected USING ERRCODE = 'CG409';
   END IF;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  IF n = 0 THEN
-    RAISE EXCEPTION 'stream % is not at version %', p_stream, p_expected USING ERRCODE = 'CG409';
-  END IF;
+  -- A concurrent writer that took version p_expected + 1 first makes this INSERT fail with
+  -- unique_violation (23505) on (stream_id, version), after waiting for its commit.
   RETURN QUERY
   INSERT INTO chat.events AS ev (stream_id, version, tenant_id, user_id, type, data, actor)
   SELECT p_stream, p_expected + e.ord::integer, p_tenant, p_user, e.type, e.data, p_actor
