@@ -77,11 +77,11 @@ dev-cluster-down: ## Stop exactly the processes make dev-cluster started (by rec
 
 .PHONY: install
 install: deps ## Install the CRDs into the cluster of $KUBECONFIG.
-	bash hack/kubectl.sh apply --server-side -f manifests/crd/
+	bash hack/kubectl.sh apply --server-side -k manifests/crd
 
 .PHONY: uninstall
 uninstall: deps ## Remove the CRDs (and so every custom resource) from the cluster of $KUBECONFIG.
-	bash hack/kubectl.sh delete --ignore-not-found -f manifests/crd/
+	bash hack/kubectl.sh delete --ignore-not-found -k manifests/crd
 
 .PHONY: run
 run: deps ## Run the operators locally against $KUBECONFIG.

@@ -14,9 +14,8 @@ export KUBECONFIG=$W/kubeconfig
 k() { bash hack/kubectl.sh "$@"; }
 
 log "installing CRDs"
-k apply --server-side --field-manager=librechat-demo -f manifests/crd/ >/dev/null
-k wait --for=condition=Established crd -l app.kubernetes.io/part-of=librechat --timeout=60s >/dev/null 2>&1 ||
-  k wait --for=condition=Established -f manifests/crd/ --timeout=60s >/dev/null
+k apply --server-side --field-manager=librechat-demo -k manifests/crd >/dev/null
+k wait --for=condition=Established crd/aimodels.librechat.io crd/tenants.librechat.io crd/assistants.librechat.io crd/chatregions.librechat.io crd/chaospolicies.librechat.io --timeout=60s >/dev/null
 
 if running operator; then
   log "operator already running (pid $(cat "$W/operator.pid"))"
@@ -24,8 +23,12 @@ else
   alloc_port OP_METRICS operator-metrics
   alloc_port OP_HEALTH operator-health
   ENV_GROUP=operator
-  start operator TERM env KUBECONFIG="$KUBECONFIG" "$REPO/node_modules/.bin/node" operators/manager/main.ts \
-    --leader-elect=true --lease-namespace=default \
+  # The operator's namespace holds its Lease and the webhook certificate Secret.
+  k create namespace librechat-system --dry-run=client -o yaml | k apply -f - >/dev/null
+  alloc_port OP_WEBHOOK operator-webhook
+  start operator TERM env KUBECONFIG="$KUBECONFIG" POD_NAMESPACE=librechat-system WEBHOOK_PORT="$OP_WEBHOOK" \
+    "$REPO/node_modules/.bin/node" operators/manager/main.ts \
+    --leader-elect=true --lease-namespace=librechat-system --webhooks=local \
     --metrics-bind-address="127.0.0.1:$OP_METRICS" --health-probe-bind-address="127.0.0.1:$OP_HEALTH"
   wait_for 60 "operator readiness" http_ok "http://127.0.0.1:$OP_HEALTH/readyz"
   echo "http://127.0.0.1:$OP_METRICS/metrics" >"$W/operator.metrics-url"

@@ -27,6 +27,15 @@ rc=0
 
 # ---- set-up (idempotent; fast when everything is cached) -------------------------------------------
 [ -x node_modules/.bin/node ] || bash hack/ensure-node.sh
+# Fail clearly instead of running the .ts tests on a system node (e.g. while a parallel `npm ci`
+# has removed node_modules/.bin/node).
+check_node() {
+  case "$(node --version 2>/dev/null)" in
+    v24.*) ;;
+    *) die "expected Node 24 from node_modules/.bin (got $(command -v node) $(node --version 2>/dev/null)); run make deps" ;;
+  esac
+}
+check_node
 if [ "$MODE" != unit ]; then
   banner "set-up: packages, binaries, services"
   t0=$(date +%s)
@@ -74,6 +83,7 @@ fi
 . "$W/env"
 
 banner "integration tests"
+check_node
 if [ $# -gt 0 ]; then
   node --test --test-concurrency=1 --test-reporter=spec "$@" || rc=1
 else

@@ -34,8 +34,8 @@ function request(overrides: Record<string, unknown> = {}): AdmissionRequest {
   return r.request;
 }
 
-void describe("admit", () => {
-  void it("answers by the deadline when a lookup hangs, denying under failurePolicy Fail", async () => {
+describe("admit", () => {
+  it("answers by the deadline when a lookup hangs, denying under failurePolicy Fail", async () => {
     const lookup = new FakeLookup();
     lookup.hang = true;
     const started = performance.now();
@@ -52,7 +52,7 @@ void describe("admit", () => {
     assert.match(answer.response.status.message, /could not decide in time.*failurePolicy Fail/);
   });
 
-  void it("denies with 500 when a lookup fails under failurePolicy Fail", async () => {
+  it("denies with 500 when a lookup fails under failurePolicy Fail", async () => {
     const lookup = new FakeLookup();
     lookup.fail = new Error("connection refused");
     const answer = await admit(handler("validating", "assistant"), request(), {
@@ -65,7 +65,7 @@ void describe("admit", () => {
     assert.match(answer.response.status.message, /connection refused/);
   });
 
-  void it("allows with a warning and no patch when a mutating rule throws (failurePolicy Ignore)", async () => {
+  it("allows with a warning and no patch when a mutating rule throws (failurePolicy Ignore)", async () => {
     const throwing: WebhookHandler = {
       ...handler("mutating", "assistant"),
       type: "mutating",
@@ -83,7 +83,7 @@ void describe("admit", () => {
     assert.match(answer.response.warnings?.[0] ?? "", /boom.*failurePolicy Ignore/);
   });
 
-  void it("passes DELETE without evaluating rules", async () => {
+  it("passes DELETE without evaluating rules", async () => {
     const lookup = new FakeLookup();
     lookup.hang = true;
     const answer = await admit(
@@ -95,7 +95,7 @@ void describe("admit", () => {
     assert.equal(lookup.calls, 0);
   });
 
-  void it("refuses a review for another kind (misrouted configuration)", async () => {
+  it("refuses a review for another kind (misrouted configuration)", async () => {
     const answer = await admit(handler("validating", "tenant"), request(), {
       lookup: new FakeLookup(),
       policy: DEFAULT_POLICY,
@@ -108,7 +108,7 @@ void describe("admit", () => {
     );
   });
 
-  void it("allows a valid object and denies an invalid one with field paths", async () => {
+  it("allows a valid object and denies an invalid one with field paths", async () => {
     const lookup = new FakeLookup().addNamespace("team-a");
     lookup.add(
       {
@@ -150,7 +150,7 @@ void describe("admit", () => {
     );
   });
 
-  void it("never blocks updates of objects being deleted or metadata-only updates", async () => {
+  it("never blocks updates of objects being deleted or metadata-only updates", async () => {
     const lookup = new FakeLookup();
     lookup.hang = true;
     const obj = {

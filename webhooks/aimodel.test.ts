@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { defaultAIModel, modelNameLabelValue } from "./aimodel.ts";
 import type { KubeObject } from "./review.ts";
 
-void describe("AIModel defaulting", () => {
+describe("AIModel defaulting", () => {
   const cases: {
     name: string;
     metadata: Record<string, unknown>;
@@ -56,19 +56,19 @@ void describe("AIModel defaulting", () => {
     { name: "non-string modelName → nothing", metadata: { name: "m" }, modelName: 7, want: [] },
   ];
   for (const c of cases) {
-    void it(c.name, () => {
+    it(c.name, () => {
       const object: KubeObject = { metadata: c.metadata, spec: { modelName: c.modelName } };
       assert.deepEqual(defaultAIModel({ operation: "CREATE", object, oldObject: null }), c.want);
     });
   }
 
-  void it("label values are valid and bounded", () => {
+  it("label values are valid and bounded", () => {
     assert.equal(modelNameLabelValue("x".repeat(100))?.length, 63);
     assert.equal(modelNameLabelValue("///"), undefined);
     assert.equal(modelNameLabelValue("-a-"), "a");
   });
 
-  void it("does nothing without metadata", () => {
+  it("does nothing without metadata", () => {
     assert.deepEqual(
       defaultAIModel({
         operation: "CREATE",

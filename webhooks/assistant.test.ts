@@ -31,7 +31,7 @@ async function validate(spec: Record<string, unknown>): Promise<string[]> {
   return v.map((x) => `${x.field}: ${x.message}`);
 }
 
-void describe("Assistant validation", () => {
+describe("Assistant validation", () => {
   const cases: { name: string; spec: Record<string, unknown>; want: string[] }[] = [
     {
       name: "one version, default variant",
@@ -108,12 +108,12 @@ void describe("Assistant validation", () => {
     },
   ];
   for (const c of cases) {
-    void it(c.name, async () => {
+    it(c.name, async () => {
       assert.deepEqual(await validate(c.spec), c.want);
     });
   }
 
-  void it("on update checks only new versions (an old version's model may be gone)", async () => {
+  it("on update checks only new versions (an old version's model may be gone)", async () => {
     const old = assistant({
       versions: [{ name: "v1", modelRef: "deleted" }],
       variants: [{ version: "v1", weight: 100 }],
@@ -157,7 +157,7 @@ void describe("Assistant validation", () => {
     );
   });
 
-  void it("looks each distinct model up once", async () => {
+  it("looks each distinct model up once", async () => {
     const l = new FakeLookup().add(KINDS.AIModel, {
       metadata: { name: "llama", namespace: "team-a" },
     });
@@ -174,7 +174,7 @@ void describe("Assistant validation", () => {
     assert.equal(l.calls, 1);
   });
 
-  void it("static rules ignore garbage instead of throwing", () => {
+  it("static rules ignore garbage instead of throwing", () => {
     for (const junk of [
       null,
       1,
@@ -189,7 +189,7 @@ void describe("Assistant validation", () => {
   });
 });
 
-void describe("Assistant defaulting", () => {
+describe("Assistant defaulting", () => {
   const cases: { name: string; spec: unknown; want: unknown }[] = [
     {
       name: "no variants → latest version at weight 100",
@@ -215,7 +215,7 @@ void describe("Assistant defaulting", () => {
     { name: "garbage spec → nothing", spec: "x", want: [] },
   ];
   for (const c of cases) {
-    void it(c.name, () => {
+    it(c.name, () => {
       const object: KubeObject = { metadata: { name: "a" }, spec: c.spec };
       assert.deepEqual(defaultAssistant({ operation: "CREATE", object, oldObject: null }), c.want);
     });

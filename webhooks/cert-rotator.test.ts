@@ -115,8 +115,8 @@ function rotator(
   });
 }
 
-void describe("CertRotator", () => {
-  void it("creates the Secret, syncs caBundle before serving, then keeps it until renewal", async () => {
+describe("CertRotator", () => {
+  it("creates the Secret, syncs caBundle before serving, then keeps it until renewal", async () => {
     const api = new FakeApi();
     const clock = { now: Date.parse("2026-11-27T12:00:00Z") };
     const served: CertBundle[] = [];
@@ -148,7 +148,7 @@ void describe("CertRotator", () => {
     );
   });
 
-  void it("adopts the bundle of a replica that wrote first (409)", async () => {
+  it("adopts the bundle of a replica that wrote first (409)", async () => {
     const api = new FakeApi();
     const clock = { now: Date.now() };
     const servedA: CertBundle[] = [];
@@ -167,7 +167,7 @@ void describe("CertRotator", () => {
     assert.equal(servedB.at(-1)?.tlsCert, final.bundle.tlsCert);
   });
 
-  void it("keeps the old CA trusted when the CA rotates", async () => {
+  it("keeps the old CA trusted when the CA rotates", async () => {
     const api = new FakeApi();
     const clock = { now: Date.now() };
     const r = rotator(api, clock, []);
@@ -179,7 +179,7 @@ void describe("CertRotator", () => {
     assert.ok(rotated.bundle.caBundle.includes(splitPem(first.bundle.caBundle)[0]!));
   });
 
-  void it("leaves certificates to cert-manager when annotated and installed", async () => {
+  it("leaves certificates to cert-manager when annotated and installed", async () => {
     const api = new FakeApi();
     const cfg = api.objects.get(
       "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/cfg",
@@ -206,15 +206,15 @@ void describe("CertRotator", () => {
     );
   });
 
-  void it("fails (and retries later) in cert-manager mode while the Secret is missing", async () => {
+  it("fails (and retries later) in cert-manager mode while the Secret is missing", async () => {
     const api = new FakeApi();
     const r = rotator(api, { now: Date.now() }, [], "cert-manager");
     await assert.rejects(r.reconcileOnce(), /not usable yet/);
   });
 });
 
-void describe("caBundlePatch", () => {
-  void it("patches only entries that differ, guarded by a name test", () => {
+describe("caBundlePatch", () => {
+  it("patches only entries that differ, guarded by a name test", () => {
     const cfg = {
       webhooks: [
         { name: "a", clientConfig: { caBundle: "X" } },

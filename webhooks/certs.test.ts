@@ -26,8 +26,8 @@ async function fresh(now = T0): Promise<CertBundle> {
   return issue({ action: "issue-ca", reason: "test" }, undefined, { spec, now, lifetimes });
 }
 
-void describe("certificate generation", () => {
-  void it("issues a CA and a serving certificate with the Service DNS names and 127.0.0.1", async () => {
+describe("certificate generation", () => {
+  it("issues a CA and a serving certificate with the Service DNS names and 127.0.0.1", async () => {
     const b = await fresh();
     const ca = new X509Certificate(splitPem(b.caBundle)[0]!);
     const leaf = new X509Certificate(b.tlsCert);
@@ -41,7 +41,7 @@ void describe("certificate generation", () => {
     assert.equal(leaf.validToDate.getTime(), T0 + 30 * HOUR);
   });
 
-  void it("round-trips through Secret data", async () => {
+  it("round-trips through Secret data", async () => {
     const b = await fresh();
     assert.deepEqual(bundleFromSecretData(bundleToSecretData(b)), b);
     assert.equal(bundleFromSecretData({ "tls.crt": "eA==" }), undefined);
@@ -49,8 +49,8 @@ void describe("certificate generation", () => {
   });
 });
 
-void describe("rotation decision", () => {
-  void it("renews when less than a third of the lifetime remains", async () => {
+describe("rotation decision", () => {
+  it("renews when less than a third of the lifetime remains", async () => {
     const b = await fresh();
     const leaf = new X509Certificate(b.tlsCert);
     const renewAt = renewalTime(leaf.validFromDate.getTime(), leaf.validToDate.getTime());
@@ -66,14 +66,14 @@ void describe("rotation decision", () => {
     assert.equal(keep.action === "keep" ? keep.nextCheckAt : 0, renewAt);
   });
 
-  void it("issues everything when nothing or garbage is stored", async () => {
+  it("issues everything when nothing or garbage is stored", async () => {
     assert.equal(decideRotation(undefined, spec, T0).action, "issue-ca");
     const b = await fresh();
     assert.equal(decideRotation({ ...b, caKey: "junk" }, spec, T0).action, "issue-ca");
     assert.equal(decideRotation({ ...b, caBundle: "" }, spec, T0).action, "issue-ca");
   });
 
-  void it("renews the serving certificate when SANs, key or issuer do not match", async () => {
+  it("renews the serving certificate when SANs, key or issuer do not match", async () => {
     const b = await fresh();
     const other = await fresh();
     assert.equal(
@@ -87,7 +87,7 @@ void describe("rotation decision", () => {
     );
   });
 
-  void it("keeps the CA on serving renewal and keeps the old CA in the bundle on CA renewal", async () => {
+  it("keeps the CA on serving renewal and keeps the old CA in the bundle on CA renewal", async () => {
     const b = await fresh();
     const renewed = await issue({ action: "issue-serving", reason: "t" }, b, {
       spec,
@@ -117,7 +117,7 @@ void describe("rotation decision", () => {
     assert.equal(splitPem(later.caBundle).length, 1);
   });
 
-  void it("accepts externally issued bundles without a CA key", async () => {
+  it("accepts externally issued bundles without a CA key", async () => {
     const b = await fresh();
     const { caKey: _drop, ...external } = b;
     assert.equal(unusableReason(external), undefined);

@@ -83,7 +83,7 @@ async function validate(
   return v.map((x) => `${x.field}: ${x.message}`);
 }
 
-void describe("ChaosPolicy validation", () => {
+describe("ChaosPolicy validation", () => {
   const cases: {
     name: string;
     spec: Record<string, unknown>;
@@ -206,12 +206,12 @@ void describe("ChaosPolicy validation", () => {
     },
   ];
   for (const c of cases) {
-    void it(c.name, async () => {
+    it(c.name, async () => {
       assert.deepEqual(await validate(c.spec, c.namespace), c.want);
     });
   }
 
-  void it("cluster-wide kill switch on the operator namespace", async () => {
+  it("cluster-wide kill switch on the operator namespace", async () => {
     const l = fixture().addNamespace(
       "librechat-system",
       {},
@@ -225,7 +225,7 @@ void describe("ChaosPolicy validation", () => {
     assert.deepEqual(await validate({}, "acme-a", l, "UPDATE", chaos({})), []);
   });
 
-  void it("suspending is always admitted, even when the target is gone", async () => {
+  it("suspending is always admitted, even when the target is gone", async () => {
     const old = chaos({ target: { kind: "AIModel", name: "gone" } });
     const suspended = chaos({ target: { kind: "AIModel", name: "gone" }, suspend: true });
     const v = await validateChaosPolicy({
@@ -258,7 +258,7 @@ void describe("ChaosPolicy validation", () => {
     );
   });
 
-  void it("static rules never throw on garbage", () => {
+  it("static rules never throw on garbage", () => {
     for (const junk of [
       null,
       3,

@@ -32,7 +32,7 @@ async function validate(spec: Record<string, unknown>): Promise<string[]> {
   return v.map((x) => `${x.field}: ${x.message}`);
 }
 
-void describe("ChatRegion validation", () => {
+describe("ChatRegion validation", () => {
   const cases: { name: string; spec: Record<string, unknown>; want: string[] }[] = [
     { name: "no failover", spec: { residency: { dataRegion: "eu" } }, want: [] },
     {
@@ -70,12 +70,12 @@ void describe("ChatRegion validation", () => {
     },
   ];
   for (const c of cases) {
-    void it(c.name, async () => {
+    it(c.name, async () => {
       assert.deepEqual(await validate(c.spec), c.want);
     });
   }
 
-  void it("on update checks only added fallbacks while residency is unchanged", async () => {
+  it("on update checks only added fallbacks while residency is unchanged", async () => {
     const old = {
       metadata: { name: "eu-central", namespace: "a" },
       spec: { residency: { dataRegion: "eu" }, failover: { fallbackRegions: ["deleted"] } },

@@ -17,8 +17,8 @@ type Hook = {
   rules: { resources: string[]; scope: string }[];
 };
 
-void describe("webhook configurations", () => {
-  void it("local configurations call https://127.0.0.1:<port>/<path> with the caBundle", () => {
+describe("webhook configurations", () => {
+  it("local configurations call https://127.0.0.1:<port>/<path> with the caBundle", () => {
     const { validating, mutating } = localWebhookConfigurations(9443, "PEM");
     const hooks = [...(validating["webhooks"] as Hook[]), ...(mutating["webhooks"] as Hook[])];
     assert.equal(hooks.length, HANDLERS.length);
@@ -34,7 +34,7 @@ void describe("webhook configurations", () => {
     }
   });
 
-  void it("in-cluster configurations use the Service and one entry per handler with its failurePolicy", () => {
+  it("in-cluster configurations use the Service and one entry per handler with its failurePolicy", () => {
     const { validating, mutating } = buildWebhookConfigurations(
       { service: { namespace: "ns", name: "svc", port: 443 } },
       { certManagerCertificate: "ns/cert" },
@@ -54,7 +54,7 @@ void describe("webhook configurations", () => {
     }
   });
 
-  void it("manifests/webhook is up to date (node webhooks/generate-manifests.ts)", async () => {
+  it("manifests/webhook is up to date (node webhooks/generate-manifests.ts)", async () => {
     for (const [file, content] of Object.entries(renderManifests())) {
       assert.equal(
         await readFile(join(import.meta.dirname, "../manifests/webhook", file), "utf8"),
@@ -64,7 +64,7 @@ void describe("webhook configurations", () => {
     }
   });
 
-  void it("reads settings from the environment", () => {
+  it("reads settings from the environment", () => {
     const o = webhookOptionsFromEnv({
       POD_NAMESPACE: "sys",
       WEBHOOK_PORT: "8443",

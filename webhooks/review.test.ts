@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { allow, deny, parseAdmissionReview, pointerSegment } from "./review.ts";
 import { review } from "./testing/reviews.ts";
 
-void describe("parseAdmissionReview", () => {
-  void it("accepts a well-formed review", () => {
+describe("parseAdmissionReview", () => {
+  it("accepts a well-formed review", () => {
     const r = parseAdmissionReview(review());
     assert.ok(r.ok);
     assert.equal(r.request.uid, "705ab4f5-6393-11e8-b7cc-42010a800002");
@@ -75,14 +75,14 @@ void describe("parseAdmissionReview", () => {
     },
   ];
   for (const c of malformed) {
-    void it(`rejects ${c.name}`, () => {
+    it(`rejects ${c.name}`, () => {
       const r = parseAdmissionReview(c.body);
       assert.ok(!r.ok);
       assert.match(r.error, c.error);
     });
   }
 
-  void it("allows DELETE without object", () => {
+  it("allows DELETE without object", () => {
     assert.ok(
       parseAdmissionReview(
         review({ operation: "DELETE", object: null, oldObject: { metadata: {} } }),
@@ -91,8 +91,8 @@ void describe("parseAdmissionReview", () => {
   });
 });
 
-void describe("responses", () => {
-  void it("allow echoes the uid and base64-encodes a JSON patch", () => {
+describe("responses", () => {
+  it("allow echoes the uid and base64-encodes a JSON patch", () => {
     const r = allow("u1", [{ op: "add", path: "/spec/x", value: 1 }]);
     assert.equal(r.apiVersion, "admission.k8s.io/v1");
     assert.equal(r.kind, "AdmissionReview");
@@ -105,7 +105,7 @@ void describe("responses", () => {
     assert.equal(allow("u2", []).response.patch, undefined);
   });
 
-  void it("deny names every field in message and causes", () => {
+  it("deny names every field in message and causes", () => {
     const r = deny("u1", [
       { field: "spec.variants", message: "weights must sum to 100 (got 90)" },
       {
@@ -134,7 +134,7 @@ void describe("responses", () => {
     );
   });
 
-  void it("escapes JSON pointer segments", () => {
+  it("escapes JSON pointer segments", () => {
     assert.equal(pointerSegment("librechat.io/model-name"), "librechat.io~1model-name");
     assert.equal(pointerSegment("a~b"), "a~0b");
   });

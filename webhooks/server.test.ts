@@ -22,7 +22,7 @@ async function appWith(lookup = new FakeLookup(), deadlineMs = 500) {
   return app;
 }
 
-void describe("webhook routes", () => {
+describe("webhook routes", () => {
   const malformed: { name: string; payload: string; contentType?: string; error: RegExp }[] = [
     { name: "invalid JSON", payload: "{", error: /^body: invalid JSON/ },
     { name: "empty body", payload: "", error: /^body: empty/ },
@@ -49,7 +49,7 @@ void describe("webhook routes", () => {
     },
   ];
   for (const c of malformed) {
-    void it(`answers 400 for ${c.name}`, async (t) => {
+    it(`answers 400 for ${c.name}`, async (t) => {
       const app = await appWith();
       t.after(() => app.close());
       const res = await app.inject({
@@ -63,14 +63,14 @@ void describe("webhook routes", () => {
     });
   }
 
-  void it("answers 404 for an unknown webhook path", async (t) => {
+  it("answers 404 for an unknown webhook path", async (t) => {
     const app = await appWith();
     t.after(() => app.close());
     const res = await app.inject({ method: "POST", url: "/validate/pods", payload: review() });
     assert.equal(res.statusCode, 404);
   });
 
-  void it("answers a review with the request uid and admission.k8s.io/v1", async (t) => {
+  it("answers a review with the request uid and admission.k8s.io/v1", async (t) => {
     const lookup = new FakeLookup().add(KINDS.AIModel, {
       metadata: { name: "m", namespace: "team-a" },
     });
@@ -103,7 +103,7 @@ void describe("webhook routes", () => {
     assert.equal(answer.response.status.message, "spec.variants: weights must sum to 100 (got 90)");
   });
 
-  void it("answers absurdly deep objects with a policy answer, not a crash", async (t) => {
+  it("answers absurdly deep objects with a policy answer, not a crash", async (t) => {
     const app = await appWith();
     t.after(() => app.close());
     const depth = 200_000;
@@ -137,7 +137,7 @@ void describe("webhook routes", () => {
     assert.equal(health.statusCode, 200);
   });
 
-  void it("answers within the deadline when lookups hang", async (t) => {
+  it("answers within the deadline when lookups hang", async (t) => {
     const lookup = new FakeLookup();
     lookup.hang = true;
     const app = await appWith(lookup, 300);
@@ -155,7 +155,7 @@ void describe("webhook routes", () => {
     assert.equal(res.json<{ response: { allowed: boolean } }>().response.allowed, false);
   });
 
-  void it("keeps the deadline inside the API server's timeout parameter", () => {
+  it("keeps the deadline inside the API server's timeout parameter", () => {
     assert.equal(effectiveDeadline(6000, "10s"), 6000);
     assert.equal(effectiveDeadline(6000, "3s"), 1500);
     assert.equal(effectiveDeadline(6000, "1s"), 100);
@@ -178,8 +178,8 @@ function get(url: string, ca: string): Promise<{ status: number; body: string }>
   });
 }
 
-void describe("HTTPS server", () => {
-  void it("listens on 127.0.0.1 and hot-swaps its certificate without restart", async (t) => {
+describe("HTTPS server", () => {
+  it("listens on 127.0.0.1 and hot-swaps its certificate without restart", async (t) => {
     const spec = { dnsNames: ["webhook.test.svc"], ipAddresses: ["127.0.0.1"] };
     const first: CertBundle = await issue({ action: "issue-ca", reason: "t" }, undefined, {
       spec,

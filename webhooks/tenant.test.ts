@@ -36,7 +36,7 @@ async function validate(
   return v.map((x) => `${x.field}: ${x.message}`);
 }
 
-void describe("Tenant validation", () => {
+describe("Tenant validation", () => {
   const cases: { name: string; obj: KubeObject; want: string[] }[] = [
     {
       name: "unique explicit realm",
@@ -72,17 +72,17 @@ void describe("Tenant validation", () => {
     },
   ];
   for (const c of cases) {
-    void it(c.name, async () => {
+    it(c.name, async () => {
       assert.deepEqual(await validate(c.obj), c.want);
     });
   }
 
-  void it("does not clash with itself on update", async () => {
+  it("does not clash with itself on update", async () => {
     const acme = tenant("acme", { realm: { name: "acme-realm" } });
     assert.deepEqual(await validate(acme, "UPDATE", acme), []);
   });
 
-  void it("effectiveRealm", () => {
+  it("effectiveRealm", () => {
     assert.equal(effectiveRealm(tenant("a", { realm: { name: "r" } })), "r");
     assert.equal(effectiveRealm(tenant("a", {})), "a");
     assert.equal(effectiveRealm(tenant("a")), undefined);
@@ -90,7 +90,7 @@ void describe("Tenant validation", () => {
   });
 });
 
-void describe("Tenant defaulting", () => {
+describe("Tenant defaulting", () => {
   const cases: { name: string; obj: KubeObject; old?: KubeObject; want: unknown }[] = [
     {
       name: "identity without realm → realm.name = metadata.name",
@@ -122,7 +122,7 @@ void describe("Tenant defaulting", () => {
     },
   ];
   for (const c of cases) {
-    void it(c.name, () => {
+    it(c.name, () => {
       assert.deepEqual(
         defaultTenant({
           operation: c.old !== undefined ? "UPDATE" : "CREATE",

@@ -1,7 +1,16 @@
 // Raw JSON transport to the API server, authenticated through KubeConfig. We bypass the generated
 // clients so every object stays plain JSON (no Date conversion, no model-based field dropping) and
 // so watches can be streamed and aborted by our own watchdog.
-import { HttpMethod, RequestContext } from "@kubernetes/client-node";
+//
+// Memory/CPU: client-node's `applySecurityAuthentication` builds a new undici Agent (a new
+// connection pool, so a new TCP + TLS handshake and TLS context) for every request. We still ask
+// it for headers and TLS settings on every request (exec/OIDC/file tokens keep refreshing), but
+// reuse one dispatcher for `dispatcherTtlMs` (default 5 min) so connections are kept alive;
+// after the TTL the next request takes client-node's fresh dispatcher (rotated client
+// certificates are picked up) and the old one is closed once its in-flight requests end.
+// RequestContext/HttpMethod come from the generated http module directly: importing the package
+// root would load every generated API and model (~50 MB RSS), see kubeconfig.ts.
+import { HttpMethod, RequestContext } from "@kubernetes/client-node/dist/gen/http/http.js";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { fetch } from "undici";
 import type { Dispatcher, Response } from "undici";
@@ -62,18 +71,54 @@ function parseRetryAfter(value: string | null): number | undefined {
   return Number.isFinite(secs) && secs >= 0 ? secs * 1000 : undefined;
 }
 
+/** Options for `KubeHttp`. */
+export interface KubeHttpOptions {
+  /** Bounds every `request` (not `raw`, which streams watches); default 60 s. */
+  requestTimeoutMs?: number;
+  /** How long one connection pool is reused before client-node's current one replaces it; default 5 min. */
+  dispatcherTtlMs?: number;
+  /** Monotonic milliseconds (tests). */
+  now?: () => number;
+}
+
 /** Minimal authenticated HTTP client over undici; use for list/watch and generic CRUD. */
 export class KubeHttp {
   readonly #kc: KubeConfig;
   readonly #timeoutMs: number;
+  readonly #dispatcherTtlMs: number;
+  readonly #now: () => number;
+  #dispatcher: { value: Dispatcher | undefined; at: number } | undefined;
 
   /**
    * `requestTimeoutMs` (default 60 s) bounds every `request` (not `raw`, which streams watches),
    * so a black-holed API server cannot hang a reconcile forever.
    */
-  constructor(kc: KubeConfig, opts: { requestTimeoutMs?: number } = {}) {
+  constructor(kc: KubeConfig, opts: KubeHttpOptions = {}) {
     this.#kc = kc;
     this.#timeoutMs = opts.requestTimeoutMs ?? 60_000;
+    this.#dispatcherTtlMs = opts.dispatcherTtlMs ?? 5 * 60_000;
+    this.#now = opts.now ?? ((): number => performance.now());
+  }
+
+  /** Closes the pooled connections (after in-flight requests end). */
+  async close(): Promise<void> {
+    const d = this.#dispatcher?.value;
+    this.#dispatcher = undefined;
+    await d?.close();
+  }
+
+  /** The pooled dispatcher, or `fresh` (client-node's per-request one) when the TTL expired. */
+  #pooled(fresh: Dispatcher | undefined): Dispatcher | undefined {
+    const now = this.#now();
+    const cur = this.#dispatcher;
+    if (cur !== undefined && now - cur.at < this.#dispatcherTtlMs) {
+      // The one client-node just built has no connections yet; nothing to close.
+      return cur.value;
+    }
+    this.#dispatcher = { value: fresh, at: now };
+    // Graceful: waits for in-flight requests (including open watches) on the old pool.
+    cur?.value?.close().catch(() => undefined);
+    return fresh;
   }
 
   /** Builds the URL and auth headers; auth is applied per request so exec/OIDC tokens refresh. */
@@ -88,7 +133,7 @@ export class KubeHttp {
     await this.#kc.applySecurityAuthentication(ctx);
     const headers: Record<string, string> = { ...ctx.getHeaders(), accept: "application/json" };
     if (req.body !== undefined) headers["content-type"] = req.contentType ?? "application/json";
-    return { url, headers, dispatcher: ctx.getDispatcher() };
+    return { url, headers, dispatcher: this.#pooled(ctx.getDispatcher()) };
   }
 
   /** Sends the request and returns the raw response; the caller must consume or cancel the body. */

@@ -21,6 +21,12 @@ export interface KubeClientOptions {
   logger?: ClientLogger;
   /** Retries on 409 for status writes and finalizer patches; default 5. */
   conflictRetries?: number;
+  /** Share a transport (and its connection pool), e.g. the manager's `http`; default a new one. */
+  http?: KubeHttp;
+  /** Page size of `list`; default 500. */
+  listPageSize?: number;
+  /** Wall clock for Event timestamps and de-duplication (tests). */
+  now?: () => Date;
 }
 
 /** An Event to record against an object. */
@@ -50,6 +56,7 @@ const MERGE_PATCH = "application/merge-patch+json";
 /** client-go's EventCorrelator forgets similar events after 10 minutes. */
 const EVENT_DEDUP_WINDOW_MS = 10 * 60 * 1000;
 const EVENT_CACHE_SIZE = 4096;
+const LIST_PAGE_SIZE = 500;
 
 function nameOf(obj: KubernetesObject): { namespace: string | undefined; name: string } {
   const name = obj.metadata?.name;
@@ -71,14 +78,19 @@ export class KubeClient {
   readonly discovery: Discovery;
   readonly #log: ClientLogger | undefined;
   readonly #retries: number;
+  readonly #pageSize: number;
+  readonly #now: () => Date;
+  /** Insertion order is last-seen order (re-inserted on every use): oldest first. */
   readonly #events = new Map<string, SeenEvent>();
   readonly #host = hostname();
 
   constructor(kc: KubeConfig, opts: KubeClientOptions = {}) {
-    this.http = new KubeHttp(kc);
+    this.http = opts.http ?? new KubeHttp(kc);
     this.discovery = new Discovery(this.http);
     this.#log = opts.logger;
     this.#retries = opts.conflictRetries ?? 5;
+    this.#pageSize = opts.listPageSize ?? LIST_PAGE_SIZE;
+    this.#now = opts.now ?? ((): Date => new Date());
   }
 
   async #gvkOf(obj: KubernetesObject): Promise<GroupVersionKind> {
@@ -132,14 +144,23 @@ export class KubeClient {
     }
   }
 
-  /** Lists objects (uncached; prefer the manager's informer in controllers). */
+  /**
+   * Lists objects (uncached; prefer the manager's informer in controllers), in pages of
+   * `listPageSize` so a large collection never arrives as one giant response.
+   */
   async list<T = KubernetesObject>(gvk: GroupVersionKind, namespace?: string, opts: { labelSelector?: string } = {}): Promise<T[]> {
-    const res = await this.http.request<{ items?: T[] }>({
-      method: "GET",
-      path: resourcePath(gvk, namespace),
-      query: { labelSelector: opts.labelSelector },
-    });
-    return res.body.items ?? [];
+    const out: T[] = [];
+    let cont: string | undefined;
+    do {
+      const res = await this.http.request<{ items?: T[]; metadata?: { continue?: string } }>({
+        method: "GET",
+        path: resourcePath(gvk, namespace),
+        query: { labelSelector: opts.labelSelector, limit: this.#pageSize, continue: cont },
+      });
+      for (const item of res.body.items ?? []) out.push(item);
+      cont = res.body.metadata?.continue;
+    } while (cont !== undefined && cont !== "");
+    return out;
   }
 
   /**
@@ -274,7 +295,7 @@ export class KubeClient {
     const md = obj.metadata ?? {};
     const namespace = md.namespace !== undefined && md.namespace !== "" ? md.namespace : "default";
     const dedupKey = JSON.stringify([md.uid ?? md.name, obj.kind, namespace, e.type, e.reason, e.message, e.action ?? "", component]);
-    const now = new Date();
+    const now = this.#now();
     const nowIso = now.toISOString().replace(/\.\d+Z$/, "Z");
     const seen = this.#events.get(dedupKey);
     if (seen !== undefined && now.getTime() - seen.lastSeen < EVENT_DEDUP_WINDOW_MS) {
@@ -324,13 +345,21 @@ export class KubeClient {
     this.#remember(dedupKey, { name, namespace, count: 1, lastSeen: now.getTime() });
   }
 
-  /** Bounded LRU: re-insert moves the entry to the end; the oldest is evicted. */
+  /**
+   * Bounded LRU with expiry: re-insert moves the entry to the end; entries past the dedup window
+   * are dropped from the front (they could never match again), then the oldest beyond the size.
+   */
   #remember(key: string, v: SeenEvent): void {
     this.#events.delete(key);
     this.#events.set(key, v);
-    if (this.#events.size > EVENT_CACHE_SIZE) {
-      const oldest = this.#events.keys().next();
-      if (oldest.done !== true) this.#events.delete(oldest.value);
+    for (const [k, e] of this.#events) {
+      if (this.#events.size <= EVENT_CACHE_SIZE && v.lastSeen - e.lastSeen < EVENT_DEDUP_WINDOW_MS) break;
+      this.#events.delete(k);
     }
+  }
+
+  /** Number of remembered Events (for tests and debugging). */
+  rememberedEvents(): number {
+    return this.#events.size;
   }
 }

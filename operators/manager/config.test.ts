@@ -35,6 +35,7 @@ const bad: { argv: string[]; env?: Record<string, string>; msg: RegExp }[] = [
   { argv: [], env: { HEALTH_PROBE_BIND_ADDRESS: "x:y" }, msg: /--health-probe-bind-address must be host:port/ },
   { argv: ["--leader-elect-lease-duration=5", "--leader-elect-renew-deadline=6"], msg: /lease-duration > renew-deadline > retry-period/ },
   { argv: ["--leader-elect-retry-period=-1"], msg: /--leader-elect-retry-period must be a number of seconds/ },
+  { argv: ["--webhooks=maybe"], msg: /--webhooks must be off, cluster or local/ },
   { argv: ["stray"], msg: /unexpected argument "stray"/ },
   { argv: ["--namespace"], msg: /flag --namespace needs a value/ },
 ];

@@ -17,6 +17,8 @@ export interface OperatorConfig {
   aimodelConcurrency: number;
   clusterDomain: string;
   logLevel: string;
+  /** Admission webhooks: off, served for the in-cluster Service, or registered at 127.0.0.1 (local runs). */
+  webhooks: "off" | "cluster" | "local";
 }
 
 const HELP = `librechat operator manager
@@ -34,6 +36,11 @@ Flags (each also readable from the environment variable in brackets):
   --aimodel-concurrency N         AIModel workers; default 4                    [AIMODEL_CONCURRENCY]
   --cluster-domain D              default cluster.local                         [CLUSTER_DOMAIN]
   --log-level L                   default info                                  [LOG_LEVEL]
+  --webhooks MODE                 off | cluster | local; default off           [WEBHOOKS]
+                                  cluster: serve behind manifests/webhook/ (set WEBHOOK_BIND_ADDRESS
+                                  in a pod); local: also register configurations pointing at
+                                  https://127.0.0.1:<port>, removed again on shutdown. Webhook
+                                  settings: see webhooks/README.md (WEBHOOK_* environment variables).
 The cluster comes from $KUBECONFIG, ~/.kube/config or the in-cluster service account.`;
 
 export class ConfigError extends Error {
@@ -57,6 +64,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     aimodelConcurrency: parsePositiveInt("--aimodel-concurrency", get("aimodel-concurrency", "AIMODEL_CONCURRENCY") ?? "4"),
     clusterDomain: get("cluster-domain", "CLUSTER_DOMAIN") ?? "cluster.local",
     logLevel: get("log-level", "LOG_LEVEL") ?? "info",
+    webhooks: parseWebhooks(get("webhooks", "WEBHOOKS") ?? "off"),
   };
 }
 
@@ -101,6 +109,11 @@ function leaseTimings(get: (flag: string, envName: string) => string | undefined
     throw new ConfigError("leader election timings must satisfy lease-duration > renew-deadline > retry-period");
   }
   return t;
+}
+
+function parseWebhooks(v: string): OperatorConfig["webhooks"] {
+  if (v === "off" || v === "cluster" || v === "local") return v;
+  throw new ConfigError(`--webhooks must be off, cluster or local, got "${v}"`);
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 // Operator entrypoint: parse config, build the manager, register controllers, run until SIGTERM.
 // `make run` starts it against $KUBECONFIG; in a cluster it uses the service account.
-import { KubeConfig } from "@kubernetes/client-node";
+// Memory: nothing here imports the @kubernetes/client-node package root (only types); KubeConfig
+// comes from loadKubeConfig, which skips client-node's generated APIs (~50 MB RSS). V8 heap limits
+// are set by the caller through NODE_OPTIONS (manifests/manager/deployment.yaml, the operator bench).
+import { loadKubeConfig } from "../clients/kubeconfig.ts";
 import { addAIModelController } from "../../controllers/aimodel/controller.ts";
+import { startWebhooks, webhookOptionsFromEnv } from "../../webhooks/index.ts";
+import type { RunningWebhooks } from "../../webhooks/index.ts";
 import { createLogger, handleSignals, KubeClient, Manager } from "../runtime/index.ts";
 import { ConfigError, HELP, parseConfig } from "./config.ts";
 
@@ -22,8 +27,7 @@ async function main(): Promise<void> {
     return;
   }
   const log = createLogger({ name: "librechat-operator", level: cfg.logLevel });
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
+  const kc = await loadKubeConfig();
 
   const mgr = new Manager({
     kubeConfig: kc,
@@ -45,10 +49,30 @@ async function main(): Promise<void> {
         }
       : {}),
   });
-  const client = new KubeClient(kc);
+  // One connection pool for the caches and the controllers' writes.
+  const client = new KubeClient(kc, { http: mgr.http });
   addAIModelController(mgr, client, { maxConcurrentReconciles: cfg.aimodelConcurrency, config: { clusterDomain: cfg.clusterDomain } });
 
-  handleSignals(mgr, { logger: log });
+  // Every replica serves admission webhooks (no leader needed); started before the caches so
+  // the API server can reach them while we sync.
+  let webhooks: RunningWebhooks | undefined;
+  if (cfg.webhooks !== "off") {
+    webhooks = await startWebhooks({
+      kube: mgr.http,
+      log,
+      ...webhookOptionsFromEnv(process.env),
+      registerLocalConfigurations: cfg.webhooks === "local",
+    });
+  }
+  handleSignals(
+    {
+      stop: async () => {
+        await mgr.stop();
+        await webhooks?.stop();
+      },
+    },
+    { logger: log },
+  );
   await mgr.start();
   // A replica stopped while waiting for leadership returns from start() without having started.
   if (mgr.isStopping()) return;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, afterEach, describe, it } from "node:test";
 import { KubeHttp } from "../clients/http.ts";
-import { SharedInformer } from "./informer.ts";
+import { LAST_APPLIED_ANNOTATION, SharedInformer, stripManagedFields } from "./informer.ts";
 import type { InformerOptions } from "./informer.ts";
 import { silentLogger } from "./logger.ts";
 import { FakeApiServer, eventually, status } from "./testing/fake-apiserver.ts";
@@ -287,5 +287,83 @@ void describe("SharedInformer against a fake API server", () => {
     await i.stop();
     await w.waitClosed();
     assert.equal(w.closed, true);
+  });
+
+  void it("strips managedFields and the last-applied annotation from cached objects by default", async () => {
+    const heavy = (name: string, rv: string, annotations: Record<string, string>) => ({
+      ...cm(name, rv),
+      metadata: { ...cm(name, rv).metadata, managedFields: [{ manager: "kubectl", operation: "Apply" }], annotations },
+    });
+    listReplies = [{ rv: "10", items: [heavy("a", "5", { [LAST_APPLIED_ANNOTATION]: "{}", keep: "1" })] }];
+    const i = newInformer();
+    const seen: KubernetesObject[] = [];
+    i.addHandlers({ onAdd: (o) => seen.push(o), onUpdate: (_o, n) => seen.push(n) });
+    i.start();
+    const w = await api.watch(0);
+    w.send("MODIFIED", heavy("a", "11", { [LAST_APPLIED_ANNOTATION]: "{}" }));
+    w.send("ADDED", heavy("b", "12", { other: "x" }));
+    await eventually(() => i.resourceVersion() === "12", 5000, "rv 12");
+    const a = i.get("ns/a");
+    const b = i.get("ns/b");
+    assert.equal(a?.metadata?.managedFields, undefined);
+    assert.equal(a?.metadata?.annotations, undefined, "an annotation map left empty is dropped");
+    assert.deepEqual(b?.metadata?.annotations, { other: "x" });
+    assert.equal(b?.metadata?.managedFields, undefined);
+    assert.equal(seen[0]?.metadata?.managedFields, undefined, "handlers get the transformed object");
+    assert.deepEqual(seen[0]?.metadata?.annotations, { keep: "1" });
+    assert.equal(seen.at(-1), b, "handlers get the cached instance, not a copy");
+  });
+
+  void it("transform: null caches objects as sent; a custom transform replaces the default", async () => {
+    const withMf = { ...listItem("a", "5"), metadata: { ...listItem("a", "5").metadata, managedFields: [{ manager: "m" }] } };
+    listReplies = [{ rv: "10", items: [withMf] }];
+    const raw = newInformer({ transform: null });
+    raw.start();
+    await raw.waitForSync(5000);
+    assert.deepEqual(raw.get("ns/a")?.metadata?.managedFields, [{ manager: "m" }]);
+    await raw.stop();
+    const custom = newInformer({ transform: (o) => ({ ...o, metadata: { ...o.metadata, labels: { t: "1" } } }) });
+    custom.start();
+    await custom.waitForSync(5000);
+    assert.deepEqual(custom.get("ns/a")?.metadata?.labels, { t: "1" });
+    assert.ok(Object.isFrozen(custom.get("ns/a")?.metadata), "transformed objects are frozen too");
+  });
+
+  void it("reassembles watch events split across chunks and several events in one chunk", async () => {
+    const i = newInformer();
+    i.start();
+    const w = await api.watch(0);
+    const line = (name: string, rv: string): string => JSON.stringify({ type: "ADDED", object: cm(name, rv) }) + "\n";
+    const two = line("s1", "20") + line("s2", "21");
+    const cut = Math.floor(two.length / 3);
+    w.sendRaw(two.slice(0, cut));
+    await new Promise((r) => setTimeout(r, 20));
+    w.sendRaw(two.slice(cut, cut + 5));
+    await new Promise((r) => setTimeout(r, 20));
+    w.sendRaw(two.slice(cut + 5) + "\r\n" + line("s3", "22").slice(0, 10));
+    await new Promise((r) => setTimeout(r, 20));
+    w.sendRaw(line("s3", "22").slice(10));
+    await eventually(() => i.resourceVersion() === "22", 5000, "rv 22");
+    assert.deepEqual(["s1", "s2", "s3"].map((n) => i.get(`ns/${n}`)?.metadata?.resourceVersion), ["20", "21", "22"]);
+    assert.equal(w.closed, false);
+  });
+});
+
+void describe("stripManagedFields", () => {
+  void it("returns objects without managedFields or last-applied unchanged (no copy)", () => {
+    const o = { metadata: { name: "x", annotations: { a: "1" } } };
+    assert.equal(stripManagedFields(o), o);
+    const bare = { kind: "X" };
+    assert.equal(stripManagedFields(bare), bare);
+  });
+
+  void it("copies only what it changes and keeps other metadata", () => {
+    const labels = { l: "1" };
+    const o = { kind: "X", spec: { a: 1 }, metadata: { name: "x", labels, managedFields: [{}], annotations: { [LAST_APPLIED_ANNOTATION]: "{}", b: "2" } } };
+    const out = stripManagedFields(o) as typeof o;
+    assert.deepEqual(out, { kind: "X", spec: { a: 1 }, metadata: { name: "x", labels, annotations: { b: "2" } } });
+    assert.equal(out.spec, o.spec);
+    assert.equal(out.metadata.labels, labels);
+    assert.equal(o.metadata.managedFields.length, 1, "input untouched");
   });
 });

@@ -10,8 +10,13 @@
 //  - other failures back off 0.8 s → 30 s with jitter;
 //  - an inactivity watchdog aborts a stream that went silent (half-open TCP after an apiserver
 //    restart or a load-balancer drop), because a relist timer alone does not revive it.
-// Objects are kept as the raw JSON the server sent (timestamps stay strings) and deep-frozen, so a
-// controller mutating a cached object fails loudly instead of corrupting the cache.
+// Objects are kept as the raw JSON the server sent (timestamps stay strings), passed through a
+// `transform` (default: drop metadata.managedFields and kubectl's last-applied-configuration
+// annotation, like controller-runtime's TransformStripManagedFields; they are often half of an
+// object's size and no controller reads them from a cache) and deep-frozen, so a controller
+// mutating a cached object fails loudly instead of corrupting the cache.
+// Memory: list pages are bounded (`limit`, default 500) so a relist never builds one giant string;
+// the cache is the only long-lived copy of each object (handlers get the cached instance).
 import type { KubeRequest } from "../clients/http.ts";
 import { KubeApiError, KubeHttp, isApiError } from "../clients/http.ts";
 import { resourcePath } from "../clients/paths.ts";
@@ -69,6 +74,36 @@ export interface InformerOptions {
   resyncPeriodMs?: number;
   /** List page size; default 500. */
   pageSize?: number;
+  /**
+   * Applied to every object before it is cached and handed to handlers (it may return its input
+   * changed or a copy; the result is frozen). Default `stripManagedFields`; pass `null` to cache
+   * objects as sent.
+   */
+  transform?: CacheTransform | null;
+}
+
+/** Shapes objects before they enter a cache (controller-runtime `cache.TransformFunc`). */
+export type CacheTransform = (obj: KubernetesObject) => KubernetesObject;
+
+/** kubectl client-side apply's copy of the whole object, often the largest annotation. */
+export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * Default cache transform: removes `metadata.managedFields` and the last-applied-configuration
+ * annotation (controller-runtime TransformStripManagedFields). Copies `metadata` only if needed.
+ */
+export function stripManagedFields(obj: KubernetesObject): KubernetesObject {
+  const md = obj.metadata;
+  if (md === undefined) return obj;
+  const hasLastApplied = md.annotations !== undefined && LAST_APPLIED_ANNOTATION in md.annotations;
+  if (md.managedFields === undefined && !hasLastApplied) return obj;
+  const { managedFields: _mf, ...metadata } = md;
+  if (hasLastApplied) {
+    const { [LAST_APPLIED_ANNOTATION]: _la, ...annotations } = md.annotations ?? {};
+    if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
+    else delete metadata.annotations;
+  }
+  return { ...obj, metadata };
 }
 
 interface ObjectList {
@@ -82,6 +117,9 @@ interface WatchEvent {
 }
 
 type WatchEnd = "closed" | "inactive" | "stopped";
+
+/** A single watch event line longer than this is treated as a broken stream (64 MiB). */
+const MAX_WATCH_LINE = 64 * 1024 * 1024;
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
@@ -103,6 +141,7 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
   readonly #random: () => number;
   readonly #backoff: Backoff;
   readonly #id: string;
+  readonly #transform: CacheTransform | null;
   #store = new Map<string, T>();
   #handlers: InformerHandlers<T>[] = [];
   #rv: string | undefined;
@@ -121,6 +160,7 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
     this.#random = opts.random ?? Math.random;
     this.#backoff = new Backoff(opts.backoff, this.#clock, this.#random);
     this.#id = gvkId(opts.gvk);
+    this.#transform = opts.transform === undefined ? stripManagedFields : opts.transform;
     this.#log = opts.logger.child({ informer: this.#id });
     this.#lastEventAt = this.#clock.monotonic();
   }
@@ -130,8 +170,15 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
   }
 
   list(namespace?: string): T[] {
-    const all = [...this.#store.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+    if (namespace === undefined) return [...this.#store.values()];
+    const out: T[] = [];
+    for (const o of this.#store.values()) if (o.metadata?.namespace === namespace) out.push(o);
+    return out;
+  }
+
+  /** Number of cached objects. */
+  size(): number {
+    return this.#store.size;
   }
 
   hasSynced(): boolean {
@@ -320,20 +367,33 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
     if (res.status !== 200 || res.body === null) throw await KubeHttp.errorFrom(res, req);
     onData();
     const decoder = new TextDecoder();
-    let buf = "";
+    // Only the unterminated tail of the previous chunk is carried over; complete lines are sliced
+    // out of the current chunk in place (no re-concatenation or re-scanning of the whole buffer).
+    let partial = "";
     for await (const chunk of res.body) {
       onData();
-      buf += decoder.decode(chunk as Uint8Array, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (line !== "") this.#onLine(line);
+      const text = decoder.decode(chunk as Uint8Array, { stream: true });
+      let start = 0;
+      let nl = text.indexOf("\n");
+      if (nl >= 0 && partial !== "") {
+        const line = partial + text.slice(0, nl);
+        partial = "";
+        this.#onLine(line);
+        start = nl + 1;
+        nl = text.indexOf("\n", start);
       }
+      for (; nl >= 0; nl = text.indexOf("\n", start)) {
+        if (nl > start) this.#onLine(text.slice(start, nl));
+        start = nl + 1;
+      }
+      if (start < text.length) partial += text.slice(start);
+      if (partial.length > MAX_WATCH_LINE) throw new Error(`watch event larger than ${MAX_WATCH_LINE} characters`);
     }
   }
 
-  #onLine(line: string): void {
+  #onLine(raw: string): void {
+    const line = raw.trim();
+    if (line === "") return;
     let ev: WatchEvent;
     try {
       ev = JSON.parse(line) as WatchEvent;
@@ -372,8 +432,12 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
 
   /** List items lack apiVersion/kind; fill them so cached objects look like watch objects. */
   #normalize(obj: KubernetesObject): T {
-    const out = { ...obj, apiVersion: this.gvk.apiVersion, kind: this.gvk.kind } as T;
-    return deepFreeze(out);
+    // The parsed object is ours alone (nothing else references it), so set fields in place
+    // instead of copying it; only the transform may copy (the metadata it rewrites).
+    obj.apiVersion = this.gvk.apiVersion;
+    obj.kind = this.gvk.kind;
+    const out = this.#transform === null ? obj : this.#transform(obj);
+    return deepFreeze(out as T);
   }
 
   /** Read through a method: TS narrows `signal.aborted` across awaits as if it could not change. */

@@ -12,7 +12,7 @@ import { realClock } from "./clock.ts";
 import { Controller } from "./controller.ts";
 import { healthHandler, listen, metricsHandler } from "./health.ts";
 import type { ReadyCheck, RunningServer } from "./health.ts";
-import type { Informer } from "./informer.ts";
+import type { CacheTransform, Informer } from "./informer.ts";
 import { SharedInformer } from "./informer.ts";
 import { gvkId } from "./keys.ts";
 import { LeaderElector } from "./leader-election.ts";
@@ -58,6 +58,12 @@ export interface ManagerOptions {
   syncPeriodMs?: number;
   /** Watch inactivity watchdog; default 3 min. */
   watchInactivityTimeoutMs?: number;
+  /**
+   * Cache transform per kind (controller-runtime `cache.Options.ByObject[].Transform`): return a
+   * function to use it, `null` to cache objects as sent, `undefined` for the default, which drops
+   * managedFields and the last-applied-configuration annotation (`stripManagedFields`).
+   */
+  cacheTransform?: (gvk: GroupVersionKind) => CacheTransform | null | undefined;
   /** Own registry; default a fresh one with process metrics. */
   registry?: Registry;
   clock?: Clock;
@@ -115,6 +121,7 @@ export class Manager {
     let inf = this.#informers.get(id);
     if (inf !== undefined) return inf;
     const o = this.#opts;
+    const transform = o.cacheTransform?.(gvk);
     const probe = { lastEventAgeSeconds: () => inf?.lastEventAgeSeconds() ?? 0, hasSynced: () => inf?.hasSynced() ?? false };
     const created = new SharedInformer({
       http: this.http,
@@ -125,6 +132,7 @@ export class Manager {
       metrics: this.metrics.informerMetrics(id, probe),
       resyncPeriodMs: o.syncPeriodMs ?? 10 * 60 * 60 * 1000,
       ...(o.watchInactivityTimeoutMs !== undefined ? { inactivityTimeoutMs: o.watchInactivityTimeoutMs } : {}),
+      ...(transform !== undefined ? { transform } : {}),
     });
     inf = created;
     this.#informers.set(id, created);
@@ -183,6 +191,7 @@ export class Manager {
     // Only now, with no reconcile running, may another replica take over.
     await this.#elector?.release();
     await Promise.all([this.#metricsServer?.close(), this.#healthServer?.close()]);
+    await this.http.close();
     this.log.info({ drained: drained.every(Boolean) }, "Stopped manager");
   }
 

@@ -136,9 +136,9 @@ after(async () => {
   );
 });
 
-void describe("CEL and schema rules in the real API server", () => {
+describe("CEL and schema rules in the real API server", () => {
   for (const def of KINDS) {
-    void it(`${def.kind}: every case of crds/${def.singular}/${def.version}/cases.ts`, async (t) => {
+    it(`${def.kind}: every case of crds/${def.singular}/${def.version}/cases.ts`, async (t) => {
       const cases = await casesOf(def);
       if (cases === undefined) {
         t.skip(`crds/${def.singular}/${def.version}/cases.ts not written yet`);
@@ -172,8 +172,8 @@ void describe("CEL and schema rules in the real API server", () => {
   }
 });
 
-void describe("kubectl", () => {
-  void it("applies every sample with --server-side", async (t) => {
+describe("kubectl", () => {
+  it("applies every sample with --server-side", async (t) => {
     const dir = join(ROOT, "manifests/samples");
     // kustomization.yaml is a kustomize input, not an API object.
     const files = (await readdir(dir))
@@ -205,7 +205,7 @@ void describe("kubectl", () => {
       );
   });
 
-  void it("explains every kind's spec with descriptions", async () => {
+  it("explains every kind's spec with descriptions", async () => {
     for (const def of KINDS) {
       const { stdout } = await kubectl("explain", `${def.plural}.spec`);
       const flat = stdout.replace(/\s+/g, " ");
@@ -237,7 +237,7 @@ void describe("kubectl", () => {
     }
   });
 
-  void it("lists every kind under the librechat category", async () => {
+  it("lists every kind under the librechat category", async () => {
     const { stdout } = await kubectl("api-resources", "--categories=librechat", "-o", "name");
     for (const def of KINDS)
       assert.ok(

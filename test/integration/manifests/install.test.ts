@@ -10,7 +10,7 @@ test("manifests/default applies cleanly (server-side dry run)", async () => {
   assert.equal(ns.code, 0, ns.stderr);
   const r = await kubectl(["apply", "--server-side", "--dry-run=server", "-k", "manifests/default"]);
   assert.equal(r.code, 0, r.stderr);
-  for (const kind of ["customresourcedefinition.apiextensions.k8s.io/aimodels.librechat.io", "clusterrole.rbac.authorization.k8s.io/librechat-operator", "deployment.apps/librechat-operator"]) {
+  for (const kind of ["customresourcedefinition.apiextensions.k8s.io/aimodels.librechat.io", "clusterrole.rbac.authorization.k8s.io/librechat-operators", "deployment.apps/librechat-operators", "validatingwebhookconfiguration.admissionregistration.k8s.io/librechat-operators-validating", "service/librechat-operators-webhook"]) {
     assert.match(r.stdout, new RegExp(kind.replace(/\./g, "\\.")));
   }
 });

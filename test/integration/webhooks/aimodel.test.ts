@@ -15,7 +15,7 @@ function label(stored: Record<string, unknown>): string | undefined {
   ];
 }
 
-void describe("AIModel defaulting webhook", () => {
+describe("AIModel defaulting webhook", () => {
   before(async () => {
     h = await startHarness();
     ns = await h.namespace("models");
@@ -49,7 +49,7 @@ void describe("AIModel defaulting webhook", () => {
     },
   ];
 
-  void it("defaults every case as documented", async (t) => {
+  it("defaults every case as documented", async (t) => {
     for (const c of cases()) await t.test(c.name, () => runCase(h, c));
   });
 });

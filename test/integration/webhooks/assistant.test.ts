@@ -11,7 +11,7 @@ import { aimodel, assistant } from "./fixtures.ts";
 let h: Harness;
 let w: World;
 
-void describe("Assistant admission webhooks", () => {
+describe("Assistant admission webhooks", () => {
   before(async () => {
     h = await startHarness();
     w = await makeWorld(h);
@@ -86,11 +86,11 @@ void describe("Assistant admission webhooks", () => {
     },
   ];
 
-  void it("answers every case as documented", async (t) => {
+  it("answers every case as documented", async (t) => {
     for (const c of cases()) await t.test(c.name, () => runCase(h, c));
   });
 
-  void it("never blocks finalizer removal, even when the referenced AIModel is gone", async () => {
+  it("never blocks finalizer removal, even when the referenced AIModel is gone", async () => {
     const ns = w.acmeB;
     const base = `/apis/librechat.io/v1alpha1/namespaces/${ns}`;
     const model = await h.create(aimodel("temp", ns));

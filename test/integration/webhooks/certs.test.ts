@@ -49,7 +49,7 @@ function serial(pem: string | undefined): string {
   return new X509Certificate(pem ?? "").serialNumber;
 }
 
-void describe("webhook serving certificate", () => {
+describe("webhook serving certificate", () => {
   before(async () => {
     // Serving certificates live 9 s (renewed after 6 s); the CA lives a day.
     h = await startHarness({ lifetimes: { caMs: 86_400_000, servingMs: 9000 } });
@@ -57,14 +57,14 @@ void describe("webhook serving certificate", () => {
   });
   after(() => h.close());
 
-  void it("patches caBundle into every webhook of both configurations", async () => {
+  it("patches caBundle into every webhook of both configurations", async () => {
     const bundle = h.webhooks.certs.current?.caBundle;
     assert.ok(bundle !== undefined);
     for (const b of await configBundles()) assert.equal(b, bundle);
     await webhookAnswers();
   });
 
-  void it("lets a second replica adopt the stored bundle instead of issuing its own", async () => {
+  it("lets a second replica adopt the stored bundle instead of issuing its own", async () => {
     const served: string[] = [];
     const replica = new CertRotator({
       kube: h.http,
@@ -91,7 +91,7 @@ void describe("webhook serving certificate", () => {
     assert.equal(served[0], Buffer.from(secret.body.data["tls.crt"] ?? "", "base64").toString());
   });
 
-  void it("rotates the serving certificate before expiry and keeps serving without restart", async () => {
+  it("rotates the serving certificate before expiry and keeps serving without restart", async () => {
     const before = serial(h.webhooks.certs.current?.tlsCert);
     const deadline = Date.now() + 20_000;
     while (serial(h.webhooks.certs.current?.tlsCert) === before) {
@@ -101,7 +101,7 @@ void describe("webhook serving certificate", () => {
     await webhookAnswers();
   });
 
-  void it("rotates the CA (Secret lost), re-syncs caBundle and keeps the old CA trusted", async () => {
+  it("rotates the CA (Secret lost), re-syncs caBundle and keeps the old CA trusted", async () => {
     const oldCA = splitPem(h.webhooks.certs.current?.caBundle ?? "")[0];
     // Simulate a broken CA key: the next pass must issue a new CA.
     const path = `/api/v1/namespaces/${h.systemNamespace}/secrets/librechat-operators-webhook-tls`;

@@ -10,7 +10,7 @@ import { chaosPolicy } from "./fixtures.ts";
 let h: Harness;
 let w: World;
 
-void describe("ChaosPolicy admission webhook", () => {
+describe("ChaosPolicy admission webhook", () => {
   before(async () => {
     h = await startHarness();
     w = await makeWorld(h);
@@ -113,7 +113,7 @@ void describe("ChaosPolicy admission webhook", () => {
     },
   ];
 
-  void it("answers every case as documented", async (t) => {
+  it("answers every case as documented", async (t) => {
     for (const c of cases()) await t.test(c.name, () => runCase(h, c));
   });
 });

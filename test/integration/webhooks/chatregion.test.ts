@@ -10,7 +10,7 @@ import { chatRegion } from "./fixtures.ts";
 let h: Harness;
 let w: World;
 
-void describe("ChatRegion admission webhook", () => {
+describe("ChatRegion admission webhook", () => {
   before(async () => {
     h = await startHarness();
     w = await makeWorld(h);
@@ -48,7 +48,7 @@ void describe("ChatRegion admission webhook", () => {
     },
   ];
 
-  void it("answers every case as documented", async (t) => {
+  it("answers every case as documented", async (t) => {
     for (const c of cases()) await t.test(c.name, () => runCase(h, c));
   });
 });

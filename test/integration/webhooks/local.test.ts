@@ -23,8 +23,8 @@ after(() =>
   http.request({ method: "DELETE", path: `/api/v1/namespaces/${ns}` }).catch(() => undefined),
 );
 
-void describe("local webhook registration", () => {
-  void it("registers 127.0.0.1 configurations on start and removes them on stop", async () => {
+describe("local webhook registration", () => {
+  it("registers 127.0.0.1 configurations on start and removes them on stop", async () => {
     await installCrds(kc);
     await http.request({
       method: "POST",

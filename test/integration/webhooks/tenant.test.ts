@@ -9,7 +9,7 @@ import { tenant } from "./fixtures.ts";
 let h: Harness;
 let taken: string;
 
-void describe("Tenant admission webhooks", () => {
+describe("Tenant admission webhooks", () => {
   before(async () => {
     h = await startHarness();
     taken = `realm-${h.runId}`;
@@ -54,7 +54,7 @@ void describe("Tenant admission webhooks", () => {
     },
   ];
 
-  void it("answers every case as documented", async (t) => {
+  it("answers every case as documented", async (t) => {
     for (const c of cases()) await t.test(c.name, () => runCase(h, c));
   });
 });

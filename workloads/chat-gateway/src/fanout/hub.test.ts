@@ -86,7 +86,8 @@ function conn(id: string): Connection & { got: number[] } {
     transport: "ws",
     closed: false,
     got,
-    send(frame: string) {
+    send(data: string | Buffer) {
+      const frame = data.toString();
       const f = JSON.parse(frame) as { type: string; seq?: number };
       if (f.type === "event" && f.seq !== undefined) got.push(f.seq);
       return true;

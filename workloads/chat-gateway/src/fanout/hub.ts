@@ -240,7 +240,7 @@ export class FanoutHub {
     const feed = this.#feeds.get(channel.slice(CHANNEL_PREFIX.length));
     if (feed === undefined) return;
     if (message.startsWith("x|")) {
-      const frame = message.slice(2);
+      const frame = Buffer.from(message.slice(2)); // encoded once for every socket
       let n = 0;
       for (const s of feed.subs) if (s.live && s.conn.send(frame)) n++;
       this.#metrics.delivered(n);
@@ -266,8 +266,9 @@ export class FanoutHub {
     this.#scheduleGapFill(feed);
   }
 
-  #deliver(feed: Feed, seq: number, frame: string, sentMs: number): void {
+  #deliver(feed: Feed, seq: number, text: string, sentMs: number): void {
     feed.head = seq;
+    const frame = Buffer.from(text); // encoded once for every socket
     let n = 0;
     for (const s of feed.subs) {
       if (!s.live || s.cursor !== seq - 1) continue;

@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import { PROTOCOL_VERSION } from "../protocol/frames.ts";
 
 const KEY_PREFIX = "cg:p:";
-const SNAPSHOT_LIMIT = 100;
+const SNAPSHOT_LIMIT = 20;
 /** Members listed per coalesced change frame (the count is always exact). */
 const CHANGE_LIMIT = 20;
 
@@ -70,7 +70,7 @@ export class Presence {
     return c;
   }
 
-  /** Adds a member and returns a snapshot (at most 100 members) for the joining client. */
+  /** Adds a member and returns a snapshot (at most 20 members, plus the count) for the joiner. */
   async join(conversationId: string, m: PresenceMember): Promise<{ members: PresenceMember[]; count: number }> {
     const key = KEY_PREFIX + conversationId;
     const member = memberKey(m);

@@ -35,8 +35,9 @@ class SseConnection implements Connection {
     return this.#closed || this.#reply.raw.destroyed;
   }
 
-  send(frame: string): boolean {
+  send(data: string | Buffer): boolean {
     if (this.closed) return false;
+    const frame = typeof data === "string" ? data : data.toString("utf8");
     const raw = this.#reply.raw;
     if (raw.writableLength > this.#max) {
       this.#onSlow();

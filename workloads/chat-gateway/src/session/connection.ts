@@ -9,8 +9,11 @@ export interface Connection {
   readonly id: string;
   readonly scope: Scope;
   readonly transport: "ws" | "sse";
-  /** Returns false if the frame was not sent (connection closed or closing as slow). */
-  send(frame: string): boolean;
+  /**
+   * Sends one serialised frame (a Buffer lets a broadcast encode once for every socket).
+   * Returns false if it was not sent (connection closed or closing as slow).
+   */
+  send(frame: string | Buffer): boolean;
   /** Bytes queued but not yet written to the socket. */
   bufferedAmount(): number;
   /** Resolves once the outbound buffer is below the low-water mark (or the connection closed). */

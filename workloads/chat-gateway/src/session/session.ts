@@ -43,7 +43,8 @@ export class Session {
   readonly #bucket: TokenBucket;
   #violations = 0;
   lastFrameAt = Date.now();
-  readonly acked = new Map<string, number>();
+  /** Highest sequence the client acknowledged per conversation (created on first ack). */
+  acked: Map<string, number> | null = null;
 
   constructor(conn: Connection, svc: ChatService, opts: SessionOptions) {
     this.#conn = conn;
@@ -109,6 +110,7 @@ export class Session {
         return;
       case "ack":
         if (!this.#svc.connections.has(c.id)) throw new ChatError("CG_ERR_INTERNAL");
+        this.acked ??= new Map();
         this.acked.set(f.conversationId, Math.max(this.acked.get(f.conversationId) ?? 0, f.seq));
         return;
     }

@@ -115,7 +115,23 @@ async function unary(
   finish(app, req, 200, "OK", p.cfg.backends.get(backendName));
 }
 
+/** Ends a response, flushing corked pieces first (end() alone would drop them). */
+function endStream(raw: ServerResponse): void {
+  while (raw.writableCorked > 0) raw.uncork();
+  raw.end();
+}
+
+/**
+ * Writes SSE text. Pieces produced in the same tick (an upstream TCP chunk usually carries several)
+ * are corked and leave in one write instead of one syscall each.
+ */
 async function write(raw: ServerResponse, text: string, signal: AbortSignal): Promise<void> {
+  if (raw.writableCorked === 0) {
+    raw.cork();
+    process.nextTick(() => {
+      if (raw.writableCorked > 0) raw.uncork();
+    });
+  }
   if (!raw.write(text)) await once(raw, "drain", { signal });
 }
 
@@ -203,7 +219,7 @@ async function streaming(
     reply.hijack();
     sseHead(raw, cached.backend, "hit");
     await replay(raw, cached, wantsUsage, ac.signal).catch(() => undefined);
-    raw.end();
+    endStream(raw);
     finish(app, req, 200, "OK");
     return;
   }
@@ -228,7 +244,7 @@ async function streaming(
     }
   } finally {
     out.done(failure);
-    raw.end();
+    endStream(raw);
   }
   recordUsage(ctx, usage, p.promptEstimate, Math.ceil(chars / 4));
   await settle(app, ctx, ctx.promptTokens + ctx.completionTokens);

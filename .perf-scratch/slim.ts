@@ -1,0 +1,10 @@
+import { loadKubeConfig } from "../operators/clients/kubeconfig.ts";
+import { KubeHttp } from "../operators/clients/http.ts";
+const kc = await loadKubeConfig();
+const h = new KubeHttp(kc);
+const r = await h.request({ method: "GET", path: "/api/v1/namespaces/default" });
+console.log(r.status);
+globalThis.gc?.();
+const m = process.memoryUsage(); console.log("rss", (m.rss/1048576).toFixed(0), "heapUsed", (m.heapUsed/1048576).toFixed(0), "heapTotal", (m.heapTotal/1048576).toFixed(0));
+console.log(Object.keys(await import("node:module")).length, [...Object.keys(process.moduleLoadList ?? {})].length);
+await h.close();
