@@ -80,13 +80,18 @@ describe("webhook configurations", () => {
       certMode: "cert-manager",
       policy: { chaos: { maxDurationSeconds: 900, maxAffectedPercent: 20 } },
     });
-    const d = webhookOptionsFromEnv({
-      WEBHOOK_PORT: "x",
-      WEBHOOK_CERT_MODE: "bogus",
-      CHAOS_MAX_AFFECTED_PERCENT: "300",
-    });
-    assert.deepEqual(d, {
+    assert.deepEqual(webhookOptionsFromEnv({}), {
       policy: { chaos: { maxDurationSeconds: 3600, maxAffectedPercent: 50 } },
     });
+  });
+
+  it("rejects invalid settings naming the variable", () => {
+    const bad: [Record<string, string>, RegExp][] = [
+      [{ WEBHOOK_PORT: "x" }, /WEBHOOK_PORT must be an integer from 0 to 65535, got "x"/],
+      [{ WEBHOOK_CERT_MODE: "bogus" }, /WEBHOOK_CERT_MODE must be auto, self or cert-manager/],
+      [{ CHAOS_MAX_AFFECTED_PERCENT: "300" }, /CHAOS_MAX_AFFECTED_PERCENT must be a number from 0 to 100/],
+      [{ CHAOS_MAX_DURATION: "soon" }, /CHAOS_MAX_DURATION must be a positive duration/],
+    ];
+    for (const [env, msg] of bad) assert.throws(() => webhookOptionsFromEnv(env), msg);
   });
 });

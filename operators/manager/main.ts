@@ -6,17 +6,19 @@
 // are set by the caller through NODE_OPTIONS (manifests/manager/deployment.yaml, the operator bench).
 import { loadKubeConfig } from "../clients/kubeconfig.ts";
 import { addAIModelController } from "../../controllers/aimodel/controller.ts";
-import { startWebhooks, webhookOptionsFromEnv } from "../../webhooks/index.ts";
+import { startWebhooks, WebhookConfigError, webhookOptionsFromEnv } from "../../webhooks/index.ts";
 import type { RunningWebhooks } from "../../webhooks/index.ts";
 import { createLogger, handleSignals, KubeClient, Manager } from "../runtime/index.ts";
 import { ConfigError, HELP, parseConfig } from "./config.ts";
 
 async function main(): Promise<void> {
   let cfg;
+  let webhookOpts;
   try {
     cfg = parseConfig(process.argv.slice(2), process.env);
+    webhookOpts = cfg !== "help" && cfg.webhooks !== "off" ? webhookOptionsFromEnv(process.env) : undefined;
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof WebhookConfigError) {
       process.stderr.write(`error: ${err.message}\n`);
       process.exit(2);
     }
@@ -56,11 +58,11 @@ async function main(): Promise<void> {
   // Every replica serves admission webhooks (no leader needed); started before the caches so
   // the API server can reach them while we sync.
   let webhooks: RunningWebhooks | undefined;
-  if (cfg.webhooks !== "off") {
+  if (webhookOpts !== undefined) {
     webhooks = await startWebhooks({
       kube: mgr.http,
       log,
-      ...webhookOptionsFromEnv(process.env),
+      ...webhookOpts,
       registerLocalConfigurations: cfg.webhooks === "local",
     });
   }

@@ -7,7 +7,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { ChatError, CLOSE, toChatError } from "../errors.ts";
 import { PROTOCOL_VERSION, SUBPROTOCOL } from "../protocol/frames.ts";
 import type { Connection } from "../session/connection.ts";
-import { errorFrame, Session } from "../session/session.ts";
+import { errorFrame, Session, type SessionOptions } from "../session/session.ts";
 import type { Scope } from "../store/db.ts";
 import type { Principal } from "./auth.ts";
 
@@ -81,6 +81,10 @@ interface Live {
   principal: Principal;
 }
 
+function ignoreError(): void {
+  // errors of a socket that is being upgraded end in its close
+}
+
 /** Refuses an upgrade with an HTTP status and a coded JSON body, then closes the socket. */
 function refuse(socket: Duplex, status: number, body: Record<string, unknown>): void {
   const text = JSON.stringify(body);
@@ -120,24 +124,27 @@ export default fp(
       handleProtocols: (protocols: Set<string>) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
 
+    // One options object for every session (no per-connection closures).
+    const sessionOptions: SessionOptions = {
+      maxFrameBytes: cfg.maxFrameBytes,
+      framesPerSecond: cfg.framesPerSecond,
+      onError: (err, msg) => {
+        app.log.error({ err }, msg);
+      },
+      onFrame: (type) => {
+        m.framesIn.inc({ type });
+      },
+      onErrorCode: (code) => {
+        m.errors.inc({ code });
+      },
+    };
+
     const onConnection = (socket: WebSocket, principal: Principal): void => {
       const scope = { tenantId: principal.tenantId, userId: principal.userId };
       const conn = new WsConnection(socket, scope, cfg.maxBufferedBytes, () => {
         m.slowConsumers.inc();
       });
-      const session = new Session(conn, app.chat.service, {
-        maxFrameBytes: cfg.maxFrameBytes,
-        framesPerSecond: cfg.framesPerSecond,
-        onError: (err, msg) => {
-          app.log.error({ err, connection: conn.id }, msg);
-        },
-        onFrame: (type) => {
-          m.framesIn.inc({ type });
-        },
-        onErrorCode: (code) => {
-          m.errors.inc({ code });
-        },
-      });
+      const session = new Session(conn, app.chat.service, sessionOptions);
       live.set(conn.id, { conn, session, principal });
       app.chat.service.register(conn);
       m.connections.inc({ transport: "ws" });
@@ -176,7 +183,9 @@ export default fp(
     };
 
     const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-      socket.on("error", () => undefined);
+      // A module-level listener: a closure made here would keep this scope (the request, its
+      // headers and token) alive as long as the socket.
+      socket.on("error", ignoreError);
       const url = new URL(req.url ?? "/", "http://localhost");
       if (url.pathname !== "/v1/ws") {
         refuse(socket, 404, { code: "CG_ERR_NOT_FOUND", message: "Not found" });
@@ -195,6 +204,7 @@ export default fp(
         (principal) => {
           if (socket.destroyed) return;
           wss.handleUpgrade(req, socket, head, (ws) => {
+            socket.removeListener("error", ignoreError);
             onConnection(ws, principal);
           });
         },
