@@ -46,6 +46,12 @@ async function freePort(): Promise<number> {
 }
 
 const children: ChildProcess[] = [];
+// Whatever happens, stop exactly the processes this benchmark started.
+process.on("exit", () => {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+});
+process.on("SIGINT", () => process.exit(130));
+process.on("SIGTERM", () => process.exit(143));
 function start(
   cmd: string,
   args: string[],

@@ -59,7 +59,7 @@ for r in a b; do
   alloc_port p "chat-gateway-$r"
   DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL INFERENCE_URL=$INFERENCE_URL CHAT_OIDC_ISSUERS=$ISSUERS \
     CHAT_HOST=127.0.0.1 CHAT_PORT=$p CHAT_REPLICA_ID="replica-$r" \
-    start "chat-gateway-$r" TERM node workloads/chat-gateway/src/server.ts
+    start "chat-gateway-$r" TERM node --max-semi-space-size=2 workloads/chat-gateway/src/server.ts
   wait_for 60 "chat-gateway replica $r" http_ok "http://127.0.0.1:$p/readyz"
   urls+=("http://127.0.0.1:$p")
 done

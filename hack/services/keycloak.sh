@@ -118,6 +118,21 @@ ensure() {
   fi
 }
 
+# start_kc: picks ports, starts the instance of $W, records KEYCLOAK_* in $W/env.d/keycloak.sh.
+start_kc() {
+  local http mgmt
+  alloc_port http keycloak-http
+  alloc_port mgmt keycloak-management
+  echo "$http $mgmt" >"$W/keycloak/ports"
+  run_kc "$W/keycloak/home" keycloak "$http" "$mgmt"
+  rm -f "$W/env.d/keycloak.sh"
+  export ENV_GROUP=keycloak
+  set_env KEYCLOAK_URL "http://127.0.0.1:$http"
+  set_env KEYCLOAK_MANAGEMENT_URL "http://127.0.0.1:$mgmt"
+  set_env KEYCLOAK_ADMIN "${KEYCLOAK_ADMIN:-admin}"
+  set_env KEYCLOAK_ADMIN_PASSWORD "${KEYCLOAK_ADMIN_PASSWORD:-admin}"
+}
+
 cmd=${1:?usage: keycloak.sh ensure|start W|wait W}
 case "$cmd" in
   ensure) ensure ;;
@@ -126,22 +141,24 @@ case "$cmd" in
     [ -f "$KC_DIST/.primed" ] || die "Keycloak missing: run hack/services/keycloak.sh ensure"
     mkdir -p "$W/keycloak"
     assemble_home "$W/keycloak/home"
-    alloc_port http keycloak-http
-    alloc_port mgmt keycloak-management
-    echo "$http $mgmt" >"$W/keycloak/ports"
-    run_kc "$W/keycloak/home" keycloak "$http" "$mgmt"
-    rm -f "$W/env.d/keycloak.sh"
-    export ENV_GROUP=keycloak
-    set_env KEYCLOAK_URL "http://127.0.0.1:$http"
-    set_env KEYCLOAK_MANAGEMENT_URL "http://127.0.0.1:$mgmt"
-    set_env KEYCLOAK_ADMIN "${KEYCLOAK_ADMIN:-admin}"
-    set_env KEYCLOAK_ADMIN_PASSWORD "${KEYCLOAK_ADMIN_PASSWORD:-admin}"
+    start_kc
     ;;
   wait)
     W=${2:?W}
-    read -r http mgmt <"$W/keycloak/ports"
-    wait_running "${KEYCLOAK_START_TIMEOUT:-240}" keycloak "Keycloak on port $http" kc_ready "$http" "$mgmt" ||
-      { tail -n 40 "$W/logs/keycloak.log" >&2; exit 1; }
+    # Another process can take one of our ports before the JVM binds it (~15-60 s after we chose
+    # them): then Keycloak exits with "Port already bound" and we retry on new ports.
+    for attempt in 1 2 3; do
+      read -r http mgmt <"$W/keycloak/ports"
+      if wait_running "${KEYCLOAK_START_TIMEOUT:-240}" keycloak "Keycloak on port $http" kc_ready "$http" "$mgmt"; then
+        exit 0
+      fi
+      if running keycloak || ! grep -q 'Port already bound' "$W/logs/keycloak.log" || [ "$attempt" = 3 ]; then break; fi
+      log "a Keycloak port was taken meanwhile; restarting it on new ports"
+      mv "$W/logs/keycloak.log" "$W/logs/keycloak.attempt$attempt.log"
+      start_kc
+    done
+    tail -n 40 "$W/logs/keycloak.log" >&2
+    exit 1
     ;;
   *) die "unknown command $cmd" ;;
 esac

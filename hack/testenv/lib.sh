@@ -22,10 +22,18 @@ case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) [ -x /usr/local/go/bin/go ] && PA
 log() { echo "testenv: $*" >&2; }
 die() { echo "testenv: ERROR: $*" >&2; exit 1; }
 
-# alloc_port VAR NAME: sets VAR to a random port in 20000-60999 that nothing uses (any TCP state)
+# alloc_port VAR NAME: sets VAR to a random free port (see the range below) that nothing uses (any TCP state)
 # and that no other component of this W got (all ports are recorded as "NAME PORT" in $W/ports,
 # under a lock, since services start concurrently). Pure bash + ss: works before node/python exist.
 # Another program could still grab the port before our component binds it; the window is short.
+# Ports come from below the kernel's ephemeral range (ip_local_port_range, 32768-60999 here): an
+# ephemeral port can be taken by any outgoing connection between our check and the bind (Keycloak
+# binds ~15-60 s after we pick its ports), a port below that range only by another listener.
+_TE_PORT_LO=15000
+_TE_PORT_HI=32767
+if read -r _eph_lo _eph_hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null; then
+  if [ "$_eph_lo" -gt 17000 ]; then _TE_PORT_HI=$((_eph_lo - 1)); else _TE_PORT_LO=$((_eph_hi + 1)); _TE_PORT_HI=65000; fi
+fi
 alloc_port() {
   local __var=$1 __name=$2 __p __used
   mkdir -p "$W"
@@ -34,7 +42,7 @@ alloc_port() {
   __used=$(ss -Htan 2>/dev/null | awk '{n=split($4,a,":"); print a[n]}' | tr '\n' ' ')
   [ -f "$W/ports" ] && __used="$__used $(awk '{print $2}' "$W/ports" | tr '\n' ' ')"
   for _ in $(seq 500); do
-    __p=$((20000 + RANDOM % 41000))
+    __p=$((_TE_PORT_LO + RANDOM % (_TE_PORT_HI - _TE_PORT_LO + 1)))
     case " $__used " in *" $__p "*) continue ;; esac
     echo "$__name $__p" >>"$W/ports"
     flock -u 7

@@ -201,4 +201,44 @@ void describe("KubeClient", () => {
     await client.event({ apiVersion: "librechat.io/v1alpha1", kind: "Tenant", metadata: { name: "acme", uid: "t" } }, { type: "Normal", reason: "Synced", message: "ok" }, "tenant");
     assert.equal(api.calls("POST")[0]?.path, "/api/v1/namespaces/default/events");
   });
+
+  void it("list follows continue tokens in pages", async () => {
+    route = (req) => {
+      assert.equal(req.query.get("limit"), "2");
+      if (req.query.get("continue") === "c1") return { status: 200, body: { metadata: { continue: "c2" }, items: [{ n: 3 }, { n: 4 }] } };
+      if (req.query.get("continue") === "c2") return { status: 200, body: { metadata: {}, items: [{ n: 5 }] } };
+      return { status: 200, body: { metadata: { continue: "c1" }, items: [{ n: 1 }, { n: 2 }] } };
+    };
+    const paged = new KubeClient(api.kubeConfig(), { listPageSize: 2 });
+    const items = await paged.list<{ n: number }>(MODEL, "ns", { labelSelector: "a=b" });
+    assert.deepEqual(items.map((i) => i.n), [1, 2, 3, 4, 5]);
+    assert.equal(api.calls("GET", "/apis/librechat.io/v1alpha1/namespaces/ns/aimodels").length, 3);
+    assert.ok(api.calls("GET", "/apis/librechat.io/v1alpha1/namespaces/ns/aimodels").every((r) => r.query.get("labelSelector") === "a=b"));
+  });
+
+  void it("shares a transport when given one", () => {
+    const shared = new KubeClient(api.kubeConfig(), { http: client.http });
+    assert.equal(shared.http, client.http);
+  });
+
+  void it("Event de-duplication memory expires after the window and is bounded in size", async () => {
+    route = (req) => ({ status: req.method === "POST" ? 201 : 200, body: {} });
+    let now = Date.parse("2026-11-27T10:00:00Z");
+    const c = new KubeClient(api.kubeConfig(), { now: () => new Date(now) });
+    for (let i = 0; i < 10; i++) await c.event(model(), { type: "Normal", reason: "R", message: `m${i}` }, "c");
+    assert.equal(c.rememberedEvents(), 10);
+    now += 11 * 60 * 1000; // past the 10-minute window: every entry is stale
+    await c.event(model(), { type: "Normal", reason: "R", message: "fresh" }, "c");
+    assert.equal(c.rememberedEvents(), 1, "stale entries are dropped when a new one is stored");
+    // A repeat of an expired event creates a new Event rather than patching the old one.
+    await c.event(model(), { type: "Normal", reason: "R", message: "m0" }, "c");
+    assert.equal(api.calls("POST").length, 12);
+    assert.equal(api.calls("PATCH").length, 0);
+    for (let i = 0; i < 4200; i++) {
+      now += 1;
+      await c.event(model(), { type: "Normal", reason: "R", message: `bulk${i}` }, "c");
+    }
+    assert.equal(c.rememberedEvents(), 4096, "size-bounded");
+  });
 });
+

@@ -318,13 +318,13 @@ void describe("SharedInformer against a fake API server", () => {
     const withMf = { ...listItem("a", "5"), metadata: { ...listItem("a", "5").metadata, managedFields: [{ manager: "m" }] } };
     listReplies = [{ rv: "10", items: [withMf] }];
     const raw = newInformer({ transform: null });
-    const t0 = Date.now(); raw.start();
-    await raw.waitForSync(5000); console.error("A", Date.now()-t0);
+    raw.start();
+    await raw.waitForSync(5000);
     assert.deepEqual(raw.get("ns/a")?.metadata?.managedFields, [{ manager: "m" }]);
-    await raw.stop(); console.error("B", Date.now()-t0);
+    await raw.stop();
     const custom = newInformer({ transform: (o) => ({ ...o, metadata: { ...o.metadata, labels: { t: "1" } } }) });
     custom.start();
-    await custom.waitForSync(5000); console.error("C", Date.now()-t0);
+    await custom.waitForSync(5000);
     assert.deepEqual(custom.get("ns/a")?.metadata?.labels, { t: "1" });
     assert.ok(Object.isFrozen(custom.get("ns/a")?.metadata), "transformed objects are frozen too");
   });

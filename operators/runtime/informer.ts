@@ -324,6 +324,9 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
 
   /** Streams one watch; resolves with why it ended, throws on HTTP errors and ERROR events. */
   async #watch(stopSignal: AbortSignal): Promise<WatchEnd> {
+    // stop() may have run while the list was finishing: an abort listener added now would never
+    // fire, and the watch would live until the watchdog.
+    if (stopSignal.aborted) return "stopped";
     const ac = new AbortController();
     const onStop = (): void => { ac.abort(); };
     stopSignal.addEventListener("abort", onStop, { once: true });

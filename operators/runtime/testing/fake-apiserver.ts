@@ -77,6 +77,8 @@ export class FakeApiServer {
   handler: Handler = () => undefined;
   /** Status for the next watch requests (e.g. 410); consumed one per request. */
   watchFailures: FakeReply[] = [];
+  /** TCP connections accepted since start (or the last reset): shows connection reuse. */
+  connections = 0;
   readonly #server: Server;
   #watches: WatchStream[] = [];
   #watchWaiters: ((w: WatchStream) => void)[] = [];
@@ -86,6 +88,7 @@ export class FakeApiServer {
     this.#server = createServer((req, res) => {
       void this.#handle(req, res);
     });
+    this.#server.on("connection", () => { this.connections++; });
   }
 
   /** Starts listening on an ephemeral port. */
@@ -146,6 +149,7 @@ export class FakeApiServer {
     this.requests.length = 0;
     this.watchFailures = [];
     this.handler = () => undefined;
+    this.connections = 0;
   }
 
   async close(): Promise<void> {
