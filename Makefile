@@ -26,8 +26,9 @@ node_modules/.install-stamp: package.json package-lock.json
 deps: node_modules/.install-stamp ## Install the pinned Node.js 24 and npm dependencies.
 
 .PHONY: manifests
-manifests: deps ## Regenerate generated files (CRD YAML and TypeScript types) from crds/.
+manifests: deps ## Regenerate generated files: CRD YAML (from the TypeBox schemas in crds/) and webhook configurations.
 	node crds/generate.ts
+	node webhooks/generate-manifests.ts
 
 .PHONY: fmt
 fmt: deps ## Format the code with prettier.
@@ -46,6 +47,7 @@ verify: deps ## Typecheck, lint, and fail if generated files are stale.
 	npm run -s typecheck
 	npm run -s lint
 	node crds/generate.ts --check
+	node webhooks/generate-manifests.ts --check
 
 ##@ Test
 
@@ -68,8 +70,16 @@ bench: deps ## Run the benchmarks and print their tables (not part of make test)
 ##@ Local cluster
 
 .PHONY: dev-cluster
-dev-cluster: deps ## Start a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok) on 127.0.0.1; kubeconfig in .dev/kubeconfig.
+dev-cluster: deps ## Start a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok) on 127.0.0.1; kubeconfig in .dev/kubeconfig. DEV_SERVICES=all adds Keycloak, PostgreSQL, Redis.
 	bash hack/dev-cluster.sh up
+
+.PHONY: dev-cluster-status
+dev-cluster-status: ## Show the processes of the local cluster.
+	bash hack/dev-cluster.sh status
+
+.PHONY: testenv-build
+testenv-build: ## Build the control-plane binaries into ~/.cache/op-testenv (cold: ~22 min on 2 cores; cached afterwards).
+	bash hack/testenv/build.sh
 
 .PHONY: dev-cluster-down
 dev-cluster-down: ## Stop exactly the processes make dev-cluster started (by recorded PID).

@@ -1,9 +1,9 @@
 // Preload for measurements only: on SIGUSR2 append V8 heap space stats and memoryUsage to /tmp/memdump-<pid>.txt.
 import v8 from "node:v8";
 import { appendFileSync, readFileSync } from "node:fs";
-process.on("SIGUSR2", () => {
+const dump = (doGc) => {
   const before = process.memoryUsage();
-  if (process.env.MEMDUMP_GC === "1") globalThis.gc?.();
+  if (doGc) globalThis.gc?.();
   const mu = process.memoryUsage();
   const MB = (n) => (n / 1048576).toFixed(1);
   const st = readFileSync("/proc/self/status", "utf8");
@@ -13,4 +13,6 @@ process.on("SIGUSR2", () => {
   lines.push(`heap_size_limit=${MB(h.heap_size_limit)} malloced=${MB(h.malloced_memory)} peak_malloced=${MB(h.peak_malloced_memory)} external=${MB(h.external_memory)}`);
   if (process.env.MEMDUMP_SNAPSHOT === "1") lines.push(`snapshot ${v8.writeHeapSnapshot(`/tmp/op-${process.pid}-${Date.now()}.heapsnapshot`)}`);
   appendFileSync(`/tmp/memdump-${process.pid}.txt`, lines.join("\n") + "\n");
-});
+};
+process.on("SIGUSR2", () => dump(false));
+process.on("SIGWINCH", () => dump(true));

@@ -6,8 +6,10 @@
  *     processes. Measures p50/p99 delivery latency of a broadcast message (POST → every socket),
  *     deliveries/s under a burst, and RSS per idle connection; then the same against a bare `ws`
  *     broadcast server (the floor).
- *  2. Event appends with optimistic concurrency (the event store's append, in a scoped RLS
- *     transaction) vs plain INSERTs of the same rows into the same PostgreSQL, as a ratio.
+ *  2. Event appends with optimistic concurrency (chat.append_events: RLS context, version check,
+ *     insert; one round trip, autocommit) vs plain INSERTs of the same rows into a table of the
+ *     same shape and indexes (no RLS, no check) in the same PostgreSQL, as a ratio. Also reported:
+ *     the same append inside a scoped transaction (BEGIN + RLS context, append, COMMIT).
  *
  * Services: DATABASE_URL and REDIS_URL if set, else started with hack/services/*.sh and stopped
  * by recorded PID. Tokens come from a local OIDC issuer (JWKS over HTTP on 127.0.0.1), verified
@@ -358,7 +360,7 @@ async function appendBench(adminUrl: string, appUrl: string, n: number, writers:
   const pool = new pg.Pool({ connectionString: appUrl, max: writers });
   const admin = new pg.Pool({ connectionString: adminUrl, max: writers });
   const scope = { tenantId: "bench", userId: `u-${randomUUID()}` };
-  await admin.query("CREATE TABLE IF NOT EXISTS public.cg_bench_plain (LIKE chat.events INCLUDING DEFAULTS INCLUDING IDENTITY)");
+  await admin.query("CREATE TABLE IF NOT EXISTS public.cg_bench_plain (LIKE chat.events INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)");
   const ev = { type: "message.added" as const, data: { messageId: randomUUID(), parentId: null, role: "user" as const, content: "x".repeat(200) } };
   const per = Math.floor(n / writers);
   const timed = async (fn: (w: number) => Promise<void>): Promise<number> => {

@@ -28,6 +28,9 @@ const kc = await loadKubeConfig(kubeconfigPath);
 const client = new KubeClient(kc);
 const NS = { apiVersion: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };
 const T_START = performance.now();
+// Namespaces are unique per run, so a re-run against the same control plane never meets the
+// previous run's namespace still terminating.
+const RUN = Date.now().toString(36);
 
 /** NODE_OPTIONS of the manager container in the shipped manifest. */
 function manifestNodeOptions(): string {
@@ -82,7 +85,7 @@ async function availableCount(ns: string): Promise<number> {
 }
 
 async function floor(): Promise<number> {
-  const ns = "bench-floor";
+  const ns = `bench-floor-${RUN}`;
   await namespace(ns);
   const objs = Array.from({ length: N }, (_, i) => {
     const m = model(ns, i, 1);
@@ -147,7 +150,7 @@ interface OperatorResult {
 }
 
 async function operator(): Promise<OperatorResult> {
-  const ns = "bench-operator";
+  const ns = `bench-operator-${RUN}`;
   await namespace(ns);
   const op = await startOperator({
     kubeconfig: kubeconfigPath as string,

@@ -18,7 +18,8 @@ W=${RUN_DIR:-$(mktemp -d -t chat-gateway-run.XXXXXX)}
 export W
 mkdir -p "$W"
 stop() { bash hack/testenv/down.sh "$W" || true; }
-trap stop EXIT INT TERM
+trap stop EXIT
+trap 'exit 130' INT TERM
 
 for s in postgres redis keycloak; do bash "hack/services/$s.sh" ensure; done
 for s in postgres redis keycloak; do bash "hack/services/$s.sh" start "$W"; done
@@ -82,4 +83,8 @@ Get a token and talk to it:
 
 Ctrl-C stops everything (by recorded PID).
 MSG
-while :; do sleep 3600; done
+# `wait` (not a foreground sleep) so Ctrl-C / SIGTERM run the trap at once.
+while :; do
+  sleep 3600 &
+  wait $! || true
+done

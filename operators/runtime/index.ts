@@ -2,8 +2,8 @@
 export type { ControllerDefinition, GroupVersionKind, KubernetesObject, ObjectMeta, OwnerReference, ReconcileContext, ReconcileResult, WatchDefinition } from "./types.ts";
 export { Manager } from "./manager.ts";
 export type { LeaderElectionOptions, ManagerOptions, ServeAddress } from "./manager.ts";
-export { SharedInformer } from "./informer.ts";
-export type { Informer, InformerHandlers, InformerOptions } from "./informer.ts";
+export { LAST_APPLIED_ANNOTATION, SharedInformer, stripManagedFields } from "./informer.ts";
+export type { CacheTransform, Informer, InformerHandlers, InformerOptions } from "./informer.ts";
 export { Controller, mappingHandlers, ownerKeys } from "./controller.ts";
 export { WorkQueue } from "./workqueue.ts";
 export type { WorkQueueMetrics, WorkQueueOptions } from "./workqueue.ts";
@@ -24,5 +24,7 @@ export type { Clock, TimerHandle } from "./clock.ts";
 export { Backoff } from "./backoff.ts";
 export { groupOf, gvkId, makeKey, objectKey, splitKey } from "./keys.ts";
 export { KubeApiError, KubeHttp, isApiError } from "../clients/http.ts";
+export type { KubeHttpOptions } from "../clients/http.ts";
+export { loadKubeConfig } from "../clients/kubeconfig.ts";
 export { KubeClient } from "../clients/kube.ts";
 export type { EventSpec } from "../clients/kube.ts";

@@ -41,8 +41,7 @@ export function toRecorded(r: EventRow): RecordedEvent {
 // chat.append_events (migration 002): sets the RLS context, creates the stream at expected 0 or
 // checks version `expected` exists, and inserts the events numbered expected+1.., in one round
 // trip. 23505 on unique (stream_id, version) = a concurrent writer won; CG409 = wrong version.
-const APPEND_SQL = `SELECT stream_id, version, tenant_id, user_id, type, data, actor, created_at
-  FROM chat.append_events($1, $2, $3, $4, $5::text[], $6::jsonb[], $7)`;
+const APPEND_SQL = `SELECT version, created_at FROM chat.append_events($1, $2, $3, $4, $5::text[], $6::jsonb[], $7)`;
 
 /**
  * Appends events to a stream if it is at `expectedVersion` (0 creates it), in one round trip,
@@ -57,9 +56,9 @@ export async function appendEvents(
   if (events.length === 0) return [];
   const types = events.map((e) => e.type);
   const datas = events.map((e) => JSON.stringify(e.data));
-  let res: pg.QueryResult<EventRow>;
+  let res: pg.QueryResult<{ version: number; created_at: Date }>;
   try {
-    res = await client.query<EventRow>(APPEND_SQL, [
+    res = await client.query<{ version: number; created_at: Date }>(APPEND_SQL, [
       scope.tenantId,
       scope.userId,
       streamId,
@@ -74,7 +73,17 @@ export async function appendEvents(
     throw err;
   }
   if (res.rows.length !== events.length) throw new ConcurrencyError(streamId, expectedVersion);
-  return res.rows.sort((a, b) => a.version - b.version).map(toRecorded);
+  return res.rows
+    .sort((a, b) => a.version - b.version)
+    .map((r, i) => ({
+      streamId,
+      version: r.version,
+      tenantId: scope.tenantId,
+      userId: scope.userId,
+      actor,
+      createdAt: r.created_at.toISOString(),
+      event: events[i] as ConversationEvent,
+    }));
 }
 
 /** Reads events of one stream with version > after, in order (RLS applies). */

@@ -23,7 +23,10 @@ CREATE TABLE chat.streams (
 
 CREATE TABLE chat.events (
   global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  stream_id  uuid NOT NULL REFERENCES chat.streams (stream_id),
+  -- No foreign key to chat.streams: chat.append_events is the only writer and creates the stream
+  -- row (version 0) or requires version `expected` to exist; an FK would add a KEY SHARE lock on
+  -- the stream row to every append.
+  stream_id  uuid NOT NULL,
   version    integer NOT NULL CHECK (version > 0),
   tenant_id  text NOT NULL,
   user_id    text NOT NULL,

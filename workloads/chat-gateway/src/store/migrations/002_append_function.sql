@@ -3,13 +3,13 @@
 -- inside is checked by the row-level security policies. The events get versions
 -- p_expected+1..; the unique (stream_id, version) index rejects a concurrent writer (23505), and
 -- SQLSTATE 'CG409' reports a stream that already exists (p_expected = 0) or lacks p_expected.
--- Only inserts: no hot stream row is updated. Works in autocommit and inside a transaction.
+-- Only inserts: no hot stream row is updated. Returns (version, created_at) of each new event.
+-- Works in autocommit and inside a transaction.
 CREATE FUNCTION chat.append_events(
   p_tenant text, p_user text, p_stream uuid, p_expected integer,
   p_types text[], p_datas jsonb[], p_actor text
 )
-RETURNS TABLE (stream_id uuid, version integer, tenant_id text, user_id text, type text,
-               data jsonb, actor text, created_at timestamptz)
+RETURNS TABLE (version integer, created_at timestamptz)
 LANGUAGE plpgsql SECURITY INVOKER SET search_path = chat, pg_temp AS $$
 DECLARE
   n integer;
@@ -33,7 +33,7 @@ BEGIN
   INSERT INTO chat.events AS ev (stream_id, version, tenant_id, user_id, type, data, actor)
   SELECT p_stream, p_expected + e.ord::integer, p_tenant, p_user, e.type, e.data, p_actor
   FROM unnest(p_types, p_datas) WITH ORDINALITY AS e(type, data, ord)
-  RETURNING ev.stream_id, ev.version, ev.tenant_id, ev.user_id, ev.type, ev.data, ev.actor, ev.created_at;
+  RETURNING ev.version, ev.created_at;
 END
 $$;
 
