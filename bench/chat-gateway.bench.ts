@@ -28,6 +28,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import pg from "pg";
 import WebSocket, { WebSocketServer } from "ws";
 import { withScope } from "../workloads/chat-gateway/src/store/db.ts";
+import type { ConversationEvent } from "../workloads/chat-gateway/src/domain/events.ts";
 import { appendEvents } from "../workloads/chat-gateway/src/store/event-store.ts";
 import { appUrlFrom, migrate } from "../workloads/chat-gateway/src/store/migrate.ts";
 
@@ -361,7 +362,12 @@ async function appendBench(adminUrl: string, appUrl: string, n: number, writers:
   const admin = new pg.Pool({ connectionString: adminUrl, max: writers });
   const scope = { tenantId: "bench", userId: `u-${randomUUID()}` };
   await admin.query("CREATE TABLE IF NOT EXISTS public.cg_bench_plain (LIKE chat.events INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)");
-  const ev = { type: "message.added" as const, data: { messageId: randomUUID(), parentId: null, role: "user" as const, content: "x".repeat(200) } };
+  // Valid event sequences (conversation.started, then message.added with fresh ids), so the log
+  // stays rebuildable after a benchmark.
+  const content = "x".repeat(200);
+  const started = { type: "conversation.started" as const, data: { title: "bench" } };
+  const nextEvent = (v: number): ConversationEvent =>
+    v === 0 ? started : { type: "message.added", data: { messageId: randomUUID(), parentId: null, role: "user", content } };
   const per = Math.floor(n / writers);
   const timed = async (fn: (w: number) => Promise<void>): Promise<number> => {
     const t = now();
@@ -372,14 +378,14 @@ async function appendBench(adminUrl: string, appUrl: string, n: number, writers:
     const s = randomUUID();
     if (inTx) {
       for (let v = 0; v < per; v++) {
-        const a = { streamId: s, expectedVersion: v, events: [ev], actor: "bench" };
+        const a = { streamId: s, expectedVersion: v, events: [nextEvent(v)], actor: "bench" };
         await withScope(pool, scope, (tx) => appendEvents(tx, scope, a));
       }
       return;
     }
     const c = await pool.connect();
     try {
-      for (let v = 0; v < per; v++) await appendEvents(c, scope, { streamId: s, expectedVersion: v, events: [ev], actor: "bench" });
+      for (let v = 0; v < per; v++) await appendEvents(c, scope, { streamId: s, expectedVersion: v, events: [nextEvent(v)], actor: "bench" });
     } finally {
       c.release();
     }
@@ -389,7 +395,7 @@ async function appendBench(adminUrl: string, appUrl: string, n: number, writers:
     for (let v = 1; v <= per; v++) {
       await admin.query(
         "INSERT INTO public.cg_bench_plain (stream_id, version, tenant_id, user_id, type, data, actor) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        [s, v, scope.tenantId, scope.userId, ev.type, JSON.stringify(ev.data), "bench"],
+        [s, v, scope.tenantId, scope.userId, "message.added", JSON.stringify(nextEvent(v).data), "bench"],
       );
     }
   };

@@ -4,24 +4,18 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { V1Deployment, V1ReplicaSet, V1Service } from "@kubernetes/client-node";
 import type { AIModel } from "../../../crds/aimodel/v1alpha1/index.ts";
-import { KubeClient } from "../../../operators/clients/kube.ts";
-import { installCrds } from "../../helpers/crds.ts";
 import { startOperator } from "../../helpers/operator.ts";
 import type { OperatorProcess } from "../../helpers/operator.ts";
 import { ensureKwokNodes } from "../../helpers/kwok.ts";
-import { createTestNamespace, testEnv, waitFor } from "../../helpers/testenv.ts";
-import { AIMODEL, apply, DEPLOYMENT, readyOf, selfHosted, SERVICE } from "./fixtures.ts";
+import { waitFor } from "../../helpers/testenv.ts";
+import { AIMODEL, apply, DEPLOYMENT, perFile, readyOf, selfHosted, SERVICE } from "./fixtures.ts";
 
 const N = 200;
-const env = testEnv();
-const client = new KubeClient(env.kubeConfig);
+const { env, client, ctx } = perFile("aim-crash");
 const RS = { apiVersion: "apps/v1", kind: "ReplicaSet", plural: "replicasets", namespaced: true };
-let ns = "";
 let op: OperatorProcess | undefined;
 
 before(async () => {
-  await installCrds(env.kubeConfig);
-  ns = (await createTestNamespace("aim-crash")).name;
   // One kwok node holds 250 pods; leave room for the other tests' pods.
   await ensureKwokNodes(client, "kwok-crash", 1);
 });
@@ -30,17 +24,17 @@ after(async () => {
 });
 
 async function readyCount(): Promise<number> {
-  const models = await client.list<AIModel>(AIMODEL, ns);
+  const models = await client.list<AIModel>(AIMODEL, ctx.ns);
   return models.filter((m) => readyOf(m)?.status === "True").length;
 }
 
 test(`SIGKILL during convergence of ${N} AIModels loses nothing and duplicates nothing`, async () => {
-  const args = ["--namespace", ns, "--leader-elect=false", "--aimodel-concurrency", "8"];
+  const args = ["--namespace", ctx.ns, "--leader-elect=false", "--aimodel-concurrency", "8"];
   op = await startOperator({ kubeconfig: env.kubeconfigPath, args });
   const names = Array.from({ length: N }, (_, i) => `m-${String(i).padStart(3, "0")}`);
   // Create in batches so the operator is mid-way when it dies.
   for (let i = 0; i < names.length; i += 25) {
-    await Promise.all(names.slice(i, i + 25).map((n) => apply(client, selfHosted(ns, n))));
+    await Promise.all(names.slice(i, i + 25).map((n) => apply(client, selfHosted(ctx.ns, n))));
   }
   await waitFor("some AIModels Ready", 120_000, async () => (await readyCount()) >= 20);
   const readyAtKill = await readyCount();
@@ -50,11 +44,11 @@ test(`SIGKILL during convergence of ${N} AIModels loses nothing and duplicates n
   op = await startOperator({ kubeconfig: env.kubeconfigPath, args });
   await waitFor(`all ${N} AIModels Ready`, 300_000, async () => (await readyCount()) === N, 1000);
 
-  const models = await client.list<AIModel>(AIMODEL, ns);
+  const models = await client.list<AIModel>(AIMODEL, ctx.ns);
   const uids = new Set(models.map((m) => m.metadata.uid));
-  const deps = await client.list<V1Deployment>(DEPLOYMENT, ns);
-  const svcs = await client.list<V1Service>(SERVICE, ns);
-  const rss = await client.list<V1ReplicaSet>(RS, ns);
+  const deps = await client.list<V1Deployment>(DEPLOYMENT, ctx.ns);
+  const svcs = await client.list<V1Service>(SERVICE, ctx.ns);
+  const rss = await client.list<V1ReplicaSet>(RS, ctx.ns);
   assert.equal(deps.length, N, "one Deployment per AIModel");
   assert.equal(svcs.length, N, "one Service per AIModel");
   assert.equal(rss.length, N, "one ReplicaSet per Deployment: the pod template never flapped");

@@ -1,50 +1,34 @@
 // An external-provider AIModel has no pods; it is Ready exactly when its credentials Secret and
 // key exist, and otherwise says which Secret is missing.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { KubeClient } from "../../../operators/clients/kube.ts";
-import { installCrds } from "../../helpers/crds.ts";
-import { startOperator } from "../../helpers/operator.ts";
-import type { OperatorProcess } from "../../helpers/operator.ts";
-import { createTestNamespace, testEnv, waitFor } from "../../helpers/testenv.ts";
-import { apply, DEPLOYMENT, external, getModel, readyOf } from "./fixtures.ts";
+import { waitFor } from "../../helpers/testenv.ts";
+import { DEPLOYMENT, apply, external, getModel, perFile, readyOf } from "./fixtures.ts";
 
-const env = testEnv();
-const client = new KubeClient(env.kubeConfig);
-let ns = "";
-let op: OperatorProcess;
-
-before(async () => {
-  await installCrds(env.kubeConfig);
-  ns = (await createTestNamespace("aim-ext")).name;
-  op = await startOperator({ kubeconfig: env.kubeconfigPath, args: ["--namespace", ns, "--leader-elect=false"] });
-});
-after(async () => {
-  await op.stop();
-});
+const { client, ctx } = perFile("aim-ext", ["--leader-elect=false"]);
 
 test("missing credentials Secret gives Ready=False naming the Secret", async () => {
-  await apply(client, external(ns, "gpt", "openai-creds"));
+  await apply(client, external(ctx.ns, "gpt", "openai-creds"));
   let ready: ReturnType<typeof readyOf>;
   await waitFor("Ready=False CredentialsMissing", 60_000, async () => {
-    ready = readyOf(await getModel(client, ns, "gpt"));
+    ready = readyOf(await getModel(client, ctx.ns, "gpt"));
     return ready?.reason === "CredentialsMissing";
   });
   assert.equal(ready?.status, "False");
   assert.match(ready?.message ?? "", /Secret "openai-creds" not found/);
-  assert.equal((await getModel(client, ns, "gpt"))?.status?.phase, "Error");
+  assert.equal((await getModel(client, ctx.ns, "gpt"))?.status?.phase, "Error");
 });
 
 test("a Secret without the key gives CredentialsKeyMissing; adding the key makes it Ready", async () => {
-  await apply(client, { apiVersion: "v1", kind: "Secret", metadata: { name: "openai-creds", namespace: ns }, stringData: { other: "x" } });
-  await waitFor("CredentialsKeyMissing", 60_000, async () => readyOf(await getModel(client, ns, "gpt"))?.reason === "CredentialsKeyMissing");
-  await apply(client, { apiVersion: "v1", kind: "Secret", metadata: { name: "openai-creds", namespace: ns }, stringData: { other: "x", apiKey: "sk-test" } });
+  await apply(client, { apiVersion: "v1", kind: "Secret", metadata: { name: "openai-creds", namespace: ctx.ns }, stringData: { other: "x" } });
+  await waitFor("CredentialsKeyMissing", 60_000, async () => readyOf(await getModel(client, ctx.ns, "gpt"))?.reason === "CredentialsKeyMissing");
+  await apply(client, { apiVersion: "v1", kind: "Secret", metadata: { name: "openai-creds", namespace: ctx.ns }, stringData: { other: "x", apiKey: "sk-test" } });
   let m: Awaited<ReturnType<typeof getModel>>;
   await waitFor("Ready=True", 60_000, async () => {
-    m = await getModel(client, ns, "gpt");
+    m = await getModel(client, ctx.ns, "gpt");
     return readyOf(m)?.status === "True";
   });
   assert.equal(m?.status?.phase, "Active");
   assert.equal(m?.status?.endpoint, "https://api.openai.com/v1");
-  assert.equal(await client.get(DEPLOYMENT, ns, "gpt"), undefined, "external providers get no Deployment");
+  assert.equal(await client.get(DEPLOYMENT, ctx.ns, "gpt"), undefined, "external providers get no Deployment");
 });

@@ -1,5 +1,11 @@
 // AIModel objects and lookups shared by the AIModel integration tests.
-import type { KubeClient } from "../../../operators/clients/kube.ts";
+import { after, before } from "node:test";
+import { KubeClient } from "../../../operators/clients/kube.ts";
+import { installCrds } from "../../helpers/crds.ts";
+import { startOperator } from "../../helpers/operator.ts";
+import type { OperatorProcess } from "../../helpers/operator.ts";
+import { createTestNamespace, testEnv } from "../../helpers/testenv.ts";
+import type { TestEnv } from "../../helpers/testenv.ts";
 import type { AIModel } from "../../../crds/aimodel/v1alpha1/index.ts";
 import { AIMODEL, DEPLOYMENT, PDB, SECRET, SERVICE } from "../../../controllers/aimodel/gvks.ts";
 
@@ -43,4 +49,35 @@ export async function getModel(client: KubeClient, ns: string, name: string): Pr
 /** The Ready condition of an AIModel, if any. */
 export function readyOf(m: AIModel | undefined): { status: string; reason: string; message: string } | undefined {
   return m?.status?.conditions?.find((c) => c.type === "Ready");
+}
+
+/** Per-file state filled in by the `before` hook. */
+export interface FileContext {
+  ns: string;
+  op: OperatorProcess | undefined;
+}
+
+/**
+ * Registers hooks that install the CRDs and create a namespace for this test file (deleted after
+ * it). With `operatorArgs`, also starts an operator watching only that namespace.
+ */
+export function perFile(prefix: string, operatorArgs?: string[]): { env: TestEnv; client: KubeClient; ctx: FileContext } {
+  const env = testEnv();
+  const client = new KubeClient(env.kubeConfig);
+  const ctx: FileContext = { ns: "", op: undefined };
+  let cleanup: (() => Promise<void>) | undefined;
+  before(async () => {
+    await installCrds(env.kubeConfig);
+    const ns = await createTestNamespace(prefix);
+    ctx.ns = ns.name;
+    cleanup = ns.cleanup;
+    if (operatorArgs !== undefined) {
+      ctx.op = await startOperator({ kubeconfig: env.kubeconfigPath, args: ["--namespace", ctx.ns, ...operatorArgs] });
+    }
+  });
+  after(async () => {
+    await ctx.op?.stop();
+    await cleanup?.();
+  });
+  return { env, client, ctx };
 }

@@ -1,19 +1,15 @@
 // Two operator replicas: exactly one holds the Lease and reconciles; when the leader is killed,
 // the other takes over after the lease expires and converges new AIModels.
-import { after, before, test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
-import { KubeClient } from "../../../operators/clients/kube.ts";
-import { installCrds } from "../../helpers/crds.ts";
 import { startOperator } from "../../helpers/operator.ts";
 import type { OperatorProcess } from "../../helpers/operator.ts";
-import { createTestNamespace, testEnv, waitFor } from "../../helpers/testenv.ts";
-import { apply, getModel, readyOf, selfHosted } from "./fixtures.ts";
+import { waitFor } from "../../helpers/testenv.ts";
+import { apply, getModel, perFile, readyOf, selfHosted } from "./fixtures.ts";
 
-const env = testEnv();
-const client = new KubeClient(env.kubeConfig);
+const { env, client, ctx } = perFile("aim-le");
 const LEASE = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", plural: "leases", namespaced: true };
-let ns = "";
 const ops: OperatorProcess[] = [];
 
 async function freePort(): Promise<number> {
@@ -27,7 +23,7 @@ async function freePort(): Promise<number> {
 
 async function replica(id: string): Promise<OperatorProcess> {
   const args = [
-    "--namespace", ns, "--leader-elect=true", "--lease-namespace", ns, "--lease-name", "op-lease",
+    "--namespace", ctx.ns, "--leader-elect=true", "--lease-namespace", ctx.ns, "--lease-name", "op-lease",
     "--leader-elect-lease-duration=4", "--leader-elect-renew-deadline=3", "--leader-elect-retry-period=0.5",
     `--metrics-bind-address=127.0.0.1:${await freePort()}`, `--health-probe-bind-address=127.0.0.1:${await freePort()}`,
   ];
@@ -36,10 +32,6 @@ async function replica(id: string): Promise<OperatorProcess> {
   return op;
 }
 
-before(async () => {
-  await installCrds(env.kubeConfig);
-  ns = (await createTestNamespace("aim-le")).name;
-});
 after(async () => {
   await Promise.all(ops.map((o) => o.stop("SIGKILL")));
 });
@@ -52,18 +44,18 @@ test("exactly one of two replicas reconciles; the other takes over when the lead
   const b = await replica("replica-b");
   await waitFor("a leader", 30_000, async () => (await leaderMetric(a)) + (await leaderMetric(b)) === 1);
   const [leader, follower] = (await leaderMetric(a)) === 1 ? [a, b] : [b, a];
-  const lease = await client.get<{ spec?: { holderIdentity?: string } }>(LEASE, ns, "op-lease");
+  const lease = await client.get<{ spec?: { holderIdentity?: string } }>(LEASE, ctx.ns, "op-lease");
   assert.equal(lease?.spec?.holderIdentity, leader === a ? "replica-a" : "replica-b");
 
-  await apply(client, selfHosted(ns, "one"));
-  await waitFor("first AIModel Ready", 90_000, async () => readyOf(await getModel(client, ns, "one"))?.status === "True");
+  await apply(client, selfHosted(ctx.ns, "one"));
+  await waitFor("first AIModel Ready", 90_000, async () => readyOf(await getModel(client, ctx.ns, "one"))?.status === "True");
   assert.ok((await reconciles(leader)) > 0, "leader reconciled");
   assert.equal(await reconciles(follower), 0, "follower never reconciled");
   assert.equal(await leaderMetric(follower), 0);
 
   await leader.stop("SIGKILL");
   await waitFor("follower becomes leader", 30_000, async () => (await leaderMetric(follower)) === 1);
-  await apply(client, selfHosted(ns, "two"));
-  await waitFor("second AIModel Ready under the new leader", 90_000, async () => readyOf(await getModel(client, ns, "two"))?.status === "True");
+  await apply(client, selfHosted(ctx.ns, "two"));
+  await waitFor("second AIModel Ready under the new leader", 90_000, async () => readyOf(await getModel(client, ctx.ns, "two"))?.status === "True");
   assert.ok((await reconciles(follower)) > 0, "new leader reconciles");
 });

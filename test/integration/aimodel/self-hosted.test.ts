@@ -1,47 +1,31 @@
 // A self-hosted AIModel becomes a running inference pool: Deployment, Service and PDB owned by
 // the AIModel, pods Running on the kwok node, status Ready with the right replica count; edited or
 // deleted children are repaired; deleting the AIModel garbage-collects the children.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { V1Deployment, V1PodDisruptionBudget, V1Pod, V1Service } from "@kubernetes/client-node";
 import type { AIModel } from "../../../crds/aimodel/v1alpha1/index.ts";
-import { KubeClient } from "../../../operators/clients/kube.ts";
-import { installCrds } from "../../helpers/crds.ts";
-import { startOperator } from "../../helpers/operator.ts";
-import type { OperatorProcess } from "../../helpers/operator.ts";
-import { createTestNamespace, testEnv, waitFor } from "../../helpers/testenv.ts";
-import { apply, DEPLOYMENT, getModel, PDB, readyOf, selfHosted, SERVICE } from "./fixtures.ts";
+import { waitFor } from "../../helpers/testenv.ts";
+import { DEPLOYMENT, PDB, SERVICE, apply, getModel, perFile, readyOf, selfHosted } from "./fixtures.ts";
 
-const env = testEnv();
-const client = new KubeClient(env.kubeConfig);
 const POD = { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true };
-let ns = "";
-let op: OperatorProcess;
-
-before(async () => {
-  await installCrds(env.kubeConfig);
-  ns = (await createTestNamespace("aim-self")).name;
-  op = await startOperator({ kubeconfig: env.kubeconfigPath, args: ["--namespace", ns, "--leader-elect=false"] });
-});
-after(async () => {
-  await op.stop();
-});
+const { client, ctx } = perFile("aim-self", ["--leader-elect=false"]);
 
 test("AIModel with 2 replicas converges to Ready with owned Deployment, Service and PDB", async () => {
-  await apply(client, selfHosted(ns, "llama", 2, 1));
+  await apply(client, selfHosted(ctx.ns, "llama", 2, 1));
   let m: AIModel | undefined;
   await waitFor("AIModel Ready with 2 ready replicas", 90_000, async () => {
-    m = await getModel(client, ns, "llama");
+    m = await getModel(client, ctx.ns, "llama");
     return readyOf(m)?.status === "True" && m?.status?.readyReplicas === 2;
   });
   assert.ok(m);
   assert.equal(m.status?.phase, "Active");
   assert.equal(m.status?.observedGeneration, m.metadata.generation);
-  assert.equal(m.status?.endpoint, `http://llama.${ns}.svc.cluster.local:8000/v1`);
+  assert.equal(m.status?.endpoint, `http://llama.${ctx.ns}.svc.cluster.local:8000/v1`);
 
-  const dep = await client.get<V1Deployment>(DEPLOYMENT, ns, "llama");
-  const svc = await client.get<V1Service>(SERVICE, ns, "llama");
-  const pdb = await client.get<V1PodDisruptionBudget>(PDB, ns, "llama");
+  const dep = await client.get<V1Deployment>(DEPLOYMENT, ctx.ns, "llama");
+  const svc = await client.get<V1Service>(SERVICE, ctx.ns, "llama");
+  const pdb = await client.get<V1PodDisruptionBudget>(PDB, ctx.ns, "llama");
   for (const child of [dep, svc, pdb]) {
     const ref = child?.metadata?.ownerReferences?.[0];
     assert.equal(ref?.kind, "AIModel");
@@ -51,7 +35,7 @@ test("AIModel with 2 replicas converges to Ready with owned Deployment, Service 
   }
   assert.equal(dep?.spec?.template.spec?.containers[0]?.resources?.limits?.["nvidia.com/gpu"], "1");
 
-  const pods = await client.list<V1Pod>(POD, ns, { labelSelector: "librechat.io/aimodel=llama" });
+  const pods = await client.list<V1Pod>(POD, ctx.ns, { labelSelector: "librechat.io/aimodel=llama" });
   assert.equal(pods.length, 2);
   for (const p of pods) {
     assert.equal(p.status?.phase, "Running");
@@ -60,21 +44,21 @@ test("AIModel with 2 replicas converges to Ready with owned Deployment, Service 
 });
 
 test("a deleted Service and an edited Deployment are repaired", async () => {
-  await client.delete(SERVICE, ns, "llama");
-  await client.apply({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "llama", namespace: ns }, spec: { replicas: 5 } }, { fieldManager: "intruder", force: true });
-  await waitFor("Service recreated", 60_000, async () => (await client.get<V1Service>(SERVICE, ns, "llama")) !== undefined);
-  await waitFor("Deployment replicas restored to 2", 60_000, async () => (await client.get<V1Deployment>(DEPLOYMENT, ns, "llama"))?.spec?.replicas === 2);
+  await client.delete(SERVICE, ctx.ns, "llama");
+  await client.apply({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "llama", namespace: ctx.ns }, spec: { replicas: 5 } }, { fieldManager: "intruder", force: true });
+  await waitFor("Service recreated", 60_000, async () => (await client.get<V1Service>(SERVICE, ctx.ns, "llama")) !== undefined);
+  await waitFor("Deployment replicas restored to 2", 60_000, async () => (await client.get<V1Deployment>(DEPLOYMENT, ctx.ns, "llama"))?.spec?.replicas === 2);
 });
 
 test("scaling down to one replica removes the PodDisruptionBudget", async () => {
-  await apply(client, selfHosted(ns, "llama", 1, 1));
-  await waitFor("PDB deleted", 60_000, async () => (await client.get(PDB, ns, "llama")) === undefined);
-  await waitFor("readyReplicas 1", 60_000, async () => (await getModel(client, ns, "llama"))?.status?.readyReplicas === 1);
+  await apply(client, selfHosted(ctx.ns, "llama", 1, 1));
+  await waitFor("PDB deleted", 60_000, async () => (await client.get(PDB, ctx.ns, "llama")) === undefined);
+  await waitFor("readyReplicas 1", 60_000, async () => (await getModel(client, ctx.ns, "llama"))?.status?.readyReplicas === 1);
 });
 
 test("deleting the AIModel garbage-collects its children", async () => {
-  await client.delete({ apiVersion: "librechat.io/v1alpha1", kind: "AIModel", plural: "aimodels", namespaced: true }, ns, "llama", { propagationPolicy: "Foreground" });
+  await client.delete({ apiVersion: "librechat.io/v1alpha1", kind: "AIModel", plural: "aimodels", namespaced: true }, ctx.ns, "llama", { propagationPolicy: "Foreground" });
   await waitFor("Deployment and Service collected", 90_000, async () =>
-    (await client.get(DEPLOYMENT, ns, "llama")) === undefined && (await client.get(SERVICE, ns, "llama")) === undefined,
+    (await client.get(DEPLOYMENT, ctx.ns, "llama")) === undefined && (await client.get(SERVICE, ctx.ns, "llama")) === undefined,
   );
 });

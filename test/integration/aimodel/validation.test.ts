@@ -1,20 +1,10 @@
 // Invalid AIModels are rejected by the real API server (CRD schema and CEL) with a message that
 // names the field; nothing reaches the controller.
-import { before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { KubeClient } from "../../../operators/clients/kube.ts";
-import { installCrds } from "../../helpers/crds.ts";
-import { createTestNamespace, testEnv } from "../../helpers/testenv.ts";
-import { external, selfHosted } from "./fixtures.ts";
+import { external, perFile, selfHosted } from "./fixtures.ts";
 
-const env = testEnv();
-const client = new KubeClient(env.kubeConfig);
-let ns = "";
-
-before(async () => {
-  await installCrds(env.kubeConfig);
-  ns = (await createTestNamespace("aim-val")).name;
-});
+const { client, ctx } = perFile("aim-val");
 
 async function rejection(obj: Record<string, unknown>): Promise<string> {
   try {
@@ -31,10 +21,10 @@ const withSpec = (base: Record<string, unknown>, spec: Record<string, unknown>):
 });
 
 const cases: { name: string; obj: () => Record<string, unknown>; field: RegExp }[] = [
-  { name: "maxReplicas below minReplicas", obj: () => withSpec(selfHosted(ns, "a"), { minReplicas: 3, maxReplicas: 2, replicas: 2 }), field: /spec\.minReplicas.*minReplicas must be less than or equal to maxReplicas/s },
-  { name: "unknown provider", obj: () => withSpec(selfHosted(ns, "b"), { provider: "llamafarm" }), field: /spec\.provider.*Unsupported value: "llamafarm"/s },
-  { name: "self-hosted without engine", obj: () => ({ ...selfHosted(ns, "c"), spec: { provider: "vllm", modelName: "x" } }), field: /spec\.engine.*engine is required/s },
-  { name: "external without credentials", obj: () => ({ ...external(ns, "d", "s"), spec: { provider: "openai", modelName: "x", external: {} } }), field: /spec\.external\.credentialsSecretRef.*Required value/s },
+  { name: "maxReplicas below minReplicas", obj: () => withSpec(selfHosted(ctx.ns, "a"), { minReplicas: 3, maxReplicas: 2, replicas: 2 }), field: /spec\.minReplicas.*minReplicas must be less than or equal to maxReplicas/s },
+  { name: "unknown provider", obj: () => withSpec(selfHosted(ctx.ns, "b"), { provider: "llamafarm" }), field: /spec\.provider.*Unsupported value: "llamafarm"/s },
+  { name: "self-hosted without engine", obj: () => ({ ...selfHosted(ctx.ns, "c"), spec: { provider: "vllm", modelName: "x" } }), field: /spec\.engine.*engine is required/s },
+  { name: "external without credentials", obj: () => ({ ...external(ctx.ns, "d", "s"), spec: { provider: "openai", modelName: "x", external: {} } }), field: /spec\.external\.credentialsSecretRef.*Required value/s },
 ];
 
 for (const c of cases) {

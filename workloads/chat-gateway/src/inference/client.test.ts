@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { parseSseChunk } from "./client.ts";
 import { branchHistory } from "./replies.ts";
 import { fold } from "../domain/conversation.ts";
+import { jsonbKeyOrder } from "../store/event-store.ts";
 
 void test("parseSseChunk splits complete events and keeps the rest", () => {
   const r = parseSseChunk('data: {"a":1}\n\ndata: [DONE]\n\ndata: {"b"');
@@ -26,4 +27,13 @@ void test("branchHistory follows parents from the leaf to the root", () => {
     { role: "user", content: "q2'" },
   ]);
   assert.equal(branchHistory(s, "u3", 2).length, 2);
+});
+
+void test("jsonbKeyOrder orders keys like PostgreSQL's jsonb (length, then bytes)", () => {
+  assert.deepEqual(Object.keys(jsonbKeyOrder({ messageId: 1, parentId: 2, role: 3, content: 4 })), [
+    "role",
+    "content",
+    "parentId",
+    "messageId",
+  ]);
 });

@@ -82,8 +82,24 @@ export async function appendEvents(
       userId: scope.userId,
       actor,
       createdAt: r.created_at.toISOString(),
-      event: events[i] as ConversationEvent,
+      event: canonicalEvent(events[i] as ConversationEvent),
     }));
+}
+
+function canonicalEvent(e: ConversationEvent): ConversationEvent {
+  return { type: e.type, data: jsonbKeyOrder(e.data) } as ConversationEvent;
+}
+
+/**
+ * Returns `data` with its keys in jsonb's storage order (shorter keys first, then bytewise), so
+ * an event published from memory serialises exactly like the same event read back from
+ * PostgreSQL (replay, gap fill). Event data is flat; nested values are kept as they are.
+ */
+export function jsonbKeyOrder<T extends object>(data: T): T {
+  const keys = Object.keys(data).sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = (data as Record<string, unknown>)[k];
+  return out as T;
 }
 
 /** Reads events of one stream with version > after, in order (RLS applies). */
