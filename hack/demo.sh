@@ -34,6 +34,17 @@ else
   echo "http://127.0.0.1:$OP_METRICS/metrics" >"$W/operator.metrics-url"
 fi
 
+# The inference gateway in front of the models (backed here by the test upstream: no real LLM).
+if running inference-gateway; then
+  IGW_PORT=$(awk '$1 == "inference-gateway" {p = $2} END {print p}' "$W/ports")
+else
+  alloc_port IGW_PORT inference-gateway
+  start inference-gateway TERM env GATEWAY_PORT="$IGW_PORT" bash hack/run-inference-gateway.sh
+fi
+wait_for 90 "inference gateway readiness" http_ok "http://127.0.0.1:$IGW_PORT/readyz"
+for _ in $(seq 50); do grep -q 'API key:' "$W/logs/inference-gateway.log" && break; sleep 0.2; done
+IGW_KEY=$(grep 'API key:' "$W/logs/inference-gateway.log" | tail -1 | awk '{print $3}')
+
 log "applying sample AIModels"
 NS=acme-chat # the namespace the samples live in
 k create namespace "$NS" --dry-run=client -o yaml | k apply -f - >/dev/null
@@ -44,8 +55,15 @@ k wait --for=condition=Ready aimodel --all -n "$NS" --timeout=180s >/dev/null
 echo
 k get aimodels -n "$NS" -o wide
 echo
+echo "Asking the inference gateway (OpenAI-compatible; its upstream is the deterministic test upstream):"
+curl -s "http://127.0.0.1:$IGW_PORT/v1/chat/completions" -H "Authorization: Bearer $IGW_KEY" \
+  -H 'content-type: application/json' -d '{"model":"default","messages":[{"role":"user","content":"Hello"}]}'
+echo; echo
 cat <<MSG
 The demo is up. Everything listens on 127.0.0.1.
+
+Inference gateway: http://127.0.0.1:$IGW_PORT/v1   API key: $IGW_KEY
+  curl -s http://127.0.0.1:$IGW_PORT/v1/models -H "Authorization: Bearer $IGW_KEY"
 
   export KUBECONFIG=$W/kubeconfig
   bash hack/kubectl.sh get librechat -A              # every librechat.io object
