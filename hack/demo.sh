@@ -45,6 +45,14 @@ wait_for 90 "inference gateway readiness" http_ok "http://127.0.0.1:$IGW_PORT/re
 for _ in $(seq 50); do grep -q 'API key:' "$W/logs/inference-gateway.log" && break; sleep 0.2; done
 IGW_KEY=$(grep 'API key:' "$W/logs/inference-gateway.log" | tail -1 | awk '{print $3}')
 
+# Two chat-gateway replicas with PostgreSQL, Redis and Keycloak (realm "demo", user demo/demo);
+# its own work dir lives under .dev/chat and is stopped with everything else.
+if ! running chat-gateway; then
+  start chat-gateway TERM env RUN_DIR="$W/chat" bash hack/run-chat-gateway.sh
+fi
+wait_for 300 "chat gateway replicas" grep -q "Ctrl-C stops everything" "$W/logs/chat-gateway.log" ||
+  { tail -n 30 "$W/logs/chat-gateway.log" >&2; die "the chat gateway did not start"; }
+
 log "applying sample AIModels"
 NS=acme-chat # the namespace the samples live in
 k create namespace "$NS" --dry-run=client -o yaml | k apply -f - >/dev/null
@@ -71,6 +79,9 @@ Inference gateway: http://127.0.0.1:$IGW_PORT/v1   API key: $IGW_KEY
   bash hack/kubectl.sh get deploy,svc,pdb,pods -n $NS
   curl -s $(cat "$W/operator.metrics-url") | grep controller_runtime_reconcile_total
   tail -f $W/logs/operator.log                       # operator logs (JSON)
+MSG
+sed -n '/^chat gateway is running/,/^Ctrl-C stops everything/p' "$W/logs/chat-gateway.log" | sed '$d'
+cat <<MSG
 
 Tear it all down (stops exactly the processes it started):  make dev-cluster-down
 MSG
