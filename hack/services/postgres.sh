@@ -17,6 +17,16 @@ PGEXT=/usr/share/postgresql/$PG/extension
 # built for PostgreSQL 17 only). So we take Debian's *source* package from trixie with apt's own
 # client and a private apt configuration (the system's sources are not touched), and build it
 # against postgresql-server-dev-$PG with PGXS. apt verifies the download against the signed index.
+# The Debian mirror this machine's apt already uses (deb822 .sources first, then sources.list).
+debian_mirror() {
+  local u
+  u=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+  [ -n "$u" ] || u=$(awk '$1 == "deb" && $0 !~ /security/ {for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) {print $i; exit}}' \
+    /etc/apt/sources.list 2>/dev/null || true)
+  [ -n "$u" ] || die "no Debian mirror found in the apt sources (/etc/apt/sources.list{,.d})"
+  echo "$u"
+}
+
 install_pgvector() {
   # PGVECTOR_DESTDIR: stage the install elsewhere (to test this function on a machine that has it).
   [ -f "$PGEXT/vector.control" ] && [ -z "${PGVECTOR_DESTDIR:-}" ] && return 0
@@ -24,7 +34,7 @@ install_pgvector() {
   local d
   d=$(mktemp -d -t pgvector-src.XXXXXX)
   mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
-  echo "deb-src http://deb.debian.org/debian ${PGVECTOR_SUITE:-trixie} main" >"$d/sources.list"
+  echo "deb-src $(debian_mirror) ${PGVECTOR_SUITE:-trixie} main" >"$d/sources.list"
   local A=(-o "Dir::Etc::SourceList=$d/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
     -o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache" -o "APT::Sandbox::User=root")
   log "fetching Debian's pgvector source package (${PGVECTOR_SUITE:-trixie})"
