@@ -8,7 +8,6 @@
 // manifest, so the bench measures what we ship); BENCH_OPERATOR_NODE_OPTIONS overrides them.
 // Counts: BENCH_AIMODELS (default 1000), BENCH_AIMODELS_RSS (default 5000).
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { V1Deployment } from "@kubernetes/client-node";
 import type { AIModel } from "../crds/aimodel/v1alpha1/index.ts";
 import { desiredChildren } from "../controllers/aimodel/desired.ts";
@@ -17,7 +16,7 @@ import { KubeClient } from "../operators/clients/kube.ts";
 import { loadKubeConfig } from "../operators/clients/kubeconfig.ts";
 import { installCrds } from "../test/helpers/crds.ts";
 import { ensureKwokNodes } from "../test/helpers/kwok.ts";
-import { startOperator } from "../test/helpers/operator.ts";
+import { manifestNodeOptions, startOperator } from "../test/helpers/operator.ts";
 
 const N = Number(process.env["BENCH_AIMODELS"] ?? 1000);
 const N_RSS = Number(process.env["BENCH_AIMODELS_RSS"] ?? 5000);
@@ -32,13 +31,6 @@ const T_START = performance.now();
 // previous run's namespace still terminating.
 const RUN = Date.now().toString(36);
 
-/** NODE_OPTIONS of the manager container in the shipped manifest. */
-function manifestNodeOptions(): string {
-  const yaml = readFileSync(join(import.meta.dirname, "../manifests/manager/deployment.yaml"), "utf8");
-  const m = /name:\s*NODE_OPTIONS,\s*value:\s*"([^"]*)"/.exec(yaml);
-  if (m?.[1] === undefined) throw new Error("NODE_OPTIONS not found in manifests/manager/deployment.yaml");
-  return m[1];
-}
 const NODE_OPTIONS = process.env["BENCH_OPERATOR_NODE_OPTIONS"] ?? manifestNodeOptions();
 
 function progress(msg: string): void {

@@ -227,13 +227,16 @@ alloc_port KCMPORT kube-controller-manager
 alloc_port SCHEDPORT kube-scheduler
 # --leader-elect=false: a single instance; it would only add start-up delay.
 # --authentication/authorization-kubeconfig: delegated auth of their (loopback) health endpoints.
+# --kube-api-qps/burst: the default client limit (20 qps) makes the Deployment/ReplicaSet
+# controllers and the scheduler, not our operator, the bottleneck of anything over ~100 objects.
 start kube-controller-manager TERM "$BIN/kube-controller-manager" --kubeconfig="$KCFG" \
   --authentication-kubeconfig="$KCFG" --authorization-kubeconfig="$KCFG" \
   --bind-address=127.0.0.1 --secure-port="$KCMPORT" --cert-dir="$W/certs/kcm" --leader-elect=false \
   --service-account-private-key-file="$P/sa.key" --root-ca-file="$P/ca.crt" \
   --cluster-signing-cert-file="$P/ca.crt" --cluster-signing-key-file="$P/ca.key" \
-  --service-cluster-ip-range=10.96.0.0/16 --use-service-account-credentials=false
-start kube-scheduler TERM "$BIN/kube-scheduler" --kubeconfig="$KCFG" \
+  --service-cluster-ip-range=10.96.0.0/16 --use-service-account-credentials=false \
+  --kube-api-qps=100 --kube-api-burst=200
+start kube-scheduler TERM "$BIN/kube-scheduler" --kubeconfig="$KCFG" --kube-api-qps=100 --kube-api-burst=200 \
   --authentication-kubeconfig="$KCFG" --authorization-kubeconfig="$KCFG" \
   --bind-address=127.0.0.1 --secure-port="$SCHEDPORT" --cert-dir="$W/certs/scheduler" --leader-elect=false
 

@@ -6,28 +6,58 @@
 // are set by the caller through NODE_OPTIONS (manifests/manager/deployment.yaml, the operator bench).
 import { loadKubeConfig } from "../clients/kubeconfig.ts";
 import { addAIModelController } from "../../controllers/aimodel/controller.ts";
-import { startWebhooks, WebhookConfigError, webhookOptionsFromEnv } from "../../webhooks/index.ts";
-import type { RunningWebhooks } from "../../webhooks/index.ts";
+import type * as WebhooksModule from "../../webhooks/index.ts";
+import type { RunningWebhooks, StartWebhooksOptions } from "../../webhooks/index.ts";
+import type { ManagerOptions } from "../runtime/index.ts";
 import { createLogger, handleSignals, KubeClient, Manager } from "../runtime/index.ts";
+import type { OperatorConfig } from "./config.ts";
 import { ConfigError, HELP, parseConfig } from "./config.ts";
 
-async function main(): Promise<void> {
-  let cfg;
-  let webhookOpts;
+interface Startup {
+  cfg: OperatorConfig;
+  /** Loaded only when webhooks are on: Fastify and the X.509 code cost ~5 MB RSS otherwise. */
+  webhooks?: { module: typeof WebhooksModule; opts: Omit<StartWebhooksOptions, "kube" | "log"> };
+}
+
+/** Reads flags and environment; exits 2 with a message naming the setting when one is invalid. */
+async function configure(): Promise<Startup | "help"> {
+  let module: typeof WebhooksModule | undefined;
   try {
-    cfg = parseConfig(process.argv.slice(2), process.env);
-    webhookOpts = cfg !== "help" && cfg.webhooks !== "off" ? webhookOptionsFromEnv(process.env) : undefined;
+    const cfg = parseConfig(process.argv.slice(2), process.env);
+    if (cfg === "help") return cfg;
+    if (cfg.webhooks === "off") return { cfg };
+    module = await import("../../webhooks/index.ts");
+    return { cfg, webhooks: { module, opts: module.webhookOptionsFromEnv(process.env) } };
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof WebhookConfigError) {
+    if (err instanceof ConfigError || (module !== undefined && err instanceof module.WebhookConfigError)) {
       process.stderr.write(`error: ${err.message}\n`);
       process.exit(2);
     }
     throw err;
   }
-  if (cfg === "help") {
+}
+
+function leaderElection(cfg: OperatorConfig): Pick<ManagerOptions, "leaderElection"> {
+  if (!cfg.leaderElect) return {};
+  return {
+    leaderElection: {
+      leaseName: cfg.leaseName,
+      leaseNamespace: cfg.leaseNamespace,
+      leaseDurationMs: cfg.leaseDurationMs,
+      renewDeadlineMs: cfg.renewDeadlineMs,
+      retryPeriodMs: cfg.retryPeriodMs,
+      ...(cfg.identity !== undefined ? { identity: cfg.identity } : {}),
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const startup = await configure();
+  if (startup === "help") {
     process.stdout.write(`${HELP}\n`);
     return;
   }
+  const { cfg } = startup;
   const log = createLogger({ name: "librechat-operator", level: cfg.logLevel });
   const kc = await loadKubeConfig();
 
@@ -38,18 +68,7 @@ async function main(): Promise<void> {
     ...(cfg.namespace !== undefined ? { namespace: cfg.namespace } : {}),
     ...(cfg.metrics !== undefined ? { metricsAddress: cfg.metrics } : {}),
     ...(cfg.health !== undefined ? { healthAddress: cfg.health } : {}),
-    ...(cfg.leaderElect
-      ? {
-          leaderElection: {
-            leaseName: cfg.leaseName,
-            leaseNamespace: cfg.leaseNamespace,
-            leaseDurationMs: cfg.leaseDurationMs,
-            renewDeadlineMs: cfg.renewDeadlineMs,
-            retryPeriodMs: cfg.retryPeriodMs,
-            ...(cfg.identity !== undefined ? { identity: cfg.identity } : {}),
-          },
-        }
-      : {}),
+    ...leaderElection(cfg),
   });
   // One connection pool for the caches and the controllers' writes.
   const client = new KubeClient(kc, { http: mgr.http });
@@ -58,11 +77,11 @@ async function main(): Promise<void> {
   // Every replica serves admission webhooks (no leader needed); started before the caches so
   // the API server can reach them while we sync.
   let webhooks: RunningWebhooks | undefined;
-  if (webhookOpts !== undefined) {
-    webhooks = await startWebhooks({
+  if (startup.webhooks !== undefined) {
+    webhooks = await startup.webhooks.module.startWebhooks({
       kube: mgr.http,
       log,
-      ...webhookOpts,
+      ...startup.webhooks.opts,
       registerLocalConfigurations: cfg.webhooks === "local",
     });
   }
