@@ -17,7 +17,7 @@ import { validateObject } from "../../../crds/validate.ts";
 import type { KindDefinition } from "../../../crds/registry.ts";
 import type { InvalidCase, ValidCase } from "../../../crds/shared/cases.ts";
 import { installCrds } from "../../helpers/crds.ts";
-import { createObject, testKubeConfig } from "../webhooks/harness.ts";
+import { createObject, testKubeConfig, timedWrite } from "../webhooks/harness.ts";
 import type { CreateResult } from "../webhooks/harness.ts";
 import { aimodel, assistant, chaosPolicy, chatRegion, tenant } from "../webhooks/fixtures.ts";
 
@@ -105,24 +105,8 @@ async function submit(def: KindDefinition, c: ValidCase): Promise<CreateResult> 
   (next["metadata"] as Record<string, unknown>)["resourceVersion"] = (
     created.object["metadata"] as { resourceVersion: string }
   ).resourceVersion;
-  const started = performance.now();
   try {
-    const res = await http.request<Record<string, unknown>>({
-      method: "PUT",
-      path: objectPath(def, next),
-      body: next,
-      query: { dryRun: "All" },
-    });
-    return { ok: true, object: res.body, ms: performance.now() - started };
-  } catch (err: unknown) {
-    if (!(err instanceof KubeApiError)) throw err;
-    return {
-      ok: false,
-      code: err.code,
-      message: err.status?.message ?? err.message,
-      causes: err.status?.details?.causes ?? [],
-      ms: performance.now() - started,
-    };
+    return await timedWrite(http, { method: "PUT", path: objectPath(def, next), body: next, query: { dryRun: "All" } });
   } finally {
     await http.request({ method: "DELETE", path: objectPath(def, old) }).catch(() => undefined);
   }

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
+import type { KubeRequest } from "../../../operators/clients/http.ts";
 import { KubeApiError, KubeHttp } from "../../../operators/clients/http.ts";
 import { installCrds } from "../../helpers/crds.ts";
 import { localWebhookConfigurations, startWebhooks } from "../../../webhooks/index.ts";
@@ -83,20 +84,11 @@ export function testKubeConfig(): KubeConfig {
   return kc;
 }
 
-/** POSTs `obj`; rejections become `{ ok: false }` with the API server's message and causes. */
-export async function createObject(
-  http: KubeHttp,
-  obj: Record<string, unknown>,
-  dryRun = false,
-): Promise<CreateResult> {
+/** Sends one write; rejections become `{ ok: false }` with the API server's message and causes. */
+export async function timedWrite(http: KubeHttp, req: KubeRequest): Promise<CreateResult> {
   const started = performance.now();
   try {
-    const res = await http.request<Record<string, unknown>>({
-      method: "POST",
-      path: collectionPath(obj),
-      body: obj,
-      query: dryRun ? { dryRun: "All" } : {},
-    });
+    const res = await http.request<Record<string, unknown>>(req);
     return { ok: true, object: res.body, ms: performance.now() - started };
   } catch (err: unknown) {
     if (!(err instanceof KubeApiError)) throw err;
@@ -108,6 +100,11 @@ export async function createObject(
       ms: performance.now() - started,
     };
   }
+}
+
+/** POSTs `obj` (optionally as a dry run); see timedWrite. */
+export function createObject(http: KubeHttp, obj: Record<string, unknown>, dryRun = false): Promise<CreateResult> {
+  return timedWrite(http, { method: "POST", path: collectionPath(obj), body: obj, query: dryRun ? { dryRun: "All" } : {} });
 }
 
 async function ignore404(p: Promise<unknown>): Promise<void> {
