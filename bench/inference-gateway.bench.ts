@@ -5,7 +5,7 @@
  *   - max throughput (closed loop, fixed concurrency),
  * for: the test upstream directly, a bare Node HTTP reverse proxy (the floor), the gateway (with
  * Redis limits, auth, metrics and logging on), and the LiteLLM proxy when it is installed
- * (LITELLM_BIN, default /tmp/litellm-venv/bin/litellm). Prints one table with ratios and targets.
+ * (LITELLM_BIN, default ~/.cache/op-bench/litellm-venv/bin/litellm, installed by hack/bench.sh). Prints one table with ratios and targets.
  *
  * Env: BENCH_RATE (500), BENCH_RATE_REQUESTS (3000), BENCH_CONCURRENCY (32), BENCH_SECONDS (6),
  * BENCH_ROUNDS (3; targets are interleaved per round),
@@ -19,7 +19,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { Agent as HttpAgent, createServer, request as httpRequest } from "node:http";
 import { createServer as netServer } from "node:net";
 import type { AddressInfo } from "node:net";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { cpus, homedir, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
@@ -31,7 +31,7 @@ const RATE_REQUESTS = Number(env["BENCH_RATE_REQUESTS"] ?? 3000);
 const CONCURRENCY = Number(env["BENCH_CONCURRENCY"] ?? 32);
 const SECONDS = Number(env["BENCH_SECONDS"] ?? 6);
 const ROUNDS = Number(env["BENCH_ROUNDS"] ?? 3);
-const LITELLM_BIN = env["LITELLM_BIN"] ?? "/tmp/litellm-venv/bin/litellm";
+const LITELLM_BIN = env["LITELLM_BIN"] ?? join(homedir(), ".cache/op-bench/litellm-venv/bin/litellm");
 
 async function freePort(): Promise<number> {
   const s = netServer();
@@ -55,12 +55,14 @@ process.on("SIGTERM", () => process.exit(143));
 function start(
   cmd: string,
   args: string[],
-  extraEnv: Record<string, string> = {},
+  extraEnv: Record<string, string | undefined> = {},
   log = false,
 ): ChildProcess {
+  // An undefined value removes the variable from the child's environment.
+  const childEnv = Object.fromEntries(Object.entries({ ...env, ...extraEnv }).filter(([, v]) => v !== undefined));
   const c = spawn(cmd, args, {
     cwd: ROOT,
-    env: { ...env, ...extraEnv },
+    env: childEnv,
     stdio: ["ignore", log ? "pipe" : "ignore", log ? "pipe" : "ignore"],
   });
   children.push(c);
@@ -235,7 +237,8 @@ async function startLiteLLM(
   const c = start(
     LITELLM_BIN,
     ["--config", cfg, "--host", "127.0.0.1", "--port", String(port), "--num_workers", "1"],
-    { LITELLM_LOG: "ERROR", LITELLM_TELEMETRY: "False", LITELLM_MASTER_KEY: "sk-bench" },
+    // No DATABASE_URL: with one, LiteLLM tries to migrate a database (the test env's PostgreSQL).
+    { LITELLM_LOG: "ERROR", LITELLM_TELEMETRY: "False", LITELLM_MASTER_KEY: "sk-bench", DATABASE_URL: undefined },
     true,
   );
   let out = "";

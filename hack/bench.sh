@@ -11,6 +11,14 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 only=${BENCH:-}
 
 bash hack/testenv/build.sh >/dev/null
+# LiteLLM, the proxy the inference gateway is compared with, from PyPI into a cached venv. Best
+# effort: if it does not install here, the benchmark table says so instead of measuring it.
+LITELLM_VENV=$HOME/.cache/op-bench/litellm-venv
+if { [ -z "$only" ] || [[ inference-gateway == *"$only"* ]]; } && [ ! -x "$LITELLM_VENV/bin/litellm" ]; then
+  log "installing LiteLLM into $LITELLM_VENV (for the inference-gateway comparison)"
+  { python3 -m venv "$LITELLM_VENV" && "$LITELLM_VENV/bin/pip" install -q 'litellm[proxy]'; } >&2 ||
+    log "LiteLLM did not install; the benchmark will report it as missing"
+fi
 for s in redis postgres keycloak; do bash "hack/services/$s.sh" ensure; done
 W=$(mktemp -d -t op-bench.XXXXXX)
 export W
