@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 
-command -v redis-server >/dev/null || { echo "redis-server not found: apt-get install -y redis-server" >&2; exit 1; }
+# Debian's redis-server, installed if missing (as `make test` does).
+command -v redis-server >/dev/null || bash hack/services/redis.sh ensure
 
 work=$(mktemp -d /tmp/inference-gateway.XXXXXX)
 pids=()
