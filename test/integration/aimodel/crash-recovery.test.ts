@@ -36,7 +36,8 @@ test(`SIGKILL during convergence of ${N} AIModels loses nothing and duplicates n
   for (let i = 0; i < names.length; i += 25) {
     await Promise.all(names.slice(i, i + 25).map((n) => apply(client, selfHosted(ctx.ns, n))));
   }
-  await waitFor("some AIModels Ready", 120_000, async () => (await readyCount()) >= 20);
+  // Poll fast: with a quick control plane the rest can converge within a slow poll interval.
+  await waitFor("some AIModels Ready", 120_000, async () => (await readyCount()) >= 10, 100);
   const readyAtKill = await readyCount();
   await op.stop("SIGKILL");
   assert.ok(readyAtKill < N, `kill happened mid-way (ready at kill: ${readyAtKill})`);
