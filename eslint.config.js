@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".dev/**", "manifests/**", "**/*.js", "!eslint.config.js"] },
+  { ignores: ["node_modules/**", ".dev/**", ".perf-scratch/**", "manifests/**", "**/*.js", "!eslint.config.js"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

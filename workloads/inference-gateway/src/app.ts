@@ -135,6 +135,10 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
     }),
   );
   app.decorate("igwLimiter", new Limiter(app.igwRedis));
+  // Added after the Redis plugin, so it runs before Redis quits (onClose hooks run last-first).
+  app.addHook("onClose", async () => {
+    await app.igwLimiter.close();
+  });
   app.decorate(
     "igwResponseCache",
     new ResponseCache(app.igwRedis, (err) => {

@@ -45,11 +45,11 @@ export interface UnaryOutcome {
   backend: RuntimeBackend;
 }
 
-/** A committed stream: first piece already read; call `done` exactly once when finished. */
+/** A committed stream: first batch already read; call `done` exactly once when finished. */
 export interface StreamOutcome {
   backend: RuntimeBackend;
-  first: StreamPiece;
-  rest: AsyncIterator<StreamPiece>;
+  first: StreamPiece[];
+  rest: AsyncIterator<StreamPiece[]>;
   /** Time from dispatch start to the first piece (ms). */
   ttftMs: number;
   done: (err?: unknown) => void;

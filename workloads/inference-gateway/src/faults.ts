@@ -29,18 +29,22 @@ export async function beforeCall(
 /** Wraps a stream so that, with probability midStreamDropRate, it fails after dropAfterChunks pieces. */
 export function dropStream(
   f: FaultConfig,
-  stream: AsyncIterable<StreamPiece>,
+  stream: AsyncIterable<StreamPiece[]>,
   random: () => number,
-): AsyncIterable<StreamPiece> {
+): AsyncIterable<StreamPiece[]> {
   const rate = f.midStreamDropRate ?? 0;
   if (rate <= 0 || random() >= rate) return stream;
   const after = f.dropAfterChunks ?? 2;
   return (async function* () {
     let n = 0;
-    for await (const p of stream) {
-      if (n >= after) throw new UpstreamError("protocol", "fault injected: stream dropped");
-      n++;
-      yield p;
+    for await (const batch of stream) {
+      if (n + batch.length > after) {
+        const kept = batch.slice(0, after - n);
+        if (kept.length > 0) yield kept;
+        throw new UpstreamError("protocol", "fault injected: stream dropped");
+      }
+      n += batch.length;
+      yield batch;
     }
   })();
 }

@@ -21,9 +21,10 @@ async function redisPlugin(app: FastifyInstance, opts: RedisPluginOptions): Prom
     lazyConnect: true,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
-    // Commands issued in the same tick share one write: admission and settlement of concurrent
-    // requests batch into a few syscalls.
-    enableAutoPipelining: true,
+    // No auto-pipelining: the limiter already batches a turn's admissions and settlements into
+    // one script call (limits/limiter.ts), and ioredis builds a Pipeline object per tick for it,
+    // garbage that outlives young-generation GC and showed up as tail latency.
+    enableAutoPipelining: false,
     commandTimeout: 2_000,
     connectTimeout: 2_000,
   });

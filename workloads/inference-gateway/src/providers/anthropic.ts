@@ -8,7 +8,8 @@ import {
   fromAnthropicResponse,
   toAnthropicRequest,
 } from "./anthropic-translate.ts";
-import { UpstreamError, postJSON, readJSON, sseEvents } from "./http.ts";
+import { UpstreamError, pieceBatches, postJSON, readJSON, sseEvents } from "./http.ts";
+import type { SSEEvent } from "./sse.ts";
 import type { CallContext, Provider, StreamPiece, UnaryResult } from "./http.ts";
 
 function request(
@@ -34,39 +35,42 @@ function request(
   return { url: `${ctx.backend.baseURL}/v1/messages`, headers, payload };
 }
 
-async function* pieces(
+function pieces(
   ctx: CallContext,
-  events: AsyncIterable<{ event: string | undefined; data: string }>,
+  events: AsyncIterable<SSEEvent[]>,
   model: string,
-): AsyncGenerator<StreamPiece> {
+): AsyncGenerator<StreamPiece[]> {
   const t = new AnthropicStreamTranslator(model, Date.now());
-  for await (const ev of events) {
-    let data: Record<string, unknown>;
-    try {
-      data = JSON.parse(ev.data) as Record<string, unknown>;
-    } catch {
-      throw new UpstreamError("protocol", "anthropic sent a non-JSON event");
-    }
-    const type = ev.event ?? (typeof data["type"] === "string" ? data["type"] : "");
-    let chunks;
-    try {
-      chunks = t.feed(type, data);
-    } catch (err) {
-      throw new UpstreamError("protocol", (err as Error).message);
-    }
-    for (const c of chunks) {
-      const usageOnly = c.usage !== undefined && c.choices.length === 0;
-      const text = c.choices[0]?.delta.content;
-      yield {
-        data: JSON.stringify(c),
-        forward: !usageOnly || ctx.clientWantsUsage,
-        usage: c.usage ?? undefined,
-        textChars: typeof text === "string" ? text.length : 0,
-      };
-    }
-    if (t.done) return;
-  }
-  throw new UpstreamError("protocol", "anthropic stream ended without message_stop");
+  return pieceBatches(
+    events,
+    (ev, out) => {
+      let data: Record<string, unknown>;
+      try {
+        data = JSON.parse(ev.data) as Record<string, unknown>;
+      } catch {
+        throw new UpstreamError("protocol", "anthropic sent a non-JSON event");
+      }
+      const type = ev.event ?? (typeof data["type"] === "string" ? data["type"] : "");
+      let chunks;
+      try {
+        chunks = t.feed(type, data);
+      } catch (err) {
+        throw new UpstreamError("protocol", (err as Error).message);
+      }
+      for (const c of chunks) {
+        const usageOnly = c.usage !== undefined && c.choices.length === 0;
+        const text = c.choices[0]?.delta.content;
+        out.push({
+          data: JSON.stringify(c),
+          forward: !usageOnly || ctx.clientWantsUsage,
+          usage: c.usage ?? undefined,
+          textChars: typeof text === "string" ? text.length : 0,
+        });
+      }
+      return t.done;
+    },
+    () => new UpstreamError("protocol", "anthropic stream ended without message_stop"),
+  );
 }
 
 /** The Anthropic provider. */
@@ -84,7 +88,7 @@ export const anthropic: Provider = {
   async chatStream(
     ctx: CallContext,
     body: Record<string, unknown>,
-  ): Promise<AsyncIterable<StreamPiece>> {
+  ): Promise<AsyncIterable<StreamPiece[]>> {
     const { url, headers, payload } = request(ctx, body, true);
     const res = await postJSON(ctx, url, headers, payload);
     return pieces(ctx, sseEvents(ctx, res), String(body["model"]));

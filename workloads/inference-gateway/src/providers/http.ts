@@ -6,6 +6,7 @@ import type { Dispatcher } from "undici";
 import type { RuntimeBackend } from "../config/runtime.ts";
 import { isRetryableStatus } from "../resilience/retry.ts";
 import { SSEParser } from "./sse.ts";
+import type { SSEEvent } from "./sse.ts";
 import type { Usage } from "./types.ts";
 
 /** Why an upstream call failed. */
@@ -77,7 +78,12 @@ export interface UnaryResult {
   usage: Usage | undefined;
 }
 
-/** One piece of a stream: the `data:` payload to forward (unless `forward` is false). */
+/**
+ * One piece of a stream: the `data:` payload to forward (unless `forward` is false). Streams move
+ * in batches (`StreamPiece[]`, never empty): the pieces one upstream read completed travel
+ * through the provider, dispatch and the response together — one async step per read, not per
+ * token, which was most of the gateway's cost per streamed token.
+ */
 export interface StreamPiece {
   data: string;
   forward: boolean;
@@ -89,7 +95,10 @@ export interface StreamPiece {
 /** A provider turns OpenAI-shaped requests into upstream calls. */
 export interface Provider {
   chat(ctx: CallContext, body: Record<string, unknown>): Promise<UnaryResult>;
-  chatStream(ctx: CallContext, body: Record<string, unknown>): Promise<AsyncIterable<StreamPiece>>;
+  chatStream(
+    ctx: CallContext,
+    body: Record<string, unknown>,
+  ): Promise<AsyncIterable<StreamPiece[]>>;
   embeddings(ctx: CallContext, body: Record<string, unknown>): Promise<UnaryResult>;
 }
 
@@ -217,22 +226,82 @@ export async function readJSON(
   return (await readJSONText(ctx, res)).json;
 }
 
-/** Iterates the SSE events of a response body; errors are classified. */
+/**
+ * Iterates the SSE events of a response body, one array per read; errors are classified.
+ *
+ * When the consumer stops early (it saw the stream's end event) the body is not destroyed, which
+ * would build an AbortError with a stack trace per stream: the little that is left (usually just
+ * the chunked terminator) is read and dropped, and the connection returns to the pool. An upstream
+ * that keeps sending after its end event is cut off after {@link TRAILING_BODY_MS}.
+ */
 export async function* sseEvents(
   ctx: CallContext,
   res: Dispatcher.ResponseData,
-): AsyncGenerator<{ event: string | undefined; data: string }> {
+): AsyncGenerator<SSEEvent[]> {
   const parser = new SSEParser();
-  res.body.setEncoding("utf8");
+  const body = res.body;
+  body.setEncoding("utf8");
+  let failed = false;
   try {
-    for await (const chunk of res.body) {
-      for (const ev of parser.push(chunk as string)) yield ev;
+    for await (const chunk of body.iterator({ destroyOnReturn: false })) {
+      const events = parser.push(chunk as string);
+      if (events.length > 0) yield events;
     }
   } catch (err) {
+    failed = true;
+    body.destroy();
     throw classifyError(err, ctx);
+  } finally {
+    if (!failed) discardRest(body);
   }
   if (parser.rest().trim() !== "")
     throw new UpstreamError("protocol", "upstream stream ended mid-event");
+}
+
+/** Longest time the rest of a body is read after its stream's end event before it is cut. */
+export const TRAILING_BODY_MS = 5_000;
+
+function discardRest(body: Dispatcher.ResponseData["body"]): void {
+  if (body.readableEnded || body.destroyed) return;
+  const timer = setTimeout(() => {
+    body.destroy();
+  }, TRAILING_BODY_MS);
+  timer.unref();
+  body.once("close", () => {
+    clearTimeout(timer);
+  });
+  body.resume();
+}
+
+/**
+ * Turns batches of events into batches of pieces. `toPieces` appends an event's pieces to `out`
+ * and returns true when the event ends the stream. Pieces completed before a failing event are
+ * still delivered, then the failure is thrown; a stream that ends without its end event throws
+ * `unterminated()`.
+ */
+export async function* pieceBatches(
+  events: AsyncIterable<SSEEvent[]>,
+  toPieces: (ev: SSEEvent, out: StreamPiece[]) => boolean,
+  unterminated: () => Error,
+): AsyncGenerator<StreamPiece[]> {
+  for await (const batch of events) {
+    const out: StreamPiece[] = [];
+    let finished = false;
+    try {
+      for (const ev of batch) {
+        if (toPieces(ev, out)) {
+          finished = true;
+          break;
+        }
+      }
+    } catch (err) {
+      if (out.length > 0) yield out;
+      throw err;
+    }
+    if (out.length > 0) yield out;
+    if (finished) return;
+  }
+  throw unterminated();
 }
 
 /** Usage object from an OpenAI-shaped value, if complete. */

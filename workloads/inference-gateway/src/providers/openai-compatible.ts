@@ -3,8 +3,10 @@
  * Azure OpenAI (`provider: azure-openai`: deployment URL, `api-key` header, `api-version` query).
  */
 import type { RuntimeBackend } from "../config/runtime.ts";
-import { UpstreamError, postJSON, readJSONText, sseEvents, usageOf } from "./http.ts";
+import { UpstreamError, pieceBatches, postJSON, readJSONText, sseEvents, usageOf } from "./http.ts";
 import type { CallContext, Provider, StreamPiece, UnaryResult } from "./http.ts";
+import { chunkFacts } from "./openai-chunk.ts";
+import type { SSEEvent } from "./sse.ts";
 
 function endpoint(
   b: RuntimeBackend,
@@ -36,42 +38,29 @@ function chatBody(
   return out;
 }
 
-function textChars(chunk: Record<string, unknown>): number {
-  const choices = chunk["choices"];
-  if (!Array.isArray(choices)) return 0;
-  let n = 0;
-  for (const c of choices as { delta?: { content?: unknown } }[]) {
-    const content = c.delta?.content;
-    if (typeof content === "string") n += content.length;
-  }
-  return n;
-}
-
-async function* pieces(
+function pieces(
   ctx: CallContext,
-  events: AsyncIterable<{ data: string }>,
-): AsyncGenerator<StreamPiece> {
-  for await (const ev of events) {
-    if (ev.data === "[DONE]") return;
-    let chunk: Record<string, unknown>;
-    try {
-      chunk = JSON.parse(ev.data) as Record<string, unknown>;
-    } catch {
-      throw new UpstreamError("protocol", "upstream sent a non-JSON stream event");
-    }
-    if (chunk["error"] !== undefined)
-      throw new UpstreamError("protocol", "upstream sent an error event");
-    const usage = usageOf(chunk["usage"]);
-    const usageOnly =
-      usage !== undefined && Array.isArray(chunk["choices"]) && chunk["choices"].length === 0;
-    yield {
-      data: ev.data,
-      forward: !usageOnly || ctx.clientWantsUsage,
-      usage,
-      textChars: textChars(chunk),
-    };
-  }
-  throw new UpstreamError("protocol", "upstream stream ended without [DONE]");
+  events: AsyncIterable<SSEEvent[]>,
+): AsyncGenerator<StreamPiece[]> {
+  return pieceBatches(
+    events,
+    (ev, out) => {
+      if (ev.data === "[DONE]") return true;
+      const facts = chunkFacts(ev.data);
+      if (facts === "not-json")
+        throw new UpstreamError("protocol", "upstream sent a non-JSON stream event");
+      if (facts === "error-event")
+        throw new UpstreamError("protocol", "upstream sent an error event");
+      out.push({
+        data: ev.data,
+        forward: !facts.usageOnly || ctx.clientWantsUsage,
+        usage: facts.usage,
+        textChars: facts.textChars,
+      });
+      return false;
+    },
+    () => new UpstreamError("protocol", "upstream stream ended without [DONE]"),
+  );
 }
 
 /** The OpenAI-compatible provider. */
@@ -85,7 +74,7 @@ export const openAICompatible: Provider = {
   async chatStream(
     ctx: CallContext,
     body: Record<string, unknown>,
-  ): Promise<AsyncIterable<StreamPiece>> {
+  ): Promise<AsyncIterable<StreamPiece[]>> {
     const { url, headers } = endpoint(ctx.backend, "chat/completions");
     const res = await postJSON(ctx, url, headers, chatBody(ctx, body, true));
     return pieces(ctx, sseEvents(ctx, res));

@@ -43,3 +43,22 @@ for (const tc of cases) {
     assert.equal(p.rest(), tc.rest ?? "");
   });
 }
+
+void test("SSEParser: CRLF split between chunks is one line ending, not two", () => {
+  const p = new SSEParser();
+  const got = ["data: a\r", "\n\r", "\ndata: b\r\n", "\r\n"].flatMap((c) => p.push(c));
+  assert.deepEqual(got, [
+    { event: undefined, data: "a" },
+    { event: undefined, data: "b" },
+  ]);
+  assert.equal(p.rest(), "");
+});
+
+void test("SSEParser: a lone CR ends a line", () => {
+  const p = new SSEParser();
+  assert.deepEqual(p.push("event: x\rdata: y\r\r"), []);
+  assert.deepEqual(p.push("data: z\n\n"), [
+    { event: "x", data: "y" },
+    { event: undefined, data: "z" },
+  ]);
+});

@@ -3,7 +3,6 @@
  * (SSE). A stream that fails after output began gets an SSE `error` event and ends; it is never
  * retried into duplicated text.
  */
-import { once } from "node:events";
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { cacheKey, isCacheable } from "../cache/key.ts";
@@ -11,7 +10,9 @@ import type { CachedResponse } from "../cache/cache.ts";
 import type { RuntimeConfig, RuntimeModel } from "../config/runtime.ts";
 import { dispatchStream, dispatchUnary } from "../dispatch.ts";
 import type { DispatchRequest, StreamOutcome } from "../dispatch.ts";
+import type { StreamPiece } from "../providers/http.ts";
 import { GatewayError } from "../errors.ts";
+import { SseSink } from "./sse-sink.ts";
 import { ChatBody } from "../schemas.ts";
 import { estimateMessagesTokens } from "../tokens.ts";
 import { authorize, begin, finish, recordUsage, settle, snapshot } from "./context.ts";
@@ -111,28 +112,8 @@ async function unary(
   if (ctx.cache !== undefined) void reply.header("x-igw-cache", ctx.cache);
   void reply.header("x-igw-backend", value.backend).type("application/json").send(value.body);
   // Settle after the answer left: accounting stays exact, the client does not wait for it.
-  await settle(app, ctx, ctx.promptTokens + ctx.completionTokens);
+  void settle(app, ctx, ctx.promptTokens + ctx.completionTokens);
   finish(app, req, 200, "OK", p.cfg.backends.get(backendName));
-}
-
-/** Ends a response, flushing corked pieces first (end() alone would drop them). */
-function endStream(raw: ServerResponse): void {
-  while (raw.writableCorked > 0) raw.uncork();
-  raw.end();
-}
-
-/**
- * Writes SSE text. Pieces produced in the same tick (an upstream TCP chunk usually carries several)
- * are corked and leave in one write instead of one syscall each.
- */
-async function write(raw: ServerResponse, text: string, signal: AbortSignal): Promise<void> {
-  if (raw.writableCorked === 0) {
-    raw.cork();
-    process.nextTick(() => {
-      if (raw.writableCorked > 0) raw.uncork();
-    });
-  }
-  if (!raw.write(text)) await once(raw, "drain", { signal });
 }
 
 function sseHead(raw: ServerResponse, backend: string, cache?: string): void {
@@ -149,7 +130,7 @@ function sseHead(raw: ServerResponse, backend: string, cache?: string): void {
 
 /** Replays a cached completion as a stream (one content chunk, a finish chunk, optional usage). */
 async function replay(
-  raw: ServerResponse,
+  sink: SseSink,
   cached: CachedResponse,
   wantsUsage: boolean,
   signal: AbortSignal,
@@ -163,40 +144,41 @@ async function replay(
   };
   const base = { id: c.id, object: "chat.completion.chunk", created: c.created, model: c.model };
   const choice = c.choices[0];
-  await write(
-    raw,
+  await sink.write(
     `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: choice?.message.content ?? "" }, finish_reason: null }] })}\n\n`,
     signal,
   );
-  await write(
-    raw,
+  await sink.write(
     `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, finish_reason: choice?.finish_reason ?? "stop" }] })}\n\n`,
     signal,
   );
   if (wantsUsage)
-    await write(
-      raw,
+    await sink.write(
       `data: ${JSON.stringify({ ...base, choices: [], usage: c.usage ?? null })}\n\n`,
       signal,
     );
-  await write(raw, "data: [DONE]\n\n", signal);
+  await sink.write("data: [DONE]\n\n", signal);
 }
 
 async function pump(
-  raw: ServerResponse,
+  sink: SseSink,
   out: StreamOutcome,
   signal: AbortSignal,
-  track: (usage: StreamOutcome["first"]) => void,
+  track: (piece: StreamPiece) => void,
 ): Promise<void> {
-  let piece = out.first;
+  let batch = out.first;
   for (;;) {
-    track(piece);
-    if (piece.forward) await write(raw, `data: ${piece.data}\n\n`, signal);
+    let text = "";
+    for (const piece of batch) {
+      track(piece);
+      if (piece.forward) text += `data: ${piece.data}\n\n`;
+    }
+    if (text !== "") await sink.write(text, signal);
     const next = await out.rest.next();
     if (next.done === true) break;
-    piece = next.value;
+    batch = next.value;
   }
-  await write(raw, "data: [DONE]\n\n", signal);
+  await sink.write("data: [DONE]\n\n", signal);
 }
 
 async function streaming(
@@ -215,24 +197,26 @@ async function streaming(
     ctx.cache = "hit";
     ctx.backend = cached.backend;
     app.igwMetrics.cache.inc({ model: ctx.model, tenant: ctx.tenant, result: "hit" });
-    await settle(app, ctx, 0);
+    void settle(app, ctx, 0);
     reply.hijack();
     sseHead(raw, cached.backend, "hit");
-    await replay(raw, cached, wantsUsage, ac.signal).catch(() => undefined);
-    endStream(raw);
+    const sink = new SseSink(raw);
+    await replay(sink, cached, wantsUsage, ac.signal).catch(() => undefined);
+    sink.end();
     finish(app, req, 200, "OK");
     return;
   }
   const out = await dispatchStream(app.igwDispatchDeps, dispatchRequest(p, ac.signal, wantsUsage));
   ctx.backend = out.backend.name;
   ctx.ttftMs = out.ttftMs;
-  let usage: StreamOutcome["first"]["usage"];
+  let usage: StreamPiece["usage"];
   let chars = 0;
   reply.hijack();
   sseHead(raw, out.backend.name);
+  const sink = new SseSink(raw);
   let failure: unknown;
   try {
-    await pump(raw, out, ac.signal, (piece) => {
+    await pump(sink, out, ac.signal, (piece) => {
       usage = piece.usage ?? usage;
       chars += piece.textChars;
     });
@@ -240,14 +224,16 @@ async function streaming(
     failure = err;
     if (!ac.signal.aborted) {
       const body = new GatewayError("GW_ERR_STREAM_INTERRUPTED").toBody();
-      raw.write(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
+      sink
+        .write(`event: error\ndata: ${JSON.stringify(body)}\n\n`, ac.signal)
+        .catch(() => undefined);
     }
   } finally {
     out.done(failure);
-    endStream(raw);
+    sink.end();
   }
   recordUsage(ctx, usage, p.promptEstimate, Math.ceil(chars / 4));
-  await settle(app, ctx, ctx.promptTokens + ctx.completionTokens);
+  void settle(app, ctx, ctx.promptTokens + ctx.completionTokens);
   finish(
     app,
     req,
@@ -279,7 +265,7 @@ export function chatRoutes(app: FastifyInstance, opts: { bodyLimit: number }): v
         if (stream) await streaming(app, req, reply, ctx, { ...p, ac });
         else await unary(app, req, reply, ctx, p);
       } catch (err) {
-        await settle(app, ctx, 0);
+        await settle(app, ctx, 0, true);
         throw err;
       }
       return reply;

@@ -24,7 +24,8 @@ export interface RequestContext {
   promptTokens: number;
   completionTokens: number;
   reservation: Reservation | undefined;
-  settled: boolean;
+  /** The settlement once started; the request leaves the drain count only after it. */
+  settling: Promise<void> | undefined;
   done: boolean;
 }
 
@@ -53,7 +54,7 @@ export function begin(
     promptTokens: 0,
     completionTokens: 0,
     reservation: undefined,
-    settled: false,
+    settling: undefined,
     done: false,
   };
   req.igw = ctx;
@@ -114,20 +115,29 @@ export function recordUsage(
   ctx.completionTokens = usage?.completion_tokens ?? completionEstimate;
 }
 
-/** Settles the reservation with `tokens` (once). */
-export async function settle(
+/**
+ * Settles the reservation with `tokens` (once; later calls return the first settlement). Callers
+ * need not wait: {@link finish} keeps the request in the drain count until it is written.
+ * `urgent` (failed requests) writes it on the next turn instead of riding along with admissions.
+ */
+export function settle(
   app: FastifyInstance,
   ctx: RequestContext,
   tokens: number,
+  urgent = false,
 ): Promise<void> {
-  if (ctx.settled) return;
-  ctx.settled = true;
-  await app.igwLimiter.settle(ctx.reservation, tokens, (err) => {
-    app.log.error(
-      { tenant: ctx.tenant, err: { message: (err as Error).message } },
-      "Failed to settle reservation",
-    );
-  });
+  ctx.settling ??= app.igwLimiter.settle(
+    ctx.reservation,
+    tokens,
+    (err) => {
+      app.log.error(
+        { tenant: ctx.tenant, err: { message: (err as Error).message } },
+        "Failed to settle reservation",
+      );
+    },
+    urgent,
+  );
+  return ctx.settling;
 }
 
 /** Ends a request: metrics, log line, in-flight count. Safe to call twice. */
@@ -141,7 +151,11 @@ export function finish(
   const ctx = req.igw;
   if (ctx === null || ctx.done) return;
   ctx.done = true;
-  app.igwDrain.leave();
+  if (ctx.settling === undefined) app.igwDrain.leave();
+  else
+    void ctx.settling.then(() => {
+      app.igwDrain.leave();
+    });
   const m = app.igwMetrics;
   const seconds = (performance.now() - ctx.start) / 1000;
   const labels = { model: ctx.model, backend: ctx.backend, tenant: ctx.tenant };
