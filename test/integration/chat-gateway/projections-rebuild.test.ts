@@ -17,7 +17,8 @@ async function snapshot(c: pg.Client): Promise<string[]> {
     ["branches", "conversation_id, message_id"],
   ] as const) {
     const r = await c.query(`SELECT * FROM chat.${table} ORDER BY ${order}`);
-    out.push(...r.rows.map((row) => `${table}:${JSON.stringify(row)}`));
+    // A loop, not push(...rows): a database holding many events would overflow the call stack.
+    for (const row of r.rows) out.push(`${table}:${JSON.stringify(row)}`);
   }
   return out;
 }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import type { Redis } from "ioredis";
 import type { RecordedEvent } from "../domain/events.ts";
-import type { Connection } from "../session/connection.ts";
+import type { Connection, SharedFrame } from "../session/connection.ts";
 import { eventFrame, FanoutHub } from "./hub.ts";
 
 const S = "11111111-1111-4111-8111-111111111111";
@@ -86,8 +86,8 @@ function conn(id: string): Connection & { got: number[] } {
     transport: "ws",
     closed: false,
     got,
-    send(data: string | Buffer) {
-      const frame = data.toString();
+    send(data: string | SharedFrame) {
+      const frame = typeof data === "string" ? data : data.text;
       const f = JSON.parse(frame) as { type: string; seq?: number };
       if (f.type === "event" && f.seq !== undefined) got.push(f.seq);
       return true;

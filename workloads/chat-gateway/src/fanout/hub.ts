@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { RecordedEvent } from "../domain/events.ts";
 import type { Scope } from "../store/db.ts";
-import type { Connection } from "../session/connection.ts";
+import { SharedFrame, type Connection } from "../session/connection.ts";
 import { PROTOCOL_VERSION } from "../protocol/frames.ts";
 
 /** Loads events of a stream after a version (scoped; RLS applies). */
@@ -105,6 +105,16 @@ export class FanoutHub {
   /** Conversations a connection is subscribed to. */
   subscriptionsOf(connId: string): string[] {
     return [...(this.#byConn.get(connId)?.keys() ?? [])];
+  }
+
+  /** Whether a connection is subscribed to a conversation. */
+  isSubscribed(connId: string, streamId: string): boolean {
+    return this.#byConn.get(connId)?.has(streamId) === true;
+  }
+
+  /** Number of conversations a connection is subscribed to. */
+  subscriptionCount(connId: string): number {
+    return this.#byConn.get(connId)?.size ?? 0;
   }
 
   /** Publishes committed events (call after COMMIT). */
@@ -240,7 +250,7 @@ export class FanoutHub {
     const feed = this.#feeds.get(channel.slice(CHANNEL_PREFIX.length));
     if (feed === undefined) return;
     if (message.startsWith("x|")) {
-      const frame = Buffer.from(message.slice(2)); // encoded once for every socket
+      const frame = new SharedFrame(message.slice(2)); // encoded once per transport, not per socket
       let n = 0;
       for (const s of feed.subs) if (s.live && s.conn.send(frame)) n++;
       this.#metrics.delivered(n);
@@ -268,7 +278,7 @@ export class FanoutHub {
 
   #deliver(feed: Feed, seq: number, text: string, sentMs: number): void {
     feed.head = seq;
-    const frame = Buffer.from(text); // encoded once for every socket
+    const frame = new SharedFrame(text); // encoded once per transport, not per socket
     let n = 0;
     for (const s of feed.subs) {
       if (!s.live || s.cursor !== seq - 1) continue;

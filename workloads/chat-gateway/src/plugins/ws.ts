@@ -3,52 +3,88 @@ import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import fp from "fastify-plugin";
 import type { FastifyInstance } from "fastify";
-import { WebSocketServer, type WebSocket } from "ws";
+import WebSocket, { WebSocketServer, type RawData } from "ws";
 import { ChatError, CLOSE, toChatError } from "../errors.ts";
 import { PROTOCOL_VERSION, SUBPROTOCOL } from "../protocol/frames.ts";
-import type { Connection } from "../session/connection.ts";
+import type { Connection, SharedFrame } from "../session/connection.ts";
 import { errorFrame, Session, type SessionOptions } from "../session/session.ts";
 import type { Scope } from "../store/db.ts";
 import type { Principal } from "./auth.ts";
+import { wsTextFrame } from "./ws-frame.ts";
 
 const LOW_WATER = 64 * 1024;
 
-/** The part of a `ws` WebSocket a connection uses. */
-type Socket = Pick<WebSocket, "readyState" | "bufferedAmount" | "send" | "close" | "terminate" | "ping">;
+/** What every WebSocket connection of one plugin instance shares (one object, not N closures). */
+interface WsShared {
+  maxBuffered: number;
+  onSlow: () => void;
+}
 
-/** WebSocket transport of a Connection, with a bounded outbound buffer. */
+/**
+ * ws's WebSocket with a back-reference to its connection (ws's `WebSocket` server option), so
+ * the socket listeners are shared functions instead of closures per connection.
+ */
+class ChatSocket extends WebSocket {
+  conn: WsConnection | null = null;
+}
+
+/** The connection of a socket (listeners are typed with a plain WebSocket `this`). */
+function connOf(ws: WebSocket): WsConnection | null {
+  return ws instanceof ChatSocket ? ws.conn : null;
+}
+
+/**
+ * WebSocket transport of a Connection, with a bounded outbound buffer. Also holds what the
+ * heartbeat sweep needs (session, token expiry), so a connection is this object, its Session and
+ * the socket.
+ */
 class WsConnection implements Connection {
   readonly id: string;
   readonly scope: Scope;
-  readonly transport = "ws" as const;
-  readonly #ws: Socket;
-  readonly #max: number;
-  readonly #onSlow: () => void;
+  readonly #ws: ChatSocket;
+  /** The upgraded TCP socket under #ws; broadcasts write pre-framed bytes to it. */
+  readonly #socket: Duplex;
+  readonly #shared: WsShared;
+  readonly expiresAt: number;
+  session: Session | null = null;
   alive = true;
 
-  constructor(ws: Socket, scope: Scope, maxBuffered: number, onSlow: () => void) {
+  constructor(ws: ChatSocket, socket: Duplex, scope: Scope, expiresAt: number, shared: WsShared) {
     this.id = randomUUID();
     this.scope = scope;
     this.#ws = ws;
-    this.#max = maxBuffered;
-    this.#onSlow = onSlow;
+    this.#socket = socket;
+    this.expiresAt = expiresAt;
+    this.#shared = shared;
+  }
+
+  get transport(): "ws" {
+    return "ws";
   }
 
   get closed(): boolean {
     return this.#ws.readyState !== 1;
   }
 
-  send(frame: string | Buffer): boolean {
-    if (this.#ws.readyState !== 1) return false;
-    if (this.#ws.bufferedAmount > this.#max) {
+  /**
+   * A string goes through ws.send. A SharedFrame is framed once (wsTextFrame) and its bytes are
+   * written straight to the socket: with permessage-deflate off ws's Sender writes every frame
+   * synchronously to the same socket, so the order of frames is kept, and ws.bufferedAmount
+   * still counts these bytes.
+   */
+  send(frame: string | SharedFrame): boolean {
+    const ws = this.#ws;
+    if (ws.readyState !== 1) return false;
+    if (ws.bufferedAmount > this.#shared.maxBuffered) {
       // Slow consumer: everything it missed is durable, so disconnect and let it resume.
-      this.#onSlow();
-      this.#ws.send(errorFrame("CG_ERR_SLOW_CONSUMER"));
-      this.#ws.close(CLOSE.TRY_AGAIN_LATER, "slow consumer");
-      setTimeout(() => { this.#ws.terminate(); }, 1000).unref();
+      this.#shared.onSlow();
+      ws.send(errorFrame("CG_ERR_SLOW_CONSUMER"));
+      ws.close(CLOSE.TRY_AGAIN_LATER, "slow consumer");
+      setTimeout(() => { ws.terminate(); }, 1000).unref();
       return false;
     }
-    this.#ws.send(frame);
+    if (typeof frame === "string") ws.send(frame);
+    else this.#socket.write(frame.ws ??= wsTextFrame(frame.text));
     return true;
   }
 
@@ -73,12 +109,6 @@ class WsConnection implements Connection {
   terminate(): void {
     this.#ws.terminate();
   }
-}
-
-interface Live {
-  conn: WsConnection;
-  session: Session;
-  principal: Principal;
 }
 
 function ignoreError(): void {
@@ -115,14 +145,21 @@ export default fp(
   function wsPlugin(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
     const cfg = app.chat.config;
     const m = app.metrics;
-    const live = new Map<string, Live>();
+    const live = new Set<WsConnection>();
     const wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
       maxPayload: cfg.maxFrameBytes,
       perMessageDeflate: false,
       handleProtocols: (protocols: Set<string>) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+      WebSocket: ChatSocket,
     });
+    const shared: WsShared = {
+      maxBuffered: cfg.maxBufferedBytes,
+      onSlow: () => {
+        m.slowConsumers.inc();
+      },
+    };
 
     // One options object for every session (no per-connection closures).
     const sessionOptions: SessionOptions = {
@@ -139,34 +176,44 @@ export default fp(
       },
     };
 
-    const onConnection = (socket: WebSocket, principal: Principal): void => {
+    // Socket listeners, shared by every connection (`this` is the socket).
+    function onPong(this: WebSocket): void {
+      const conn = connOf(this);
+      if (conn !== null) conn.alive = true;
+    }
+    function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+      const conn = connOf(this);
+      if (conn === null) return;
+      conn.alive = true;
+      if (isBinary) {
+        conn.send(errorFrame("CG_ERR_BAD_FRAME"));
+        return;
+      }
+      void conn.session?.handle((data as Buffer).toString("utf8"));
+    }
+    function onError(this: WebSocket, err: Error): void {
+      app.log.debug({ err, connection: connOf(this)?.id }, "Failed on a WebSocket");
+    }
+    function onClose(this: WebSocket): void {
+      const conn = connOf(this);
+      if (conn === null) return;
+      live.delete(conn);
+      m.connections.dec({ transport: "ws" });
+      void app.chat.service.unregister(conn);
+    }
+
+    const onConnection = (ws: ChatSocket, socket: Duplex, principal: Principal): void => {
       const scope = { tenantId: principal.tenantId, userId: principal.userId };
-      const conn = new WsConnection(socket, scope, cfg.maxBufferedBytes, () => {
-        m.slowConsumers.inc();
-      });
-      const session = new Session(conn, app.chat.service, sessionOptions);
-      live.set(conn.id, { conn, session, principal });
+      const conn = new WsConnection(ws, socket, scope, principal.expiresAt, shared);
+      conn.session = new Session(conn, app.chat.service, sessionOptions);
+      ws.conn = conn;
+      live.add(conn);
       app.chat.service.register(conn);
       m.connections.inc({ transport: "ws" });
-      socket.on("pong", () => {
-        conn.alive = true;
-      });
-      socket.on("message", (data, isBinary) => {
-        conn.alive = true;
-        if (isBinary) {
-          conn.send(errorFrame("CG_ERR_BAD_FRAME"));
-          return;
-        }
-        void session.handle((data as Buffer).toString("utf8"));
-      });
-      socket.on("error", (err) => {
-        app.log.debug({ err, connection: conn.id }, "Failed on a WebSocket");
-      });
-      socket.on("close", () => {
-        live.delete(conn.id);
-        m.connections.dec({ transport: "ws" });
-        void app.chat.service.unregister(conn);
-      });
+      ws.on("pong", onPong);
+      ws.on("message", onMessage);
+      ws.on("error", onError);
+      ws.on("close", onClose);
       conn.send(
         JSON.stringify({
           v: PROTOCOL_VERSION,
@@ -205,7 +252,7 @@ export default fp(
           if (socket.destroyed) return;
           wss.handleUpgrade(req, socket, head, (ws) => {
             socket.removeListener("error", ignoreError);
-            onConnection(ws, principal);
+            onConnection(ws, socket, principal);
           });
         },
         (err: unknown) => {
@@ -216,24 +263,25 @@ export default fp(
     };
     app.server.on("upgrade", onUpgrade);
 
+    // One sweep for every connection: no timer per socket.
     const timer = setInterval(() => {
       const now = Date.now();
-      for (const l of live.values()) {
-        if (!l.conn.alive) {
-          l.conn.terminate();
+      for (const conn of live) {
+        if (!conn.alive) {
+          conn.terminate();
           continue;
         }
-        if (now - l.session.lastFrameAt > cfg.idleTimeoutMs) {
-          l.conn.close(CLOSE.IDLE, "idle timeout");
+        if (conn.session !== null && now - conn.session.lastFrameAt > cfg.idleTimeoutMs) {
+          conn.close(CLOSE.IDLE, "idle timeout");
           continue;
         }
-        if (now > l.principal.expiresAt) {
-          l.conn.send(errorFrame("CG_ERR_TOKEN_EXPIRED"));
-          l.conn.close(CLOSE.TOKEN_EXPIRED, "token expired");
+        if (now > conn.expiresAt) {
+          conn.send(errorFrame("CG_ERR_TOKEN_EXPIRED"));
+          conn.close(CLOSE.TOKEN_EXPIRED, "token expired");
           continue;
         }
-        l.conn.alive = false;
-        l.conn.ping();
+        conn.alive = false;
+        conn.ping();
       }
     }, cfg.heartbeatMs);
     timer.unref();
@@ -241,7 +289,7 @@ export default fp(
     app.addHook("preClose", async () => {
       app.server.removeListener("upgrade", onUpgrade);
       await app.chat.drain();
-      for (const l of live.values()) l.conn.terminate();
+      for (const conn of live) conn.terminate();
     });
     app.addHook("onClose", (_instance, hookDone) => {
       clearInterval(timer);

@@ -3,7 +3,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { ChatError, CLOSE, toChatError } from "../errors.ts";
 import { parseClientFrame, PROTOCOL_VERSION, type ClientFrame } from "../protocol/frames.ts";
-import type { Connection } from "../session/connection.ts";
+import type { Connection, SharedFrame } from "../session/connection.ts";
 import { acceptedFrame, errorFrame } from "../session/session.ts";
 import type { Scope } from "../store/db.ts";
 
@@ -13,6 +13,12 @@ const StreamQuery = Type.Object({
   access_token: Type.Optional(Type.String()),
 });
 type StreamQuery = Static<typeof StreamQuery>;
+
+/** One SSE event of a frame; stored events carry `id: <seq>` so Last-Event-ID resumes. */
+function sseBlock(frame: string): string {
+  const m = /^\{"v":1,"type":"event","conversationId":"[^"]+","seq":(\d+)/.exec(frame);
+  return `${m === null ? "" : `id: ${m[1]}\n`}data: ${frame}\n\n`;
+}
 
 /** SSE transport of a Connection: each frame is one `data:` event; stored events carry `id: seq`. */
 class SseConnection implements Connection {
@@ -35,17 +41,15 @@ class SseConnection implements Connection {
     return this.#closed || this.#reply.raw.destroyed;
   }
 
-  send(data: string | Buffer): boolean {
+  send(frame: string | SharedFrame): boolean {
     if (this.closed) return false;
-    const frame = typeof data === "string" ? data : data.toString("utf8");
     const raw = this.#reply.raw;
     if (raw.writableLength > this.#max) {
       this.#onSlow();
       this.close(CLOSE.TRY_AGAIN_LATER, "slow consumer");
       return false;
     }
-    const m = /^\{"v":1,"type":"event","conversationId":"[^"]+","seq":(\d+)/.exec(frame);
-    raw.write(`${m === null ? "" : `id: ${m[1]}\n`}data: ${frame}\n\n`);
+    raw.write(typeof frame === "string" ? sseBlock(frame) : (frame.sse ??= sseBlock(frame.text)));
     return true;
   }
 

@@ -10,9 +10,12 @@ import type { EditFrame, RegenerateFrame, SendFrame } from "../protocol/frames.t
 import { PROTOCOL_VERSION } from "../protocol/frames.ts";
 import type { ReplyRunner } from "../inference/replies.ts";
 import { allowMessage } from "../ratelimit.ts";
-import { withScope, type Scope } from "../store/db.ts";
+import type { Scope } from "../store/db.ts";
 import type { ConversationRepository } from "../store/repository.ts";
 import type { Connection } from "./connection.ts";
+
+/** chat.owned_stream_version (migration 003): sets the RLS context itself; NULL if not the scope's. */
+const OWNED_VERSION = { name: "cg_owned_stream_version", text: "SELECT chat.owned_stream_version($1, $2, $3::uuid) AS version" };
 
 /** What a command returns once its events are durable (the `accepted` frame's payload). */
 export interface Accepted {
@@ -186,24 +189,17 @@ export class ChatService {
     );
   }
 
-  /** Checks the scope owns the conversation; returns its version. */
+  /** Checks the scope owns the conversation; returns its version. One round trip, autocommit. */
   async head(scope: Scope, conversationId: string): Promise<number> {
-    const v = await withScope(this.#pool, scope, async (c) => {
-      const r = await c.query<{ version: number }>(
-        `SELECT coalesce((SELECT max(e.version) FROM chat.events e WHERE e.stream_id = s.stream_id), 0) AS version
-         FROM chat.streams s WHERE s.stream_id = $1 AND s.tenant_id = $2 AND s.user_id = $3`,
-        [conversationId, scope.tenantId, scope.userId],
-      );
-      return r.rows[0]?.version ?? null;
-    });
+    const r = await this.#pool.query<{ version: number | null }>({ ...OWNED_VERSION, values: [scope.tenantId, scope.userId, conversationId] });
+    const v = r.rows[0]?.version ?? null;
     if (v === null) throw new ChatError("CG_ERR_CONVERSATION_NOT_FOUND");
     return v;
   }
 
   /** Subscribes a connection (replay after `after`, then live) and joins presence. */
   async subscribe(conn: Connection, conversationId: string, after: number | undefined, ref: string | undefined): Promise<void> {
-    const already = this.#hub.subscriptionsOf(conn.id);
-    if (!already.includes(conversationId) && already.length >= this.#cfg.maxSubscriptions) {
+    if (!this.#hub.isSubscribed(conn.id, conversationId) && this.#hub.subscriptionCount(conn.id) >= this.#cfg.maxSubscriptions) {
       throw new ChatError("CG_ERR_TOO_MANY_SUBSCRIPTIONS", { max: this.#cfg.maxSubscriptions });
     }
     const head = await this.head(conn.scope, conversationId);
@@ -213,8 +209,7 @@ export class ChatService {
       JSON.stringify({ v: PROTOCOL_VERSION, type: "subscribed", ref, conversationId, head, from }),
     );
     const member = { userId: conn.scope.userId, connectionId: conn.id };
-    const snap = await this.#presence.join(conversationId, member);
-    conn.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "presence", conversationId, members: snap.members, count: snap.count }));
+    conn.send(await this.#presence.join(conversationId, member));
     const liveAt = await this.#hub.subscribe(conn, conversationId, from);
     conn.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "live", ref, conversationId, seq: liveAt }));
   }
@@ -226,7 +221,7 @@ export class ChatService {
 
   /** Broadcasts a typing indicator to a subscribed conversation (ephemeral). */
   async typing(conn: Connection, conversationId: string, typing: boolean): Promise<void> {
-    if (!this.#hub.subscriptionsOf(conn.id).includes(conversationId)) {
+    if (!this.#hub.isSubscribed(conn.id, conversationId)) {
       throw new ChatError("CG_ERR_CONVERSATION_NOT_FOUND");
     }
     const frame = JSON.stringify({

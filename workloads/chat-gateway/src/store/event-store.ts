@@ -38,10 +38,18 @@ export function toRecorded(r: EventRow): RecordedEvent {
   };
 }
 
-// chat.append_events (migration 002): sets the RLS context, creates the stream at expected 0 or
-// checks version `expected` exists, and inserts the events numbered expected+1.., in one round
-// trip. 23505 on unique (stream_id, version) = a concurrent writer won; CG409 = wrong version.
-const APPEND_SQL = `SELECT version, created_at FROM chat.append_events($1, $2, $3, $4, $5::text[], $6::jsonb[], $7)`;
+// chat.append_event / chat.append_events (migrations 002, 003): set the RLS context, create the
+// stream at expected 0 or check version `expected` exists, and insert the events numbered
+// expected+1.., in one round trip. 23505 on unique (stream_id, version) = a concurrent writer won;
+// CG409 = wrong version. Named statements: PostgreSQL parses and plans each once per connection.
+const APPEND_ONE: Omit<pg.QueryConfig, "values"> = {
+  name: "cg_append_event",
+  text: "SELECT version, created_at FROM chat.append_event($1, $2, $3, $4, $5, $6::jsonb, $7)",
+};
+const APPEND_MANY: Omit<pg.QueryConfig, "values"> = {
+  name: "cg_append_events",
+  text: "SELECT version, created_at FROM chat.append_events($1, $2, $3, $4, $5::text[], $6::jsonb[], $7)",
+};
 
 /**
  * Appends events to a stream if it is at `expectedVersion` (0 creates it), in one round trip,
@@ -50,23 +58,32 @@ const APPEND_SQL = `SELECT version, created_at FROM chat.append_events($1, $2, $
 export async function appendEvents(
   client: pg.ClientBase,
   scope: Scope,
-  append: { streamId: string; expectedVersion: number; events: readonly ConversationEvent[]; actor: string },
+  append: {
+    streamId: string;
+    expectedVersion: number;
+    events: readonly ConversationEvent[];
+    actor: string;
+  },
 ): Promise<RecordedEvent[]> {
   const { streamId, expectedVersion, events, actor } = append;
   if (events.length === 0) return [];
-  const types = events.map((e) => e.type);
-  const datas = events.map((e) => JSON.stringify(e.data));
+  const [first] = events;
+  const one = events.length === 1 && first !== undefined;
+  const values = [
+    scope.tenantId,
+    scope.userId,
+    streamId,
+    expectedVersion,
+    one ? first.type : events.map((e) => e.type),
+    one ? JSON.stringify(first.data) : events.map((e) => JSON.stringify(e.data)),
+    actor,
+  ];
   let res: pg.QueryResult<{ version: number; created_at: Date }>;
   try {
-    res = await client.query<{ version: number; created_at: Date }>(APPEND_SQL, [
-      scope.tenantId,
-      scope.userId,
-      streamId,
-      expectedVersion,
-      types,
-      datas,
-      actor,
-    ]);
+    res = await client.query<{ version: number; created_at: Date }>({
+      ...(one ? APPEND_ONE : APPEND_MANY),
+      values,
+    });
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === "CG409" || code === "23505") throw new ConcurrencyError(streamId, expectedVersion);
@@ -96,7 +113,9 @@ function canonicalEvent(e: ConversationEvent): ConversationEvent {
  * PostgreSQL (replay, gap fill). Event data is flat; nested values are kept as they are.
  */
 export function jsonbKeyOrder<T extends object>(data: T): T {
-  const keys = Object.keys(data).sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  const keys = Object.keys(data).sort(
+    (a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0),
+  );
   const out: Record<string, unknown> = {};
   for (const k of keys) out[k] = (data as Record<string, unknown>)[k];
   return out as T;
@@ -118,7 +137,10 @@ export async function readStream(
 }
 
 /** Current version of a stream visible to the scope, or null. */
-export async function streamVersion(client: pg.ClientBase, streamId: string): Promise<number | null> {
+export async function streamVersion(
+  client: pg.ClientBase,
+  streamId: string,
+): Promise<number | null> {
   const res = await client.query<{ version: number }>(
     `SELECT coalesce((SELECT max(e.version) FROM chat.events e WHERE e.stream_id = s.stream_id), 0) AS version
      FROM chat.streams s WHERE s.stream_id = $1`,
