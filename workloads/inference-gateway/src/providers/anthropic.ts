@@ -8,8 +8,8 @@ import {
   fromAnthropicResponse,
   toAnthropicRequest,
 } from "./anthropic-translate.ts";
-import { UpstreamError, pieceBatches, postJSON, readJSON, sseEvents } from "./http.ts";
-import type { SSEEvent } from "./sse.ts";
+import { UpstreamError, pieceBatches, postJSON, readJSON } from "./http.ts";
+import type { Dispatcher } from "undici";
 import type { CallContext, Provider, StreamPiece, UnaryResult } from "./http.ts";
 
 function request(
@@ -37,12 +37,13 @@ function request(
 
 function pieces(
   ctx: CallContext,
-  events: AsyncIterable<SSEEvent[]>,
+  res: Dispatcher.ResponseData,
   model: string,
 ): AsyncGenerator<StreamPiece[]> {
   const t = new AnthropicStreamTranslator(model, Date.now());
   return pieceBatches(
-    events,
+    ctx,
+    res,
     (ev, out) => {
       let data: Record<string, unknown>;
       try {
@@ -91,7 +92,7 @@ export const anthropic: Provider = {
   ): Promise<AsyncIterable<StreamPiece[]>> {
     const { url, headers, payload } = request(ctx, body, true);
     const res = await postJSON(ctx, url, headers, payload);
-    return pieces(ctx, sseEvents(ctx, res), String(body["model"]));
+    return pieces(ctx, res, String(body["model"]));
   },
   embeddings(): Promise<UnaryResult> {
     return Promise.reject(

@@ -232,7 +232,8 @@ export async function readJSON(
  * When the consumer stops early (it saw the stream's end event) the body is not destroyed, which
  * would build an AbortError with a stack trace per stream: the little that is left (usually just
  * the chunked terminator) is read and dropped, and the connection returns to the pool. An upstream
- * that keeps sending after its end event is cut off after {@link TRAILING_BODY_MS}.
+ * that keeps sending after its end event is cut off after {@link TRAILING_BODY_MS}. A consumer
+ * that stops on a bad event destroys the body itself ({@link pieceBatches}).
  */
 export async function* sseEvents(
   ctx: CallContext,
@@ -274,17 +275,18 @@ function discardRest(body: Dispatcher.ResponseData["body"]): void {
 }
 
 /**
- * Turns batches of events into batches of pieces. `toPieces` appends an event's pieces to `out`
- * and returns true when the event ends the stream. Pieces completed before a failing event are
- * still delivered, then the failure is thrown; a stream that ends without its end event throws
- * `unterminated()`.
+ * Reads a response's SSE events as batches of pieces. `toPieces` appends an event's pieces to
+ * `out` and returns true when the event ends the stream. Pieces completed before a failing event
+ * are still delivered, then the upstream call is cut and the failure thrown; a stream that ends
+ * without its end event throws `unterminated()`.
  */
 export async function* pieceBatches(
-  events: AsyncIterable<SSEEvent[]>,
+  ctx: CallContext,
+  res: Dispatcher.ResponseData,
   toPieces: (ev: SSEEvent, out: StreamPiece[]) => boolean,
   unterminated: () => Error,
 ): AsyncGenerator<StreamPiece[]> {
-  for await (const batch of events) {
+  for await (const batch of sseEvents(ctx, res)) {
     const out: StreamPiece[] = [];
     let finished = false;
     try {
@@ -295,6 +297,7 @@ export async function* pieceBatches(
         }
       }
     } catch (err) {
+      res.body.destroy();
       if (out.length > 0) yield out;
       throw err;
     }

@@ -3,10 +3,10 @@
  * Azure OpenAI (`provider: azure-openai`: deployment URL, `api-key` header, `api-version` query).
  */
 import type { RuntimeBackend } from "../config/runtime.ts";
-import { UpstreamError, pieceBatches, postJSON, readJSONText, sseEvents, usageOf } from "./http.ts";
+import { UpstreamError, pieceBatches, postJSON, readJSONText, usageOf } from "./http.ts";
 import type { CallContext, Provider, StreamPiece, UnaryResult } from "./http.ts";
 import { chunkFacts } from "./openai-chunk.ts";
-import type { SSEEvent } from "./sse.ts";
+import type { Dispatcher } from "undici";
 
 function endpoint(
   b: RuntimeBackend,
@@ -38,12 +38,10 @@ function chatBody(
   return out;
 }
 
-function pieces(
-  ctx: CallContext,
-  events: AsyncIterable<SSEEvent[]>,
-): AsyncGenerator<StreamPiece[]> {
+function pieces(ctx: CallContext, res: Dispatcher.ResponseData): AsyncGenerator<StreamPiece[]> {
   return pieceBatches(
-    events,
+    ctx,
+    res,
     (ev, out) => {
       if (ev.data === "[DONE]") return true;
       const facts = chunkFacts(ev.data);
@@ -77,7 +75,7 @@ export const openAICompatible: Provider = {
   ): Promise<AsyncIterable<StreamPiece[]>> {
     const { url, headers } = endpoint(ctx.backend, "chat/completions");
     const res = await postJSON(ctx, url, headers, chatBody(ctx, body, true));
-    return pieces(ctx, sseEvents(ctx, res));
+    return pieces(ctx, res);
   },
   async embeddings(ctx: CallContext, body: Record<string, unknown>): Promise<UnaryResult> {
     const { url, headers } = endpoint(ctx.backend, "embeddings");
