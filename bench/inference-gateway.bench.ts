@@ -8,7 +8,7 @@
  * (LITELLM_BIN, default ~/.cache/op-bench/litellm-venv/bin/litellm, installed by hack/bench.sh). Prints one table with ratios and targets.
  *
  * Env: BENCH_RATE (500), BENCH_RATE_REQUESTS (3000), BENCH_CONCURRENCY (32), BENCH_SECONDS (6),
- * BENCH_ROUNDS (3; targets are interleaved per round),
+ * BENCH_ROUNDS (3; targets are interleaved per round), BENCH_WARMUP_SECONDS (2, closed loop per target),
  * REDIS_URL (else a private redis-server is started and stopped by PID).
  */
 import { spawn } from "node:child_process";
@@ -31,6 +31,7 @@ const RATE_REQUESTS = Number(env["BENCH_RATE_REQUESTS"] ?? 3000);
 const CONCURRENCY = Number(env["BENCH_CONCURRENCY"] ?? 32);
 const SECONDS = Number(env["BENCH_SECONDS"] ?? 6);
 const ROUNDS = Number(env["BENCH_ROUNDS"] ?? 3);
+const WARMUP_SECONDS = Number(env["BENCH_WARMUP_SECONDS"] ?? 2);
 const LITELLM_BIN = env["LITELLM_BIN"] ?? join(homedir(), ".cache/op-bench/litellm-venv/bin/litellm");
 
 async function freePort(): Promise<number> {
@@ -204,7 +205,12 @@ async function measure(
   const res = new Map<string, Samples>(
     targets.map((t) => [t.name, { lat: [], errors: 0, achieved: [], max: [] }]),
   );
-  for (const t of targets) for (let i = 0; i < 300; i++) await once(pools.get(t.name)!, t, payload);
+  // Warm-up: every target gets the same WARMUP_SECONDS of closed-loop load first (JIT, pools,
+  // leases), so the rounds measure steady state rather than compilation.
+  for (const t of targets) {
+    const discard: Samples = { lat: [], errors: 0, achieved: [], max: [] };
+    await maxThroughput(pools.get(t.name)!, t, payload, WARMUP_SECONDS, discard);
+  }
   for (let round = 0; round < rounds; round++) {
     for (const t of targets) {
       const pool = pools.get(t.name)!;

@@ -3,7 +3,13 @@
  * signals; tests register this plugin on their own instance and use `inject` or `listen`.
  */
 import fp from "fastify-plugin";
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type {
+  FastifyBaseLogger,
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+} from "fastify";
 import { BackendRegistry } from "./backends.ts";
 import { ResponseCache } from "./cache/cache.ts";
 import type { DispatchDeps } from "./dispatch.ts";
@@ -38,6 +44,11 @@ export interface GatewayOptions {
   jwksCooldownMs?: number;
   /** Random source for routing, retries and faults (tests pass a seeded one). */
   random?: () => number;
+  /**
+   * Logger for the one line per completed request (default: the request's logger). Its fields
+   * are fixed scalars without secrets, so it may be a logger without redaction.
+   */
+  accessLog?: FastifyBaseLogger;
 }
 
 /** Tracks in-flight requests so close() can drain them. */
@@ -57,6 +68,7 @@ declare module "fastify" {
     igwResponseCache: ResponseCache;
     igwDispatchDeps: DispatchDeps;
     igwDrain: DrainTracker;
+    igwAccessLog: FastifyBaseLogger | undefined;
   }
 }
 
@@ -134,7 +146,17 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
       app.igwMetrics.inflight.set(n);
     }),
   );
-  app.decorate("igwLimiter", new Limiter(app.igwRedis));
+  app.decorate(
+    "igwLimiter",
+    new Limiter(app.igwRedis, {
+      onError: (err) => {
+        app.log.error(
+          { err: { message: (err as Error).message } },
+          "Failed to write limit settlements",
+        );
+      },
+    }),
+  );
   // Added after the Redis plugin, so it runs before Redis quits (onClose hooks run last-first).
   app.addHook("onClose", async () => {
     await app.igwLimiter.close();
@@ -153,6 +175,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
     },
   });
   app.decorateRequest("igw", null);
+  app.decorate("igwAccessLog", opts.accessLog);
   await app.register(
     authPlugin,
     opts.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: opts.jwksCooldownMs },

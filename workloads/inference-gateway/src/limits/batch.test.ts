@@ -1,62 +1,76 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeBatch, encodeBatch } from "./batch.ts";
-import type { AdmitOp, SettleOp } from "./batch.ts";
+import type { AdmitOp, LeaseOp, LimitKeys } from "./batch.ts";
+import type { Delta } from "./lease.ts";
 
-const admit = (minute: number, tokens: number): AdmitOp => ({
+const keys = (minute: number): LimitKeys => ({
   rpmKey: `igw:{t}:rpm:${minute}`,
   tpmKey: `igw:{t}:tpm:${minute}`,
   budgetKey: "igw:{t}:budget:0",
   rpmLimit: 10,
   tpmLimit: 0,
   budget: 1000,
-  tokens,
   budgetTtl: 3600,
 });
+const admit = (minute: number, tokens: number): AdmitOp => ({ ...keys(minute), tokens });
+const lease: LeaseOp = { ...keys(8), slots: 6, tokens: 240, minTokens: 40 };
+const deltas: Delta[] = [
+  { key: "igw:{t}:budget:0", kind: "budget", add: -50, spent: 20 },
+  { key: "igw:{t}:tpm:7", kind: "counter", add: -30, spent: 0 },
+];
 
-const settle: SettleOp = {
-  tpmKey: "igw:{t}:tpm:7",
-  budgetKey: "igw:{t}:budget:0",
-  reserved: 50,
-  actual: 20,
-  hasTpm: true,
-  hasBudget: false,
-};
-
-void test("encodeBatch: settlements first, keys declared once and referenced 1-based", () => {
-  const { keys, args } = encodeBatch([settle], [admit(7, 30), admit(8, 40)]);
-  assert.deepEqual(keys, [
-    "igw:{t}:tpm:7",
+void test("encodeBatch: deltas, then admissions, then the lease; keys declared once, 1-based", () => {
+  const { keys: k, args } = encodeBatch(deltas, [admit(7, 30), admit(8, 40)], lease);
+  assert.deepEqual(k, [
     "igw:{t}:budget:0",
+    "igw:{t}:tpm:7",
     "igw:{t}:rpm:7",
     "igw:{t}:rpm:8",
     "igw:{t}:tpm:8",
   ]);
   // prettier-ignore
   assert.deepEqual(args, [
-    1, 2,
-    1, 2, 50, 20, 1, 0,
-    3, 1, 2, 10, 0, 1000, 30, 3600,
-    4, 5, 2, 10, 0, 1000, 40, 3600,
+    2, 2,
+    1, 2, -50, 20,
+    2, 1, -30, 0,
+    3, 2, 1, 10, 0, 1000, 30, 3600,
+    4, 5, 1, 10, 0, 1000, 40, 3600,
+    4, 5, 1, 10, 0, 1000, 3600, 6, 240, 40,
   ]);
 });
 
-void test("encodeBatch: an empty batch is two zeros", () => {
-  assert.deepEqual(encodeBatch([], []), { keys: [], args: [0, 0] });
+void test("encodeBatch: nothing queued still carries the lease request", () => {
+  const { keys: k, args } = encodeBatch([], [], { ...lease, slots: 0, tokens: 0, minTokens: 0 });
+  assert.deepEqual(k, ["igw:{t}:rpm:8", "igw:{t}:tpm:8", "igw:{t}:budget:0"]);
+  assert.deepEqual(args, [0, 0, 1, 2, 3, 10, 0, 1000, 3600, 0, 0, 0]);
 });
 
 const decodeCases: {
   name: string;
   reply: unknown;
   admits: number;
-  want?: [number, number][];
+  want?: ReturnType<typeof decodeBatch>;
   error?: RegExp;
 }[] = [
-  { name: "pairs in order", reply: [0, 0, 3, 1, 1, 0], admits: 3, want: [[0, 0], [3, 1], [1, 0]] },
-  { name: "no admissions", reply: [], admits: 0, want: [] },
-  { name: "too short", reply: [0], admits: 1, error: /limits script answered \[0\]/ },
+  {
+    name: "pairs in order, then the grant",
+    reply: [0, 0, 3, 1, 1, 0, 6, 240],
+    admits: 3,
+    want: {
+      admits: [
+        [0, 0],
+        [3, 1],
+        [1, 0],
+      ],
+      slots: 6,
+      tokens: 240,
+    },
+  },
+  { name: "no admissions", reply: [0, 0], admits: 0, want: { admits: [], slots: 0, tokens: 0 } },
+  { name: "too short", reply: [0, 0], admits: 1, error: /limits script answered \[0,0\]/ },
   { name: "not an array", reply: "OK", admits: 1, error: /limits script answered "OK"/ },
-  { name: "non-number", reply: [0, "x"], admits: 1, error: /non-number/ },
+  { name: "non-number", reply: [0, "x", 0, 0], admits: 1, error: /non-number/ },
 ];
 
 for (const tc of decodeCases) {

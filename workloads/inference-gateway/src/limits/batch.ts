@@ -1,56 +1,70 @@
 /**
- * One Redis script call for a tenant's queued settlements and admissions (limits/limiter.ts).
- * Settlements run first (they only free capacity), then admissions in arrival order, each with
- * the same all-or-nothing check as a lone request. Keys are passed once and referenced by index,
- * so every key is declared (Redis Cluster routing) and the batch stays in the tenant's slot.
+ * One Redis script call for a tenant (limits/limiter.ts): first the queued deltas (settlements
+ * and the lease given back; they only free capacity), then the queued admissions in arrival
+ * order, each with the same all-or-nothing check as a lone request, then a new lease. Keys are
+ * passed once and referenced by index, so every key is declared (Redis Cluster routing) and the
+ * call stays in the tenant's slot.
  *
- * ARGV layout: S, A, then S × [tpmIdx, budgetIdx, reserved, actual, hasTpm, hasBudget],
- * then A × [rpmIdx, tpmIdx, budgetIdx, rpmLimit, tpmLimit, budget, tokens, budgetTtl].
+ * A lease is at most 1/{@link LEASE_SHARE} of what is left of each limit after the admissions, and
+ * is granted whole or not at all: at least one request slot and `minTokens` tokens.
+ *
+ * ARGV layout: D, A, then D × [keyIdx, kind (1 counter, 2 budget), add, spent],
+ * then A × [rpmIdx, tpmIdx, budgetIdx, rpmLimit, tpmLimit, budget, tokens, budgetTtl],
+ * then the lease [rpmIdx, tpmIdx, budgetIdx, rpmLimit, tpmLimit, budget, budgetTtl, slots,
+ * tokens, minTokens]. Limits: 0 = no rpm/tpm limit, -1 = no budget.
  * Reply: A × [reason, detail] flattened (reason 0 admitted, 1 rpm, 2 tpm, 3 budget; detail 1
- * when the budget is held by in-flight reservations, 2 when it is spent).
+ * when the budget is held by reservations and leases, 2 when it is spent), then the granted
+ * [slots, tokens].
  */
+import type { Delta } from "./lease.ts";
 
-/** An admission: the keys of its minute and budget period, limits (0 / -1 = none), tokens. */
-export interface AdmitOp {
+/** Share of the remaining headroom a single lease may take. */
+export const LEASE_SHARE = 8;
+
+/** The Redis keys and limits an admission or lease is checked against. */
+export interface LimitKeys {
   rpmKey: string;
   tpmKey: string;
   budgetKey: string;
   rpmLimit: number;
   tpmLimit: number;
   budget: number;
-  tokens: number;
   budgetTtl: number;
 }
 
-/** A settlement of an earlier admission. */
-export interface SettleOp {
-  tpmKey: string;
-  budgetKey: string;
-  reserved: number;
-  actual: number;
-  hasTpm: boolean;
-  hasBudget: boolean;
+/** An admission of `tokens`. */
+export interface AdmitOp extends LimitKeys {
+  tokens: number;
+}
+
+/** A lease request (slots 0 = none). */
+export interface LeaseOp extends LimitKeys {
+  slots: number;
+  tokens: number;
+  minTokens: number;
 }
 
 export const BATCH_LUA = `
-local s = tonumber(ARGV[1])
+local d = tonumber(ARGV[1])
 local a = tonumber(ARGV[2])
 local p = 3
-for _ = 1, s do
-  local tpmKey = KEYS[tonumber(ARGV[p])]
-  local budgetKey = KEYS[tonumber(ARGV[p + 1])]
-  local reserved = tonumber(ARGV[p + 2])
-  local actual = tonumber(ARGV[p + 3])
-  if ARGV[p + 5] == '1' and redis.call('EXISTS', budgetKey) == 1 then
-    local r = redis.call('HINCRBY', budgetKey, 'reserved', -reserved)
-    if r < 0 then redis.call('HSET', budgetKey, 'reserved', 0) end
-    redis.call('HINCRBY', budgetKey, 'spent', actual)
+for _ = 1, d do
+  local key = KEYS[tonumber(ARGV[p])]
+  local add = tonumber(ARGV[p + 2])
+  if redis.call('EXISTS', key) == 1 then
+    if ARGV[p + 1] == '1' then
+      if redis.call('INCRBY', key, add) < 0 then redis.call('SET', key, 0, 'KEEPTTL') end
+    else
+      if redis.call('HINCRBY', key, 'reserved', add) < 0 then redis.call('HSET', key, 'reserved', 0) end
+      redis.call('HINCRBY', key, 'spent', tonumber(ARGV[p + 3]))
+    end
   end
-  if ARGV[p + 4] == '1' and redis.call('EXISTS', tpmKey) == 1 then
-    local t = redis.call('INCRBY', tpmKey, actual - reserved)
-    if t < 0 then redis.call('SET', tpmKey, 0, 'KEEPTTL') end
-  end
-  p = p + 6
+  p = p + 4
+end
+local function counter(key) return tonumber(redis.call('GET', key) or '0') end
+local function budgetUse(key)
+  local v = redis.call('HMGET', key, 'spent', 'reserved')
+  return tonumber(v[1] or '0'), tonumber(v[2] or '0')
 end
 local out = {}
 for i = 1, a do
@@ -64,16 +78,13 @@ for i = 1, a do
   local budgetTtl = tonumber(ARGV[p + 7])
   p = p + 8
   local reason, detail = 0, 0
-  if rpmLimit > 0 and tonumber(redis.call('GET', rpmKey) or '0') + 1 > rpmLimit then
-    reason = 1
-  end
+  if rpmLimit > 0 and counter(rpmKey) + 1 > rpmLimit then reason = 1 end
   if reason == 0 and tpmLimit > 0 then
-    local tpm = tonumber(redis.call('GET', tpmKey) or '0')
+    local tpm = counter(tpmKey)
     if tpm > 0 and tpm + tokens > tpmLimit then reason = 2 end
   end
   if reason == 0 and budget >= 0 then
-    local spent = tonumber(redis.call('HGET', budgetKey, 'spent') or '0')
-    local held = tonumber(redis.call('HGET', budgetKey, 'reserved') or '0')
+    local spent, held = budgetUse(budgetKey)
     if spent + held + tokens > budget then
       reason = 3
       if spent + tokens <= budget then detail = 1 else detail = 2 end
@@ -95,13 +106,53 @@ for i = 1, a do
   out[2 * i - 1] = reason
   out[2 * i] = detail
 end
+local rpmKey = KEYS[tonumber(ARGV[p])]
+local tpmKey = KEYS[tonumber(ARGV[p + 1])]
+local budgetKey = KEYS[tonumber(ARGV[p + 2])]
+local rpmLimit = tonumber(ARGV[p + 3])
+local tpmLimit = tonumber(ARGV[p + 4])
+local budget = tonumber(ARGV[p + 5])
+local budgetTtl = tonumber(ARGV[p + 6])
+local slots = tonumber(ARGV[p + 7])
+local tokens = tonumber(ARGV[p + 8])
+local minTokens = tonumber(ARGV[p + 9])
+local share = ${LEASE_SHARE}
+if slots > 0 then
+  if rpmLimit > 0 then slots = math.min(slots, math.floor((rpmLimit - counter(rpmKey)) / share)) end
+  if tpmLimit > 0 then tokens = math.min(tokens, math.floor((tpmLimit - counter(tpmKey)) / share)) end
+  if budget >= 0 then
+    local spent, held = budgetUse(budgetKey)
+    tokens = math.min(tokens, math.floor((budget - spent - held) / share))
+  end
+  if slots < 1 or ((tpmLimit > 0 or budget >= 0) and tokens < minTokens) then
+    slots, tokens = 0, 0
+  else
+    if rpmLimit > 0 then
+      redis.call('INCRBY', rpmKey, slots)
+      redis.call('EXPIRE', rpmKey, 120)
+    end
+    if tpmLimit > 0 then
+      redis.call('INCRBY', tpmKey, tokens)
+      redis.call('EXPIRE', tpmKey, 120)
+    end
+    if budget >= 0 then
+      redis.call('HINCRBY', budgetKey, 'reserved', tokens)
+      redis.call('EXPIRE', budgetKey, budgetTtl)
+    end
+  end
+else
+  tokens = 0
+end
+out[2 * a + 1] = slots
+out[2 * a + 2] = tokens
 return out
 `;
 
-/** Keys (deduplicated, in first-use order) and ARGV for one batch. */
+/** Keys (deduplicated, in first-use order) and ARGV for one call. */
 export function encodeBatch(
-  settles: readonly SettleOp[],
+  deltas: readonly Delta[],
   admits: readonly AdmitOp[],
+  lease: LeaseOp,
 ): { keys: string[]; args: (string | number)[] } {
   const keys: string[] = [];
   const index = new Map<string, number>();
@@ -114,43 +165,41 @@ export function encodeBatch(
     }
     return i;
   };
-  const args: (string | number)[] = [settles.length, admits.length];
-  for (const s of settles)
-    args.push(
-      ref(s.tpmKey),
-      ref(s.budgetKey),
-      s.reserved,
-      s.actual,
-      s.hasTpm ? 1 : 0,
-      s.hasBudget ? 1 : 0,
-    );
-  for (const a of admits)
-    args.push(
-      ref(a.rpmKey),
-      ref(a.tpmKey),
-      ref(a.budgetKey),
-      a.rpmLimit,
-      a.tpmLimit,
-      a.budget,
-      a.tokens,
-      a.budgetTtl,
-    );
+  const limits = (l: LimitKeys): (string | number)[] => [
+    ref(l.rpmKey),
+    ref(l.tpmKey),
+    ref(l.budgetKey),
+    l.rpmLimit,
+    l.tpmLimit,
+    l.budget,
+  ];
+  const args: (string | number)[] = [deltas.length, admits.length];
+  for (const d of deltas) args.push(ref(d.key), d.kind === "counter" ? 1 : 2, d.add, d.spent);
+  for (const a of admits) args.push(...limits(a), a.tokens, a.budgetTtl);
+  args.push(...limits(lease), lease.budgetTtl, lease.slots, lease.tokens, lease.minTokens);
   return { keys, args };
 }
 
-/** Pairs the flat reply into one [reason, detail] per admission; throws on a malformed reply. */
-export function decodeBatch(reply: unknown, admits: number): [number, number][] {
-  if (!Array.isArray(reply) || reply.length !== admits * 2) {
+/** What one call decided: [reason, detail] per admission, and the lease granted. */
+export interface BatchResult {
+  admits: [number, number][];
+  slots: number;
+  tokens: number;
+}
+
+/** Reads the flat reply; throws on a malformed one. */
+export function decodeBatch(reply: unknown, admits: number): BatchResult {
+  if (!Array.isArray(reply) || reply.length !== admits * 2 + 2) {
     const shown = JSON.stringify(reply) as string | undefined;
     throw new Error(`limits script answered ${(shown ?? "undefined").slice(0, 100)}`);
   }
-  const out: [number, number][] = [];
-  for (let i = 0; i < admits; i++) {
-    const reason: unknown = reply[2 * i];
-    const detail: unknown = reply[2 * i + 1];
-    if (typeof reason !== "number" || typeof detail !== "number")
-      throw new Error("limits script answered a non-number");
-    out.push([reason, detail]);
+  const nums: number[] = [];
+  for (const v of reply as unknown[]) {
+    if (typeof v !== "number") throw new Error("limits script answered a non-number");
+    nums.push(v);
   }
-  return out;
+  const at = (i: number): number => nums[i] ?? 0;
+  const out: [number, number][] = [];
+  for (let i = 0; i < admits; i++) out.push([at(2 * i), at(2 * i + 1)]);
+  return { admits: out, slots: at(2 * admits), tokens: at(2 * admits + 1) };
 }

@@ -5,37 +5,37 @@
  * gateway replicas) cannot overspend. Settlement replaces the reservation with the actual usage
  * (refunding the difference).
  *
- * Admissions and settlements are batched: everything queued for a tenant leaves as a single
- * script call (see limits/batch.ts), settlements first. An admission flushes on the next
- * `setImmediate`, so it waits for nothing; a settlement rides along with the next admission
- * flush, or with its own after `settleDelayMs` (5 ms) when none comes — the client already has
- * its answer, and holding a reservation a few milliseconds longer can only refuse early, never
- * overspend. Under load this turns two Redis round trips per request into a fraction of one.
- * Urgent settlements (failed requests) flush on the next turn; close() flushes what is left.
+ * Busy tenants are admitted from a lease (limits/lease.ts): each replica holds request slots and
+ * tokens that Redis has already counted as used or reserved, sized to one and a half lease windows
+ * (`leaseMs`, 100 ms) of the tenant's demand and never more than 1/8 of what is left. Admission
+ * from the lease needs no round trip; a request the lease cannot cover waits for one script call
+ * per tenant and turn of the event loop (limits/batch.ts) that gives the lease back, writes the
+ * queued settlements, decides the waiting requests one by one exactly as before, and takes a new
+ * lease. Every `leaseMs` the same call renews each busy tenant's lease, so settlements reach Redis
+ * within one window and unused leases go back within two. Tenants below 4 requests per window get
+ * no lease: their requests are decided in Redis one by one, as exact as ever.
  *
- * Keys (hash tag = tenant, so one Redis Cluster slot per tenant and per batch):
+ * What this trades: another replica may be refused (429 with Retry-After 1) while this one holds
+ * a lease it will not use for up to two windows; a replica that crashes leaves its lease, and the
+ * reservations of its in-flight requests, counted until the minute or budget period ends.
+ *
+ * Keys (hash tag = tenant, so one Redis Cluster slot per tenant and per call):
  *   igw:{t}:rpm:<minute>   counter, expires after 2 minutes
  *   igw:{t}:tpm:<minute>   counter, expires after 2 minutes
- *   igw:{t}:budget:<periodStart>  hash {spent, reserved}, expires after the period
+ *   igw:{t}:budget:<periodStart>  hash {spent, reserved}, expires an hour after the period
  */
 import type { Redis } from "ioredis";
 import type { TenantConfig } from "../config/schema.ts";
 import { GatewayError } from "../errors.ts";
 import { BATCH_LUA, decodeBatch, encodeBatch } from "./batch.ts";
-import type { AdmitOp, SettleOp } from "./batch.ts";
+import type { AdmitOp, LimitKeys } from "./batch.ts";
+import { TenantLease, limitsSig } from "./lease.ts";
+import type { Limited, Limits, Reservation, Window } from "./lease.ts";
+
+export type { Reservation } from "./lease.ts";
 
 interface LimiterCommands {
-  igwLimits(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
-}
-
-/** An admitted request's reservation; settle it exactly once. */
-export interface Reservation {
-  tenant: string;
-  tokens: number;
-  tpmKey: string;
-  budgetKey: string;
-  hasTpm: boolean;
-  hasBudget: boolean;
+  igwLimits(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
 }
 
 const DEFAULT_BUDGET_PERIOD = 30 * 86_400;
@@ -71,42 +71,96 @@ export function refusal(
   });
 }
 
-interface QueuedAdmit {
+/** A tenant's limits as read from its config (cached per config object). */
+interface TenantLimits {
+  limits: Limits;
+  sig: string;
+}
+
+const limitsCache = new WeakMap<TenantConfig, TenantLimits | null>();
+
+function limitsOf(tenant: TenantConfig): TenantLimits | null {
+  let v = limitsCache.get(tenant);
+  if (v === undefined) {
+    const l = tenant.limits;
+    if (
+      l === undefined ||
+      (l.rpm === undefined && l.tpm === undefined && l.tokenBudget === undefined)
+    )
+      v = null;
+    else {
+      const limits: Limits = {
+        rpm: l.rpm ?? 0,
+        tpm: l.tpm ?? 0,
+        budget: l.tokenBudget?.tokens ?? -1,
+        periodSeconds: l.tokenBudget?.periodSeconds ?? DEFAULT_BUDGET_PERIOD,
+      };
+      v = { limits, sig: limitsSig(limits) };
+    }
+    limitsCache.set(tenant, v);
+  }
+  return v;
+}
+
+/** How a waiting admission was decided, and the window its reservation lives in. */
+interface Decided {
+  res: [number, number];
+  window: Window;
+}
+
+interface Waiting {
+  tokens: number;
   op: AdmitOp;
-  resolve: (res: [number, number]) => void;
+  window: Window;
+  resolve: (v: Decided) => void;
   reject: (err: unknown) => void;
 }
 
-interface QueuedSettle {
-  op: SettleOp;
-  done: () => void;
-  onError: (err: unknown) => void;
-}
-
-interface TenantQueue {
-  admits: QueuedAdmit[];
-  settles: QueuedSettle[];
+interface TenantState {
+  id: string;
+  lease: TenantLease;
+  limits: Limits;
+  waiting: Waiting[];
+  /** A script call for this tenant is in flight. */
+  busy: boolean;
+  /** Admitted and not yet settled (the state is kept while any are). */
+  outstanding: number;
 }
 
 /** Options of the limiter. */
 export interface LimiterOptions {
-  /** Longest time a settlement waits for an admission to ride along with (default 5 ms). */
-  settleDelayMs?: number;
+  /** Lease window: leases are renewed and settlements written this often (default 100 ms). */
+  leaseMs?: number;
+  /** Fewest admissions per window for a tenant to get a lease (default 4). */
+  minLeaseAdmissions?: number;
+  /** Told when settlements or a returned lease could not be written (they are dropped). */
+  onError?: (err: unknown) => void;
 }
+
+const ADMITTED: [number, number] = [0, 0];
 
 /** Redis-backed limiter. */
 export class Limiter {
   readonly #redis: Redis & LimiterCommands;
-  readonly #settleDelayMs: number;
-  #queues = new Map<string, TenantQueue>();
+  readonly #minLease: number;
+  readonly #onError: (err: unknown) => void;
+  readonly #tenants = new Map<string, TenantState>();
+  readonly #sending = new Set<Promise<void>>();
+  /** Tenants with requests waiting for a script call. */
+  readonly #due = new Set<TenantState>();
   #immediate: NodeJS.Immediate | undefined;
   #timer: NodeJS.Timeout | undefined;
-  readonly #sending = new Set<Promise<void>>();
+  #closed = false;
 
   constructor(redis: Redis, opts: LimiterOptions = {}) {
     redis.defineCommand("igwLimits", { lua: BATCH_LUA });
     this.#redis = redis as Redis & LimiterCommands;
-    this.#settleDelayMs = opts.settleDelayMs ?? 5;
+    this.#minLease = opts.minLeaseAdmissions ?? 4;
+    this.#onError = opts.onError ?? (() => undefined);
+    this.#timer = setInterval(() => {
+      this.#renew();
+    }, opts.leaseMs ?? 100);
+    this.#timer.unref();
   }
 
   /** Admits a request estimated at `tokens`, or throws a 429 {@link GatewayError}. Undefined when the tenant has no limits. */
@@ -115,134 +169,200 @@ export class Limiter {
     tokens: number,
     now: number = Date.now(),
   ): Promise<Reservation | undefined> {
-    const l = tenant.limits;
-    if (
-      l === undefined ||
-      (l.rpm === undefined && l.tpm === undefined && l.tokenBudget === undefined)
-    )
-      return undefined;
-    const minute = Math.floor(now / 60_000);
-    const rpmKey = `igw:{${tenant.id}}:rpm:${minute}`;
-    const tpmKey = `igw:{${tenant.id}}:tpm:${minute}`;
-    const period = l.tokenBudget?.periodSeconds ?? DEFAULT_BUDGET_PERIOD;
-    const bw = budgetWindow(tenant.id, period, now);
-    const op: AdmitOp = {
-      rpmKey,
-      tpmKey,
-      budgetKey: bw.key,
-      rpmLimit: l.rpm ?? 0,
-      tpmLimit: l.tpm ?? 0,
-      budget: l.tokenBudget?.tokens ?? -1,
-      tokens,
-      budgetTtl: period + 3600,
-    };
-    let res: [number, number];
-    try {
-      res = await new Promise<[number, number]>((resolve, reject) => {
-        this.#queue(tenant.id).admits.push({ op, resolve, reject });
-        this.#schedule(true);
-      });
-    } catch (err) {
-      throw new GatewayError("GW_ERR_DEPENDENCY_UNAVAILABLE", { cause: err, retryAfter: 1 });
+    const tl = limitsOf(tenant);
+    if (tl === null) return undefined;
+    const st = this.#state(tenant.id, tl, now);
+    const lease = st.lease;
+    // What the reservation was admitted under, even if the limits change while it waits.
+    const sig = lease.sig;
+    lease.demand(tokens);
+    let window = lease.window;
+    if (st.waiting.length > 0 || !lease.take(tokens)) {
+      let res: [number, number];
+      try {
+        ({ res, window } = await new Promise<Decided>((resolve, reject) => {
+          st.waiting.push({ tokens, op: this.#admitOp(st, tokens), window, resolve, reject });
+          this.#schedule(st);
+        }));
+      } catch (err) {
+        throw new GatewayError("GW_ERR_DEPENDENCY_UNAVAILABLE", { cause: err, retryAfter: 1 });
+      }
+      if (res[0] !== 0)
+        refusal(res, now, budgetWindow(tenant.id, tl.limits.periodSeconds, now).resetIn);
     }
-    refusal(res, now, bw.resetIn);
+    st.outstanding++;
     return {
       tenant: tenant.id,
       tokens,
-      tpmKey,
-      budgetKey: bw.key,
-      hasTpm: l.tpm !== undefined,
-      hasBudget: l.tokenBudget !== undefined,
+      sig,
+      window,
+      hasTpm: tl.limits.tpm > 0,
+      hasBudget: tl.limits.budget >= 0,
     };
   }
 
   /**
-   * Replaces the reservation with the actual usage; resolves once written. Never rejects (errors
-   * go to `onError`). `urgent` flushes on the next turn instead of waiting to ride along.
+   * Replaces the reservation with the actual usage. Local and immediate: the unused part returns
+   * to the tenant's lease, and the Redis deltas leave with the next call (within one lease window,
+   * or at close()).
    */
-  settle(
-    r: Reservation | undefined,
-    actualTokens: number,
-    onError: (err: unknown) => void,
-    urgent = false,
-  ): Promise<void> {
-    if (r === undefined) return Promise.resolve();
-    const op: SettleOp = {
-      tpmKey: r.tpmKey,
-      budgetKey: r.budgetKey,
-      reserved: r.tokens,
-      actual: Math.max(0, Math.round(actualTokens)),
-      hasTpm: r.hasTpm,
-      hasBudget: r.hasBudget,
-    };
-    return new Promise<void>((done) => {
-      this.#queue(r.tenant).settles.push({ op, done, onError });
-      this.#schedule(urgent);
-    });
+  settle(r: Reservation | undefined, actualTokens: number): void {
+    if (r === undefined) return;
+    const st = this.#tenants.get(r.tenant);
+    if (st === undefined) return; // only after close()
+    st.outstanding--;
+    st.lease.settle(r, Math.max(0, Math.round(actualTokens)));
   }
 
-  /** Sends everything queued and waits for all batches in flight (call before closing Redis). */
+  /** Writes what is queued and gives every lease back (call before closing Redis). */
   async close(): Promise<void> {
-    this.#flush();
-    await Promise.all(this.#sending);
-  }
-
-  #queue(tenant: string): TenantQueue {
-    let q = this.#queues.get(tenant);
-    if (q === undefined) {
-      q = { admits: [], settles: [] };
-      this.#queues.set(tenant, q);
-    }
-    return q;
-  }
-
-  #schedule(urgent: boolean): void {
-    if (this.#immediate !== undefined) return;
-    if (urgent) {
-      this.#immediate = setImmediate(() => {
-        this.#flush();
-      });
-    } else {
-      this.#timer ??= setTimeout(() => {
-        this.#flush();
-      }, this.#settleDelayMs);
-    }
-  }
-
-  #flush(): void {
+    this.#closed = true;
+    clearInterval(this.#timer);
     if (this.#immediate !== undefined) clearImmediate(this.#immediate);
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#immediate = undefined;
-    this.#timer = undefined;
-    const queues = this.#queues;
-    this.#queues = new Map();
-    for (const q of queues.values()) {
-      const p = this.#send(q);
-      this.#sending.add(p);
-      void p.finally(() => this.#sending.delete(p));
+    for (;;) {
+      while (this.#sending.size > 0) await Promise.all(this.#sending);
+      const left = [...this.#tenants.values()].filter(
+        (st) => !st.busy && (st.waiting.length > 0 || !st.lease.idle),
+      );
+      if (left.length === 0) return;
+      for (const st of left) this.#send(st, false);
     }
   }
 
-  async #send(q: TenantQueue): Promise<void> {
-    const { keys, args } = encodeBatch(
-      q.settles.map((s) => s.op),
-      q.admits.map((a) => a.op),
-    );
-    let results: [number, number][];
-    try {
-      const raw = await this.#redis.igwLimits(keys.length, ...keys, ...args);
-      results = decodeBatch(raw, q.admits.length);
-    } catch (err) {
-      for (const s of q.settles) {
-        s.onError(err);
-        s.done();
-      }
-      for (const a of q.admits) a.reject(err);
-      return;
+  #state(id: string, tl: TenantLimits, now: number): TenantState {
+    let st = this.#tenants.get(id);
+    const minute = Math.floor(now / 60_000);
+    const nowS = Math.floor(now / 1000);
+    const periodStart = nowS - (nowS % tl.limits.periodSeconds);
+    if (st === undefined) {
+      st = {
+        id,
+        lease: new TenantLease(tl.limits, window(id, minute, periodStart)),
+        limits: tl.limits,
+        waiting: [],
+        busy: false,
+        outstanding: 0,
+      };
+      this.#tenants.set(id, st);
+      return st;
     }
-    for (const s of q.settles) s.done();
-    results.forEach((res, i) => {
-      q.admits[i]?.resolve(res);
+    if (!st.lease.fits(tl.sig)) {
+      st.lease.configure(tl.limits);
+      st.limits = tl.limits;
+    }
+    if (!st.lease.inWindow(minute, periodStart)) st.lease.roll(window(id, minute, periodStart));
+    return st;
+  }
+
+  #keys(st: TenantState): LimitKeys {
+    const w = st.lease.window;
+    const l = st.limits;
+    return {
+      rpmKey: w.rpmKey,
+      tpmKey: w.tpmKey,
+      budgetKey: w.budgetKey,
+      rpmLimit: l.rpm,
+      tpmLimit: l.tpm,
+      budget: l.budget,
+      budgetTtl: l.periodSeconds + 3600,
+    };
+  }
+
+  #admitOp(st: TenantState, tokens: number): AdmitOp {
+    return { ...this.#keys(st), tokens };
+  }
+
+  #schedule(st: TenantState): void {
+    this.#due.add(st);
+    this.#immediate ??= setImmediate(() => {
+      this.#immediate = undefined;
+      const due = [...this.#due];
+      this.#due.clear();
+      for (const s of due) if (!s.busy && s.waiting.length > 0) this.#send(s, !this.#closed);
     });
   }
+
+  /** Every lease window: renew busy tenants' leases, write settlements, forget idle tenants. */
+  #renew(): void {
+    for (const [id, st] of this.#tenants) {
+      st.lease.tick();
+      if (st.busy) continue;
+      if (st.lease.idle && st.waiting.length === 0) {
+        if (st.lease.quiet && st.outstanding === 0) this.#tenants.delete(id);
+        if (st.lease.want(this.#minLease).slots === 0) continue;
+      }
+      this.#send(st, true);
+    }
+  }
+
+  /** One script call for a tenant: give back and settle, decide the waiting, take a new lease. */
+  #send(st: TenantState, takeLease: boolean): void {
+    st.busy = true;
+    const waiting = st.waiting;
+    st.waiting = [];
+    const lease = st.lease;
+    lease.release();
+    const deltas = lease.drain();
+    const want = takeLease ? lease.want(this.#minLease) : { slots: 0, tokens: 0, minTokens: 0 };
+    const keys = this.#keys(st);
+    const sig = lease.sig;
+    const window = lease.window;
+    const limited: Limited = {
+      rpm: keys.rpmLimit > 0,
+      tpm: keys.tpmLimit > 0,
+      budget: keys.budget >= 0,
+    };
+    const { keys: k, args } = encodeBatch(
+      deltas,
+      waiting.map((w) => w.op),
+      { ...keys, ...want },
+    );
+    const p = this.#redis
+      .igwLimits(k.length, ...k, ...args)
+      .then((raw) => decodeBatch(raw, waiting.length))
+      .then(
+        (r) => {
+          lease.grant(sig, window, limited, r.slots, r.tokens);
+          r.admits.forEach((res, i) => {
+            const w = waiting[i];
+            w?.resolve({ res, window: w.window });
+          });
+        },
+        (err: unknown) => {
+          if (deltas.length > 0) this.#onError(err);
+          for (const w of waiting) w.reject(err);
+        },
+      )
+      .finally(() => {
+        st.busy = false;
+        this.#sending.delete(p);
+        this.#serveFromLease(st);
+      });
+    this.#sending.add(p);
+  }
+
+  /** Admits waiting requests the new lease covers, in order; the rest wait for another call. */
+  #serveFromLease(st: TenantState): void {
+    let i = 0;
+    for (const w of st.waiting) {
+      if (!st.lease.take(w.tokens)) break;
+      i++;
+    }
+    if (i > 0) {
+      const window = st.lease.window;
+      for (const w of st.waiting.splice(0, i)) w.resolve({ res: ADMITTED, window });
+    }
+    if (st.waiting.length > 0) this.#schedule(st);
+  }
+}
+
+function window(tenant: string, minute: number, periodStart: number): Window {
+  return {
+    minute,
+    periodStart,
+    rpmKey: `igw:{${tenant}}:rpm:${minute}`,
+    tpmKey: `igw:{${tenant}}:tpm:${minute}`,
+    budgetKey: `igw:{${tenant}}:budget:${periodStart}`,
+  };
 }

@@ -46,6 +46,20 @@ export function hashApiKey(key: string): string {
   return createHash("sha256").update(key).digest("hex");
 }
 
+/** Presented keys already hashed (bounded: cleared when full, so junk keys cannot grow it). */
+const hashed = new Map<string, string>();
+const HASHED_MAX = 10_000;
+
+function cachedHash(key: string): string {
+  let h = hashed.get(key);
+  if (h === undefined) {
+    if (hashed.size >= HASHED_MAX) hashed.clear();
+    h = hashApiKey(key);
+    hashed.set(key, h);
+  }
+  return h;
+}
+
 /** The presented credential: `Authorization: Bearer`, or the `api-key` / `x-api-key` header. */
 export function credentialOf(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
@@ -157,7 +171,7 @@ function authPlugin(app: FastifyInstance, opts: AuthOptions): Promise<void> {
       const cred = credentialOf(req);
       if (cred === undefined) throw new GatewayError("GW_ERR_UNAUTHENTICATED");
       if (JWT_SHAPE.test(cred)) return verifyJwt(cred, cfg);
-      const hash = hashApiKey(cred);
+      const hash = cachedHash(cred);
       const tenant = cfg.tenantByKeyHash.get(hash);
       if (tenant === undefined) throw new GatewayError("GW_ERR_INVALID_API_KEY");
       const key = (tenant.apiKeys ?? []).find((k) => k.sha256 === hash);

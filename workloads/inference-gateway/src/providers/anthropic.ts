@@ -8,15 +8,15 @@ import {
   fromAnthropicResponse,
   toAnthropicRequest,
 } from "./anthropic-translate.ts";
-import { UpstreamError, pieceBatches, postJSON, readJSON } from "./http.ts";
+import { UpstreamError, pieceBatches, postJSON, readJSON, upstreamTarget } from "./http.ts";
 import type { Dispatcher } from "undici";
-import type { CallContext, Provider, StreamPiece, UnaryResult } from "./http.ts";
+import type { CallContext, Provider, StreamPiece, UnaryResult, UpstreamTarget } from "./http.ts";
 
 function request(
   ctx: CallContext,
   body: Record<string, unknown>,
   stream: boolean,
-): { url: string; headers: Record<string, string>; payload: Record<string, unknown> } {
+): { target: UpstreamTarget; payload: Record<string, unknown> } {
   let payload: Record<string, unknown>;
   try {
     payload = toAnthropicRequest({ ...body, stream }, ctx.upstreamModel, ctx.maxTokens);
@@ -28,11 +28,15 @@ function request(
       });
     throw err;
   }
-  const headers: Record<string, string> = {
-    "anthropic-version": ctx.backend.apiVersion ?? "2023-06-01",
-  };
-  if (ctx.backend.apiKey !== undefined) headers["x-api-key"] = ctx.backend.apiKey;
-  return { url: `${ctx.backend.baseURL}/v1/messages`, headers, payload };
+  const b = ctx.backend;
+  const target = upstreamTarget(b, "messages", () => {
+    const headers: Record<string, string> = {
+      "anthropic-version": b.apiVersion ?? "2023-06-01",
+    };
+    if (b.apiKey !== undefined) headers["x-api-key"] = b.apiKey;
+    return { url: `${b.baseURL}/v1/messages`, headers };
+  });
+  return { target, payload };
 }
 
 function pieces(
@@ -77,8 +81,8 @@ function pieces(
 /** The Anthropic provider. */
 export const anthropic: Provider = {
   async chat(ctx: CallContext, body: Record<string, unknown>): Promise<UnaryResult> {
-    const { url, headers, payload } = request(ctx, body, false);
-    const res = await postJSON(ctx, url, headers, payload);
+    const { target, payload } = request(ctx, body, false);
+    const res = await postJSON(ctx, target, payload);
     const completion = fromAnthropicResponse(
       await readJSON(ctx, res),
       String(body["model"]),
@@ -90,8 +94,8 @@ export const anthropic: Provider = {
     ctx: CallContext,
     body: Record<string, unknown>,
   ): Promise<AsyncIterable<StreamPiece[]>> {
-    const { url, headers, payload } = request(ctx, body, true);
-    const res = await postJSON(ctx, url, headers, payload);
+    const { target, payload } = request(ctx, body, true);
+    const res = await postJSON(ctx, target, payload);
     return pieces(ctx, res, String(body["model"]));
   },
   embeddings(): Promise<UnaryResult> {

@@ -170,26 +170,61 @@ async function errorFromResponse(res: Dispatcher.ResponseData): Promise<Upstream
   });
 }
 
-/** POSTs JSON upstream; resolves with a 2xx response or throws an {@link UpstreamError}. */
-export async function postJSON(
-  ctx: CallContext,
-  url: string,
-  headers: Record<string, string>,
-  body: unknown,
-): Promise<Dispatcher.ResponseData> {
-  const u = new URL(url);
-  let res: Dispatcher.ResponseData;
-  try {
-    res = await ctx.dispatcher.request({
+/** Where one endpoint of a backend is: origin, path and every request header. */
+export interface UpstreamTarget {
+  origin: string;
+  path: string;
+  headers: Record<string, string>;
+}
+
+const targets = new WeakMap<RuntimeBackend, Map<string, UpstreamTarget>>();
+
+/**
+ * The target of a backend's endpoint `name`, built by `build` once per backend snapshot (config
+ * reloads make new backend objects), so requests neither parse URLs nor merge headers.
+ */
+export function upstreamTarget(
+  b: RuntimeBackend,
+  name: string,
+  build: () => { url: string; headers: Record<string, string> },
+): UpstreamTarget {
+  let byName = targets.get(b);
+  if (byName === undefined) {
+    byName = new Map();
+    targets.set(b, byName);
+  }
+  let t = byName.get(name);
+  if (t === undefined) {
+    const { url, headers } = build();
+    const u = new URL(url);
+    t = {
       origin: u.origin,
       path: u.pathname + u.search,
-      method: "POST",
       headers: {
         "content-type": "application/json",
         accept: "application/json, text/event-stream",
-        ...ctx.backend.headers,
+        ...b.headers,
         ...headers,
       },
+    };
+    byName.set(name, t);
+  }
+  return t;
+}
+
+/** POSTs JSON upstream; resolves with a 2xx response or throws an {@link UpstreamError}. */
+export async function postJSON(
+  ctx: CallContext,
+  target: UpstreamTarget,
+  body: unknown,
+): Promise<Dispatcher.ResponseData> {
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await ctx.dispatcher.request({
+      origin: target.origin,
+      path: target.path,
+      method: "POST",
+      headers: target.headers,
       body: JSON.stringify(body),
       signal: ctx.signal,
       headersTimeout: ctx.backend.policy.firstTokenMs,

@@ -3,26 +3,32 @@
  * Azure OpenAI (`provider: azure-openai`: deployment URL, `api-key` header, `api-version` query).
  */
 import type { RuntimeBackend } from "../config/runtime.ts";
-import { UpstreamError, pieceBatches, postJSON, readJSONText, usageOf } from "./http.ts";
-import type { CallContext, Provider, StreamPiece, UnaryResult } from "./http.ts";
+import {
+  UpstreamError,
+  pieceBatches,
+  postJSON,
+  readJSONText,
+  upstreamTarget,
+  usageOf,
+} from "./http.ts";
+import type { CallContext, Provider, StreamPiece, UnaryResult, UpstreamTarget } from "./http.ts";
 import { chunkFacts } from "./openai-chunk.ts";
 import type { Dispatcher } from "undici";
 
-function endpoint(
-  b: RuntimeBackend,
-  path: "chat/completions" | "embeddings",
-): { url: string; headers: Record<string, string> } {
-  if (b.provider === "azure-openai") {
-    const q = `?api-version=${encodeURIComponent(b.apiVersion ?? "2024-10-21")}`;
+function endpoint(b: RuntimeBackend, path: "chat/completions" | "embeddings"): UpstreamTarget {
+  return upstreamTarget(b, path, () => {
+    if (b.provider === "azure-openai") {
+      const q = `?api-version=${encodeURIComponent(b.apiVersion ?? "2024-10-21")}`;
+      return {
+        url: `${b.baseURL}/${path}${q}`,
+        headers: b.apiKey === undefined ? {} : { "api-key": b.apiKey },
+      };
+    }
     return {
-      url: `${b.baseURL}/${path}${q}`,
-      headers: b.apiKey === undefined ? {} : { "api-key": b.apiKey },
+      url: `${b.baseURL}/${path}`,
+      headers: b.apiKey === undefined ? {} : { authorization: `Bearer ${b.apiKey}` },
     };
-  }
-  return {
-    url: `${b.baseURL}/${path}`,
-    headers: b.apiKey === undefined ? {} : { authorization: `Bearer ${b.apiKey}` },
-  };
+  });
 }
 
 function chatBody(
@@ -33,8 +39,8 @@ function chatBody(
   const out: Record<string, unknown> = { ...body, model: ctx.upstreamModel, stream };
   if (out["max_tokens"] === undefined && out["max_completion_tokens"] === undefined)
     out["max_tokens"] = ctx.maxTokens;
-  if (stream) out["stream_options"] = { include_usage: true };
-  else delete out["stream_options"];
+  // Undefined is left out by JSON.stringify; `delete` would make a slow dictionary object.
+  out["stream_options"] = stream ? { include_usage: true } : undefined;
   return out;
 }
 
@@ -64,8 +70,11 @@ function pieces(ctx: CallContext, res: Dispatcher.ResponseData): AsyncGenerator<
 /** The OpenAI-compatible provider. */
 export const openAICompatible: Provider = {
   async chat(ctx: CallContext, body: Record<string, unknown>): Promise<UnaryResult> {
-    const { url, headers } = endpoint(ctx.backend, "chat/completions");
-    const res = await postJSON(ctx, url, headers, chatBody(ctx, body, false));
+    const res = await postJSON(
+      ctx,
+      endpoint(ctx.backend, "chat/completions"),
+      chatBody(ctx, body, false),
+    );
     const { json, raw } = await readJSONText(ctx, res);
     return { json, raw, usage: usageOf(json["usage"]) };
   },
@@ -73,13 +82,18 @@ export const openAICompatible: Provider = {
     ctx: CallContext,
     body: Record<string, unknown>,
   ): Promise<AsyncIterable<StreamPiece[]>> {
-    const { url, headers } = endpoint(ctx.backend, "chat/completions");
-    const res = await postJSON(ctx, url, headers, chatBody(ctx, body, true));
+    const res = await postJSON(
+      ctx,
+      endpoint(ctx.backend, "chat/completions"),
+      chatBody(ctx, body, true),
+    );
     return pieces(ctx, res);
   },
   async embeddings(ctx: CallContext, body: Record<string, unknown>): Promise<UnaryResult> {
-    const { url, headers } = endpoint(ctx.backend, "embeddings");
-    const res = await postJSON(ctx, url, headers, { ...body, model: ctx.upstreamModel });
+    const res = await postJSON(ctx, endpoint(ctx.backend, "embeddings"), {
+      ...body,
+      model: ctx.upstreamModel,
+    });
     const { json, raw } = await readJSONText(ctx, res);
     return { json, raw, usage: usageOf(json["usage"]) };
   },

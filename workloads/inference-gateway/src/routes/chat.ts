@@ -112,7 +112,7 @@ async function unary(
   if (ctx.cache !== undefined) void reply.header("x-igw-cache", ctx.cache);
   void reply.header("x-igw-backend", value.backend).type("application/json").send(value.body);
   // Settle after the answer left: accounting stays exact, the client does not wait for it.
-  void settle(app, ctx, ctx.promptTokens + ctx.completionTokens);
+  settle(app, ctx, ctx.promptTokens + ctx.completionTokens);
   finish(app, req, 200, "OK", p.cfg.backends.get(backendName));
 }
 
@@ -197,7 +197,7 @@ async function streaming(
     ctx.cache = "hit";
     ctx.backend = cached.backend;
     app.igwMetrics.cache.inc({ model: ctx.model, tenant: ctx.tenant, result: "hit" });
-    void settle(app, ctx, 0);
+    settle(app, ctx, 0);
     reply.hijack();
     sseHead(raw, cached.backend, "hit");
     const sink = new SseSink(raw);
@@ -233,7 +233,7 @@ async function streaming(
     sink.end();
   }
   recordUsage(ctx, usage, p.promptEstimate, Math.ceil(chars / 4));
-  void settle(app, ctx, ctx.promptTokens + ctx.completionTokens);
+  settle(app, ctx, ctx.promptTokens + ctx.completionTokens);
   finish(
     app,
     req,
@@ -265,7 +265,7 @@ export function chatRoutes(app: FastifyInstance, opts: { bodyLimit: number }): v
         if (stream) await streaming(app, req, reply, ctx, { ...p, ac });
         else await unary(app, req, reply, ctx, p);
       } catch (err) {
-        await settle(app, ctx, 0, true);
+        settle(app, ctx, 0);
         throw err;
       }
       return reply;

@@ -24,8 +24,8 @@ export interface RequestContext {
   promptTokens: number;
   completionTokens: number;
   reservation: Reservation | undefined;
-  /** The settlement once started; the request leaves the drain count only after it. */
-  settling: Promise<void> | undefined;
+  /** Whether the reservation was settled (once). */
+  settled: boolean;
   done: boolean;
 }
 
@@ -54,7 +54,7 @@ export function begin(
     promptTokens: 0,
     completionTokens: 0,
     reservation: undefined,
-    settling: undefined,
+    settled: false,
     done: false,
   };
   req.igw = ctx;
@@ -116,28 +116,13 @@ export function recordUsage(
 }
 
 /**
- * Settles the reservation with `tokens` (once; later calls return the first settlement). Callers
- * need not wait: {@link finish} keeps the request in the drain count until it is written.
- * `urgent` (failed requests) writes it on the next turn instead of riding along with admissions.
+ * Settles the reservation with `tokens`, once (later calls do nothing). Local and immediate: the
+ * limiter writes it to Redis within its lease window and at close, which runs after the drain.
  */
-export function settle(
-  app: FastifyInstance,
-  ctx: RequestContext,
-  tokens: number,
-  urgent = false,
-): Promise<void> {
-  ctx.settling ??= app.igwLimiter.settle(
-    ctx.reservation,
-    tokens,
-    (err) => {
-      app.log.error(
-        { tenant: ctx.tenant, err: { message: (err as Error).message } },
-        "Failed to settle reservation",
-      );
-    },
-    urgent,
-  );
-  return ctx.settling;
+export function settle(app: FastifyInstance, ctx: RequestContext, tokens: number): void {
+  if (ctx.settled) return;
+  ctx.settled = true;
+  app.igwLimiter.settle(ctx.reservation, tokens);
 }
 
 /** Ends a request: metrics, log line, in-flight count. Safe to call twice. */
@@ -151,11 +136,7 @@ export function finish(
   const ctx = req.igw;
   if (ctx === null || ctx.done) return;
   ctx.done = true;
-  if (ctx.settling === undefined) app.igwDrain.leave();
-  else
-    void ctx.settling.then(() => {
-      app.igwDrain.leave();
-    });
+  app.igwDrain.leave();
   const m = app.igwMetrics;
   const seconds = (performance.now() - ctx.start) / 1000;
   const labels = { model: ctx.model, backend: ctx.backend, tenant: ctx.tenant };
@@ -169,8 +150,9 @@ export function finish(
     if (cost > 0) m.cost.inc(labels, cost);
   }
   if (status === 429) m.limited.inc({ tenant: ctx.tenant, code });
-  req.log.info(
+  (app.igwAccessLog ?? app.log).info(
     {
+      reqId: req.id,
       tenant: ctx.tenant,
       model: ctx.model,
       backend: ctx.backend,

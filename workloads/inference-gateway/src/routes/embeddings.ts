@@ -73,10 +73,10 @@ export function embeddingsRoutes(app: FastifyInstance, opts: { bodyLimit: number
         );
         if (ctx.cache !== undefined) void reply.header("x-igw-cache", ctx.cache);
         void reply.header("x-igw-backend", value.backend).type("application/json").send(value.body);
-        void settle(app, ctx, ctx.promptTokens);
+        settle(app, ctx, ctx.promptTokens);
         finish(app, req, 200, "OK", cfg.backends.get(value.backend));
       } catch (err) {
-        await settle(app, ctx, 0, true);
+        settle(app, ctx, 0);
         throw err;
       }
       return reply;
