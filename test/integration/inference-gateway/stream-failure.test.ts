@@ -6,6 +6,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
 import { startTestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
 import {
@@ -117,6 +119,17 @@ void test("faults from the routing file: error rate → fallback, latency added,
   const s = await post(url, { ...body, stream: true }, tenant.key);
   assert.match(s.text, /event: error/);
   assert.equal(s.text.split("\n\n").filter((e) => e.startsWith("data: ")).length, 2);
+  // A slow upstream (5 s for 100 tokens): the drop cuts the upstream call at once.
+  a.set({ tokensPerSecond: 20 });
+  const slow = await post(url, { ...body, max_tokens: 100, stream: true }, tenant.key);
+  assert.match(slow.text, /event: error/);
+  const cut = await eventually(
+    () => Promise.resolve(a.stats.streamsCut),
+    (n) => n === 1,
+    1_000,
+  );
+  assert.equal(cut, 1, "the upstream saw its stream cut within a second");
+  a.set({ tokensPerSecond: 0 });
 
   await reload(
     [{ backend: "a", errorRate: 1, expiresAt: new Date(Date.now() - 1000).toISOString() }],
@@ -189,4 +202,76 @@ void test("client going away mid-stream: upstream call aborted, reservation sett
     }),
     1,
   );
+});
+
+void test("an upstream sending a corrupt event mid-stream: error event, upstream call cut at once, gateway keeps serving", async (t) => {
+  // A misbehaving upstream (not the test upstream): two good chunks, a corrupt one, then it
+  // would keep the connection open for 10 s.
+  let closedAfterMs: number | undefined;
+  const bad = createServer((req, res) => {
+    req.resume();
+    const t0 = Date.now();
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    const chunk = (content: string): string =>
+      `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 1, model: "bad", choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+    res.write(chunk("one ") + chunk("two "));
+    setTimeout(() => res.write("data: {corrupt\n\n"), 50);
+    const hold = setTimeout(() => res.end(), 10_000);
+    res.on("close", () => {
+      clearTimeout(hold);
+      closedAfterMs = Date.now() - t0;
+    });
+  });
+  await new Promise<void>((r) => bad.listen(0, "127.0.0.1", r));
+  t.after(
+    () =>
+      new Promise<void>((r) =>
+        bad.close(() => {
+          r();
+        }),
+      ),
+  );
+  const port = (bad.address() as AddressInfo).port;
+  const up = await startTestUpstream();
+  t.after(() => up.close());
+  const tenant = newTenant("corrupt");
+  const gw = await startGateway(
+    routing({
+      backends: [
+        { name: "bad", provider: "openai", baseURL: `http://127.0.0.1:${port}/v1` },
+        { name: "good", provider: "openai", baseURL: `${up.url}/v1` },
+      ],
+      models: [
+        { name: "m", routes: [{ backend: "bad" }] },
+        { name: "ok", routes: [{ backend: "good" }] },
+      ],
+      tenants: [{ id: tenant.id, apiKeys: [{ sha256: tenant.hash }], models: ["m", "ok"] }],
+    }),
+  );
+  t.after(() => gw.close());
+  const r = await post(
+    `${gw.url}/v1/chat/completions`,
+    { model: "m", messages: [{ role: "user", content: "x" }], max_tokens: 10, stream: true },
+    tenant.key,
+  );
+  assert.equal(r.status, 200);
+  assert.match(r.text, /one .*two /s);
+  assert.match(r.text, /event: error\ndata: .*"code":"GW_ERR_STREAM_INTERRUPTED"/);
+  const closed = await eventually(
+    () => Promise.resolve(closedAfterMs),
+    (ms) => ms !== undefined,
+    2_000,
+  );
+  assert.ok(
+    closed !== undefined && closed < 2_000,
+    `upstream connection closed after ${closed} ms`,
+  );
+  // Past the moment undici reports the cut body as aborted: the gateway still answers.
+  await new Promise((res) => setTimeout(res, 100));
+  const after = await post(
+    `${gw.url}/v1/chat/completions`,
+    { model: "ok", messages: [{ role: "user", content: "x" }], max_tokens: 3 },
+    tenant.key,
+  );
+  assert.equal(after.status, 200);
 });

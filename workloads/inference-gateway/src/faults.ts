@@ -26,7 +26,11 @@ export async function beforeCall(
   }
 }
 
-/** Wraps a stream so that, with probability midStreamDropRate, it fails after dropAfterChunks pieces. */
+/**
+ * Wraps a stream so that, with probability midStreamDropRate, it fails after dropAfterChunks
+ * pieces. The failure is thrown into the upstream reader too, which cuts the upstream call at once
+ * (a normal early stop would read the rest of the body first).
+ */
 export function dropStream(
   f: FaultConfig,
   stream: AsyncIterable<StreamPiece[]>,
@@ -36,15 +40,27 @@ export function dropStream(
   if (rate <= 0 || random() >= rate) return stream;
   const after = f.dropAfterChunks ?? 2;
   return (async function* () {
+    const it = stream[Symbol.asyncIterator]();
     let n = 0;
-    for await (const batch of stream) {
-      if (n + batch.length > after) {
-        const kept = batch.slice(0, after - n);
+    let cut = false;
+    try {
+      for (;;) {
+        const r = await it.next();
+        if (r.done === true) return;
+        if (n + r.value.length <= after) {
+          n += r.value.length;
+          yield r.value;
+          continue;
+        }
+        const kept = r.value.slice(0, after - n);
         if (kept.length > 0) yield kept;
-        throw new UpstreamError("protocol", "fault injected: stream dropped");
+        const err = new UpstreamError("protocol", "fault injected: stream dropped");
+        cut = true;
+        await it.throw?.(err).catch(() => undefined);
+        throw err;
       }
-      n += batch.length;
-      yield batch;
+    } finally {
+      if (!cut) await it.return?.();
     }
   })();
 }

@@ -43,6 +43,8 @@ export interface TestUpstreamStats {
   embeddings: number;
   messages: number;
   errors: number;
+  /** Streams whose client (the gateway) closed the connection before the end. */
+  streamsCut: number;
 }
 
 /** A running test upstream. */
@@ -193,6 +195,7 @@ export async function startTestUpstream(
     embeddings: 0,
     messages: 0,
     errors: 0,
+    streamsCut: 0,
   };
   let seq = 0;
 
@@ -211,7 +214,10 @@ export async function startTestUpstream(
         return;
       }
       if (i > 1 && gapMs > 0) await sleep(gapMs);
-      if (res.destroyed) return;
+      if (res.destroyed) {
+        stats.streamsCut++;
+        return;
+      }
       res.write(pieces[i]);
     }
     res.end();

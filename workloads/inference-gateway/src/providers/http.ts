@@ -285,7 +285,7 @@ export async function* sseEvents(
     }
   } catch (err) {
     failed = true;
-    body.destroy();
+    cut(body);
     throw classifyError(err, ctx);
   } finally {
     if (!failed) discardRest(body);
@@ -294,13 +294,24 @@ export async function* sseEvents(
     throw new UpstreamError("protocol", "upstream stream ended mid-event");
 }
 
+const ignore = (): void => undefined;
+
+/**
+ * Cuts an upstream call by destroying its body. undici then emits an abort error on the body,
+ * possibly after every reader has detached; it is expected, and unheard it would crash the process.
+ */
+function cut(body: Dispatcher.ResponseData["body"]): void {
+  body.on("error", ignore);
+  body.destroy();
+}
+
 /** Longest time the rest of a body is read after its stream's end event before it is cut. */
 export const TRAILING_BODY_MS = 5_000;
 
 function discardRest(body: Dispatcher.ResponseData["body"]): void {
   if (body.readableEnded || body.destroyed) return;
   const timer = setTimeout(() => {
-    body.destroy();
+    cut(body);
   }, TRAILING_BODY_MS);
   timer.unref();
   body.once("close", () => {
@@ -313,7 +324,8 @@ function discardRest(body: Dispatcher.ResponseData["body"]): void {
  * Reads a response's SSE events as batches of pieces. `toPieces` appends an event's pieces to
  * `out` and returns true when the event ends the stream. Pieces completed before a failing event
  * are still delivered, then the upstream call is cut and the failure thrown; a stream that ends
- * without its end event throws `unterminated()`.
+ * without its end event throws `unterminated()`. An error thrown into the generator (`throw()`)
+ * cuts the upstream call too.
  */
 export async function* pieceBatches(
   ctx: CallContext,
@@ -332,11 +344,19 @@ export async function* pieceBatches(
         }
       }
     } catch (err) {
-      res.body.destroy();
+      cut(res.body);
       if (out.length > 0) yield out;
       throw err;
     }
-    if (out.length > 0) yield out;
+    if (out.length > 0) {
+      try {
+        yield out;
+      } catch (err) {
+        // The consumer threw into the stream (an injected drop): cut the upstream call now.
+        cut(res.body);
+        throw err;
+      }
+    }
     if (finished) return;
   }
   throw unterminated();
