@@ -9,7 +9,7 @@
  * is granted whole or not at all: at least one request slot and `minTokens` tokens.
  *
  * ARGV layout: D, A, then D × [keyIdx, kind (1 counter, 2 budget), add, spent],
- * then A × [rpmIdx, tpmIdx, budgetIdx, rpmLimit, tpmLimit, budget, tokens, budgetTtl],
+ * then A × [rpmIdx, tpmIdx, budgetIdx, rpmLimit, tpmLimit, budget, budgetTtl, tokens],
  * then the lease [rpmIdx, tpmIdx, budgetIdx, rpmLimit, tpmLimit, budget, budgetTtl, slots,
  * tokens, minTokens]. Limits: 0 = no rpm/tpm limit, -1 = no budget.
  * Reply: A × [reason, detail] flattened (reason 0 admitted, 1 rpm, 2 tpm, 3 budget; detail 1
@@ -66,16 +66,30 @@ local function budgetUse(key)
   local v = redis.call('HMGET', key, 'spent', 'reserved')
   return tonumber(v[1] or '0'), tonumber(v[2] or '0')
 end
+-- The keys and limits at ARGV[p..p+6]: rpm, tpm and budget keys, their limits, the budget's TTL.
+local function limitsAt(q)
+  return KEYS[tonumber(ARGV[q])], KEYS[tonumber(ARGV[q + 1])], KEYS[tonumber(ARGV[q + 2])],
+    tonumber(ARGV[q + 3]), tonumber(ARGV[q + 4]), tonumber(ARGV[q + 5]), tonumber(ARGV[q + 6])
+end
+-- Counts \`slots\` requests and reserves \`tokens\` in every limit that is set.
+local function hold(rpmKey, tpmKey, budgetKey, rpmLimit, tpmLimit, budget, budgetTtl, slots, tokens)
+  if rpmLimit > 0 then
+    redis.call('INCRBY', rpmKey, slots)
+    redis.call('EXPIRE', rpmKey, 120)
+  end
+  if tpmLimit > 0 then
+    redis.call('INCRBY', tpmKey, tokens)
+    redis.call('EXPIRE', tpmKey, 120)
+  end
+  if budget >= 0 then
+    redis.call('HINCRBY', budgetKey, 'reserved', tokens)
+    redis.call('EXPIRE', budgetKey, budgetTtl)
+  end
+end
 local out = {}
 for i = 1, a do
-  local rpmKey = KEYS[tonumber(ARGV[p])]
-  local tpmKey = KEYS[tonumber(ARGV[p + 1])]
-  local budgetKey = KEYS[tonumber(ARGV[p + 2])]
-  local rpmLimit = tonumber(ARGV[p + 3])
-  local tpmLimit = tonumber(ARGV[p + 4])
-  local budget = tonumber(ARGV[p + 5])
-  local tokens = tonumber(ARGV[p + 6])
-  local budgetTtl = tonumber(ARGV[p + 7])
+  local rpmKey, tpmKey, budgetKey, rpmLimit, tpmLimit, budget, budgetTtl = limitsAt(p)
+  local tokens = tonumber(ARGV[p + 7])
   p = p + 8
   local reason, detail = 0, 0
   if rpmLimit > 0 and counter(rpmKey) + 1 > rpmLimit then reason = 1 end
@@ -88,31 +102,15 @@ for i = 1, a do
     if spent + held + tokens > budget then
       reason = 3
       if spent + tokens <= budget then detail = 1 else detail = 2 end
-    else
-      redis.call('HINCRBY', budgetKey, 'reserved', tokens)
-      redis.call('EXPIRE', budgetKey, budgetTtl)
     end
   end
   if reason == 0 then
-    if rpmLimit > 0 then
-      redis.call('INCR', rpmKey)
-      redis.call('EXPIRE', rpmKey, 120)
-    end
-    if tpmLimit > 0 then
-      redis.call('INCRBY', tpmKey, tokens)
-      redis.call('EXPIRE', tpmKey, 120)
-    end
+    hold(rpmKey, tpmKey, budgetKey, rpmLimit, tpmLimit, budget, budgetTtl, 1, tokens)
   end
   out[2 * i - 1] = reason
   out[2 * i] = detail
 end
-local rpmKey = KEYS[tonumber(ARGV[p])]
-local tpmKey = KEYS[tonumber(ARGV[p + 1])]
-local budgetKey = KEYS[tonumber(ARGV[p + 2])]
-local rpmLimit = tonumber(ARGV[p + 3])
-local tpmLimit = tonumber(ARGV[p + 4])
-local budget = tonumber(ARGV[p + 5])
-local budgetTtl = tonumber(ARGV[p + 6])
+local rpmKey, tpmKey, budgetKey, rpmLimit, tpmLimit, budget, budgetTtl = limitsAt(p)
 local slots = tonumber(ARGV[p + 7])
 local tokens = tonumber(ARGV[p + 8])
 local minTokens = tonumber(ARGV[p + 9])
@@ -127,18 +125,7 @@ if slots > 0 then
   if slots < 1 or ((tpmLimit > 0 or budget >= 0) and tokens < minTokens) then
     slots, tokens = 0, 0
   else
-    if rpmLimit > 0 then
-      redis.call('INCRBY', rpmKey, slots)
-      redis.call('EXPIRE', rpmKey, 120)
-    end
-    if tpmLimit > 0 then
-      redis.call('INCRBY', tpmKey, tokens)
-      redis.call('EXPIRE', tpmKey, 120)
-    end
-    if budget >= 0 then
-      redis.call('HINCRBY', budgetKey, 'reserved', tokens)
-      redis.call('EXPIRE', budgetKey, budgetTtl)
-    end
+    hold(rpmKey, tpmKey, budgetKey, rpmLimit, tpmLimit, budget, budgetTtl, slots, tokens)
   end
 else
   tokens = 0
@@ -172,11 +159,12 @@ export function encodeBatch(
     l.rpmLimit,
     l.tpmLimit,
     l.budget,
+    l.budgetTtl,
   ];
   const args: (string | number)[] = [deltas.length, admits.length];
   for (const d of deltas) args.push(ref(d.key), d.kind === "counter" ? 1 : 2, d.add, d.spent);
-  for (const a of admits) args.push(...limits(a), a.tokens, a.budgetTtl);
-  args.push(...limits(lease), lease.budgetTtl, lease.slots, lease.tokens, lease.minTokens);
+  for (const a of admits) args.push(...limits(a), a.tokens);
+  args.push(...limits(lease), lease.slots, lease.tokens, lease.minTokens);
   return { keys, args };
 }
 
