@@ -8,6 +8,7 @@
  * GATEWAY_CONFIG_POLL_MS, GATEWAY_DRAIN_TIMEOUT_MS, LOG_LEVEL. Flags override env.
  */
 import { parseArgs } from "node:util";
+import { setFlagsFromString } from "node:v8";
 import Fastify, { LogController } from "fastify";
 import pino from "pino";
 import app from "./app.ts";
@@ -42,7 +43,20 @@ function int(v: string | undefined, name: string, def: number): number {
   return n;
 }
 
+/**
+ * V8's allocation-site pretenuring sends objects made where many survived straight to the old
+ * generation. In this proxy almost everything a request allocates dies with it, and under load
+ * pretenuring promoted ~2.5 MB per young collection (--trace-gc-nvp), so the old generation
+ * filled within seconds and mark-compact pauses (3–15 ms) set the tail latency. Without it:
+ * ~120 KB per collection, half as many mark-compacts, young pauses under 1 ms, and ~6 % less CPU
+ * per request. Set before the server allocates anything long-lived.
+ */
+function tuneGC(): void {
+  setFlagsFromString("--no-allocation-site-pretenuring");
+}
+
 async function main(): Promise<void> {
+  tuneGC();
   const { values } = parseArgs({
     options: {
       config: { type: "string" },

@@ -9,7 +9,7 @@ import {
   toAnthropicRequest,
 } from "./anthropic-translate.ts";
 import { UpstreamError, pieceBatches, postJSON, readJSON, upstreamTarget } from "./http.ts";
-import type { Dispatcher } from "undici";
+import type { UpstreamCall } from "./upstream-call.ts";
 import type { CallContext, Provider, StreamPiece, UnaryResult, UpstreamTarget } from "./http.ts";
 
 function request(
@@ -39,11 +39,7 @@ function request(
   return { target, payload };
 }
 
-function pieces(
-  ctx: CallContext,
-  res: Dispatcher.ResponseData,
-  model: string,
-): AsyncGenerator<StreamPiece[]> {
+function pieces(ctx: CallContext, res: UpstreamCall, model: string): AsyncGenerator<StreamPiece[]> {
   const t = new AnthropicStreamTranslator(model, Date.now());
   return pieceBatches(
     ctx,

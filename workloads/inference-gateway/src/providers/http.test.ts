@@ -1,24 +1,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Readable } from "node:stream";
 import { setImmediate as tick } from "node:timers/promises";
-import type { Dispatcher } from "undici";
 import { UpstreamError, pieceBatches } from "./http.ts";
 import type { CallContext, StreamPiece } from "./http.ts";
-
-/** A response whose body yields `chunks` one read each (a Readable, as undici's body is). */
-function response(chunks: string[]): { res: Dispatcher.ResponseData; body: Readable } {
-  const body = Readable.from(chunks.map((c) => Buffer.from(c)), { objectMode: false });
-  return { res: { statusCode: 200, body } as unknown as Dispatcher.ResponseData, body };
-}
+import { UpstreamCall } from "./upstream-call.ts";
+import { fakeController, feed } from "./upstream-call.test-helpers.ts";
 
 const ctx = { signal: new AbortController().signal, timedOut: () => false } as CallContext;
 
 /** Test protocol: `data: END` ends the stream, `data: BAD` is a protocol error. */
-function read(res: Dispatcher.ResponseData): AsyncGenerator<StreamPiece[]> {
+function read(call: UpstreamCall): AsyncGenerator<StreamPiece[]> {
   return pieceBatches(
     ctx,
-    res,
+    call,
     (ev, out) => {
       if (ev.data === "END") return true;
       if (ev.data === "BAD") throw new UpstreamError("protocol", "bad event");
@@ -35,25 +29,41 @@ async function collect(g: AsyncGenerator<StreamPiece[]>): Promise<string[][]> {
   return out;
 }
 
-void test("pieceBatches: one batch per read; after the end event the rest is drained, not destroyed", async () => {
-  const { res, body } = response(["data: a\n\ndata: b\n\n", "data: c\n\ndata: END\n\n", "trailing"]);
-  assert.deepEqual(await collect(read(res)), [["a", "b"], ["c"]]);
+function started(): { call: UpstreamCall; controller: ReturnType<typeof fakeController> } {
+  const call = new UpstreamCall();
+  const controller = fakeController(call);
+  call.onRequestStart(controller);
+  call.onResponseStart(controller, 200, {});
+  return { call, controller };
+}
+
+void test("pieceBatches: one batch per read; after the end event the rest is drained, not cut", async () => {
+  const { call, controller } = started();
+  const fed = feed(call, controller, [
+    "data: a\n\ndata: b\n\n",
+    "data: c\n\ndata: END\n\n",
+    "trailing",
+  ]);
+  assert.deepEqual(await collect(read(call)), [["a", "b"], ["c"]]);
+  await fed;
   await tick();
-  await tick();
-  assert.equal(body.readableEnded, true, "the trailing bytes were read to the end");
+  assert.equal(call.finished, true, "the trailing bytes were read to the end");
+  assert.equal(controller.aborted, false, "the connection was not cut");
 });
 
-void test("pieceBatches: a bad event delivers the pieces before it, then cuts the body and throws", async () => {
-  const { res, body } = response(["data: a\n\ndata: BAD\n\ndata: b\n\n", "data: END\n\n"]);
+void test("pieceBatches: a bad event delivers the pieces before it, then cuts the call and throws", async () => {
+  const { call, controller } = started();
+  void feed(call, controller, ["data: a\n\ndata: BAD\n\ndata: b\n\n", "data: END\n\n"]);
   const got: string[][] = [];
   await assert.rejects(async () => {
-    for await (const batch of read(res)) got.push(batch.map((p) => p.data));
+    for await (const batch of read(call)) got.push(batch.map((p) => p.data));
   }, /bad event/);
   assert.deepEqual(got, [["a"]]);
-  assert.equal(body.destroyed, true);
+  assert.equal(controller.aborted, true);
 });
 
 void test("pieceBatches: a stream that ends without its end event fails", async () => {
-  const { res } = response(["data: a\n\n"]);
-  await assert.rejects(collect(read(res)), /no end event/);
+  const { call, controller } = started();
+  void feed(call, controller, ["data: a\n\n"]);
+  await assert.rejects(collect(read(call)), /no end event/);
 });

@@ -7,6 +7,7 @@ import type { RuntimeBackend } from "../config/runtime.ts";
 import { isRetryableStatus } from "../resilience/retry.ts";
 import { SSEParser } from "./sse.ts";
 import type { SSEEvent } from "./sse.ts";
+import { CallAbortedError, UpstreamCall } from "./upstream-call.ts";
 import type { Usage } from "./types.ts";
 
 /** Why an upstream call failed. */
@@ -142,10 +143,10 @@ function retryAfterOf(h: unknown): number | undefined {
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
-async function errorFromResponse(res: Dispatcher.ResponseData): Promise<UpstreamError> {
+async function errorFromResponse(call: UpstreamCall): Promise<UpstreamError> {
   let upstreamMessage: string | undefined;
   try {
-    const text = (await res.body.text()).slice(0, 2000);
+    const text = (await call.text()).slice(0, 2000);
     const parsed = JSON.parse(text) as {
       error?: { message?: unknown } | string;
       message?: unknown;
@@ -160,11 +161,11 @@ async function errorFromResponse(res: Dispatcher.ResponseData): Promise<Upstream
             ? parsed.message
             : undefined;
   } catch {
-    // body not JSON; keep no message
+    // body not JSON (or not readable); keep no message
   }
-  const ra = retryAfterOf(res.headers["retry-after"]);
-  return new UpstreamError("status", `upstream answered ${res.statusCode}`, {
-    status: res.statusCode,
+  const ra = retryAfterOf(call.headers["retry-after"]);
+  return new UpstreamError("status", `upstream answered ${call.statusCode}`, {
+    status: call.statusCode,
     ...(upstreamMessage === undefined ? {} : { upstreamMessage }),
     ...(ra === undefined ? {} : { retryAfterSeconds: ra }),
   });
@@ -212,38 +213,55 @@ export function upstreamTarget(
   return t;
 }
 
-/** POSTs JSON upstream; resolves with a 2xx response or throws an {@link UpstreamError}. */
+/**
+ * POSTs JSON upstream; resolves once a 2xx response head arrived (read the body from the call) or
+ * throws an {@link UpstreamError}. The call is cut when `ctx.signal` aborts.
+ */
 export async function postJSON(
   ctx: CallContext,
   target: UpstreamTarget,
   body: unknown,
-): Promise<Dispatcher.ResponseData> {
-  let res: Dispatcher.ResponseData;
-  try {
-    res = await ctx.dispatcher.request({
+): Promise<UpstreamCall> {
+  const call = new UpstreamCall();
+  const signal = ctx.signal;
+  const onAbort = (): void => {
+    call.abort(new CallAbortedError("upstream call aborted"));
+  };
+  if (signal.aborted) onAbort();
+  else {
+    signal.addEventListener("abort", onAbort, { once: true });
+    call.onFinish = () => {
+      signal.removeEventListener("abort", onAbort);
+    };
+  }
+  ctx.dispatcher.dispatch(
+    {
       origin: target.origin,
       path: target.path,
       method: "POST",
       headers: target.headers,
       body: JSON.stringify(body),
-      signal: ctx.signal,
       headersTimeout: ctx.backend.policy.firstTokenMs,
       bodyTimeout: ctx.backend.policy.firstTokenMs,
-    });
+    },
+    call,
+  );
+  try {
+    await call.started;
   } catch (err) {
     throw classifyError(err, ctx);
   }
-  if (res.statusCode >= 200 && res.statusCode < 300) return res;
-  throw await errorFromResponse(res);
+  if (call.statusCode >= 200 && call.statusCode < 300) return call;
+  throw await errorFromResponse(call);
 }
 
 /** Reads a JSON object response body (parsed and as text), classifying failures. */
 export async function readJSONText(
   ctx: CallContext,
-  res: Dispatcher.ResponseData,
+  call: UpstreamCall,
 ): Promise<{ json: Record<string, unknown>; raw: string }> {
   try {
-    const raw = await res.body.text();
+    const raw = await call.text();
     const v = JSON.parse(raw) as unknown;
     if (typeof v !== "object" || v === null || Array.isArray(v))
       throw new Error("upstream body is not a JSON object");
@@ -256,68 +274,45 @@ export async function readJSONText(
 /** Reads a JSON object response body, classifying failures. */
 export async function readJSON(
   ctx: CallContext,
-  res: Dispatcher.ResponseData,
+  call: UpstreamCall,
 ): Promise<Record<string, unknown>> {
-  return (await readJSONText(ctx, res)).json;
-}
-
-/**
- * Iterates the SSE events of a response body, one array per read; errors are classified.
- *
- * When the consumer stops early (it saw the stream's end event) the body is not destroyed, which
- * would build an AbortError with a stack trace per stream: the little that is left (usually just
- * the chunked terminator) is read and dropped, and the connection returns to the pool. An upstream
- * that keeps sending after its end event is cut off after {@link TRAILING_BODY_MS}. A consumer
- * that stops on a bad event destroys the body itself ({@link pieceBatches}).
- */
-export async function* sseEvents(
-  ctx: CallContext,
-  res: Dispatcher.ResponseData,
-): AsyncGenerator<SSEEvent[]> {
-  const parser = new SSEParser();
-  const body = res.body;
-  body.setEncoding("utf8");
-  let failed = false;
-  try {
-    for await (const chunk of body.iterator({ destroyOnReturn: false })) {
-      const events = parser.push(chunk as string);
-      if (events.length > 0) yield events;
-    }
-  } catch (err) {
-    failed = true;
-    cut(body);
-    throw classifyError(err, ctx);
-  } finally {
-    if (!failed) discardRest(body);
-  }
-  if (parser.rest().trim() !== "")
-    throw new UpstreamError("protocol", "upstream stream ended mid-event");
-}
-
-const ignore = (): void => undefined;
-
-/**
- * Cuts an upstream call by destroying its body. undici then emits an abort error on the body,
- * possibly after every reader has detached; it is expected, and unheard it would crash the process.
- */
-function cut(body: Dispatcher.ResponseData["body"]): void {
-  body.on("error", ignore);
-  body.destroy();
+  return (await readJSONText(ctx, call)).json;
 }
 
 /** Longest time the rest of a body is read after its stream's end event before it is cut. */
 export const TRAILING_BODY_MS = 5_000;
 
-function discardRest(body: Dispatcher.ResponseData["body"]): void {
-  if (body.readableEnded || body.destroyed) return;
-  const timer = setTimeout(() => {
-    cut(body);
-  }, TRAILING_BODY_MS);
-  timer.unref();
-  body.once("close", () => {
-    clearTimeout(timer);
-  });
-  body.resume();
+/**
+ * Iterates the SSE events of a response body, one array per arrived batch of chunks; errors are
+ * classified.
+ *
+ * When the consumer stops early (it saw the stream's end event) the call is not cut, which would
+ * close the connection: the little that is left (usually just the chunked terminator) is read and
+ * dropped, and the connection returns to the pool. An upstream that keeps sending after its end
+ * event is cut off after {@link TRAILING_BODY_MS}. A consumer that stops on a bad event cuts the
+ * call itself ({@link pieceBatches}).
+ */
+export async function* sseEvents(ctx: CallContext, call: UpstreamCall): AsyncGenerator<SSEEvent[]> {
+  const parser = new SSEParser();
+  let failed = false;
+  try {
+    for await (const chunk of call.textChunks()) {
+      const events = parser.push(chunk);
+      if (events.length > 0) yield events;
+    }
+  } catch (err) {
+    failed = true;
+    cut(call);
+    throw classifyError(err, ctx);
+  } finally {
+    if (!failed) call.discard(TRAILING_BODY_MS);
+  }
+  if (parser.rest().trim() !== "")
+    throw new UpstreamError("protocol", "upstream stream ended mid-event");
+}
+
+function cut(call: UpstreamCall): void {
+  call.abort(new CallAbortedError("upstream call cut"));
 }
 
 /**
@@ -329,11 +324,11 @@ function discardRest(body: Dispatcher.ResponseData["body"]): void {
  */
 export async function* pieceBatches(
   ctx: CallContext,
-  res: Dispatcher.ResponseData,
+  call: UpstreamCall,
   toPieces: (ev: SSEEvent, out: StreamPiece[]) => boolean,
   unterminated: () => Error,
 ): AsyncGenerator<StreamPiece[]> {
-  for await (const batch of sseEvents(ctx, res)) {
+  for await (const batch of sseEvents(ctx, call)) {
     const out: StreamPiece[] = [];
     let finished = false;
     try {
@@ -344,7 +339,7 @@ export async function* pieceBatches(
         }
       }
     } catch (err) {
-      cut(res.body);
+      cut(call);
       if (out.length > 0) yield out;
       throw err;
     }
@@ -353,7 +348,7 @@ export async function* pieceBatches(
         yield out;
       } catch (err) {
         // The consumer threw into the stream (an injected drop): cut the upstream call now.
-        cut(res.body);
+        cut(call);
         throw err;
       }
     }

@@ -13,7 +13,7 @@ import {
 } from "./http.ts";
 import type { CallContext, Provider, StreamPiece, UnaryResult, UpstreamTarget } from "./http.ts";
 import { chunkFacts } from "./openai-chunk.ts";
-import type { Dispatcher } from "undici";
+import type { UpstreamCall } from "./upstream-call.ts";
 
 function endpoint(b: RuntimeBackend, path: "chat/completions" | "embeddings"): UpstreamTarget {
   return upstreamTarget(b, path, () => {
@@ -44,7 +44,7 @@ function chatBody(
   return out;
 }
 
-function pieces(ctx: CallContext, res: Dispatcher.ResponseData): AsyncGenerator<StreamPiece[]> {
+function pieces(ctx: CallContext, res: UpstreamCall): AsyncGenerator<StreamPiece[]> {
   return pieceBatches(
     ctx,
     res,
