@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setImmediate as tick } from "node:timers/promises";
-import { UpstreamError, pieceBatches } from "./http.ts";
+import { Agent } from "undici";
+import { UpstreamError, pieceBatches, postJSON } from "./http.ts";
 import type { CallContext, StreamPiece } from "./http.ts";
 import { UpstreamCall } from "./upstream-call.ts";
 import { fakeController, feed } from "./upstream-call.test-helpers.ts";
@@ -66,4 +67,19 @@ void test("pieceBatches: a stream that ends without its end event fails", async 
   const { call, controller } = started();
   void feed(call, controller, ["data: a\n\n"]);
   await assert.rejects(collect(read(call)), /no end event/);
+});
+
+void test("postJSON: a closed connection pool is a retryable connect failure, not a crash", async () => {
+  const agent = new Agent();
+  await agent.close();
+  const closed = {
+    ...ctx,
+    dispatcher: agent,
+    backend: { policy: { firstTokenMs: 1_000 } },
+  } as unknown as CallContext;
+  const target = { origin: "http://127.0.0.1:9", path: "/v1/chat/completions", headers: {} };
+  await assert.rejects(
+    postJSON(closed, target, {}),
+    (err: unknown) => err instanceof UpstreamError && err.kind === "connect" && err.retryable,
+  );
 });

@@ -113,6 +113,7 @@ const CONNECT_CODES = new Set([
   "UND_ERR_SOCKET",
   "EPIPE",
   "UND_ERR_CLOSED",
+  "UND_ERR_DESTROYED",
 ]);
 
 /** Maps a thrown request error to an {@link UpstreamError}. */
@@ -234,18 +235,23 @@ export async function postJSON(
       signal.removeEventListener("abort", onAbort);
     };
   }
-  ctx.dispatcher.dispatch(
-    {
-      origin: target.origin,
-      path: target.path,
-      method: "POST",
-      headers: target.headers,
-      body: JSON.stringify(body),
-      headersTimeout: ctx.backend.policy.firstTokenMs,
-      bodyTimeout: ctx.backend.policy.firstTokenMs,
-    },
-    call,
-  );
+  try {
+    // undici reports failures through the handler, but a closed dispatcher may also throw here.
+    ctx.dispatcher.dispatch(
+      {
+        origin: target.origin,
+        path: target.path,
+        method: "POST",
+        headers: target.headers,
+        body: JSON.stringify(body),
+        headersTimeout: ctx.backend.policy.firstTokenMs,
+        bodyTimeout: ctx.backend.policy.firstTokenMs,
+      },
+      call,
+    );
+  } catch (err) {
+    call.onResponseError(undefined, err as Error);
+  }
   try {
     await call.started;
   } catch (err) {

@@ -84,7 +84,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#done();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
     this.#error = err;
     this.#start?.reject(err);
     this.#start = undefined;
