@@ -45,7 +45,7 @@ export interface GatewayOptions {
   /** Random source for routing, retries and faults (tests pass a seeded one). */
   random?: () => number;
   /**
-   * Logger for the one line per completed request (default: the request's logger). Its fields
+   * Logger for the one line per completed request (default: the app logger). Its fields
    * are fixed scalars without secrets, so it may be a logger without redaction.
    */
   accessLog?: FastifyBaseLogger;
