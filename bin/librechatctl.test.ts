@@ -82,7 +82,7 @@ void describe("librechatctl", () => {
       assert.equal(
         c.out(),
         'models.yaml:0 AIModel/broken: spec.minReplicas: Invalid value: "object": minReplicas must be less than or equal to maxReplicas\n' +
-          'models.yaml:0 AIModel/broken: spec.replicas: Invalid value: "object": replicas must be within [minReplicas, maxReplicas] while autoscaling is disabled (maxReplicas defaults to 1)\n',
+          'models.yaml:0 AIModel/broken: spec.replicas: Invalid value: "object": replicas must be at least minReplicas, and at most maxReplicas when it is set, while autoscaling is disabled\n',
       );
       assert.match(c.err(), /1 of 2 librechat\.io document\(s\) invalid/);
     });

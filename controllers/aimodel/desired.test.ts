@@ -41,6 +41,8 @@ const replicaCases = [
   { name: "autoscaling clamps up to min", spec: { replicas: 0, minReplicas: 2, maxReplicas: 4, autoscaling: { enabled: true, targetRequestsPerReplica: 10, scaleDownDelaySeconds: 0 } }, want: 2 },
   { name: "autoscaling clamps down to max", spec: { replicas: 9, minReplicas: 1, maxReplicas: 4, autoscaling: { enabled: true, targetRequestsPerReplica: 10, scaleDownDelaySeconds: 0 } }, want: 4 },
   { name: "zero replicas allowed", spec: { replicas: 0, minReplicas: 0, maxReplicas: 1 }, want: 0 },
+  { name: "no maxReplicas: replicas as given", spec: { replicas: 5, minReplicas: 1 }, want: 5 },
+  { name: "no maxReplicas while autoscaling (refused at admission): only clamped up", spec: { replicas: 0, minReplicas: 2, autoscaling: { enabled: true, targetRequestsPerReplica: 10, scaleDownDelaySeconds: 0 } }, want: 2 },
 ];
 for (const c of replicaCases) {
   test(`effectiveReplicas: ${c.name}`, () => { assert.equal(effectiveReplicas(vllm(c.spec)), c.want); });

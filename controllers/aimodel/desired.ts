@@ -44,11 +44,15 @@ export function isSelfHosted(model: AIModel): boolean {
   return (SELF_HOSTED_PROVIDERS as readonly string[]).includes(model.spec.provider);
 }
 
-/** Replicas the Deployment should run: spec.replicas, clamped to the bounds while autoscaling. */
+/**
+ * Replicas the Deployment should run: spec.replicas, clamped to the bounds while autoscaling
+ * (admission requires maxReplicas then; without it there is no upper bound to clamp to).
+ */
 export function effectiveReplicas(model: AIModel): number {
   const { replicas, minReplicas, maxReplicas, autoscaling } = model.spec;
-  if (autoscaling?.enabled === true) return Math.min(Math.max(replicas, minReplicas), maxReplicas);
-  return replicas;
+  if (autoscaling?.enabled !== true) return replicas;
+  const atLeast = Math.max(replicas, minReplicas);
+  return maxReplicas === undefined ? atLeast : Math.min(atLeast, maxReplicas);
 }
 
 /** Port the engine serves on. */

@@ -6,7 +6,7 @@ export function model(spec: Partial<AIModelSpec> & Pick<AIModelSpec, "provider">
     apiVersion: "librechat.io/v1alpha1",
     kind: "AIModel",
     metadata: { name: "llama", namespace: "team-a", uid: "uid-1", generation: 3, ...meta },
-    spec: { modelName: "llama-3.1-8b", replicas: 1, minReplicas: 1, maxReplicas: 1, ...spec },
+    spec: { modelName: "llama-3.1-8b", replicas: 1, minReplicas: 1, ...spec },
   };
 }
 

@@ -74,6 +74,10 @@ export const validCases: readonly ValidCase[] = [
     object: withSpec(vllm, "bounded", { replicas: 3, minReplicas: 1, maxReplicas: 4 }),
   },
   {
+    name: "replicas alone, no maxReplicas",
+    object: withSpec(vllm, "three", { replicas: 3 }),
+  },
+  {
     name: "autoscaling owns replicas outside bounds",
     object: withSpec(vllm, "autoscaled", {
       replicas: 9,
@@ -156,17 +160,23 @@ export const invalidCases: readonly InvalidCase[] = [
   },
   {
     name: "replicas above maxReplicas without autoscaling",
-    object: withSpec(vllm, "too-many", { replicas: 3 }),
+    object: withSpec(vllm, "too-many", { replicas: 3, maxReplicas: 2 }),
     expectFieldPath: "spec.replicas",
     expectMessageIncludes:
-      "replicas must be within [minReplicas, maxReplicas] while autoscaling is disabled",
+      "replicas must be at least minReplicas, and at most maxReplicas when it is set, while autoscaling is disabled",
   },
   {
     name: "replicas below minReplicas without autoscaling",
     object: withSpec(vllm, "too-few", { replicas: 0 }),
     expectFieldPath: "spec.replicas",
     expectMessageIncludes:
-      "replicas must be within [minReplicas, maxReplicas] while autoscaling is disabled",
+      "replicas must be at least minReplicas, and at most maxReplicas when it is set, while autoscaling is disabled",
+  },
+  {
+    name: "autoscaling without maxReplicas",
+    object: withSpec(vllm, "autoscale-unbounded", { autoscaling: { enabled: true } }),
+    expectFieldPath: "spec.maxReplicas",
+    expectMessageIncludes: "maxReplicas is required when autoscaling is enabled",
   },
   {
     name: "autoscaling on external provider",

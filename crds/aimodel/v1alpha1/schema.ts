@@ -39,7 +39,6 @@ export const ROLLOUT_STRATEGIES = ["Canary", "BlueGreen"] as const;
 export const AIMODEL_DEFAULTS = {
   replicas: 1,
   minReplicas: 1,
-  maxReplicas: 1,
   enginePort: 8000,
   gpuResourceName: "nvidia.com/gpu",
   gpuCount: 1,
@@ -593,12 +592,14 @@ export const AIModelSpecSchema = Type.Object(
       maximum: 1000,
       default: AIMODEL_DEFAULTS.minReplicas,
     }),
-    maxReplicas: Type.Integer({
-      description: "Upper replica bound (also caps kubectl scale while autoscaling is disabled).",
-      minimum: 1,
-      maximum: 1000,
-      default: AIMODEL_DEFAULTS.maxReplicas,
-    }),
+    maxReplicas: Type.Optional(
+      Type.Integer({
+        description:
+          "Upper replica bound. Required when autoscaling is enabled; otherwise optional, and when set it also caps kubectl scale.",
+        minimum: 1,
+        maximum: 1000,
+      }),
+    ),
     costPerToken: Type.Optional(CostPerTokenSchema),
     maxTokens: Type.Optional(
       Type.Integer({
@@ -649,15 +650,21 @@ export const AIModelSpecSchema = Type.Object(
         reason: "FieldValueForbidden",
       },
       {
-        rule: "self.minReplicas <= self.maxReplicas",
+        rule: "!has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",
         message: "minReplicas must be less than or equal to maxReplicas",
         fieldPath: ".minReplicas",
       },
       {
-        rule: `!(${selfHosted}) || (has(self.autoscaling) && self.autoscaling.enabled) || (self.replicas >= self.minReplicas && self.replicas <= self.maxReplicas)`,
+        rule: `!(${selfHosted}) || (has(self.autoscaling) && self.autoscaling.enabled) || (self.replicas >= self.minReplicas && (!has(self.maxReplicas) || self.replicas <= self.maxReplicas))`,
         message:
-          "replicas must be within [minReplicas, maxReplicas] while autoscaling is disabled (maxReplicas defaults to 1)",
+          "replicas must be at least minReplicas, and at most maxReplicas when it is set, while autoscaling is disabled",
         fieldPath: ".replicas",
+      },
+      {
+        rule: "!(has(self.autoscaling) && self.autoscaling.enabled) || has(self.maxReplicas)",
+        message: "maxReplicas is required when autoscaling is enabled",
+        fieldPath: ".maxReplicas",
+        reason: "FieldValueRequired",
       },
       {
         rule: `${selfHosted} || !has(self.autoscaling)`,
