@@ -5,6 +5,7 @@
 //   const webhooks = await startWebhooks({ kube: new KubeHttp(kc), log, ...webhookOptionsFromEnv(process.env) });
 //   // on shutdown: await webhooks.stop();
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import type { WebhookConfigNames } from "./ca-bundle.ts";
 import { CertRotator } from "./cert-rotator.ts";
 import type { CertMode } from "./cert-rotator.ts";
@@ -13,6 +14,7 @@ import type { CertBundle, CertLifetimes } from "./certs.ts";
 import { DEFAULT_CONFIG_NAMES, localWebhookConfigurations } from "./configurations.ts";
 import { HANDLERS } from "./handlers.ts";
 import { KubeLookup, errorCode } from "./kube.ts";
+import { webhookMetrics } from "./metrics.ts";
 import type { KubeTransport } from "./kube.ts";
 import { parseDurationMs } from "./object.ts";
 import { startWebhookServer } from "./server.ts";
@@ -68,6 +70,8 @@ export interface StartWebhooksOptions {
   registerLocalConfigurations?: boolean | { objectSelector?: Record<string, unknown> };
   /** Aborts the start-up retries (the first certificate pass retries until it succeeds). */
   signal?: AbortSignal;
+  /** Registry for the webhook metrics (the manager's, so they are served with its metrics). */
+  registry?: Registry;
 }
 
 /** Running webhooks. */
@@ -128,6 +132,7 @@ export async function startWebhooks(opts: StartWebhooksOptions): Promise<Running
       lookup: new KubeLookup(opts.kube),
       policy: withKillSwitch(opts.policy ?? DEFAULT_POLICY, opts.namespace ?? DEFAULTS.namespace),
       ...opt("deadlineMs", opts.deadlineMs),
+      ...opt("metrics", opts.registry === undefined ? undefined : webhookMetrics(opts.registry)),
       tls: { cert: first.tlsCert, key: first.tlsKey },
       host: opts.host ?? DEFAULTS.host,
       port: opts.port ?? DEFAULTS.port,
@@ -220,12 +225,20 @@ export class WebhookConfigError extends Error {
 }
 
 /** A set, non-empty variable as a number within [min, max], or undefined when unset. */
-function numberVar(env: Record<string, string | undefined>, key: string, min: number, max: number, integer = false): number | undefined {
+function numberVar(
+  env: Record<string, string | undefined>,
+  key: string,
+  min: number,
+  max: number,
+  integer = false,
+): number | undefined {
   const v = env[key];
   if (v === undefined || v.trim() === "") return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    throw new WebhookConfigError(`${key} must be ${integer ? "an integer" : "a number"} from ${min} to ${max}, got "${v}"`);
+    throw new WebhookConfigError(
+      `${key} must be ${integer ? "an integer" : "a number"} from ${min} to ${max}, got "${v}"`,
+    );
   }
   return n;
 }
@@ -245,7 +258,9 @@ export function webhookOptionsFromEnv(
   const port = numberVar(env, "WEBHOOK_PORT", 0, 65535, true);
   const mode = text("WEBHOOK_CERT_MODE");
   if (mode !== undefined && mode !== "auto" && mode !== "self" && mode !== "cert-manager") {
-    throw new WebhookConfigError(`WEBHOOK_CERT_MODE must be auto, self or cert-manager, got "${mode}"`);
+    throw new WebhookConfigError(
+      `WEBHOOK_CERT_MODE must be auto, self or cert-manager, got "${mode}"`,
+    );
   }
   return {
     ...opt("namespace", text("POD_NAMESPACE")),
@@ -267,12 +282,15 @@ export function policyFromEnv(env: Record<string, string | undefined>): PolicyCo
   const rawDuration = env["CHAOS_MAX_DURATION"];
   const maxMs = parseDurationMs(rawDuration);
   if (rawDuration !== undefined && rawDuration !== "" && (maxMs === undefined || maxMs <= 0)) {
-    throw new WebhookConfigError(`CHAOS_MAX_DURATION must be a positive duration such as 30m or 1h, got "${rawDuration}"`);
+    throw new WebhookConfigError(
+      `CHAOS_MAX_DURATION must be a positive duration such as 30m or 1h, got "${rawDuration}"`,
+    );
   }
   const pct = numberVar(env, "CHAOS_MAX_AFFECTED_PERCENT", 0, 100);
   return {
     chaos: {
-      maxDurationSeconds: maxMs !== undefined ? Math.floor(maxMs / 1000) : DEFAULT_POLICY.chaos.maxDurationSeconds,
+      maxDurationSeconds:
+        maxMs !== undefined ? Math.floor(maxMs / 1000) : DEFAULT_POLICY.chaos.maxDurationSeconds,
       maxAffectedPercent: pct ?? DEFAULT_POLICY.chaos.maxAffectedPercent,
     },
   };

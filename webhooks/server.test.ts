@@ -3,9 +3,11 @@ import assert from "node:assert/strict";
 import { request as httpsRequest } from "node:https";
 import fastify from "fastify";
 import { pino } from "pino";
+import { Registry } from "prom-client";
 import { issue } from "./certs.ts";
 import type { CertBundle } from "./certs.ts";
 import { HANDLERS } from "./handlers.ts";
+import { webhookMetrics } from "./metrics.ts";
 import { effectiveDeadline, startWebhookServer, webhookApp } from "./server.ts";
 import { FakeLookup } from "./testing/fake-lookup.ts";
 import { review } from "./testing/reviews.ts";
@@ -62,6 +64,45 @@ describe("webhook routes", () => {
       assert.match(res.json<{ error: string }>().error, c.error);
     });
   }
+
+  it("counts requests by webhook and code, with latency, under controller-runtime's names", async (t) => {
+    const registry = new Registry();
+    const app = fastify();
+    await app.register(webhookApp, {
+      handlers: HANDLERS,
+      lookup: new FakeLookup(),
+      policy: DEFAULT_POLICY,
+      metrics: webhookMetrics(registry),
+    });
+    t.after(() => app.close());
+    const ok = await app.inject({ method: "POST", url: "/mutate/aimodel", payload: review() });
+    const bad = await app.inject({ method: "POST", url: "/mutate/aimodel", payload: "{" });
+    const other = await app.inject({ method: "POST", url: "/validate/tenant", payload: "{" });
+    assert.deepEqual([ok.statusCode, bad.statusCode, other.statusCode], [200, 400, 400]);
+    const text = await registry.metrics();
+    const line = (name: string): string | undefined =>
+      text.split("\n").find((l) => l.startsWith(name));
+    assert.equal(
+      line('controller_runtime_webhook_requests_total{webhook="/mutate/aimodel",code="200"}'),
+      'controller_runtime_webhook_requests_total{webhook="/mutate/aimodel",code="200"} 1',
+    );
+    assert.equal(
+      line('controller_runtime_webhook_requests_total{webhook="/mutate/aimodel",code="400"}'),
+      'controller_runtime_webhook_requests_total{webhook="/mutate/aimodel",code="400"} 1',
+    );
+    assert.equal(
+      line('controller_runtime_webhook_requests_total{webhook="/validate/tenant",code="400"}'),
+      'controller_runtime_webhook_requests_total{webhook="/validate/tenant",code="400"} 1',
+    );
+    assert.equal(
+      line('controller_runtime_webhook_latency_seconds_count{webhook="/mutate/aimodel"}'),
+      'controller_runtime_webhook_latency_seconds_count{webhook="/mutate/aimodel"} 2',
+    );
+    assert.equal(
+      line('controller_runtime_webhook_requests_in_flight{webhook="/mutate/aimodel"}'),
+      'controller_runtime_webhook_requests_in_flight{webhook="/mutate/aimodel"} 0',
+    );
+  });
 
   it("answers 404 for an unknown webhook path", async (t) => {
     const app = await appWith();

@@ -7,6 +7,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { admit } from "./admit.ts";
 import { handlerPath } from "./handlers.ts";
+import type { WebhookMetrics } from "./metrics.ts";
 import { parseDurationMs } from "./object.ts";
 import { parseAdmissionReview } from "./review.ts";
 import type { Lookup, PolicyConfig, WebhookHandler } from "./types.ts";
@@ -25,6 +26,8 @@ export interface WebhookAppOptions {
   policy: PolicyConfig;
   /** Upper bound for answering one review, in ms. */
   deadlineMs?: number;
+  /** Request count, in-flight and latency per webhook path (controller-runtime names). */
+  metrics?: WebhookMetrics;
 }
 
 class BadReview extends Error {
@@ -85,9 +88,28 @@ export const webhookApp: FastifyPluginAsync<WebhookAppOptions> = (app, opts) => 
   );
 
   app.get("/healthz", () => ({ status: "ok" }));
+  const metrics = opts.metrics;
   for (const handler of opts.handlers) {
-    app.post(
-      handlerPath(handler),
+    const webhook = handlerPath(handler);
+    app.post<{ Querystring: Record<string, unknown> }>(
+      webhook,
+      {
+        // Counted from arrival to the end of the response, or until the connection closed
+        // without one ('close' fires either way), so in-flight never leaks.
+        onRequest:
+          metrics === undefined
+            ? []
+            : (_req, reply, done) => {
+                metrics.inFlight.inc({ webhook });
+                const end = metrics.latency.startTimer({ webhook });
+                reply.raw.once("close", () => {
+                  metrics.inFlight.dec({ webhook });
+                  end();
+                  metrics.requests.inc({ webhook, code: String(reply.raw.statusCode) });
+                });
+                done();
+              },
+      },
       async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>, reply) => {
         const parsed = parseAdmissionReview(req.body);
         if (!parsed.ok) return sendError(reply, 400, `malformed AdmissionReview: ${parsed.error}`);
@@ -105,7 +127,7 @@ export const webhookApp: FastifyPluginAsync<WebhookAppOptions> = (app, opts) => 
         req.log.debug(
           {
             uid: parsed.request.uid,
-            webhook: handlerPath(handler),
+            webhook,
             allowed: answer.response.allowed,
             patched: answer.response.patch !== undefined,
           },
@@ -165,6 +187,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     lookup: opts.lookup,
     policy: opts.policy,
     ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
+    ...(opts.metrics !== undefined ? { metrics: opts.metrics } : {}),
   });
   await app.listen({ host, port: opts.port });
   const address = app.server.address();

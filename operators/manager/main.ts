@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     webhooks = await startup.webhooks.module.startWebhooks({
       kube: mgr.http,
       log,
+      registry: mgr.registry,
       ...startup.webhooks.opts,
       registerLocalConfigurations: cfg.webhooks === "local",
     });

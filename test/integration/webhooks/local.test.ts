@@ -4,6 +4,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { pino } from "pino";
+import { Registry } from "prom-client";
 import { KubeHttp } from "../../../operators/clients/http.ts";
 import { startWebhooks } from "../../../webhooks/index.ts";
 import { installCrds } from "../../helpers/crds.ts";
@@ -31,9 +32,11 @@ describe("local webhook registration", () => {
       path: "/api/v1/namespaces",
       body: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
     });
+    const registry = new Registry();
     const webhooks = await startWebhooks({
       kube: http,
       log: pino({ level: "silent" }),
+      registry,
       namespace: ns,
       port: 0,
       configNames: names,
@@ -68,6 +71,18 @@ describe("local webhook registration", () => {
         assert.ok(Date.now() < deadline, `webhook not called: ${JSON.stringify(res)}`);
         await new Promise((r) => setTimeout(r, 200));
       }
+      // The API server's call is in the manager-style registry, labelled by webhook path.
+      const answered = (await registry.metrics())
+        .split("\n")
+        .find((l) =>
+          l.startsWith(
+            'controller_runtime_webhook_requests_total{webhook="/validate/assistant",code="200"}',
+          ),
+        );
+      assert.ok(
+        answered !== undefined && Number(answered.split(" ")[1]) >= 1,
+        `webhook request counted: ${answered ?? "no series"}`,
+      );
       await webhooks.stop();
       stopped = true;
       const left = await http
