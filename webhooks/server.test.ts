@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { request as httpsRequest } from "node:https";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import fastify from "fastify";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -247,5 +247,58 @@ describe("HTTPS server", () => {
     server.setCertificate({ cert: second.tlsCert, key: second.tlsKey });
     assert.equal((await get(server.url, second.caBundle)).status, 200);
     await assert.rejects(get(server.url, first.caBundle));
+  });
+
+  it("stop() lets an in-flight review finish, then closes kept-alive connections", async () => {
+    const spec = { dnsNames: ["webhook.test.svc"], ipAddresses: ["127.0.0.1"] };
+    const cert: CertBundle = await issue({ action: "issue-ca", reason: "t" }, undefined, {
+      spec,
+      now: Date.now(),
+    });
+    const lookup = new FakeLookup();
+    lookup.hang = true; // the review takes its whole 300 ms deadline
+    const server = await startWebhookServer({
+      handlers: HANDLERS,
+      lookup,
+      policy: DEFAULT_POLICY,
+      deadlineMs: 300,
+      tls: { cert: cert.tlsCert, key: cert.tlsKey },
+      port: 0,
+      log: pino({ level: "silent" }),
+    });
+    // Like the API server: one kept-alive connection for many reviews.
+    const agent = new HttpsAgent({ keepAlive: true, ca: cert.caBundle });
+    const body = JSON.stringify(
+      review({
+        object: { metadata: { name: "a" }, spec: { versions: [{ name: "v1", modelRef: "m" }] } },
+      }),
+    );
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpsRequest(
+        `${server.url}/validate/assistant`,
+        { method: "POST", agent, headers: { "content-type": "application/json" } },
+        (res) => {
+          let text = "";
+          res.on("data", (c: Buffer) => (text += c.toString()));
+          res.on("end", () => {
+            resolve({ status: res.statusCode ?? 0, text });
+          });
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = Date.now();
+    const closed = server.close();
+    const res = await answer;
+    assert.equal(res.status, 200);
+    assert.match(res.text, /"kind":"AdmissionReview"/);
+    await closed;
+    assert.ok(
+      Date.now() - t0 < 10_000,
+      "close() did not wait for the kept-alive connection's 30 s timeout",
+    );
+    agent.destroy();
   });
 });

@@ -179,8 +179,17 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     requestTimeout: 15_000,
     keepAliveTimeout: 30_000,
     return503OnClosing: true,
-    // The API server keeps connections open; do not wait for them on shutdown (reviews are short).
-    forceCloseConnections: true,
+    // On shutdown, close the API server's idle kept-alive connections at once, but let reviews in
+    // flight finish (each is bounded by its deadline): cutting one fails the user's request when
+    // the failure policy is Fail.
+    forceCloseConnections: "idle",
+  });
+  // Reviews answered after stop() began close their connection, so close() does not wait for
+  // the API server's kept-alive connections to time out.
+  let closing = false;
+  app.addHook("onSend", (_req, reply, payload, done) => {
+    if (closing) void reply.header("connection", "close");
+    done(null, payload);
   });
   await app.register(webhookApp, {
     handlers: opts.handlers,
@@ -198,6 +207,9 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     setCertificate(tls: TLSPair): void {
       app.server.setSecureContext({ cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" });
     },
-    close: () => app.close(),
+    close: () => {
+      closing = true;
+      return app.close();
+    },
   };
 }
