@@ -1,5 +1,6 @@
 /** Builds apiextensions.k8s.io/v1 CustomResourceDefinitions from the registry. */
 import { stringify } from "yaml";
+import { CUSTOM_RESOURCE_DEFINITION } from "../operators/runtime/core-kinds.ts";
 import type { KindDefinition } from "./registry.ts";
 import { sortKeys, structuralProblems, toStructuralSchema } from "./shared/structural.ts";
 
@@ -13,8 +14,8 @@ export function buildCrd(def: KindDefinition): Record<string, unknown> {
   if (problems.length > 0)
     throw new Error(`${def.kind}: schema is not structural:\n  ${problems.join("\n  ")}`);
   const crd = {
-    apiVersion: "apiextensions.k8s.io/v1",
-    kind: "CustomResourceDefinition",
+    apiVersion: CUSTOM_RESOURCE_DEFINITION.apiVersion,
+    kind: CUSTOM_RESOURCE_DEFINITION.kind,
     metadata: { name: `${def.plural}.${def.group}` },
     spec: {
       group: def.group,

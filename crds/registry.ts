@@ -1,14 +1,15 @@
 /**
- * Every librechat.io kind with the API names, printer columns and subresources the generator
+ * Every librechat.io kind as a CRD definition: its kind record (crds/<kind>/v1alpha1/kind.ts, the
+ * only place names and scope are written) plus the printer columns and subresources the generator
  * writes into its CustomResourceDefinition.
  */
 import type { TSchema } from "@sinclair/typebox";
-import { GROUP, VERSION } from "./shared/schema.ts";
-import { AIModelSchema, AIMODEL_GVK } from "./aimodel/v1alpha1/index.ts";
-import { AssistantSchema, ASSISTANT_GVK } from "./assistant/v1alpha1/index.ts";
-import { ChaosPolicySchema, CHAOSPOLICY_GVK } from "./chaospolicy/v1alpha1/index.ts";
-import { ChatRegionSchema, CHATREGION_GVK } from "./chatregion/v1alpha1/index.ts";
-import { TenantSchema, TENANT_GVK, TENANT_NAME_MAX_LENGTH } from "./tenant/v1alpha1/index.ts";
+import type { KindRecord } from "./shared/kind.ts";
+import { AIModelSchema, AIMODEL_KIND } from "./aimodel/v1alpha1/index.ts";
+import { AssistantSchema, ASSISTANT_KIND } from "./assistant/v1alpha1/index.ts";
+import { ChaosPolicySchema, CHAOSPOLICY_KIND } from "./chaospolicy/v1alpha1/index.ts";
+import { ChatRegionSchema, CHATREGION_KIND } from "./chatregion/v1alpha1/index.ts";
+import { TenantSchema, TENANT_KIND, TENANT_NAME_MAX_LENGTH } from "./tenant/v1alpha1/index.ts";
 
 export interface PrinterColumn {
   readonly name: string;
@@ -24,14 +25,7 @@ export interface ScaleSubresource {
   readonly labelSelectorPath?: string;
 }
 
-export interface KindDefinition {
-  readonly group: string;
-  readonly version: string;
-  readonly kind: string;
-  readonly listKind: string;
-  readonly plural: string;
-  readonly singular: string;
-  readonly shortNames: readonly string[];
+export interface KindDefinition extends KindRecord {
   readonly scope: "Namespaced" | "Cluster";
   readonly categories: readonly string[];
   readonly printerColumns: readonly PrinterColumn[];
@@ -49,6 +43,10 @@ export interface KindDefinition {
 }
 
 const CATEGORIES = ["librechat"] as const;
+
+function scopeOf(k: KindRecord): KindDefinition["scope"] {
+  return k.namespaced ? "Namespaced" : "Cluster";
+}
 
 const READY_COLUMN: PrinterColumn = {
   name: "Ready",
@@ -77,14 +75,8 @@ const REASON_COLUMN: PrinterColumn = {
 };
 
 export const AIMODEL: KindDefinition = {
-  group: GROUP,
-  version: VERSION,
-  kind: AIMODEL_GVK.kind,
-  listKind: "AIModelList",
-  plural: AIMODEL_GVK.plural,
-  singular: AIMODEL_GVK.singular,
-  shortNames: ["aim"],
-  scope: "Namespaced",
+  ...AIMODEL_KIND,
+  scope: scopeOf(AIMODEL_KIND),
   categories: CATEGORIES,
   printerColumns: [
     READY_COLUMN,
@@ -135,14 +127,8 @@ export const AIMODEL: KindDefinition = {
 };
 
 export const TENANT: KindDefinition = {
-  group: GROUP,
-  version: VERSION,
-  kind: TENANT_GVK.kind,
-  listKind: "TenantList",
-  plural: TENANT_GVK.plural,
-  singular: TENANT_GVK.singular,
-  shortNames: ["tnt"],
-  scope: "Cluster",
+  ...TENANT_KIND,
+  scope: scopeOf(TENANT_KIND),
   categories: CATEGORIES,
   printerColumns: [
     READY_COLUMN,
@@ -181,14 +167,8 @@ export const TENANT: KindDefinition = {
 };
 
 export const ASSISTANT: KindDefinition = {
-  group: GROUP,
-  version: VERSION,
-  kind: ASSISTANT_GVK.kind,
-  listKind: "AssistantList",
-  plural: ASSISTANT_GVK.plural,
-  singular: ASSISTANT_GVK.singular,
-  shortNames: ["asst"],
-  scope: "Namespaced",
+  ...ASSISTANT_KIND,
+  scope: scopeOf(ASSISTANT_KIND),
   categories: CATEGORIES,
   printerColumns: [
     READY_COLUMN,
@@ -214,15 +194,8 @@ export const ASSISTANT: KindDefinition = {
 };
 
 export const CHATREGION: KindDefinition = {
-  group: GROUP,
-  version: VERSION,
-  kind: CHATREGION_GVK.kind,
-  listKind: "ChatRegionList",
-  plural: CHATREGION_GVK.plural,
-  singular: CHATREGION_GVK.singular,
-  // "cr" is deliberately not used: it reads as "custom resource" and is claimed by other projects.
-  shortNames: ["chatrgn"],
-  scope: "Namespaced",
+  ...CHATREGION_KIND,
+  scope: scopeOf(CHATREGION_KIND),
   categories: CATEGORIES,
   printerColumns: [
     READY_COLUMN,
@@ -274,14 +247,8 @@ export const CHATREGION: KindDefinition = {
 };
 
 export const CHAOSPOLICY: KindDefinition = {
-  group: GROUP,
-  version: VERSION,
-  kind: CHAOSPOLICY_GVK.kind,
-  listKind: "ChaosPolicyList",
-  plural: CHAOSPOLICY_GVK.plural,
-  singular: CHAOSPOLICY_GVK.singular,
-  shortNames: ["chaos"],
-  scope: "Namespaced",
+  ...CHAOSPOLICY_KIND,
+  scope: scopeOf(CHAOSPOLICY_KIND),
   categories: CATEGORIES,
   printerColumns: [
     READY_COLUMN,

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { defaultAIModel, modelNameLabelValue } from "./aimodel.ts";
+import { modelNameLabelValue } from "../crds/aimodel/v1alpha1/rules.ts";
+import { defaultAIModel } from "./aimodel.ts";
 import type { KubeObject } from "./review.ts";
 
 describe("AIModel defaulting", () => {

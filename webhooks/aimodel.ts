@@ -2,24 +2,12 @@
 // spec.modelName so other objects (Tenant model selectors, gateways) can select models by the name
 // clients request. The label always tracks spec.modelName: a user-set value that differs is
 // overwritten, so the label cannot be spoofed to impersonate another model.
+// The label value comes from crds/aimodel rules (modelNameLabelValue), shared with the controller.
 import { at, labelsOf, rec, str } from "./object.ts";
 import { pointerSegment } from "./review.ts";
 import type { JsonPatchOp } from "./review.ts";
 import type { DefaultInput } from "./types.ts";
-import { MODEL_NAME_LABEL } from "./types.ts";
-
-const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
-/**
- * Maps a model name onto a valid label value: characters outside `[A-Za-z0-9_.-]` become `-`
- * (`meta-llama/Llama-3.1-8B` → `meta-llama-Llama-3.1-8B`), the result is cut to 63 characters and
- * trimmed to start and end alphanumeric. Returns undefined if nothing is left.
- */
-export function modelNameLabelValue(modelName: string): string | undefined {
-  let v = modelName.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 63);
-  v = v.replace(/^[^A-Za-z0-9]+/, "").replace(/[^A-Za-z0-9]+$/, "");
-  return v !== "" && LABEL_VALUE_RE.test(v) ? v : undefined;
-}
+import { MODEL_NAME_LABEL, modelNameLabelValue } from "../crds/aimodel/v1alpha1/rules.ts";
 
 /** JSON patch that sets `metadata.labels["librechat.io/model-name"]`; empty when already right. */
 export function defaultAIModel(input: DefaultInput): JsonPatchOp[] {

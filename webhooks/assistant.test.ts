@@ -2,7 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { defaultAssistant, validateAssistant, validateAssistantStatic } from "./assistant.ts";
 import { FakeLookup } from "./testing/fake-lookup.ts";
-import { DEFAULT_POLICY, KINDS } from "./types.ts";
+import { DEFAULT_POLICY } from "./types.ts";
+import { AIMODEL_KIND } from "../crds/aimodel/v1alpha1/kind.ts";
 import type { KubeObject } from "./review.ts";
 
 function assistant(spec: Record<string, unknown>): KubeObject {
@@ -15,8 +16,8 @@ function assistant(spec: Record<string, unknown>): KubeObject {
 }
 
 const lookup = new FakeLookup()
-  .add(KINDS.AIModel, { metadata: { name: "llama", namespace: "team-a" } })
-  .add(KINDS.AIModel, { metadata: { name: "gpt", namespace: "team-b" } });
+  .add(AIMODEL_KIND, { metadata: { name: "llama", namespace: "team-a" } })
+  .add(AIMODEL_KIND, { metadata: { name: "gpt", namespace: "team-b" } });
 
 async function validate(spec: Record<string, unknown>): Promise<string[]> {
   const v = await validateAssistant({
@@ -158,7 +159,7 @@ describe("Assistant validation", () => {
   });
 
   it("looks each distinct model up once", async () => {
-    const l = new FakeLookup().add(KINDS.AIModel, {
+    const l = new FakeLookup().add(AIMODEL_KIND, {
       metadata: { name: "llama", namespace: "team-a" },
     });
     const versions = Array.from({ length: 10 }, (_, i) => ({ name: `v${i}`, modelRef: "llama" }));

@@ -7,7 +7,7 @@
 import { arr, at, num, rec, str } from "./object.ts";
 import type { JsonPatchOp, Violation } from "./review.ts";
 import type { DefaultInput, ValidateInput } from "./types.ts";
-import { KINDS } from "./types.ts";
+import { AIMODEL_KIND } from "../crds/aimodel/v1alpha1/kind.ts";
 
 /** Weight total every non-empty spec.variants list must reach. */
 export const TOTAL_WEIGHT = 100;
@@ -80,7 +80,7 @@ export async function validateAssistant(input: ValidateInput): Promise<Violation
       async (name) =>
         [
           name,
-          await input.lookup.getObject(KINDS.AIModel, input.namespace, name, input.signal),
+          await input.lookup.getObject(AIMODEL_KIND, input.namespace, name, input.signal),
         ] as const,
     ),
   );

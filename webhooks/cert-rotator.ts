@@ -11,6 +11,7 @@
 //   4. hands a changed serving pair to `onCertificate` (the server hot-swaps its TLS context).
 // Passes repeat every `resyncMs` and at the next renewal time, whichever is first; errors retry
 // after `retryMs`.
+import { SECRET } from "../operators/runtime/core-kinds.ts";
 import { X509Certificate } from "node:crypto";
 import type { Logger } from "pino";
 import {
@@ -121,8 +122,8 @@ export class CertRotator {
     };
     if (existing === undefined) {
       const body = {
-        apiVersion: "v1",
-        kind: "Secret",
+        apiVersion: SECRET.apiVersion,
+        kind: SECRET.kind,
         type: "kubernetes.io/tls",
         metadata,
         data: bundleToSecretData(bundle),

@@ -2,7 +2,12 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { validateChaosPolicy, validateChaosPolicyStatic } from "./chaospolicy.ts";
 import { FakeLookup } from "./testing/fake-lookup.ts";
-import { KILL_SWITCH_ANNOTATION, KINDS, TENANT_LABEL } from "./types.ts";
+import { CHAOS_KILL_SWITCH_ANNOTATION as KILL_SWITCH_ANNOTATION } from "../crds/chaospolicy/v1alpha1/rules.ts";
+import { TENANT_LABEL } from "../crds/tenant/v1alpha1/rules.ts";
+import { AIMODEL_KIND } from "../crds/aimodel/v1alpha1/kind.ts";
+import { CHATREGION_KIND } from "../crds/chatregion/v1alpha1/kind.ts";
+import { DEPLOYMENT } from "../operators/runtime/core-kinds.ts";
+import { TENANT_KIND } from "../crds/tenant/v1alpha1/kind.ts";
 import type { PolicyConfig } from "./types.ts";
 import type { KubeObject, Operation } from "./review.ts";
 
@@ -21,29 +26,29 @@ function fixture(): FakeLookup {
     .addNamespace("globex-a", { [TENANT_LABEL]: "globex" })
     .addNamespace("orphan")
     .addNamespace("librechat-system")
-    .add(KINDS.Tenant, { metadata: { name: "acme" } })
-    .add(KINDS.Tenant, {
+    .add(TENANT_KIND, { metadata: { name: "acme" } })
+    .add(TENANT_KIND, {
       metadata: { name: "globex", annotations: { [KILL_SWITCH_ANNOTATION]: "engaged" } },
     })
-    .add(KINDS.AIModel, {
+    .add(AIMODEL_KIND, {
       metadata: { name: "llama", namespace: "acme-a" },
-      spec: { engine: {}, replicas: 4 },
+      spec: { provider: "vllm", engine: {}, replicas: 4 },
     })
-    .add(KINDS.AIModel, {
+    .add(AIMODEL_KIND, {
       metadata: { name: "llama", namespace: "acme-b" },
-      spec: { engine: {}, replicas: 4 },
+      spec: { provider: "vllm", engine: {}, replicas: 4 },
     })
-    .add(KINDS.AIModel, {
+    .add(AIMODEL_KIND, {
       metadata: { name: "gpt", namespace: "acme-a" },
-      spec: { external: {}, replicas: 1 },
+      spec: { provider: "openai", external: {}, replicas: 1 },
     })
-    .add(KINDS.AIModel, {
+    .add(AIMODEL_KIND, {
       metadata: { name: "llama", namespace: "globex-a" },
-      spec: { engine: {}, replicas: 4 },
+      spec: { provider: "vllm", engine: {}, replicas: 4 },
     })
-    .add(KINDS.ChatRegion, { metadata: { name: "eu", namespace: "acme-a" }, spec: {} })
-    .add(KINDS.ChatRegion, { metadata: { name: "eu", namespace: "globex-a" }, spec: {} })
-    .add(KINDS.Deployment, {
+    .add(CHATREGION_KIND, { metadata: { name: "eu", namespace: "acme-a" }, spec: {} })
+    .add(CHATREGION_KIND, { metadata: { name: "eu", namespace: "globex-a" }, spec: {} })
+    .add(DEPLOYMENT, {
       metadata: { name: "web", namespace: "acme-a" },
       spec: { replicas: 2 },
     });

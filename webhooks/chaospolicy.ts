@@ -18,17 +18,25 @@
 import { annotationsOf, at, num, rec, str, parseDurationMs } from "./object.ts";
 import type { KubeObject, Violation } from "./review.ts";
 import type { LookupKind, PolicyConfig, ValidateInput } from "./types.ts";
-import { KILL_SWITCH_ANNOTATION, KILL_SWITCH_ENGAGED, KINDS, TENANT_LABEL } from "./types.ts";
+import { AIMODEL_KIND } from "../crds/aimodel/v1alpha1/kind.ts";
+import { CHATREGION_KIND } from "../crds/chatregion/v1alpha1/kind.ts";
+import { DEPLOYMENT } from "../operators/runtime/core-kinds.ts";
+import { TENANT_KIND } from "../crds/tenant/v1alpha1/kind.ts";
+import { TENANT_LABEL } from "../crds/tenant/v1alpha1/rules.ts";
+import { effectiveReplicas, isSelfHosted } from "../crds/aimodel/v1alpha1/rules.ts";
+import {
+  BLAST_RADIUS_DEFAULTS,
+  isKillSwitchEngaged,
+  maxAffected,
+} from "../crds/chaospolicy/v1alpha1/rules.ts";
 
 /** Kinds spec.target.kind may name. */
 export const TARGET_KINDS: Readonly<Record<string, LookupKind>> = {
-  AIModel: KINDS.AIModel,
-  ChatRegion: KINDS.ChatRegion,
-  Deployment: KINDS.Deployment,
+  AIModel: AIMODEL_KIND,
+  ChatRegion: CHATREGION_KIND,
+  Deployment: DEPLOYMENT,
 };
 
-/** Defaults of spec.blastRadius (crds/chaospolicy BlastRadiusSchema). */
-const BLAST_DEFAULTS = { mode: "One", maxAffectedPercent: 25, minHealthyReplicas: 1 } as const;
 
 /** Target namespace: spec.target.namespace, or the policy's own namespace. */
 export function targetNamespace(policy: unknown, ownNamespace: string): string {
@@ -48,10 +56,10 @@ function blastRadius(policy: unknown): {
 } {
   const br = at(policy, "spec", "blastRadius");
   return {
-    mode: str(at(br, "mode")) ?? BLAST_DEFAULTS.mode,
+    mode: str(at(br, "mode")) ?? BLAST_RADIUS_DEFAULTS.mode,
     value: num(at(br, "value")),
-    maxAffectedPercent: num(at(br, "maxAffectedPercent")) ?? BLAST_DEFAULTS.maxAffectedPercent,
-    minHealthyReplicas: num(at(br, "minHealthyReplicas")) ?? BLAST_DEFAULTS.minHealthyReplicas,
+    maxAffectedPercent: num(at(br, "maxAffectedPercent")) ?? BLAST_RADIUS_DEFAULTS.maxAffectedPercent,
+    minHealthyReplicas: num(at(br, "minHealthyReplicas")) ?? BLAST_RADIUS_DEFAULTS.minHealthyReplicas,
   };
 }
 
@@ -86,12 +94,24 @@ export function validateChaosPolicyStatic(policy: unknown, config: PolicyConfig)
   return out;
 }
 
-/** Replica count of a target where it is meaningful: self-hosted AIModel, Deployment. */
+/**
+ * Replica count of a target where it is meaningful: a self-hosted AIModel (the replicas the
+ * controller runs: crds/aimodel effectiveReplicas), a Deployment.
+ */
 export function targetReplicas(kind: string, target: KubeObject): number | undefined {
-  if (kind === "AIModel")
-    return rec(at(target, "spec", "engine")) !== undefined
-      ? num(at(target, "spec", "replicas"))
-      : undefined;
+  if (kind === "AIModel") {
+    const provider = str(at(target, "spec", "provider")) ?? "";
+    if (!isSelfHosted({ spec: { provider } })) return undefined;
+    return effectiveReplicas({
+      spec: {
+        provider,
+        replicas: num(at(target, "spec", "replicas")),
+        minReplicas: num(at(target, "spec", "minReplicas")),
+        maxReplicas: num(at(target, "spec", "maxReplicas")),
+        autoscaling: { enabled: at(target, "spec", "autoscaling", "enabled") === true },
+      },
+    });
+  }
   if (kind === "Deployment") return num(at(target, "spec", "replicas")) ?? 1;
   return undefined;
 }
@@ -101,7 +121,7 @@ export function validateFixedCount(policy: unknown, replicas: number): Violation
   const br = blastRadius(policy);
   if (br.mode !== "Fixed" || br.value === undefined || replicas <= 0) return [];
   const out: Violation[] = [];
-  const allowed = Math.floor((replicas * br.maxAffectedPercent) / 100);
+  const allowed = maxAffected(replicas, br.maxAffectedPercent);
   if (br.value > allowed) {
     out.push({
       field: "spec.blastRadius.value",
@@ -199,13 +219,13 @@ async function checkKillSwitch(input: ValidateInput, tenant: string): Promise<Vi
   if (!isActive(input.object) || !specChanged(input)) return [];
   const killNs = input.policy.chaos.killSwitchNamespace;
   const [tenantObj, operatorNs] = await Promise.all([
-    input.lookup.getObject(KINDS.Tenant, "", tenant, input.signal),
+    input.lookup.getObject(TENANT_KIND, "", tenant, input.signal),
     killNs !== undefined ? input.lookup.getNamespace(killNs, input.signal) : Promise.resolve(null),
   ]);
   const where =
-    annotationsOf(tenantObj)[KILL_SWITCH_ANNOTATION] === KILL_SWITCH_ENGAGED
+    isKillSwitchEngaged(annotationsOf(tenantObj))
       ? `Tenant "${tenant}"`
-      : operatorNs?.annotations[KILL_SWITCH_ANNOTATION] === KILL_SWITCH_ENGAGED
+      : isKillSwitchEngaged(operatorNs?.annotations)
         ? `namespace "${killNs ?? ""}" (cluster-wide)`
         : undefined;
   if (where === undefined) return [];

@@ -2,18 +2,19 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { validateChatRegion } from "./chatregion.ts";
 import { FakeLookup } from "./testing/fake-lookup.ts";
-import { DEFAULT_POLICY, KINDS } from "./types.ts";
+import { DEFAULT_POLICY } from "./types.ts";
+import { CHATREGION_KIND } from "../crds/chatregion/v1alpha1/kind.ts";
 
 const lookup = new FakeLookup()
-  .add(KINDS.ChatRegion, {
+  .add(CHATREGION_KIND, {
     metadata: { name: "eu-west", namespace: "a" },
     spec: { residency: { dataRegion: "eu" } },
   })
-  .add(KINDS.ChatRegion, {
+  .add(CHATREGION_KIND, {
     metadata: { name: "us-east", namespace: "a" },
     spec: { residency: { dataRegion: "us" } },
   })
-  .add(KINDS.ChatRegion, {
+  .add(CHATREGION_KIND, {
     metadata: { name: "eu-b", namespace: "b" },
     spec: { residency: { dataRegion: "eu" } },
   });

@@ -5,7 +5,7 @@
 import { arr, at, str } from "./object.ts";
 import type { Violation } from "./review.ts";
 import type { ValidateInput } from "./types.ts";
-import { KINDS } from "./types.ts";
+import { CHATREGION_KIND } from "../crds/chatregion/v1alpha1/kind.ts";
 
 /** At most this many fallback regions are looked up (the schema allows 8). */
 const MAX_LOOKUPS = 16;
@@ -32,7 +32,7 @@ export async function validateChatRegion(input: ValidateInput): Promise<Violatio
   const found = await Promise.all(
     fallbacks.map((name) =>
       typeof name === "string"
-        ? input.lookup.getObject(KINDS.ChatRegion, input.namespace, name, input.signal)
+        ? input.lookup.getObject(CHATREGION_KIND, input.namespace, name, input.signal)
         : Promise.resolve(undefined),
     ),
   );

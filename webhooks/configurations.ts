@@ -1,6 +1,10 @@
 // Builds the ValidatingWebhookConfiguration and MutatingWebhookConfiguration from the handler table,
 // either pointing at the in-cluster Service (manifests/webhook/*.yaml are generated from this) or
 // at `https://127.0.0.1:<port>` for local and test runs.
+import {
+  MUTATING_WEBHOOK_CONFIGURATION,
+  VALIDATING_WEBHOOK_CONFIGURATION,
+} from "../operators/runtime/core-kinds.ts";
 import type { WebhookConfigNames } from "./ca-bundle.ts";
 import { HANDLERS, handlerPath } from "./handlers.ts";
 import type { WebhookHandler } from "./types.ts";
@@ -94,16 +98,16 @@ export function buildWebhookConfigurations(
   };
   return {
     validating: {
-      apiVersion: "admissionregistration.k8s.io/v1",
-      kind: "ValidatingWebhookConfiguration",
+      apiVersion: VALIDATING_WEBHOOK_CONFIGURATION.apiVersion,
+      kind: VALIDATING_WEBHOOK_CONFIGURATION.kind,
       metadata: metadata(names.validating),
       webhooks: handlers
         .filter((h) => h.type === "validating")
         .map((h) => webhookEntry(h, target, opts)),
     },
     mutating: {
-      apiVersion: "admissionregistration.k8s.io/v1",
-      kind: "MutatingWebhookConfiguration",
+      apiVersion: MUTATING_WEBHOOK_CONFIGURATION.apiVersion,
+      kind: MUTATING_WEBHOOK_CONFIGURATION.kind,
       metadata: metadata(names.mutating),
       webhooks: handlers
         .filter((h) => h.type === "mutating")

@@ -5,6 +5,13 @@
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import {
+  CLUSTER_ROLE,
+  CLUSTER_ROLE_BINDING,
+  ROLE,
+  ROLE_BINDING,
+  SERVICE,
+} from "../operators/runtime/core-kinds.ts";
 import { buildWebhookConfigurations } from "./configurations.ts";
 import { DEFAULTS } from "./index.ts";
 import { DEFAULT_CONFIG_NAMES } from "./configurations.ts";
@@ -29,8 +36,8 @@ export function renderManifests(): Record<string, string> {
   };
   const { validating, mutating } = buildWebhookConfigurations(target);
   const service = {
-    apiVersion: "v1",
-    kind: "Service",
+    apiVersion: SERVICE.apiVersion,
+    kind: SERVICE.kind,
     metadata: { name: DEFAULTS.serviceName, namespace: DEFAULTS.namespace, labels: LABELS },
     spec: {
       selector: { "app.kubernetes.io/name": "librechat-operators" },
@@ -38,8 +45,8 @@ export function renderManifests(): Record<string, string> {
     },
   };
   const clusterRole = {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "ClusterRole",
+    apiVersion: CLUSTER_ROLE.apiVersion,
+    kind: CLUSTER_ROLE.kind,
     metadata: { name: "librechat-operators-webhook", labels: LABELS },
     rules: [
       { apiGroups: [""], resources: ["namespaces"], verbs: ["get"] },
@@ -67,8 +74,8 @@ export function renderManifests(): Record<string, string> {
     { kind: "ServiceAccount", name: SERVICE_ACCOUNT, namespace: DEFAULTS.namespace },
   ];
   const clusterRoleBinding = {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "ClusterRoleBinding",
+    apiVersion: CLUSTER_ROLE_BINDING.apiVersion,
+    kind: CLUSTER_ROLE_BINDING.kind,
     metadata: { name: "librechat-operators-webhook", labels: LABELS },
     roleRef: {
       apiGroup: "rbac.authorization.k8s.io",
@@ -79,8 +86,8 @@ export function renderManifests(): Record<string, string> {
   };
   // Secrets: create needs an unrestricted rule (the name is not known to RBAC at create time).
   const role = {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "Role",
+    apiVersion: ROLE.apiVersion,
+    kind: ROLE.kind,
     metadata: {
       name: "librechat-operators-webhook-certs",
       namespace: DEFAULTS.namespace,
@@ -97,8 +104,8 @@ export function renderManifests(): Record<string, string> {
     ],
   };
   const roleBinding = {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "RoleBinding",
+    apiVersion: ROLE_BINDING.apiVersion,
+    kind: ROLE_BINDING.kind,
     metadata: {
       name: "librechat-operators-webhook-certs",
       namespace: DEFAULTS.namespace,

@@ -6,7 +6,11 @@ import { validateChaosPolicy } from "./chaospolicy.ts";
 import { validateChatRegion } from "./chatregion.ts";
 import { defaultTenant, validateTenant } from "./tenant.ts";
 import type { WebhookHandler } from "./types.ts";
-import { KINDS } from "./types.ts";
+import { AIMODEL_KIND } from "../crds/aimodel/v1alpha1/kind.ts";
+import { ASSISTANT_KIND } from "../crds/assistant/v1alpha1/kind.ts";
+import { CHAOSPOLICY_KIND } from "../crds/chaospolicy/v1alpha1/kind.ts";
+import { CHATREGION_KIND } from "../crds/chatregion/v1alpha1/kind.ts";
+import { TENANT_KIND } from "../crds/tenant/v1alpha1/kind.ts";
 
 /** Every webhook served, in registration order. */
 export const HANDLERS: readonly WebhookHandler[] = [
@@ -14,28 +18,28 @@ export const HANDLERS: readonly WebhookHandler[] = [
   {
     type: "validating",
     name: "assistant",
-    kind: KINDS.Assistant,
+    kind: ASSISTANT_KIND,
     failurePolicy: "Fail",
     validate: validateAssistant,
   },
   {
     type: "validating",
     name: "chaospolicy",
-    kind: KINDS.ChaosPolicy,
+    kind: CHAOSPOLICY_KIND,
     failurePolicy: "Fail",
     validate: validateChaosPolicy,
   },
   {
     type: "validating",
     name: "chatregion",
-    kind: KINDS.ChatRegion,
+    kind: CHATREGION_KIND,
     failurePolicy: "Fail",
     validate: validateChatRegion,
   },
   {
     type: "validating",
     name: "tenant",
-    kind: KINDS.Tenant,
+    kind: TENANT_KIND,
     failurePolicy: "Fail",
     validate: validateTenant,
   },
@@ -44,21 +48,21 @@ export const HANDLERS: readonly WebhookHandler[] = [
   {
     type: "mutating",
     name: "aimodel",
-    kind: KINDS.AIModel,
+    kind: AIMODEL_KIND,
     failurePolicy: "Ignore",
     default: defaultAIModel,
   },
   {
     type: "mutating",
     name: "assistant",
-    kind: KINDS.Assistant,
+    kind: ASSISTANT_KIND,
     failurePolicy: "Ignore",
     default: defaultAssistant,
   },
   {
     type: "mutating",
     name: "tenant",
-    kind: KINDS.Tenant,
+    kind: TENANT_KIND,
     failurePolicy: "Ignore",
     default: defaultTenant,
   },

@@ -11,7 +11,8 @@ import { webhookMetrics } from "./metrics.ts";
 import { effectiveDeadline, startWebhookServer, webhookApp } from "./server.ts";
 import { FakeLookup } from "./testing/fake-lookup.ts";
 import { review } from "./testing/reviews.ts";
-import { DEFAULT_POLICY, KINDS } from "./types.ts";
+import { DEFAULT_POLICY } from "./types.ts";
+import { AIMODEL_KIND } from "../crds/aimodel/v1alpha1/kind.ts";
 
 async function appWith(lookup = new FakeLookup(), deadlineMs = 500) {
   const app = fastify();
@@ -112,7 +113,7 @@ describe("webhook routes", () => {
   });
 
   it("answers a review with the request uid and admission.k8s.io/v1", async (t) => {
-    const lookup = new FakeLookup().add(KINDS.AIModel, {
+    const lookup = new FakeLookup().add(AIMODEL_KIND, {
       metadata: { name: "m", namespace: "team-a" },
     });
     const app = await appWith(lookup);

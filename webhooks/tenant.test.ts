@@ -2,7 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { defaultTenant, effectiveRealm, validateTenant } from "./tenant.ts";
 import { FakeLookup } from "./testing/fake-lookup.ts";
-import { DEFAULT_POLICY, KINDS } from "./types.ts";
+import { DEFAULT_POLICY } from "./types.ts";
+import { TENANT_KIND } from "../crds/tenant/v1alpha1/kind.ts";
 import type { KubeObject, Operation } from "./review.ts";
 
 function tenant(name: string, identity?: unknown): KubeObject {
@@ -15,9 +16,9 @@ function tenant(name: string, identity?: unknown): KubeObject {
 }
 
 const lookup = new FakeLookup()
-  .add(KINDS.Tenant, tenant("acme", { realm: { name: "acme-realm" } }))
-  .add(KINDS.Tenant, tenant("globex", {}))
-  .add(KINDS.Tenant, tenant("initech"));
+  .add(TENANT_KIND, tenant("acme", { realm: { name: "acme-realm" } }))
+  .add(TENANT_KIND, tenant("globex", {}))
+  .add(TENANT_KIND, tenant("initech"));
 
 async function validate(
   obj: KubeObject,

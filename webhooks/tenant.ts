@@ -6,36 +6,20 @@
 import { at, isRecord, nameOf, rec, str } from "./object.ts";
 import type { JsonPatchOp, Violation } from "./review.ts";
 import type { DefaultInput, ValidateInput } from "./types.ts";
-import { KINDS } from "./types.ts";
+import { TENANT_KIND } from "../crds/tenant/v1alpha1/kind.ts";
+import { effectiveRealmName, RESERVED_REALMS, realmNameFor } from "../crds/tenant/v1alpha1/rules.ts";
 
-/** Keycloak realm names a Tenant may never claim. */
-export const RESERVED_REALMS: readonly string[] = ["master"];
+export { RESERVED_REALMS, realmNameFor };
 
 const REALM_FIELD = "spec.identity.realm.name";
 
-/**
- * Realm name derived from a Tenant name: the realm pattern is a DNS label, Tenant names are DNS
- * subdomains, so dots become dashes and the result is cut to 63 characters (`acme.eu` → `acme-eu`).
- */
-export function realmNameFor(tenantName: string): string {
-  return tenantName
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, "-")
-    .slice(0, 63)
-    .replace(/^-+/, "")
-    .replace(/-+$/, "");
-}
-
-/**
- * The realm a Tenant maps to: spec.identity.realm.name, else derived from metadata.name; undefined when the
- * Tenant has no identity block (it owns no realm) or neither name is known.
- */
+/** The realm a Tenant maps to (crds/tenant effectiveRealmName) for an unvalidated object. */
 export function effectiveRealm(tenant: unknown): string | undefined {
   if (!isRecord(at(tenant, "spec", "identity"))) return undefined;
-  const explicit = str(at(tenant, "spec", "identity", "realm", "name"));
-  if (explicit !== undefined && explicit !== "") return explicit;
-  const name = realmNameFor(nameOf(tenant));
-  return name !== "" ? name : undefined;
+  return effectiveRealmName({
+    metadata: { name: nameOf(tenant) },
+    spec: { identity: { realm: { name: str(at(tenant, "spec", "identity", "realm", "name")) } } },
+  });
 }
 
 /** JSON patch that fills spec.identity.realm.name; empty if nothing to default. */
@@ -76,7 +60,7 @@ export async function validateTenant(input: ValidateInput): Promise<Violation[]>
   // clash (created while the webhook was down) block every later edit.
   if (input.operation === "UPDATE" && effectiveRealm(input.oldObject) === realm) return [];
   const self = nameOf(input.object);
-  const tenants = await input.lookup.listObjects(KINDS.Tenant, input.signal);
+  const tenants = await input.lookup.listObjects(TENANT_KIND, input.signal);
   const clash = tenants.find((t) => nameOf(t) !== self && effectiveRealm(t) === realm);
   if (clash === undefined) return [];
   return [

@@ -1,12 +1,16 @@
 // Contracts shared by the per-kind rule modules, the handler table and the server.
+import { DEFAULT_CHAOS_LIMITS } from "../crds/chaospolicy/v1alpha1/rules.ts";
 import type { JsonPatchOp, KubeObject, Operation, Violation } from "./review.ts";
 
-/** Kinds a webhook may look up, with the REST coordinates needed to GET them. */
+/**
+ * Kinds a webhook may look up, with the REST coordinates needed to GET them: a kind record
+ * (crds/<kind>/v1alpha1/kind.ts) or a core kind (operators/runtime/core-kinds.ts).
+ */
 export interface LookupKind {
-  apiVersion: string;
-  kind: string;
-  plural: string;
-  namespaced: boolean;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
 }
 
 /** A namespace as the rules need it. */
@@ -47,14 +51,8 @@ export interface PolicyConfig {
   };
 }
 
-/** Defaults: 1 h of chaos at most, never more than half of the targets. */
-export const DEFAULT_POLICY: PolicyConfig = {
-  chaos: { maxDurationSeconds: 3600, maxAffectedPercent: 50 },
-};
-
-/** Annotation that stops all chaos when "engaged" (crds/chaospolicy CHAOS_KILL_SWITCH_ANNOTATION). */
-export const KILL_SWITCH_ANNOTATION = "librechat.io/chaos-kill-switch";
-export const KILL_SWITCH_ENGAGED = "engaged";
+/** Defaults: crds/chaospolicy DEFAULT_CHAOS_LIMITS (1 h of chaos at most, never more than half of the targets). */
+export const DEFAULT_POLICY: PolicyConfig = { chaos: { ...DEFAULT_CHAOS_LIMITS } };
 
 /** Everything a validating rule may read. */
 export interface ValidateInput {
@@ -95,36 +93,3 @@ export type WebhookHandler =
       failurePolicy: FailurePolicy;
       default(input: DefaultInput): JsonPatchOp[];
     };
-
-export const GROUP = "librechat.io";
-export const VERSION = "v1alpha1";
-export const API_VERSION = `${GROUP}/${VERSION}`;
-
-export const KINDS = {
-  AIModel: { apiVersion: API_VERSION, kind: "AIModel", plural: "aimodels", namespaced: true },
-  Tenant: { apiVersion: API_VERSION, kind: "Tenant", plural: "tenants", namespaced: false },
-  Assistant: { apiVersion: API_VERSION, kind: "Assistant", plural: "assistants", namespaced: true },
-  ChatRegion: {
-    apiVersion: API_VERSION,
-    kind: "ChatRegion",
-    plural: "chatregions",
-    namespaced: true,
-  },
-  ChaosPolicy: {
-    apiVersion: API_VERSION,
-    kind: "ChaosPolicy",
-    plural: "chaospolicies",
-    namespaced: true,
-  },
-  Deployment: {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    plural: "deployments",
-    namespaced: true,
-  },
-} as const satisfies Record<string, LookupKind>;
-
-/** Label that ties a namespace to its Tenant. */
-export const TENANT_LABEL = "librechat.io/tenant";
-/** Label the AIModel defaulter sets to spec.modelName. */
-export const MODEL_NAME_LABEL = "librechat.io/model-name";

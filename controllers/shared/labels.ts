@@ -1,5 +1,6 @@
 // Recommended app.kubernetes.io labels for every child object, plus the owner label the
 // controllers select on. Selectors use only stable labels so they never need to change.
+import { labelValue } from "../../crds/shared/labels.ts";
 
 export const PART_OF = "librechat";
 export const MANAGED_BY = "librechat-operator";
@@ -30,11 +31,8 @@ export function childLabels(opts: {
   return sortKeys(labels);
 }
 
-/** Makes an arbitrary string a valid label value (≤ 63 chars, alphanumeric ends, [-_.] inside). */
-export function labelValue(s: string): string {
-  const cleaned = s.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 63);
-  return cleaned.replace(/^[^A-Za-z0-9]+/, "").replace(/[^A-Za-z0-9]+$/, "");
-}
+// The label-value sanitiser is defined once, beside the schemas, and shared with the webhooks.
+export { labelValue } from "../../crds/shared/labels.ts";
 
 /** Returns a copy of `o` with keys in sorted order (deterministic output). */
 export function sortKeys<V>(o: Record<string, V>): Record<string, V> {

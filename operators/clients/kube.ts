@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { EVENT } from "../runtime/core-kinds.ts";
 import type { GroupVersionKind, KubernetesObject } from "../runtime/types.ts";
 import { Discovery } from "./discovery.ts";
 import { KubeHttp, isApiError } from "./http.ts";
@@ -319,8 +320,8 @@ export class KubeClient {
       method: "POST",
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
       body: {
-        apiVersion: "v1",
-        kind: "Event",
+        apiVersion: EVENT.apiVersion,
+        kind: EVENT.kind,
         metadata: { name, namespace },
         involvedObject: {
           apiVersion: obj.apiVersion,

@@ -9,6 +9,8 @@
 //  - on graceful stop we release the lease (empty holder, 1 s duration) so a standby takes over fast.
 import type { KubeHttp } from "../clients/http.ts";
 import { isApiError } from "../clients/http.ts";
+import { resourcePath } from "../clients/paths.ts";
+import { LEASE } from "./core-kinds.ts";
 import { realClock, sleep } from "./clock.ts";
 import type { Clock } from "./clock.ts";
 import { errorMessage } from "./errors.ts";
@@ -25,8 +27,8 @@ export interface LeaseSpec {
 
 /** coordination.k8s.io/v1 Lease as plain JSON. */
 export interface Lease {
-  apiVersion: "coordination.k8s.io/v1";
-  kind: "Lease";
+  apiVersion: string;
+  kind: string;
   metadata: { name: string; namespace: string; resourceVersion?: string; [k: string]: unknown };
   spec?: LeaseSpec;
 }
@@ -251,8 +253,7 @@ export class LeaderElector {
   }
 
   #path(name?: string): string {
-    const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.#o.leaseNamespace)}/leases`;
-    return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
+    return resourcePath(LEASE, this.#o.leaseNamespace, name);
   }
 
   async #get(signal: AbortSignal): Promise<Lease | undefined> {
@@ -266,8 +267,8 @@ export class LeaderElector {
 
   async #create(spec: LeaseSpec, signal: AbortSignal): Promise<Lease> {
     const body: Lease = {
-      apiVersion: "coordination.k8s.io/v1",
-      kind: "Lease",
+      apiVersion: LEASE.apiVersion,
+      kind: LEASE.kind,
       metadata: { name: this.#o.leaseName, namespace: this.#o.leaseNamespace },
       spec,
     };

@@ -18,6 +18,8 @@ export const AIModelReadyReason = {
   CredentialsMissing: "CredentialsMissing",
   CredentialsKeyMissing: "CredentialsKeyMissing",
   ApplyFailed: "ApplyFailed",
+  /** A child's name is held by an object the AIModel does not control; retried until it goes. */
+  ChildConflict: "ChildConflict",
 } as const;
 export type AIModelReadyReason = (typeof AIModelReadyReason)[keyof typeof AIModelReadyReason];
 

@@ -23,9 +23,9 @@ import {
 } from "../../shared/schema.ts";
 import type { CelRule } from "../../shared/schema.ts";
 
-/** Annotation that stops all chaos when set to "engaged" (on the operator Namespace or a Tenant). */
-export const CHAOS_KILL_SWITCH_ANNOTATION = "librechat.io/chaos-kill-switch";
-export const CHAOS_KILL_SWITCH_ENGAGED = "engaged";
+import { BLAST_RADIUS_DEFAULTS } from "./rules.ts";
+
+export { CHAOS_KILL_SWITCH_ANNOTATION, CHAOS_KILL_SWITCH_ENGAGED } from "./rules.ts";
 
 export const FAULT_TYPES = ["PodDelete", "ProviderFailure", "NetworkLatency", "CPUHog"] as const;
 export const TARGET_KINDS = ["AIModel", "ChatRegion", "Deployment"] as const;
@@ -189,7 +189,7 @@ export const BlastRadiusSchema = Type.Object(
   {
     mode: StringEnum(BLAST_RADIUS_MODES, {
       description: "One pod, a Fixed number of pods, or a Percent of eligible pods.",
-      default: "One",
+      default: BLAST_RADIUS_DEFAULTS.mode,
     }),
     value: Type.Optional(
       Type.Integer({
@@ -202,13 +202,13 @@ export const BlastRadiusSchema = Type.Object(
       description: "Hard cap on the share of eligible pods affected, whatever mode says.",
       minimum: 1,
       maximum: 100,
-      default: 25,
+      default: BLAST_RADIUS_DEFAULTS.maxAffectedPercent,
     }),
     minHealthyReplicas: Type.Integer({
       description: "Never affect a pod if fewer than this many ready pods would remain.",
       minimum: 0,
       maximum: 1000,
-      default: 1,
+      default: BLAST_RADIUS_DEFAULTS.minHealthyReplicas,
     }),
   },
   {

@@ -14,7 +14,7 @@ import { localWebhookConfigurations, startWebhooks } from "../../../webhooks/ind
 import type { RunningWebhooks } from "../../../webhooks/index.ts";
 import type { PolicyConfig } from "../../../webhooks/types.ts";
 import type { CertLifetimes } from "../../../webhooks/certs.ts";
-import { TENANT_LABEL } from "../../../webhooks/types.ts";
+import { TENANT_LABEL } from "../../../crds/tenant/v1alpha1/rules.ts";
 
 /** Label every object of a run carries so the run's webhooks see it. */
 export const RUN_LABEL = "webhooks.test.librechat.io/run";
