@@ -1,10 +1,11 @@
 // Builders of AIModel objects for the table tests (test-only; not shipped logic).
 import type { AIModel, AIModelSpec } from "../../crds/aimodel/v1alpha1/index.ts";
+import { AIMODEL_KIND } from "../../crds/aimodel/v1alpha1/index.ts";
 
 export function model(spec: Partial<AIModelSpec> & Pick<AIModelSpec, "provider">, meta: Partial<AIModel["metadata"]> = {}): AIModel {
   return {
-    apiVersion: "librechat.io/v1alpha1",
-    kind: "AIModel",
+    apiVersion: AIMODEL_KIND.apiVersion,
+    kind: AIMODEL_KIND.kind,
     metadata: { name: "llama", namespace: "team-a", uid: "uid-1", generation: 3, ...meta },
     spec: { modelName: "llama-3.1-8b", replicas: 1, minReplicas: 1, ...spec },
   };

@@ -1,19 +1,22 @@
 // AIModel reconcile: re-read the AIModel and its children from the cache, plan, apply the plan
 // with server-side apply, then write status once if it changed. Level-based: it never asks which
 // event arrived, so a deleted or edited child is repaired by the same code path that creates it.
+// A child whose name is held by an object we do not control is never overwritten: status says so
+// (Ready=False, ChildConflict) and the key goes back to the queue, so the model converges as soon
+// as the foreign object is removed.
 import type { V1Deployment, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
 import type { AIModel } from "../../crds/aimodel/v1alpha1/index.ts";
-import { AIMODEL_GVK } from "../../crds/aimodel/v1alpha1/index.ts";
+import { AIMODEL_KIND, isSelfHosted } from "../../crds/aimodel/v1alpha1/index.ts";
 import type { KubeClient } from "../../operators/clients/kube.ts";
+import { DEPLOYMENT, POD_DISRUPTION_BUDGET, SERVICE } from "../../operators/runtime/core-kinds.ts";
 import type { Informer, KubernetesObject, ReconcileContext, ReconcileResult } from "../../operators/runtime/index.ts";
-import { KubeApiError } from "../../operators/runtime/index.ts";
+import { KubeApiError, objectReconciler } from "../../operators/runtime/index.ts";
 import type { ChildPlan } from "../shared/plan.ts";
-import { planChildren } from "../shared/plan.ts";
+import { conflictMessage, planChildren } from "../shared/plan.ts";
 import { sameOwnedFields } from "../shared/stable.ts";
-import type { AIModelConfig } from "./desired.ts";
-import { desiredChildren, endpointFor, isSelfHosted } from "./desired.ts";
-import { DEPLOYMENT, PDB, SERVICE } from "./gvks.ts";
-import type { CredentialsState } from "./status.ts";
+import type { AIModelConfig } from "./desired/index.ts";
+import { desiredChildren, endpointFor } from "./desired/index.ts";
+import type { CredentialsState, StatusInputs } from "./status.ts";
 import { computeStatus } from "./status.ts";
 
 export const CONTROLLER_NAME = "aimodel";
@@ -29,65 +32,73 @@ export interface AIModelDeps {
   now: () => Date;
 }
 
+/** Raised (and retried with backoff) while a child's name is held by an object we do not control. */
+export class ChildConflictError extends Error {
+  override name = "ChildConflictError";
+}
+
 /** Builds the reconcile function of the AIModel controller. */
 export function aimodelReconciler(deps: AIModelDeps): (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined> {
-  return async (key, ctx) => {
-    const model = deps.models.get(key);
-    // Gone or going: the garbage collector removes the children through their owner references.
-    if (model === undefined || model.metadata.deletionTimestamp !== undefined) return undefined;
+  // Gone or going: nothing to do; the garbage collector removes the children through their owner references.
+  return objectReconciler<AIModel>({ cache: deps.models, reconcile: (model, ctx) => reconcileModel(deps, model, ctx) });
+}
 
-    const desired = desiredChildren(model);
-    const plan = planChildren(model.metadata.uid ?? "", [
-      { kind: "Deployment", desired: desired.deployment, observed: deps.deployments.get(key) },
-      { kind: "Service", desired: desired.service, observed: deps.services.get(key) },
-      { kind: "PodDisruptionBudget", desired: desired.pdb, observed: deps.pdbs.get(key) },
-    ]);
+/** The plan for `model` against the cached children (pure given the caches). */
+export function planFor(deps: Pick<AIModelDeps, "deployments" | "services" | "pdbs">, model: AIModel): ChildPlan {
+  const key = `${model.metadata.namespace ?? ""}/${model.metadata.name ?? ""}`;
+  const desired = desiredChildren(model);
+  return planChildren(model.metadata.uid ?? "", [
+    { gvk: DEPLOYMENT, desired: desired.deployment, observed: deps.deployments.get(key) },
+    { gvk: SERVICE, desired: desired.service, observed: deps.services.get(key) },
+    { gvk: POD_DISRUPTION_BUDGET, desired: desired.pdb, observed: deps.pdbs.get(key) },
+  ]);
+}
 
-    let applyError: string | undefined;
-    let deployment = deps.deployments.get(key);
-    try {
-      deployment = (await execute(deps, model, plan, ctx)) ?? deployment;
-      if (plan.conflicts.length > 0) applyError = plan.conflicts.join("; ");
-    } catch (err) {
-      applyError = `Applying children failed: ${errorText(err)}`;
-      await writeStatus(deps, model, { model, deployment, applyError, endpoint: endpointFor(model, deps.config) });
-      throw new Error(`reconciling AIModel ${key}: applying children`, { cause: err });
-    }
-
-    const credentials = isSelfHosted(model) ? undefined : credentialsState(deps.secrets, model);
-    await writeStatus(deps, model, { model, deployment, credentials, applyError, endpoint: endpointFor(model, deps.config) });
-    if (applyError !== undefined) {
-      await deps.client.event(model, { type: "Warning", reason: "ChildConflict", message: applyError }, CONTROLLER_NAME);
-    }
-    return undefined;
-  };
+async function reconcileModel(deps: AIModelDeps, model: AIModel, ctx: ReconcileContext): Promise<undefined> {
+  const key = `${model.metadata.namespace ?? ""}/${model.metadata.name ?? ""}`;
+  const plan = planFor(deps, model);
+  const endpoint = endpointFor(model, deps.config);
+  let deployment = deps.deployments.get(key);
+  try {
+    deployment = (await execute(deps, model, plan, ctx)) ?? deployment;
+  } catch (err) {
+    await writeStatus(deps, model, { model, deployment, applyError: `Applying children failed: ${errorText(err)}`, endpoint });
+    throw new Error(`reconciling AIModel ${key}: applying children`, { cause: err });
+  }
+  const conflict = conflictMessage(plan);
+  const credentials = isSelfHosted(model) ? undefined : credentialsState(deps.secrets, model);
+  await writeStatus(deps, model, { model, deployment, credentials, conflict, endpoint });
+  if (conflict !== undefined) {
+    await deps.client.event(model, { type: "Warning", reason: "ChildConflict", message: conflict }, CONTROLLER_NAME);
+    throw new ChildConflictError(`reconciling AIModel ${key}: ${conflict}`);
+  }
+  return undefined;
 }
 
 /** Applies and deletes as planned; returns the applied Deployment (fresher than the cache). */
 async function execute(deps: AIModelDeps, model: AIModel, plan: ChildPlan, ctx: ReconcileContext): Promise<V1Deployment | undefined> {
   let deployment: V1Deployment | undefined;
-  for (const obj of plan.apply) {
-    const applied: KubernetesObject = await deps.client.apply(obj, { fieldManager: CONTROLLER_NAME, force: true });
-    if (applied.kind === "Deployment") deployment = applied as V1Deployment;
-    ctx.log.info({ kind: obj.kind, name: obj.metadata?.name, namespace: obj.metadata?.namespace }, `Applied ${obj.kind ?? "object"}`);
+  for (const { gvk, object, reason } of plan.apply) {
+    const applied: KubernetesObject = await deps.client.apply(object, { fieldManager: CONTROLLER_NAME, force: true });
+    if (gvk === DEPLOYMENT) deployment = applied as V1Deployment;
+    ctx.log.info({ kind: gvk.kind, name: object.metadata?.name, namespace: object.metadata?.namespace, reason }, `Applied ${gvk.kind}`);
   }
   for (const d of plan.delete) {
-    const gvk = d.kind === "Deployment" ? DEPLOYMENT : d.kind === "Service" ? SERVICE : PDB;
-    await deps.client.delete(gvk, d.namespace, d.name, { preconditionUid: d.uid, propagationPolicy: "Background" });
-    ctx.log.info({ kind: d.kind, name: d.name, namespace: d.namespace }, `Deleted ${d.kind}`);
-    await deps.client.event(model, { type: "Normal", reason: "Deleted", message: `Deleted ${d.kind} ${d.name}` }, CONTROLLER_NAME);
+    await deps.client.delete(d.gvk, d.namespace, d.name, { preconditionUid: d.uid, propagationPolicy: "Background" });
+    ctx.log.info({ kind: d.gvk.kind, name: d.name, namespace: d.namespace, reason: d.reason }, `Deleted ${d.gvk.kind}`);
+    await deps.client.event(model, { type: "Normal", reason: "Deleted", message: `Deleted ${d.gvk.kind} ${d.name}` }, CONTROLLER_NAME);
   }
   return deployment;
 }
 
-async function writeStatus(deps: AIModelDeps, model: AIModel, inputs: Parameters<typeof computeStatus>[0]): Promise<void> {
+async function writeStatus(deps: AIModelDeps, model: AIModel, inputs: StatusInputs): Promise<void> {
   const status = computeStatus(inputs, deps.now());
   // Write once and only when something we own changed; lastTransitionTime is kept by setCondition.
   if (sameOwnedFields(status, model.status)) return;
   await deps.client.applyStatus(
     {
-      apiVersion: AIMODEL_GVK.apiVersion,
-      kind: AIMODEL_GVK.kind,
+      apiVersion: AIMODEL_KIND.apiVersion,
+      kind: AIMODEL_KIND.kind,
       metadata: { name: model.metadata.name ?? "", namespace: model.metadata.namespace ?? "" },
       status,
     },

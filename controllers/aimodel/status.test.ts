@@ -28,6 +28,7 @@ const cases: { name: string; inputs: StatusInputs; ready: string; reason: string
   { name: "stale deployment status counts as progressing", inputs: { model: vllm(), deployment: dep({ replicas: 1, ready: 1, updated: 1, gen: 2, observed: 1 }) }, ready: "True", reason: "Available", phase: "Active", progressing: "True" },
   { name: "scaled to zero", inputs: { model: vllm({ replicas: 0, minReplicas: 0 }), deployment: dep({}) }, ready: "False", reason: "ScaledToZero", phase: "Inactive" },
   { name: "apply failure", inputs: { model: vllm(), applyError: "boom" }, ready: "False", reason: "ApplyFailed", phase: "Error" },
+  { name: "child name held by a foreign object", inputs: { model: vllm(), conflict: "Deployment llama already exists and is controlled by no controller" }, ready: "False", reason: "ChildConflict", phase: "Error", progressing: "True" },
   { name: "external with credentials", inputs: { model: openai(), credentials: "present" }, ready: "True", reason: "Available", phase: "Active" },
   { name: "external, secret missing", inputs: { model: openai(), credentials: "secret-missing" }, ready: "False", reason: "CredentialsMissing", phase: "Error" },
   { name: "external, key missing", inputs: { model: openai(), credentials: "key-missing" }, ready: "False", reason: "CredentialsKeyMissing", phase: "Error" },

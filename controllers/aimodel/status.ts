@@ -11,7 +11,7 @@ import {
 import type { Condition } from "../../operators/runtime/conditions.ts";
 import { findCondition, setCondition } from "../../operators/runtime/conditions.ts";
 import { aimodelSelectorLabels, selectorString } from "../shared/labels.ts";
-import { effectiveReplicas, isSelfHosted } from "./desired.ts";
+import { effectiveReplicas, isSelfHosted } from "../../crds/aimodel/v1alpha1/index.ts";
 
 /** What the credentials Secret of an external model looks like right now. */
 export type CredentialsState = "present" | "secret-missing" | "key-missing";
@@ -22,8 +22,10 @@ export interface StatusInputs {
   deployment?: V1Deployment | undefined;
   /** External providers only. */
   credentials?: CredentialsState | undefined;
-  /** Why the children could not be applied (an API error or a name conflict). */
+  /** Why the children could not be applied (an API error). */
   applyError?: string | undefined;
+  /** Children whose names are held by objects this AIModel does not control. */
+  conflict?: string | undefined;
   endpoint?: string | undefined;
 }
 
@@ -31,6 +33,7 @@ type Verdict = Record<"ready" | "progressing" | "degraded", Omit<Condition, "las
 
 const ERROR_REASONS: readonly string[] = [
   ReadyReason.ApplyFailed,
+  ReadyReason.ChildConflict,
   ReadyReason.CredentialsMissing,
   ReadyReason.CredentialsKeyMissing,
 ];
@@ -78,6 +81,13 @@ function verdict(inputs: StatusInputs): Verdict {
     return {
       ready: { type: T.Ready, status: "False", reason: ReadyReason.ApplyFailed, message: inputs.applyError },
       progressing: { type: T.Progressing, status: "True", reason: ProgressingReason.Reconciling, message: "Retrying after a failed apply" },
+      degraded: { type: T.Degraded, status: "Unknown", reason: DegradedReason.Reconciling, message: "Children could not be applied" },
+    };
+  }
+  if (inputs.conflict !== undefined) {
+    return {
+      ready: { type: T.Ready, status: "False", reason: ReadyReason.ChildConflict, message: `${inputs.conflict}; retrying until it is removed` },
+      progressing: { type: T.Progressing, status: "True", reason: ProgressingReason.Reconciling, message: "Waiting for a child's name to be free" },
       degraded: { type: T.Degraded, status: "Unknown", reason: DegradedReason.Reconciling, message: "Children could not be applied" },
     };
   }

@@ -1,30 +1,51 @@
 // Plan, then execute: compare desired children with what the cache holds and decide which to
-// apply and which to delete. Pure, so every branch is table-tested; the executor stays thin.
+// apply and which to delete, each entry with its GVK and the reason for it. Pure, so every
+// branch is table-tested; the executor (executePlan) stays thin and maps no kind names.
 import type { KubernetesObject, V1OwnerReference } from "@kubernetes/client-node";
+import type { GroupVersionKind } from "../../operators/runtime/types.ts";
 import { isSubset } from "./subset.ts";
 
-/** One child slot: what we want (or undefined: must not exist) and what exists. */
+/** One child slot: its kind, what we want (or undefined: must not exist) and what exists. */
 export interface ChildSlot {
-  /** Kind label used in messages and events, e.g. "Deployment". */
-  kind: string;
+  gvk: GroupVersionKind;
   desired: KubernetesObject | undefined;
   observed: KubernetesObject | undefined;
 }
 
+/** Why a child is applied: it does not exist, or a field we own differs from what we want. */
+export type ApplyReason = "Missing" | "Drifted";
+
+export interface ChildApply {
+  gvk: GroupVersionKind;
+  object: KubernetesObject;
+  reason: ApplyReason;
+}
+
 export interface ChildDeletion {
-  kind: string;
+  gvk: GroupVersionKind;
   namespace: string | undefined;
   name: string;
   uid: string;
+  /** Why it goes: the owner no longer wants a child of this kind. */
+  reason: "NotDesired";
+}
+
+/** A desired child whose name is held by an object we do not control. */
+export interface ChildConflict {
+  gvk: GroupVersionKind;
+  name: string;
+  /** "<Kind> <name>" of the controller that holds it, or "no controller". */
+  heldBy: string;
+  message: string;
 }
 
 export interface ChildPlan {
   /** Objects to server-side apply (missing or drifted). */
-  apply: KubernetesObject[];
+  apply: ChildApply[];
   /** Objects of ours that must go. */
   delete: ChildDeletion[];
-  /** Objects in the way that we do not control: never overwritten, reported instead. */
-  conflicts: string[];
+  /** Objects in the way that we do not control: never overwritten, reported and retried instead. */
+  conflicts: ChildConflict[];
 }
 
 /** The controller owner reference of `obj`, if any. */
@@ -35,23 +56,34 @@ export function controllerOf(obj: KubernetesObject): V1OwnerReference | undefine
 /** Decides what to apply and delete so that the observed children match the desired ones. */
 export function planChildren(ownerUid: string, slots: readonly ChildSlot[]): ChildPlan {
   const plan: ChildPlan = { apply: [], delete: [], conflicts: [] };
-  for (const { kind, desired, observed } of slots) {
+  for (const { gvk, desired, observed } of slots) {
     const ours = observed !== undefined && controllerOf(observed)?.uid === ownerUid;
     if (desired === undefined) {
-      if (observed !== undefined && ours) plan.delete.push(deletion(kind, observed));
+      if (observed !== undefined && ours) plan.delete.push(deletion(gvk, observed));
       continue;
     }
     if (observed !== undefined && !ours) {
-      const owner = controllerOf(observed);
-      const by = owner === undefined ? "no controller" : `${owner.kind} ${owner.name}`;
-      plan.conflicts.push(`${kind} ${observed.metadata?.name ?? ""} already exists and is controlled by ${by}`);
+      plan.conflicts.push(conflict(gvk, observed));
       continue;
     }
-    if (observed === undefined || !isSubset(desired, observed)) plan.apply.push(desired);
+    if (observed === undefined) plan.apply.push({ gvk, object: desired, reason: "Missing" });
+    else if (!isSubset(desired, observed)) plan.apply.push({ gvk, object: desired, reason: "Drifted" });
   }
   return plan;
 }
 
-function deletion(kind: string, o: KubernetesObject): ChildDeletion {
-  return { kind, namespace: o.metadata?.namespace, name: o.metadata?.name ?? "", uid: o.metadata?.uid ?? "" };
+/** One line per conflict, for a condition message and a Warning event. */
+export function conflictMessage(plan: Pick<ChildPlan, "conflicts">): string | undefined {
+  return plan.conflicts.length === 0 ? undefined : plan.conflicts.map((c) => c.message).join("; ");
+}
+
+function conflict(gvk: GroupVersionKind, observed: KubernetesObject): ChildConflict {
+  const owner = controllerOf(observed);
+  const heldBy = owner === undefined ? "no controller" : `${owner.kind} ${owner.name}`;
+  const name = observed.metadata?.name ?? "";
+  return { gvk, name, heldBy, message: `${gvk.kind} ${name} already exists and is controlled by ${heldBy}` };
+}
+
+function deletion(gvk: GroupVersionKind, o: KubernetesObject): ChildDeletion {
+  return { gvk, namespace: o.metadata?.namespace, name: o.metadata?.name ?? "", uid: o.metadata?.uid ?? "", reason: "NotDesired" };
 }

@@ -7,7 +7,8 @@ import type { OperatorProcess } from "../../helpers/operator.ts";
 import { createTestNamespace, testEnv } from "../../helpers/testenv.ts";
 import type { TestEnv } from "../../helpers/testenv.ts";
 import type { AIModel } from "../../../crds/aimodel/v1alpha1/index.ts";
-import { AIMODEL, DEPLOYMENT, PDB, SECRET, SERVICE } from "../../../controllers/aimodel/gvks.ts";
+import { AIMODEL_KIND as AIMODEL } from "../../../crds/aimodel/v1alpha1/index.ts";
+import { DEPLOYMENT, POD_DISRUPTION_BUDGET as PDB, SECRET, SERVICE } from "../../../operators/runtime/core-kinds.ts";
 
 export { AIMODEL, DEPLOYMENT, PDB, SECRET, SERVICE };
 
