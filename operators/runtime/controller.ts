@@ -89,7 +89,15 @@ export class Controller {
 
   /** Handlers for the primary kind. */
   forHandlers(): InformerHandlers<KubernetesObject> {
-    return mappingHandlers(this.#enqueue, (o) => [objectKey(o)]);
+    const handlers = mappingHandlers(this.#enqueue, (o) => [objectKey(o)]);
+    const pass = this.def.forUpdatePredicate;
+    if (pass === undefined) return handlers;
+    return {
+      ...handlers,
+      onUpdate: (oldObj, newObj) => {
+        if (pass(oldObj, newObj)) this.#enqueue(objectKey(newObj));
+      },
+    };
   }
 
   /** Handlers for an owned kind. */

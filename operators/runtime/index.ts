@@ -1,9 +1,18 @@
-// Public surface of the operator runtime. Controllers import from here only.
+// Public surface of the operator runtime. Controllers import from here only (core-kinds.ts too is
+// importable on its own: it has no run-time dependencies).
 export type { ControllerDefinition, GroupVersionKind, KubernetesObject, ObjectMeta, OwnerReference, ReconcileContext, ReconcileResult, WatchDefinition } from "./types.ts";
 export { Manager } from "./manager.ts";
-export type { LeaderElectionOptions, ManagerOptions, ServeAddress } from "./manager.ts";
+export type { CacheOptions, LeaderElectionOptions, ManagerOptions, ServeAddress } from "./manager.ts";
 export { LAST_APPLIED_ANNOTATION, SharedInformer, stripManagedFields } from "./informer.ts";
-export type { CacheTransform, Informer, InformerHandlers, InformerOptions } from "./informer.ts";
+export type { CacheTransform, IndexedInformer, Informer, InformerHandlers, InformerOptions } from "./informer.ts";
+export { Indexer, OWNER_UID_INDEX, byLabel, byOwnerUid, labelIndexName } from "./indexer.ts";
+export type { IndexFunc } from "./indexer.ts";
+export { annotationsChanged, anyOf, generationChanged, labelsChanged, resync } from "./predicates.ts";
+export type { UpdatePredicate } from "./predicates.ts";
+export { hasFinalizer, isDeleting, objectReconciler } from "./reconciler.ts";
+export type { Finalizer, FinalizerClient, ObjectReconcilerOptions } from "./reconciler.ts";
+export { dropDataValues, metadataOnly } from "./transforms.ts";
+export type { ControllerContext, ControllerModule, FlagSpec, OperatorName, PolicyRule } from "./module.ts";
 export { Controller, mappingHandlers, ownerKeys } from "./controller.ts";
 export { WorkQueue } from "./workqueue.ts";
 export type { WorkQueueMetrics, WorkQueueOptions } from "./workqueue.ts";
@@ -28,3 +37,4 @@ export type { KubeHttpOptions } from "../clients/http.ts";
 export { loadKubeConfig } from "../clients/kubeconfig.ts";
 export { KubeClient } from "../clients/kube.ts";
 export type { EventSpec } from "../clients/kube.ts";
+export * from "./core-kinds.ts";

@@ -25,6 +25,8 @@ import type { BackoffOptions } from "./backoff.ts";
 import { realClock, sleep } from "./clock.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 import { errorMessage } from "./errors.ts";
+import { Indexer } from "./indexer.ts";
+import type { IndexFunc } from "./indexer.ts";
 import { gvkId, objectKey } from "./keys.ts";
 import type { Logger } from "./logger.ts";
 import type { GroupVersionKind, KubernetesObject } from "./types.ts";
@@ -37,6 +39,14 @@ export interface Informer<T> {
   list(namespace?: string): T[];
   /** True once the first list has been applied. */
   hasSynced(): boolean;
+}
+
+/** A cache with secondary indexes (see indexer.ts: by owner UID, by label). */
+export interface IndexedInformer<T> extends Informer<T> {
+  /** Adds a named index; existing objects are indexed at once. */
+  addIndex(name: string, fn: IndexFunc): void;
+  /** Cached objects indexed under `value` in index `name`. */
+  byIndex(name: string, value: string): T[];
 }
 
 /** Event callbacks. They run synchronously after the cache is updated; exceptions are logged. */
@@ -133,7 +143,7 @@ function deepFreeze<T>(value: T): T {
 class GoneError extends Error {}
 
 /** A list+watch cache for one GVK with handler fan-out. */
-export class SharedInformer<T extends KubernetesObject = KubernetesObject> implements Informer<T> {
+export class SharedInformer<T extends KubernetesObject = KubernetesObject> implements IndexedInformer<T> {
   readonly gvk: GroupVersionKind;
   readonly #opts: InformerOptions;
   readonly #log: Logger;
@@ -143,6 +153,7 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
   readonly #id: string;
   readonly #transform: CacheTransform | null;
   #store = new Map<string, T>();
+  readonly #indexer = new Indexer();
   #handlers: InformerHandlers<T>[] = [];
   #rv: string | undefined;
   #synced = false;
@@ -173,6 +184,20 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
     if (namespace === undefined) return [...this.#store.values()];
     const out: T[] = [];
     for (const o of this.#store.values()) if (o.metadata?.namespace === namespace) out.push(o);
+    return out;
+  }
+
+  addIndex(name: string, fn: IndexFunc): void {
+    if (this.#indexer.has(name)) return;
+    this.#indexer.add(name, fn, this.#store.values());
+  }
+
+  byIndex(name: string, value: string): T[] {
+    const out: T[] = [];
+    for (const k of this.#indexer.keys(name, value)) {
+      const obj = this.#store.get(k);
+      if (obj !== undefined) out.push(obj);
+    }
     return out;
   }
 
@@ -312,6 +337,8 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
     const next = new Map<string, T>();
     for (const obj of items) next.set(objectKey(obj), obj);
     this.#store = next;
+    for (const [key, prev] of old) if (!next.has(key)) this.#indexer.update(key, prev, undefined);
+    for (const [key, obj] of next) this.#indexer.update(key, old.get(key), obj);
     for (const [key, obj] of next) {
       const prev = old.get(key);
       if (prev === undefined) this.#emit("onAdd", obj);
@@ -425,10 +452,12 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
     const prev = this.#store.get(key);
     if (type === "ADDED" || type === "MODIFIED") {
       this.#store.set(key, obj);
+      this.#indexer.update(key, prev, obj);
       if (prev === undefined) this.#emit("onAdd", obj);
       else this.#emit("onUpdate", prev, obj);
     } else if (type === "DELETED") {
       this.#store.delete(key);
+      this.#indexer.update(key, prev, undefined);
       this.#emit("onDelete", obj);
     }
   }

@@ -12,13 +12,15 @@ import { realClock } from "./clock.ts";
 import { Controller } from "./controller.ts";
 import { healthHandler, listen, metricsHandler } from "./health.ts";
 import type { ReadyCheck, RunningServer } from "./health.ts";
-import type { CacheTransform, Informer } from "./informer.ts";
+import { CONFIG_MAP, SECRET } from "./core-kinds.ts";
+import type { CacheTransform, IndexedInformer } from "./informer.ts";
 import { SharedInformer } from "./informer.ts";
 import { gvkId } from "./keys.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { createLogger } from "./logger.ts";
 import type { Logger } from "./logger.ts";
 import { RuntimeMetrics } from "./metrics.ts";
+import { dropDataValues } from "./transforms.ts";
 import type { ControllerDefinition, GroupVersionKind, KubernetesObject } from "./types.ts";
 
 /** Leader election settings (client-go defaults 15 s / 10 s / 2 s). */
@@ -61,12 +63,22 @@ export interface ManagerOptions {
   /**
    * Cache transform per kind (controller-runtime `cache.Options.ByObject[].Transform`): return a
    * function to use it, `null` to cache objects as sent, `undefined` for the default, which drops
-   * managedFields and the last-applied-configuration annotation (`stripManagedFields`).
+   * managedFields and the last-applied-configuration annotation (`stripManagedFields`), and for
+   * Secrets and ConfigMaps also every data value (`dropDataValues`: key names only).
    */
   cacheTransform?: (gvk: GroupVersionKind) => CacheTransform | null | undefined;
   /** Own registry; default a fresh one with process metrics. */
   registry?: Registry;
   clock?: Clock;
+}
+
+/** Per-kind cache settings (controller-runtime cache.Options.ByObject). */
+export interface CacheOptions {
+  /** Cache only objects matching this label selector (e.g. the ones the operator labelled). */
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** As ManagerOptions.cacheTransform, for this kind; wins over it. */
+  transform?: CacheTransform | null;
 }
 
 /** Runs controllers against shared informer caches. */
@@ -80,6 +92,7 @@ export class Manager {
   readonly #opts: ManagerOptions;
   readonly #clock: Clock;
   readonly #informers = new Map<string, SharedInformer>();
+  readonly #cacheOptions = new Map<string, CacheOptions>();
   readonly #controllers: Controller[] = [];
   readonly #elector: LeaderElector | undefined;
   readonly #stopping = new AbortController();
@@ -112,8 +125,26 @@ export class Manager {
   }
 
   /** The shared cache for `gvk` (one per kind). Objects are frozen: copy before mutating. */
-  informer<T extends KubernetesObject>(gvk: GroupVersionKind): Informer<T> {
-    return this.#informer(gvk) as unknown as Informer<T>;
+  informer<T extends KubernetesObject>(gvk: GroupVersionKind): IndexedInformer<T> {
+    return this.#informer(gvk) as unknown as IndexedInformer<T>;
+  }
+
+  /**
+   * Narrows or reshapes the cache of `gvk` (label selector, transform). Must come before anything
+   * asks for that informer, since one cache serves every controller of the manager.
+   */
+  configureCache(gvk: GroupVersionKind, opts: CacheOptions): void {
+    const id = gvkId(gvk);
+    if (this.#informers.has(id)) throw new Error(`configureCache(${id}) after the informer was created`);
+    this.#cacheOptions.set(id, { ...this.#cacheOptions.get(id), ...opts });
+  }
+
+  #transformFor(gvk: GroupVersionKind, byKind: CacheOptions | undefined): CacheTransform | null | undefined {
+    if (byKind !== undefined && "transform" in byKind) return byKind.transform;
+    const configured = this.#opts.cacheTransform?.(gvk);
+    if (configured !== undefined) return configured;
+    const id = gvkId(gvk);
+    return id === gvkId(SECRET) || id === gvkId(CONFIG_MAP) ? dropDataValues : undefined;
   }
 
   #informer(gvk: GroupVersionKind): SharedInformer {
@@ -121,7 +152,8 @@ export class Manager {
     let inf = this.#informers.get(id);
     if (inf !== undefined) return inf;
     const o = this.#opts;
-    const transform = o.cacheTransform?.(gvk);
+    const byKind = this.#cacheOptions.get(id);
+    const transform = this.#transformFor(gvk, byKind);
     const probe = { lastEventAgeSeconds: () => inf?.lastEventAgeSeconds() ?? 0, hasSynced: () => inf?.hasSynced() ?? false };
     const created = new SharedInformer({
       http: this.http,
@@ -133,6 +165,8 @@ export class Manager {
       resyncPeriodMs: o.syncPeriodMs ?? 10 * 60 * 60 * 1000,
       ...(o.watchInactivityTimeoutMs !== undefined ? { inactivityTimeoutMs: o.watchInactivityTimeoutMs } : {}),
       ...(transform !== undefined ? { transform } : {}),
+      ...(byKind?.labelSelector !== undefined ? { labelSelector: byKind.labelSelector } : {}),
+      ...(byKind?.fieldSelector !== undefined ? { fieldSelector: byKind.fieldSelector } : {}),
     });
     inf = created;
     this.#informers.set(id, created);

@@ -79,6 +79,11 @@ export interface ControllerDefinition {
   name: string;
   /** Primary kind; its add/update/delete enqueue "namespace/name" (or "name" if cluster-scoped). */
   for: GroupVersionKind;
+  /**
+   * Filters update events of the primary kind (predicates.ts, e.g. `generationChanged`); creates,
+   * deletes and other watches are not filtered. Default: every update enqueues.
+   */
+  forUpdatePredicate?: (oldObj: KubernetesObject, newObj: KubernetesObject) => boolean;
   /** Children: events enqueue the owner referenced with `controller: true` if it is of kind `for`. */
   owns?: GroupVersionKind[];
   /** Arbitrary secondary watches mapped to keys. */
