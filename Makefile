@@ -95,7 +95,7 @@ uninstall: deps ## Remove the CRDs (and so every custom resource) from the clust
 
 .PHONY: run
 run: deps ## Run the operators locally against $KUBECONFIG.
-	node operators/manager/main.ts
+	node cmd/manager/main.ts
 
 .PHONY: demo
 demo: deps ## Bring up the local cluster, install the CRDs, start the operator and apply sample AIModels.

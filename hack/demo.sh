@@ -27,7 +27,7 @@ else
   k create namespace librechat-system --dry-run=client -o yaml | k apply -f - >/dev/null
   alloc_port OP_WEBHOOK operator-webhook
   start operator TERM env KUBECONFIG="$KUBECONFIG" POD_NAMESPACE=librechat-system WEBHOOK_PORT="$OP_WEBHOOK" \
-    "$REPO/node_modules/.bin/node" operators/manager/main.ts \
+    "$REPO/node_modules/.bin/node" cmd/manager/main.ts \
     --leader-elect=true --lease-namespace=librechat-system --webhooks=local \
     --metrics-bind-address="127.0.0.1:$OP_METRICS" --health-probe-bind-address="127.0.0.1:$OP_HEALTH"
   wait_for 60 "operator readiness" http_ok "http://127.0.0.1:$OP_HEALTH/readyz"

@@ -1,4 +1,4 @@
-// Runs the real operator entrypoint (operators/manager/main.ts) as a child process, so tests can
+// Runs the real operator entrypoint (cmd/manager/main.ts) as a child process, so tests can
 // SIGKILL it, restart it and run two replicas. Processes are stopped by their own PID.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-const MAIN = join(import.meta.dirname, "../../operators/manager/main.ts");
+const MAIN = join(import.meta.dirname, "../../cmd/manager/main.ts");
 
 /** NODE_OPTIONS of the manager container in the shipped manifest: tests and bench run what we ship. */
 export function manifestNodeOptions(): string {
