@@ -90,7 +90,7 @@ export function flagHelp(title: string, defs: FlagDefs, footer = ""): string {
     const env = d.env !== undefined ? ` [${d.env}]` : "";
     return `${left.padEnd(36)} ${d.description}${def}${env}`;
   });
-  return [`${title}`, "", "Flags (each also readable from the environment variable in brackets):", ...rows, footer].join("\n").trimEnd();
+  return [title, "", "Flags (each also readable from the environment variable in brackets):", ...rows, footer].join("\n").trimEnd();
 }
 
 /**

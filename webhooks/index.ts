@@ -16,7 +16,6 @@ import { HANDLERS } from "./handlers.ts";
 import { KubeLookup, errorCode } from "./kube.ts";
 import { webhookMetrics } from "./metrics.ts";
 import type { KubeTransport } from "./kube.ts";
-import { parseDurationMs } from "./object.ts";
 import { startWebhookServer } from "./server.ts";
 import type { WebhookServer } from "./server.ts";
 import { DEFAULT_POLICY } from "./types.ts";
@@ -28,6 +27,7 @@ export {
   DEFAULT_CONFIG_NAMES,
 } from "./configurations.ts";
 export type { CertMode } from "./cert-rotator.ts";
+export { WebhookConfigError, WebhookEnvSchema, policyFromEnv, webhookOptionsFromEnv } from "./config.ts";
 
 /** Default Service, Secret and port (match manifests/webhook/). */
 export const DEFAULTS = {
@@ -217,81 +217,4 @@ export async function deleteConfigurations(
       if (errorCode(err) !== 404) throw err;
     }
   }
-}
-
-/** Thrown for a webhook setting that is present but invalid: the operator refuses to start. */
-export class WebhookConfigError extends Error {
-  override name = "WebhookConfigError";
-}
-
-/** A set, non-empty variable as a number within [min, max], or undefined when unset. */
-function numberVar(
-  env: Record<string, string | undefined>,
-  key: string,
-  min: number,
-  max: number,
-  integer = false,
-): number | undefined {
-  const v = env[key];
-  if (v === undefined || v.trim() === "") return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    throw new WebhookConfigError(
-      `${key} must be ${integer ? "an integer" : "a number"} from ${min} to ${max}, got "${v}"`,
-    );
-  }
-  return n;
-}
-
-/**
- * Reads webhook settings from the environment:
- * POD_NAMESPACE, WEBHOOK_BIND_ADDRESS, WEBHOOK_PORT, WEBHOOK_SERVICE_NAME, WEBHOOK_SECRET_NAME,
- * WEBHOOK_CERT_MODE (auto|self|cert-manager), WEBHOOK_REGISTER_LOCAL=true (local runs), CHAOS_MAX_DURATION (e.g. "1h"),
- * CHAOS_MAX_AFFECTED_PERCENT (0-100). Unset values keep the defaults; an invalid value throws a
- * WebhookConfigError naming the variable (bad configuration must not be silently replaced).
- */
-export function webhookOptionsFromEnv(
-  env: Record<string, string | undefined>,
-): Omit<StartWebhooksOptions, "kube" | "log"> {
-  const text = (k: string): string | undefined =>
-    env[k] !== undefined && env[k] !== "" ? env[k] : undefined;
-  const port = numberVar(env, "WEBHOOK_PORT", 0, 65535, true);
-  const mode = text("WEBHOOK_CERT_MODE");
-  if (mode !== undefined && mode !== "auto" && mode !== "self" && mode !== "cert-manager") {
-    throw new WebhookConfigError(
-      `WEBHOOK_CERT_MODE must be auto, self or cert-manager, got "${mode}"`,
-    );
-  }
-  return {
-    ...opt("namespace", text("POD_NAMESPACE")),
-    ...opt("host", text("WEBHOOK_BIND_ADDRESS")),
-    ...opt("port", port),
-    ...opt("serviceName", text("WEBHOOK_SERVICE_NAME")),
-    ...opt("secretName", text("WEBHOOK_SECRET_NAME")),
-    ...opt(
-      "registerLocalConfigurations",
-      env["WEBHOOK_REGISTER_LOCAL"] === "true" ? true : undefined,
-    ),
-    ...opt<"certMode", CertMode>("certMode", mode),
-    policy: policyFromEnv(env),
-  };
-}
-
-/** PolicyConfig from CHAOS_MAX_DURATION and CHAOS_MAX_AFFECTED_PERCENT, defaults otherwise. */
-export function policyFromEnv(env: Record<string, string | undefined>): PolicyConfig {
-  const rawDuration = env["CHAOS_MAX_DURATION"];
-  const maxMs = parseDurationMs(rawDuration);
-  if (rawDuration !== undefined && rawDuration !== "" && (maxMs === undefined || maxMs <= 0)) {
-    throw new WebhookConfigError(
-      `CHAOS_MAX_DURATION must be a positive duration such as 30m or 1h, got "${rawDuration}"`,
-    );
-  }
-  const pct = numberVar(env, "CHAOS_MAX_AFFECTED_PERCENT", 0, 100);
-  return {
-    chaos: {
-      maxDurationSeconds:
-        maxMs !== undefined ? Math.floor(maxMs / 1000) : DEFAULT_POLICY.chaos.maxDurationSeconds,
-      maxAffectedPercent: pct ?? DEFAULT_POLICY.chaos.maxAffectedPercent,
-    },
-  };
 }

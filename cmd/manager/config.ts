@@ -85,10 +85,12 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     return typeof v === "string" && v !== "" ? v : undefined;
   };
   const selected = selectModules(str("controllers") ?? "*", modules);
+  const moduleFlags = new Map(selected.map((m) => [m.name, Object.fromEntries(Object.keys(m.flags ?? {}).map((k) => [k, flags[k]]))]));
+  for (const m of selected) m.checkFlags?.(moduleFlags.get(m.name) ?? {});
   const operatorNamespace = env["POD_NAMESPACE"] !== undefined && env["POD_NAMESPACE"] !== "" ? env["POD_NAMESPACE"] : "default";
   return {
     modules: selected,
-    moduleFlags: new Map(selected.map((m) => [m.name, Object.fromEntries(Object.keys(m.flags ?? {}).map((k) => [k, flags[k]]))])),
+    moduleFlags,
     namespace: str("namespace"),
     leaderElect: flags["leader-elect"] === true,
     leaseName: str("lease-name") ?? leaseNameFor(selected, modules),

@@ -34,6 +34,9 @@ export const aimodelModule: ControllerModule = {
     "cluster-domain": { type: "string", env: "CLUSTER_DOMAIN", default: "cluster.local", description: "cluster DNS domain used in model endpoints" },
   },
   clusterRules: AIMODEL_RULES,
+  checkFlags(flags) {
+    positiveInt("aimodel-concurrency", flags["aimodel-concurrency"]);
+  },
   setup(ctx) {
     addAIModelController(ctx.mgr, ctx.client, {
       maxConcurrentReconciles: positiveInt("aimodel-concurrency", ctx.flags["aimodel-concurrency"]),

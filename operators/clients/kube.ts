@@ -288,7 +288,7 @@ export class KubeClient {
     try {
       await this.#recordEvent(obj, e, component);
     } catch (err) {
-      this.#log?.warn({ err: err instanceof Error ? err.message : String(err), reason: e.reason }, "Failed to record Event");
+      this.#log?.warn({ err, reason: e.reason }, "Failed to record Event");
     }
   }
 

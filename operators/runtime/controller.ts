@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { realClock } from "./clock.ts";
 import type { Clock } from "./clock.ts";
-import { ReturnEarly, errorMessage, isTerminal } from "./errors.ts";
+import { ReturnEarly, isTerminal } from "./errors.ts";
 import type { InformerHandlers } from "./informer.ts";
 import { groupOf, makeKey, objectKey } from "./keys.ts";
 import type { Logger } from "./logger.ts";
@@ -111,7 +111,7 @@ export class Controller {
       try {
         return map(o);
       } catch (err) {
-        this.#log.error({ err: errorMessage(err), object: objectKey(o) }, "Watch map function threw");
+        this.#log.error({ err, object: objectKey(o) }, "Watch map function threw");
         return [];
       }
     });
@@ -197,11 +197,11 @@ export class Controller {
     if (isTerminal(err)) {
       this.#metrics.terminalErrors.inc({ controller: this.def.name });
       this.queue.forget(key);
-      log.error({ err: errorMessage(err) }, "Reconciler error (terminal, not retried)");
+      log.error({ err }, "Reconciler error (terminal, not retried)");
       return "error";
     }
     this.queue.addRateLimited(key);
-    log.error({ err: errorMessage(err), requeues: this.queue.numRequeues(key) }, "Reconciler error");
+    log.error({ err, requeues: this.queue.numRequeues(key) }, "Reconciler error");
     return "error";
   }
 }

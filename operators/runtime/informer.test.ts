@@ -3,6 +3,7 @@ import { after, before, beforeEach, afterEach, describe, it } from "node:test";
 import { KubeHttp } from "../clients/http.ts";
 import { LAST_APPLIED_ANNOTATION, SharedInformer, stripManagedFields } from "./informer.ts";
 import type { InformerOptions } from "./informer.ts";
+import { byLabel } from "./indexer.ts";
 import { silentLogger } from "./logger.ts";
 import { FakeApiServer, eventually, status } from "./testing/fake-apiserver.ts";
 import type { GroupVersionKind, KubernetesObject } from "./types.ts";
@@ -98,6 +99,22 @@ void describe("SharedInformer against a fake API server", () => {
     const t = Number(w.request.query.get("timeoutSeconds"));
     assert.ok(t >= 300 && t <= 600, `timeoutSeconds ${t}`);
     assert.equal(w.request.headers.authorization, "Bearer test-token");
+  });
+
+  void it("keeps a label index current through list, watch updates and deletes", async () => {
+    listReplies = [{ rv: "10", items: [{ ...listItem("a", "5"), metadata: { name: "a", namespace: "ns", resourceVersion: "5", labels: { t: "acme" } } }, listItem("b", "6")] }];
+    const i = newInformer();
+    i.addIndex("label:t", byLabel("t"));
+    i.start();
+    assert.equal(await i.waitForSync(5000), true);
+    assert.deepEqual(i.byIndex("label:t", "acme").map((o) => o.metadata?.name), ["a"]);
+    const w = await api.watch(0);
+    w.send("MODIFIED", { ...cm("b", "11"), metadata: { name: "b", namespace: "ns", resourceVersion: "11", labels: { t: "acme" } } });
+    w.send("MODIFIED", { ...cm("a", "12"), metadata: { name: "a", namespace: "ns", resourceVersion: "12", labels: { t: "globex" } } });
+    await eventually(() => i.byIndex("label:t", "globex").length === 1);
+    assert.deepEqual(i.byIndex("label:t", "acme").map((o) => o.metadata?.name), ["b"]);
+    w.send("DELETED", { ...cm("b", "13"), metadata: { name: "b", namespace: "ns", resourceVersion: "13", labels: { t: "acme" } } });
+    await eventually(() => i.byIndex("label:t", "acme").length === 0);
   });
 
   void it("applies ADDED/MODIFIED/DELETED to the cache and handlers", async () => {

@@ -24,7 +24,6 @@ import { Backoff } from "./backoff.ts";
 import type { BackoffOptions } from "./backoff.ts";
 import { realClock, sleep } from "./clock.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
-import { errorMessage } from "./errors.ts";
 import { Indexer } from "./indexer.ts";
 import type { IndexFunc } from "./indexer.ts";
 import { gvkId, objectKey } from "./keys.ts";
@@ -292,7 +291,7 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
     this.#opts.metrics?.restarted(this.#id, "error");
     let delay = this.#backoff.next();
     if (err instanceof KubeApiError && err.retryAfterMs !== undefined) delay = Math.max(delay, err.retryAfterMs);
-    this.#log.warn({ err: errorMessage(err), delayMs: Math.round(delay) }, "List/watch failed, retrying");
+    this.#log.warn({ err, delayMs: Math.round(delay) }, "List/watch failed, retrying");
     await sleep(delay, this.#clock, signal);
   }
 
@@ -503,7 +502,7 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
       if (kind === "onUpdate") h.onUpdate?.(a, b ?? a);
       else h[kind]?.(a);
     } catch (err) {
-      this.#log.error({ err: errorMessage(err), handler: kind, key: objectKey(a) }, "Event handler threw");
+      this.#log.error({ err, handler: kind, key: objectKey(a) }, "Event handler threw");
     }
   }
 }

@@ -13,7 +13,6 @@ import { resourcePath } from "../clients/paths.ts";
 import { LEASE } from "./core-kinds.ts";
 import { realClock, sleep } from "./clock.ts";
 import type { Clock } from "./clock.ts";
-import { errorMessage } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 
 /** The Lease fields leader election reads and writes. */
@@ -161,7 +160,7 @@ export class LeaderElector {
         this.#o.logger.info({ lease: this.#o.leaseName, identity: this.#o.identity }, "Acquired leadership");
         this.#renewLoop = this.#renew().catch((err: unknown) => {
           // A crashed renew loop would leave us acting as leader without renewing: step down.
-          this.#o.logger.error({ err: errorMessage(err) }, "Lease renew loop failed");
+          this.#o.logger.error({ err }, "Lease renew loop failed");
           this.#lose();
         });
         return true;
@@ -190,7 +189,7 @@ export class LeaderElector {
       await this.#put({ ...this.#lease, spec }, AbortSignal.timeout(Math.ceil(this.#o.renewDeadlineMs)));
       this.#o.logger.info({ lease: this.#o.leaseName }, "Released leadership");
     } catch (err) {
-      this.#o.logger.warn({ err: errorMessage(err) }, "Failed to release lease");
+      this.#o.logger.warn({ err }, "Failed to release lease");
     }
   }
 
@@ -247,7 +246,7 @@ export class LeaderElector {
       return true;
     } catch (err) {
       // 409: someone else wrote first; anything else: API trouble. Either way retry next period.
-      if (!isApiError(err, 409)) this.#o.logger.warn({ err: errorMessage(err) }, "Lease update failed");
+      if (!isApiError(err, 409)) this.#o.logger.warn({ err }, "Lease update failed");
       return false;
     }
   }

@@ -1,6 +1,9 @@
 // Structured JSON logging. pino's Logger already has child({...}) and level methods, so we expose
-// its type directly instead of wrapping it.
+// its type directly instead of wrapping it. One error shape everywhere: log `{ err }` (the thrown
+// value itself) and the `err` serializer renders it as { type, message (with its cause chain),
+// code (API status) }; children and Fastify request loggers inherit it.
 import { destination, pino } from "pino";
+import { errorMessage } from "./errors.ts";
 import type { Logger as PinoLogger, DestinationStream, LevelWithSilent } from "pino";
 
 /** Structured logger: `log.info({ name, namespace }, "Created Deployment")`, `log.child({ controller })`. */
@@ -21,10 +24,34 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/** How `err` appears in every log line. */
+export interface SerializedError {
+  type: string;
+  message: string;
+  code?: number;
+}
+
+/**
+ * The `err` serializer: any thrown value (Error, string, object) becomes { type, message, code }.
+ * The message carries the cause chain (undici says only "fetch failed"; the cause says why); no
+ * stack, so a reconcile error repeated under backoff stays one short line.
+ */
+export function serializeError(err: unknown): SerializedError {
+  const out: SerializedError = { type: err instanceof Error ? err.name : typeof err, message: errorMessage(err) };
+  const code = typeof err === "object" && err !== null && "code" in err ? err.code : undefined;
+  if (typeof code === "number") out.code = code;
+  return out;
+}
+
 /** Creates a JSON logger; level defaults to `$LOG_LEVEL` or "info". Default output: stdout, bounded buffer. */
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? process.env["LOG_LEVEL"] ?? "info";
-  const options = { level, base: opts.name !== undefined ? { logger: opts.name } : null, timestamp: pino.stdTimeFunctions.isoTime };
+  const options = {
+    level,
+    base: opts.name !== undefined ? { logger: opts.name } : null,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    serializers: { err: serializeError },
+  };
   return pino(options, opts.destination ?? boundedStdout());
 }
 

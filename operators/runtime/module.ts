@@ -48,5 +48,10 @@ export interface ControllerModule {
   clusterRules: readonly PolicyRule[];
   /** Rules needed only in the operator's own namespace (Role). */
   namespaceRules?: readonly PolicyRule[];
+  /**
+   * Checks this module's flag values before anything connects; throws (lib/config.ts ConfigError)
+   * with a message naming the flag. Optional: setup may also reject values, but later.
+   */
+  checkFlags?(flags: ControllerContext["flags"]): void;
   setup(ctx: ControllerContext): void | Promise<void>;
 }

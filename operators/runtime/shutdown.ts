@@ -1,6 +1,5 @@
 // Signal handling for the operator entrypoint: first SIGTERM/SIGINT stops gracefully and exits 0;
 // a second signal, or a stop that outlives the deadline, exits 1 at once.
-import { errorMessage } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 
 /** Options for `handleSignals`. */
@@ -41,7 +40,7 @@ export function handleSignals(target: { stop(): Promise<void> }, opts: ShutdownO
       },
       (err: unknown) => {
         clearTimeout(deadline);
-        opts.logger.error({ err: errorMessage(err) }, "Shutdown failed");
+        opts.logger.error({ err }, "Shutdown failed");
         exit(1);
       },
     );

@@ -27,7 +27,7 @@ export const dropDataValues: CacheTransform = (obj) => {
   if (b !== undefined) out["binaryData"] = b;
   const s = keysOnly(stringData);
   if (s !== undefined) out["stringData"] = s;
-  return out as KubernetesObject;
+  return out;
 };
 
 /** Metadata-only transform: apiVersion, kind and metadata (PartialObjectMetadata in spirit). */

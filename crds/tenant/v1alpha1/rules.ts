@@ -32,9 +32,9 @@ export interface RealmSource {
  */
 export function effectiveRealmName(tenant: RealmSource): string | undefined {
   const identity = tenant.spec?.identity;
-  if (identity === undefined || identity === null || typeof identity !== "object") return undefined;
+  if (identity === undefined) return undefined;
   const explicit = identity.realm?.name;
-  if (typeof explicit === "string" && explicit !== "") return explicit;
+  if (explicit !== undefined && explicit !== "") return explicit;
   const derived = realmNameFor(tenant.metadata?.name ?? "");
   return derived !== "" ? derived : undefined;
 }
