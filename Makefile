@@ -26,9 +26,10 @@ node_modules/.install-stamp: package.json package-lock.json
 deps: node_modules/.install-stamp ## Install the pinned Node.js 24 and npm dependencies.
 
 .PHONY: manifests
-manifests: deps ## Regenerate generated files: CRD YAML (from the TypeBox schemas in crds/) and webhook configurations.
+manifests: deps ## Regenerate generated files: CRD YAML (from the TypeBox schemas in crds/), webhook configurations, RBAC (from the controller modules).
 	node crds/generate.ts
 	node webhooks/generate-manifests.ts
+	node cmd/manager/rbac.ts
 
 .PHONY: fmt
 fmt: deps ## Format the code with prettier.
@@ -48,6 +49,7 @@ verify: deps ## Typecheck, lint, and fail if generated files are stale.
 	npm run -s lint
 	node crds/generate.ts --check
 	node webhooks/generate-manifests.ts --check
+	node cmd/manager/rbac.ts --check
 
 ##@ Test
 
@@ -94,8 +96,12 @@ uninstall: deps ## Remove the CRDs (and so every custom resource) from the clust
 	bash hack/kubectl.sh delete --ignore-not-found -k manifests/crd
 
 .PHONY: run
-run: deps ## Run the operators locally against $KUBECONFIG.
+run: deps ## Run the operators locally against $KUBECONFIG (CONTROLLERS=aimodel,... picks a subset; default all).
 	node cmd/manager/main.ts
+
+.PHONY: run-webhooks
+run-webhooks: deps ## Run the admission webhooks alone (no leader election) against $KUBECONFIG; WEBHOOK_REGISTER_LOCAL=true registers them at 127.0.0.1.
+	node cmd/webhooks/main.ts
 
 .PHONY: demo
 demo: deps ## Bring up the local cluster, install the CRDs, start the operator and apply sample AIModels.
