@@ -11,8 +11,22 @@ import { CORE_KINDS } from "../operators/runtime/core-kinds.ts";
 import { KINDS } from "./registry.ts";
 
 const ROOT = join(import.meta.dirname, "..");
-const SOURCE_DIRS = ["bin", "cmd", "controllers", "crds", "lib", "operators", "webhooks", "workloads"];
-const ALLOWED = new Set(["operators/runtime/core-kinds.ts", "crds/shared/kind.ts", "crds/shared/schema.ts", ...KINDS.map((k) => `crds/${k.singular}/${k.version}/kind.ts`)]);
+const SOURCE_DIRS = [
+  "bin",
+  "cmd",
+  "controllers",
+  "crds",
+  "lib",
+  "operators",
+  "webhooks",
+  "workloads",
+];
+const ALLOWED = new Set([
+  "operators/runtime/core-kinds.ts",
+  "crds/shared/kind.ts",
+  "crds/shared/schema.ts",
+  ...KINDS.map((k) => `crds/${k.singular}/${k.version}/kind.ts`),
+]);
 
 function sources(dir: string): string[] {
   const out: string[] = [];
@@ -21,7 +35,12 @@ function sources(dir: string): string[] {
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...sources(p));
     // cases.ts files are test data (objects for the CEL suites), like *.test.ts.
-    else if (e.name.endsWith(".ts") && e.name !== "cases.ts" && !/\.test\.ts$|\.test-helpers\.ts$/.test(e.name)) out.push(p);
+    else if (
+      e.name.endsWith(".ts") &&
+      e.name !== "cases.ts" &&
+      !/\.test\.ts$|\.test-helpers\.ts$/.test(e.name)
+    )
+      out.push(p);
   }
   return out;
 }
@@ -32,7 +51,9 @@ function code(text: string): string {
 }
 
 const KNOWN = [...CORE_KINDS, ...KINDS].map((k) => k.kind).join("|");
-const GVK_LITERAL = new RegExp(`apiVersion:\\s*["'\`][^"'\`]+["'\`]\\s*,\\s*kind:\\s*["'\`](${KNOWN})["'\`]`);
+const GVK_LITERAL = new RegExp(
+  `apiVersion:\\s*["'\`][^"'\`]+["'\`]\\s*,\\s*kind:\\s*["'\`](${KNOWN})["'\`]`,
+);
 const PLURAL_LITERAL = /\bplural:\s*["'`][a-z]+["'`]/;
 const GROUP_VERSION = /["'`]librechat\.io\/v1alpha1["'`]/;
 
@@ -40,8 +61,10 @@ export function findDefinitions(file: string, text: string): string[] {
   const c = code(text);
   const hits: string[] = [];
   const inWorkloads = file.startsWith("workloads/");
-  if (!inWorkloads && GVK_LITERAL.test(c)) hits.push(`${file}: apiVersion + kind literal (${GVK_LITERAL.exec(c)?.[0] ?? ""})`);
-  if (!inWorkloads && PLURAL_LITERAL.test(c)) hits.push(`${file}: plural literal (${PLURAL_LITERAL.exec(c)?.[0] ?? ""})`);
+  if (!inWorkloads && GVK_LITERAL.test(c))
+    hits.push(`${file}: apiVersion + kind literal (${GVK_LITERAL.exec(c)?.[0] ?? ""})`);
+  if (!inWorkloads && PLURAL_LITERAL.test(c))
+    hits.push(`${file}: plural literal (${PLURAL_LITERAL.exec(c)?.[0] ?? ""})`);
   if (GROUP_VERSION.test(c)) hits.push(`${file}: librechat.io API version literal`);
   return hits;
 }
@@ -59,11 +82,23 @@ test("no GVK is defined outside the kind records and the core-kind table", () =>
 });
 
 test("the scanner catches each form of a second definition", () => {
-  assert.equal(findDefinitions("controllers/x/gvks.ts", `const D = { apiVersion: "apps/v1", kind: "Deployment" };`).length, 1);
+  assert.equal(
+    findDefinitions(
+      "controllers/x/gvks.ts",
+      `const D = { apiVersion: "apps/v1", kind: "Deployment" };`,
+    ).length,
+    1,
+  );
   assert.equal(findDefinitions("webhooks/types.ts", `const K = { plural: "aimodels" };`).length, 1);
   assert.equal(findDefinitions("operators/x.ts", "const API = `librechat.io/v1alpha1`;").length, 1);
-  assert.equal(findDefinitions("workloads/x/src/a.ts", `const API = "librechat.io/v1alpha1";`).length, 1);
-  assert.deepEqual(findDefinitions("operators/x.ts", `// apiVersion: "v1", kind: "Secret"\nconst a = 1;`), []);
+  assert.equal(
+    findDefinitions("workloads/x/src/a.ts", `const API = "librechat.io/v1alpha1";`).length,
+    1,
+  );
+  assert.deepEqual(
+    findDefinitions("operators/x.ts", `// apiVersion: "v1", kind: "Secret"\nconst a = 1;`),
+    [],
+  );
 });
 
 test("every kind record is unique and matches its CRD definition", () => {

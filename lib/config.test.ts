@@ -18,13 +18,26 @@ test("flags win over environment, environment over defaults", () => {
 });
 
 test("booleans: bare flag, =false, and env 0", () => {
-  assert.deepEqual(parseFlags(["--leader-elect"], { LEADER_ELECT: "false" }, DEFS), { namespace: undefined, "leader-elect": true, level: "info" });
-  assert.equal((parseFlags(["--leader-elect=false"], {}, DEFS) as Record<string, unknown>)["leader-elect"], false);
-  assert.equal((parseFlags([], { LEADER_ELECT: "0" }, DEFS) as Record<string, unknown>)["leader-elect"], false);
+  assert.deepEqual(parseFlags(["--leader-elect"], { LEADER_ELECT: "false" }, DEFS), {
+    namespace: undefined,
+    "leader-elect": true,
+    level: "info",
+  });
+  assert.equal(
+    (parseFlags(["--leader-elect=false"], {}, DEFS) as Record<string, unknown>)["leader-elect"],
+    false,
+  );
+  assert.equal(
+    (parseFlags([], { LEADER_ELECT: "0" }, DEFS) as Record<string, unknown>)["leader-elect"],
+    false,
+  );
 });
 
 test("an empty environment variable counts as unset", () => {
-  assert.equal((parseFlags([], { LOG_LEVEL: "" }, DEFS) as Record<string, unknown>)["level"], "info");
+  assert.equal(
+    (parseFlags([], { LOG_LEVEL: "" }, DEFS) as Record<string, unknown>)["level"],
+    "info",
+  );
 });
 
 const bad: { argv: string[]; env?: Record<string, string>; msg: RegExp }[] = [
@@ -36,7 +49,10 @@ const bad: { argv: string[]; env?: Record<string, string>; msg: RegExp }[] = [
 ];
 for (const c of bad) {
   test(`parseFlags rejects ${c.argv.join(" ") || JSON.stringify(c.env)}`, () => {
-    assert.throws(() => parseFlags(c.argv, c.env ?? {}, DEFS), (e: unknown) => e instanceof ConfigError && c.msg.test(e.message));
+    assert.throws(
+      () => parseFlags(c.argv, c.env ?? {}, DEFS),
+      (e: unknown) => e instanceof ConfigError && c.msg.test(e.message),
+    );
   });
 }
 

@@ -47,10 +47,18 @@ export function parseBoolean(name: string, v: string): boolean {
  * missing values are ConfigErrors. Boolean flags may be given bare (`--leader-elect`) or with a
  * value (`--leader-elect=false`).
  */
-export function parseFlags(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, defs: FlagDefs): FlagValues | "help" {
+export function parseFlags(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  defs: FlagDefs,
+): FlagValues | "help" {
   if (argv.includes("--help") || argv.includes("-h")) return "help";
   // parseArgs has no "--bool=false": treat booleans as strings and give a bare one the value true.
-  const normalized = argv.map((a) => (a.startsWith("--") && !a.includes("=") && defs[a.slice(2)]?.type === "boolean" ? `${a}=true` : a));
+  const normalized = argv.map((a) =>
+    a.startsWith("--") && !a.includes("=") && defs[a.slice(2)]?.type === "boolean"
+      ? `${a}=true`
+      : a,
+  );
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -67,7 +75,12 @@ export function parseFlags(argv: readonly string[], env: Readonly<Record<string,
   for (const [name, def] of Object.entries(defs)) {
     const given = parsed.values[name];
     const fromEnv = def.env !== undefined ? env[def.env] : undefined;
-    const raw = typeof given === "string" ? given : fromEnv !== undefined && fromEnv !== "" ? fromEnv : def.default;
+    const raw =
+      typeof given === "string"
+        ? given
+        : fromEnv !== undefined && fromEnv !== ""
+          ? fromEnv
+          : def.default;
     if (raw === undefined || def.type === "string") {
       out[name] = raw;
       continue;
@@ -90,7 +103,15 @@ export function flagHelp(title: string, defs: FlagDefs, footer = ""): string {
     const env = d.env !== undefined ? ` [${d.env}]` : "";
     return `${left.padEnd(36)} ${d.description}${def}${env}`;
   });
-  return [title, "", "Flags (each also readable from the environment variable in brackets):", ...rows, footer].join("\n").trimEnd();
+  return [
+    title,
+    "",
+    "Flags (each also readable from the environment variable in brackets):",
+    ...rows,
+    footer,
+  ]
+    .join("\n")
+    .trimEnd();
 }
 
 /**
@@ -99,7 +120,10 @@ export function flagHelp(title: string, defs: FlagDefs, footer = ""): string {
  * by variable name in one ConfigError. Values are never echoed for variables whose name says
  * they hold a secret (…KEY, …SECRET, …PASSWORD, …TOKEN, …URL with credentials).
  */
-export function parseEnv<S extends TObject>(schema: S, env: Readonly<Record<string, string | undefined>>): Static<S> {
+export function parseEnv<S extends TObject>(
+  schema: S,
+  env: Readonly<Record<string, string | undefined>>,
+): Static<S> {
   const picked: Record<string, unknown> = {};
   for (const key of Object.keys(schema.properties)) {
     const v = env[key];
@@ -110,7 +134,8 @@ export function parseEnv<S extends TObject>(schema: S, env: Readonly<Record<stri
   const problems = [...Value.Errors(schema, converted)].map((e) => {
     const name = e.path.replace(/^\//, "") || "environment";
     const raw = picked[name];
-    const shown = raw === undefined ? "unset" : isSecretName(name) ? "a hidden value" : JSON.stringify(raw);
+    const shown =
+      raw === undefined ? "unset" : isSecretName(name) ? "a hidden value" : JSON.stringify(raw);
     return `${name}: ${e.message} (got ${shown})`;
   });
   if (problems.length > 0) throw new ConfigError(problems);

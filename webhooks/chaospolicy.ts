@@ -37,7 +37,6 @@ export const TARGET_KINDS: Readonly<Record<string, LookupKind>> = {
   Deployment: DEPLOYMENT,
 };
 
-
 /** Target namespace: spec.target.namespace, or the policy's own namespace. */
 export function targetNamespace(policy: unknown, ownNamespace: string): string {
   const ns = str(at(policy, "spec", "target", "namespace"));
@@ -58,8 +57,10 @@ function blastRadius(policy: unknown): {
   return {
     mode: str(at(br, "mode")) ?? BLAST_RADIUS_DEFAULTS.mode,
     value: num(at(br, "value")),
-    maxAffectedPercent: num(at(br, "maxAffectedPercent")) ?? BLAST_RADIUS_DEFAULTS.maxAffectedPercent,
-    minHealthyReplicas: num(at(br, "minHealthyReplicas")) ?? BLAST_RADIUS_DEFAULTS.minHealthyReplicas,
+    maxAffectedPercent:
+      num(at(br, "maxAffectedPercent")) ?? BLAST_RADIUS_DEFAULTS.maxAffectedPercent,
+    minHealthyReplicas:
+      num(at(br, "minHealthyReplicas")) ?? BLAST_RADIUS_DEFAULTS.minHealthyReplicas,
   };
 }
 
@@ -222,12 +223,11 @@ async function checkKillSwitch(input: ValidateInput, tenant: string): Promise<Vi
     input.lookup.getObject(TENANT_KIND, "", tenant, input.signal),
     killNs !== undefined ? input.lookup.getNamespace(killNs, input.signal) : Promise.resolve(null),
   ]);
-  const where =
-    isKillSwitchEngaged(annotationsOf(tenantObj))
-      ? `Tenant "${tenant}"`
-      : isKillSwitchEngaged(operatorNs?.annotations)
-        ? `namespace "${killNs ?? ""}" (cluster-wide)`
-        : undefined;
+  const where = isKillSwitchEngaged(annotationsOf(tenantObj))
+    ? `Tenant "${tenant}"`
+    : isKillSwitchEngaged(operatorNs?.annotations)
+      ? `namespace "${killNs ?? ""}" (cluster-wide)`
+      : undefined;
   if (where === undefined) return [];
   return [
     {

@@ -16,18 +16,40 @@ export class WebhookConfigError extends ConfigError {
 
 /** Environment variables of the webhook server. */
 export const WebhookEnvSchema = Type.Object({
-  POD_NAMESPACE: Type.Optional(Type.String({ description: "Namespace holding the Secret and Service; also the cluster-wide kill-switch namespace" })),
-  WEBHOOK_BIND_ADDRESS: Type.Optional(Type.String({ description: "Bind address (in a pod: 0.0.0.0 or the pod IP)" })),
-  WEBHOOK_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: "Listen port; 0 picks a free one" })),
+  POD_NAMESPACE: Type.Optional(
+    Type.String({
+      description:
+        "Namespace holding the Secret and Service; also the cluster-wide kill-switch namespace",
+    }),
+  ),
+  WEBHOOK_BIND_ADDRESS: Type.Optional(
+    Type.String({ description: "Bind address (in a pod: 0.0.0.0 or the pod IP)" }),
+  ),
+  WEBHOOK_PORT: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 65535, description: "Listen port; 0 picks a free one" }),
+  ),
   WEBHOOK_SERVICE_NAME: Type.Optional(Type.String()),
   WEBHOOK_SECRET_NAME: Type.Optional(Type.String()),
-  WEBHOOK_CERT_MODE: Type.Optional(Type.Union([Type.Literal("auto"), Type.Literal("self"), Type.Literal("cert-manager")])),
-  WEBHOOK_REGISTER_LOCAL: Type.Optional(Type.Boolean({ description: "Local runs: register configurations pointing at https://127.0.0.1:<port>" })),
-  CHAOS_MAX_DURATION: Type.Optional(Type.String({ pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$", description: "Upper bound of ChaosPolicy spec.duration, e.g. 1h" })),
+  WEBHOOK_CERT_MODE: Type.Optional(
+    Type.Union([Type.Literal("auto"), Type.Literal("self"), Type.Literal("cert-manager")]),
+  ),
+  WEBHOOK_REGISTER_LOCAL: Type.Optional(
+    Type.Boolean({
+      description: "Local runs: register configurations pointing at https://127.0.0.1:<port>",
+    }),
+  ),
+  CHAOS_MAX_DURATION: Type.Optional(
+    Type.String({
+      pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$",
+      description: "Upper bound of ChaosPolicy spec.duration, e.g. 1h",
+    }),
+  ),
   CHAOS_MAX_AFFECTED_PERCENT: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
 });
 
-function parse(env: Readonly<Record<string, string | undefined>>): ReturnType<typeof parseEnv<typeof WebhookEnvSchema>> {
+function parse(
+  env: Readonly<Record<string, string | undefined>>,
+): ReturnType<typeof parseEnv<typeof WebhookEnvSchema>> {
   try {
     return parseEnv(WebhookEnvSchema, env);
   } catch (err) {
@@ -37,7 +59,9 @@ function parse(env: Readonly<Record<string, string | undefined>>): ReturnType<ty
 }
 
 /** Reads webhook settings from the environment (variables: WebhookEnvSchema). */
-export function webhookOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): Omit<StartWebhooksOptions, "kube" | "log"> {
+export function webhookOptionsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): Omit<StartWebhooksOptions, "kube" | "log"> {
   const e = parse(env);
   return {
     ...(e.POD_NAMESPACE !== undefined ? { namespace: e.POD_NAMESPACE } : {}),
@@ -56,11 +80,14 @@ export function policyFromEnv(env: Readonly<Record<string, string | undefined>>)
   const e = parse(env);
   const maxMs = parseDurationMs(e.CHAOS_MAX_DURATION);
   if (e.CHAOS_MAX_DURATION !== undefined && (maxMs === undefined || maxMs <= 0)) {
-    throw new WebhookConfigError([`CHAOS_MAX_DURATION: must be a positive duration such as 30m or 1h (got "${e.CHAOS_MAX_DURATION}")`]);
+    throw new WebhookConfigError([
+      `CHAOS_MAX_DURATION: must be a positive duration such as 30m or 1h (got "${e.CHAOS_MAX_DURATION}")`,
+    ]);
   }
   return {
     chaos: {
-      maxDurationSeconds: maxMs !== undefined ? Math.floor(maxMs / 1000) : DEFAULT_POLICY.chaos.maxDurationSeconds,
+      maxDurationSeconds:
+        maxMs !== undefined ? Math.floor(maxMs / 1000) : DEFAULT_POLICY.chaos.maxDurationSeconds,
       maxAffectedPercent: e.CHAOS_MAX_AFFECTED_PERCENT ?? DEFAULT_POLICY.chaos.maxAffectedPercent,
     },
   };

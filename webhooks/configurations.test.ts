@@ -88,14 +88,24 @@ describe("webhook configurations", () => {
   it("rejects invalid settings naming the variable", () => {
     const bad: [Record<string, string>, RegExp][] = [
       [{ WEBHOOK_PORT: "x" }, /WEBHOOK_PORT: Expected integer \(got "x"\)/],
-      [{ WEBHOOK_PORT: "70000" }, /WEBHOOK_PORT: Expected integer to be less or equal to 65535 \(got "70000"\)/],
+      [
+        { WEBHOOK_PORT: "70000" },
+        /WEBHOOK_PORT: Expected integer to be less or equal to 65535 \(got "70000"\)/,
+      ],
       [{ WEBHOOK_CERT_MODE: "bogus" }, /WEBHOOK_CERT_MODE: Expected union value \(got "bogus"\)/],
-      [{ CHAOS_MAX_AFFECTED_PERCENT: "300" }, /CHAOS_MAX_AFFECTED_PERCENT: Expected number to be less or equal to 100/],
+      [
+        { CHAOS_MAX_AFFECTED_PERCENT: "300" },
+        /CHAOS_MAX_AFFECTED_PERCENT: Expected number to be less or equal to 100/,
+      ],
       [{ CHAOS_MAX_DURATION: "soon" }, /CHAOS_MAX_DURATION: Expected string to match/],
       [{ CHAOS_MAX_DURATION: "0s" }, /CHAOS_MAX_DURATION: must be a positive duration/],
     ];
     for (const [env, msg] of bad) {
-      assert.throws(() => webhookOptionsFromEnv(env), (e: unknown) => e instanceof WebhookConfigError && msg.test(e.message), String(msg));
+      assert.throws(
+        () => webhookOptionsFromEnv(env),
+        (e: unknown) => e instanceof WebhookConfigError && msg.test(e.message),
+        String(msg),
+      );
     }
   });
 });

@@ -27,7 +27,12 @@ export {
   DEFAULT_CONFIG_NAMES,
 } from "./configurations.ts";
 export type { CertMode } from "./cert-rotator.ts";
-export { WebhookConfigError, WebhookEnvSchema, policyFromEnv, webhookOptionsFromEnv } from "./config.ts";
+export {
+  WebhookConfigError,
+  WebhookEnvSchema,
+  policyFromEnv,
+  webhookOptionsFromEnv,
+} from "./config.ts";
 
 /** Default Service, Secret and port (match manifests/webhook/). */
 export const DEFAULTS = {

@@ -3,7 +3,13 @@
 // owns TLS, timeouts, listen (127.0.0.1 by default) and certificate hot-swap via
 // https.Server#setSecureContext, so a rotated certificate is served without a restart.
 import fastify, { LogController } from "fastify";
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  onRequestHookHandler,
+} from "fastify";
 import type { Logger } from "pino";
 import { admit } from "./admit.ts";
 import { handlerPath } from "./handlers.ts";
@@ -48,10 +54,8 @@ function sendError(reply: FastifyReply, code: number, error: string): FastifyRep
   return reply.code(code).type("application/json").send({ error });
 }
 
-/** Routes: POST /validate/<name>, POST /mutate/<name> per handler; GET /healthz. */
-export const webhookApp: FastifyPluginAsync<WebhookAppOptions> = (app, opts) => {
-  const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
-  // Parse every body ourselves so any content type and any bad JSON gets the same clear 400.
+/** Parses every body ourselves so any content type and any bad JSON gets the same clear 400. */
+function parseBodiesAsReviews(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     "*",
@@ -75,6 +79,10 @@ export const webhookApp: FastifyPluginAsync<WebhookAppOptions> = (app, opts) => 
       }
     },
   );
+}
+
+/** 4xx keep their message; anything else is a logged 500 that says only "internal error". */
+function answerErrorsAsJson(app: FastifyInstance): void {
   app.setErrorHandler((err: { statusCode?: number; message?: string }, req, reply) => {
     const code =
       typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 500
@@ -86,55 +94,74 @@ export const webhookApp: FastifyPluginAsync<WebhookAppOptions> = (app, opts) => 
   app.setNotFoundHandler((req, reply) =>
     sendError(reply, 404, `no webhook at ${req.method} ${req.url.split("?")[0] ?? ""}`),
   );
+}
 
+/**
+ * Counts a request from arrival to the end of the response, or until the connection closed
+ * without one ('close' fires either way), so in-flight never leaks.
+ */
+function countRequests(
+  metrics: WebhookMetrics | undefined,
+  webhook: string,
+): onRequestHookHandler[] {
+  if (metrics === undefined) return [];
+  return [
+    (_req, reply, done) => {
+      metrics.inFlight.inc({ webhook });
+      const end = metrics.latency.startTimer({ webhook });
+      reply.raw.once("close", () => {
+        metrics.inFlight.dec({ webhook });
+        end();
+        metrics.requests.inc({ webhook, code: String(reply.raw.statusCode) });
+      });
+      done();
+    },
+  ];
+}
+
+type ReviewRequest = FastifyRequest<{ Querystring: Record<string, unknown> }>;
+
+/** The route handler of one webhook: parse the review, run its rules within the deadline, answer. */
+function reviewRoute(
+  handler: WebhookHandler,
+  opts: WebhookAppOptions,
+  webhook: string,
+): (req: ReviewRequest, reply: FastifyReply) => Promise<FastifyReply> {
+  const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  return async (req, reply) => {
+    const parsed = parseAdmissionReview(req.body);
+    if (!parsed.ok) return sendError(reply, 400, `malformed AdmissionReview: ${parsed.error}`);
+    const answer = await admit(handler, parsed.request, {
+      lookup: opts.lookup,
+      policy: opts.policy,
+      deadlineMs: effectiveDeadline(deadlineMs, req.query["timeout"]),
+      onError: (err, r) => {
+        req.log.warn(
+          { err, uid: r.uid, kind: r.kind.kind, name: r.name, namespace: r.namespace },
+          "Failed to evaluate admission rules",
+        );
+      },
+    });
+    const { allowed, patch } = answer.response;
+    req.log.debug(
+      { uid: parsed.request.uid, webhook, allowed, patched: patch !== undefined },
+      "Answered admission review",
+    );
+    return reply.code(200).type("application/json").send(answer);
+  };
+}
+
+/** Routes: POST /validate/<name>, POST /mutate/<name> per handler; GET /healthz. */
+export const webhookApp: FastifyPluginAsync<WebhookAppOptions> = (app, opts) => {
+  parseBodiesAsReviews(app);
+  answerErrorsAsJson(app);
   app.get("/healthz", () => ({ status: "ok" }));
-  const metrics = opts.metrics;
   for (const handler of opts.handlers) {
     const webhook = handlerPath(handler);
     app.post<{ Querystring: Record<string, unknown> }>(
       webhook,
-      {
-        // Counted from arrival to the end of the response, or until the connection closed
-        // without one ('close' fires either way), so in-flight never leaks.
-        onRequest:
-          metrics === undefined
-            ? []
-            : (_req, reply, done) => {
-                metrics.inFlight.inc({ webhook });
-                const end = metrics.latency.startTimer({ webhook });
-                reply.raw.once("close", () => {
-                  metrics.inFlight.dec({ webhook });
-                  end();
-                  metrics.requests.inc({ webhook, code: String(reply.raw.statusCode) });
-                });
-                done();
-              },
-      },
-      async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>, reply) => {
-        const parsed = parseAdmissionReview(req.body);
-        if (!parsed.ok) return sendError(reply, 400, `malformed AdmissionReview: ${parsed.error}`);
-        const answer = await admit(handler, parsed.request, {
-          lookup: opts.lookup,
-          policy: opts.policy,
-          deadlineMs: effectiveDeadline(deadlineMs, req.query["timeout"]),
-          onError: (err, r) => {
-            req.log.warn(
-              { err, uid: r.uid, kind: r.kind.kind, name: r.name, namespace: r.namespace },
-              "Failed to evaluate admission rules",
-            );
-          },
-        });
-        req.log.debug(
-          {
-            uid: parsed.request.uid,
-            webhook,
-            allowed: answer.response.allowed,
-            patched: answer.response.patch !== undefined,
-          },
-          "Answered admission review",
-        );
-        return reply.code(200).type("application/json").send(answer);
-      },
+      { onRequest: countRequests(opts.metrics, webhook) },
+      reviewRoute(handler, opts, webhook),
     );
   }
   return Promise.resolve();

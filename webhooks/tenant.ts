@@ -7,7 +7,11 @@ import { at, isRecord, nameOf, rec, str } from "./object.ts";
 import type { JsonPatchOp, Violation } from "./review.ts";
 import type { DefaultInput, ValidateInput } from "./types.ts";
 import { TENANT_KIND } from "../crds/tenant/v1alpha1/kind.ts";
-import { effectiveRealmName, RESERVED_REALMS, realmNameFor } from "../crds/tenant/v1alpha1/rules.ts";
+import {
+  effectiveRealmName,
+  RESERVED_REALMS,
+  realmNameFor,
+} from "../crds/tenant/v1alpha1/rules.ts";
 
 export { RESERVED_REALMS, realmNameFor };
 

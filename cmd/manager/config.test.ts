@@ -3,19 +3,45 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ControllerModule } from "../../operators/runtime/module.ts";
-import { ConfigError, DEFAULT_LEASE_NAME, leaseNameFor, parseConfig, selectModules } from "./config.ts";
+import {
+  ConfigError,
+  DEFAULT_LEASE_NAME,
+  leaseNameFor,
+  parseConfig,
+  selectModules,
+} from "./config.ts";
 import { MODULES } from "./modules.ts";
 
-const mod = (name: string, operator: ControllerModule["operator"], flags: ControllerModule["flags"] = {}): ControllerModule => ({
+const mod = (
+  name: string,
+  operator: ControllerModule["operator"],
+  flags: ControllerModule["flags"] = {},
+): ControllerModule => ({
   name,
   operator,
   flags,
   clusterRules: [],
   setup: () => undefined,
 });
-const FAKE = [mod("aimodel", "inference", { "aimodel-concurrency": { type: "string", env: "AIMODEL_CONCURRENCY", default: "4", description: "workers" } }), mod("assistant", "inference"), mod("tenant", "identity"), mod("chatregion", "chat")];
+const FAKE = [
+  mod("aimodel", "inference", {
+    "aimodel-concurrency": {
+      type: "string",
+      env: "AIMODEL_CONCURRENCY",
+      default: "4",
+      description: "workers",
+    },
+  }),
+  mod("assistant", "inference"),
+  mod("tenant", "identity"),
+  mod("chatregion", "chat"),
+];
 
-function parse(argv: string[], env: Record<string, string> = {}, modules: readonly ControllerModule[] = FAKE): Exclude<ReturnType<typeof parseConfig>, "help"> {
+function parse(
+  argv: string[],
+  env: Record<string, string> = {},
+  modules: readonly ControllerModule[] = FAKE,
+): Exclude<ReturnType<typeof parseConfig>, "help"> {
   const c = parseConfig(argv, env, modules);
   if (c === "help") throw new Error("unexpected help");
   return c;
@@ -29,12 +55,18 @@ test("defaults bind probes and metrics to loopback, elect a leader and run every
   assert.equal(c.leaseNamespace, "default");
   assert.equal(c.leaseName, DEFAULT_LEASE_NAME);
   assert.equal(c.namespace, undefined);
-  assert.deepEqual(c.modules.map((m) => m.name), ["aimodel", "assistant", "tenant", "chatregion"]);
+  assert.deepEqual(
+    c.modules.map((m) => m.name),
+    ["aimodel", "assistant", "tenant", "chatregion"],
+  );
   assert.deepEqual([c.leaseDurationMs, c.renewDeadlineMs, c.retryPeriodMs], [15000, 10000, 2000]);
 });
 
 test("flags win over environment", () => {
-  const c = parse(["--namespace", "a", "--leader-elect=false", "--metrics-bind-address=0"], { WATCH_NAMESPACE: "b", LEADER_ELECT: "true" });
+  const c = parse(["--namespace", "a", "--leader-elect=false", "--metrics-bind-address=0"], {
+    WATCH_NAMESPACE: "b",
+    LEADER_ELECT: "true",
+  });
   assert.equal(c.namespace, "a");
   assert.equal(c.leaderElect, false);
   assert.equal(c.metrics, undefined);
@@ -74,24 +106,45 @@ test("an explicit --lease-name wins over the derived one", () => {
 });
 
 test("the real module list: aimodel alone is the whole inference operator today", () => {
-  assert.equal(parse(["--controllers=aimodel"], {}, MODULES).leaseName, MODULES.length === 1 ? DEFAULT_LEASE_NAME : "librechat-inference-operator");
+  assert.equal(
+    parse(["--controllers=aimodel"], {}, MODULES).leaseName,
+    MODULES.length === 1 ? DEFAULT_LEASE_NAME : "librechat-inference-operator",
+  );
 });
 
 const bad: { argv: string[]; env?: Record<string, string>; msg: RegExp }[] = [
   { argv: ["--leader-elect=maybe"], msg: /--leader-elect must be true or false/ },
-  { argv: [], env: { HEALTH_PROBE_BIND_ADDRESS: "x:y" }, msg: /--health-probe-bind-address must be host:port/ },
-  { argv: ["--leader-elect-lease-duration=5", "--leader-elect-renew-deadline=6"], msg: /lease-duration > renew-deadline > retry-period/ },
-  { argv: ["--leader-elect-retry-period=-1"], msg: /--leader-elect-retry-period must be a number of seconds/ },
+  {
+    argv: [],
+    env: { HEALTH_PROBE_BIND_ADDRESS: "x:y" },
+    msg: /--health-probe-bind-address must be host:port/,
+  },
+  {
+    argv: ["--leader-elect-lease-duration=5", "--leader-elect-renew-deadline=6"],
+    msg: /lease-duration > renew-deadline > retry-period/,
+  },
+  {
+    argv: ["--leader-elect-retry-period=-1"],
+    msg: /--leader-elect-retry-period must be a number of seconds/,
+  },
   { argv: ["--webhooks=maybe"], msg: /--webhooks must be off, cluster or local/ },
-  { argv: ["--controllers=aimodel,nope"], msg: /unknown controller "nope" \(known: aimodel, assistant, tenant, chatregion\)/ },
+  {
+    argv: ["--controllers=aimodel,nope"],
+    msg: /unknown controller "nope" \(known: aimodel, assistant, tenant, chatregion\)/,
+  },
   { argv: ["--controllers=,"], msg: /must name at least one controller/ },
   { argv: ["stray"], msg: /Unexpected argument 'stray'/ },
   { argv: ["--namespace"], msg: /argument missing/ },
 ];
 for (const c of bad) {
   test(`rejects ${c.argv.join(" ") || JSON.stringify(c.env)}`, () => {
-    assert.throws(() => parseConfig(c.argv, c.env ?? {}, FAKE), (e: unknown) => e instanceof ConfigError && c.msg.test(e.message));
+    assert.throws(
+      () => parseConfig(c.argv, c.env ?? {}, FAKE),
+      (e: unknown) => e instanceof ConfigError && c.msg.test(e.message),
+    );
   });
 }
 
-test("--help", () => { assert.equal(parseConfig(["--help"], {}, FAKE), "help"); });
+test("--help", () => {
+  assert.equal(parseConfig(["--help"], {}, FAKE), "help");
+});

@@ -35,18 +35,86 @@ export interface ManagerConfig {
 export const DEFAULT_LEASE_NAME = "librechat-operator";
 
 export const CORE_FLAGS: FlagDefs = {
-  controllers: { type: "string", env: "CONTROLLERS", default: "*", valueName: "LIST", description: 'comma-separated controller names, or "*" for all' },
-  namespace: { type: "string", env: "WATCH_NAMESPACE", valueName: "NS", description: "watch only NS; default all namespaces" },
-  "leader-elect": { type: "boolean", env: "LEADER_ELECT", default: "true", description: "take part in Lease leader election" },
-  "lease-name": { type: "string", env: "LEASE_NAME", valueName: "NAME", description: `Lease name; default ${DEFAULT_LEASE_NAME} for all controllers, librechat-<operator>-operator for one operator's` },
-  "lease-namespace": { type: "string", env: "LEASE_NAMESPACE", valueName: "NS", description: 'default POD_NAMESPACE, else "default"' },
-  "leader-elect-lease-duration": { type: "string", env: "LEADER_ELECT_LEASE_DURATION", default: "15", valueName: "S", description: "seconds" },
-  "leader-elect-renew-deadline": { type: "string", env: "LEADER_ELECT_RENEW_DEADLINE", default: "10", valueName: "S", description: "seconds" },
-  "leader-elect-retry-period": { type: "string", env: "LEADER_ELECT_RETRY_PERIOD", default: "2", valueName: "S", description: "seconds" },
-  "metrics-bind-address": { type: "string", env: "METRICS_BIND_ADDRESS", default: "127.0.0.1:8080", valueName: "H:P", description: '"0" disables' },
-  "health-probe-bind-address": { type: "string", env: "HEALTH_PROBE_BIND_ADDRESS", default: "127.0.0.1:8081", valueName: "H:P", description: '"0" disables' },
-  "log-level": { type: "string", env: "LOG_LEVEL", default: "info", valueName: "L", description: "pino level" },
-  webhooks: { type: "string", env: "WEBHOOKS", default: "off", valueName: "MODE", description: "off | cluster | local (see below)" },
+  controllers: {
+    type: "string",
+    env: "CONTROLLERS",
+    default: "*",
+    valueName: "LIST",
+    description: 'comma-separated controller names, or "*" for all',
+  },
+  namespace: {
+    type: "string",
+    env: "WATCH_NAMESPACE",
+    valueName: "NS",
+    description: "watch only NS; default all namespaces",
+  },
+  "leader-elect": {
+    type: "boolean",
+    env: "LEADER_ELECT",
+    default: "true",
+    description: "take part in Lease leader election",
+  },
+  "lease-name": {
+    type: "string",
+    env: "LEASE_NAME",
+    valueName: "NAME",
+    description: `Lease name; default ${DEFAULT_LEASE_NAME} for all controllers, librechat-<operator>-operator for one operator's`,
+  },
+  "lease-namespace": {
+    type: "string",
+    env: "LEASE_NAMESPACE",
+    valueName: "NS",
+    description: 'default POD_NAMESPACE, else "default"',
+  },
+  "leader-elect-lease-duration": {
+    type: "string",
+    env: "LEADER_ELECT_LEASE_DURATION",
+    default: "15",
+    valueName: "S",
+    description: "seconds",
+  },
+  "leader-elect-renew-deadline": {
+    type: "string",
+    env: "LEADER_ELECT_RENEW_DEADLINE",
+    default: "10",
+    valueName: "S",
+    description: "seconds",
+  },
+  "leader-elect-retry-period": {
+    type: "string",
+    env: "LEADER_ELECT_RETRY_PERIOD",
+    default: "2",
+    valueName: "S",
+    description: "seconds",
+  },
+  "metrics-bind-address": {
+    type: "string",
+    env: "METRICS_BIND_ADDRESS",
+    default: "127.0.0.1:8080",
+    valueName: "H:P",
+    description: '"0" disables',
+  },
+  "health-probe-bind-address": {
+    type: "string",
+    env: "HEALTH_PROBE_BIND_ADDRESS",
+    default: "127.0.0.1:8081",
+    valueName: "H:P",
+    description: '"0" disables',
+  },
+  "log-level": {
+    type: "string",
+    env: "LOG_LEVEL",
+    default: "info",
+    valueName: "L",
+    description: "pino level",
+  },
+  webhooks: {
+    type: "string",
+    env: "WEBHOOKS",
+    default: "off",
+    valueName: "MODE",
+    description: "off | cluster | local (see below)",
+  },
 };
 
 const FOOTER = `
@@ -73,11 +141,19 @@ export function allFlags(modules: readonly ControllerModule[]): FlagDefs {
 /** Help text of the manager program with the flags of `modules`. */
 export function helpText(modules: readonly ControllerModule[]): string {
   const names = modules.map((m) => `${m.name} (${m.operator})`).join(", ");
-  return flagHelp("librechat operator manager", allFlags(modules), `\nControllers: ${names}.${FOOTER}`);
+  return flagHelp(
+    "librechat operator manager",
+    allFlags(modules),
+    `\nControllers: ${names}.${FOOTER}`,
+  );
 }
 
 /** Parses argv (without node and script) and env into a config, or throws ConfigError. */
-export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, modules: readonly ControllerModule[]): ManagerConfig | "help" {
+export function parseConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  modules: readonly ControllerModule[],
+): ManagerConfig | "help" {
   const flags = parseFlags(argv, env, allFlags(modules));
   if (flags === "help") return "help";
   const str = (k: string): string | undefined => {
@@ -85,9 +161,9 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     return typeof v === "string" && v !== "" ? v : undefined;
   };
   const selected = selectModules(str("controllers") ?? "*", modules);
-  const moduleFlags = new Map(selected.map((m) => [m.name, Object.fromEntries(Object.keys(m.flags ?? {}).map((k) => [k, flags[k]]))]));
-  for (const m of selected) m.checkFlags?.(moduleFlags.get(m.name) ?? {});
-  const operatorNamespace = env["POD_NAMESPACE"] !== undefined && env["POD_NAMESPACE"] !== "" ? env["POD_NAMESPACE"] : "default";
+  const moduleFlags = flagsPerModule(selected, flags);
+  const envOf = (k: string): string | undefined => (env[k] === "" ? undefined : env[k]);
+  const operatorNamespace = envOf("POD_NAMESPACE") ?? "default";
   return {
     modules: selected,
     moduleFlags,
@@ -95,7 +171,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     leaderElect: flags["leader-elect"] === true,
     leaseName: str("lease-name") ?? leaseNameFor(selected, modules),
     leaseNamespace: str("lease-namespace") ?? operatorNamespace,
-    identity: env["POD_NAME"] !== undefined && env["POD_NAME"] !== "" ? env["POD_NAME"] : undefined,
+    identity: envOf("POD_NAME"),
     ...leaseTimings(str),
     metrics: parseAddress("--metrics-bind-address", str("metrics-bind-address") ?? "0"),
     health: parseAddress("--health-probe-bind-address", str("health-probe-bind-address") ?? "0"),
@@ -105,13 +181,34 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   };
 }
 
+/** Each selected module's own flag values, checked by the module before anything connects. */
+function flagsPerModule(
+  selected: readonly ControllerModule[],
+  flags: FlagValues,
+): Map<string, FlagValues> {
+  const out = new Map<string, FlagValues>();
+  for (const m of selected) {
+    const own = Object.fromEntries(Object.keys(m.flags ?? {}).map((k) => [k, flags[k]]));
+    m.checkFlags?.(own);
+    out.set(m.name, own);
+  }
+  return out;
+}
+
 /** The modules named in `list` ("*" = all), in `all`'s order; unknown names are a ConfigError. */
 export function selectModules(list: string, all: readonly ControllerModule[]): ControllerModule[] {
-  const names = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const names = list
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   if (names.includes("*")) return [...all];
   const unknown = names.filter((n) => !all.some((m) => m.name === n));
-  if (unknown.length > 0) throw new ConfigError([`--controllers: unknown controller ${unknown.map((n) => `"${n}"`).join(", ")} (known: ${all.map((m) => m.name).join(", ")})`]);
-  if (names.length === 0) throw new ConfigError(["--controllers must name at least one controller"]);
+  if (unknown.length > 0)
+    throw new ConfigError([
+      `--controllers: unknown controller ${unknown.map((n) => `"${n}"`).join(", ")} (known: ${all.map((m) => m.name).join(", ")})`,
+    ]);
+  if (names.length === 0)
+    throw new ConfigError(["--controllers must name at least one controller"]);
   return all.filter((m) => names.includes(m.name));
 }
 
@@ -120,19 +217,30 @@ export function selectModules(list: string, all: readonly ControllerModule[]): C
  * one operator (inference, identity, chat, chaos) use librechat-<operator>-operator, so operators
  * deployed separately elect their leaders independently; any other subset names its operators.
  */
-export function leaseNameFor(selected: readonly ControllerModule[], all: readonly ControllerModule[]): string {
+export function leaseNameFor(
+  selected: readonly ControllerModule[],
+  all: readonly ControllerModule[],
+): string {
   if (selected.length === all.length) return DEFAULT_LEASE_NAME;
   const operators = [...new Set<OperatorName>(selected.map((m) => m.operator))].sort();
-  const whole = operators.every((op) => all.filter((m) => m.operator === op).every((m) => selected.includes(m)));
+  const whole = operators.every((op) =>
+    all.filter((m) => m.operator === op).every((m) => selected.includes(m)),
+  );
   if (operators.length === 1 && whole) return `librechat-${operators[0] ?? ""}-operator`;
-  return `${DEFAULT_LEASE_NAME}-${selected.map((m) => m.name).sort().join("-")}`;
+  return `${DEFAULT_LEASE_NAME}-${selected
+    .map((m) => m.name)
+    .sort()
+    .join("-")}`;
 }
 
-function leaseTimings(get: (flag: string) => string | undefined): Pick<ManagerConfig, "leaseDurationMs" | "renewDeadlineMs" | "retryPeriodMs"> {
+function leaseTimings(
+  get: (flag: string) => string | undefined,
+): Pick<ManagerConfig, "leaseDurationMs" | "renewDeadlineMs" | "retryPeriodMs"> {
   const seconds = (flag: string): number => {
     const v = get(flag) ?? "";
     const n = Number(v);
-    if (v === "" || !Number.isFinite(n) || n <= 0 || n > 3600) throw new ConfigError([`--${flag} must be a number of seconds in (0, 3600], got "${v}"`]);
+    if (v === "" || !Number.isFinite(n) || n <= 0 || n > 3600)
+      throw new ConfigError([`--${flag} must be a number of seconds in (0, 3600], got "${v}"`]);
     return Math.round(n * 1000);
   };
   const t = {
@@ -142,7 +250,9 @@ function leaseTimings(get: (flag: string) => string | undefined): Pick<ManagerCo
   };
   // client-go's own sanity rule: renew before the lease runs out, retry before the renew deadline.
   if (!(t.leaseDurationMs > t.renewDeadlineMs && t.renewDeadlineMs > t.retryPeriodMs)) {
-    throw new ConfigError(["leader election timings must satisfy lease-duration > renew-deadline > retry-period"]);
+    throw new ConfigError([
+      "leader election timings must satisfy lease-duration > renew-deadline > retry-period",
+    ]);
   }
   return t;
 }
@@ -158,6 +268,7 @@ export function parseAddress(name: string, v: string): { host: string; port: num
   const i = v.lastIndexOf(":");
   const host = i <= 0 ? "127.0.0.1" : v.slice(0, i);
   const port = Number(i < 0 ? v : v.slice(i + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError([`${name} must be host:port, :port or 0, got "${v}"`]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError([`${name} must be host:port, :port or 0, got "${v}"`]);
   return { host, port };
 }

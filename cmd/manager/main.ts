@@ -37,7 +37,11 @@ async function configure(): Promise<Startup | "help"> {
     module = await import("../../webhooks/index.ts");
     return { cfg, webhooks: { module, opts: module.webhookOptionsFromEnv(process.env) } };
   } catch (err) {
-    if (err instanceof ConfigError || (module !== undefined && err instanceof module.WebhookConfigError)) fail(err.message);
+    if (
+      err instanceof ConfigError ||
+      (module !== undefined && err instanceof module.WebhookConfigError)
+    )
+      fail(err.message);
     throw err;
   }
 }
@@ -60,7 +64,13 @@ function leaderElection(cfg: ManagerConfig): Pick<ManagerOptions, "leaderElectio
 async function setupModules(cfg: ManagerConfig, mgr: Manager, client: KubeClient): Promise<void> {
   for (const m of cfg.modules) {
     try {
-      await m.setup({ mgr, client, log: mgr.log.child({ module: m.name }), flags: cfg.moduleFlags.get(m.name) ?? {}, operatorNamespace: cfg.operatorNamespace });
+      await m.setup({
+        mgr,
+        client,
+        log: mgr.log.child({ module: m.name }),
+        flags: cfg.moduleFlags.get(m.name) ?? {},
+        operatorNamespace: cfg.operatorNamespace,
+      });
     } catch (err) {
       if (err instanceof ConfigError) fail(err.message);
       throw new Error(`setting up controller module ${m.name}`, { cause: err });
@@ -116,12 +126,20 @@ async function main(): Promise<void> {
   // A replica stopped while waiting for leadership returns from start() without having started.
   if (mgr.isStopping()) return;
   log.info(
-    { controllers: cfg.modules.map((m) => m.name), lease: cfg.leaderElect ? cfg.leaseName : undefined, metrics: mgr.metricsUrl, health: mgr.healthUrl, namespace: cfg.namespace ?? "(all)" },
+    {
+      controllers: cfg.modules.map((m) => m.name),
+      lease: cfg.leaderElect ? cfg.leaseName : undefined,
+      metrics: mgr.metricsUrl,
+      health: mgr.healthUrl,
+      namespace: cfg.namespace ?? "(all)",
+    },
     "Started operator manager",
   );
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

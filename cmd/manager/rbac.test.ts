@@ -23,7 +23,11 @@ test("mergeRules unites verbs of the same target and sorts everything", () => {
   );
 });
 
-const mod = (name: string, operator: ControllerModule["operator"], resource: string): ControllerModule => ({
+const mod = (
+  name: string,
+  operator: ControllerModule["operator"],
+  resource: string,
+): ControllerModule => ({
   name,
   operator,
   clusterRules: [{ apiGroups: ["librechat.io"], resources: [resource], verbs: ["get"] }],
@@ -32,19 +36,41 @@ const mod = (name: string, operator: ControllerModule["operator"], resource: str
 });
 
 test("one combined ClusterRole, one per operator, namespace rules in the leader-election Role", () => {
-  const files = renderRbac([mod("aimodel", "inference", "aimodels"), mod("assistant", "inference", "assistants"), mod("tenant", "identity", "tenants")]);
-  assert.deepEqual(Object.keys(files).sort(), ["cluster-role.yaml", "leader-election-role.yaml", "operators/identity.yaml", "operators/inference.yaml"]);
-  const resources = (file: string): string[] => (parse(files[file] ?? "") as { rules: { resources: string[] }[] }).rules.flatMap((r) => r.resources);
+  const files = renderRbac([
+    mod("aimodel", "inference", "aimodels"),
+    mod("assistant", "inference", "assistants"),
+    mod("tenant", "identity", "tenants"),
+  ]);
+  assert.deepEqual(Object.keys(files).sort(), [
+    "cluster-role.yaml",
+    "leader-election-role.yaml",
+    "operators/identity.yaml",
+    "operators/inference.yaml",
+  ]);
+  const resources = (file: string): string[] =>
+    (parse(files[file] ?? "") as { rules: { resources: string[] }[] }).rules.flatMap(
+      (r) => r.resources,
+    );
   assert.deepEqual(resources("operators/inference.yaml"), ["aimodels", "assistants"]);
   assert.deepEqual(resources("operators/identity.yaml"), ["tenants"]);
   const combined = (files["cluster-role.yaml"] ?? "").split("---\n")[0] ?? "";
-  assert.deepEqual((parse(combined) as { rules: { resources: string[] }[] }).rules.flatMap((r) => r.resources), ["aimodels", "assistants", "tenants"]);
+  assert.deepEqual(
+    (parse(combined) as { rules: { resources: string[] }[] }).rules.flatMap((r) => r.resources),
+    ["aimodels", "assistants", "tenants"],
+  );
   const role = (files["leader-election-role.yaml"] ?? "").split("---\n")[0] ?? "";
-  assert.deepEqual((parse(role) as { rules: { resources: string[] }[] }).rules.flatMap((r) => r.resources).sort(), ["configmaps", "leases"]);
+  assert.deepEqual(
+    (parse(role) as { rules: { resources: string[] }[] }).rules.flatMap((r) => r.resources).sort(),
+    ["configmaps", "leases"],
+  );
 });
 
 test("manifests/rbac matches the modules (make manifests)", async () => {
   for (const [file, content] of Object.entries(renderRbac(MODULES))) {
-    assert.equal(await readFile(join(import.meta.dirname, "../../manifests/rbac", file), "utf8"), content, file);
+    assert.equal(
+      await readFile(join(import.meta.dirname, "../../manifests/rbac", file), "utf8"),
+      content,
+      file,
+    );
   }
 });

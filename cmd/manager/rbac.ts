@@ -7,7 +7,13 @@
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
-import { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, LEASE, ROLE, ROLE_BINDING } from "../../operators/runtime/core-kinds.ts";
+import {
+  CLUSTER_ROLE,
+  CLUSTER_ROLE_BINDING,
+  LEASE,
+  ROLE,
+  ROLE_BINDING,
+} from "../../operators/runtime/core-kinds.ts";
 import { groupOf } from "../../operators/runtime/keys.ts";
 import type { ControllerModule, OperatorName, PolicyRule } from "../../operators/runtime/module.ts";
 import { MODULES } from "./modules.ts";
@@ -15,14 +21,23 @@ import { MODULES } from "./modules.ts";
 const OUT_DIR = join(import.meta.dirname, "../../manifests/rbac");
 export const SERVICE_ACCOUNT = "librechat-operators";
 export const NAMESPACE = "librechat-system";
-const LABELS = { "app.kubernetes.io/name": "librechat-operators", "app.kubernetes.io/part-of": "librechat" };
+const LABELS = {
+  "app.kubernetes.io/name": "librechat-operators",
+  "app.kubernetes.io/part-of": "librechat",
+};
 const RBAC_GROUP = groupOf(CLUSTER_ROLE.apiVersion);
 
 /** Rules merged by (apiGroups, resources, resourceNames): verbs united, everything sorted. */
 export function mergeRules(rules: readonly PolicyRule[]): PolicyRule[] {
   const byTarget = new Map<string, { rule: PolicyRule; verbs: Set<string> }>();
   for (const r of rules) {
-    const norm = { apiGroups: [...new Set(r.apiGroups)].sort(), resources: [...new Set(r.resources)].sort(), ...(r.resourceNames !== undefined ? { resourceNames: [...new Set(r.resourceNames)].sort() } : {}) };
+    const norm = {
+      apiGroups: [...new Set(r.apiGroups)].sort(),
+      resources: [...new Set(r.resources)].sort(),
+      ...(r.resourceNames !== undefined
+        ? { resourceNames: [...new Set(r.resourceNames)].sort() }
+        : {}),
+    };
     const key = JSON.stringify(norm);
     const seen = byTarget.get(key) ?? { rule: { ...norm, verbs: [] }, verbs: new Set<string>() };
     for (const v of r.verbs) seen.verbs.add(v);
@@ -34,10 +49,20 @@ export function mergeRules(rules: readonly PolicyRule[]): PolicyRule[] {
 }
 
 function clusterRole(name: string, rules: readonly PolicyRule[]): Record<string, unknown> {
-  return { apiVersion: CLUSTER_ROLE.apiVersion, kind: CLUSTER_ROLE.kind, metadata: { name, labels: LABELS }, rules: mergeRules(rules) };
+  return {
+    apiVersion: CLUSTER_ROLE.apiVersion,
+    kind: CLUSTER_ROLE.kind,
+    metadata: { name, labels: LABELS },
+    rules: mergeRules(rules),
+  };
 }
 
-function binding(kind: typeof CLUSTER_ROLE_BINDING | typeof ROLE_BINDING, roleKind: string, name: string, namespace?: string): Record<string, unknown> {
+function binding(
+  kind: typeof CLUSTER_ROLE_BINDING | typeof ROLE_BINDING,
+  roleKind: string,
+  name: string,
+  namespace?: string,
+): Record<string, unknown> {
   return {
     apiVersion: kind.apiVersion,
     kind: kind.kind,
@@ -48,8 +73,15 @@ function binding(kind: typeof CLUSTER_ROLE_BINDING | typeof ROLE_BINDING, roleKi
 }
 
 /** Lease-based leader election (and the modules' own namespace rules), in the operator's namespace only. */
-function namespaceRole(name: string, modules: readonly ControllerModule[]): Record<string, unknown> {
-  const lease: PolicyRule = { apiGroups: [groupOf(LEASE.apiVersion)], resources: [LEASE.plural], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] };
+function namespaceRole(
+  name: string,
+  modules: readonly ControllerModule[],
+): Record<string, unknown> {
+  const lease: PolicyRule = {
+    apiGroups: [groupOf(LEASE.apiVersion)],
+    resources: [LEASE.plural],
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+  };
   return {
     apiVersion: ROLE.apiVersion,
     kind: ROLE.kind,
@@ -69,19 +101,33 @@ export function renderRbac(modules: readonly ControllerModule[]): Record<string,
   const files: Record<string, string> = {
     "cluster-role.yaml": yamlDocs(
       `${gen}\n# The all-in-one manager (controllers: ${all}): what its modules declare, nothing more.\n# Secrets are read only to check that a key exists; the cache keeps key names, never values.`,
-      [clusterRole("librechat-operators", modules.flatMap((m) => m.clusterRules)), binding(CLUSTER_ROLE_BINDING, CLUSTER_ROLE.kind, "librechat-operators")],
+      [
+        clusterRole(
+          "librechat-operators",
+          modules.flatMap((m) => m.clusterRules),
+        ),
+        binding(CLUSTER_ROLE_BINDING, CLUSTER_ROLE.kind, "librechat-operators"),
+      ],
     ),
-    "leader-election-role.yaml": yamlDocs(`${gen}\n# Lease-based leader election, in the operator's own namespace only.`, [
-      namespaceRole("librechat-operators-leader-election", modules),
-      binding(ROLE_BINDING, ROLE.kind, "librechat-operators-leader-election", NAMESPACE),
-    ]),
+    "leader-election-role.yaml": yamlDocs(
+      `${gen}\n# Lease-based leader election, in the operator's own namespace only.`,
+      [
+        namespaceRole("librechat-operators-leader-election", modules),
+        binding(ROLE_BINDING, ROLE.kind, "librechat-operators-leader-election", NAMESPACE),
+      ],
+    ),
   };
   const operators = [...new Set<OperatorName>(modules.map((m) => m.operator))].sort();
   for (const op of operators) {
     const mine = modules.filter((m) => m.operator === op);
     files[`operators/${op}.yaml`] = yamlDocs(
       `${gen}\n# The ${op} operator alone (--controllers=${mine.map((m) => m.name).join(",")}); bind it to that Deployment's ServiceAccount.`,
-      [clusterRole(`librechat-${op}-operator`, mine.flatMap((m) => m.clusterRules))],
+      [
+        clusterRole(
+          `librechat-${op}-operator`,
+          mine.flatMap((m) => m.clusterRules),
+        ),
+      ],
     );
   }
   return files;

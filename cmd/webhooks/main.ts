@@ -17,9 +17,27 @@ import { parseAddress } from "../manager/config.ts";
 import { startWebhooks, webhookOptionsFromEnv } from "../../webhooks/index.ts";
 
 export const WEBHOOK_FLAGS: FlagDefs = {
-  "metrics-bind-address": { type: "string", env: "METRICS_BIND_ADDRESS", default: "127.0.0.1:8080", valueName: "H:P", description: '"0" disables' },
-  "health-probe-bind-address": { type: "string", env: "HEALTH_PROBE_BIND_ADDRESS", default: "127.0.0.1:8081", valueName: "H:P", description: '"0" disables' },
-  "log-level": { type: "string", env: "LOG_LEVEL", default: "info", valueName: "L", description: "pino level" },
+  "metrics-bind-address": {
+    type: "string",
+    env: "METRICS_BIND_ADDRESS",
+    default: "127.0.0.1:8080",
+    valueName: "H:P",
+    description: '"0" disables',
+  },
+  "health-probe-bind-address": {
+    type: "string",
+    env: "HEALTH_PROBE_BIND_ADDRESS",
+    default: "127.0.0.1:8081",
+    valueName: "H:P",
+    description: '"0" disables',
+  },
+  "log-level": {
+    type: "string",
+    env: "LOG_LEVEL",
+    default: "info",
+    valueName: "L",
+    description: "pino level",
+  },
 };
 
 const HELP = flagHelp(
@@ -41,7 +59,10 @@ async function main(): Promise<void> {
     }
     opts = webhookOptionsFromEnv(process.env);
     metricsAt = parseAddress("--metrics-bind-address", String(flags["metrics-bind-address"]));
-    healthAt = parseAddress("--health-probe-bind-address", String(flags["health-probe-bind-address"]));
+    healthAt = parseAddress(
+      "--health-probe-bind-address",
+      String(flags["health-probe-bind-address"]),
+    );
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`error: ${err.message}\n`);
@@ -53,9 +74,17 @@ async function main(): Promise<void> {
   const kube = new KubeHttp(await loadKubeConfig());
   const webhooks = await startWebhooks({ kube, log, registry, ...opts });
   const servers: RunningServer[] = [];
-  if (metricsAt !== undefined) servers.push(await listen(metricsAt.host, metricsAt.port, metricsHandler(registry)));
+  if (metricsAt !== undefined)
+    servers.push(await listen(metricsAt.host, metricsAt.port, metricsHandler(registry)));
   // Ready once the server listens with a certificate: startWebhooks resolves only then.
-  if (healthAt !== undefined) servers.push(await listen(healthAt.host, healthAt.port, healthHandler(() => [["webhook-server", () => true]])));
+  if (healthAt !== undefined)
+    servers.push(
+      await listen(
+        healthAt.host,
+        healthAt.port,
+        healthHandler(() => [["webhook-server", () => true]]),
+      ),
+    );
   handleSignals(
     {
       stop: async () => {
@@ -66,10 +95,15 @@ async function main(): Promise<void> {
     },
     { logger: log },
   );
-  log.info({ url: webhooks.server.url, probes: servers.map((s) => s.url) }, "Started admission webhooks");
+  log.info(
+    { url: webhooks.server.url, probes: servers.map((s) => s.url) },
+    "Started admission webhooks",
+  );
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

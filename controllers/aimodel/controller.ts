@@ -2,12 +2,27 @@
 // secondary objects (credentials Secrets; children freed from a name conflict) map back to AIModels.
 // Status writes by the controller itself do not re-run a reconcile (generation-changed predicate);
 // children events and Secret events still do.
-import type { V1Deployment, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
+import type {
+  V1Deployment,
+  V1PodDisruptionBudget,
+  V1Secret,
+  V1Service,
+} from "@kubernetes/client-node";
 import type { AIModel } from "../../crds/aimodel/v1alpha1/index.ts";
 import type { KubeClient } from "../../operators/clients/kube.ts";
-import type { ControllerDefinition, Informer, KubernetesObject, Manager } from "../../operators/runtime/index.ts";
+import type {
+  ControllerDefinition,
+  Informer,
+  KubernetesObject,
+  Manager,
+} from "../../operators/runtime/index.ts";
 import { AIMODEL_KIND } from "../../crds/aimodel/v1alpha1/index.ts";
-import { DEPLOYMENT, POD_DISRUPTION_BUDGET, SECRET, SERVICE } from "../../operators/runtime/core-kinds.ts";
+import {
+  DEPLOYMENT,
+  POD_DISRUPTION_BUDGET,
+  SECRET,
+  SERVICE,
+} from "../../operators/runtime/core-kinds.ts";
 import { anyOf, generationChanged, resync } from "../../operators/runtime/predicates.ts";
 import type { AIModelConfig } from "./desired/index.ts";
 import { DEFAULT_CONFIG } from "./desired/index.ts";
@@ -20,7 +35,11 @@ export interface AIModelControllerOptions {
 }
 
 /** Registers the AIModel controller with the manager. */
-export function addAIModelController(mgr: Manager, client: KubeClient, opts: AIModelControllerOptions = {}): void {
+export function addAIModelController(
+  mgr: Manager,
+  client: KubeClient,
+  opts: AIModelControllerOptions = {},
+): void {
   const models = mgr.informer<AIModel>(AIMODEL_KIND);
   const sameName = (o: KubernetesObject): string[] => modelNamed(models, o);
   const def: ControllerDefinition = {
@@ -50,7 +69,10 @@ export function addAIModelController(mgr: Manager, client: KubeClient, opts: AIM
 }
 
 /** Keys of the AIModels in the Secret's namespace whose credentials live in that Secret. */
-export function modelsUsingSecret(models: Pick<Informer<AIModel>, "list">, secret: KubernetesObject): string[] {
+export function modelsUsingSecret(
+  models: Pick<Informer<AIModel>, "list">,
+  secret: KubernetesObject,
+): string[] {
   const ns = secret.metadata?.namespace ?? "";
   const name = secret.metadata?.name;
   return models
@@ -60,7 +82,10 @@ export function modelsUsingSecret(models: Pick<Informer<AIModel>, "list">, secre
 }
 
 /** The key of the AIModel with the same namespace and name as `obj` (children are named after their model), if one exists. */
-export function modelNamed(models: Pick<Informer<AIModel>, "get">, obj: KubernetesObject): string[] {
+export function modelNamed(
+  models: Pick<Informer<AIModel>, "get">,
+  obj: KubernetesObject,
+): string[] {
   const key = `${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
   return models.get(key) !== undefined ? [key] : [];
 }

@@ -2,7 +2,10 @@
 import type { AIModel, AIModelSpec } from "../../crds/aimodel/v1alpha1/index.ts";
 import { AIMODEL_KIND } from "../../crds/aimodel/v1alpha1/index.ts";
 
-export function model(spec: Partial<AIModelSpec> & Pick<AIModelSpec, "provider">, meta: Partial<AIModel["metadata"]> = {}): AIModel {
+export function model(
+  spec: Partial<AIModelSpec> & Pick<AIModelSpec, "provider">,
+  meta: Partial<AIModel["metadata"]> = {},
+): AIModel {
   return {
     apiVersion: AIMODEL_KIND.apiVersion,
     kind: AIMODEL_KIND.kind,
@@ -15,4 +18,9 @@ export const vllm = (extra: Partial<AIModelSpec> = {}): AIModel =>
   model({ provider: "vllm", engine: { image: "vllm/vllm-openai:v0.10.1", port: 8000 }, ...extra });
 
 export const openai = (extra: Partial<AIModelSpec> = {}): AIModel =>
-  model({ provider: "openai", modelName: "gpt-4o", external: { credentialsSecretRef: { name: "openai", key: "apiKey" } }, ...extra });
+  model({
+    provider: "openai",
+    modelName: "gpt-4o",
+    external: { credentialsSecretRef: { name: "openai", key: "apiKey" } },
+    ...extra,
+  });

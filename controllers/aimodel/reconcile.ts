@@ -4,12 +4,22 @@
 // A child whose name is held by an object we do not control is never overwritten: status says so
 // (Ready=False, ChildConflict) and the key goes back to the queue, so the model converges as soon
 // as the foreign object is removed.
-import type { V1Deployment, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
+import type {
+  V1Deployment,
+  V1PodDisruptionBudget,
+  V1Secret,
+  V1Service,
+} from "@kubernetes/client-node";
 import type { AIModel } from "../../crds/aimodel/v1alpha1/index.ts";
 import { AIMODEL_KIND, isSelfHosted } from "../../crds/aimodel/v1alpha1/index.ts";
 import type { KubeClient } from "../../operators/clients/kube.ts";
 import { DEPLOYMENT, POD_DISRUPTION_BUDGET, SERVICE } from "../../operators/runtime/core-kinds.ts";
-import type { Informer, KubernetesObject, ReconcileContext, ReconcileResult } from "../../operators/runtime/index.ts";
+import type {
+  Informer,
+  KubernetesObject,
+  ReconcileContext,
+  ReconcileResult,
+} from "../../operators/runtime/index.ts";
 import { KubeApiError, objectReconciler } from "../../operators/runtime/index.ts";
 import type { ChildPlan } from "../shared/plan.ts";
 import { conflictMessage, planChildren } from "../shared/plan.ts";
@@ -38,13 +48,21 @@ export class ChildConflictError extends Error {
 }
 
 /** Builds the reconcile function of the AIModel controller. */
-export function aimodelReconciler(deps: AIModelDeps): (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined> {
+export function aimodelReconciler(
+  deps: AIModelDeps,
+): (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined> {
   // Gone or going: nothing to do; the garbage collector removes the children through their owner references.
-  return objectReconciler<AIModel>({ cache: deps.models, reconcile: (model, ctx) => reconcileModel(deps, model, ctx) });
+  return objectReconciler<AIModel>({
+    cache: deps.models,
+    reconcile: (model, ctx) => reconcileModel(deps, model, ctx),
+  });
 }
 
 /** The plan for `model` against the cached children (pure given the caches). */
-export function planFor(deps: Pick<AIModelDeps, "deployments" | "services" | "pdbs">, model: AIModel): ChildPlan {
+export function planFor(
+  deps: Pick<AIModelDeps, "deployments" | "services" | "pdbs">,
+  model: AIModel,
+): ChildPlan {
   const key = `${model.metadata.namespace ?? ""}/${model.metadata.name ?? ""}`;
   const desired = desiredChildren(model);
   return planChildren(model.metadata.uid ?? "", [
@@ -54,7 +72,11 @@ export function planFor(deps: Pick<AIModelDeps, "deployments" | "services" | "pd
   ]);
 }
 
-async function reconcileModel(deps: AIModelDeps, model: AIModel, ctx: ReconcileContext): Promise<undefined> {
+async function reconcileModel(
+  deps: AIModelDeps,
+  model: AIModel,
+  ctx: ReconcileContext,
+): Promise<undefined> {
   const key = `${model.metadata.namespace ?? ""}/${model.metadata.name ?? ""}`;
   const plan = planFor(deps, model);
   const endpoint = endpointFor(model, deps.config);
@@ -62,31 +84,66 @@ async function reconcileModel(deps: AIModelDeps, model: AIModel, ctx: ReconcileC
   try {
     deployment = (await execute(deps, model, plan, ctx)) ?? deployment;
   } catch (err) {
-    await writeStatus(deps, model, { model, deployment, applyError: `Applying children failed: ${errorText(err)}`, endpoint });
+    await writeStatus(deps, model, {
+      model,
+      deployment,
+      applyError: `Applying children failed: ${errorText(err)}`,
+      endpoint,
+    });
     throw new Error(`reconciling AIModel ${key}: applying children`, { cause: err });
   }
   const conflict = conflictMessage(plan);
   const credentials = isSelfHosted(model) ? undefined : credentialsState(deps.secrets, model);
   await writeStatus(deps, model, { model, deployment, credentials, conflict, endpoint });
   if (conflict !== undefined) {
-    await deps.client.event(model, { type: "Warning", reason: "ChildConflict", message: conflict }, CONTROLLER_NAME);
+    await deps.client.event(
+      model,
+      { type: "Warning", reason: "ChildConflict", message: conflict },
+      CONTROLLER_NAME,
+    );
     throw new ChildConflictError(`reconciling AIModel ${key}: ${conflict}`);
   }
   return undefined;
 }
 
 /** Applies and deletes as planned; returns the applied Deployment (fresher than the cache). */
-async function execute(deps: AIModelDeps, model: AIModel, plan: ChildPlan, ctx: ReconcileContext): Promise<V1Deployment | undefined> {
+async function execute(
+  deps: AIModelDeps,
+  model: AIModel,
+  plan: ChildPlan,
+  ctx: ReconcileContext,
+): Promise<V1Deployment | undefined> {
   let deployment: V1Deployment | undefined;
   for (const { gvk, object, reason } of plan.apply) {
-    const applied: KubernetesObject = await deps.client.apply(object, { fieldManager: CONTROLLER_NAME, force: true });
+    const applied: KubernetesObject = await deps.client.apply(object, {
+      fieldManager: CONTROLLER_NAME,
+      force: true,
+    });
     if (gvk === DEPLOYMENT) deployment = applied as V1Deployment;
-    ctx.log.info({ kind: gvk.kind, name: object.metadata?.name, namespace: object.metadata?.namespace, reason }, `Applied ${gvk.kind}`);
+    ctx.log.info(
+      {
+        kind: gvk.kind,
+        name: object.metadata?.name,
+        namespace: object.metadata?.namespace,
+        reason,
+      },
+      `Applied ${gvk.kind}`,
+    );
   }
   for (const d of plan.delete) {
-    await deps.client.delete(d.gvk, d.namespace, d.name, { preconditionUid: d.uid, propagationPolicy: "Background" });
-    ctx.log.info({ kind: d.gvk.kind, name: d.name, namespace: d.namespace, reason: d.reason }, `Deleted ${d.gvk.kind}`);
-    await deps.client.event(model, { type: "Normal", reason: "Deleted", message: `Deleted ${d.gvk.kind} ${d.name}` }, CONTROLLER_NAME);
+    await deps.client.delete(d.gvk, d.namespace, d.name, {
+      preconditionUid: d.uid,
+      propagationPolicy: "Background",
+    });
+    ctx.log.info(
+      { kind: d.gvk.kind, name: d.name, namespace: d.namespace, reason: d.reason },
+      `Deleted ${d.gvk.kind}`,
+    );
+    await deps.client.event(
+      model,
+      { type: "Normal", reason: "Deleted", message: `Deleted ${d.gvk.kind} ${d.name}` },
+      CONTROLLER_NAME,
+    );
   }
   return deployment;
 }

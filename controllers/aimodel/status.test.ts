@@ -7,31 +7,177 @@ import { openai, vllm } from "./fixtures.test-helpers.ts";
 
 const t0 = new Date("2026-01-01T00:00:00Z");
 const t1 = new Date("2026-01-01T00:05:00Z");
-const dep = (s: { replicas?: number; ready?: number; updated?: number; gen?: number; observed?: number }): V1Deployment => ({
+const dep = (s: {
+  replicas?: number;
+  ready?: number;
+  updated?: number;
+  gen?: number;
+  observed?: number;
+}): V1Deployment => ({
   metadata: { generation: s.gen ?? 1 },
   spec: { selector: {}, template: {} },
-  status: { replicas: s.replicas ?? 0, readyReplicas: s.ready ?? 0, updatedReplicas: s.updated ?? 0, observedGeneration: s.observed ?? 1 },
+  status: {
+    replicas: s.replicas ?? 0,
+    readyReplicas: s.ready ?? 0,
+    updatedReplicas: s.updated ?? 0,
+    observedGeneration: s.observed ?? 1,
+  },
 });
 
 const wasReady = (m: ReturnType<typeof vllm>): ReturnType<typeof vllm> => ({
   ...m,
-  status: { conditions: [{ type: "Ready", status: "True", reason: "Available", message: "", lastTransitionTime: "2025-12-31T00:00:00Z" }] },
+  status: {
+    conditions: [
+      {
+        type: "Ready",
+        status: "True",
+        reason: "Available",
+        message: "",
+        lastTransitionTime: "2025-12-31T00:00:00Z",
+      },
+    ],
+  },
 });
 
-const cases: { name: string; inputs: StatusInputs; ready: string; reason: string; phase: string; degraded?: string; progressing?: string }[] = [
-  { name: "all replicas ready", inputs: { model: vllm({ replicas: 2, maxReplicas: 2 }), deployment: dep({ replicas: 2, ready: 2, updated: 2 }) }, ready: "True", reason: "Available", phase: "Active", degraded: "False", progressing: "False" },
-  { name: "starting up is not degraded", inputs: { model: vllm(), deployment: dep({ replicas: 1, updated: 1 }) }, ready: "False", reason: "Unavailable", phase: "Pending", progressing: "False", degraded: "False" },
-  { name: "no deployment observed yet", inputs: { model: vllm() }, ready: "False", reason: "Unavailable", phase: "Pending", progressing: "True" },
-  { name: "partially ready while rolling", inputs: { model: vllm({ replicas: 3, maxReplicas: 3 }), deployment: dep({ replicas: 3, ready: 1, updated: 1 }) }, ready: "True", reason: "Available", phase: "Active", progressing: "True", degraded: "False" },
-  { name: "losing a replica after being ready is degraded", inputs: { model: wasReady(vllm({ replicas: 3, maxReplicas: 3 })), deployment: dep({ replicas: 3, ready: 2, updated: 3 }) }, ready: "True", reason: "Available", phase: "Active", degraded: "True" },
-  { name: "rollout past its progress deadline is degraded", inputs: { model: vllm(), deployment: { ...dep({ replicas: 1, updated: 1 }), status: { replicas: 1, updatedReplicas: 1, observedGeneration: 1, conditions: [{ type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded" }] } } }, ready: "False", reason: "Unavailable", phase: "Pending", degraded: "True" },
-  { name: "stale deployment status counts as progressing", inputs: { model: vllm(), deployment: dep({ replicas: 1, ready: 1, updated: 1, gen: 2, observed: 1 }) }, ready: "True", reason: "Available", phase: "Active", progressing: "True" },
-  { name: "scaled to zero", inputs: { model: vllm({ replicas: 0, minReplicas: 0 }), deployment: dep({}) }, ready: "False", reason: "ScaledToZero", phase: "Inactive" },
-  { name: "apply failure", inputs: { model: vllm(), applyError: "boom" }, ready: "False", reason: "ApplyFailed", phase: "Error" },
-  { name: "child name held by a foreign object", inputs: { model: vllm(), conflict: "Deployment llama already exists and is controlled by no controller" }, ready: "False", reason: "ChildConflict", phase: "Error", progressing: "True" },
-  { name: "external with credentials", inputs: { model: openai(), credentials: "present" }, ready: "True", reason: "Available", phase: "Active" },
-  { name: "external, secret missing", inputs: { model: openai(), credentials: "secret-missing" }, ready: "False", reason: "CredentialsMissing", phase: "Error" },
-  { name: "external, key missing", inputs: { model: openai(), credentials: "key-missing" }, ready: "False", reason: "CredentialsKeyMissing", phase: "Error" },
+const cases: {
+  name: string;
+  inputs: StatusInputs;
+  ready: string;
+  reason: string;
+  phase: string;
+  degraded?: string;
+  progressing?: string;
+}[] = [
+  {
+    name: "all replicas ready",
+    inputs: {
+      model: vllm({ replicas: 2, maxReplicas: 2 }),
+      deployment: dep({ replicas: 2, ready: 2, updated: 2 }),
+    },
+    ready: "True",
+    reason: "Available",
+    phase: "Active",
+    degraded: "False",
+    progressing: "False",
+  },
+  {
+    name: "starting up is not degraded",
+    inputs: { model: vllm(), deployment: dep({ replicas: 1, updated: 1 }) },
+    ready: "False",
+    reason: "Unavailable",
+    phase: "Pending",
+    progressing: "False",
+    degraded: "False",
+  },
+  {
+    name: "no deployment observed yet",
+    inputs: { model: vllm() },
+    ready: "False",
+    reason: "Unavailable",
+    phase: "Pending",
+    progressing: "True",
+  },
+  {
+    name: "partially ready while rolling",
+    inputs: {
+      model: vllm({ replicas: 3, maxReplicas: 3 }),
+      deployment: dep({ replicas: 3, ready: 1, updated: 1 }),
+    },
+    ready: "True",
+    reason: "Available",
+    phase: "Active",
+    progressing: "True",
+    degraded: "False",
+  },
+  {
+    name: "losing a replica after being ready is degraded",
+    inputs: {
+      model: wasReady(vllm({ replicas: 3, maxReplicas: 3 })),
+      deployment: dep({ replicas: 3, ready: 2, updated: 3 }),
+    },
+    ready: "True",
+    reason: "Available",
+    phase: "Active",
+    degraded: "True",
+  },
+  {
+    name: "rollout past its progress deadline is degraded",
+    inputs: {
+      model: vllm(),
+      deployment: {
+        ...dep({ replicas: 1, updated: 1 }),
+        status: {
+          replicas: 1,
+          updatedReplicas: 1,
+          observedGeneration: 1,
+          conditions: [
+            { type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded" },
+          ],
+        },
+      },
+    },
+    ready: "False",
+    reason: "Unavailable",
+    phase: "Pending",
+    degraded: "True",
+  },
+  {
+    name: "stale deployment status counts as progressing",
+    inputs: {
+      model: vllm(),
+      deployment: dep({ replicas: 1, ready: 1, updated: 1, gen: 2, observed: 1 }),
+    },
+    ready: "True",
+    reason: "Available",
+    phase: "Active",
+    progressing: "True",
+  },
+  {
+    name: "scaled to zero",
+    inputs: { model: vllm({ replicas: 0, minReplicas: 0 }), deployment: dep({}) },
+    ready: "False",
+    reason: "ScaledToZero",
+    phase: "Inactive",
+  },
+  {
+    name: "apply failure",
+    inputs: { model: vllm(), applyError: "boom" },
+    ready: "False",
+    reason: "ApplyFailed",
+    phase: "Error",
+  },
+  {
+    name: "child name held by a foreign object",
+    inputs: {
+      model: vllm(),
+      conflict: "Deployment llama already exists and is controlled by no controller",
+    },
+    ready: "False",
+    reason: "ChildConflict",
+    phase: "Error",
+    progressing: "True",
+  },
+  {
+    name: "external with credentials",
+    inputs: { model: openai(), credentials: "present" },
+    ready: "True",
+    reason: "Available",
+    phase: "Active",
+  },
+  {
+    name: "external, secret missing",
+    inputs: { model: openai(), credentials: "secret-missing" },
+    ready: "False",
+    reason: "CredentialsMissing",
+    phase: "Error",
+  },
+  {
+    name: "external, key missing",
+    inputs: { model: openai(), credentials: "key-missing" },
+    ready: "False",
+    reason: "CredentialsKeyMissing",
+    phase: "Error",
+  },
 ];
 for (const c of cases) {
   test(`computeStatus: ${c.name}`, () => {
@@ -49,23 +195,49 @@ for (const c of cases) {
 
 test("missing Secret message names the Secret and the field", () => {
   const s = computeStatus({ model: openai(), credentials: "secret-missing" }, t0);
-  assert.match(s.conditions?.find((x) => x.type === "Ready")?.message ?? "", /Secret "openai" not found in namespace "team-a".*credentialsSecretRef/);
+  assert.match(
+    s.conditions?.find((x) => x.type === "Ready")?.message ?? "",
+    /Secret "openai" not found in namespace "team-a".*credentialsSecretRef/,
+  );
 });
 
 test("lastTransitionTime moves only when status flips", () => {
   const m = vllm();
-  const s0 = computeStatus({ model: m, deployment: dep({ replicas: 1, ready: 1, updated: 1 }) }, t0);
-  const again = computeStatus({ model: { ...m, status: s0 }, deployment: dep({ replicas: 1, ready: 1, updated: 1 }) }, t1);
-  assert.equal(again.conditions?.find((x) => x.type === "Ready")?.lastTransitionTime, "2026-01-01T00:00:00Z");
-  const flipped = computeStatus({ model: { ...m, status: s0 }, deployment: dep({ replicas: 1, ready: 0, updated: 1 }) }, t1);
-  assert.equal(flipped.conditions?.find((x) => x.type === "Ready")?.lastTransitionTime, "2026-01-01T00:05:00Z");
+  const s0 = computeStatus(
+    { model: m, deployment: dep({ replicas: 1, ready: 1, updated: 1 }) },
+    t0,
+  );
+  const again = computeStatus(
+    { model: { ...m, status: s0 }, deployment: dep({ replicas: 1, ready: 1, updated: 1 }) },
+    t1,
+  );
+  assert.equal(
+    again.conditions?.find((x) => x.type === "Ready")?.lastTransitionTime,
+    "2026-01-01T00:00:00Z",
+  );
+  const flipped = computeStatus(
+    { model: { ...m, status: s0 }, deployment: dep({ replicas: 1, ready: 0, updated: 1 }) },
+    t1,
+  );
+  assert.equal(
+    flipped.conditions?.find((x) => x.type === "Ready")?.lastTransitionTime,
+    "2026-01-01T00:05:00Z",
+  );
 });
 
 test("self-hosted status carries replica counts and the scale selector", () => {
-  const s = computeStatus({ model: vllm({ replicas: 2, maxReplicas: 2 }), deployment: dep({ replicas: 2, ready: 1, updated: 2 }) }, t0);
+  const s = computeStatus(
+    {
+      model: vllm({ replicas: 2, maxReplicas: 2 }),
+      deployment: dep({ replicas: 2, ready: 1, updated: 2 }),
+    },
+    t0,
+  );
   assert.equal(s.replicas, 2);
   assert.equal(s.readyReplicas, 1);
   assert.equal(s.selector, "app.kubernetes.io/instance=llama,librechat.io/aimodel=llama");
 });
 
-test("phaseOf without conditions is Pending", () => { assert.equal(phaseOf(undefined), "Pending"); });
+test("phaseOf without conditions is Pending", () => {
+  assert.equal(phaseOf(undefined), "Pending");
+});

@@ -29,7 +29,10 @@ export interface StatusInputs {
   endpoint?: string | undefined;
 }
 
-type Verdict = Record<"ready" | "progressing" | "degraded", Omit<Condition, "lastTransitionTime" | "observedGeneration">>;
+type Verdict = Record<
+  "ready" | "progressing" | "degraded",
+  Omit<Condition, "lastTransitionTime" | "observedGeneration">
+>;
 
 const ERROR_REASONS: readonly string[] = [
   ReadyReason.ApplyFailed,
@@ -72,23 +75,63 @@ export function phaseOf(conditions: readonly Condition[] | undefined): AIModelPh
 }
 
 const ok = {
-  progressing: { type: T.Progressing, status: "False", reason: ProgressingReason.RolloutComplete, message: "Nothing to roll out" },
-  degraded: { type: T.Degraded, status: "False", reason: DegradedReason.AsExpected, message: "All desired replicas are ready" },
+  progressing: {
+    type: T.Progressing,
+    status: "False",
+    reason: ProgressingReason.RolloutComplete,
+    message: "Nothing to roll out",
+  },
+  degraded: {
+    type: T.Degraded,
+    status: "False",
+    reason: DegradedReason.AsExpected,
+    message: "All desired replicas are ready",
+  },
 } as const;
 
 function verdict(inputs: StatusInputs): Verdict {
   if (inputs.applyError !== undefined) {
     return {
-      ready: { type: T.Ready, status: "False", reason: ReadyReason.ApplyFailed, message: inputs.applyError },
-      progressing: { type: T.Progressing, status: "True", reason: ProgressingReason.Reconciling, message: "Retrying after a failed apply" },
-      degraded: { type: T.Degraded, status: "Unknown", reason: DegradedReason.Reconciling, message: "Children could not be applied" },
+      ready: {
+        type: T.Ready,
+        status: "False",
+        reason: ReadyReason.ApplyFailed,
+        message: inputs.applyError,
+      },
+      progressing: {
+        type: T.Progressing,
+        status: "True",
+        reason: ProgressingReason.Reconciling,
+        message: "Retrying after a failed apply",
+      },
+      degraded: {
+        type: T.Degraded,
+        status: "Unknown",
+        reason: DegradedReason.Reconciling,
+        message: "Children could not be applied",
+      },
     };
   }
   if (inputs.conflict !== undefined) {
     return {
-      ready: { type: T.Ready, status: "False", reason: ReadyReason.ChildConflict, message: `${inputs.conflict}; retrying until it is removed` },
-      progressing: { type: T.Progressing, status: "True", reason: ProgressingReason.Reconciling, message: "Waiting for a child's name to be free" },
-      degraded: { type: T.Degraded, status: "Unknown", reason: DegradedReason.Reconciling, message: "Children could not be applied" },
+      ready: {
+        type: T.Ready,
+        status: "False",
+        reason: ReadyReason.ChildConflict,
+        message: `${inputs.conflict}; retrying until it is removed`,
+      },
+      progressing: {
+        type: T.Progressing,
+        status: "True",
+        reason: ProgressingReason.Reconciling,
+        message: "Waiting for a child's name to be free",
+      },
+      degraded: {
+        type: T.Degraded,
+        status: "Unknown",
+        reason: DegradedReason.Reconciling,
+        message: "Children could not be applied",
+      },
     };
   }
   return isSelfHosted(inputs.model) ? selfHostedVerdict(inputs) : externalVerdict(inputs);
@@ -101,18 +144,33 @@ function externalVerdict(inputs: StatusInputs): Verdict {
   if (inputs.credentials === "secret-missing") {
     return {
       ...ok,
-      ready: { type: T.Ready, status: "False", reason: ReadyReason.CredentialsMissing, message: `Secret "${name}" not found in namespace "${ns}" (spec.external.credentialsSecretRef)` },
+      ready: {
+        type: T.Ready,
+        status: "False",
+        reason: ReadyReason.CredentialsMissing,
+        message: `Secret "${name}" not found in namespace "${ns}" (spec.external.credentialsSecretRef)`,
+      },
     };
   }
   if (inputs.credentials === "key-missing") {
     return {
       ...ok,
-      ready: { type: T.Ready, status: "False", reason: ReadyReason.CredentialsKeyMissing, message: `Secret "${name}" has no key "${ref?.key ?? ""}" (spec.external.credentialsSecretRef.key)` },
+      ready: {
+        type: T.Ready,
+        status: "False",
+        reason: ReadyReason.CredentialsKeyMissing,
+        message: `Secret "${name}" has no key "${ref?.key ?? ""}" (spec.external.credentialsSecretRef.key)`,
+      },
     };
   }
   return {
     ...ok,
-    ready: { type: T.Ready, status: "True", reason: ReadyReason.Available, message: `Credentials Secret "${name}" is present; provider ${inputs.model.spec.provider}` },
+    ready: {
+      type: T.Ready,
+      status: "True",
+      reason: ReadyReason.Available,
+      message: `Credentials Secret "${name}" is present; provider ${inputs.model.spec.provider}`,
+    },
   };
 }
 
@@ -134,28 +192,70 @@ function rolloutOf(model: AIModel, dep: V1Deployment | undefined): Rollout {
   const ready = s.readyReplicas ?? 0;
   const updated = s.updatedReplicas ?? 0;
   const total = s.replicas ?? 0;
-  const current = dep !== undefined && (s.observedGeneration ?? -1) >= (dep.metadata?.generation ?? 0);
-  const stuck = (s.conditions ?? []).some((c) => c.type === "Progressing" && c.reason === "ProgressDeadlineExceeded");
-  return { desired, ready, updated, total, rolling: !current || updated < desired || total > desired, stuck };
+  const current =
+    dep !== undefined && (s.observedGeneration ?? -1) >= (dep.metadata?.generation ?? 0);
+  const stuck = (s.conditions ?? []).some(
+    (c) => c.type === "Progressing" && c.reason === "ProgressDeadlineExceeded",
+  );
+  return {
+    desired,
+    ready,
+    updated,
+    total,
+    rolling: !current || updated < desired || total > desired,
+    stuck,
+  };
 }
 
 function selfHostedVerdict(inputs: StatusInputs): Verdict {
   const r = rolloutOf(inputs.model, inputs.deployment);
   const progressing: Verdict["progressing"] = r.rolling
-    ? { type: T.Progressing, status: "True", reason: ProgressingReason.RolloutInProgress, message: `${r.updated}/${r.desired} replicas updated, ${r.total} exist` }
-    : { type: T.Progressing, status: "False", reason: ProgressingReason.RolloutComplete, message: `${r.desired} replicas up to date` };
+    ? {
+        type: T.Progressing,
+        status: "True",
+        reason: ProgressingReason.RolloutInProgress,
+        message: `${r.updated}/${r.desired} replicas updated, ${r.total} exist`,
+      }
+    : {
+        type: T.Progressing,
+        status: "False",
+        reason: ProgressingReason.RolloutComplete,
+        message: `${r.desired} replicas up to date`,
+      };
   if (r.desired === 0) {
     return {
-      ready: { type: T.Ready, status: "False", reason: ReadyReason.ScaledToZero, message: "Scaled to zero replicas" },
+      ready: {
+        type: T.Ready,
+        status: "False",
+        reason: ReadyReason.ScaledToZero,
+        message: "Scaled to zero replicas",
+      },
       progressing,
       degraded: ok.degraded,
     };
   }
   const ready: Verdict["ready"] =
     r.ready > 0
-      ? { type: T.Ready, status: "True", reason: ReadyReason.Available, message: `${r.ready}/${r.desired} replicas ready` }
-      : { type: T.Ready, status: "False", reason: ReadyReason.Unavailable, message: `0/${r.desired} replicas ready` };
-  return { ready, progressing, degraded: degradedOf(r, findCondition(inputs.model.status?.conditions, T.Ready)?.status === "True") };
+      ? {
+          type: T.Ready,
+          status: "True",
+          reason: ReadyReason.Available,
+          message: `${r.ready}/${r.desired} replicas ready`,
+        }
+      : {
+          type: T.Ready,
+          status: "False",
+          reason: ReadyReason.Unavailable,
+          message: `0/${r.desired} replicas ready`,
+        };
+  return {
+    ready,
+    progressing,
+    degraded: degradedOf(
+      r,
+      findCondition(inputs.model.status?.conditions, T.Ready)?.status === "True",
+    ),
+  };
 }
 
 // A model that is still starting is not degraded: only a stuck rollout (the Deployment's own
@@ -163,5 +263,10 @@ function selfHostedVerdict(inputs: StatusInputs): Verdict {
 function degradedOf(r: Rollout, wasReady: boolean): Verdict["degraded"] {
   if (r.ready >= r.desired || !(r.stuck || (!r.rolling && wasReady))) return ok.degraded;
   const why = r.stuck ? " (rollout exceeded its progress deadline)" : "";
-  return { type: T.Degraded, status: "True", reason: DegradedReason.ReplicasUnavailable, message: `${r.desired - r.ready} of ${r.desired} replicas are not ready${why}` };
+  return {
+    type: T.Degraded,
+    status: "True",
+    reason: DegradedReason.ReplicasUnavailable,
+    message: `${r.desired - r.ready} of ${r.desired} replicas are not ready${why}`,
+  };
 }

@@ -67,7 +67,8 @@ export function planChildren(ownerUid: string, slots: readonly ChildSlot[]): Chi
       continue;
     }
     if (observed === undefined) plan.apply.push({ gvk, object: desired, reason: "Missing" });
-    else if (!isSubset(desired, observed)) plan.apply.push({ gvk, object: desired, reason: "Drifted" });
+    else if (!isSubset(desired, observed))
+      plan.apply.push({ gvk, object: desired, reason: "Drifted" });
   }
   return plan;
 }
@@ -81,9 +82,20 @@ function conflict(gvk: GroupVersionKind, observed: KubernetesObject): ChildConfl
   const owner = controllerOf(observed);
   const heldBy = owner === undefined ? "no controller" : `${owner.kind} ${owner.name}`;
   const name = observed.metadata?.name ?? "";
-  return { gvk, name, heldBy, message: `${gvk.kind} ${name} already exists and is controlled by ${heldBy}` };
+  return {
+    gvk,
+    name,
+    heldBy,
+    message: `${gvk.kind} ${name} already exists and is controlled by ${heldBy}`,
+  };
 }
 
 function deletion(gvk: GroupVersionKind, o: KubernetesObject): ChildDeletion {
-  return { gvk, namespace: o.metadata?.namespace, name: o.metadata?.name ?? "", uid: o.metadata?.uid ?? "", reason: "NotDesired" };
+  return {
+    gvk,
+    namespace: o.metadata?.namespace,
+    name: o.metadata?.name ?? "",
+    uid: o.metadata?.uid ?? "",
+    reason: "NotDesired",
+  };
 }

@@ -5,12 +5,20 @@ import { isLabelValue, labelValue, LABEL_VALUE_MAX_LENGTH } from "./labels.ts";
 
 const cases: { name: string; in: string; want: string }[] = [
   { name: "valid value unchanged", in: "llama-3.1-8b", want: "llama-3.1-8b" },
-  { name: "slashes and colons become dashes", in: "meta-llama/Llama-3.1:8B", want: "meta-llama-Llama-3.1-8B" },
+  {
+    name: "slashes and colons become dashes",
+    in: "meta-llama/Llama-3.1:8B",
+    want: "meta-llama-Llama-3.1-8B",
+  },
   { name: "leading punctuation trimmed", in: "--_.llama", want: "llama" },
   { name: "trailing punctuation trimmed", in: "llama._-", want: "llama" },
   { name: "both ends, after replacement", in: "/llama/", want: "llama" },
   { name: "long value cut to 63", in: "a".repeat(80), want: "a".repeat(63) },
-  { name: "cut that exposes a trailing dash is trimmed again", in: `${"a".repeat(62)}/b`, want: "a".repeat(62) },
+  {
+    name: "cut that exposes a trailing dash is trimmed again",
+    in: `${"a".repeat(62)}/b`,
+    want: "a".repeat(62),
+  },
   { name: "nothing alphanumeric left", in: "/-/", want: "" },
   { name: "empty stays empty", in: "", want: "" },
   { name: "unicode replaced", in: "modèle", want: "mod-le" },
@@ -25,5 +33,6 @@ for (const c of cases) {
 }
 
 test("isLabelValue rejects what the API server rejects", () => {
-  for (const bad of ["-a", "a-", "a/b", "a".repeat(64)]) assert.equal(isLabelValue(bad), false, bad);
+  for (const bad of ["-a", "a-", "a/b", "a".repeat(64)])
+    assert.equal(isLabelValue(bad), false, bad);
 });

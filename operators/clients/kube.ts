@@ -61,7 +61,8 @@ const LIST_PAGE_SIZE = 500;
 
 function nameOf(obj: KubernetesObject): { namespace: string | undefined; name: string } {
   const name = obj.metadata?.name;
-  if (name === undefined || name === "") throw new Error(`${obj.kind ?? "object"} has no metadata.name`);
+  if (name === undefined || name === "")
+    throw new Error(`${obj.kind ?? "object"} has no metadata.name`);
   const ns = obj.metadata?.namespace;
   return { namespace: ns === "" ? undefined : ns, name };
 }
@@ -95,7 +96,8 @@ export class KubeClient {
   }
 
   async #gvkOf(obj: KubernetesObject): Promise<GroupVersionKind> {
-    if (obj.apiVersion === undefined || obj.kind === undefined) throw new Error("object needs apiVersion and kind");
+    if (obj.apiVersion === undefined || obj.kind === undefined)
+      throw new Error("object needs apiVersion and kind");
     return this.discovery.resolve(obj.apiVersion, obj.kind);
   }
 
@@ -103,7 +105,10 @@ export class KubeClient {
    * Server-side apply of `obj` (the full intent for the fields this manager owns).
    * `force` defaults to true: a controller takes ownership of the fields it manages.
    */
-  async apply<T extends KubernetesObject>(obj: T, opts: { fieldManager: string; force?: boolean }): Promise<T> {
+  async apply<T extends KubernetesObject>(
+    obj: T,
+    opts: { fieldManager: string; force?: boolean },
+  ): Promise<T> {
     const gvk = await this.#gvkOf(obj);
     const { namespace, name } = nameOf(obj);
     const res = await this.http.request<T>({
@@ -120,7 +125,10 @@ export class KubeClient {
    * Server-side apply to the /status subresource. `obj` needs apiVersion, kind, metadata.name
    * (+namespace) and `status`. Retries 409 Conflict with a short backoff.
    */
-  async applyStatus<T extends KubernetesObject>(obj: T, opts: { fieldManager: string }): Promise<T> {
+  async applyStatus<T extends KubernetesObject>(
+    obj: T,
+    opts: { fieldManager: string },
+  ): Promise<T> {
     const gvk = await this.#gvkOf(obj);
     const { namespace, name } = nameOf(obj);
     return this.#withConflictRetry(async () => {
@@ -136,9 +144,15 @@ export class KubeClient {
   }
 
   /** Reads an object; `undefined` on 404. */
-  async get<T = KubernetesObject>(gvk: GroupVersionKind, namespace: string | undefined, name: string): Promise<T | undefined> {
+  async get<T = KubernetesObject>(
+    gvk: GroupVersionKind,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<T | undefined> {
     try {
-      return (await this.http.request<T>({ method: "GET", path: resourcePath(gvk, namespace, name) })).body;
+      return (
+        await this.http.request<T>({ method: "GET", path: resourcePath(gvk, namespace, name) })
+      ).body;
     } catch (err) {
       if (isApiError(err, 404)) return undefined;
       throw err;
@@ -149,7 +163,11 @@ export class KubeClient {
    * Lists objects (uncached; prefer the manager's informer in controllers), in pages of
    * `listPageSize` so a large collection never arrives as one giant response.
    */
-  async list<T = KubernetesObject>(gvk: GroupVersionKind, namespace?: string, opts: { labelSelector?: string } = {}): Promise<T[]> {
+  async list<T = KubernetesObject>(
+    gvk: GroupVersionKind,
+    namespace?: string,
+    opts: { labelSelector?: string } = {},
+  ): Promise<T[]> {
     const out: T[] = [];
     let cont: string | undefined;
     do {
@@ -172,7 +190,10 @@ export class KubeClient {
     gvk: GroupVersionKind,
     namespace: string | undefined,
     name: string,
-    opts: { propagationPolicy?: "Background" | "Foreground" | "Orphan"; preconditionUid?: string } = {},
+    opts: {
+      propagationPolicy?: "Background" | "Foreground" | "Orphan";
+      preconditionUid?: string;
+    } = {},
   ): Promise<boolean> {
     const body: Record<string, unknown> = { apiVersion: "v1", kind: "DeleteOptions" };
     if (opts.propagationPolicy !== undefined) body["propagationPolicy"] = opts.propagationPolicy;
@@ -192,15 +213,21 @@ export class KubeClient {
    * concurrent writer's finalizers are never overwritten; on a failed test it re-reads and retries.
    * Throws if the object is being deleted (the API server forbids new finalizers then) or is gone.
    */
-  async addFinalizer(obj: KubernetesObject, finalizer: string, fieldManager: string): Promise<void> {
+  async addFinalizer(
+    obj: KubernetesObject,
+    finalizer: string,
+    fieldManager: string,
+  ): Promise<void> {
     const gvk = await this.#gvkOf(obj);
     const { namespace, name } = nameOf(obj);
     let current: KubernetesObject | undefined = obj;
     for (let attempt = 0; ; attempt++) {
-      if (current === undefined) throw new Error(`${gvk.kind} ${namespace ?? ""}/${name} not found while adding finalizer`);
+      if (current === undefined)
+        throw new Error(`${gvk.kind} ${namespace ?? ""}/${name} not found while adding finalizer`);
       const finalizers = current.metadata?.finalizers;
       if (finalizers?.includes(finalizer) === true) return;
-      if (current.metadata?.deletionTimestamp !== undefined) throw new Error(`${gvk.kind} ${name} is being deleted; cannot add finalizer ${finalizer}`);
+      if (current.metadata?.deletionTimestamp !== undefined)
+        throw new Error(`${gvk.kind} ${name} is being deleted; cannot add finalizer ${finalizer}`);
       const patch = [
         { op: "test", path: "/metadata/resourceVersion", value: current.metadata?.resourceVersion },
         finalizers === undefined
@@ -250,7 +277,12 @@ export class KubeClient {
    * Applies a JSON patch. Returns false when a `test` op failed or on conflict (caller re-reads),
    * throws other errors or when retries are exhausted.
    */
-  async #tryJsonPatch(target: PatchTarget, patch: object[], fieldManager: string | undefined, attempt: number): Promise<boolean> {
+  async #tryJsonPatch(
+    target: PatchTarget,
+    patch: object[],
+    fieldManager: string | undefined,
+    attempt: number,
+  ): Promise<boolean> {
     try {
       await this.http.request({
         method: "PATCH",
@@ -295,7 +327,16 @@ export class KubeClient {
   async #recordEvent(obj: KubernetesObject, e: EventSpec, component: string): Promise<void> {
     const md = obj.metadata ?? {};
     const namespace = md.namespace !== undefined && md.namespace !== "" ? md.namespace : "default";
-    const dedupKey = JSON.stringify([md.uid ?? md.name, obj.kind, namespace, e.type, e.reason, e.message, e.action ?? "", component]);
+    const dedupKey = JSON.stringify([
+      md.uid ?? md.name,
+      obj.kind,
+      namespace,
+      e.type,
+      e.reason,
+      e.message,
+      e.action ?? "",
+      component,
+    ]);
     const now = this.#now();
     const nowIso = now.toISOString().replace(/\.\d+Z$/, "Z");
     const seen = this.#events.get(dedupKey);
@@ -354,7 +395,8 @@ export class KubeClient {
     this.#events.delete(key);
     this.#events.set(key, v);
     for (const [k, e] of this.#events) {
-      if (this.#events.size <= EVENT_CACHE_SIZE && v.lastSeen - e.lastSeen < EVENT_DEDUP_WINDOW_MS) break;
+      if (this.#events.size <= EVENT_CACHE_SIZE && v.lastSeen - e.lastSeen < EVENT_DEDUP_WINDOW_MS)
+        break;
       this.#events.delete(k);
     }
   }

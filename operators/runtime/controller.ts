@@ -10,7 +10,12 @@ import { groupOf, makeKey, objectKey } from "./keys.ts";
 import type { Logger } from "./logger.ts";
 import type { ReconcileOutcome, RuntimeMetrics } from "./metrics.ts";
 import type { RateLimiter } from "./ratelimiter.ts";
-import type { ControllerDefinition, GroupVersionKind, KubernetesObject, ReconcileResult } from "./types.ts";
+import type {
+  ControllerDefinition,
+  GroupVersionKind,
+  KubernetesObject,
+  ReconcileResult,
+} from "./types.ts";
 import { WorkQueue } from "./workqueue.ts";
 
 /** Options for `Controller`. */
@@ -25,7 +30,10 @@ export interface ControllerOptions {
  * Keys of the owners of `obj` that are of kind `owner`: the ownerReference with `controller: true`
  * whose group and kind match (the version may differ, as in controller-runtime EnqueueRequestForOwner).
  */
-export function ownerKeys(obj: KubernetesObject, owner: Pick<GroupVersionKind, "apiVersion" | "kind" | "namespaced">): string[] {
+export function ownerKeys(
+  obj: KubernetesObject,
+  owner: Pick<GroupVersionKind, "apiVersion" | "kind" | "namespaced">,
+): string[] {
   const group = groupOf(owner.apiVersion);
   const keys: string[] = [];
   for (const ref of obj.metadata?.ownerReferences ?? []) {
@@ -38,7 +46,10 @@ export function ownerKeys(obj: KubernetesObject, owner: Pick<GroupVersionKind, "
 }
 
 /** Handlers that enqueue `map(obj)` for add/delete and for both old and new object on update. */
-export function mappingHandlers(enqueue: (key: string) => void, map: (obj: KubernetesObject) => string[]): InformerHandlers<KubernetesObject> {
+export function mappingHandlers(
+  enqueue: (key: string) => void,
+  map: (obj: KubernetesObject) => string[],
+): InformerHandlers<KubernetesObject> {
   const each = (obj: KubernetesObject): void => {
     for (const k of map(obj)) enqueue(k);
   };
@@ -168,7 +179,10 @@ export class Controller {
       outcome = this.#onError(key, err, log);
     } finally {
       this.#metrics.activeWorkers.dec({ controller: name });
-      this.#metrics.reconcileTime.observe({ controller: name }, (this.#clock.monotonic() - started) / 1000);
+      this.#metrics.reconcileTime.observe(
+        { controller: name },
+        (this.#clock.monotonic() - started) / 1000,
+      );
       this.queue.done(key);
     }
     this.#metrics.reconcileTotal.inc({ controller: name, result: outcome });

@@ -4,7 +4,12 @@
 // imports nothing at run time, so webhooks and workloads may use it without the runtime.
 import type { GroupVersionKind } from "./types.ts";
 
-function gvk<K extends string>(apiVersion: string, kind: K, plural: string, namespaced: boolean): GroupVersionKind & { readonly kind: K } {
+function gvk<K extends string>(
+  apiVersion: string,
+  kind: K,
+  plural: string,
+  namespaced: boolean,
+): GroupVersionKind & { readonly kind: K } {
   return Object.freeze({ apiVersion, kind, plural, namespaced });
 }
 
@@ -19,14 +24,39 @@ export const LIMIT_RANGE = gvk("v1", "LimitRange", "limitranges", true);
 export const EVENT = gvk("v1", "Event", "events", true);
 export const DEPLOYMENT = gvk("apps/v1", "Deployment", "deployments", true);
 export const REPLICA_SET = gvk("apps/v1", "ReplicaSet", "replicasets", true);
-export const POD_DISRUPTION_BUDGET = gvk("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets", true);
+export const POD_DISRUPTION_BUDGET = gvk(
+  "policy/v1",
+  "PodDisruptionBudget",
+  "poddisruptionbudgets",
+  true,
+);
 export const NETWORK_POLICY = gvk("networking.k8s.io/v1", "NetworkPolicy", "networkpolicies", true);
 export const ROLE = gvk("rbac.authorization.k8s.io/v1", "Role", "roles", true);
-export const ROLE_BINDING = gvk("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings", true);
-export const CLUSTER_ROLE = gvk("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", false);
-export const CLUSTER_ROLE_BINDING = gvk("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", false);
+export const ROLE_BINDING = gvk(
+  "rbac.authorization.k8s.io/v1",
+  "RoleBinding",
+  "rolebindings",
+  true,
+);
+export const CLUSTER_ROLE = gvk(
+  "rbac.authorization.k8s.io/v1",
+  "ClusterRole",
+  "clusterroles",
+  false,
+);
+export const CLUSTER_ROLE_BINDING = gvk(
+  "rbac.authorization.k8s.io/v1",
+  "ClusterRoleBinding",
+  "clusterrolebindings",
+  false,
+);
 export const LEASE = gvk("coordination.k8s.io/v1", "Lease", "leases", true);
-export const CUSTOM_RESOURCE_DEFINITION = gvk("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions", false);
+export const CUSTOM_RESOURCE_DEFINITION = gvk(
+  "apiextensions.k8s.io/v1",
+  "CustomResourceDefinition",
+  "customresourcedefinitions",
+  false,
+);
 export const VALIDATING_WEBHOOK_CONFIGURATION = gvk(
   "admissionregistration.k8s.io/v1",
   "ValidatingWebhookConfiguration",

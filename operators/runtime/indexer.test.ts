@@ -9,7 +9,13 @@ const obj = (name: string, owner?: string, tenant?: string): KubernetesObject =>
   metadata: {
     name,
     namespace: "ns",
-    ...(owner !== undefined ? { ownerReferences: [{ apiVersion: "v1", kind: "X", name: "o", uid: owner, controller: true }] } : {}),
+    ...(owner !== undefined
+      ? {
+          ownerReferences: [
+            { apiVersion: "v1", kind: "X", name: "o", uid: owner, controller: true },
+          ],
+        }
+      : {}),
     ...(tenant !== undefined ? { labels: { "librechat.io/tenant": tenant } } : {}),
   },
 });
@@ -49,11 +55,15 @@ test("a delete removes the key", () => {
 test("unknown index and duplicate index are wiring errors", () => {
   const ix = indexer();
   assert.throws(() => ix.keys("nope", "x"), /no index named nope/);
-  assert.throws(() => { ix.add(OWNER_UID_INDEX, byOwnerUid, []); }, /already exists/);
+  assert.throws(() => {
+    ix.add(OWNER_UID_INDEX, byOwnerUid, []);
+  }, /already exists/);
 });
 
 test("byOwnerUid lists every owner, byLabel nothing when the label is absent", () => {
-  const o: KubernetesObject = { metadata: { ownerReferences: [{ uid: "a" }, { uid: "b" }, { kind: "no-uid" }] } };
+  const o: KubernetesObject = {
+    metadata: { ownerReferences: [{ uid: "a" }, { uid: "b" }, { kind: "no-uid" }] },
+  };
   assert.deepEqual(byOwnerUid(o), ["a", "b"]);
   assert.deepEqual(byLabel("x")(o), []);
 });

@@ -46,7 +46,11 @@ export class Indexer {
   }
 
   /** Re-indexes one key: `prev` is what was stored, `next` what is stored now (undefined: gone). */
-  update(key: string, prev: KubernetesObject | undefined, next: KubernetesObject | undefined): void {
+  update(
+    key: string,
+    prev: KubernetesObject | undefined,
+    next: KubernetesObject | undefined,
+  ): void {
     for (const [name, fn] of this.#funcs) {
       if (prev !== undefined) this.#remove(name, fn, key, prev);
       if (next !== undefined) this.#insert(name, fn, key, next);

@@ -8,11 +8,21 @@ import { silentLogger } from "./logger.ts";
 import { FakeApiServer, eventually, status } from "./testing/fake-apiserver.ts";
 import type { GroupVersionKind, KubernetesObject } from "./types.ts";
 
-const CM: GroupVersionKind = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
+const CM: GroupVersionKind = {
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  plural: "configmaps",
+  namespaced: true,
+};
 const cm = (name: string, rv: string, data: Record<string, string> = {}) => ({
   apiVersion: "v1",
   kind: "ConfigMap",
-  metadata: { name, namespace: "ns", resourceVersion: rv, creationTimestamp: "2026-11-27T10:00:00Z" },
+  metadata: {
+    name,
+    namespace: "ns",
+    resourceVersion: rv,
+    creationTimestamp: "2026-11-27T10:00:00Z",
+  },
   data,
 });
 /** List items come without apiVersion/kind, like from a real API server. */
@@ -29,7 +39,10 @@ function record(inf: SharedInformer): Recorded {
   const r: Recorded = { events: [] };
   inf.addHandlers({
     onAdd: (o) => r.events.push(`add ${o.metadata?.name}@${o.metadata?.resourceVersion}`),
-    onUpdate: (o, n) => r.events.push(`update ${n.metadata?.name}@${o.metadata?.resourceVersion}->${n.metadata?.resourceVersion}`),
+    onUpdate: (o, n) =>
+      r.events.push(
+        `update ${n.metadata?.name}@${o.metadata?.resourceVersion}->${n.metadata?.resourceVersion}`,
+      ),
     onDelete: (o) => r.events.push(`delete ${o.metadata?.name}@${o.metadata?.resourceVersion}`),
   });
   return r;
@@ -52,7 +65,15 @@ void describe("SharedInformer against a fake API server", () => {
     api.handler = (req) => {
       if (req.method === "GET" && req.path.endsWith("/configmaps")) {
         const next = listReplies.length > 1 ? listReplies.shift()! : listReplies[0]!;
-        return { status: 200, body: { kind: "ConfigMapList", apiVersion: "v1", metadata: { resourceVersion: next.rv }, items: next.items } };
+        return {
+          status: 200,
+          body: {
+            kind: "ConfigMapList",
+            apiVersion: "v1",
+            metadata: { resourceVersion: next.rv },
+            items: next.items,
+          },
+        };
       }
       return undefined;
     };
@@ -102,18 +123,44 @@ void describe("SharedInformer against a fake API server", () => {
   });
 
   void it("keeps a label index current through list, watch updates and deletes", async () => {
-    listReplies = [{ rv: "10", items: [{ ...listItem("a", "5"), metadata: { name: "a", namespace: "ns", resourceVersion: "5", labels: { t: "acme" } } }, listItem("b", "6")] }];
+    listReplies = [
+      {
+        rv: "10",
+        items: [
+          {
+            ...listItem("a", "5"),
+            metadata: { name: "a", namespace: "ns", resourceVersion: "5", labels: { t: "acme" } },
+          },
+          listItem("b", "6"),
+        ],
+      },
+    ];
     const i = newInformer();
     i.addIndex("label:t", byLabel("t"));
     i.start();
     assert.equal(await i.waitForSync(5000), true);
-    assert.deepEqual(i.byIndex("label:t", "acme").map((o) => o.metadata?.name), ["a"]);
+    assert.deepEqual(
+      i.byIndex("label:t", "acme").map((o) => o.metadata?.name),
+      ["a"],
+    );
     const w = await api.watch(0);
-    w.send("MODIFIED", { ...cm("b", "11"), metadata: { name: "b", namespace: "ns", resourceVersion: "11", labels: { t: "acme" } } });
-    w.send("MODIFIED", { ...cm("a", "12"), metadata: { name: "a", namespace: "ns", resourceVersion: "12", labels: { t: "globex" } } });
+    w.send("MODIFIED", {
+      ...cm("b", "11"),
+      metadata: { name: "b", namespace: "ns", resourceVersion: "11", labels: { t: "acme" } },
+    });
+    w.send("MODIFIED", {
+      ...cm("a", "12"),
+      metadata: { name: "a", namespace: "ns", resourceVersion: "12", labels: { t: "globex" } },
+    });
     await eventually(() => i.byIndex("label:t", "globex").length === 1);
-    assert.deepEqual(i.byIndex("label:t", "acme").map((o) => o.metadata?.name), ["b"]);
-    w.send("DELETED", { ...cm("b", "13"), metadata: { name: "b", namespace: "ns", resourceVersion: "13", labels: { t: "acme" } } });
+    assert.deepEqual(
+      i.byIndex("label:t", "acme").map((o) => o.metadata?.name),
+      ["b"],
+    );
+    w.send("DELETED", {
+      ...cm("b", "13"),
+      metadata: { name: "b", namespace: "ns", resourceVersion: "13", labels: { t: "acme" } },
+    });
     await eventually(() => i.byIndex("label:t", "acme").length === 0);
   });
 
@@ -127,7 +174,13 @@ void describe("SharedInformer against a fake API server", () => {
     w.send("DELETED", cm("b", "13"));
     await eventually(() => i.resourceVersion() === "13", 5000, "rv 13");
     assert.deepEqual(r.events.slice(2), ["add c@11", "update a@5->12", "delete b@13"]);
-    assert.deepEqual(i.list().map((o) => o.metadata?.name).sort(), ["a", "c"]);
+    assert.deepEqual(
+      i
+        .list()
+        .map((o) => o.metadata?.name)
+        .sort(),
+      ["a", "c"],
+    );
     assert.deepEqual((i.get("ns/a") as KubernetesObject & { data?: unknown }).data, { k: "v" });
   });
 
@@ -135,7 +188,11 @@ void describe("SharedInformer against a fake API server", () => {
     const i = newInformer();
     i.start();
     const w0 = await api.watch(0);
-    w0.send("BOOKMARK", { kind: "ConfigMap", apiVersion: "v1", metadata: { resourceVersion: "50" } });
+    w0.send("BOOKMARK", {
+      kind: "ConfigMap",
+      apiVersion: "v1",
+      metadata: { resourceVersion: "50" },
+    });
     await eventually(() => i.resourceVersion() === "50");
     w0.end();
     const w1 = await api.watch(1);
@@ -152,7 +209,14 @@ void describe("SharedInformer against a fake API server", () => {
     const r = record(i);
     i.start();
     const w0 = await api.watch(0);
-    w0.send("ERROR", { kind: "Status", apiVersion: "v1", status: "Failure", code: 410, reason: "Expired", message: "too old resource version: 10 (50)" });
+    w0.send("ERROR", {
+      kind: "Status",
+      apiVersion: "v1",
+      status: "Failure",
+      code: 410,
+      reason: "Expired",
+      message: "too old resource version: 10 (50)",
+    });
     const w1 = await api.watch(1);
     assert.equal(w1.request.query.get("resourceVersion"), "99");
     assert.equal(api.calls("GET", "/api/v1/configmaps").length, 2);
@@ -169,7 +233,10 @@ void describe("SharedInformer against a fake API server", () => {
     await api.watch(0);
     const elapsed = performance.now() - started;
     assert.equal(api.calls("GET", "/api/v1/configmaps").length, 5, "one relist per 410");
-    assert.ok(elapsed >= 350, `4 back-to-back 410s must wait ~4 × 100 ms, took ${Math.round(elapsed)} ms`);
+    assert.ok(
+      elapsed >= 350,
+      `4 back-to-back 410s must wait ~4 × 100 ms, took ${Math.round(elapsed)} ms`,
+    );
   });
 
   void it("410 Gone as an HTTP status on the watch request also relists", async () => {
@@ -199,7 +266,11 @@ void describe("SharedInformer against a fake API server", () => {
     const w1 = await api.watch(1);
     assert.equal(w1.request.query.get("resourceVersion"), "12");
     assert.ok(restarts.includes("inactive"), `restarts: ${restarts.join(",")}`);
-    assert.equal(api.calls("GET", "/api/v1/configmaps").length, 1, "inactivity does not force a relist");
+    assert.equal(
+      api.calls("GET", "/api/v1/configmaps").length,
+      1,
+      "inactivity does not force a relist",
+    );
   });
 
   void it("events keep the watchdog from firing", async () => {
@@ -243,7 +314,11 @@ void describe("SharedInformer against a fake API server", () => {
   void it("a throwing handler does not break the watch loop", async () => {
     const i = newInformer();
     const seen: string[] = [];
-    i.addHandlers({ onAdd: () => { throw new Error("boom"); } });
+    i.addHandlers({
+      onAdd: () => {
+        throw new Error("boom");
+      },
+    });
     i.addHandlers({ onAdd: (o) => seen.push(o.metadata?.name ?? "") });
     i.start();
     const w = await api.watch(0);
@@ -256,7 +331,7 @@ void describe("SharedInformer against a fake API server", () => {
     const i = newInformer();
     i.start();
     const w = await api.watch(0);
-    w.sendRaw("this is not json\n{\"type\":\n");
+    w.sendRaw('this is not json\n{"type":\n');
     w.sendRaw("\n");
     w.send("ADDED", cm("y", "21"));
     await eventually(() => i.get("ns/y") !== undefined);
@@ -265,7 +340,10 @@ void describe("SharedInformer against a fake API server", () => {
 
   void it("watches only the configured namespace", async () => {
     const inner = api.handler;
-    api.handler = (req) => (req.path === "/api/v1/namespaces/team-a/configmaps" ? inner({ ...req, path: "/api/v1/configmaps" }) : undefined);
+    api.handler = (req) =>
+      req.path === "/api/v1/namespaces/team-a/configmaps"
+        ? inner({ ...req, path: "/api/v1/configmaps" })
+        : undefined;
     const i = newInformer({ namespace: "team-a" });
     i.start();
     const w = await api.watch(0);
@@ -276,15 +354,30 @@ void describe("SharedInformer against a fake API server", () => {
   void it("follows list pagination with continue tokens", async () => {
     api.handler = (req) => {
       if (req.query.get("continue") === "tok") {
-        return { status: 200, body: { metadata: { resourceVersion: "30" }, items: [listItem("p2", "29")] } };
+        return {
+          status: 200,
+          body: { metadata: { resourceVersion: "30" }, items: [listItem("p2", "29")] },
+        };
       }
       assert.equal(req.query.get("limit"), "500");
-      return { status: 200, body: { metadata: { resourceVersion: "30", continue: "tok" }, items: [listItem("p1", "28")] } };
+      return {
+        status: 200,
+        body: {
+          metadata: { resourceVersion: "30", continue: "tok" },
+          items: [listItem("p1", "28")],
+        },
+      };
     };
     const i = newInformer();
     i.start();
     assert.equal(await i.waitForSync(5000), true);
-    assert.deepEqual(i.list().map((o) => o.metadata?.name).sort(), ["p1", "p2"]);
+    assert.deepEqual(
+      i
+        .list()
+        .map((o) => o.metadata?.name)
+        .sort(),
+      ["p1", "p2"],
+    );
     const w = await api.watch(0);
     assert.equal(w.request.query.get("resourceVersion"), "30");
   });
@@ -309,9 +402,15 @@ void describe("SharedInformer against a fake API server", () => {
   void it("strips managedFields and the last-applied annotation from cached objects by default", async () => {
     const heavy = (name: string, rv: string, annotations: Record<string, string>) => ({
       ...cm(name, rv),
-      metadata: { ...cm(name, rv).metadata, managedFields: [{ manager: "kubectl", operation: "Apply" }], annotations },
+      metadata: {
+        ...cm(name, rv).metadata,
+        managedFields: [{ manager: "kubectl", operation: "Apply" }],
+        annotations,
+      },
     });
-    listReplies = [{ rv: "10", items: [heavy("a", "5", { [LAST_APPLIED_ANNOTATION]: "{}", keep: "1" })] }];
+    listReplies = [
+      { rv: "10", items: [heavy("a", "5", { [LAST_APPLIED_ANNOTATION]: "{}", keep: "1" })] },
+    ];
     const i = newInformer();
     const seen: KubernetesObject[] = [];
     i.addHandlers({ onAdd: (o) => seen.push(o), onUpdate: (_o, n) => seen.push(n) });
@@ -326,20 +425,29 @@ void describe("SharedInformer against a fake API server", () => {
     assert.equal(a?.metadata?.annotations, undefined, "an annotation map left empty is dropped");
     assert.deepEqual(b?.metadata?.annotations, { other: "x" });
     assert.equal(b?.metadata?.managedFields, undefined);
-    assert.equal(seen[0]?.metadata?.managedFields, undefined, "handlers get the transformed object");
+    assert.equal(
+      seen[0]?.metadata?.managedFields,
+      undefined,
+      "handlers get the transformed object",
+    );
     assert.deepEqual(seen[0]?.metadata?.annotations, { keep: "1" });
     assert.equal(seen.at(-1), b, "handlers get the cached instance, not a copy");
   });
 
   void it("transform: null caches objects as sent; a custom transform replaces the default", async () => {
-    const withMf = { ...listItem("a", "5"), metadata: { ...listItem("a", "5").metadata, managedFields: [{ manager: "m" }] } };
+    const withMf = {
+      ...listItem("a", "5"),
+      metadata: { ...listItem("a", "5").metadata, managedFields: [{ manager: "m" }] },
+    };
     listReplies = [{ rv: "10", items: [withMf] }];
     const raw = newInformer({ transform: null });
     raw.start();
     await raw.waitForSync(5000);
     assert.deepEqual(raw.get("ns/a")?.metadata?.managedFields, [{ manager: "m" }]);
     await raw.stop();
-    const custom = newInformer({ transform: (o) => ({ ...o, metadata: { ...o.metadata, labels: { t: "1" } } }) });
+    const custom = newInformer({
+      transform: (o) => ({ ...o, metadata: { ...o.metadata, labels: { t: "1" } } }),
+    });
     custom.start();
     await custom.waitForSync(5000);
     assert.deepEqual(custom.get("ns/a")?.metadata?.labels, { t: "1" });
@@ -350,7 +458,8 @@ void describe("SharedInformer against a fake API server", () => {
     const i = newInformer();
     i.start();
     const w = await api.watch(0);
-    const line = (name: string, rv: string): string => JSON.stringify({ type: "ADDED", object: cm(name, rv) }) + "\n";
+    const line = (name: string, rv: string): string =>
+      JSON.stringify({ type: "ADDED", object: cm(name, rv) }) + "\n";
     const two = line("s1", "20") + line("s2", "21");
     const cut = Math.floor(two.length / 3);
     w.sendRaw(two.slice(0, cut));
@@ -361,7 +470,10 @@ void describe("SharedInformer against a fake API server", () => {
     await new Promise((r) => setTimeout(r, 20));
     w.sendRaw(line("s3", "22").slice(10));
     await eventually(() => i.resourceVersion() === "22", 5000, "rv 22");
-    assert.deepEqual(["s1", "s2", "s3"].map((n) => i.get(`ns/${n}`)?.metadata?.resourceVersion), ["20", "21", "22"]);
+    assert.deepEqual(
+      ["s1", "s2", "s3"].map((n) => i.get(`ns/${n}`)?.metadata?.resourceVersion),
+      ["20", "21", "22"],
+    );
     assert.equal(w.closed, false);
   });
 });
@@ -376,9 +488,22 @@ void describe("stripManagedFields", () => {
 
   void it("copies only what it changes and keeps other metadata", () => {
     const labels = { l: "1" };
-    const o = { kind: "X", spec: { a: 1 }, metadata: { name: "x", labels, managedFields: [{}], annotations: { [LAST_APPLIED_ANNOTATION]: "{}", b: "2" } } };
+    const o = {
+      kind: "X",
+      spec: { a: 1 },
+      metadata: {
+        name: "x",
+        labels,
+        managedFields: [{}],
+        annotations: { [LAST_APPLIED_ANNOTATION]: "{}", b: "2" },
+      },
+    };
     const out = stripManagedFields(o) as typeof o;
-    assert.deepEqual(out, { kind: "X", spec: { a: 1 }, metadata: { name: "x", labels, annotations: { b: "2" } } });
+    assert.deepEqual(out, {
+      kind: "X",
+      spec: { a: 1 },
+      metadata: { name: "x", labels, annotations: { b: "2" } },
+    });
     assert.equal(out.spec, o.spec);
     assert.equal(out.metadata.labels, labels);
     assert.equal(o.metadata.managedFields.length, 1, "input untouched");

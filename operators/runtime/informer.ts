@@ -142,7 +142,9 @@ function deepFreeze<T>(value: T): T {
 class GoneError extends Error {}
 
 /** A list+watch cache for one GVK with handler fan-out. */
-export class SharedInformer<T extends KubernetesObject = KubernetesObject> implements IndexedInformer<T> {
+export class SharedInformer<
+  T extends KubernetesObject = KubernetesObject,
+> implements IndexedInformer<T> {
   readonly gvk: GroupVersionKind;
   readonly #opts: InformerOptions;
   readonly #log: Logger;
@@ -251,11 +253,18 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
         this.#syncWaiters = this.#syncWaiters.filter((w) => w !== onSync);
         resolve(v);
       };
-      const onSync = (): void => { finish(true); };
-      const onAbort = (): void => { finish(false); };
+      const onSync = (): void => {
+        finish(true);
+      };
+      const onAbort = (): void => {
+        finish(false);
+      };
       this.#syncWaiters.push(onSync);
       signal?.addEventListener("abort", onAbort, { once: true });
-      if (Number.isFinite(timeoutMs)) timer = this.#clock.setTimer(() => { finish(false); }, timeoutMs);
+      if (Number.isFinite(timeoutMs))
+        timer = this.#clock.setTimer(() => {
+          finish(false);
+        }, timeoutMs);
     });
   }
 
@@ -270,7 +279,8 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
         this.#opts.metrics?.restarted(this.#id, end);
         this.#log.debug({ reason: end, resourceVersion: this.#rv }, "Restarting watch");
         // A server that closes at once would make us spin; back off unless the watch lived a while.
-        if (this.#clock.monotonic() - started < 1000) await sleep(this.#backoff.next(), this.#clock, signal);
+        if (this.#clock.monotonic() - started < 1000)
+          await sleep(this.#backoff.next(), this.#clock, signal);
       } catch (err) {
         if (this.#stopped()) break;
         await this.#onError(err, signal);
@@ -285,12 +295,14 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
       this.#rv = undefined;
       // 410 right after a fresh list (e.g. a restarted apiserver whose watch cache is still
       // filling) would turn into a list storm; back off then, relist at once otherwise.
-      if (this.#clock.monotonic() - this.#lastListAt < 1000) await sleep(this.#backoff.next(), this.#clock, signal);
+      if (this.#clock.monotonic() - this.#lastListAt < 1000)
+        await sleep(this.#backoff.next(), this.#clock, signal);
       return;
     }
     this.#opts.metrics?.restarted(this.#id, "error");
     let delay = this.#backoff.next();
-    if (err instanceof KubeApiError && err.retryAfterMs !== undefined) delay = Math.max(delay, err.retryAfterMs);
+    if (err instanceof KubeApiError && err.retryAfterMs !== undefined)
+      delay = Math.max(delay, err.retryAfterMs);
     this.#log.warn({ err, delayMs: Math.round(delay) }, "List/watch failed, retrying");
     await sleep(delay, this.#clock, signal);
   }
@@ -341,7 +353,8 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
     for (const [key, obj] of next) {
       const prev = old.get(key);
       if (prev === undefined) this.#emit("onAdd", obj);
-      else if (prev.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#emit("onUpdate", prev, obj);
+      else if (prev.metadata?.resourceVersion !== obj.metadata?.resourceVersion)
+        this.#emit("onUpdate", prev, obj);
     }
     for (const [key, prev] of old) {
       if (!next.has(key)) this.#emit("onDelete", prev);
@@ -354,7 +367,9 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
     // fire, and the watch would live until the watchdog.
     if (stopSignal.aborted) return "stopped";
     const ac = new AbortController();
-    const onStop = (): void => { ac.abort(); };
+    const onStop = (): void => {
+      ac.abort();
+    };
     stopSignal.addEventListener("abort", onStop, { once: true });
     const state = { inactive: false }; // an object, so TS does not narrow it across the await
     const inactivityMs = this.#opts.inactivityTimeoutMs ?? 180_000;
@@ -366,11 +381,18 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
         ac.abort();
       }, inactivityMs);
     };
-    const timeoutSeconds = this.#opts.watchTimeoutSeconds?.() ?? 300 + Math.floor(this.#random() * 301);
+    const timeoutSeconds =
+      this.#opts.watchTimeoutSeconds?.() ?? 300 + Math.floor(this.#random() * 301);
     const req: KubeRequest = {
       method: "GET",
       path: this.#path(),
-      query: { ...this.#query(), watch: true, allowWatchBookmarks: true, resourceVersion: this.#rv, timeoutSeconds },
+      query: {
+        ...this.#query(),
+        watch: true,
+        allowWatchBookmarks: true,
+        resourceVersion: this.#rv,
+        timeoutSeconds,
+      },
       signal: ac.signal,
     };
     arm(); // also bounds a connect/headers phase that hangs
@@ -380,7 +402,10 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
     } catch (err) {
       if (this.#stopped()) return "stopped";
       if (state.inactive) {
-        this.#log.warn({ inactivityMs, resourceVersion: this.#rv }, "Watch went silent, reconnecting");
+        this.#log.warn(
+          { inactivityMs, resourceVersion: this.#rv },
+          "Watch went silent, reconnecting",
+        );
         return "inactive";
       }
       throw err;
@@ -416,7 +441,8 @@ export class SharedInformer<T extends KubernetesObject = KubernetesObject> imple
         start = nl + 1;
       }
       if (start < text.length) partial += text.slice(start);
-      if (partial.length > MAX_WATCH_LINE) throw new Error(`watch event larger than ${MAX_WATCH_LINE} characters`);
+      if (partial.length > MAX_WATCH_LINE)
+        throw new Error(`watch event larger than ${MAX_WATCH_LINE} characters`);
     }
   }
 

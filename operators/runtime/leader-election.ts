@@ -67,7 +67,13 @@ export function decideLease(o: LeaseObservation): LeaseDecision {
 /** Compares the fields that signal a holder is alive (client-go compares the raw record). */
 export function sameLeaseRecord(a: LeaseSpec | undefined, b: LeaseSpec | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  const fields = ["holderIdentity", "renewTime", "acquireTime", "leaseDurationSeconds", "leaseTransitions"] as const;
+  const fields = [
+    "holderIdentity",
+    "renewTime",
+    "acquireTime",
+    "leaseDurationSeconds",
+    "leaseTransitions",
+  ] as const;
   // null and missing are the same record.
   return fields.every((f) => (a[f] ?? null) === (b[f] ?? null));
 }
@@ -99,7 +105,10 @@ export function nextLeaseSpec(
     leaseDurationSeconds: Math.max(1, Math.round(leaseDurationMs / 1000)),
     renewTime: now,
     acquireTime: decision === "renew" ? (current?.acquireTime ?? now) : now,
-    leaseTransitions: decision === "acquire" && (current?.holderIdentity ?? "") !== "" ? transitions + 1 : transitions,
+    leaseTransitions:
+      decision === "acquire" && (current?.holderIdentity ?? "") !== ""
+        ? transitions + 1
+        : transitions,
   };
   return spec;
 }
@@ -124,7 +133,8 @@ export interface LeaderElectorOptions {
 
 /** Runs the acquire → renew loop for one Lease. */
 export class LeaderElector {
-  readonly #o: Required<Omit<LeaderElectorOptions, "onStatus" | "clock" | "random">> & Pick<LeaderElectorOptions, "onStatus">;
+  readonly #o: Required<Omit<LeaderElectorOptions, "onStatus" | "clock" | "random">> &
+    Pick<LeaderElectorOptions, "onStatus">;
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #stop = new AbortController();
@@ -141,7 +151,8 @@ export class LeaderElector {
       retryPeriodMs: 2_000,
       ...opts,
     };
-    if (this.#o.renewDeadlineMs >= this.#o.leaseDurationMs) throw new Error("renewDeadline must be shorter than leaseDuration");
+    if (this.#o.renewDeadlineMs >= this.#o.leaseDurationMs)
+      throw new Error("renewDeadline must be shorter than leaseDuration");
     this.#clock = opts.clock ?? realClock;
     this.#random = opts.random ?? Math.random;
   }
@@ -155,9 +166,16 @@ export class LeaderElector {
     const signal = this.#stop.signal;
     while (!signal.aborted) {
       // A standby's hung request is harmless, but bound it so `stop` is not held up for long.
-      if (await this.#tryAcquireOrRenew(AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(this.#o.leaseDurationMs))]))) {
+      if (
+        await this.#tryAcquireOrRenew(
+          AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(this.#o.leaseDurationMs))]),
+        )
+      ) {
         this.#setLeader(true);
-        this.#o.logger.info({ lease: this.#o.leaseName, identity: this.#o.identity }, "Acquired leadership");
+        this.#o.logger.info(
+          { lease: this.#o.leaseName, identity: this.#o.identity },
+          "Acquired leadership",
+        );
         this.#renewLoop = this.#renew().catch((err: unknown) => {
           // A crashed renew loop would leave us acting as leader without renewing: step down.
           this.#o.logger.error({ err }, "Lease renew loop failed");
@@ -186,7 +204,10 @@ export class LeaderElector {
       leaseTransitions: this.#lease.spec?.leaseTransitions ?? 0,
     };
     try {
-      await this.#put({ ...this.#lease, spec }, AbortSignal.timeout(Math.ceil(this.#o.renewDeadlineMs)));
+      await this.#put(
+        { ...this.#lease, spec },
+        AbortSignal.timeout(Math.ceil(this.#o.renewDeadlineMs)),
+      );
       this.#o.logger.info({ lease: this.#o.leaseName }, "Released leadership");
     } catch (err) {
       this.#o.logger.warn({ err }, "Failed to release lease");
@@ -202,13 +223,16 @@ export class LeaderElector {
       // A request hanging on a black-holed API server must not outlive the renew deadline: the
       // leader has to step down before other replicas may consider the lease expired.
       const remaining = this.#o.renewDeadlineMs - (this.#clock.monotonic() - lastRenew);
-      const ok = await this.#tryAcquireOrRenew(AbortSignal.timeout(Math.max(1, Math.ceil(remaining))));
+      const ok = await this.#tryAcquireOrRenew(
+        AbortSignal.timeout(Math.max(1, Math.ceil(remaining))),
+      );
       if (this.#stopped()) return;
       if (ok) {
         lastRenew = this.#clock.monotonic();
         continue;
       }
-      const otherHolder = (this.#observed?.holderIdentity ?? "") !== this.#o.identity && this.#observed !== undefined;
+      const otherHolder =
+        (this.#observed?.holderIdentity ?? "") !== this.#o.identity && this.#observed !== undefined;
       if (otherHolder || this.#clock.monotonic() - lastRenew >= this.#o.renewDeadlineMs) {
         this.#lose();
         return;
@@ -219,7 +243,10 @@ export class LeaderElector {
   #lose(): void {
     if (this.#stop.signal.aborted) return;
     this.#setLeader(false);
-    this.#o.logger.error({ lease: this.#o.leaseName, holder: this.#observed?.holderIdentity }, "Lost leadership");
+    this.#o.logger.error(
+      { lease: this.#o.leaseName, holder: this.#observed?.holderIdentity },
+      "Lost leadership",
+    );
     this.#stop.abort();
     this.#o.onLost();
   }
@@ -230,13 +257,27 @@ export class LeaderElector {
       const current = await this.#get(signal);
       const nowMono = this.#clock.monotonic();
       const seen = current === undefined ? undefined : (current.spec ?? {});
-      if (!sameLeaseRecord(seen, this.#observed) || (seen === undefined) !== (this.#observed === undefined)) {
+      if (
+        !sameLeaseRecord(seen, this.#observed) ||
+        (seen === undefined) !== (this.#observed === undefined)
+      ) {
         this.#observed = seen;
         this.#observedAt = nowMono;
       }
-      const d = decideLease({ spec: this.#observed, identity: this.#o.identity, nowMono, observedAtMono: this.#observedAt });
+      const d = decideLease({
+        spec: this.#observed,
+        identity: this.#o.identity,
+        nowMono,
+        observedAtMono: this.#observedAt,
+      });
       if (d.action === "wait") return false;
-      const spec = nextLeaseSpec(d.action, this.#observed, this.#o.identity, this.#clock.now(), this.#o.leaseDurationMs);
+      const spec = nextLeaseSpec(
+        d.action,
+        this.#observed,
+        this.#o.identity,
+        this.#clock.now(),
+        this.#o.leaseDurationMs,
+      );
       this.#lease =
         d.action === "create" || current === undefined
           ? await this.#create(spec, signal)
@@ -257,7 +298,13 @@ export class LeaderElector {
 
   async #get(signal: AbortSignal): Promise<Lease | undefined> {
     try {
-      return (await this.#o.http.request<Lease>({ method: "GET", path: this.#path(this.#o.leaseName), signal })).body;
+      return (
+        await this.#o.http.request<Lease>({
+          method: "GET",
+          path: this.#path(this.#o.leaseName),
+          signal,
+        })
+      ).body;
     } catch (err) {
       if (isApiError(err, 404)) return undefined;
       throw err;
@@ -271,12 +318,20 @@ export class LeaderElector {
       metadata: { name: this.#o.leaseName, namespace: this.#o.leaseNamespace },
       spec,
     };
-    return (await this.#o.http.request<Lease>({ method: "POST", path: this.#path(), body, signal })).body;
+    return (await this.#o.http.request<Lease>({ method: "POST", path: this.#path(), body, signal }))
+      .body;
   }
 
   /** PUT carries metadata.resourceVersion, so a concurrent writer makes it fail with 409. */
   async #put(lease: Lease, signal: AbortSignal): Promise<Lease> {
-    return (await this.#o.http.request<Lease>({ method: "PUT", path: this.#path(this.#o.leaseName), body: lease, signal })).body;
+    return (
+      await this.#o.http.request<Lease>({
+        method: "PUT",
+        path: this.#path(this.#o.leaseName),
+        body: lease,
+        signal,
+      })
+    ).body;
   }
 
   /** Read through a method: TS narrows `signal.aborted` across awaits as if it could not change. */

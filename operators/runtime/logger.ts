@@ -37,7 +37,10 @@ export interface SerializedError {
  * stack, so a reconcile error repeated under backoff stays one short line.
  */
 export function serializeError(err: unknown): SerializedError {
-  const out: SerializedError = { type: err instanceof Error ? err.name : typeof err, message: errorMessage(err) };
+  const out: SerializedError = {
+    type: err instanceof Error ? err.name : typeof err,
+    message: errorMessage(err),
+  };
   const code = typeof err === "object" && err !== null && "code" in err ? err.code : undefined;
   if (typeof code === "number") out.code = code;
   return out;
@@ -56,13 +59,20 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 }
 
 function boundedStdout(): DestinationStream {
-  const stream = destination({ dest: 1, sync: false, minLength: 0, maxLength: LOG_BUFFER_MAX_BYTES });
+  const stream = destination({
+    dest: 1,
+    sync: false,
+    minLength: 0,
+    maxLength: LOG_BUFFER_MAX_BYTES,
+  });
   let dropped = 0;
   let reportTimer: NodeJS.Timeout | undefined;
   stream.on("drop", (data: string) => {
     dropped += data.length;
     reportTimer ??= setTimeout(() => {
-      process.stderr.write(`logger: stdout is not keeping up; dropped ${dropped} bytes of log lines\n`);
+      process.stderr.write(
+        `logger: stdout is not keeping up; dropped ${dropped} bytes of log lines\n`,
+      );
       dropped = 0;
       reportTimer = undefined;
     }, 10_000).unref();

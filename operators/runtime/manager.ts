@@ -106,7 +106,8 @@ export class Manager {
     this.metrics = new RuntimeMetrics(opts.registry);
     this.registry = this.metrics.registry;
     this.http = new KubeHttp(opts.kubeConfig);
-    this.#elector = opts.leaderElection === undefined ? undefined : this.#makeElector(opts.leaderElection);
+    this.#elector =
+      opts.leaderElection === undefined ? undefined : this.#makeElector(opts.leaderElection);
   }
 
   /** URL of the metrics server once started ("http://127.0.0.1:port"). */
@@ -135,11 +136,15 @@ export class Manager {
    */
   configureCache(gvk: GroupVersionKind, opts: CacheOptions): void {
     const id = gvkId(gvk);
-    if (this.#informers.has(id)) throw new Error(`configureCache(${id}) after the informer was created`);
+    if (this.#informers.has(id))
+      throw new Error(`configureCache(${id}) after the informer was created`);
     this.#cacheOptions.set(id, { ...this.#cacheOptions.get(id), ...opts });
   }
 
-  #transformFor(gvk: GroupVersionKind, byKind: CacheOptions | undefined): CacheTransform | null | undefined {
+  #transformFor(
+    gvk: GroupVersionKind,
+    byKind: CacheOptions | undefined,
+  ): CacheTransform | null | undefined {
     if (byKind !== undefined && "transform" in byKind) return byKind.transform;
     const configured = this.#opts.cacheTransform?.(gvk);
     if (configured !== undefined) return configured;
@@ -154,7 +159,10 @@ export class Manager {
     const o = this.#opts;
     const byKind = this.#cacheOptions.get(id);
     const transform = this.#transformFor(gvk, byKind);
-    const probe = { lastEventAgeSeconds: () => inf?.lastEventAgeSeconds() ?? 0, hasSynced: () => inf?.hasSynced() ?? false };
+    const probe = {
+      lastEventAgeSeconds: () => inf?.lastEventAgeSeconds() ?? 0,
+      hasSynced: () => inf?.hasSynced() ?? false,
+    };
     const created = new SharedInformer({
       http: this.http,
       gvk,
@@ -163,7 +171,9 @@ export class Manager {
       clock: this.#clock,
       metrics: this.metrics.informerMetrics(id, probe),
       resyncPeriodMs: o.syncPeriodMs ?? 10 * 60 * 60 * 1000,
-      ...(o.watchInactivityTimeoutMs !== undefined ? { inactivityTimeoutMs: o.watchInactivityTimeoutMs } : {}),
+      ...(o.watchInactivityTimeoutMs !== undefined
+        ? { inactivityTimeoutMs: o.watchInactivityTimeoutMs }
+        : {}),
       ...(transform !== undefined ? { transform } : {}),
       ...(byKind?.labelSelector !== undefined ? { labelSelector: byKind.labelSelector } : {}),
       ...(byKind?.fieldSelector !== undefined ? { fieldSelector: byKind.fieldSelector } : {}),
@@ -177,7 +187,8 @@ export class Manager {
   /** Registers a controller and wires its informers. Call before `start`. */
   addController(def: ControllerDefinition): void {
     if (this.#started) throw new Error(`addController(${def.name}) after start`);
-    if (this.#controllers.some((c) => c.def.name === def.name)) throw new Error(`duplicate controller name ${def.name}`);
+    if (this.#controllers.some((c) => c.def.name === def.name))
+      throw new Error(`duplicate controller name ${def.name}`);
     const c = new Controller(def, { logger: this.log, metrics: this.metrics, clock: this.#clock });
     this.#informer(def.for).addHandlers(c.forHandlers());
     for (const gvk of def.owns ?? []) this.#informer(gvk).addHandlers(c.ownsHandlers());
@@ -232,17 +243,31 @@ export class Manager {
   async #startServers(): Promise<void> {
     const o = this.#opts;
     if (o.metricsAddress !== undefined) {
-      this.#metricsServer = await listen(o.metricsAddress.host ?? "127.0.0.1", o.metricsAddress.port, metricsHandler(this.registry));
+      this.#metricsServer = await listen(
+        o.metricsAddress.host ?? "127.0.0.1",
+        o.metricsAddress.port,
+        metricsHandler(this.registry),
+      );
     }
     if (o.healthAddress !== undefined) {
-      this.#healthServer = await listen(o.healthAddress.host ?? "127.0.0.1", o.healthAddress.port, healthHandler(() => this.#readyChecks()));
+      this.#healthServer = await listen(
+        o.healthAddress.host ?? "127.0.0.1",
+        o.healthAddress.port,
+        healthHandler(() => this.#readyChecks()),
+      );
     }
     // Logged before caches sync and before leadership, so a standby's endpoints are discoverable.
-    this.log.info({ metrics: this.metricsUrl ?? "", health: this.healthUrl ?? "" }, "Serving metrics and probes");
+    this.log.info(
+      { metrics: this.metricsUrl ?? "", health: this.healthUrl ?? "" },
+      "Serving metrics and probes",
+    );
   }
 
   #readyChecks(): [string, ReadyCheck][] {
-    const checks: [string, ReadyCheck][] = [...this.#informers].map(([id, inf]) => [`informer-sync: ${id}`, () => inf.hasSynced()]);
+    const checks: [string, ReadyCheck][] = [...this.#informers].map(([id, inf]) => [
+      `informer-sync: ${id}`,
+      () => inf.hasSynced(),
+    ]);
     checks.push(["shutdown", () => !this.#stopping.signal.aborted]);
     return checks;
   }
@@ -250,11 +275,15 @@ export class Manager {
   async #waitForCaches(): Promise<void> {
     const timeout = this.#opts.cacheSyncTimeoutMs ?? 120_000;
     const results = await Promise.all(
-      [...this.#informers.values()].map(async (inf) => ({ id: gvkId(inf.gvk), ok: await inf.waitForSync(timeout, this.#stopping.signal) })),
+      [...this.#informers.values()].map(async (inf) => ({
+        id: gvkId(inf.gvk),
+        ok: await inf.waitForSync(timeout, this.#stopping.signal),
+      })),
     );
     if (this.isStopping()) return;
     const failed = results.filter((r) => !r.ok).map((r) => r.id);
-    if (failed.length > 0) throw new Error(`timed out waiting for cache sync: ${failed.join("; ")}`);
+    if (failed.length > 0)
+      throw new Error(`timed out waiting for cache sync: ${failed.join("; ")}`);
   }
 
   #makeElector(le: LeaderElectionOptions): LeaderElector {
@@ -282,7 +311,9 @@ export class Manager {
         for (const c of this.#controllers) c.abort();
         onLost();
       },
-      onStatus: (leader) => { gauge.set({ name: le.leaseName }, leader ? 1 : 0); },
+      onStatus: (leader) => {
+        gauge.set({ name: le.leaseName }, leader ? 1 : 0);
+      },
     });
   }
 }

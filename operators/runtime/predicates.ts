@@ -44,7 +44,10 @@ function sameList(a: readonly string[] | undefined, b: readonly string[] | undef
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
-function sameMap(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+function sameMap(
+  a: Readonly<Record<string, string>> | undefined,
+  b: Readonly<Record<string, string>> | undefined,
+): boolean {
   const x = a ?? {};
   const y = b ?? {};
   const keys = Object.keys(x);

@@ -10,17 +10,44 @@ import type { KubernetesObject, ReconcileContext } from "./types.ts";
 const ctx: ReconcileContext = { log: silentLogger(), signal: new AbortController().signal };
 const FIN = "librechat.io/cleanup";
 
-function setup(obj: KubernetesObject | undefined, withFinalizer = false): { calls: string[]; run: () => Promise<unknown> } {
+function setup(
+  obj: KubernetesObject | undefined,
+  withFinalizer = false,
+): { calls: string[]; run: () => Promise<unknown> } {
   const calls: string[] = [];
   const client: FinalizerClient = {
-    addFinalizer: async (_o, f) => { calls.push(`add ${f}`); },
-    removeFinalizer: async (_o, f) => { calls.push(`remove ${f}`); },
+    addFinalizer: (_o, f) => {
+      calls.push(`add ${f}`);
+      return Promise.resolve();
+    },
+    removeFinalizer: (_o, f) => {
+      calls.push(`remove ${f}`);
+      return Promise.resolve();
+    },
   };
   const r = objectReconciler<KubernetesObject>({
     cache: { get: (k) => (k === "ns/a" ? obj : undefined) },
-    reconcile: async () => { calls.push("reconcile"); return { requeueAfterMs: 5 }; },
-    notFound: async (k) => { calls.push(`notFound ${k}`); return undefined; },
-    ...(withFinalizer ? { finalizer: { name: FIN, fieldManager: "t", client, finalize: async () => { calls.push("finalize"); } } } : {}),
+    reconcile: () => {
+      calls.push("reconcile");
+      return Promise.resolve({ requeueAfterMs: 5 });
+    },
+    notFound: (k) => {
+      calls.push(`notFound ${k}`);
+      return Promise.resolve(undefined);
+    },
+    ...(withFinalizer
+      ? {
+          finalizer: {
+            name: FIN,
+            fieldManager: "t",
+            client,
+            finalize: () => {
+              calls.push("finalize");
+              return Promise.resolve();
+            },
+          },
+        }
+      : {}),
   });
   return { calls, run: () => r("ns/a", ctx) };
 }
@@ -38,7 +65,10 @@ test("a missing object goes to notFound", async () => {
 });
 
 test("a deleting object without our finalizer is left to the garbage collector", async () => {
-  const s = setup({ metadata: { name: "a", namespace: "ns", deletionTimestamp: "2026-01-01T00:00:00Z" } }, true);
+  const s = setup(
+    { metadata: { name: "a", namespace: "ns", deletionTimestamp: "2026-01-01T00:00:00Z" } },
+    true,
+  );
   await s.run();
   assert.deepEqual(s.calls, []);
 });
@@ -56,7 +86,17 @@ test("with the finalizer in place the object is reconciled", async () => {
 });
 
 test("deletion runs the cleanup, then removes the finalizer", async () => {
-  const s = setup({ metadata: { name: "a", namespace: "ns", finalizers: [FIN], deletionTimestamp: "2026-01-01T00:00:00Z" } }, true);
+  const s = setup(
+    {
+      metadata: {
+        name: "a",
+        namespace: "ns",
+        finalizers: [FIN],
+        deletionTimestamp: "2026-01-01T00:00:00Z",
+      },
+    },
+    true,
+  );
   await s.run();
   assert.deepEqual(s.calls, ["finalize", `remove ${FIN}`]);
 });

@@ -16,7 +16,10 @@ export interface ShutdownOptions {
  * Installs signal handlers that call `target.stop()` once and then exit. Returns a function that
  * removes the handlers.
  */
-export function handleSignals(target: { stop(): Promise<void> }, opts: ShutdownOptions): () => void {
+export function handleSignals(
+  target: { stop(): Promise<void> },
+  opts: ShutdownOptions,
+): () => void {
   const signals = opts.signals ?? ["SIGTERM", "SIGINT"];
   const exit = opts.exit ?? ((code: number): void => process.exit(code));
   let stopping = false;

@@ -11,7 +11,13 @@ const secret = {
   apiVersion: "v1",
   kind: "Secret",
   type: "Opaque",
-  metadata: { name: "s", namespace: "ns", labels: { a: "b" }, managedFields: [{ manager: "kubectl" }], annotations: { [LAST_APPLIED_ANNOTATION]: '{"data":{"apiKey":"c2stc2VjcmV0"}}' } },
+  metadata: {
+    name: "s",
+    namespace: "ns",
+    labels: { a: "b" },
+    managedFields: [{ manager: "kubectl" }],
+    annotations: { [LAST_APPLIED_ANNOTATION]: '{"data":{"apiKey":"c2stc2VjcmV0"}}' },
+  },
   data: { apiKey: "c2stc2VjcmV0", other: "eA==" },
   stringData: { plain: "sk-plain" },
 } as KubernetesObject;
@@ -27,7 +33,12 @@ test("Secret: key names kept, every value gone, metadata kept without managedFie
 });
 
 test("ConfigMap: data and binaryData keep key names only; input untouched", () => {
-  const cm: KubernetesObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, ...{ data: { "routing.json": "{}" }, binaryData: { b: "AAAA" } } };
+  const cm: KubernetesObject = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c" },
+    ...{ data: { "routing.json": "{}" }, binaryData: { b: "AAAA" } },
+  };
   const out = dropDataValues(cm) as Record<string, unknown>;
   assert.deepEqual(out["data"], { "routing.json": "" });
   assert.deepEqual(out["binaryData"], { b: "" });
@@ -35,5 +46,9 @@ test("ConfigMap: data and binaryData keep key names only; input untouched", () =
 });
 
 test("metadataOnly keeps apiVersion, kind and metadata", () => {
-  assert.deepEqual(metadataOnly(secret), { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "ns", labels: { a: "b" } } });
+  assert.deepEqual(metadataOnly(secret), {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "s", namespace: "ns", labels: { a: "b" } },
+  });
 });

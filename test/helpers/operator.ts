@@ -10,9 +10,13 @@ const MAIN = join(import.meta.dirname, "../../cmd/manager/main.ts");
 
 /** NODE_OPTIONS of the manager container in the shipped manifest: tests and bench run what we ship. */
 export function manifestNodeOptions(): string {
-  const yaml = readFileSync(join(import.meta.dirname, "../../manifests/manager/deployment.yaml"), "utf8");
+  const yaml = readFileSync(
+    join(import.meta.dirname, "../../manifests/manager/deployment.yaml"),
+    "utf8",
+  );
   const m = /name:\s*NODE_OPTIONS,\s*value:\s*"([^"]*)"/.exec(yaml);
-  if (m?.[1] === undefined) throw new Error("NODE_OPTIONS not found in manifests/manager/deployment.yaml");
+  if (m?.[1] === undefined)
+    throw new Error("NODE_OPTIONS not found in manifests/manager/deployment.yaml");
   return m[1];
 }
 
@@ -36,9 +40,20 @@ export async function startOperator(opts: {
   waitFor?: "started" | "listening";
   timeoutMs?: number;
 }): Promise<OperatorProcess> {
-  const args = [MAIN, "--metrics-bind-address=127.0.0.1:0", "--health-probe-bind-address=127.0.0.1:0", ...(opts.args ?? [])];
+  const args = [
+    MAIN,
+    "--metrics-bind-address=127.0.0.1:0",
+    "--health-probe-bind-address=127.0.0.1:0",
+    ...(opts.args ?? []),
+  ];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, KUBECONFIG: opts.kubeconfig, LOG_LEVEL: "info", NODE_OPTIONS: manifestNodeOptions(), ...opts.env },
+    env: {
+      ...process.env,
+      KUBECONFIG: opts.kubeconfig,
+      LOG_LEVEL: "info",
+      NODE_OPTIONS: manifestNodeOptions(),
+      ...opts.env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

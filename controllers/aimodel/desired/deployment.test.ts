@@ -7,50 +7,112 @@ import { isLabelValue } from "../../../crds/shared/labels.ts";
 import { model, vllm } from "../fixtures.test-helpers.ts";
 import { desiredDeployment, engineArgs } from "./deployment.ts";
 
-const build = (m: ReturnType<typeof vllm>): ReturnType<typeof desiredDeployment> => desiredDeployment(m, m.spec.engine!);
+const build = (m: ReturnType<typeof vllm>): ReturnType<typeof desiredDeployment> =>
+  desiredDeployment(m, m.spec.engine!);
 
 test("Deployment is controlled by its AIModel and carries the recommended labels", () => {
   const d = build(vllm());
-  assert.deepEqual(d.metadata?.ownerReferences, [{ apiVersion: AIMODEL_KIND.apiVersion, kind: AIMODEL_KIND.kind, name: "llama", uid: "uid-1", controller: true, blockOwnerDeletion: true }]);
+  assert.deepEqual(d.metadata?.ownerReferences, [
+    {
+      apiVersion: AIMODEL_KIND.apiVersion,
+      kind: AIMODEL_KIND.kind,
+      name: "llama",
+      uid: "uid-1",
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+  ]);
   assert.equal(d.metadata?.labels?.["app.kubernetes.io/managed-by"], "librechat-operator");
   assert.equal(d.metadata?.labels?.["app.kubernetes.io/part-of"], "librechat");
-  assert.deepEqual(d.spec?.selector.matchLabels, { "app.kubernetes.io/instance": "llama", "librechat.io/aimodel": "llama" });
+  assert.deepEqual(d.spec?.selector.matchLabels, {
+    "app.kubernetes.io/instance": "llama",
+    "librechat.io/aimodel": "llama",
+  });
 });
 
 const replicaCases = [
   { name: "replicas as given", spec: { replicas: 3, maxReplicas: 3 }, want: 3 },
-  { name: "autoscaling clamps to maxReplicas", spec: { replicas: 9, maxReplicas: 4, autoscaling: { enabled: true, targetRequestsPerReplica: 10, scaleDownDelaySeconds: 0 } }, want: 4 },
+  {
+    name: "autoscaling clamps to maxReplicas",
+    spec: {
+      replicas: 9,
+      maxReplicas: 4,
+      autoscaling: { enabled: true, targetRequestsPerReplica: 10, scaleDownDelaySeconds: 0 },
+    },
+    want: 4,
+  },
   { name: "zero replicas", spec: { replicas: 0, minReplicas: 0 }, want: 0 },
 ];
 for (const c of replicaCases) {
-  test(`Deployment replicas: ${c.name}`, () => { assert.equal(build(vllm(c.spec)).spec?.replicas, c.want); });
+  test(`Deployment replicas: ${c.name}`, () => {
+    assert.equal(build(vllm(c.spec)).spec?.replicas, c.want);
+  });
 }
 
 const labelCases = [
-  { name: "slashes become dashes", modelName: "meta-llama/Llama-3.1-8B", want: "meta-llama-Llama-3.1-8B" },
+  {
+    name: "slashes become dashes",
+    modelName: "meta-llama/Llama-3.1-8B",
+    want: "meta-llama-Llama-3.1-8B",
+  },
   { name: "leading and trailing punctuation trimmed", modelName: "/_llama_/", want: "llama" },
-  { name: "long names cut to 63 and re-trimmed", modelName: `${"a".repeat(62)}/b`, want: "a".repeat(62) },
+  {
+    name: "long names cut to 63 and re-trimmed",
+    modelName: `${"a".repeat(62)}/b`,
+    want: "a".repeat(62),
+  },
 ];
 for (const c of labelCases) {
   test(`Deployment name label: ${c.name}`, () => {
-    const v = build(vllm({ modelName: c.modelName })).metadata?.labels?.["app.kubernetes.io/name"] ?? "";
+    const v =
+      build(vllm({ modelName: c.modelName })).metadata?.labels?.["app.kubernetes.io/name"] ?? "";
     assert.equal(v, c.want);
     assert.ok(isLabelValue(v));
   });
 }
 
 test("GPU requirement becomes an extended-resource limit; keys sorted", () => {
-  const m = vllm({ engine: { image: "x", port: 8000, gpu: { count: 2, resourceName: "nvidia.com/gpu" }, resources: { requests: { memory: "16Gi", cpu: "4" } } } });
+  const m = vllm({
+    engine: {
+      image: "x",
+      port: 8000,
+      gpu: { count: 2, resourceName: "nvidia.com/gpu" },
+      resources: { requests: { memory: "16Gi", cpu: "4" } },
+    },
+  });
   const res = build(m).spec?.template.spec?.containers[0]?.resources;
-  assert.deepEqual(res, { requests: { cpu: "4", memory: "16Gi" }, limits: { "nvidia.com/gpu": "2" } });
+  assert.deepEqual(res, {
+    requests: { cpu: "4", memory: "16Gi" },
+    limits: { "nvidia.com/gpu": "2" },
+  });
   assert.deepEqual(Object.keys(res?.requests ?? {}), ["cpu", "memory"]);
 });
 
 const argCases = [
-  { name: "vllm defaults --model to modelName", provider: "vllm" as const, args: [], want: ["--model", "llama-3.1-8b", "--served-model-name", "llama-3.1-8b", "--port", "8000"] },
-  { name: "vllm keeps a user --model", provider: "vllm" as const, args: ["--model", "meta/llama"], want: ["--served-model-name", "llama-3.1-8b", "--port", "8000", "--model", "meta/llama"] },
-  { name: "vllm keeps --model=x form", provider: "vllm" as const, args: ["--model=meta/llama"], want: ["--served-model-name", "llama-3.1-8b", "--port", "8000", "--model=meta/llama"] },
-  { name: "ollama passes args through", provider: "ollama" as const, args: ["serve"], want: ["serve"] },
+  {
+    name: "vllm defaults --model to modelName",
+    provider: "vllm" as const,
+    args: [],
+    want: ["--model", "llama-3.1-8b", "--served-model-name", "llama-3.1-8b", "--port", "8000"],
+  },
+  {
+    name: "vllm keeps a user --model",
+    provider: "vllm" as const,
+    args: ["--model", "meta/llama"],
+    want: ["--served-model-name", "llama-3.1-8b", "--port", "8000", "--model", "meta/llama"],
+  },
+  {
+    name: "vllm keeps --model=x form",
+    provider: "vllm" as const,
+    args: ["--model=meta/llama"],
+    want: ["--served-model-name", "llama-3.1-8b", "--port", "8000", "--model=meta/llama"],
+  },
+  {
+    name: "ollama passes args through",
+    provider: "ollama" as const,
+    args: ["serve"],
+    want: ["serve"],
+  },
 ];
 for (const c of argCases) {
   test(`engineArgs: ${c.name}`, () => {
@@ -61,7 +123,9 @@ for (const c of argCases) {
 
 test("ollama listens on the pod IP at the engine port", () => {
   const m = model({ provider: "ollama", engine: { image: "ollama/ollama", port: 11434 } });
-  assert.deepEqual(build(m).spec?.template.spec?.containers[0]?.env, [{ name: "OLLAMA_HOST", value: "0.0.0.0:11434" }]);
+  assert.deepEqual(build(m).spec?.template.spec?.containers[0]?.env, [
+    { name: "OLLAMA_HOST", value: "0.0.0.0:11434" },
+  ]);
 });
 
 test("the builder is deterministic", () => {

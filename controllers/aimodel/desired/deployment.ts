@@ -53,14 +53,25 @@ export function engineArgs(model: AIModel, engine: AIModelEngine, port: number):
   if (model.spec.provider !== "vllm") return [...extra];
   const owned = ["--served-model-name", model.spec.modelName, "--port", String(port)];
   // vLLM loads `--model`; default it to the model name unless the user names a source.
-  const model_ = extra.includes("--model") || extra.some((a) => a.startsWith("--model=")) ? [] : ["--model", model.spec.modelName];
+  const model_ =
+    extra.includes("--model") || extra.some((a) => a.startsWith("--model="))
+      ? []
+      : ["--model", model.spec.modelName];
   return [...model_, ...owned, ...extra];
 }
 
 function engineEnv(model: AIModel, engine: AIModelEngine, port: number): V1EnvVar[] {
   const env: V1EnvVar[] = (engine.env ?? []).map((e) =>
     e.valueFrom !== undefined
-      ? { name: e.name, valueFrom: { secretKeyRef: { name: e.valueFrom.secretKeyRef.name, key: e.valueFrom.secretKeyRef.key } } }
+      ? {
+          name: e.name,
+          valueFrom: {
+            secretKeyRef: {
+              name: e.valueFrom.secretKeyRef.name,
+              key: e.valueFrom.secretKeyRef.key,
+            },
+          },
+        }
       : { name: e.name, value: e.value ?? "" },
   );
   // Ollama binds to 127.0.0.1:11434 by default; the Service needs it on the pod IP and our port.
@@ -90,6 +101,7 @@ function probe(model: AIModel, thresholdFactor: number): V1Probe {
     httpGet: { path: hc?.path ?? AIMODEL_DEFAULTS.healthPath, port: "http" },
     periodSeconds: hc?.intervalSeconds ?? AIMODEL_DEFAULTS.healthIntervalSeconds,
     timeoutSeconds: hc?.timeoutSeconds ?? AIMODEL_DEFAULTS.healthTimeoutSeconds,
-    failureThreshold: (hc?.failureThreshold ?? AIMODEL_DEFAULTS.healthFailureThreshold) * thresholdFactor,
+    failureThreshold:
+      (hc?.failureThreshold ?? AIMODEL_DEFAULTS.healthFailureThreshold) * thresholdFactor,
   };
 }

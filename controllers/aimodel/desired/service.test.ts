@@ -7,15 +7,24 @@ import { desiredService } from "./service.ts";
 
 const cases = [
   { name: "vllm on its default port", m: vllm(), port: 8000 },
-  { name: "ollama on a custom port", m: model({ provider: "ollama", engine: { image: "ollama/ollama", port: 11434 } }), port: 11434 },
+  {
+    name: "ollama on a custom port",
+    m: model({ provider: "ollama", engine: { image: "ollama/ollama", port: 11434 } }),
+    port: 11434,
+  },
 ];
 for (const c of cases) {
   test(`Service: ${c.name}`, () => {
     const s = desiredService(c.m);
     assert.equal(s.kind, "Service");
     assert.equal(s.spec?.type, "ClusterIP");
-    assert.deepEqual(s.spec?.ports, [{ name: "http", port: c.port, targetPort: "http", protocol: "TCP" }]);
-    assert.deepEqual(s.spec?.selector, desiredDeployment(c.m, c.m.spec.engine!).spec?.selector.matchLabels);
+    assert.deepEqual(s.spec?.ports, [
+      { name: "http", port: c.port, targetPort: "http", protocol: "TCP" },
+    ]);
+    assert.deepEqual(
+      s.spec?.selector,
+      desiredDeployment(c.m, c.m.spec.engine!).spec?.selector.matchLabels,
+    );
     assert.equal(s.metadata?.ownerReferences?.[0]?.uid, "uid-1");
   });
 }

@@ -3,4 +3,3 @@ export * from "./schema.ts";
 export type * from "./types.ts";
 export * from "./conditions.ts";
 export * from "./kind.ts";
-

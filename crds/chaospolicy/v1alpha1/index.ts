@@ -4,4 +4,3 @@ export type * from "./types.ts";
 export * from "./conditions.ts";
 export * from "./kind.ts";
 export * from "./rules.ts";
-

@@ -3,7 +3,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BlastRadiusSchema } from "./schema.ts";
-import { BLAST_RADIUS_DEFAULTS, CHAOS_KILL_SWITCH_ANNOTATION, isKillSwitchEngaged, maxAffected } from "./rules.ts";
+import {
+  BLAST_RADIUS_DEFAULTS,
+  CHAOS_KILL_SWITCH_ANNOTATION,
+  isKillSwitchEngaged,
+  maxAffected,
+} from "./rules.ts";
 
 test("kill switch: only the exact value engages", () => {
   assert.equal(isKillSwitchEngaged({ [CHAOS_KILL_SWITCH_ANNOTATION]: "engaged" }), true);
@@ -19,7 +24,9 @@ const affected = [
   { replicas: 0, pct: 100, want: 0 },
 ];
 for (const c of affected) {
-  test(`maxAffected(${c.replicas}, ${c.pct}%) = ${c.want}`, () => { assert.equal(maxAffected(c.replicas, c.pct), c.want); });
+  test(`maxAffected(${c.replicas}, ${c.pct}%) = ${c.want}`, () => {
+    assert.equal(maxAffected(c.replicas, c.pct), c.want);
+  });
 }
 
 test("blast-radius defaults in the CRD schema are the shared constants", () => {

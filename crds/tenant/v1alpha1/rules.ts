@@ -23,7 +23,8 @@ export function realmNameFor(tenantName: string): string {
 /** The parts of a Tenant the realm rule reads; loosely typed so webhooks can pass raw objects. */
 export interface RealmSource {
   metadata?: { name?: string | undefined } | undefined;
-  spec?: { identity?: { realm?: { name?: string | undefined } | undefined } | undefined } | undefined;
+  spec?:
+    { identity?: { realm?: { name?: string | undefined } | undefined } | undefined } | undefined;
 }
 
 /**

@@ -8,12 +8,22 @@ import { createTestNamespace, testEnv } from "../../helpers/testenv.ts";
 import type { TestEnv } from "../../helpers/testenv.ts";
 import type { AIModel } from "../../../crds/aimodel/v1alpha1/index.ts";
 import { AIMODEL_KIND as AIMODEL } from "../../../crds/aimodel/v1alpha1/index.ts";
-import { DEPLOYMENT, POD_DISRUPTION_BUDGET as PDB, SECRET, SERVICE } from "../../../operators/runtime/core-kinds.ts";
+import {
+  DEPLOYMENT,
+  POD_DISRUPTION_BUDGET as PDB,
+  SECRET,
+  SERVICE,
+} from "../../../operators/runtime/core-kinds.ts";
 
 export { AIMODEL, DEPLOYMENT, PDB, SECRET, SERVICE };
 
 /** A self-hosted vLLM AIModel manifest. */
-export function selfHosted(namespace: string, name: string, replicas = 1, gpus = 0): Record<string, unknown> {
+export function selfHosted(
+  namespace: string,
+  name: string,
+  replicas = 1,
+  gpus = 0,
+): Record<string, unknown> {
   return {
     apiVersion: "librechat.io/v1alpha1",
     kind: "AIModel",
@@ -35,7 +45,11 @@ export function external(namespace: string, name: string, secret: string): Recor
     apiVersion: "librechat.io/v1alpha1",
     kind: "AIModel",
     metadata: { name, namespace },
-    spec: { provider: "openai", modelName: "gpt-4o", external: { credentialsSecretRef: { name: secret, key: "apiKey" } } },
+    spec: {
+      provider: "openai",
+      modelName: "gpt-4o",
+      external: { credentialsSecretRef: { name: secret, key: "apiKey" } },
+    },
   };
 }
 
@@ -43,12 +57,18 @@ export async function apply(client: KubeClient, obj: Record<string, unknown>): P
   await client.apply(obj, { fieldManager: "integration-test", force: true });
 }
 
-export async function getModel(client: KubeClient, ns: string, name: string): Promise<AIModel | undefined> {
+export async function getModel(
+  client: KubeClient,
+  ns: string,
+  name: string,
+): Promise<AIModel | undefined> {
   return client.get<AIModel>(AIMODEL, ns, name);
 }
 
 /** The Ready condition of an AIModel, if any. */
-export function readyOf(m: AIModel | undefined): { status: string; reason: string; message: string } | undefined {
+export function readyOf(
+  m: AIModel | undefined,
+): { status: string; reason: string; message: string } | undefined {
   return m?.status?.conditions?.find((c) => c.type === "Ready");
 }
 
@@ -62,7 +82,10 @@ export interface FileContext {
  * Registers hooks that install the CRDs and create a namespace for this test file (deleted after
  * it). With `operatorArgs`, also starts an operator watching only that namespace.
  */
-export function perFile(prefix: string, operatorArgs?: string[]): { env: TestEnv; client: KubeClient; ctx: FileContext } {
+export function perFile(
+  prefix: string,
+  operatorArgs?: string[],
+): { env: TestEnv; client: KubeClient; ctx: FileContext } {
   const env = testEnv();
   const client = new KubeClient(env.kubeConfig);
   const ctx: FileContext = { ns: "", op: undefined };
@@ -73,7 +96,10 @@ export function perFile(prefix: string, operatorArgs?: string[]): { env: TestEnv
     ctx.ns = ns.name;
     cleanup = ns.cleanup;
     if (operatorArgs !== undefined) {
-      ctx.op = await startOperator({ kubeconfig: env.kubeconfigPath, args: ["--namespace", ctx.ns, ...operatorArgs] });
+      ctx.op = await startOperator({
+        kubeconfig: env.kubeconfigPath,
+        args: ["--namespace", ctx.ns, ...operatorArgs],
+      });
     }
   });
   after(async () => {

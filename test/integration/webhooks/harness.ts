@@ -103,8 +103,17 @@ export async function timedWrite(http: KubeHttp, req: KubeRequest): Promise<Crea
 }
 
 /** POSTs `obj` (optionally as a dry run); see timedWrite. */
-export function createObject(http: KubeHttp, obj: Record<string, unknown>, dryRun = false): Promise<CreateResult> {
-  return timedWrite(http, { method: "POST", path: collectionPath(obj), body: obj, query: dryRun ? { dryRun: "All" } : {} });
+export function createObject(
+  http: KubeHttp,
+  obj: Record<string, unknown>,
+  dryRun = false,
+): Promise<CreateResult> {
+  return timedWrite(http, {
+    method: "POST",
+    path: collectionPath(obj),
+    body: obj,
+    query: dryRun ? { dryRun: "All" } : {},
+  });
 }
 
 async function ignore404(p: Promise<unknown>): Promise<void> {
