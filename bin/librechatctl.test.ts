@@ -1,3 +1,5 @@
+// Tests of the librechatctl CLI: templates per kind, offline validation with exit codes, and the
+// executable itself.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";

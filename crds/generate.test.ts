@@ -1,3 +1,5 @@
+// Tests of CRD generation: deterministic, structural, committed files up to date, unique short
+// names.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";

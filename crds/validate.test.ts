@@ -1,3 +1,4 @@
+// Tests of offline document validation (schema + CEL) used by librechatctl validate.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AIMODEL, TENANT } from "./registry.ts";

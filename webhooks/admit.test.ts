@@ -1,3 +1,4 @@
+// Tests of admit(): deadlines, failure policies, rule errors and patch encoding.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { admit } from "./admit.ts";

@@ -1,3 +1,4 @@
+// Tests of AIModel defaulting: the model-name label from spec.modelName.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { modelNameLabelValue } from "../crds/aimodel/v1alpha1/rules.ts";

@@ -1,3 +1,4 @@
+// Tests of Assistant admission: model references, variant weights and defaulting.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { defaultAssistant, validateAssistant, validateAssistantStatic } from "./assistant.ts";

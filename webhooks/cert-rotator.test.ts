@@ -1,3 +1,4 @@
+// Tests of webhook certificate rotation: self-managed Secret, cert-manager mode, caBundle sync.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";

@@ -1,3 +1,4 @@
+// Tests of the webhook CA and serving certificates.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";

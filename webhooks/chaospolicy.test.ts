@@ -1,3 +1,5 @@
+// Tests of ChaosPolicy admission: tenancy, target existence, blast radius, duration cap, kill
+// switch.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { validateChaosPolicy, validateChaosPolicyStatic } from "./chaospolicy.ts";

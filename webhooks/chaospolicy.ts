@@ -1,4 +1,5 @@
-// ChaosPolicy admission (validation only). A policy may only hurt its own Tenant, and only a bounded
+// ChaosPolicy admission (validation only). A policy may only hurt its own Tenant, and only a
+// bounded
 // share of it for a bounded time. Rules (CEL in crds/chaospolicy already bounds duration to 1h and a
 // Percent value to maxAffectedPercent):
 //  1. tenant: the policy's namespace belongs to a Tenant (label librechat.io/tenant), and the target

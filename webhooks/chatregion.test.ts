@@ -1,3 +1,4 @@
+// Tests of ChatRegion admission: failover references.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { validateChatRegion } from "./chatregion.ts";

@@ -1,3 +1,4 @@
+// Tests of webhook configurations, generated manifests and the webhook environment schema.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";

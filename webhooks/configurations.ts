@@ -1,4 +1,5 @@
-// Builds the ValidatingWebhookConfiguration and MutatingWebhookConfiguration from the handler table,
+// Builds the ValidatingWebhookConfiguration and MutatingWebhookConfiguration from the handler
+// table,
 // either pointing at the in-cluster Service (manifests/webhook/*.yaml are generated from this) or
 // at `https://127.0.0.1:<port>` for local and test runs.
 import {

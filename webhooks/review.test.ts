@@ -1,3 +1,4 @@
+// Tests of AdmissionReview parsing and answers.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { allow, deny, parseAdmissionReview, pointerSegment } from "./review.ts";

@@ -1,3 +1,4 @@
+// Tests of the webhook HTTPS server and routes plugin: bodies, errors, metrics, graceful stop.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";

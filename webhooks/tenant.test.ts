@@ -1,3 +1,4 @@
+// Tests of Tenant admission: realm defaulting, reserved and duplicate realms.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { defaultTenant, effectiveRealm, validateTenant } from "./tenant.ts";

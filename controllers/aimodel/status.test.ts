@@ -1,3 +1,5 @@
+// Table tests of the AIModel status verdict: Ready/Progressing/Degraded and phase from what was
+// observed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { V1Deployment } from "@kubernetes/client-node";

@@ -1,3 +1,4 @@
+// Table test of drift detection: which differences between desired and live objects count as drift.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { isSubset } from "./subset.ts";

@@ -1,3 +1,5 @@
+// Tests of the Kubernetes HTTP transport: requests, API errors, retries and streaming against a
+// fake API server.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { FakeApiServer } from "../runtime/testing/fake-apiserver.ts";

@@ -1,3 +1,5 @@
+// Tests of the typed Kubernetes client: discovery, server-side apply, status, finalizers and
+// Events.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { FakeApiServer, status } from "../runtime/testing/fake-apiserver.ts";

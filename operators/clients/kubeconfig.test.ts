@@ -1,3 +1,5 @@
+// Tests of kubeconfig loading ($KUBECONFIG, ~/.kube/config, in-cluster) without client-node's API
+// classes.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -1,3 +1,4 @@
+// Tests of the reconnect backoff: growth, cap, jitter and reset.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Backoff } from "./backoff.ts";

@@ -1,3 +1,4 @@
+// Tests of condition helpers: lastTransitionTime changes only when status flips; reason validation.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Condition } from "./conditions.ts";

@@ -1,3 +1,5 @@
+// Tests of the controller: event-to-key mapping (owners, watches), reconcile outcomes and queue
+// behaviour.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Registry } from "prom-client";

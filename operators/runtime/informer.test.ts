@@ -1,3 +1,5 @@
+// Tests of the shared informer against a fake API server: list/watch, resume, 410 relist, watchdog,
+// transforms, indexes.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, afterEach, describe, it } from "node:test";
 import { KubeHttp } from "../clients/http.ts";

@@ -1,3 +1,4 @@
+// Tests of keys and REST paths of GVKs.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { groupOf, makeKey, objectKey, splitKey } from "./keys.ts";

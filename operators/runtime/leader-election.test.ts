@@ -1,3 +1,4 @@
+// Tests of the Lease decision logic (take over, renew, keep) as pure functions.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { LeaseDecision, LeaseObservation, LeaseSpec } from "./leader-election.ts";

@@ -1,3 +1,4 @@
+// Tests of the logger: bounded stdout buffer, given destinations, and the one err serializer.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { symbols } from "pino";

@@ -1,3 +1,4 @@
+// Tests of the manager: cache sync before workers, readiness, shutdown order.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { Manager } from "./manager.ts";

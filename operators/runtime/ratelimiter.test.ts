@@ -1,3 +1,4 @@
+// Tests of the work-queue rate limiters (per-item exponential, bucket, max-of).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FakeClock } from "./clock.ts";

@@ -1,3 +1,4 @@
+// Tests of the work queue: dedup, one worker per key, delayed adds, drain on shutdown.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FakeClock } from "./clock.ts";

@@ -1,3 +1,5 @@
+// AIModel schema cases (valid and invalid objects) checked offline with the same rules as the API
+// server.
 import { AIMODEL } from "../../registry.ts";
 import { kindSuite } from "../../shared/suite.ts";
 import { invalidCases, validCases } from "./cases.ts";

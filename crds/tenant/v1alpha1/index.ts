@@ -1,4 +1,5 @@
-// Tenant v1alpha1: schema, types, condition constants, kind record and shared rules (the public face of the kind).
+// Tenant v1alpha1: schema, types, condition constants, kind record and shared rules (the public
+// face of the kind).
 export * from "./schema.ts";
 export type * from "./types.ts";
 export * from "./conditions.ts";
