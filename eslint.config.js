@@ -33,6 +33,18 @@ export default tseslint.config(
     },
   },
   {
+    // The style guide's budgets (pepr's numbers). cmd/, lib/ and controllers/ meet them; the older
+    // runtime, webhook and CRD code keeps the looser budgets above until its ~40 longer functions
+    // are split (eslint --rule overrides with these numbers list them).
+    files: ["cmd/**/*.ts", "lib/**/*.ts", "controllers/**/*.ts"],
+    rules: {
+      complexity: ["error", 10],
+      "max-depth": ["error", 3],
+      "max-params": ["error", 4],
+      "max-statements": ["error", 20],
+    },
+  },
+  {
     files: ["**/*.test.ts", "test/**/*.ts", "bench/**/*.ts", "hack/**/*.ts"],
     rules: {
       "@typescript-eslint/no-non-null-assertion": "off",

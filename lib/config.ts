@@ -41,6 +41,40 @@ export function parseBoolean(name: string, v: string): boolean {
   throw new ConfigError([`${name} must be true or false, got "${v}"`]);
 }
 
+/** The flag as given, else its (non-empty) environment variable, else its default. */
+function rawValue(
+  given: unknown,
+  def: FlagDef,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  if (typeof given === "string") return given;
+  const fromEnv = def.env !== undefined ? env[def.env] : undefined;
+  return fromEnv !== undefined && fromEnv !== "" ? fromEnv : def.default;
+}
+
+/** parseArgs has no "--bool=false": booleans are parsed as strings and a bare one means true. */
+function normalizeBooleans(argv: readonly string[], defs: FlagDefs): string[] {
+  return argv.map((a) =>
+    a.startsWith("--") && !a.includes("=") && defs[a.slice(2)]?.type === "boolean"
+      ? `${a}=true`
+      : a,
+  );
+}
+
+/** parseArgs in strict mode: unknown flags, positionals and missing values are ConfigErrors. */
+function strictArgs(args: string[], defs: FlagDefs): Record<string, unknown> {
+  try {
+    return parseArgs({
+      args,
+      options: Object.fromEntries(Object.keys(defs).map((k) => [k, { type: "string" as const }])),
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    throw new ConfigError([`${err instanceof Error ? err.message : String(err)} (see --help)`]);
+  }
+}
+
 /**
  * Parses `argv` (without node and script) against `defs`, filling absent flags from `env` and
  * then from defaults. Returns "help" for --help/-h. Unknown flags, positional arguments and
@@ -53,34 +87,11 @@ export function parseFlags(
   defs: FlagDefs,
 ): FlagValues | "help" {
   if (argv.includes("--help") || argv.includes("-h")) return "help";
-  // parseArgs has no "--bool=false": treat booleans as strings and give a bare one the value true.
-  const normalized = argv.map((a) =>
-    a.startsWith("--") && !a.includes("=") && defs[a.slice(2)]?.type === "boolean"
-      ? `${a}=true`
-      : a,
-  );
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: normalized,
-      options: Object.fromEntries(Object.keys(defs).map((k) => [k, { type: "string" as const }])),
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (err) {
-    throw new ConfigError([`${err instanceof Error ? err.message : String(err)} (see --help)`]);
-  }
+  const given = strictArgs(normalizeBooleans(argv, defs), defs);
   const out: FlagValues = {};
   const problems: string[] = [];
   for (const [name, def] of Object.entries(defs)) {
-    const given = parsed.values[name];
-    const fromEnv = def.env !== undefined ? env[def.env] : undefined;
-    const raw =
-      typeof given === "string"
-        ? given
-        : fromEnv !== undefined && fromEnv !== ""
-          ? fromEnv
-          : def.default;
+    const raw = rawValue(given[name], def, env);
     if (raw === undefined || def.type === "string") {
       out[name] = raw;
       continue;

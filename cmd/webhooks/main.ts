@@ -46,29 +46,42 @@ const HELP = flagHelp(
   "\nWebhook settings come from WEBHOOK_* and CHAOS_* environment variables (webhooks/README.md).",
 );
 
-async function main(): Promise<void> {
-  let flags: ReturnType<typeof parseFlags>;
-  let opts: ReturnType<typeof webhookOptionsFromEnv>;
-  let metricsAt: ReturnType<typeof parseAddress>;
-  let healthAt: ReturnType<typeof parseAddress>;
+interface WebhookConfig {
+  opts: ReturnType<typeof webhookOptionsFromEnv>;
+  metricsAt: ReturnType<typeof parseAddress>;
+  healthAt: ReturnType<typeof parseAddress>;
+  logLevel: string;
+}
+
+/** Flags and environment, or "help"; exits 2 with a message naming the setting when one is invalid. */
+function configure(): WebhookConfig | "help" {
   try {
-    flags = parseFlags(process.argv.slice(2), process.env, WEBHOOK_FLAGS);
-    if (flags === "help") {
-      process.stdout.write(`${HELP}\n`);
-      return;
-    }
-    opts = webhookOptionsFromEnv(process.env);
-    metricsAt = parseAddress("--metrics-bind-address", String(flags["metrics-bind-address"]));
-    healthAt = parseAddress(
-      "--health-probe-bind-address",
-      String(flags["health-probe-bind-address"]),
-    );
+    const flags = parseFlags(process.argv.slice(2), process.env, WEBHOOK_FLAGS);
+    if (flags === "help") return "help";
+    return {
+      opts: webhookOptionsFromEnv(process.env),
+      metricsAt: parseAddress("--metrics-bind-address", String(flags["metrics-bind-address"])),
+      healthAt: parseAddress(
+        "--health-probe-bind-address",
+        String(flags["health-probe-bind-address"]),
+      ),
+      logLevel: String(flags["log-level"]),
+    };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`error: ${err.message}\n`);
     process.exit(2);
   }
-  const log = createLogger({ name: "librechat-webhooks", level: String(flags["log-level"]) });
+}
+
+async function main(): Promise<void> {
+  const cfg = configure();
+  if (cfg === "help") {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  const { opts, metricsAt, healthAt } = cfg;
+  const log = createLogger({ name: "librechat-webhooks", level: cfg.logLevel });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const kube = new KubeHttp(await loadKubeConfig());

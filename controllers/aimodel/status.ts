@@ -56,12 +56,19 @@ export function computeStatus(inputs: StatusInputs, now: Date): AIModelStatus {
     conditions: conditions ?? [],
   };
   if (inputs.endpoint !== undefined) status.endpoint = inputs.endpoint;
-  if (isSelfHosted(model)) {
-    status.replicas = inputs.deployment?.status?.replicas ?? 0;
-    status.readyReplicas = inputs.deployment?.status?.readyReplicas ?? 0;
-    status.selector = selectorString(aimodelSelectorLabels(model.metadata.name ?? ""));
-  }
-  return status;
+  return isSelfHosted(model) ? { ...status, ...replicaStatus(model, inputs.deployment) } : status;
+}
+
+/** Scale-subresource fields of a self-hosted model, from its Deployment as last observed. */
+function replicaStatus(
+  model: AIModel,
+  dep: V1Deployment | undefined,
+): Pick<AIModelStatus, "replicas" | "readyReplicas" | "selector"> {
+  return {
+    replicas: dep?.status?.replicas ?? 0,
+    readyReplicas: dep?.status?.readyReplicas ?? 0,
+    selector: selectorString(aimodelSelectorLabels(model.metadata.name ?? "")),
+  };
 }
 
 /** Phase summarises the conditions; it is never set on its own. */
@@ -189,22 +196,22 @@ interface Rollout {
 function rolloutOf(model: AIModel, dep: V1Deployment | undefined): Rollout {
   const desired = effectiveReplicas(model);
   const s = dep?.status ?? {};
-  const ready = s.readyReplicas ?? 0;
-  const updated = s.updatedReplicas ?? 0;
-  const total = s.replicas ?? 0;
-  const current =
-    dep !== undefined && (s.observedGeneration ?? -1) >= (dep.metadata?.generation ?? 0);
-  const stuck = (s.conditions ?? []).some(
+  const [ready, updated, total] = [s.readyReplicas ?? 0, s.updatedReplicas ?? 0, s.replicas ?? 0];
+  const rolling = !observedCurrent(dep) || updated < desired || total > desired;
+  return { desired, ready, updated, total, rolling, stuck: pastProgressDeadline(dep) };
+}
+
+/** The Deployment controller has seen the Deployment's latest spec. */
+function observedCurrent(dep: V1Deployment | undefined): boolean {
+  if (dep === undefined) return false;
+  return (dep.status?.observedGeneration ?? -1) >= (dep.metadata?.generation ?? 0);
+}
+
+function pastProgressDeadline(dep: V1Deployment | undefined): boolean {
+  const conditions = dep?.status?.conditions ?? [];
+  return conditions.some(
     (c) => c.type === "Progressing" && c.reason === "ProgressDeadlineExceeded",
   );
-  return {
-    desired,
-    ready,
-    updated,
-    total,
-    rolling: !current || updated < desired || total > desired,
-    stuck,
-  };
 }
 
 function selfHostedVerdict(inputs: StatusInputs): Verdict {

@@ -56,21 +56,23 @@ export function controllerOf(obj: KubernetesObject): V1OwnerReference | undefine
 /** Decides what to apply and delete so that the observed children match the desired ones. */
 export function planChildren(ownerUid: string, slots: readonly ChildSlot[]): ChildPlan {
   const plan: ChildPlan = { apply: [], delete: [], conflicts: [] };
-  for (const { gvk, desired, observed } of slots) {
-    const ours = observed !== undefined && controllerOf(observed)?.uid === ownerUid;
-    if (desired === undefined) {
-      if (observed !== undefined && ours) plan.delete.push(deletion(gvk, observed));
-      continue;
-    }
-    if (observed !== undefined && !ours) {
-      plan.conflicts.push(conflict(gvk, observed));
-      continue;
-    }
-    if (observed === undefined) plan.apply.push({ gvk, object: desired, reason: "Missing" });
-    else if (!isSubset(desired, observed))
-      plan.apply.push({ gvk, object: desired, reason: "Drifted" });
-  }
+  for (const slot of slots) planSlot(plan, ownerUid, slot);
   return plan;
+}
+
+function planSlot(plan: ChildPlan, ownerUid: string, { gvk, desired, observed }: ChildSlot): void {
+  if (observed === undefined) {
+    if (desired !== undefined) plan.apply.push({ gvk, object: desired, reason: "Missing" });
+    return;
+  }
+  const ours = controllerOf(observed)?.uid === ownerUid;
+  if (desired === undefined) {
+    if (ours) plan.delete.push(deletion(gvk, observed));
+  } else if (!ours) {
+    plan.conflicts.push(conflict(gvk, observed));
+  } else if (!isSubset(desired, observed)) {
+    plan.apply.push({ gvk, object: desired, reason: "Drifted" });
+  }
 }
 
 /** One line per conflict, for a condition message and a Warning event. */

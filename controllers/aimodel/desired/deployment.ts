@@ -81,14 +81,18 @@ function engineEnv(model: AIModel, engine: AIModelEngine, port: number): V1EnvVa
   return env;
 }
 
+/** The user's limits plus the GPU count as an extended-resource limit. */
+function engineLimits(engine: AIModelEngine): Record<string, string> {
+  const limits = { ...(engine.resources?.limits ?? {}) };
+  const gpu = engine.gpu;
+  // Extended resources must be equal in requests and limits; setting the limit implies the request.
+  if (gpu !== undefined && gpu.count > 0) limits[gpu.resourceName] = String(gpu.count);
+  return limits;
+}
+
 function engineResources(engine: AIModelEngine): V1Container["resources"] {
   const requests = { ...(engine.resources?.requests ?? {}) };
-  const limits = { ...(engine.resources?.limits ?? {}) };
-  const gpus = engine.gpu?.count ?? 0;
-  if (gpus > 0) {
-    // Extended resources must be equal in requests and limits; setting the limit implies the request.
-    limits[engine.gpu?.resourceName ?? AIMODEL_DEFAULTS.gpuResourceName] = String(gpus);
-  }
+  const limits = engineLimits(engine);
   const out: NonNullable<V1Container["resources"]> = {};
   if (Object.keys(requests).length > 0) out.requests = sortKeys(requests);
   if (Object.keys(limits).length > 0) out.limits = sortKeys(limits);
