@@ -433,12 +433,15 @@ async function main(): Promise<void> {
   const cleanup: (() => void)[] = [() => { services.stop(); }];
   try {
     const { env } = services;
-    const appPassword = "chat-gateway-dev";
+    const appPassword = `bench-${Math.random().toString(36).slice(2, 10)}`;
     await migrate(env["DATABASE_URL"]!, appPassword);
     const issuer = await startIssuer();
     cleanup.unshift(() => issuer.server.close());
     const replicaEnv = {
       ...env,
+      CHAT_APP_DB_PASSWORD: appPassword,
+      CHAT_MAX_CONNECTIONS: "100000",
+      CHAT_MAX_CONNECTIONS_PER_USER: "100000",
       CHAT_OIDC_ISSUERS: JSON.stringify([{ issuer: issuer.issuer, tenant: "bench", audience: "chat-gateway" }]),
       CHAT_RATE_LIMIT_MESSAGES: "1000000",
       CHAT_FRAMES_PER_SECOND: "1000",

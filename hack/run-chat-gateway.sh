@@ -55,10 +55,12 @@ INFERENCE_URL="http://127.0.0.1:$up"
 wait_for 30 "test upstream" http_ok "$INFERENCE_URL/v1/models"
 
 ISSUERS="[{\"issuer\":\"$KC/realms/demo\",\"tenant\":\"demo\",\"audience\":\"chat-gateway\"}]"
+# The app role's password: generated per run (the gateway has no default password).
+APP_DB_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 urls=()
 for r in a b; do
   alloc_port p "chat-gateway-$r"
-  DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL INFERENCE_URL=$INFERENCE_URL CHAT_OIDC_ISSUERS=$ISSUERS \
+  DATABASE_URL=$DATABASE_URL CHAT_APP_DB_PASSWORD=$APP_DB_PASSWORD REDIS_URL=$REDIS_URL INFERENCE_URL=$INFERENCE_URL CHAT_OIDC_ISSUERS=$ISSUERS \
     CHAT_HOST=127.0.0.1 CHAT_PORT=$p CHAT_REPLICA_ID="replica-$r" \
     start "chat-gateway-$r" TERM node --max-semi-space-size=2 workloads/chat-gateway/src/server.ts
   wait_for 60 "chat-gateway replica $r" http_ok "http://127.0.0.1:$p/readyz"

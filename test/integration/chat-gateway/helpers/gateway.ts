@@ -9,7 +9,10 @@ import { loadConfig } from "../../../../workloads/chat-gateway/src/config.ts";
 import { buildServer } from "../../../../workloads/chat-gateway/src/server.ts";
 import { requireEnv } from "./env.ts";
 
-const SERVER_TS = fileURLToPath(new URL("../../../../workloads/chat-gateway/src/server.ts", import.meta.url));
+/** The app role password of the test replicas (the redaction test greps the logs for it). */
+export const APP_DB_PASSWORD = `cg-test-${Math.random().toString(36).slice(2, 10)}`;
+
+export const SERVER_TS = fileURLToPath(new URL("../../../../workloads/chat-gateway/src/server.ts", import.meta.url));
 
 export interface IssuerEntry {
   issuer: string;
@@ -21,6 +24,7 @@ export interface IssuerEntry {
 export function replicaEnv(issuers: IssuerEntry[], extra: Record<string, string> = {}): Record<string, string> {
   return {
     DATABASE_URL: requireEnv("DATABASE_URL"),
+    CHAT_APP_DB_PASSWORD: APP_DB_PASSWORD,
     REDIS_URL: requireEnv("REDIS_URL"),
     CHAT_OIDC_ISSUERS: JSON.stringify(issuers),
     CHAT_HOST: "127.0.0.1",

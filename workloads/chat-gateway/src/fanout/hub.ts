@@ -1,3 +1,7 @@
+/**
+ * Cross-replica fan-out of conversation events and ephemeral frames through Redis pub/sub, with
+ * ordering, gap filling and a PostgreSQL head poll that keeps delivery going when Redis is down.
+ */
 import type { Redis } from "ioredis";
 import type { RecordedEvent } from "../domain/events.ts";
 import type { Scope } from "../store/db.ts";
@@ -33,6 +37,8 @@ interface Feed {
   pending: Map<number, string>;
   gapTimer: NodeJS.Timeout | null;
   filling: boolean;
+  /** The Redis channel is subscribed (false while Redis is unavailable: the poll retries). */
+  channel: boolean;
 }
 
 const CHANNEL_PREFIX = "cg:c:";
@@ -59,6 +65,12 @@ export function eventFrame(r: RecordedEvent): string {
  * it has seen; later seqs wait in `pending` and a gap is filled from PostgreSQL. A subscriber
  * first replays from PostgreSQL up to the head, then turns live in the same tick it catches up,
  * and only ever receives seq = cursor + 1.
+ *
+ * Redis unavailable: a feed still starts (its head comes from PostgreSQL), publishing failures
+ * are the caller's to log, and the head poll (every headPollMs) delivers committed events from
+ * PostgreSQL, so live delivery degrades to the poll period instead of stopping. Ephemeral frames
+ * (deltas, typing, presence) are lost while Redis is down. Channels that could not be subscribed
+ * are retried by the poll; ioredis resubscribes the others after a reconnect.
  */
 export class FanoutHub {
   readonly #pub: Redis;
@@ -214,6 +226,7 @@ export class FanoutHub {
       pending: new Map(),
       gapTimer: null,
       filling: false,
+      channel: false,
     };
     feed.init = this.#initFeed(feed);
     this.#feeds.set(streamId, feed);
@@ -222,7 +235,7 @@ export class FanoutHub {
 
   async #initFeed(feed: Feed): Promise<void> {
     try {
-      await this.#sub.subscribe(CHANNEL_PREFIX + feed.streamId);
+      await this.#subscribeChannel(feed);
       const heads = await this.#heads([feed.streamId]);
       feed.head = Math.max(feed.head, heads.get(feed.streamId) ?? 0);
       feed.ready = true;
@@ -230,6 +243,15 @@ export class FanoutHub {
     } catch (err) {
       if (this.#feeds.get(feed.streamId) === feed) this.#feeds.delete(feed.streamId);
       throw err;
+    }
+  }
+
+  async #subscribeChannel(feed: Feed): Promise<void> {
+    try {
+      await this.#sub.subscribe(CHANNEL_PREFIX + feed.streamId);
+      feed.channel = true;
+    } catch (err) {
+      this.#onError(err, "Failed to subscribe a conversation channel; polling PostgreSQL until Redis is back");
     }
   }
 
@@ -339,6 +361,7 @@ export class FanoutHub {
   async #pollHeads(): Promise<void> {
     const ready = [...this.#feeds.values()].filter((f) => f.ready && f.subs.size > 0);
     if (ready.length === 0) return;
+    await Promise.all(ready.filter((f) => !f.channel).map((f) => this.#subscribeChannel(f)));
     const heads = await this.#heads(ready.map((f) => f.streamId));
     for (const f of ready) {
       const h = heads.get(f.streamId) ?? 0;

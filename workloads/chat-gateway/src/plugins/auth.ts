@@ -1,107 +1,70 @@
+/**
+ * Authentication as a Fastify plugin: the token verifier, connection tickets, and
+ * `app.authenticate(req)` for HTTP routes. Bearer tokens are accepted only in the Authorization
+ * header; a browser opens WebSocket/SSE connections with a single-use ticket (`?ticket=`) from
+ * POST /v1/tickets, so no long-lived credential is ever part of a URL.
+ */
 import fp from "fastify-plugin";
-import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from "jose";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { IssuerConfig } from "../config.ts";
 import { ChatError } from "../errors.ts";
+import { TicketStore } from "../auth/tickets.ts";
+import { TokenVerifier, type Principal } from "../auth/verifier.ts";
 
-/** Who a request acts for, taken from a verified token. */
-export interface Principal {
-  tenantId: string;
-  userId: string;
-  issuer: string;
-  /** Token expiry, epoch ms. */
-  expiresAt: number;
-}
+export type { Principal } from "../auth/verifier.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
     verifier: TokenVerifier;
-    authenticate(req: FastifyRequest): Promise<Principal>;
+    tickets: TicketStore;
+    /** Principal of a request: Authorization bearer token (or `?ticket=` when `allowTicket`). */
+    authenticate(req: FastifyRequest, allowTicket?: boolean): Promise<Principal>;
+    /** Same for a raw upgrade request. */
+    authenticateRaw(authorization: string | undefined, ticket: string | null): Promise<Principal>;
   }
 }
 
-const ALGS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"];
-
-/**
- * Verifies OIDC access tokens from configured issuers (one per tenant realm). JWKS are found by
- * OIDC discovery and cached per issuer by jose's createRemoteJWKSet, which refetches on an
- * unknown `kid` (key rotation) with a cooldown. Wrong issuer, audience, signature or expiry
- * are rejected with stable codes.
- */
-export class TokenVerifier {
-  readonly #issuers: Map<string, IssuerConfig>;
-  readonly #jwks = new Map<string, Promise<JWTVerifyGetKey>>();
-
-  constructor(issuers: readonly IssuerConfig[]) {
-    this.#issuers = new Map(issuers.map((i) => [i.issuer, i]));
-  }
-
-  #keys(issuer: string): Promise<JWTVerifyGetKey> {
-    let p = this.#jwks.get(issuer);
-    if (p === undefined) {
-      p = (async () => {
-        const res = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
-        if (!res.ok) throw new Error(`OIDC discovery for ${issuer} answered ${res.status}`);
-        const doc = (await res.json()) as { jwks_uri?: string; issuer?: string };
-        if (typeof doc.jwks_uri !== "string" || doc.issuer !== issuer) throw new Error(`bad discovery document for ${issuer}`);
-        return createRemoteJWKSet(new URL(doc.jwks_uri), { cooldownDuration: 5_000, cacheMaxAge: 600_000 });
-      })();
-      p.catch(() => this.#jwks.delete(issuer));
-      this.#jwks.set(issuer, p);
-    }
-    return p;
-  }
-
-  async verify(token: string): Promise<Principal> {
-    let iss: unknown;
-    try {
-      iss = decodeJwt(token).iss;
-    } catch {
-      throw new ChatError("CG_ERR_UNAUTHENTICATED", { reason: "malformed" });
-    }
-    const cfg = typeof iss === "string" ? this.#issuers.get(iss) : undefined;
-    if (cfg === undefined) throw new ChatError("CG_ERR_UNAUTHENTICATED", { reason: "unknown issuer" });
-    let keys: JWTVerifyGetKey;
-    try {
-      keys = await this.#keys(cfg.issuer);
-    } catch (err) {
-      throw new ChatError("CG_ERR_UNAUTHENTICATED", { reason: "issuer unavailable" }, { cause: err });
-    }
-    try {
-      const { payload } = await jwtVerify(token, keys, {
-        issuer: cfg.issuer,
-        audience: cfg.audience,
-        algorithms: ALGS,
-        clockTolerance: 5,
-        requiredClaims: ["sub", "exp"],
-      });
-      return { tenantId: cfg.tenant, userId: payload.sub as string, issuer: cfg.issuer, expiresAt: (payload.exp as number) * 1000 };
-    } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw new ChatError("CG_ERR_TOKEN_EXPIRED");
-      const reason = err instanceof joseErrors.JOSEError ? err.code : "invalid";
-      throw new ChatError("CG_ERR_UNAUTHENTICATED", { reason }, { cause: err });
-    }
-  }
+export interface AuthPluginOptions {
+  issuers: IssuerConfig[];
+  ticketTtlMs: number;
+  jwksCacheMs: number;
+  jwksMaxStaleMs: number;
 }
 
-/** Bearer token from the Authorization header, or `access_token` in the query (WS, SSE). */
-export function tokenFrom(req: FastifyRequest): string | null {
-  const h = req.headers.authorization;
-  if (typeof h === "string" && h.toLowerCase().startsWith("bearer ")) return h.slice(7).trim();
-  const q = (req.query as Record<string, unknown> | undefined)?.["access_token"];
-  return typeof q === "string" && q !== "" ? q : null;
+/** Bearer token of an Authorization header value, or null. */
+export function bearerOf(h: string | undefined): string | null {
+  if (typeof h !== "string" || !h.toLowerCase().startsWith("bearer ")) return null;
+  const t = h.slice(7).trim();
+  return t === "" ? null : t;
 }
 
 export default fp(
-  function authPlugin(app: FastifyInstance, opts: { issuers: IssuerConfig[] }, done: (err?: Error) => void): void {
-    const verifier = new TokenVerifier(opts.issuers);
+  function authPlugin(app: FastifyInstance, opts: AuthPluginOptions, done: (err?: Error) => void): void {
+    const verifier = new TokenVerifier(opts.issuers, {
+      jwksCacheMs: opts.jwksCacheMs,
+      jwksMaxStaleMs: opts.jwksMaxStaleMs,
+      onStale: (issuer, err) => {
+        app.log.warn({ err, issuer }, "Failed to refresh signing keys; using cached keys");
+      },
+    });
+    const tickets = new TicketStore(app.redis, opts.ticketTtlMs);
+    const authenticateRaw = async (authorization: string | undefined, ticket: string | null): Promise<Principal> => {
+      const token = bearerOf(authorization);
+      if (token !== null) return verifier.verify(token);
+      if (ticket === null || ticket === "") throw new ChatError("CG_ERR_UNAUTHENTICATED", { reason: "missing token" });
+      const p = await tickets.redeem(ticket);
+      if (p === null) throw new ChatError("CG_ERR_UNAUTHENTICATED", { reason: "unknown or used ticket" });
+      if (p.expiresAt <= Date.now()) throw new ChatError("CG_ERR_TOKEN_EXPIRED");
+      return p;
+    };
     app.decorate("verifier", verifier);
-    app.decorate("authenticate", async (req: FastifyRequest): Promise<Principal> => {
-      const token = tokenFrom(req);
-      if (token === null) throw new ChatError("CG_ERR_UNAUTHENTICATED", { reason: "missing token" });
-      return verifier.verify(token);
+    app.decorate("tickets", tickets);
+    app.decorate("authenticateRaw", authenticateRaw);
+    app.decorate("authenticate", (req: FastifyRequest, allowTicket = false): Promise<Principal> => {
+      const q = (req.query as Record<string, unknown> | undefined)?.["ticket"];
+      return authenticateRaw(req.headers.authorization, allowTicket && typeof q === "string" ? q : null);
     });
     done();
   },
-  { name: "chat-auth" },
+  { name: "chat-auth", dependencies: ["chat-redis"] },
 );

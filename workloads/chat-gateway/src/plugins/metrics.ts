@@ -1,3 +1,9 @@
+/**
+ * Prometheus metrics of the gateway (prom-client, own registry, prefix `chat_gateway_`) and the
+ * /metrics route. `chat_gateway_connections{transport}` summed over transports is the per-pod
+ * connection count the ChatRegion operator scales on; `chat_gateway_connections_max` is the
+ * pod's limit (CHAT_MAX_CONNECTIONS).
+ */
 import fp from "fastify-plugin";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { FastifyInstance } from "fastify";
@@ -6,6 +12,8 @@ import type { FastifyInstance } from "fastify";
 export interface ChatMetrics {
   registry: Registry;
   connections: Gauge;
+  maxConnections: Gauge;
+  rejected: Counter;
   framesIn: Counter;
   messagesOut: Counter;
   deliveryLatency: Histogram;
@@ -35,6 +43,13 @@ export function createMetrics(): ChatMetrics {
   return {
     registry,
     connections: new Gauge({ name: `${p}connections`, help: "Open client connections", labelNames: ["transport"], registers }),
+    maxConnections: new Gauge({ name: `${p}connections_max`, help: "Client connections this replica accepts (CHAT_MAX_CONNECTIONS)", registers }),
+    rejected: new Counter({
+      name: `${p}connections_rejected_total`,
+      help: "Connections refused by a limit (total, user, pending_upgrades)",
+      labelNames: ["reason"],
+      registers,
+    }),
     framesIn: new Counter({ name: `${p}frames_in_total`, help: "Client frames received", labelNames: ["type"], registers }),
     messagesOut: new Counter({ name: `${p}messages_out_total`, help: "Frames delivered to clients by fan-out", registers }),
     deliveryLatency: new Histogram({

@@ -1,5 +1,11 @@
+/**
+ * Redis as a Fastify plugin: two ioredis clients (commands, subscriber), closed in onClose. Every
+ * command is bounded by CHAT_REDIS_COMMAND_TIMEOUT_MS, also while disconnected (ioredis starts the
+ * timer before queueing offline), so a Redis outage costs callers a bounded wait, never a hang;
+ * ioredis reconnects (and the subscriber resubscribes) by itself.
+ */
 import fp from "fastify-plugin";
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import type { FastifyInstance } from "fastify";
 
 declare module "fastify" {
@@ -11,14 +17,31 @@ declare module "fastify" {
   }
 }
 
-/** Two ioredis clients (commands, subscriber), closed in onClose. */
+/** Client options (pure): bounded commands and connects, capped reconnect backoff. */
+export function redisOptions(commandTimeoutMs: number): RedisOptions {
+  return {
+    lazyConnect: true,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: Math.max(1_000, commandTimeoutMs * 2),
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  };
+}
+
 export default fp(
-  async function redisPlugin(app: FastifyInstance, opts: { url: string }): Promise<void> {
-    const redis = new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    const redisSub = new Redis(opts.url, { lazyConnect: true });
+  async function redisPlugin(app: FastifyInstance, opts: { url: string; commandTimeoutMs: number }): Promise<void> {
+    const redis = new Redis(opts.url, redisOptions(opts.commandTimeoutMs));
+    const redisSub = new Redis(opts.url, redisOptions(opts.commandTimeoutMs));
+    let failing = false;
     for (const c of [redis, redisSub]) {
       c.on("error", (err) => {
-        app.log.warn({ err }, "Failed on a Redis connection");
+        // One line per outage, not one per reconnect attempt.
+        if (!failing) app.log.warn({ err }, "Failed on a Redis connection");
+        failing = true;
+      });
+      c.on("ready", () => {
+        if (failing) app.log.info("Reconnected to Redis");
+        failing = false;
       });
     }
     await redis.connect();
@@ -27,6 +50,8 @@ export default fp(
     app.decorate("redisSub", redisSub);
     app.addHook("onClose", async () => {
       await Promise.allSettled([redis.quit(), redisSub.quit()]);
+      redis.disconnect();
+      redisSub.disconnect();
     });
   },
   { name: "chat-redis" },

@@ -1,6 +1,10 @@
+/**
+ * Read models (conversations, messages, branches), search, the regions table and the probes.
+ */
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { ChatError } from "../errors.ts";
+import { KeyedRateLimiter, scopeKey } from "../ratelimit.ts";
 import { hybridSearch } from "../search/search.ts";
 import { withScope } from "../store/db.ts";
 
@@ -14,8 +18,26 @@ const SearchQuery = Type.Object({
 });
 type SearchQuery = Static<typeof SearchQuery>;
 
+/** "up", "down" or "slow" (no answer within 500 ms: a probe must answer within its timeout). */
+async function probe(p: Promise<unknown>): Promise<"up" | "down" | "slow"> {
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<"slow">((resolve) => {
+    timer = setTimeout(() => {
+      resolve("slow");
+    }, 500);
+  });
+  try {
+    return await Promise.race([p.then(() => "up" as const, () => "down" as const), slow]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Read models (CQRS query side) and search, all scoped to the token's tenant and user. */
 export default function readRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
+  // Search is the most expensive read (full text + vector scan): limited per user on this replica.
+  const perMinute = app.chat.config.searchPerMinute;
+  const searchLimiter = new KeyedRateLimiter(perMinute / 60, perMinute);
   const scopeOf = async (req: Parameters<typeof app.authenticate>[0]): Promise<{ tenantId: string; userId: string }> => {
     const p = await app.authenticate(req);
     return { tenantId: p.tenantId, userId: p.userId };
@@ -67,6 +89,8 @@ export default function readRoutes(app: FastifyInstance, _opts: unknown, done: (
 
   app.get<{ Querystring: SearchQuery }>("/v1/search", { schema: { querystring: SearchQuery } }, async (req) => {
     const scope = await scopeOf(req);
+    const wait = searchLimiter.take(scopeKey(scope));
+    if (wait > 0) throw new ChatError("CG_ERR_TOO_MANY_REQUESTS", { retryAfterMs: wait });
     const hits = await hybridSearch(app.pg, scope, req.query.q, {
       inference: app.chat.inference,
       embeddingModel: app.chat.config.embeddingModel,
@@ -75,16 +99,23 @@ export default function readRoutes(app: FastifyInstance, _opts: unknown, done: (
     return { hits };
   });
 
+  app.get("/regions", () => {
+    const t = app.chat.regions();
+    return Promise.resolve(t ?? { self: null, regions: [] });
+  });
+
   app.get("/healthz", () => Promise.resolve({ status: "ok" }));
+  // Readiness reflects only what this pod cannot serve and another pod could: draining, or its
+  // connection limit reached. PostgreSQL and Redis are shared by every pod: an outage would take
+  // every pod out of the Service at once and turn degraded service (coded 503s, polled delivery)
+  // into none. Their state is in the body and in the error counters, not in the status code.
   app.get("/readyz", async (_req, reply) => {
     if (app.chat.service.draining) return reply.code(503).send({ status: "draining" });
-    try {
-      await app.pg.query("SELECT 1");
-      await app.redis.ping();
-    } catch {
-      throw new ChatError("CG_ERR_INTERNAL");
-    }
-    return { status: "ready", replica: app.chat.config.replicaId };
+    const limits = app.chat.limits;
+    const full = limits.total >= limits.max;
+    const [postgres, redis] = await Promise.all([probe(app.pg.query("SELECT 1")), probe(app.redis.ping())]);
+    const body = { status: full ? "full" : "ready", replica: app.chat.config.replicaId, connections: limits.total, dependencies: { postgres, redis } };
+    return reply.code(full ? 503 : 200).send(body);
   });
   done();
 }

@@ -1,16 +1,21 @@
+/**
+ * The fallback transport for clients without WebSocket: SSE downstream (GET /v1/stream) and
+ * POSTed frames upstream (POST /v1/frames), speaking the same frames as the WebSocket.
+ */
 import { randomUUID } from "node:crypto";
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { ChatError, CLOSE, toChatError } from "../errors.ts";
 import { parseClientFrame, PROTOCOL_VERSION, type ClientFrame } from "../protocol/frames.ts";
 import type { Connection, SharedFrame } from "../session/connection.ts";
-import { acceptedFrame, errorFrame } from "../session/session.ts";
+import { KeyedRateLimiter, scopeKey } from "../ratelimit.ts";
+import { acceptedFrame, errorFrame, welcomeFrame } from "../session/session.ts";
 import type { Scope } from "../store/db.ts";
 
 const StreamQuery = Type.Object({
   conversationId: Type.String({ pattern: "^[0-9a-fA-F-]{36}$" }),
   after: Type.Optional(Type.Integer({ minimum: 0 })),
-  access_token: Type.Optional(Type.String()),
+  ticket: Type.Optional(Type.String({ maxLength: 128 })),
 });
 type StreamQuery = Static<typeof StreamQuery>;
 
@@ -97,18 +102,34 @@ async function answer(app: FastifyInstance, scope: Scope, f: ClientFrame): Promi
 /**
  * Fallback transport speaking the same frames: GET /v1/stream (SSE, one conversation per
  * stream, resume with `after` or Last-Event-ID) and POST /v1/frames (client frames; the answer
- * holds the resulting server frames).
+ * holds the resulting server frames). A stream counts against the connection limits; POSTs are
+ * rate-limited per user (CHAT_POST_FRAMES_PER_SECOND) after authentication, so a request
+ * without valid credentials gets 401 whatever its body.
  */
 export default function sseRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
   const cfg = app.chat.config;
+  const postLimiter = new KeyedRateLimiter(cfg.postFramesPerSecond, cfg.postFramesPerSecond * 2);
+  const sweep = setInterval(() => {
+    postLimiter.sweep();
+  }, 10_000);
+  sweep.unref();
+  app.addHook("onClose", (_i, hookDone) => {
+    clearInterval(sweep);
+    hookDone();
+  });
 
   app.get<{ Querystring: StreamQuery }>("/v1/stream", { schema: { querystring: StreamQuery } }, async (req, reply) => {
     if (app.chat.service.draining) throw new ChatError("CG_ERR_DRAINING");
-    const p = await app.authenticate(req);
+    const p = await app.authenticate(req, true);
     const scope = { tenantId: p.tenantId, userId: p.userId };
     const lastId = req.headers["last-event-id"];
     const after = typeof lastId === "string" && /^\d+$/.test(lastId) ? Number(lastId) : req.query.after;
     await app.chat.service.head(scope, req.query.conversationId); // 404 before switching to SSE
+    const refused = app.chat.limits.acquire(scope);
+    if (refused !== null) {
+      app.metrics.rejected.inc({ reason: refused });
+      throw new ChatError("CG_ERR_TOO_MANY_CONNECTIONS", { limit: refused });
+    }
     reply.hijack();
     reply.raw.writeHead(200, {
       "content-type": "text/event-stream",
@@ -129,20 +150,19 @@ export default function sseRoutes(app: FastifyInstance, _opts: unknown, done: (e
     }, cfg.heartbeatMs);
     reply.raw.on("close", () => {
       clearInterval(beat);
+      app.chat.limits.release(scope);
       m.connections.dec({ transport: "sse" });
       void app.chat.service.unregister(conn);
     });
     conn.send(
-      JSON.stringify({
-        v: PROTOCOL_VERSION,
-        type: "welcome",
-        protocol: "chat.v1",
+      welcomeFrame({
         connectionId: conn.id,
         tenantId: scope.tenantId,
         userId: scope.userId,
         replica: cfg.replicaId,
         heartbeatMs: cfg.heartbeatMs,
         maxFrameBytes: cfg.maxFrameBytes,
+        regions: app.chat.regions(),
       }),
     );
     try {
@@ -156,6 +176,15 @@ export default function sseRoutes(app: FastifyInstance, _opts: unknown, done: (e
 
   app.post("/v1/frames", { bodyLimit: cfg.maxFrameBytes }, async (req, reply) => {
     const p = await app.authenticate(req);
+    const wait = postLimiter.take(scopeKey(p));
+    if (wait > 0) {
+      app.metrics.errors.inc({ code: "CG_ERR_TOO_MANY_REQUESTS" });
+      return reply
+        .code(429)
+        .header("retry-after", Math.ceil(wait / 1000))
+        .type("application/json")
+        .send(errorFrame("CG_ERR_TOO_MANY_REQUESTS", undefined, { retryAfterMs: wait }));
+    }
     const raw = typeof req.body === "string" ? req.body : JSON.stringify(req.body);
     const parsed = parseClientFrame(raw, cfg.maxFrameBytes);
     if (!parsed.ok) {

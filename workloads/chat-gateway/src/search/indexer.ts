@@ -1,3 +1,6 @@
+/**
+ * The search projection's background indexer (embeddings of completed messages).
+ */
 import type pg from "pg";
 import { withScope } from "../store/db.ts";
 import { embed, type InferenceOptions } from "../inference/client.ts";
@@ -8,7 +11,6 @@ interface Pending {
   message_id: string;
   tenant_id: string;
   user_id: string;
-  content: string;
 }
 
 const BATCH = 32;
@@ -57,16 +59,14 @@ export class Indexer {
       if (this.#inference === undefined) return 0;
       let total = 0;
       for (let i = 0; i < 4; i++) {
+        // Keys only (migration 004): the text of each message is read under its owner's scope.
         const res = await this.#pool.query<Pending>(
-          "SELECT conversation_id, message_id, tenant_id, user_id, content FROM chat.pending_embeddings($1)",
+          "SELECT conversation_id, message_id, tenant_id, user_id FROM chat.pending_embeddings($1)",
           [BATCH],
         );
         if (res.rows.length === 0) break;
-        const vectors = await embed(
-          this.#inference,
-          this.#model,
-          res.rows.map((r) => r.content.slice(0, MAX_INPUT_CHARS)),
-        );
+        const texts = await Promise.all(res.rows.map((r) => this.#content(r)));
+        const vectors = await embed(this.#inference, this.#model, texts);
         for (const [j, r] of res.rows.entries()) {
           const v = vectors[j];
           if (v === undefined) continue;
@@ -85,6 +85,16 @@ export class Indexer {
     } finally {
       this.#running = false;
     }
+  }
+
+  async #content(r: Pending): Promise<string> {
+    const res = await withScope(this.#pool, { tenantId: r.tenant_id, userId: r.user_id }, (c) =>
+      c.query<{ content: string }>(
+        "SELECT content FROM chat.messages WHERE conversation_id = $1 AND message_id = $2 AND tenant_id = $3 AND user_id = $4",
+        [r.conversation_id, r.message_id, r.tenant_id, r.user_id],
+      ),
+    );
+    return (res.rows[0]?.content ?? "").slice(0, MAX_INPUT_CHARS);
   }
 
   close(): void {

@@ -1,15 +1,18 @@
+/**
+ * Transport-independent chat operations (send, edit, regenerate, subscribe, typing) shared by the
+ * WebSocket session and the SSE/POST routes, with the write-side checks (drain, size, rate).
+ */
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { Redis } from "ioredis";
 import type { Command, ReplyRequest } from "../domain/conversation.ts";
-import type { RecordedEvent } from "../domain/events.ts";
 import { ChatError } from "../errors.ts";
 import type { FanoutHub } from "../fanout/hub.ts";
 import type { Presence } from "../presence/presence.ts";
 import type { EditFrame, RegenerateFrame, SendFrame } from "../protocol/frames.ts";
 import { PROTOCOL_VERSION } from "../protocol/frames.ts";
 import type { ReplyRunner } from "../inference/replies.ts";
-import { allowMessage } from "../ratelimit.ts";
+import { allowMessage, KeyedRateLimiter, scopeKey } from "../ratelimit.ts";
 import type { Scope } from "../store/db.ts";
 import type { ConversationRepository } from "../store/repository.ts";
 import type { Connection } from "./connection.ts";
@@ -33,6 +36,7 @@ export interface ServiceConfig {
   rateLimitMessages: number;
   rateLimitWindowMs: number;
   maxSubscriptions: number;
+  typingPerSecond: number;
 }
 
 export interface ServiceMetrics {
@@ -55,6 +59,9 @@ export class ChatService {
   readonly #metrics: ServiceMetrics;
   readonly #inflight = new Set<Promise<unknown>>();
   readonly connections = new Map<string, Connection>();
+  readonly #localMessages: KeyedRateLimiter;
+  readonly #typing: KeyedRateLimiter;
+  readonly #onError: (err: unknown, msg: string) => void;
   draining = false;
 
   constructor(deps: {
@@ -66,6 +73,7 @@ export class ChatService {
     replies: ReplyRunner;
     config: ServiceConfig;
     metrics: ServiceMetrics;
+    onError: (err: unknown, msg: string) => void;
   }) {
     this.#pool = deps.pool;
     this.#redis = deps.redis;
@@ -75,6 +83,17 @@ export class ChatService {
     this.#replies = deps.replies;
     this.#cfg = deps.config;
     this.#metrics = deps.metrics;
+    this.#onError = deps.onError;
+    const c = deps.config;
+    // The Redis limit's budget as a local token bucket, used only while Redis is unavailable.
+    this.#localMessages = new KeyedRateLimiter((c.rateLimitMessages * 1000) / c.rateLimitWindowMs, c.rateLimitMessages);
+    this.#typing = new KeyedRateLimiter(c.typingPerSecond, c.typingPerSecond * 2);
+  }
+
+  /** Forgets idle rate-limit state (called periodically). */
+  sweepLimits(): void {
+    this.#localMessages.sweep();
+    this.#typing.sweep();
   }
 
   get inflightCount(): number {
@@ -104,7 +123,11 @@ export class ChatService {
     if (content.length > this.#cfg.maxMessageChars) {
       throw new ChatError("CG_ERR_FRAME_TOO_LARGE", { maxMessageChars: this.#cfg.maxMessageChars });
     }
-    const rl = await allowMessage(this.#redis, scope, this.#cfg.rateLimitMessages, this.#cfg.rateLimitWindowMs);
+    const rl = await allowMessage(this.#redis, scope, {
+      messages: this.#cfg.rateLimitMessages,
+      windowMs: this.#cfg.rateLimitWindowMs,
+      fallback: this.#localMessages,
+    });
     if (!rl.allowed) throw new ChatError("CG_ERR_RATE_LIMITED", { retryAfterMs: rl.retryAfterMs });
   }
 
@@ -121,7 +144,11 @@ export class ChatService {
     messageId: string,
   ): Promise<Accepted> {
     const res = await this.#repo.execute(scope, conversationId, { ...opts, actor: scope.userId }, cmd);
-    await this.#hub.publishEvents(res.recorded);
+    // Committed: a failed publish (Redis down) must not turn it into an error. Subscribers get the
+    // events from PostgreSQL through the hub's head poll instead.
+    await this.#hub.publishEvents(res.recorded).catch((err: unknown) => {
+      this.#onError(err, "Failed to publish committed events; the head poll delivers them");
+    });
     const started = res.recorded.find((r) => r.event.type === "reply.started");
     if (started !== undefined) this.#replies.start(scope, conversationId, started, res.state);
     const last = res.recorded.at(-1);
@@ -209,7 +236,12 @@ export class ChatService {
       JSON.stringify({ v: PROTOCOL_VERSION, type: "subscribed", ref, conversationId, head, from }),
     );
     const member = { userId: conn.scope.userId, connectionId: conn.id };
-    conn.send(await this.#presence.join(conversationId, member));
+    try {
+      conn.send(await this.#presence.join(conversationId, member));
+    } catch (err) {
+      // Presence lives in Redis: without it the subscription still works, without a snapshot.
+      this.#onError(err, "Failed to join presence; subscribing without a presence snapshot");
+    }
     const liveAt = await this.#hub.subscribe(conn, conversationId, from);
     conn.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "live", ref, conversationId, seq: liveAt }));
   }
@@ -219,8 +251,14 @@ export class ChatService {
     await this.#presence.leave(conversationId, { userId: conn.scope.userId, connectionId: conn.id });
   }
 
+  #checkTyping(scope: Scope): void {
+    const wait = this.#typing.take(scopeKey(scope));
+    if (wait > 0) throw new ChatError("CG_ERR_TOO_MANY_REQUESTS", { retryAfterMs: wait });
+  }
+
   /** Broadcasts a typing indicator to a subscribed conversation (ephemeral). */
   async typing(conn: Connection, conversationId: string, typing: boolean): Promise<void> {
+    this.#checkTyping(conn.scope);
     if (!this.#hub.isSubscribed(conn.id, conversationId)) {
       throw new ChatError("CG_ERR_CONVERSATION_NOT_FOUND");
     }
@@ -237,6 +275,7 @@ export class ChatService {
 
   /** Typing indicator from a transport without subscriptions (POST): ownership is checked. */
   async typingFor(scope: Scope, conversationId: string, typing: boolean, connectionId: string): Promise<void> {
+    this.#checkTyping(scope);
     await this.head(scope, conversationId);
     const frame = JSON.stringify({
       v: PROTOCOL_VERSION,
@@ -261,10 +300,5 @@ export class ChatService {
     await Promise.allSettled(
       subs.map((s) => this.#presence.leave(s, { userId: conn.scope.userId, connectionId: conn.id })),
     );
-  }
-
-  /** Publishes events recorded elsewhere (used by the reply runner). */
-  publish(recorded: readonly RecordedEvent[]): Promise<void> {
-    return this.#hub.publishEvents(recorded);
   }
 }

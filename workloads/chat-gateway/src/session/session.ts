@@ -1,5 +1,10 @@
+/**
+ * Protocol state of one connection (parsing, flood limit, dispatch) and the serialisers of the
+ * server frames every transport sends (welcome, reconnect, accepted, error).
+ */
 import { CLOSE, ChatError, ERRORS, toChatError, type ErrorCode } from "../errors.ts";
-import { parseClientFrame, PROTOCOL_VERSION, type ClientFrame } from "../protocol/frames.ts";
+import { parseClientFrame, PROTOCOL_VERSION, SUBPROTOCOL, type ClientFrame } from "../protocol/frames.ts";
+import type { RegionsTable } from "../regions.ts";
 import { TokenBucket } from "../ratelimit.ts";
 import type { Connection } from "./connection.ts";
 import type { Accepted, ChatService } from "./service.ts";
@@ -21,6 +26,29 @@ export function errorFrame(code: ErrorCode, ref?: string, details?: Record<strin
 /** Serialises the `accepted` frame sent once a command's events are durable. */
 export function acceptedFrame(ref: string | undefined, a: Accepted): string {
   return JSON.stringify({ v: PROTOCOL_VERSION, type: "accepted", ...(ref === undefined ? {} : { ref }), ...a });
+}
+
+/** What a `welcome` frame tells a new connection. */
+export interface WelcomeInfo {
+  connectionId: string;
+  tenantId: string;
+  userId: string;
+  replica: string;
+  heartbeatMs: number;
+  maxFrameBytes: number;
+  /** The regions table, if this replica has one (CHAT_REGIONS_FILE). */
+  regions: RegionsTable | null;
+}
+
+/** Serialises the `welcome` frame (first frame of every connection). */
+export function welcomeFrame(w: WelcomeInfo): string {
+  const { regions, ...rest } = w;
+  return JSON.stringify({ v: PROTOCOL_VERSION, type: "welcome", protocol: SUBPROTOCOL, ...rest, ...(regions === null ? {} : { regions }) });
+}
+
+/** Serialises the `reconnect` frame sent on drain: go elsewhere (the regions table says where). */
+export function reconnectFrame(reason: string, retryAfterMs: number, regions: RegionsTable | null): string {
+  return JSON.stringify({ v: PROTOCOL_VERSION, type: "reconnect", reason, retryAfterMs, ...(regions === null ? {} : { regions }) });
 }
 
 export interface SessionOptions {

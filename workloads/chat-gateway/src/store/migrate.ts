@@ -1,3 +1,8 @@
+/**
+ * Schema migrations: applies migrations/*.sql once each, in order, under an advisory lock, with
+ * the admin URL, and (re)sets the app role's password. Used at start (then the admin URL is
+ * dropped) or as the one-shot `server.ts migrate` command.
+ */
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -13,10 +18,11 @@ export const APP_ROLE = "chat_gateway_app";
 /**
  * Applies every pending migrations/*.sql in name order, each in its own transaction, under a
  * session advisory lock so concurrent replicas apply each file exactly once. Idempotent.
- * Also (re)sets the app role's password. Returns the names applied by this call.
+ * Also sets the app role's password when one is given (a deployment that manages the role itself
+ * passes none). Returns the names applied by this call.
  */
-export async function migrate(adminUrl: string, appPassword: string): Promise<string[]> {
-  const client = new pg.Client({ connectionString: adminUrl });
+export async function migrate(adminUrl: string, appPassword: string | undefined): Promise<string[]> {
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 });
   await client.connect();
   const applied: string[] = [];
   try {
@@ -42,7 +48,9 @@ export async function migrate(adminUrl: string, appPassword: string): Promise<st
       }
       applied.push(f);
     }
-    await client.query(`ALTER ROLE ${APP_ROLE} WITH LOGIN PASSWORD ${client.escapeLiteral(appPassword)}`);
+    if (appPassword !== undefined) {
+      await client.query(`ALTER ROLE ${APP_ROLE} WITH LOGIN PASSWORD ${client.escapeLiteral(appPassword)}`);
+    }
   } finally {
     await client.query(UNLOCK_SQL).catch(() => undefined);
     await client.end();

@@ -1,3 +1,6 @@
+/**
+ * Tests of wsTextFrame against a real `ws` client: the pre-framed bytes decode as text frames.
+ */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage } from "node:http";
