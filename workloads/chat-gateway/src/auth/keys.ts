@@ -54,6 +54,8 @@ export class IssuerKeys {
   #cached: Cached | null = null;
   #refreshing: Promise<Cached> | null = null;
   #lastAttempt = -Infinity;
+  /** The last refresh failed (the issuer is unreachable as far as we know). */
+  #lastFailed = false;
 
   constructor(issuer: string, opts: KeyCacheOptions) {
     this.#issuer = issuer;
@@ -68,7 +70,14 @@ export class IssuerKeys {
     this.#refreshing ??= (async () => {
       this.#lastAttempt = this.#now();
       try {
-        const jwks = await this.#o.fetchKeys(this.#issuer);
+        let jwks: JSONWebKeySet;
+        try {
+          jwks = await this.#o.fetchKeys(this.#issuer);
+        } catch (err) {
+          this.#lastFailed = true;
+          throw err;
+        }
+        this.#lastFailed = false;
         const c = { getKey: createLocalJWKSet(jwks), fetchedAt: this.#now() };
         this.#cached = c;
         return c;
@@ -103,7 +112,11 @@ export class IssuerKeys {
     } catch (err) {
       if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err;
       // Unknown key id: maybe rotated. Refresh (at most once per cooldown) and look again.
-      if (this.#now() - this.#lastAttempt < this.#o.cooldownMs && this.#refreshing === null) throw err;
+      if (this.#now() - this.#lastAttempt < this.#o.cooldownMs && this.#refreshing === null) {
+        // Within the cooldown: the answer of the last attempt stands.
+        if (this.#lastFailed) throw new KeysUnavailableError(`cannot check an unknown signing key of ${this.#issuer}`, { cause: err });
+        throw err;
+      }
       let fresh: Cached;
       try {
         fresh = await this.#refresh();
