@@ -83,6 +83,8 @@ start() {
   [ -n "$st" ] || { sleep 0.2; st=$(proc_starttime "$pid"); }
   echo "$pid $name $st $sig" >>"$W/pids"
   echo "$pid" >"$W/$name.pid"
+  # The exact command, so hack/services/ctl.sh can stop and start it again (outage tests).
+  { echo "$sig"; printf '%q ' "$@"; echo; } >"$W/$name.cmd"
   log "started $name (pid $pid, log $W/logs/$name.log)"
 }
 

@@ -8,7 +8,7 @@ import { generateKeyPair, SignJWT, decodeProtectedHeader } from "jose";
 import pg from "pg";
 import { requireEnv, suffix, waitFor } from "./helpers/env.ts";
 import { createClient, createUser, issuerOf, passwordGrantToken, rotateSigningKey, tenantRealm, createRealm } from "./helpers/keycloak.ts";
-import { replicaEnv, startInProcess, TestClient } from "./helpers/gateway.ts";
+import { APP_DB_PASSWORD, replicaEnv, startInProcess, TestClient } from "./helpers/gateway.ts";
 import { startTestUpstream } from "./helpers/upstream.ts";
 
 
@@ -76,7 +76,7 @@ void test("tenants are isolated and bad tokens are rejected", async (t) => {
   t.after(() => admin.end());
   const role = await admin.query<{ rolsuper: boolean; rolbypassrls: boolean }>("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'chat_gateway_app'");
   assert.deepEqual(role.rows[0], { rolsuper: false, rolbypassrls: false });
-  const app = new pg.Client({ connectionString: (() => { const u = new URL(requireEnv("DATABASE_URL")); u.username = "chat_gateway_app"; u.password = "chat-gateway-dev"; return u.toString(); })() });
+  const app = new pg.Client({ connectionString: (() => { const u = new URL(requireEnv("DATABASE_URL")); u.username = "chat_gateway_app"; u.password = APP_DB_PASSWORD; return u.toString(); })() });
   await app.connect();
   t.after(() => app.end());
   await app.query("BEGIN");

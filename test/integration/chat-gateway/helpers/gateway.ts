@@ -75,7 +75,7 @@ export interface ChildReplica {
 export async function startChild(env: Record<string, string>, replicaId: string): Promise<ChildReplica> {
   const port = await freePort();
   const proc = spawn(process.execPath, [SERVER_TS], {
-    env: { ...process.env, ...env, CHAT_PORT: String(port), CHAT_REPLICA_ID: replicaId, LOG_LEVEL: "info" },
+    env: { ...process.env, LOG_LEVEL: "info", ...env, CHAT_PORT: String(port), CHAT_REPLICA_ID: replicaId },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: string[] = [];

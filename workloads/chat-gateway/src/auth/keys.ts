@@ -88,18 +88,27 @@ export class IssuerKeys {
     return this.#refreshing;
   }
 
-  /** Keys usable now: fresh, refreshed, or stale within maxStaleMs when a refresh fails. */
+  /**
+   * Keys usable now. Fresh keys as they are; stale keys (within maxStaleMs) answer at once while
+   * a refresh runs in the background (at most once per cooldown), so an unreachable or slow
+   * Keycloak never delays a request; past that window a refresh must succeed.
+   */
   async #current(): Promise<Cached> {
     const c = this.#cached;
-    const age = c === null ? Infinity : this.#now() - c.fetchedAt;
+    const now = this.#now();
+    const age = c === null ? Infinity : now - c.fetchedAt;
     if (c !== null && age <= this.#o.maxAgeMs) return c;
+    if (c !== null && age <= this.#o.maxAgeMs + this.#o.maxStaleMs) {
+      if (this.#refreshing === null && now - this.#lastAttempt >= this.#o.cooldownMs) {
+        this.#refresh().catch((err: unknown) => {
+          this.#o.onStale?.(this.#issuer, err);
+        });
+      }
+      return c;
+    }
     try {
       return await this.#refresh();
     } catch (err) {
-      if (c !== null && age <= this.#o.maxAgeMs + this.#o.maxStaleMs) {
-        this.#o.onStale?.(this.#issuer, err);
-        return c;
-      }
       throw new KeysUnavailableError(`signing keys of ${this.#issuer} are unavailable`, { cause: err });
     }
   }

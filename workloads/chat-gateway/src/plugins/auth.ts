@@ -14,7 +14,16 @@ import { TokenVerifier, type Principal } from "../auth/verifier.ts";
 export type { Principal } from "../auth/verifier.ts";
 
 declare module "fastify" {
+  interface FastifyRequest {
+    /** Set by the `authenticated` onRequest hook, before the body is read. */
+    principal: Principal | null;
+  }
   interface FastifyInstance {
+    /**
+     * An onRequest hook that authenticates before the body is read or parsed: a request without
+     * valid credentials gets 401 whatever its body (no pre-auth parsing beyond the headers).
+     */
+    authenticated: (req: FastifyRequest) => Promise<void>;
     verifier: TokenVerifier;
     tickets: TicketStore;
     /** Principal of a request: Authorization bearer token (or `?ticket=` when `allowTicket`). */
@@ -57,6 +66,10 @@ export default fp(
       if (p.expiresAt <= Date.now()) throw new ChatError("CG_ERR_TOKEN_EXPIRED");
       return p;
     };
+    app.decorateRequest("principal", null);
+    app.decorate("authenticated", async (req: FastifyRequest): Promise<void> => {
+      req.principal = await authenticateRaw(req.headers.authorization, null);
+    });
     app.decorate("verifier", verifier);
     app.decorate("tickets", tickets);
     app.decorate("authenticateRaw", authenticateRaw);

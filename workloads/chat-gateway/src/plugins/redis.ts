@@ -1,8 +1,8 @@
 /**
  * Redis as a Fastify plugin: two ioredis clients (commands, subscriber), closed in onClose. Every
- * command is bounded by CHAT_REDIS_COMMAND_TIMEOUT_MS, also while disconnected (ioredis starts the
- * timer before queueing offline), so a Redis outage costs callers a bounded wait, never a hang;
- * ioredis reconnects (and the subscriber resubscribes) by itself.
+ * command is bounded by CHAT_REDIS_COMMAND_TIMEOUT_MS and fails at once while disconnected (no
+ * offline queue), so a Redis outage costs callers a bounded wait, never a hang; ioredis
+ * reconnects (and the subscriber resubscribes its channels) by itself.
  */
 import fp from "fastify-plugin";
 import { Redis, type RedisOptions } from "ioredis";
@@ -24,6 +24,9 @@ export function redisOptions(commandTimeoutMs: number): RedisOptions {
     commandTimeout: commandTimeoutMs,
     connectTimeout: Math.max(1_000, commandTimeoutMs * 2),
     maxRetriesPerRequest: 1,
+    // While disconnected, fail at once instead of queueing: callers degrade (local rate limit,
+    // PostgreSQL head poll) rather than wait for a Redis that may be gone for minutes.
+    enableOfflineQueue: false,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   };
 }

@@ -174,8 +174,8 @@ export default function sseRoutes(app: FastifyInstance, _opts: unknown, done: (e
     }
   });
 
-  app.post("/v1/frames", { bodyLimit: cfg.maxFrameBytes }, async (req, reply) => {
-    const p = await app.authenticate(req);
+  app.post("/v1/frames", { bodyLimit: cfg.maxFrameBytes, onRequest: app.authenticated }, async (req, reply) => {
+    const p = req.principal ?? (await app.authenticate(req));
     const wait = postLimiter.take(scopeKey(p));
     if (wait > 0) {
       app.metrics.errors.inc({ code: "CG_ERR_TOO_MANY_REQUESTS" });

@@ -6,8 +6,8 @@ import type { FastifyInstance } from "fastify";
 
 export default function ticketRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
   // Credentials first: the body is ignored, a request without a valid token gets 401.
-  app.post("/v1/tickets", { bodyLimit: 1024 }, async (req, reply) => {
-    const p = await app.authenticate(req);
+  app.post("/v1/tickets", { bodyLimit: 1024, onRequest: app.authenticated }, async (req, reply) => {
+    const p = req.principal ?? (await app.authenticate(req));
     const t = await app.tickets.issue(p);
     return reply.header("cache-control", "no-store").send(t);
   });
