@@ -79,7 +79,7 @@ void test("tickets instead of tokens in URLs, and no credential in any log line"
   const sse = await fetch(`${gw.url}/v1/stream?conversationId=${conversationId}&ticket=${encodeURIComponent(t2)}`, { signal: ac.signal });
   assert.equal(sse.status, 200);
   const reader = sse.body!.getReader();
-  const first = new TextDecoder().decode((await reader.read()).value);
+  const first = new TextDecoder().decode((await reader.read()).value as Uint8Array | undefined);
   assert.match(first, /"type":"welcome"/);
   ac.abort();
 
