@@ -4,8 +4,10 @@
 # during traffic and comes back on the same port with the same data directory).
 #   ctl.sh stop W NAME      graceful stop of the recorded PID (process group), then escalation
 #   ctl.sh start W NAME     start it again and wait until it answers (hack/services/NAME.sh wait)
-#   ctl.sh freeze W NAME    SIGSTOP the recorded process group (a stalled, not a dead, service)
-#   ctl.sh thaw W NAME      SIGCONT it
+#   ctl.sh freeze W NAME    SIGSTOP the recorded process group and the recorded process's children
+#                           (a stalled, not a dead, service; PostgreSQL's backends call setsid,
+#                           so they are not in the postmaster's group)
+#   ctl.sh thaw W NAME      SIGCONT them
 # Only recorded PIDs are signalled (start time checked), never processes found by name.
 set -euo pipefail
 # shellcheck source=../testenv/lib.sh
@@ -44,7 +46,11 @@ case "$cmd" in
     ;;
   freeze | thaw)
     alive_entry || die "$name is not running in $W"
-    if [ "$cmd" = freeze ]; then kill -STOP -- "-$pid"; else kill -CONT -- "-$pid"; fi
+    s=CONT
+    [ "$cmd" = freeze ] && s=STOP
+    kill "-$s" -- "-$pid"
+    # Children of the recorded PID (by parent PID, not by name), e.g. PostgreSQL backends.
+    for c in $(ps -o pid= --ppid "$pid"); do kill "-$s" "$c" 2>/dev/null || true; done
     log "${cmd} $name (process group $pid)"
     ;;
   *) die "unknown command $cmd" ;;

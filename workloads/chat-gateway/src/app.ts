@@ -28,6 +28,22 @@ export function runtimeConfig(cfg: ChatGatewayConfig): RuntimeConfig {
 
 export default async function chatGatewayApp(app: FastifyInstance, opts: AppOptions): Promise<void> {
   const cfg = opts.config;
+  // First: a child context copies the error handler when it is registered, so routes registered
+  // before this call would keep Fastify's default handler (500 for every driver error).
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err.validation !== undefined) {
+      return reply.code(400).send({ code: "CG_ERR_INVALID_FRAME", message: err.message });
+    }
+    if (!(err instanceof ChatError) && err.statusCode !== undefined && err.statusCode < 500) {
+      const code = err.statusCode === 413 ? "CG_ERR_FRAME_TOO_LARGE" : "CG_ERR_INVALID_FRAME";
+      return reply.code(err.statusCode).send({ code, message: err.message });
+    }
+    const e = toChatError(err);
+    if (e.code === "CG_ERR_INTERNAL") req.log.error({ err }, "Failed to handle a request");
+    else if (e.statusCode >= 500) req.log.warn({ err: e }, "Answered a request with a dependency error");
+    if (e.statusCode === 503) void reply.header("retry-after", "1");
+    return reply.code(e.statusCode).send({ code: e.code, message: e.message, details: e.details });
+  });
   await app.register(metricsPlugin);
   // The database credentials go to the pg plugin only; it runs the migrations and forgets the
   // admin URL. Nothing registered after it can see them.
@@ -53,18 +69,4 @@ export default async function chatGatewayApp(app: FastifyInstance, opts: AppOpti
   await app.register(ticketRoutes);
   await app.register(readRoutes);
 
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err.validation !== undefined) {
-      return reply.code(400).send({ code: "CG_ERR_INVALID_FRAME", message: err.message });
-    }
-    if (!(err instanceof ChatError) && err.statusCode !== undefined && err.statusCode < 500) {
-      const code = err.statusCode === 413 ? "CG_ERR_FRAME_TOO_LARGE" : "CG_ERR_INVALID_FRAME";
-      return reply.code(err.statusCode).send({ code, message: err.message });
-    }
-    const e = toChatError(err);
-    if (e.code === "CG_ERR_INTERNAL") req.log.error({ err }, "Failed to handle a request");
-    else if (e.statusCode >= 500) req.log.warn({ err: e }, "Answered a request with a dependency error");
-    if (e.statusCode === 503) void reply.header("retry-after", "1");
-    return reply.code(e.statusCode).send({ code: e.code, message: e.message, details: e.details });
-  });
 }
