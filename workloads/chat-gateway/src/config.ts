@@ -62,6 +62,7 @@ export interface ChatGatewayConfig {
   ticketTtlMs: number;
   jwksCacheMs: number;
   jwksMaxStaleMs: number;
+  inferenceStallMs: number;
 }
 
 type IntField = {
@@ -100,6 +101,7 @@ const INTS: Record<string, readonly [IntField, number, number, string]> = {
   CHAT_SEARCH_PER_MINUTE: ["searchPerMinute", 30, 1, "searches per user per minute (per replica)"],
   CHAT_TICKET_TTL_MS: ["ticketTtlMs", 30_000, 1000, "lifetime of a connection ticket"],
   CHAT_JWKS_CACHE_MS: ["jwksCacheMs", 600_000, 1000, "refresh signing keys after this age"],
+  CHAT_INFERENCE_STALL_MS: ["inferenceStallMs", 30_000, 100, "longest silence between chunks of a streamed reply"],
   CHAT_JWKS_MAX_STALE_MS: ["jwksMaxStaleMs", 86_400_000, 0, "use cached keys this long past their age while Keycloak is unreachable"],
 };
 

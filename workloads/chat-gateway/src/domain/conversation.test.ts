@@ -1,3 +1,6 @@
+/**
+ * Table tests of the conversation's decide and evolve functions.
+ */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decide, fold, initialState, type Command, type ConversationState } from "./conversation.ts";

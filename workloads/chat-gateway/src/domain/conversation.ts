@@ -1,3 +1,7 @@
+/**
+ * The conversation aggregate (pure): state folded from events, and the decide functions that
+ * turn commands into new events or coded errors.
+ */
 import type { ErrorCode } from "../errors.ts";
 import type { ConversationEvent } from "./events.ts";
 

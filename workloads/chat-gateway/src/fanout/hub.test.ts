@@ -1,3 +1,6 @@
+/**
+ * Tests of the fan-out hub: ordering, gap filling, replay then live, exactly once per subscriber.
+ */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";

@@ -1,3 +1,6 @@
+/**
+ * Tests of the OpenAI-compatible client: SSE chat deltas and embeddings from a local server.
+ */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseSseChunk } from "./client.ts";
@@ -36,4 +39,41 @@ void test("jsonbKeyOrder orders keys like PostgreSQL's jsonb (length, then bytes
     "parentId",
     "messageId",
   ]);
+});
+
+void test("streamChat aborts an upstream that stalls between chunks, and streams a steady one", async (t) => {
+  const { createServer } = await import("node:http");
+  const { streamChat } = await import("./client.ts");
+  const server = createServer((req, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write('data: {"choices":[{"delta":{"content":"a"}}]}\n\n');
+    if (req.url?.includes("steady") === true) {
+      // Chunks every 50 ms for longer than the stall timeout in total.
+      let n = 0;
+      const iv = setInterval(() => {
+        res.write('data: {"choices":[{"delta":{"content":"b"}}]}\n\n');
+        if (++n === 25) {
+          clearInterval(iv);
+          res.end("data: [DONE]\n\n");
+        }
+      }, 50);
+    }
+    // otherwise: silence, the connection stays open
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const port = (server.address() as { port: number }).port;
+  const run = async (path: string): Promise<string> => {
+    let text = "";
+    const o = { baseUrl: `http://127.0.0.1:${port}/${path}/`, apiKey: undefined, stallTimeoutMs: 1000 };
+    for await (const d of streamChat(o, "m", [], new AbortController().signal)) text += d;
+    return text;
+  };
+  assert.equal(await run("steady"), `a${"b".repeat(25)}`);
+  const t0 = Date.now();
+  await assert.rejects(run("stall"), /stalled for 1000 ms/);
+  assert.ok(Date.now() - t0 < 4_000);
 });

@@ -1,3 +1,8 @@
+/**
+ * Client of the inference gateway's OpenAI-compatible API: streamed chat completions (bounded by
+ * a stall timeout between chunks, not only by the caller's abort) and embeddings (bounded in
+ * total).
+ */
 /** A chat message sent to the inference gateway. */
 export interface ChatMessage {
   role: "user" | "assistant" | "system";
@@ -7,7 +12,11 @@ export interface ChatMessage {
 export interface InferenceOptions {
   baseUrl: string;
   apiKey: string | undefined;
+  /** Longest silence between two chunks of a stream (and the embeddings call's whole budget). */
+  stallTimeoutMs?: number;
 }
+
+const DEFAULT_STALL_MS = 30_000;
 
 function headers(o: InferenceOptions): Record<string, string> {
   const h: Record<string, string> = { "content-type": "application/json" };
@@ -47,6 +56,33 @@ export async function* streamChat(
   messages: ChatMessage[],
   signal: AbortSignal,
 ): AsyncGenerator<string, string> {
+  // A stalled upstream (connected, silent) would keep a reply "streaming" forever while its lease
+  // is renewed: every chunk re-arms the stall timer, which aborts the request.
+  const stallMs = o.stallTimeoutMs ?? DEFAULT_STALL_MS;
+  const stall = new AbortController();
+  let timer = setTimeout(() => {
+    stall.abort(new Error(`inference stream stalled for ${stallMs} ms`));
+  }, stallMs);
+  const rearm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stall.abort(new Error(`inference stream stalled for ${stallMs} ms`));
+    }, stallMs);
+  };
+  try {
+    return yield* readChat(o, model, messages, AbortSignal.any([signal, stall.signal]), rearm);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function* readChat(
+  o: InferenceOptions,
+  model: string,
+  messages: ChatMessage[],
+  signal: AbortSignal,
+  onChunk: () => void,
+): AsyncGenerator<string, string> {
   const res = await fetch(new URL("v1/chat/completions", o.baseUrl.replace(/\/?$/, "/")), {
     method: "POST",
     headers: headers(o),
@@ -58,6 +94,7 @@ export async function* streamChat(
   let buf = "";
   let finish = "stop";
   for await (const chunk of res.body) {
+    onChunk();
     buf += decoder.decode(chunk as Uint8Array, { stream: true });
     const { events, rest } = parseSseChunk(buf);
     buf = rest;
@@ -77,8 +114,13 @@ export async function* streamChat(
 
 /** Calls `/v1/embeddings` for a batch of texts. */
 export async function embed(o: InferenceOptions, model: string, input: string[], signal?: AbortSignal): Promise<number[][]> {
-  const init: RequestInit = { method: "POST", headers: headers(o), body: JSON.stringify({ model, input }) };
-  if (signal !== undefined) init.signal = signal;
+  const budget = AbortSignal.timeout(o.stallTimeoutMs ?? DEFAULT_STALL_MS);
+  const init: RequestInit = {
+    method: "POST",
+    headers: headers(o),
+    body: JSON.stringify({ model, input }),
+    signal: signal === undefined ? budget : AbortSignal.any([signal, budget]),
+  };
   const res = await fetch(new URL("v1/embeddings", o.baseUrl.replace(/\/?$/, "/")), init);
   if (!res.ok) throw new Error(`embeddings answered ${res.status}`);
   const body = (await res.json()) as { data?: { index: number; embedding: number[] }[] };

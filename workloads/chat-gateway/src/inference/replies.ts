@@ -1,3 +1,7 @@
+/**
+ * Assistant replies: streams deltas to subscribers, stores the finished reply, and turns replies
+ * whose replica died (expired lease) into `reply.incomplete`.
+ */
 import type pg from "pg";
 import type { ConversationState } from "../domain/conversation.ts";
 import type { RecordedEvent } from "../domain/events.ts";

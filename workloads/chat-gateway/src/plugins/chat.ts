@@ -192,7 +192,9 @@ export default fp(
     const cfg = opts.config;
     const m = app.metrics;
     const inference: InferenceOptions | undefined =
-      cfg.inferenceUrl === undefined ? undefined : { baseUrl: cfg.inferenceUrl, apiKey: cfg.inferenceApiKey };
+      cfg.inferenceUrl === undefined
+        ? undefined
+        : { baseUrl: cfg.inferenceUrl, apiKey: cfg.inferenceApiKey, stallTimeoutMs: cfg.inferenceStallMs };
     const repo = new ConversationRepository(app.pg, { leaseMs: cfg.replyLeaseMs, maxCached: 10_000, maxRetries: 25 });
     const hub = buildHub(app, cfg);
     const workers = buildWorkers(app, cfg, hub, repo, inference);

@@ -1,3 +1,6 @@
+/**
+ * Tests of presence against a real Redis: batched joins, expiry, coalesced change frames.
+ */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Redis } from "ioredis";

@@ -1,3 +1,7 @@
+/**
+ * Presence per conversation in Redis (who is connected), batched and coalesced so a reconnect
+ * storm costs few Redis round trips and few frames.
+ */
 import type { Redis, Result } from "ioredis";
 import { PROTOCOL_VERSION } from "../protocol/frames.ts";
 import { SharedFrame } from "../session/connection.ts";

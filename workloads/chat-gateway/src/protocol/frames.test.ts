@@ -1,3 +1,6 @@
+/**
+ * Tests of the client-frame parser: valid frames, unknown types and fields, versions and sizes.
+ */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseClientFrame } from "./frames.ts";

@@ -1,3 +1,7 @@
+/**
+ * The `chat.v1` protocol: TypeBox schemas of every client frame, the protocol version and
+ * subprotocol name, and the parser that turns raw text into a typed frame or a coded error.
+ */
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 

@@ -1,3 +1,6 @@
+/**
+ * Table tests of reciprocal rank fusion.
+ */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { reciprocalRankFusion } from "./rrf.ts";

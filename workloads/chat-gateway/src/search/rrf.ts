@@ -1,3 +1,6 @@
+/**
+ * Reciprocal rank fusion (pure): merges ranked id lists from several retrievers.
+ */
 /** A ranked list of ids from one retriever, best first. */
 export type Ranking = readonly string[];
 

@@ -1,3 +1,7 @@
+/**
+ * Hybrid search over a user's own messages: PostgreSQL full text and pgvector distance, fused
+ * with reciprocal rank fusion, under the caller's RLS scope.
+ */
 import type pg from "pg";
 import { withScope, type Scope } from "../store/db.ts";
 import { embed, type InferenceOptions } from "../inference/client.ts";

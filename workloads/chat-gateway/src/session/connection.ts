@@ -1,3 +1,7 @@
+/**
+ * The transport-independent Connection interface and SharedFrame (a broadcast frame encoded
+ * once per transport).
+ */
 import type { Scope } from "../store/db.ts";
 
 /**

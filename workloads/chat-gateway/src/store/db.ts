@@ -1,3 +1,6 @@
+/**
+ * Scoped transactions: every query runs with the tenant and user as the RLS context.
+ */
 import type pg from "pg";
 
 /** Tenant and user every query runs for. */

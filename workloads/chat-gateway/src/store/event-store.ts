@@ -1,3 +1,7 @@
+/**
+ * The event store: appends with optimistic concurrency (chat.append_event[s]) and reads of a
+ * stream, on a client whose RLS scope is set.
+ */
 import type pg from "pg";
 import type { ConversationEvent, RecordedEvent } from "../domain/events.ts";
 import type { Scope } from "./db.ts";

@@ -1,3 +1,7 @@
+/**
+ * Read-model projections (conversations, messages, branches), written in the append's
+ * transaction and rebuildable from the event log.
+ */
 import type pg from "pg";
 import type { RecordedEvent } from "../domain/events.ts";
 import { toRecorded } from "./event-store.ts";

@@ -1,3 +1,7 @@
+/**
+ * The conversation repository: load (cached state + catch-up), decide, append and project in one
+ * transaction, retrying when another replica won the race.
+ */
 import type pg from "pg";
 import { decide, evolve, initialState, type Command, type ConversationState } from "../domain/conversation.ts";
 import type { RecordedEvent } from "../domain/events.ts";

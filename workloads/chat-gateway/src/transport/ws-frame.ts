@@ -1,4 +1,7 @@
 /**
+ * Pre-framed WebSocket text frames for broadcasts (one encoding shared by every socket).
+ */
+/**
  * One complete, unmasked WebSocket text frame (RFC 6455 §5.2: FIN, opcode 1, no extensions),
  * which is what a server sends when permessage-deflate is off. A broadcast builds it once and
  * writes the same bytes to every socket instead of going through ws's per-socket framing.
