@@ -44,16 +44,6 @@ export type ConversationEvent =
   | ReplyCompleted
   | ReplyIncomplete;
 
-export type EventType = ConversationEvent["type"];
-
-export const EVENT_TYPES: readonly EventType[] = [
-  "conversation.started",
-  "message.added",
-  "message.edited",
-  "reply.started",
-  "reply.completed",
-  "reply.incomplete",
-];
 
 /** An event as read back from the store. */
 export interface RecordedEvent {

@@ -1,9 +1,11 @@
 /**
- * The `chat.v1` protocol: TypeBox schemas of every client frame, the protocol version and
- * subprotocol name, and the parser that turns raw text into a typed frame or a coded error.
+ * The `chat.v1` protocol: TypeBox schemas of every client frame and of the server frames, the
+ * protocol version and subprotocol name, and the parser that turns raw text into a typed frame or
+ * a coded error.
  */
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { RegionsTableSchema } from "../regions.ts";
 
 /** Protocol version carried in every frame (`v`). Bump on breaking changes. */
 export const PROTOCOL_VERSION = 1;
@@ -130,7 +132,22 @@ export const ErrorFrame = frame("error", {
   retryable: Type.Boolean(),
   details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
-export type ServerFrame = Record<string, unknown> & { v: 1; type: string };
+export const WelcomeFrame = frame("welcome", {
+  protocol: Type.Literal(SUBPROTOCOL),
+  connectionId: Type.String(),
+  tenantId: Type.String(),
+  userId: Type.String(),
+  replica: Type.String(),
+  heartbeatMs: Type.Integer({ minimum: 1 }),
+  maxFrameBytes: Type.Integer({ minimum: 1 }),
+  /** Present when the replica has a regions table (CHAT_REGIONS_FILE). */
+  regions: Type.Optional(RegionsTableSchema),
+});
+export const ReconnectFrame = frame("reconnect", {
+  reason: Type.String(),
+  retryAfterMs: Type.Integer({ minimum: 0 }),
+  regions: Type.Optional(RegionsTableSchema),
+});
 export type StoredEvent = Static<typeof StoredEvent>;
 
 /** Result of parsing one client frame: a typed frame, or a stable error code. */
