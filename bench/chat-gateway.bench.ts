@@ -76,9 +76,16 @@ async function clientWorker(): Promise<void> {
   const open = (k: number): Promise<void> =>
     new Promise((resolve) => {
       const url = job.urls[k % job.urls.length]!;
-      const ws = new WebSocket(url, job.floor ? {} : { headers: { authorization: `Bearer ${job.token}` }, perMessageDeflate: false });
+      const ws = new WebSocket(
+        url,
+        job.floor
+          ? {}
+          : { headers: { authorization: `Bearer ${job.token}` }, perMessageDeflate: false },
+      );
       sockets.push(ws);
-      ws.on("error", () => { resolve(); });
+      ws.on("error", () => {
+        resolve();
+      });
       ws.on("message", onMessage);
       ws.once("open", () => {
         opened++;
@@ -86,7 +93,15 @@ async function clientWorker(): Promise<void> {
           resolve();
           return;
         }
-        ws.send(JSON.stringify({ v: 1, type: "subscribe", id: "s", conversationId: job.conversationId, after: job.after }));
+        ws.send(
+          JSON.stringify({
+            v: 1,
+            type: "subscribe",
+            id: "s",
+            conversationId: job.conversationId,
+            after: job.after,
+          }),
+        );
         const onLive = (d: WebSocket.RawData): void => {
           if ((d as Buffer).toString().includes('"type":"live"')) {
             ws.off("message", onLive);
@@ -98,13 +113,20 @@ async function clientWorker(): Promise<void> {
     });
   const CONCURRENCY = 100;
   for (let k = 0; k < job.count; k += CONCURRENCY) {
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, job.count - k) }, (_, j) => open(k + j)));
+    await Promise.all(
+      Array.from({ length: Math.min(CONCURRENCY, job.count - k) }, (_, j) => open(k + j)),
+    );
   }
   process.send?.({ kind: "ready", opened });
   process.on("message", (m: { kind: string }) => {
     if (m.kind === "count") process.send?.({ kind: "count", received });
     if (m.kind === "report") {
-      process.send?.({ kind: "report", latencies: latencies.splice(0), fromCommit: fromCommit.splice(0), received });
+      process.send?.({
+        kind: "report",
+        latencies: latencies.splice(0),
+        fromCommit: fromCommit.splice(0),
+        received,
+      });
     }
     if (m.kind === "reset") {
       latencies.length = 0;
@@ -130,8 +152,14 @@ function floorServer(): void {
       res.end("ok");
     });
   });
-  const wss = new WebSocketServer({ server: http, perMessageDeflate: false, maxPayload: 64 * 1024 });
-  http.listen(Number(process.env["CG_BENCH_PORT"]), "127.0.0.1", () => process.send?.({ kind: "listening" }));
+  const wss = new WebSocketServer({
+    server: http,
+    perMessageDeflate: false,
+    maxPayload: 64 * 1024,
+  });
+  http.listen(Number(process.env["CG_BENCH_PORT"]), "127.0.0.1", () =>
+    process.send?.({ kind: "listening" }),
+  );
 }
 
 // ------------------------------------------------------------------------------------------
@@ -163,10 +191,18 @@ interface Services {
 
 function ensureServices(): Services {
   const have = process.env["DATABASE_URL"] !== undefined && process.env["REDIS_URL"] !== undefined;
-  if (have) return { env: { DATABASE_URL: process.env["DATABASE_URL"]!, REDIS_URL: process.env["REDIS_URL"]! }, stop: () => undefined };
+  if (have)
+    return {
+      env: { DATABASE_URL: process.env["DATABASE_URL"]!, REDIS_URL: process.env["REDIS_URL"]! },
+      stop: () => undefined,
+    };
   const W = mkdtempSync(join(tmpdir(), "cg-bench-"));
   const run = (args: string[]): void => {
-    const r = spawnSync("bash", args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, W } });
+    const r = spawnSync("bash", args, {
+      cwd: ROOT,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, W },
+    });
     if (r.status !== 0) throw new Error(`bash ${args.join(" ")} failed`);
   };
   for (const s of ["postgres", "redis"]) {
@@ -181,17 +217,26 @@ function ensureServices(): Services {
       if (m) env[m[1]!] = m[2]!.replace(/^'(.*)'$/, "$1");
     }
   }
-  return { env, stop: () => void spawnSync("bash", ["hack/testenv/down.sh", W], { cwd: ROOT, stdio: "inherit" }) };
+  return {
+    env,
+    stop: () =>
+      void spawnSync("bash", ["hack/testenv/down.sh", W], { cwd: ROOT, stdio: "inherit" }),
+  };
 }
 
-async function startIssuer(): Promise<{ issuer: string; token: (sub: string) => Promise<string>; server: Server }> {
+async function startIssuer(): Promise<{
+  issuer: string;
+  token: (sub: string) => Promise<string>;
+  server: Server;
+}> {
   const { publicKey, privateKey } = await generateKeyPair("RS256");
   const jwk = { ...(await exportJWK(publicKey)), kid: "bench", alg: "RS256", use: "sig" };
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}/realms/bench`;
   const server = createServer((req, res) => {
     res.setHeader("content-type", "application/json");
-    if (req.url?.endsWith("/.well-known/openid-configuration")) res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/certs` }));
+    if (req.url?.endsWith("/.well-known/openid-configuration"))
+      res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/certs` }));
     else if (req.url?.endsWith("/certs")) res.end(JSON.stringify({ keys: [jwk] }));
     else res.writeHead(404).end("{}");
   });
@@ -208,11 +253,20 @@ async function startIssuer(): Promise<{ issuer: string; token: (sub: string) => 
   return { issuer, token, server };
 }
 
-async function startReplica(env: Record<string, string>, id: string): Promise<{ proc: ChildProcess; url: string }> {
+async function startReplica(
+  env: Record<string, string>,
+  id: string,
+): Promise<{ proc: ChildProcess; url: string }> {
   const port = await freePort();
   // A 2 MB young generation (README: recommended for many idle connections); the floor gets the same.
   const proc = spawn(process.execPath, [SEMI_SPACE, SERVER_TS], {
-    env: { ...process.env, ...env, CHAT_PORT: String(port), CHAT_REPLICA_ID: id, LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      ...env,
+      CHAT_PORT: String(port),
+      CHAT_REPLICA_ID: id,
+      LOG_LEVEL: "warn",
+    },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -249,7 +303,9 @@ function startWorker(job: WorkerJob): Promise<Worker> {
       proc.send({ kind });
     });
   return new Promise((resolve, reject) => {
-    proc.once("exit", (c) => { reject(new Error(`client worker exited ${c}`)); });
+    proc.once("exit", (c) => {
+      reject(new Error(`client worker exited ${c}`));
+    });
     const on = (m: { kind: string; opened: number }): void => {
       if (m.kind === "ready") {
         proc.off("message", on);
@@ -307,7 +363,10 @@ async function fanout(opts: {
   await sleep(3000); // settle (presence flushes, GC)
   const rss1 = opts.pids.reduce((s, p) => s + rssKb(p), 0);
   const total = async (): Promise<number> =>
-    (await Promise.all(workers.map((w) => w.ask<{ received: number }>("count", "count")))).reduce((s, r) => s + r.received, 0);
+    (await Promise.all(workers.map((w) => w.ask<{ received: number }>("count", "count")))).reduce(
+      (s, r) => s + r.received,
+      0,
+    );
   const waitAll = async (expected: number, timeoutMs: number): Promise<number> => {
     const deadline = Date.now() + timeoutMs;
     let got = 0;
@@ -324,7 +383,9 @@ async function fanout(opts: {
     await sleep(200);
   }
   await waitAll(opts.conns * opts.msgs, 30_000);
-  const reports = await Promise.all(workers.map((w) => w.ask<{ latencies: number[]; fromCommit: number[] }>("report", "report")));
+  const reports = await Promise.all(
+    workers.map((w) => w.ask<{ latencies: number[]; fromCommit: number[] }>("report", "report")),
+  );
   const lat = reports.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const commit = reports.flatMap((r) => r.fromCommit).sort((a, b) => a - b);
   // Throughput: a burst of broadcasts, back to back.
@@ -363,17 +424,29 @@ interface AppendResult {
 /** Rounds of the append benchmark (median): short rounds on a shared 2-core machine are noisy. */
 const ROUNDS = 5;
 
-async function appendBench(adminUrl: string, appUrl: string, n: number, writers: number): Promise<AppendResult> {
+async function appendBench(
+  adminUrl: string,
+  appUrl: string,
+  n: number,
+  writers: number,
+): Promise<AppendResult> {
   const pool = new pg.Pool({ connectionString: appUrl, max: writers });
   const admin = new pg.Pool({ connectionString: adminUrl, max: writers });
   const scope = { tenantId: "bench", userId: `u-${randomUUID()}` };
-  await admin.query("CREATE TABLE IF NOT EXISTS public.cg_bench_plain (LIKE chat.events INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)");
+  await admin.query(
+    "CREATE TABLE IF NOT EXISTS public.cg_bench_plain (LIKE chat.events INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)",
+  );
   // Valid event sequences (conversation.started, then message.added with fresh ids), so the log
   // stays rebuildable after a benchmark.
   const content = "x".repeat(200);
   const started = { type: "conversation.started" as const, data: { title: "bench" } };
   const nextEvent = (v: number): ConversationEvent =>
-    v === 0 ? started : { type: "message.added", data: { messageId: randomUUID(), parentId: null, role: "user", content } };
+    v === 0
+      ? started
+      : {
+          type: "message.added",
+          data: { messageId: randomUUID(), parentId: null, role: "user", content },
+        };
   const per = Math.floor(n / writers);
   const timed = async (fn: (w: number) => Promise<void>): Promise<number> => {
     const t = now();
@@ -391,7 +464,13 @@ async function appendBench(adminUrl: string, appUrl: string, n: number, writers:
     }
     const c = await pool.connect();
     try {
-      for (let v = 0; v < per; v++) await appendEvents(c, scope, { streamId: s, expectedVersion: v, events: [nextEvent(v)], actor: "bench" });
+      for (let v = 0; v < per; v++)
+        await appendEvents(c, scope, {
+          streamId: s,
+          expectedVersion: v,
+          events: [nextEvent(v)],
+          actor: "bench",
+        });
     } finally {
       c.release();
     }
@@ -401,7 +480,15 @@ async function appendBench(adminUrl: string, appUrl: string, n: number, writers:
     for (let v = 1; v <= per; v++) {
       await admin.query(
         "INSERT INTO public.cg_bench_plain (stream_id, version, tenant_id, user_id, type, data, actor) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        [s, v, scope.tenantId, scope.userId, "message.added", JSON.stringify(nextEvent(v).data), "bench"],
+        [
+          s,
+          v,
+          scope.tenantId,
+          scope.userId,
+          "message.added",
+          JSON.stringify(nextEvent(v).data),
+          "bench",
+        ],
       );
     }
   };
@@ -419,8 +506,14 @@ async function appendBench(adminUrl: string, appUrl: string, n: number, writers:
   await admin.query("DROP TABLE public.cg_bench_plain");
   await pool.end();
   await admin.end();
-  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-  return { appendPerSec: median(a), insertPerSec: median(i), txAppendPerSec: median(tx), roundRatios: a.map((x, k) => x / i[k]!) };
+  const median = (xs: number[]): number =>
+    [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  return {
+    appendPerSec: median(a),
+    insertPerSec: median(i),
+    txAppendPerSec: median(tx),
+    roundRatios: a.map((x, k) => x / i[k]!),
+  };
 }
 
 async function main(): Promise<void> {
@@ -430,7 +523,11 @@ async function main(): Promise<void> {
   const burst = num("CG_BENCH_BURST", 50);
   const load0 = loadavg()[0]!.toFixed(2);
   const services = ensureServices();
-  const cleanup: (() => void)[] = [() => { services.stop(); }];
+  const cleanup: (() => void)[] = [
+    () => {
+      services.stop();
+    },
+  ];
   try {
     const { env } = services;
     const appPassword = `bench-${Math.random().toString(36).slice(2, 10)}`;
@@ -442,7 +539,9 @@ async function main(): Promise<void> {
       CHAT_APP_DB_PASSWORD: appPassword,
       CHAT_MAX_CONNECTIONS: "100000",
       CHAT_MAX_CONNECTIONS_PER_USER: "100000",
-      CHAT_OIDC_ISSUERS: JSON.stringify([{ issuer: issuer.issuer, tenant: "bench", audience: "chat-gateway" }]),
+      CHAT_OIDC_ISSUERS: JSON.stringify([
+        { issuer: issuer.issuer, tenant: "bench", audience: "chat-gateway" },
+      ]),
       CHAT_RATE_LIMIT_MESSAGES: "1000000",
       CHAT_FRAMES_PER_SECOND: "1000",
       CHAT_HOST: "127.0.0.1",
@@ -454,7 +553,10 @@ async function main(): Promise<void> {
       b.proc.kill("SIGKILL");
     });
     const token = await issuer.token(`bench-user-${randomUUID().slice(0, 8)}`);
-    const post = async (url: string, frame: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const post = async (
+      url: string,
+      frame: Record<string, unknown>,
+    ): Promise<Record<string, unknown>> => {
       const r = await fetch(`${url}/v1/frames`, {
         method: "POST",
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
@@ -465,7 +567,9 @@ async function main(): Promise<void> {
     const created = await post(a.url, { type: "send", content: "bench start", reply: false });
     const conversationId = created["conversationId"] as string;
     let k = 0;
-    console.log(`chat-gateway fan-out: ${conns} connections over 2 replicas, ${clients} client processes, ${msgs} spaced + ${burst} burst broadcasts`);
+    console.log(
+      `chat-gateway fan-out: ${conns} connections over 2 replicas, ${clients} client processes, ${msgs} spaced + ${burst} burst broadcasts`,
+    );
     const gw = await fanout({
       label: "gateway (2 replicas)",
       wsUrls: [a.url, b.url].map((u) => u.replace("http", "ws") + "/v1/ws"),
@@ -479,7 +583,12 @@ async function main(): Promise<void> {
       after: created["seq"] as number,
       floor: false,
       broadcast: async (content) => {
-        const r = await post(k++ % 2 === 0 ? a.url : b.url, { type: "send", conversationId, content, reply: false });
+        const r = await post(k++ % 2 === 0 ? a.url : b.url, {
+          type: "send",
+          conversationId,
+          content,
+          reply: false,
+        });
         if (r["type"] !== "accepted") throw new Error(JSON.stringify(r));
       },
     });
@@ -507,13 +616,25 @@ async function main(): Promise<void> {
       after: 0,
       floor: true,
       broadcast: async (content) => {
-        await (await fetch(`http://127.0.0.1:${floorPort}/broadcast`, { method: "POST", body: JSON.stringify({ v: 1, type: "event", content }) })).text();
+        await (
+          await fetch(`http://127.0.0.1:${floorPort}/broadcast`, {
+            method: "POST",
+            body: JSON.stringify({ v: 1, type: "event", content }),
+          })
+        ).text();
       },
     });
     floor.kill("SIGKILL");
 
-    console.log(`event store: appends with optimistic concurrency vs plain INSERTs (8 writers, 4,000 rows per round, median of ${ROUNDS})`);
-    const ap = await appendBench(env["DATABASE_URL"]!, appUrlFrom(env["DATABASE_URL"]!, appPassword), 4000, 8);
+    console.log(
+      `event store: appends with optimistic concurrency vs plain INSERTs (8 writers, 4,000 rows per round, median of ${ROUNDS})`,
+    );
+    const ap = await appendBench(
+      env["DATABASE_URL"]!,
+      appUrlFrom(env["DATABASE_URL"]!, appPassword),
+      4000,
+      8,
+    );
     const ratio = ap.appendPerSec / ap.insertPerSec;
 
     const rows = [
@@ -521,14 +642,39 @@ async function main(): Promise<void> {
       ["connections", String(gw.connections), String(floorRes.connections), "10000"],
       ["delivery p50 (ms)", gw.p50.toFixed(1), floorRes.p50.toFixed(1), ""],
       ["delivery p99 (ms)", gw.p99.toFixed(1), floorRes.p99.toFixed(1), "<= 50"],
-      ["commit->socket p50/p99 (ms)", `${gw.commitP50.toFixed(1)} / ${gw.commitP99.toFixed(1)}`, "", ""],
+      [
+        "commit->socket p50/p99 (ms)",
+        `${gw.commitP50.toFixed(1)} / ${gw.commitP99.toFixed(1)}`,
+        "",
+        "",
+      ],
       ["load average (start/end)", `${load0} / ${loadavg()[0]!.toFixed(2)}`, "", ""],
-      ["deliveries/s (burst)", gw.deliveriesPerSec.toFixed(0), floorRes.deliveriesPerSec.toFixed(0), ""],
-      ["RSS per idle conn (KB)", gw.rssPerConnKb.toFixed(2), floorRes.rssPerConnKb.toFixed(2), "<= 10"],
+      [
+        "deliveries/s (burst)",
+        gw.deliveriesPerSec.toFixed(0),
+        floorRes.deliveriesPerSec.toFixed(0),
+        "",
+      ],
+      [
+        "RSS per idle conn (KB)",
+        gw.rssPerConnKb.toFixed(2),
+        floorRes.rssPerConnKb.toFixed(2),
+        "<= 10",
+      ],
       ["connect time (s)", gw.connectSeconds.toFixed(1), floorRes.connectSeconds.toFixed(1), ""],
-      ["appends/s vs INSERTs/s", `${ap.appendPerSec.toFixed(0)} / ${ap.insertPerSec.toFixed(0)}`, "", ""],
+      [
+        "appends/s vs INSERTs/s",
+        `${ap.appendPerSec.toFixed(0)} / ${ap.insertPerSec.toFixed(0)}`,
+        "",
+        "",
+      ],
       ["append/INSERT ratio", ratio.toFixed(2), "", ">= 0.7"],
-      ["append/INSERT per round", `${Math.min(...ap.roundRatios).toFixed(2)}-${Math.max(...ap.roundRatios).toFixed(2)}`, "", ""],
+      [
+        "append/INSERT per round",
+        `${Math.min(...ap.roundRatios).toFixed(2)}-${Math.max(...ap.roundRatios).toFixed(2)}`,
+        "",
+        "",
+      ],
       ["appends/s in a scoped tx", ap.txAppendPerSec.toFixed(0), "", ""],
     ];
     const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -536,7 +682,17 @@ async function main(): Promise<void> {
     mkdirSync(join(ROOT, "bench/results"), { recursive: true });
     writeFileSync(
       join(ROOT, "bench/results/chat-gateway.json"),
-      JSON.stringify({ at: new Date().toISOString(), gateway: gw, floor: floorRes, append: { ...ap, ratio }, rssIdleReplicaAKb: rssIdleA }, null, 2),
+      JSON.stringify(
+        {
+          at: new Date().toISOString(),
+          gateway: gw,
+          floor: floorRes,
+          append: { ...ap, ratio },
+          rssIdleReplicaAKb: rssIdleA,
+        },
+        null,
+        2,
+      ),
     );
   } finally {
     for (const c of cleanup) {
@@ -556,10 +712,17 @@ if (role === "client") {
   floorServer();
 } else if (process.env["CG_BENCH_ULIMIT"] === undefined) {
   // Re-exec under a raised open-files limit (10k sockets on each side of loopback).
-  const r = spawnSync("bash", ["-c", `ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "${process.execPath}" "${SELF}"`], {
-    stdio: "inherit",
-    env: { ...process.env, CG_BENCH_ULIMIT: "1" },
-  });
+  const r = spawnSync(
+    "bash",
+    [
+      "-c",
+      `ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "${process.execPath}" "${SELF}"`,
+    ],
+    {
+      stdio: "inherit",
+      env: { ...process.env, CG_BENCH_ULIMIT: "1" },
+    },
+  );
   process.exit(r.status ?? 1);
 } else {
   await main();

@@ -65,16 +65,29 @@ void test("slow-loris, upgrade floods, connection caps and rate limits stay boun
     for (const l of loris) l.socket.destroy();
   });
   // Unauthenticated upgrade flood at the same time.
-  const flood = Array.from({ length: 200 }, () => new TestClient(gw.wsUrl, `garbage.${suffix()}.token`).opened.then(() => "open", (e: unknown) => (e instanceof Error ? e.message : String(e))));
+  const flood = Array.from({ length: 200 }, () =>
+    new TestClient(gw.wsUrl, `garbage.${suffix()}.token`).opened.then(
+      () => "open",
+      (e: unknown) => (e instanceof Error ? e.message : String(e)),
+    ),
+  );
   // The well-behaved client keeps working meanwhile.
   for (let i = 0; i < 5; i++) {
     const t0 = Date.now();
-    const a = await good.request({ type: "send", conversationId, content: `during ${i}`, reply: false });
+    const a = await good.request({
+      type: "send",
+      conversationId,
+      content: `during ${i}`,
+      reply: false,
+    });
     assert.equal(a.type, "accepted");
     assert.ok(Date.now() - t0 < 2_000, `send took ${Date.now() - t0} ms under attack`);
   }
   const floodResults = await Promise.all(flood);
-  assert.ok(floodResults.every((r) => r === "HTTP 401"), `flood answers: ${[...new Set(floodResults)].join(", ")}`);
+  assert.ok(
+    floodResults.every((r) => r === "HTTP 401"),
+    `flood answers: ${[...new Set(floodResults)].join(", ")}`,
+  );
   const lifetimes = await Promise.all(loris.map((l) => l.closed));
   const longest = Math.max(...lifetimes);
   assert.ok(longest < 8_000, `a slow-loris socket lived ${longest} ms (headers timeout 2000 ms)`);
@@ -87,11 +100,15 @@ void test("slow-loris, upgrade floods, connection caps and rate limits stay boun
   const open = async (tok: string): Promise<string> => {
     const c = new TestClient(gw.wsUrl, tok);
     extra.push(c);
-    return c.opened.then(() => "open", (e: unknown) => (e instanceof Error ? e.message : String(e)));
+    return c.opened.then(
+      () => "open",
+      (e: unknown) => (e instanceof Error ? e.message : String(e)),
+    );
   };
   for (let i = 0; i < 4; i++) assert.equal(await open(token), "open");
   assert.equal(await open(token), "HTTP 503", "sixth connection of one user");
-  for (let i = 0; i < 3; i++) assert.equal(await open(token2), "open", "another user is unaffected");
+  for (let i = 0; i < 3; i++)
+    assert.equal(await open(token2), "open", "another user is unaffected");
   assert.equal(await open(token2), "HTTP 503", "the replica's total");
   const full = await fetch(`${gw.url}/readyz`);
   assert.equal(full.status, 503);
@@ -106,15 +123,37 @@ void test("slow-loris, upgrade floods, connection caps and rate limits stay boun
 
   // Rate limits per user: POST frames, typing, search.
   const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-  const posts = await Promise.all(Array.from({ length: 20 }, () => fetch(`${gw.url}/v1/frames`, { method: "POST", headers: auth, body: '{"v":1,"type":"ping"}' })));
+  const posts = await Promise.all(
+    Array.from({ length: 20 }, () =>
+      fetch(`${gw.url}/v1/frames`, {
+        method: "POST",
+        headers: auth,
+        body: '{"v":1,"type":"ping"}',
+      }),
+    ),
+  );
   const codes = posts.map((r) => r.status);
   assert.ok(codes.includes(200) && codes.includes(429), `POST statuses ${codes.join(",")}`);
   const limited = posts.find((r) => r.status === 429);
   assert.equal(((await limited?.json()) as { code: string }).code, "CG_ERR_TOO_MANY_REQUESTS");
   for (let i = 0; i < 10; i++) good.send({ type: "typing", conversationId, typing: true });
-  await good.waitFor((f) => f.type === "error" && f["code"] === "CG_ERR_TOO_MANY_REQUESTS", 5_000, "typing limited");
+  await good.waitFor(
+    (f) => f.type === "error" && f["code"] === "CG_ERR_TOO_MANY_REQUESTS",
+    5_000,
+    "typing limited",
+  );
   const searches = [];
-  for (let i = 0; i < 10; i++) searches.push((await fetch(`${gw.url}/v1/search?q=steady`, { headers: { authorization: `Bearer ${token}` } })).status);
-  assert.ok(searches.includes(200) && searches.includes(429), `search statuses ${searches.join(",")}`);
+  for (let i = 0; i < 10; i++)
+    searches.push(
+      (
+        await fetch(`${gw.url}/v1/search?q=steady`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).status,
+    );
+  assert.ok(
+    searches.includes(200) && searches.includes(429),
+    `search statuses ${searches.join(",")}`,
+  );
   assert.equal(gw.proc.exitCode, null);
 });

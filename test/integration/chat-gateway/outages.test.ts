@@ -16,11 +16,25 @@ import assert from "node:assert/strict";
 import { generateKeyPair, SignJWT } from "jose";
 import { suffix, waitFor } from "./helpers/env.ts";
 import { tenantRealm } from "./helpers/keycloak.ts";
-import { replicaEnv, startChild, TestClient, type ChildReplica, type Frame } from "./helpers/gateway.ts";
+import {
+  replicaEnv,
+  startChild,
+  TestClient,
+  type ChildReplica,
+  type Frame,
+} from "./helpers/gateway.ts";
 import { serviceCtl, type Service } from "./helpers/services.ts";
 
 /** Stops/freezes a service and guarantees it runs again at the end of the test. */
-function outage(t: { after: (fn: () => Promise<void>) => void }, service: Service): { stop(): Promise<void>; start(): Promise<void>; freeze(): Promise<void>; thaw(): Promise<void> } {
+function outage(
+  t: { after: (fn: () => Promise<void>) => void },
+  service: Service,
+): {
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
+} {
   let state: "up" | "stopped" | "frozen" = "up";
   t.after(async () => {
     if (state === "frozen") await serviceCtl("thaw", service);
@@ -52,13 +66,19 @@ async function timed<T>(p: Promise<T>): Promise<{ value: T; ms: number }> {
   return { value, ms: Date.now() - t0 };
 }
 
-async function readyz(r: ChildReplica): Promise<{ status: number; body: { dependencies?: Record<string, string> } }> {
+async function readyz(
+  r: ChildReplica,
+): Promise<{ status: number; body: { dependencies?: Record<string, string> } }> {
   const res = await fetch(`${r.url}/readyz`, { signal: AbortSignal.timeout(5_000) });
-  return { status: res.status, body: (await res.json()) as { dependencies?: Record<string, string> } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { dependencies?: Record<string, string> },
+  };
 }
 
 function assertAlive(...rs: ChildReplica[]): void {
-  for (const r of rs) assert.equal(r.proc.exitCode, null, `replica exited: ${r.logs.join("").slice(-2000)}`);
+  for (const r of rs)
+    assert.equal(r.proc.exitCode, null, `replica exited: ${r.logs.join("").slice(-2000)}`);
 }
 
 void test("Redis stopped during traffic: writes accepted, delivery by polling, pods stay ready, full recovery", async (t) => {
@@ -86,32 +106,58 @@ void test("Redis stopped during traffic: writes accepted, delivery by polling, p
   await redis.stop();
   const accepted: Frame[] = [];
   for (let i = 0; i < 10; i++) {
-    const { value, ms } = await timed(cb.request({ type: "send", conversationId, content: `during ${i}`, reply: false }));
+    const { value, ms } = await timed(
+      cb.request({ type: "send", conversationId, content: `during ${i}`, reply: false }),
+    );
     assert.equal(value.type, "accepted", JSON.stringify(value));
     assert.ok(ms < 3_000, `send took ${ms} ms while Redis was down`);
     accepted.push(value);
   }
   const lastSeq = accepted.at(-1)?.["seq"] as number;
-  await ca.waitFor((f) => f.type === "event" && f["conversationId"] === conversationId && f["seq"] === lastSeq, 15_000, "events via the head poll");
+  await ca.waitFor(
+    (f) => f.type === "event" && f["conversationId"] === conversationId && f["seq"] === lastSeq,
+    15_000,
+    "events via the head poll",
+  );
   const seqs = ca.events(conversationId).map((f) => f["seq"] as number);
-  assert.deepEqual(seqs, Array.from({ length: lastSeq }, (_, i) => i + 1), "in order, no gap, no duplicate");
+  assert.deepEqual(
+    seqs,
+    Array.from({ length: lastSeq }, (_, i) => i + 1),
+    "in order, no gap, no duplicate",
+  );
   for (const r of [a, b]) {
     const rz = await readyz(r);
     assert.equal(rz.status, 200, "readiness does not follow a shared dependency");
     assert.equal(rz.body.dependencies?.["redis"], "down");
   }
-  const tk = await timed(fetch(`${a.url}/v1/tickets`, { method: "POST", headers: { authorization: `Bearer ${token}` } }));
+  const tk = await timed(
+    fetch(`${a.url}/v1/tickets`, { method: "POST", headers: { authorization: `Bearer ${token}` } }),
+  );
   assert.equal(tk.value.status, 503);
   assert.equal(((await tk.value.json()) as { code: string }).code, "CG_ERR_UNAVAILABLE");
   assert.ok(tk.ms < 3_000);
   const late = new TestClient(a.wsUrl, token); // a new connection needs no Redis
   t.after(() => late.close());
   await late.opened;
-  assert.equal((await late.request({ type: "subscribe", conversationId, after: lastSeq })).type, "live");
+  assert.equal(
+    (await late.request({ type: "subscribe", conversationId, after: lastSeq })).type,
+    "live",
+  );
   assertAlive(a, b);
 
   await redis.start();
-  await waitFor("tickets again", async () => (await fetch(`${a.url}/v1/tickets`, { method: "POST", headers: { authorization: `Bearer ${token}` } })).status === 200, 20_000, 250);
+  await waitFor(
+    "tickets again",
+    async () =>
+      (
+        await fetch(`${a.url}/v1/tickets`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).status === 200,
+    20_000,
+    250,
+  );
   // Ephemeral frames travel only through Redis: typing from B reaching A proves pub/sub is back.
   await waitFor(
     "typing across replicas",
@@ -123,8 +169,17 @@ void test("Redis stopped during traffic: writes accepted, delivery by polling, p
     20_000,
     600,
   );
-  const after = await cb.request({ type: "send", conversationId, content: "after the outage", reply: false });
-  await ca.waitFor((f) => f.type === "event" && f["seq"] === after["seq"], 10_000, "event after recovery");
+  const after = await cb.request({
+    type: "send",
+    conversationId,
+    content: "after the outage",
+    reply: false,
+  });
+  await ca.waitFor(
+    (f) => f.type === "event" && f["seq"] === after["seq"],
+    10_000,
+    "event after recovery",
+  );
   assert.equal((await readyz(a)).body.dependencies?.["redis"], "up");
   assertAlive(a, b);
 });
@@ -148,12 +203,19 @@ void test("PostgreSQL frozen and stopped during traffic: fast coded errors, open
   const pgs = outage(t, "postgres");
 
   const expectUnavailable = async (what: string): Promise<void> => {
-    const { value, ms } = await timed(c.request({ type: "send", conversationId, content: what, reply: false }, 20_000));
+    const { value, ms } = await timed(
+      c.request({ type: "send", conversationId, content: what, reply: false }, 20_000),
+    );
     assert.equal(value.type, "error", JSON.stringify(value));
     assert.equal(value["code"], "CG_ERR_UNAVAILABLE", JSON.stringify(value));
     assert.equal(value["retryable"], true);
     assert.ok(ms < 6_000, `${what}: answered after ${ms} ms`);
-    const rest = await timed(fetch(`${a.url}/v1/conversations`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) }));
+    const rest = await timed(
+      fetch(`${a.url}/v1/conversations`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(15_000),
+      }),
+    );
     assert.equal(rest.value.status, 503);
     assert.ok(rest.ms < 6_000, `REST answered after ${rest.ms} ms`);
     const rz = await readyz(a);
@@ -164,13 +226,20 @@ void test("PostgreSQL frozen and stopped during traffic: fast coded errors, open
     const ok = await waitFor(
       `writes accepted after ${what}`,
       async () => {
-        const f = await c.request({ type: "send", conversationId, content: `after ${what}`, reply: false }, 20_000);
+        const f = await c.request(
+          { type: "send", conversationId, content: `after ${what}`, reply: false },
+          20_000,
+        );
         return f.type === "accepted" ? f : undefined;
       },
       60_000,
       500,
     );
-    await c.waitFor((f) => f.type === "event" && f["seq"] === ok["seq"], 10_000, `event after ${what}`);
+    await c.waitFor(
+      (f) => f.type === "event" && f["seq"] === ok["seq"],
+      10_000,
+      `event after ${what}`,
+    );
   };
 
   await pgs.freeze();
@@ -187,17 +256,27 @@ void test("PostgreSQL frozen and stopped during traffic: fast coded errors, open
   await pgs.start();
   await expectRecovered("restart");
   const seqs = c.events(conversationId).map((f) => f["seq"] as number);
-  assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), "no gap, no duplicate");
+  assert.deepEqual(
+    seqs,
+    Array.from({ length: seqs.length }, (_, i) => i + 1),
+    "no gap, no duplicate",
+  );
   assertAlive(a);
 });
 
 void test("Keycloak stopped past the key cache age: known keys keep working, unknown keys are 503", async (t) => {
   const acme = await tenantRealm(`cg-out-k-${suffix()}`, `acme-${suffix()}`, 900);
-  const env = replicaEnv([{ issuer: acme.issuer, tenant: acme.tenant, audience: "chat-gateway" }], { CHAT_JWKS_CACHE_MS: "1000" });
+  const env = replicaEnv([{ issuer: acme.issuer, tenant: acme.tenant, audience: "chat-gateway" }], {
+    CHAT_JWKS_CACHE_MS: "1000",
+  });
   const a = await startChild(env, "out-kc-a");
   t.after(() => a.kill("SIGKILL"));
   const token = await acme.token();
-  const get = (tok: string): Promise<Response> => fetch(`${a.url}/v1/conversations`, { headers: { authorization: `Bearer ${tok}` }, signal: AbortSignal.timeout(15_000) });
+  const get = (tok: string): Promise<Response> =>
+    fetch(`${a.url}/v1/conversations`, {
+      headers: { authorization: `Bearer ${tok}` },
+      signal: AbortSignal.timeout(15_000),
+    });
   assert.equal((await get(token)).status, 200);
   // A token the realm never signed, with a key id it does not have.
   const { privateKey } = await generateKeyPair("RS256");
@@ -226,7 +305,12 @@ void test("Keycloak stopped past the key cache age: known keys keep working, unk
   assertAlive(a);
 
   await kc.start();
-  await waitFor("unknown key is 401 again", async () => (await get(unknownKid)).status === 401, 30_000, 1000);
+  await waitFor(
+    "unknown key is 401 again",
+    async () => (await get(unknownKid)).status === 401,
+    30_000,
+    1000,
+  );
   assert.equal((await get(await acme.token())).status, 200, "a fresh token works");
   assertAlive(a);
 });

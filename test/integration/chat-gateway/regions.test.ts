@@ -13,14 +13,35 @@ import { replicaEnv, startChild, TestClient } from "./helpers/gateway.ts";
 
 interface Table {
   self: string;
-  regions: { name: string; dataRegion: string; endpoint: string; priority: number; weight: number; healthy: boolean }[];
+  regions: {
+    name: string;
+    dataRegion: string;
+    endpoint: string;
+    priority: number;
+    weight: number;
+    healthy: boolean;
+  }[];
 }
 
 const table = (euHealthy: boolean): Table => ({
   self: "eu-1",
   regions: [
-    { name: "eu-1", dataRegion: "eu", endpoint: "ws://127.0.0.1:1/v1/ws", priority: 0, weight: 100, healthy: euHealthy },
-    { name: "eu-2", dataRegion: "eu", endpoint: "ws://127.0.0.1:2/v1/ws", priority: 1, weight: 100, healthy: true },
+    {
+      name: "eu-1",
+      dataRegion: "eu",
+      endpoint: "ws://127.0.0.1:1/v1/ws",
+      priority: 0,
+      weight: 100,
+      healthy: euHealthy,
+    },
+    {
+      name: "eu-2",
+      dataRegion: "eu",
+      endpoint: "ws://127.0.0.1:2/v1/ws",
+      priority: 1,
+      weight: 100,
+      healthy: true,
+    },
   ],
 });
 
@@ -39,7 +60,9 @@ void test("regions table in welcome, GET /regions and the drain's reconnect fram
   t.after(() => rm(dir, { recursive: true, force: true }));
   await kubeletWrite(dir, table(true), 1);
   const acme = await tenantRealm(`cg-reg-${suffix()}`, `acme-${suffix()}`);
-  const env = replicaEnv([{ issuer: acme.issuer, tenant: acme.tenant, audience: "chat-gateway" }], { CHAT_REGIONS_FILE: join(dir, "regions.json") });
+  const env = replicaEnv([{ issuer: acme.issuer, tenant: acme.tenant, audience: "chat-gateway" }], {
+    CHAT_REGIONS_FILE: join(dir, "regions.json"),
+  });
   const gw = await startChild(env, "regions-a");
   t.after(() => gw.kill("SIGKILL"));
   const token = await acme.token();
@@ -52,10 +75,14 @@ void test("regions table in welcome, GET /regions and the drain's reconnect fram
   assert.deepEqual(w1["regions"], table(true));
 
   await kubeletWrite(dir, table(false), 2);
-  await waitFor("reloaded table", async () => {
-    const got = (await (await fetch(`${gw.url}/regions`)).json()) as Table;
-    return got.regions[0]?.healthy === false;
-  }, 10_000);
+  await waitFor(
+    "reloaded table",
+    async () => {
+      const got = (await (await fetch(`${gw.url}/regions`)).json()) as Table;
+      return got.regions[0]?.healthy === false;
+    },
+    10_000,
+  );
   const c2 = new TestClient(gw.wsUrl, token);
   t.after(() => c2.close());
   await c2.opened;

@@ -10,7 +10,14 @@ import { spawn } from "node:child_process";
 import pg from "pg";
 import { requireEnv, suffix } from "./helpers/env.ts";
 import { tenantRealm } from "./helpers/keycloak.ts";
-import { APP_DB_PASSWORD, replicaEnv, SERVER_TS, startChild, startInProcess, TestClient } from "./helpers/gateway.ts";
+import {
+  APP_DB_PASSWORD,
+  replicaEnv,
+  SERVER_TS,
+  startChild,
+  startInProcess,
+  TestClient,
+} from "./helpers/gateway.ts";
 import { runtimeConfig } from "../../../workloads/chat-gateway/src/app.ts";
 import { loadConfig } from "../../../workloads/chat-gateway/src/config.ts";
 
@@ -25,7 +32,10 @@ function appUrl(): string {
 /** Runs `node server.ts migrate` and returns its exit code and output. */
 function runMigrate(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [SERVER_TS, "migrate"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, [SERVER_TS, "migrate"], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     p.stdout.on("data", (d: Buffer) => (out += d.toString()));
     p.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -36,7 +46,10 @@ function runMigrate(env: Record<string, string>): Promise<{ code: number | null;
 }
 
 async function ticket(base: string, token: string): Promise<string> {
-  const r = await fetch(`${base}/v1/tickets`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+  const r = await fetch(`${base}/v1/tickets`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+  });
   assert.equal(r.status, 200);
   const body = (await r.json()) as { ticket: string; expiresInMs: number };
   assert.ok(body.expiresInMs > 0 && body.expiresInMs <= 30_000);
@@ -45,14 +58,26 @@ async function ticket(base: string, token: string): Promise<string> {
 
 void test("tickets instead of tokens in URLs, and no credential in any log line", async (t) => {
   const acme = await tenantRealm(`cg-sec-${suffix()}`, `acme-${suffix()}`);
-  const { DATABASE_URL: _admin, ...withoutAdmin } = replicaEnv([{ issuer: acme.issuer, tenant: acme.tenant, audience: "chat-gateway" }], {
-    CHAT_TICKET_TTL_MS: "1500",
-  });
+  const { DATABASE_URL: _admin, ...withoutAdmin } = replicaEnv(
+    [{ issuer: acme.issuer, tenant: acme.tenant, audience: "chat-gateway" }],
+    {
+      CHAT_TICKET_TTL_MS: "1500",
+    },
+  );
   // One-shot migration step, then a replica that never sees the admin URL.
-  const migrated = await runMigrate({ DATABASE_URL: requireEnv("DATABASE_URL"), CHAT_APP_DB_PASSWORD: APP_DB_PASSWORD, REDIS_URL: requireEnv("REDIS_URL") });
+  const migrated = await runMigrate({
+    DATABASE_URL: requireEnv("DATABASE_URL"),
+    CHAT_APP_DB_PASSWORD: APP_DB_PASSWORD,
+    REDIS_URL: requireEnv("REDIS_URL"),
+  });
   assert.equal(migrated.code, 0, migrated.out);
   // DATABASE_URL "" overrides the test process's own (the child inherits process.env).
-  const env = { ...withoutAdmin, DATABASE_URL: "", CHAT_APP_DATABASE_URL: appUrl(), LOG_LEVEL: "debug" };
+  const env = {
+    ...withoutAdmin,
+    DATABASE_URL: "",
+    CHAT_APP_DATABASE_URL: appUrl(),
+    LOG_LEVEL: "debug",
+  };
   const gw = await startChild(env, "sec-a");
   t.after(() => gw.kill("SIGKILL"));
   const token = await acme.token();
@@ -76,7 +101,10 @@ void test("tickets instead of tokens in URLs, and no credential in any log line"
   const t2 = await ticket(gw.url, token);
   secrets.push(t2);
   const ac = new AbortController();
-  const sse = await fetch(`${gw.url}/v1/stream?conversationId=${conversationId}&ticket=${encodeURIComponent(t2)}`, { signal: ac.signal });
+  const sse = await fetch(
+    `${gw.url}/v1/stream?conversationId=${conversationId}&ticket=${encodeURIComponent(t2)}`,
+    { signal: ac.signal },
+  );
   assert.equal(sse.status, 200);
   const reader = sse.body!.getReader();
   const first = new TextDecoder().decode((await reader.read()).value as Uint8Array | undefined);
@@ -87,23 +115,48 @@ void test("tickets instead of tokens in URLs, and no credential in any log line"
   const t3 = await ticket(gw.url, token);
   secrets.push(t3);
   await new Promise((r) => setTimeout(r, 2_000));
-  await assert.rejects(new TestClient(`${gw.wsUrl}?ticket=${encodeURIComponent(t3)}`, null).opened, /HTTP 401/, "expired ticket");
-  await assert.rejects(new TestClient(`${gw.wsUrl}?access_token=${encodeURIComponent(token)}`, null).opened, /HTTP 401/, "token in the URL");
-  const viaQuery = await fetch(`${gw.url}/v1/stream?conversationId=${conversationId}&access_token=${encodeURIComponent(token)}`);
+  await assert.rejects(
+    new TestClient(`${gw.wsUrl}?ticket=${encodeURIComponent(t3)}`, null).opened,
+    /HTTP 401/,
+    "expired ticket",
+  );
+  await assert.rejects(
+    new TestClient(`${gw.wsUrl}?access_token=${encodeURIComponent(token)}`, null).opened,
+    /HTTP 401/,
+    "token in the URL",
+  );
+  const viaQuery = await fetch(
+    `${gw.url}/v1/stream?conversationId=${conversationId}&access_token=${encodeURIComponent(token)}`,
+  );
   assert.equal(viaQuery.status, 401);
-  const noAuth = await fetch(`${gw.url}/v1/tickets`, { method: "POST", headers: { "content-type": "application/json" }, body: "x".repeat(200_000) });
+  const noAuth = await fetch(`${gw.url}/v1/tickets`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "x".repeat(200_000),
+  });
   assert.equal(noAuth.status, 401, "credentials are checked before the body");
-  const framesNoAuth = await fetch(`${gw.url}/v1/frames`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ v: 1, type: "send", content: "x".repeat(100_000) }) });
+  const framesNoAuth = await fetch(`${gw.url}/v1/frames`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ v: 1, type: "send", content: "x".repeat(100_000) }),
+  });
   assert.equal(framesNoAuth.status, 401);
 
   // Every log line of the run: requests with tickets and tokens in the URL were logged, redacted.
   await ws.close();
   await gw.kill("SIGTERM");
-  const lines = gw.logs.join("").split("\n").filter((l) => l !== "");
+  const lines = gw.logs
+    .join("")
+    .split("\n")
+    .filter((l) => l !== "");
   assert.ok(lines.length > 10, "the replica logged");
-  assert.ok(lines.some((l) => l.includes("ticket=[REDACTED]") || l.includes("access_token=[REDACTED]")), "URLs were logged, redacted");
+  assert.ok(
+    lines.some((l) => l.includes("ticket=[REDACTED]") || l.includes("access_token=[REDACTED]")),
+    "URLs were logged, redacted",
+  );
   for (const line of lines) {
-    for (const s of secrets) assert.ok(!line.includes(s), `a credential leaked into a log line: ${line.slice(0, 200)}`);
+    for (const s of secrets)
+      assert.ok(!line.includes(s), `a credential leaked into a log line: ${line.slice(0, 200)}`);
   }
 });
 
@@ -114,11 +167,16 @@ void test("least privilege in PostgreSQL: forced RLS, no message text from defin
   const gw = await startInProcess(replicaEnv([]));
   t.after(() => gw.close());
 
-  const forced = await admin.query<{ relname: string; relforcerowsecurity: boolean; relrowsecurity: boolean }>(
+  const forced = await admin.query<{
+    relname: string;
+    relforcerowsecurity: boolean;
+    relrowsecurity: boolean;
+  }>(
     "SELECT c.relname, c.relforcerowsecurity, c.relrowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'chat' AND c.relkind = 'r' ORDER BY 1",
   );
   assert.ok(forced.rows.length >= 7);
-  for (const r of forced.rows) assert.ok(r.relrowsecurity && r.relforcerowsecurity, `RLS forced on chat.${r.relname}`);
+  for (const r of forced.rows)
+    assert.ok(r.relrowsecurity && r.relforcerowsecurity, `RLS forced on chat.${r.relname}`);
 
   // SECURITY DEFINER functions the app role may call: none returns message text.
   const definers = await admin.query<{ proname: string; result: string }>(
@@ -126,18 +184,25 @@ void test("least privilege in PostgreSQL: forced RLS, no message text from defin
      WHERE n.nspname = 'chat' AND p.prosecdef AND has_function_privilege('chat_gateway_app', p.oid, 'EXECUTE')`,
   );
   assert.ok(definers.rows.some((r) => r.proname === "pending_embeddings"));
-  for (const r of definers.rows) assert.doesNotMatch(r.result, /\b(content|data)\b/, `${r.proname} returns ${r.result}`);
+  for (const r of definers.rows)
+    assert.doesNotMatch(r.result, /\b(content|data)\b/, `${r.proname} returns ${r.result}`);
 
   // What the app role can still read through them works (the indexer's queue).
   const app = new pg.Client({ connectionString: appUrl() });
   await app.connect();
   t.after(() => app.end());
   const cols = await app.query("SELECT * FROM chat.pending_embeddings(1)");
-  assert.deepEqual(cols.fields.map((f) => f.name), ["conversation_id", "message_id", "tenant_id", "user_id"]);
+  assert.deepEqual(
+    cols.fields.map((f) => f.name),
+    ["conversation_id", "message_id", "tenant_id", "user_id"],
+  );
 
   // The configuration the app keeps after the pg plugin has no database credentials (the first
   // test ran a replica that never had the admin URL at all).
   const kept = runtimeConfig(loadConfig(replicaEnv([])));
-  assert.deepEqual(Object.keys(kept).filter((k) => /database|password/i.test(k)), []);
+  assert.deepEqual(
+    Object.keys(kept).filter((k) => /database|password/i.test(k)),
+    [],
+  );
   assert.ok(!JSON.stringify(kept).includes(APP_DB_PASSWORD));
 });

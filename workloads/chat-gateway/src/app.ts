@@ -26,7 +26,10 @@ export function runtimeConfig(cfg: ChatGatewayConfig): RuntimeConfig {
   return rest;
 }
 
-export default async function chatGatewayApp(app: FastifyInstance, opts: AppOptions): Promise<void> {
+export default async function chatGatewayApp(
+  app: FastifyInstance,
+  opts: AppOptions,
+): Promise<void> {
   const cfg = opts.config;
   // First: a child context copies the error handler when it is registered, so routes registered
   // before this call would keep Fastify's default handler (500 for every driver error).
@@ -40,7 +43,8 @@ export default async function chatGatewayApp(app: FastifyInstance, opts: AppOpti
     }
     const e = toChatError(err);
     if (e.code === "CG_ERR_INTERNAL") req.log.error({ err }, "Failed to handle a request");
-    else if (e.statusCode >= 500) req.log.warn({ err: e }, "Answered a request with a dependency error");
+    else if (e.statusCode >= 500)
+      req.log.warn({ err: e }, "Answered a request with a dependency error");
     if (e.statusCode === 503) void reply.header("retry-after", "1");
     return reply.code(e.statusCode).send({ code: e.code, message: e.message, details: e.details });
   });
@@ -56,7 +60,10 @@ export default async function chatGatewayApp(app: FastifyInstance, opts: AppOpti
     statementTimeoutMs: cfg.pgStatementTimeoutMs,
   });
   const runtime = runtimeConfig(cfg);
-  await app.register(redisPlugin, { url: runtime.redisUrl, commandTimeoutMs: runtime.redisCommandTimeoutMs });
+  await app.register(redisPlugin, {
+    url: runtime.redisUrl,
+    commandTimeoutMs: runtime.redisCommandTimeoutMs,
+  });
   await app.register(authPlugin, {
     issuers: runtime.issuers,
     ticketTtlMs: runtime.ticketTtlMs,
@@ -68,5 +75,4 @@ export default async function chatGatewayApp(app: FastifyInstance, opts: AppOpti
   await app.register(sseRoutes);
   await app.register(ticketRoutes);
   await app.register(readRoutes);
-
 }

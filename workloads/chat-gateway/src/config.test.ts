@@ -7,7 +7,11 @@ import assert from "node:assert/strict";
 import { Value } from "@sinclair/typebox/value";
 import { ChatGatewayEnvSchema, loadConfig, parseChatGatewayEnv } from "./config.ts";
 
-const BASE = { DATABASE_URL: "postgres://admin:s3cret@db:5432/chat", CHAT_APP_DB_PASSWORD: "app-pw", REDIS_URL: "redis://r:6379" };
+const BASE = {
+  DATABASE_URL: "postgres://admin:s3cret@db:5432/chat",
+  CHAT_APP_DB_PASSWORD: "app-pw",
+  REDIS_URL: "redis://r:6379",
+};
 
 void test("defaults: the documented values", () => {
   const r = parseChatGatewayEnv(BASE);
@@ -32,7 +36,9 @@ void test("existing variable names keep their meaning", () => {
     INFERENCE_URL: "http://inf:8080",
     INFERENCE_API_KEY: "k",
     CHAT_DRAIN_TIMEOUT_MS: "25000",
-    CHAT_OIDC_ISSUERS: JSON.stringify([{ issuer: "https://kc/realms/acme/", tenant: "acme", audience: "chat-gateway" }]),
+    CHAT_OIDC_ISSUERS: JSON.stringify([
+      { issuer: "https://kc/realms/acme/", tenant: "acme", audience: "chat-gateway" },
+    ]),
     CHAT_REGIONS_FILE: "/etc/chat-regions/regions.json",
   });
   assert.ok(r.ok);
@@ -41,7 +47,9 @@ void test("existing variable names keep their meaning", () => {
   assert.equal(r.config.replicaId, "pod-1");
   assert.equal(r.config.inferenceUrl, "http://inf:8080");
   assert.equal(r.config.drainTimeoutMs, 25000);
-  assert.deepEqual(r.config.issuers, [{ issuer: "https://kc/realms/acme", tenant: "acme", audience: "chat-gateway" }]);
+  assert.deepEqual(r.config.issuers, [
+    { issuer: "https://kc/realms/acme", tenant: "acme", audience: "chat-gateway" },
+  ]);
   assert.equal(r.config.regionsFile, "/etc/chat-regions/regions.json");
 });
 
@@ -51,12 +59,24 @@ const BAD: [string, Record<string, string | undefined>, string[]][] = [
   ["below minimum", { ...BASE, CHAT_MAX_FRAME_BYTES: "10" }, ["CHAT_MAX_FRAME_BYTES"]],
   ["no Redis", { DATABASE_URL: BASE.DATABASE_URL, CHAT_APP_DB_PASSWORD: "x" }, ["REDIS_URL"]],
   ["no database", { REDIS_URL: BASE.REDIS_URL }, ["DATABASE_URL"]],
-  ["derived app URL without password", { DATABASE_URL: BASE.DATABASE_URL, REDIS_URL: BASE.REDIS_URL }, ["CHAT_APP_DB_PASSWORD"]],
+  [
+    "derived app URL without password",
+    { DATABASE_URL: BASE.DATABASE_URL, REDIS_URL: BASE.REDIS_URL },
+    ["CHAT_APP_DB_PASSWORD"],
+  ],
   ["bad URL scheme", { ...BASE, REDIS_URL: "http://r" }, ["REDIS_URL"]],
   ["issuers not JSON", { ...BASE, CHAT_OIDC_ISSUERS: "[" }, ["CHAT_OIDC_ISSUERS"]],
-  ["issuer without tenant", { ...BASE, CHAT_OIDC_ISSUERS: '[{"issuer":"https://kc","audience":"a"}]' }, ["CHAT_OIDC_ISSUERS"]],
+  [
+    "issuer without tenant",
+    { ...BASE, CHAT_OIDC_ISSUERS: '[{"issuer":"https://kc","audience":"a"}]' },
+    ["CHAT_OIDC_ISSUERS"],
+  ],
   ["log level", { ...BASE, LOG_LEVEL: "loud" }, ["LOG_LEVEL"]],
-  ["several at once", { ...BASE, CHAT_PORT: "x", CHAT_HEARTBEAT_MS: "y" }, ["CHAT_PORT", "CHAT_HEARTBEAT_MS"]],
+  [
+    "several at once",
+    { ...BASE, CHAT_PORT: "x", CHAT_HEARTBEAT_MS: "y" },
+    ["CHAT_PORT", "CHAT_HEARTBEAT_MS"],
+  ],
 ];
 
 for (const [name, env, vars] of BAD) {
@@ -64,12 +84,19 @@ for (const [name, env, vars] of BAD) {
     const r = parseChatGatewayEnv(env);
     assert.equal(r.ok, false);
     if (r.ok) return;
-    assert.deepEqual(r.errors.map((e) => e.variable).sort(), [...vars].sort(), JSON.stringify(r.errors));
+    assert.deepEqual(
+      r.errors.map((e) => e.variable).sort(),
+      [...vars].sort(),
+      JSON.stringify(r.errors),
+    );
   });
 }
 
 void test("an app URL alone is enough (migrations run as a separate step)", () => {
-  const r = parseChatGatewayEnv({ CHAT_APP_DATABASE_URL: "postgres://chat_gateway_app:pw@db/chat", REDIS_URL: BASE.REDIS_URL });
+  const r = parseChatGatewayEnv({
+    CHAT_APP_DATABASE_URL: "postgres://chat_gateway_app:pw@db/chat",
+    REDIS_URL: BASE.REDIS_URL,
+  });
   assert.ok(r.ok);
   assert.equal(r.config.databaseUrl, undefined);
   assert.equal(r.config.appDbPassword, undefined);
@@ -79,10 +106,19 @@ void test("errors never echo a value (URLs may hold passwords)", () => {
   const r = parseChatGatewayEnv({ ...BASE, DATABASE_URL: "postgres://u:hunter2@ bad" });
   assert.equal(r.ok, false);
   assert.doesNotMatch(JSON.stringify(r), /hunter2/);
-  assert.throws(() => loadConfig({ ...BASE, DATABASE_URL: "mysql://u:hunter2@db/x" }), (e: Error) => e.message.includes("DATABASE_URL") && !e.message.includes("hunter2"));
+  assert.throws(
+    () => loadConfig({ ...BASE, DATABASE_URL: "mysql://u:hunter2@db/x" }),
+    (e: Error) => e.message.includes("DATABASE_URL") && !e.message.includes("hunter2"),
+  );
 });
 
 void test("the schema itself accepts a rendered env and rejects a malformed integer", () => {
-  assert.ok(Value.Check(ChatGatewayEnvSchema, { ...BASE, CHAT_PORT: "8090", CHAT_REGIONS_FILE: "/x/regions.json" }));
+  assert.ok(
+    Value.Check(ChatGatewayEnvSchema, {
+      ...BASE,
+      CHAT_PORT: "8090",
+      CHAT_REGIONS_FILE: "/x/regions.json",
+    }),
+  );
   assert.ok(!Value.Check(ChatGatewayEnvSchema, { ...BASE, CHAT_PORT: "8090.5" }));
 });

@@ -75,41 +75,117 @@ const INTS: Record<string, readonly [IntField, number, number, string]> = {
   CHAT_MAX_FRAME_BYTES: ["maxFrameBytes", 64 * 1024, 256, "largest client frame or POST body"],
   CHAT_MAX_MESSAGE_CHARS: ["maxMessageChars", 32_000, 1, "longest message"],
   CHAT_HEARTBEAT_MS: ["heartbeatMs", 15_000, 100, "WebSocket ping / SSE comment interval"],
-  CHAT_IDLE_TIMEOUT_MS: ["idleTimeoutMs", 300_000, 1000, "close a connection without client frames after this"],
-  CHAT_MAX_BUFFERED_BYTES: ["maxBufferedBytes", 1024 * 1024, 1024, "outbound buffer per connection"],
+  CHAT_IDLE_TIMEOUT_MS: [
+    "idleTimeoutMs",
+    300_000,
+    1000,
+    "close a connection without client frames after this",
+  ],
+  CHAT_MAX_BUFFERED_BYTES: [
+    "maxBufferedBytes",
+    1024 * 1024,
+    1024,
+    "outbound buffer per connection",
+  ],
   CHAT_MAX_SUBSCRIPTIONS: ["maxSubscriptions", 64, 1, "subscriptions per connection"],
-  CHAT_FRAMES_PER_SECOND: ["framesPerSecond", 50, 1, "client frames per second per WebSocket connection"],
+  CHAT_FRAMES_PER_SECOND: [
+    "framesPerSecond",
+    50,
+    1,
+    "client frames per second per WebSocket connection",
+  ],
   CHAT_RATE_LIMIT_MESSAGES: ["rateLimitMessages", 60, 1, "messages per user per window (Redis)"],
   CHAT_RATE_LIMIT_WINDOW_MS: ["rateLimitWindowMs", 60_000, 1000, "message rate-limit window"],
   CHAT_PRESENCE_TTL_MS: ["presenceTtlMs", 30_000, 1000, "presence expiry"],
   CHAT_REPLY_LEASE_MS: ["replyLeaseMs", 15_000, 300, "reply lease"],
   CHAT_DRAIN_TIMEOUT_MS: ["drainTimeoutMs", 10_000, 0, "drain budget on SIGTERM"],
   CHAT_INDEXER_INTERVAL_MS: ["indexerIntervalMs", 1_000, 100, "search indexer period"],
-  CHAT_HEAD_POLL_MS: ["headPollMs", 2_000, 100, "stream-head poll (recovers events Redis did not deliver)"],
-  CHAT_MAX_CONNECTIONS: ["maxConnections", 20_000, 1, "client connections per replica (WebSocket + SSE)"],
-  CHAT_MAX_CONNECTIONS_PER_USER: ["maxConnectionsPerUser", 32, 1, "client connections per user per replica"],
-  CHAT_MAX_PENDING_UPGRADES: ["maxPendingUpgrades", 256, 1, "WebSocket handshakes being authenticated at once"],
+  CHAT_HEAD_POLL_MS: [
+    "headPollMs",
+    2_000,
+    100,
+    "stream-head poll (recovers events Redis did not deliver)",
+  ],
+  CHAT_MAX_CONNECTIONS: [
+    "maxConnections",
+    20_000,
+    1,
+    "client connections per replica (WebSocket + SSE)",
+  ],
+  CHAT_MAX_CONNECTIONS_PER_USER: [
+    "maxConnectionsPerUser",
+    32,
+    1,
+    "client connections per user per replica",
+  ],
+  CHAT_MAX_PENDING_UPGRADES: [
+    "maxPendingUpgrades",
+    256,
+    1,
+    "WebSocket handshakes being authenticated at once",
+  ],
   CHAT_HEADERS_TIMEOUT_MS: ["headersTimeoutMs", 10_000, 100, "time to receive request headers"],
-  CHAT_REQUEST_TIMEOUT_MS: ["requestTimeoutMs", 30_000, 100, "time to receive a whole request (not the SSE response)"],
+  CHAT_REQUEST_TIMEOUT_MS: [
+    "requestTimeoutMs",
+    30_000,
+    100,
+    "time to receive a whole request (not the SSE response)",
+  ],
   CHAT_KEEPALIVE_TIMEOUT_MS: ["keepAliveTimeoutMs", 5_000, 100, "idle keep-alive between requests"],
   CHAT_PG_POOL_MAX: ["pgPoolMax", 20, 1, "PostgreSQL connections per replica"],
-  CHAT_PG_CONNECT_TIMEOUT_MS: ["pgConnectTimeoutMs", 3_000, 100, "PostgreSQL connect / pool checkout timeout"],
-  CHAT_PG_STATEMENT_TIMEOUT_MS: ["pgStatementTimeoutMs", 5_000, 100, "PostgreSQL statement timeout"],
+  CHAT_PG_CONNECT_TIMEOUT_MS: [
+    "pgConnectTimeoutMs",
+    3_000,
+    100,
+    "PostgreSQL connect / pool checkout timeout",
+  ],
+  CHAT_PG_STATEMENT_TIMEOUT_MS: [
+    "pgStatementTimeoutMs",
+    5_000,
+    100,
+    "PostgreSQL statement timeout",
+  ],
   CHAT_REDIS_COMMAND_TIMEOUT_MS: ["redisCommandTimeoutMs", 1_000, 50, "Redis command timeout"],
-  CHAT_POST_FRAMES_PER_SECOND: ["postFramesPerSecond", 20, 1, "POST /v1/frames per user per second (per replica)"],
-  CHAT_TYPING_PER_SECOND: ["typingPerSecond", 2, 1, "typing frames per user per second (per replica)"],
+  CHAT_POST_FRAMES_PER_SECOND: [
+    "postFramesPerSecond",
+    20,
+    1,
+    "POST /v1/frames per user per second (per replica)",
+  ],
+  CHAT_TYPING_PER_SECOND: [
+    "typingPerSecond",
+    2,
+    1,
+    "typing frames per user per second (per replica)",
+  ],
   CHAT_SEARCH_PER_MINUTE: ["searchPerMinute", 30, 1, "searches per user per minute (per replica)"],
   CHAT_TICKET_TTL_MS: ["ticketTtlMs", 30_000, 1000, "lifetime of a connection ticket"],
   CHAT_JWKS_CACHE_MS: ["jwksCacheMs", 600_000, 1000, "refresh signing keys after this age"],
-  CHAT_INFERENCE_STALL_MS: ["inferenceStallMs", 30_000, 100, "longest silence between chunks of a streamed reply"],
-  CHAT_JWKS_MAX_STALE_MS: ["jwksMaxStaleMs", 86_400_000, 0, "use cached keys this long past their age while Keycloak is unreachable"],
+  CHAT_INFERENCE_STALL_MS: [
+    "inferenceStallMs",
+    30_000,
+    100,
+    "longest silence between chunks of a streamed reply",
+  ],
+  CHAT_JWKS_MAX_STALE_MS: [
+    "jwksMaxStaleMs",
+    86_400_000,
+    0,
+    "use cached keys this long past their age while Keycloak is unreachable",
+  ],
 };
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 function intSchema(name: string): TSchema {
   const [, dflt, minimum, description] = INTS[name] ?? ["port", 0, 0, ""];
-  return Type.Optional(Type.String({ pattern: "^[0-9]*$", default: String(dflt), description: `${description} (integer >= ${minimum})` }));
+  return Type.Optional(
+    Type.String({
+      pattern: "^[0-9]*$",
+      default: String(dflt),
+      description: `${description} (integer >= ${minimum})`,
+    }),
+  );
 }
 
 const str = (description: string, dflt?: string): TSchema =>
@@ -124,8 +200,12 @@ export const ChatGatewayEnvSchema = Type.Object(
     CHAT_HOST: str("listen address", "127.0.0.1"),
     CHAT_REPLICA_ID: str("replica name (default: random)"),
     DATABASE_URL: str("PostgreSQL admin URL: runs the migrations at start, then is dropped"),
-    CHAT_APP_DATABASE_URL: str("PostgreSQL URL of the app role (default: derived from DATABASE_URL)"),
-    CHAT_APP_DB_PASSWORD: str("password set on chat_gateway_app (required when the app URL is derived)"),
+    CHAT_APP_DATABASE_URL: str(
+      "PostgreSQL URL of the app role (default: derived from DATABASE_URL)",
+    ),
+    CHAT_APP_DB_PASSWORD: str(
+      "password set on chat_gateway_app (required when the app URL is derived)",
+    ),
     REDIS_URL: Type.String({ minLength: 1, description: "Redis URL" }),
     CHAT_OIDC_ISSUERS: str('JSON [{"issuer","tenant","audience"}]: trusted realms', "[]"),
     INFERENCE_URL: str("OpenAI-compatible base URL"),
@@ -133,7 +213,12 @@ export const ChatGatewayEnvSchema = Type.Object(
     CHAT_DEFAULT_MODEL: str("model of replies", "test-model"),
     CHAT_EMBEDDING_MODEL: str("embedding model of search", "test-embedding"),
     CHAT_REGIONS_FILE: str("JSON regions table (mounted ConfigMap), re-read on change"),
-    LOG_LEVEL: Type.Optional(Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: "info" })),
+    LOG_LEVEL: Type.Optional(
+      Type.Union(
+        LOG_LEVELS.map((l) => Type.Literal(l)),
+        { default: "info" },
+      ),
+    ),
     ...Object.fromEntries(Object.keys(INTS).map((n) => [n, intSchema(n)])),
   },
   { additionalProperties: true },
@@ -141,7 +226,11 @@ export const ChatGatewayEnvSchema = Type.Object(
 export type ChatGatewayEnv = Static<typeof ChatGatewayEnvSchema>;
 
 const IssuersSchema = Type.Array(
-  Type.Object({ issuer: Type.String({ minLength: 1 }), tenant: Type.String({ minLength: 1 }), audience: Type.String({ minLength: 1 }) }),
+  Type.Object({
+    issuer: Type.String({ minLength: 1 }),
+    tenant: Type.String({ minLength: 1 }),
+    audience: Type.String({ minLength: 1 }),
+  }),
 );
 
 /** One problem with the environment, naming its variable. */
@@ -150,7 +239,8 @@ export interface EnvError {
   message: string;
 }
 
-export type ParseResult = { ok: true; config: ChatGatewayConfig } | { ok: false; errors: EnvError[] };
+export type ParseResult =
+  { ok: true; config: ChatGatewayConfig } | { ok: false; errors: EnvError[] };
 
 /** Parses CHAT_OIDC_ISSUERS: a JSON array of {issuer, tenant, audience}. */
 export function parseIssuers(raw: string | undefined): IssuerConfig[] {
@@ -162,11 +252,21 @@ export function parseIssuers(raw: string | undefined): IssuerConfig[] {
     throw new Error("CHAT_OIDC_ISSUERS is not valid JSON", { cause: err });
   }
   const first = Value.Errors(IssuersSchema, parsed).First();
-  if (first !== undefined) throw new Error(`CHAT_OIDC_ISSUERS${first.path.replace(/\//g, ".")}: ${first.message}`);
-  return (parsed as IssuerConfig[]).map((o) => ({ issuer: o.issuer.replace(/\/$/, ""), tenant: o.tenant, audience: o.audience }));
+  if (first !== undefined)
+    throw new Error(`CHAT_OIDC_ISSUERS${first.path.replace(/\//g, ".")}: ${first.message}`);
+  return (parsed as IssuerConfig[]).map((o) => ({
+    issuer: o.issuer.replace(/\/$/, ""),
+    tenant: o.tenant,
+    audience: o.audience,
+  }));
 }
 
-function checkUrl(env: Record<string, string | undefined>, name: string, protocols: readonly string[], errors: EnvError[]): void {
+function checkUrl(
+  env: Record<string, string | undefined>,
+  name: string,
+  protocols: readonly string[],
+  errors: EnvError[],
+): void {
   const v = env[name];
   if (v === undefined || v === "") return;
   let u: URL;
@@ -177,10 +277,12 @@ function checkUrl(env: Record<string, string | undefined>, name: string, protoco
     errors.push({ variable: name, message: "is not a URL" });
     return;
   }
-  if (!protocols.includes(u.protocol)) errors.push({ variable: name, message: `must use ${protocols.join(" or ")}` });
+  if (!protocols.includes(u.protocol))
+    errors.push({ variable: name, message: `must use ${protocols.join(" or ")}` });
 }
 
-const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === "" ? undefined : v);
+const nonEmpty = (v: string | undefined): string | undefined =>
+  v === undefined || v === "" ? undefined : v;
 
 /**
  * Reads the configuration from an environment (pure: no clock, no file; the replica id is random
@@ -194,7 +296,10 @@ function schemaErrors(env: Record<string, string | undefined>, errors: EnvError[
   }
 }
 
-function parseInts(env: Record<string, string | undefined>, errors: EnvError[]): Record<IntField, number> {
+function parseInts(
+  env: Record<string, string | undefined>,
+  errors: EnvError[],
+): Record<IntField, number> {
   const ints: Partial<Record<IntField, number>> = {};
   for (const [name, [field, dflt, minimum]] of Object.entries(INTS)) {
     const raw = nonEmpty(env[name]);
@@ -217,11 +322,21 @@ function checkDatabase(env: Record<string, string | undefined>, errors: EnvError
   const databaseUrl = nonEmpty(env["DATABASE_URL"]);
   const appDatabaseUrl = nonEmpty(env["CHAT_APP_DATABASE_URL"]);
   if (databaseUrl === undefined && appDatabaseUrl === undefined) {
-    errors.push({ variable: "DATABASE_URL", message: "DATABASE_URL or CHAT_APP_DATABASE_URL is required" });
+    errors.push({
+      variable: "DATABASE_URL",
+      message: "DATABASE_URL or CHAT_APP_DATABASE_URL is required",
+    });
   }
-  if (appDatabaseUrl === undefined && databaseUrl !== undefined && nonEmpty(env["CHAT_APP_DB_PASSWORD"]) === undefined) {
+  if (
+    appDatabaseUrl === undefined &&
+    databaseUrl !== undefined &&
+    nonEmpty(env["CHAT_APP_DB_PASSWORD"]) === undefined
+  ) {
     // No default password in product code: the app role's password is chosen by the deployer.
-    errors.push({ variable: "CHAT_APP_DB_PASSWORD", message: "is required when the app role's URL is derived from DATABASE_URL" });
+    errors.push({
+      variable: "CHAT_APP_DB_PASSWORD",
+      message: "is required when the app role's URL is derived from DATABASE_URL",
+    });
   }
 }
 
@@ -239,7 +354,10 @@ export function parseChatGatewayEnv(env: Record<string, string | undefined>): Pa
   try {
     issuers = parseIssuers(env["CHAT_OIDC_ISSUERS"]);
   } catch (err) {
-    errors.push({ variable: "CHAT_OIDC_ISSUERS", message: err instanceof Error ? err.message : String(err) });
+    errors.push({
+      variable: "CHAT_OIDC_ISSUERS",
+      message: err instanceof Error ? err.message : String(err),
+    });
   }
   if (errors.length > 0) return { ok: false, errors };
   return {
@@ -264,8 +382,13 @@ export function parseChatGatewayEnv(env: Record<string, string | undefined>): Pa
 }
 
 /** Like parseChatGatewayEnv, but throws one error listing every problem (for entrypoints). */
-export function loadConfig(env: Record<string, string | undefined> = process.env): ChatGatewayConfig {
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+): ChatGatewayConfig {
   const r = parseChatGatewayEnv(env);
-  if (!r.ok) throw new Error(`invalid environment: ${r.errors.map((e) => `${e.variable} ${e.message}`).join("; ")}`);
+  if (!r.ok)
+    throw new Error(
+      `invalid environment: ${r.errors.map((e) => `${e.variable} ${e.message}`).join("; ")}`,
+    );
   return r.config;
 }

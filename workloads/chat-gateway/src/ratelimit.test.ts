@@ -45,7 +45,13 @@ void test("ConnectionLimiter: total and per user, released on close", () => {
 });
 
 void test("allowMessage falls back to a local bound when Redis fails", async () => {
-  const failing = { multi: () => ({ incr: () => ({ pexpire: () => ({ exec: () => Promise.reject(new Error("Command timed out")) }) }) }) } as unknown as Redis;
+  const failing = {
+    multi: () => ({
+      incr: () => ({
+        pexpire: () => ({ exec: () => Promise.reject(new Error("Command timed out")) }),
+      }),
+    }),
+  } as unknown as Redis;
   const fallback = new KeyedRateLimiter(1, 2);
   const scope = { tenantId: "t", userId: "u" };
   const limit = { messages: 2, windowMs: 2000, fallback };

@@ -104,7 +104,11 @@ export async function allowMessage(
   try {
     const res = await redis.multi().incr(key).pexpire(key, windowMs).exec();
     const count = (res?.[0]?.[1] as number | undefined) ?? 0;
-    return { allowed: count <= messages, retryAfterMs: (window + 1) * windowMs - now, local: false };
+    return {
+      allowed: count <= messages,
+      retryAfterMs: (window + 1) * windowMs - now,
+      local: false,
+    };
   } catch {
     const wait = fallback.take(scopeKey(scope), now);
     return { allowed: wait === 0, retryAfterMs: wait, local: true };

@@ -13,8 +13,22 @@ import { parseRegionsTable, RegionsWatcher, type RegionsTable } from "./regions.
 const table = (healthy: boolean): RegionsTable => ({
   self: "eu-1",
   regions: [
-    { name: "eu-1", dataRegion: "eu", endpoint: "wss://eu-1.example/v1/ws", priority: 0, weight: 100, healthy },
-    { name: "eu-2", dataRegion: "eu", endpoint: "wss://eu-2.example/v1/ws", priority: 1, weight: 100, healthy: true },
+    {
+      name: "eu-1",
+      dataRegion: "eu",
+      endpoint: "wss://eu-1.example/v1/ws",
+      priority: 0,
+      weight: 100,
+      healthy,
+    },
+    {
+      name: "eu-2",
+      dataRegion: "eu",
+      endpoint: "wss://eu-2.example/v1/ws",
+      priority: 1,
+      weight: 100,
+      healthy: true,
+    },
   ],
 });
 
@@ -81,7 +95,9 @@ void test("RegionsWatcher follows a ..data symlink swap and keeps the last good 
 
 void test("RegionsWatcher without a file has no table and reports it", async (t) => {
   const errors: string[] = [];
-  const w = new RegionsWatcher(join(tmpdir(), `missing-${Date.now()}`, "regions.json"), { onError: (_e, msg) => errors.push(msg) });
+  const w = new RegionsWatcher(join(tmpdir(), `missing-${Date.now()}`, "regions.json"), {
+    onError: (_e, msg) => errors.push(msg),
+  });
   await w.start(60_000);
   t.after(() => {
     w.close();

@@ -30,7 +30,9 @@ export const RegionsTableSchema = Type.Object(
 export type RegionsTable = Static<typeof RegionsTableSchema>;
 
 /** Parses and validates a regions table (pure). Errors name the JSON path. */
-export function parseRegionsTable(text: string): { ok: true; table: RegionsTable } | { ok: false; error: string } {
+export function parseRegionsTable(
+  text: string,
+): { ok: true; table: RegionsTable } | { ok: false; error: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -38,7 +40,8 @@ export function parseRegionsTable(text: string): { ok: true; table: RegionsTable
     return { ok: false, error: "not valid JSON" };
   }
   const first = Value.Errors(RegionsTableSchema, parsed).First();
-  if (first !== undefined) return { ok: false, error: `${first.path === "" ? "/" : first.path}: ${first.message}` };
+  if (first !== undefined)
+    return { ok: false, error: `${first.path === "" ? "/" : first.path}: ${first.message}` };
   const table = parsed as RegionsTable;
   const names = new Set<string>();
   for (const r of table.regions) {
@@ -64,7 +67,13 @@ export class RegionsWatcher {
   #timer: NodeJS.Timeout | null = null;
   #poll: NodeJS.Timeout | null = null;
 
-  constructor(file: string, opts: { onError: (err: unknown, msg: string) => void; onChange?: (t: RegionsTable | null) => void }) {
+  constructor(
+    file: string,
+    opts: {
+      onError: (err: unknown, msg: string) => void;
+      onChange?: (t: RegionsTable | null) => void;
+    },
+  ) {
     this.#file = file;
     this.#onError = opts.onError;
     this.#onChange = opts.onChange ?? ((): void => undefined);

@@ -15,7 +15,10 @@ import { migrate } from "./store/migrate.ts";
 const SOCKET_HEADROOM = 512;
 
 /** Builds the Fastify server (logger, timeouts, socket limit) around the app plugin. */
-export async function buildServer(config: ChatGatewayConfig, logLevel = config.logLevel): Promise<FastifyInstance> {
+export async function buildServer(
+  config: ChatGatewayConfig,
+  logLevel = config.logLevel,
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(logLevel, config.replicaId),
     // Socket inactivity: long enough for SSE streams, which write a comment every heartbeat.

@@ -12,7 +12,9 @@ import { requireEnv } from "./env.ts";
 /** The app role password of the test replicas (the redaction test greps the logs for it). */
 export const APP_DB_PASSWORD = `cg-test-${Math.random().toString(36).slice(2, 10)}`;
 
-export const SERVER_TS = fileURLToPath(new URL("../../../../workloads/chat-gateway/src/server.ts", import.meta.url));
+export const SERVER_TS = fileURLToPath(
+  new URL("../../../../workloads/chat-gateway/src/server.ts", import.meta.url),
+);
 
 export interface IssuerEntry {
   issuer: string;
@@ -21,7 +23,10 @@ export interface IssuerEntry {
 }
 
 /** Environment for a replica: real services from the test env plus overrides. */
-export function replicaEnv(issuers: IssuerEntry[], extra: Record<string, string> = {}): Record<string, string> {
+export function replicaEnv(
+  issuers: IssuerEntry[],
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     DATABASE_URL: requireEnv("DATABASE_URL"),
     CHAT_APP_DB_PASSWORD: APP_DB_PASSWORD,
@@ -43,7 +48,9 @@ export async function freePort(): Promise<number> {
     s.listen(0, "127.0.0.1", () => {
       const a = s.address();
       const port = typeof a === "object" && a !== null ? a.port : 0;
-      s.close(() => { resolve(port); });
+      s.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -60,7 +67,12 @@ export async function startInProcess(env: Record<string, string>): Promise<InPro
   const cfg = loadConfig({ ...env, CHAT_PORT: "0" });
   const app = await buildServer(cfg, process.env["CG_TEST_LOG"] ?? "warn");
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
-  return { app, url: address, wsUrl: address.replace(/^http/, "ws") + "/v1/ws", close: () => app.close() };
+  return {
+    app,
+    url: address,
+    wsUrl: address.replace(/^http/, "ws") + "/v1/ws",
+    close: () => app.close(),
+  };
 }
 
 export interface ChildReplica {
@@ -72,16 +84,27 @@ export interface ChildReplica {
 }
 
 /** Starts a replica as a child process (node server.ts) and waits until it listens. */
-export async function startChild(env: Record<string, string>, replicaId: string): Promise<ChildReplica> {
+export async function startChild(
+  env: Record<string, string>,
+  replicaId: string,
+): Promise<ChildReplica> {
   const port = await freePort();
   const proc = spawn(process.execPath, [SERVER_TS], {
-    env: { ...process.env, LOG_LEVEL: "info", ...env, CHAT_PORT: String(port), CHAT_REPLICA_ID: replicaId },
+    env: {
+      ...process.env,
+      LOG_LEVEL: "info",
+      ...env,
+      CHAT_PORT: String(port),
+      CHAT_REPLICA_ID: replicaId,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: string[] = [];
   const url = `http://127.0.0.1:${port}`;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error(`replica ${replicaId} did not start: ${logs.join("")}`)); }, 30_000);
+    const timer = setTimeout(() => {
+      reject(new Error(`replica ${replicaId} did not start: ${logs.join("")}`));
+    }, 30_000);
     const onData = (d: Buffer): void => {
       const s = d.toString();
       logs.push(s);
@@ -109,7 +132,9 @@ export async function startChild(env: Record<string, string>, replicaId: string)
           resolve(proc.exitCode);
           return;
         }
-        proc.once("exit", (code) => { resolve(code); });
+        proc.once("exit", (code) => {
+          resolve(code);
+        });
         proc.kill(signal);
       }),
   };
@@ -130,8 +155,12 @@ export class TestClient {
     const headers = token === null ? {} : { authorization: `Bearer ${token}` };
     this.ws = new WebSocket(wsUrl, opts.protocol === undefined ? [] : [opts.protocol], { headers });
     this.opened = new Promise((resolve, reject) => {
-      this.ws.once("open", () => { resolve(); });
-      this.ws.once("unexpected-response", (_req, res) => { reject(new Error(`HTTP ${res.statusCode}`)); });
+      this.ws.once("open", () => {
+        resolve();
+      });
+      this.ws.once("unexpected-response", (_req, res) => {
+        reject(new Error(`HTTP ${res.statusCode}`));
+      });
       this.ws.once("error", reject);
     });
     this.opened.catch(() => undefined);
@@ -166,7 +195,13 @@ export class TestClient {
     const found = this.frames.find(pred);
     if (found !== undefined) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => { reject(new Error(`timed out waiting for ${what}; last frames: ${JSON.stringify(this.frames.slice(-3))}`)); }, timeoutMs);
+      const t = setTimeout(() => {
+        reject(
+          new Error(
+            `timed out waiting for ${what}; last frames: ${JSON.stringify(this.frames.slice(-3))}`,
+          ),
+        );
+      }, timeoutMs);
       this.#waiters.push({
         pred,
         resolve: (f) => {
@@ -181,7 +216,11 @@ export class TestClient {
   async request(frame: Record<string, unknown>, timeoutMs = 15_000): Promise<Frame> {
     const id = `r-${Math.random().toString(36).slice(2)}`;
     this.send({ ...frame, id });
-    return this.waitFor((f) => f["ref"] === id && f.type !== "subscribed", timeoutMs, `answer to ${String(frame["type"])}`);
+    return this.waitFor(
+      (f) => f["ref"] === id && f.type !== "subscribed",
+      timeoutMs,
+      `answer to ${String(frame["type"])}`,
+    );
   }
 
   /** Event frames of a conversation received so far, in arrival order. */
@@ -190,7 +229,8 @@ export class TestClient {
   }
 
   close(): Promise<number> {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)
+      this.ws.close();
     return this.closedP;
   }
 }

@@ -10,16 +10,29 @@ const CTL = fileURLToPath(new URL("../../../../hack/services/ctl.sh", import.met
 export type Service = "redis" | "postgres" | "keycloak";
 
 /** Runs ctl.sh ACTION $TESTENV_DIR SERVICE; rejects with its output on failure. */
-export function serviceCtl(action: "stop" | "start" | "freeze" | "thaw", service: Service, timeoutMs = 300_000): Promise<void> {
+export function serviceCtl(
+  action: "stop" | "start" | "freeze" | "thaw",
+  service: Service,
+  timeoutMs = 300_000,
+): Promise<void> {
   const dir = process.env["TESTENV_DIR"];
   if (dir === undefined || dir === "") {
-    return Promise.reject(new Error("TESTENV_DIR is not set: outage tests need a test env started by hack/testenv/up.sh (hack/test.sh does it)"));
+    return Promise.reject(
+      new Error(
+        "TESTENV_DIR is not set: outage tests need a test env started by hack/testenv/up.sh (hack/test.sh does it)",
+      ),
+    );
   }
   return new Promise((resolve, reject) => {
-    execFile("bash", [CTL, action, dir, service], { timeout: timeoutMs }, (err, _stdout, stderr) => {
-      if (err === null) resolve();
-      else reject(new Error(`ctl.sh ${action} ${service} failed: ${stderr}`, { cause: err }));
-    });
+    execFile(
+      "bash",
+      [CTL, action, dir, service],
+      { timeout: timeoutMs },
+      (err, _stdout, stderr) => {
+        if (err === null) resolve();
+        else reject(new Error(`ctl.sh ${action} ${service} failed: ${stderr}`, { cause: err }));
+      },
+    );
   });
 }
 

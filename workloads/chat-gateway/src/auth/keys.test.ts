@@ -8,10 +8,16 @@ import assert from "node:assert/strict";
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet } from "jose";
 import { IssuerKeys, KeysUnavailableError } from "./keys.ts";
 
-async function keyPair(kid: string): Promise<{ jwk: JSONWebKeySet["keys"][number]; sign: () => Promise<string> }> {
+async function keyPair(
+  kid: string,
+): Promise<{ jwk: JSONWebKeySet["keys"][number]; sign: () => Promise<string> }> {
   const { publicKey, privateKey } = await generateKeyPair("RS256");
   const jwk = { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" };
-  return { jwk, sign: () => new SignJWT({}).setProtectedHeader({ alg: "RS256", kid }).setSubject("u").sign(privateKey) };
+  return {
+    jwk,
+    sign: () =>
+      new SignJWT({}).setProtectedHeader({ alg: "RS256", kid }).setSubject("u").sign(privateKey),
+  };
 }
 
 void test("stale-if-error, 'unavailable' for unknown keys while down, rotation once back", async () => {
@@ -49,5 +55,8 @@ void test("stale-if-error, 'unavailable' for unknown keys while down, rotation o
   now = 21_000;
   await jwtVerify(t2, cache.getKey); // rotated key found after the refresh
   const forged = await (await keyPair("k3")).sign();
-  await assert.rejects(jwtVerify(forged, cache.getKey), (e: Error) => !(e instanceof KeysUnavailableError));
+  await assert.rejects(
+    jwtVerify(forged, cache.getKey),
+    (e: Error) => !(e instanceof KeysUnavailableError),
+  );
 });

@@ -5,7 +5,12 @@
  * is unknown triggers a refresh (key rotation, with a cooldown); if that refresh fails the answer
  * is "unavailable" (503), not "invalid" (401), because the key may well be genuine.
  */
-import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import {
+  createLocalJWKSet,
+  errors as joseErrors,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from "jose";
 
 /** Thrown when keys cannot be obtained and nothing cached can answer. */
 export class KeysUnavailableError extends Error {
@@ -20,10 +25,13 @@ export type FetchKeys = (issuer: string) => Promise<JSONWebKeySet>;
 
 /** OIDC discovery, then the JWKS document; each request bounded by `timeoutMs`. */
 export async function fetchIssuerKeys(issuer: string, timeoutMs = 5000): Promise<JSONWebKeySet> {
-  const res = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(timeoutMs) });
+  const res = await fetch(`${issuer}/.well-known/openid-configuration`, {
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   if (!res.ok) throw new Error(`OIDC discovery for ${issuer} answered ${res.status}`);
   const doc = (await res.json()) as { jwks_uri?: unknown; issuer?: unknown };
-  if (typeof doc.jwks_uri !== "string" || doc.issuer !== issuer) throw new Error(`bad discovery document for ${issuer}`);
+  if (typeof doc.jwks_uri !== "string" || doc.issuer !== issuer)
+    throw new Error(`bad discovery document for ${issuer}`);
   const jr = await fetch(doc.jwks_uri, { signal: AbortSignal.timeout(timeoutMs) });
   if (!jr.ok) throw new Error(`JWKS of ${issuer} answered ${jr.status}`);
   const jwks = (await jr.json()) as { keys?: unknown };
@@ -109,7 +117,9 @@ export class IssuerKeys {
     try {
       return await this.#refresh();
     } catch (err) {
-      throw new KeysUnavailableError(`signing keys of ${this.#issuer} are unavailable`, { cause: err });
+      throw new KeysUnavailableError(`signing keys of ${this.#issuer} are unavailable`, {
+        cause: err,
+      });
     }
   }
 
@@ -123,14 +133,19 @@ export class IssuerKeys {
       // Unknown key id: maybe rotated. Refresh (at most once per cooldown) and look again.
       if (this.#now() - this.#lastAttempt < this.#o.cooldownMs && this.#refreshing === null) {
         // Within the cooldown: the answer of the last attempt stands.
-        if (this.#lastFailed) throw new KeysUnavailableError(`cannot check an unknown signing key of ${this.#issuer}`, { cause: err });
+        if (this.#lastFailed)
+          throw new KeysUnavailableError(`cannot check an unknown signing key of ${this.#issuer}`, {
+            cause: err,
+          });
         throw err;
       }
       let fresh: Cached;
       try {
         fresh = await this.#refresh();
       } catch (refreshErr) {
-        throw new KeysUnavailableError(`cannot check an unknown signing key of ${this.#issuer}`, { cause: refreshErr });
+        throw new KeysUnavailableError(`cannot check an unknown signing key of ${this.#issuer}`, {
+          cause: refreshErr,
+        });
       }
       return fresh.getKey(header, token);
     }

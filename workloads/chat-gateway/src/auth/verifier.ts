@@ -56,7 +56,8 @@ export class TokenVerifier {
       throw new ChatError("CG_ERR_UNAUTHENTICATED", { reason: "malformed" });
     }
     const entry = typeof iss === "string" ? this.#issuers.get(iss) : undefined;
-    if (entry === undefined) throw new ChatError("CG_ERR_UNAUTHENTICATED", { reason: "unknown issuer" });
+    if (entry === undefined)
+      throw new ChatError("CG_ERR_UNAUTHENTICATED", { reason: "unknown issuer" });
     const { cfg, keys } = entry;
     try {
       const { payload } = await jwtVerify(token, keys.getKey, {
@@ -66,9 +67,15 @@ export class TokenVerifier {
         clockTolerance: 5,
         requiredClaims: ["sub", "exp"],
       });
-      return { tenantId: cfg.tenant, userId: payload.sub as string, issuer: cfg.issuer, expiresAt: (payload.exp as number) * 1000 };
+      return {
+        tenantId: cfg.tenant,
+        userId: payload.sub as string,
+        issuer: cfg.issuer,
+        expiresAt: (payload.exp as number) * 1000,
+      };
     } catch (err) {
-      if (err instanceof KeysUnavailableError) throw new ChatError("CG_ERR_AUTH_UNAVAILABLE", { issuer: cfg.issuer }, { cause: err });
+      if (err instanceof KeysUnavailableError)
+        throw new ChatError("CG_ERR_AUTH_UNAVAILABLE", { issuer: cfg.issuer }, { cause: err });
       if (err instanceof joseErrors.JWTExpired) throw new ChatError("CG_ERR_TOKEN_EXPIRED");
       const reason = err instanceof joseErrors.JOSEError ? err.code : "invalid";
       throw new ChatError("CG_ERR_UNAUTHENTICATED", { reason }, { cause: err });

@@ -89,7 +89,13 @@ export type Command =
       title: string;
       reply: ReplyRequest | null;
     }
-  | { kind: "edit"; messageId: string; newMessageId: string; content: string; reply: ReplyRequest | null }
+  | {
+      kind: "edit";
+      messageId: string;
+      newMessageId: string;
+      content: string;
+      reply: ReplyRequest | null;
+    }
   | { kind: "regenerate"; messageId: string; reply: ReplyRequest }
   | { kind: "completeReply"; messageId: string; content: string; finishReason: string }
   | { kind: "markIncomplete"; messageId: string; reason: string; content: string };
@@ -100,12 +106,27 @@ export type Decision =
 
 const fail = (code: ErrorCode, details?: Record<string, unknown>): Decision =>
   details === undefined ? { ok: false, code } : { ok: false, code, details };
-const ok = (events: ConversationEvent[], duplicate = false): Decision => ({ ok: true, events, duplicate });
+const ok = (events: ConversationEvent[], duplicate = false): Decision => ({
+  ok: true,
+  events,
+  duplicate,
+});
 
-function replyStarted(parentId: string, r: ReplyRequest, regenerateOf: string | null): ConversationEvent {
+function replyStarted(
+  parentId: string,
+  r: ReplyRequest,
+  regenerateOf: string | null,
+): ConversationEvent {
   return {
     type: "reply.started",
-    data: { messageId: r.replyMessageId, parentId, role: "assistant", model: r.model, regenerateOf, replica: r.replica },
+    data: {
+      messageId: r.replyMessageId,
+      parentId,
+      role: "assistant",
+      model: r.model,
+      regenerateOf,
+      replica: r.replica,
+    },
   };
 }
 
@@ -118,13 +139,17 @@ function decideSend(s: ConversationState, c: Extract<Command, { kind: "send" }>)
       : fail("CG_ERR_INVALID_COMMAND", { reason: "messageId already used" });
   }
   const parentId = c.parentId === undefined ? s.lastMessageId : c.parentId;
-  if (parentId !== null && !s.messages.has(parentId)) return fail("CG_ERR_MESSAGE_NOT_FOUND", { messageId: parentId });
+  if (parentId !== null && !s.messages.has(parentId))
+    return fail("CG_ERR_MESSAGE_NOT_FOUND", { messageId: parentId });
   if (c.reply !== null && s.messages.has(c.reply.replyMessageId)) {
     return fail("CG_ERR_INVALID_COMMAND", { reason: "reply id already used" });
   }
   const events: ConversationEvent[] = [];
   if (!s.exists) events.push({ type: "conversation.started", data: { title: c.title } });
-  events.push({ type: "message.added", data: { messageId: c.messageId, parentId, role: "user", content: c.content } });
+  events.push({
+    type: "message.added",
+    data: { messageId: c.messageId, parentId, role: "user", content: c.content },
+  });
   if (c.reply !== null) events.push(replyStarted(c.messageId, c.reply, null));
   return ok(events);
 }
@@ -132,26 +157,39 @@ function decideSend(s: ConversationState, c: Extract<Command, { kind: "send" }>)
 function decideEdit(s: ConversationState, c: Extract<Command, { kind: "edit" }>): Decision {
   const orig = s.messages.get(c.messageId);
   if (orig === undefined) return fail("CG_ERR_MESSAGE_NOT_FOUND", { messageId: c.messageId });
-  if (orig.role !== "user") return fail("CG_ERR_INVALID_COMMAND", { reason: "only user messages can be edited" });
-  if (s.messages.has(c.newMessageId)) return fail("CG_ERR_INVALID_COMMAND", { reason: "newMessageId already used" });
+  if (orig.role !== "user")
+    return fail("CG_ERR_INVALID_COMMAND", { reason: "only user messages can be edited" });
+  if (s.messages.has(c.newMessageId))
+    return fail("CG_ERR_INVALID_COMMAND", { reason: "newMessageId already used" });
   const events: ConversationEvent[] = [
     {
       type: "message.edited",
-      data: { messageId: c.newMessageId, editOf: c.messageId, parentId: orig.parentId, role: "user", content: c.content },
+      data: {
+        messageId: c.newMessageId,
+        editOf: c.messageId,
+        parentId: orig.parentId,
+        role: "user",
+        content: c.content,
+      },
     },
   ];
   if (c.reply !== null) events.push(replyStarted(c.newMessageId, c.reply, null));
   return ok(events);
 }
 
-function decideRegenerate(s: ConversationState, c: Extract<Command, { kind: "regenerate" }>): Decision {
+function decideRegenerate(
+  s: ConversationState,
+  c: Extract<Command, { kind: "regenerate" }>,
+): Decision {
   const orig = s.messages.get(c.messageId);
   if (orig === undefined) return fail("CG_ERR_MESSAGE_NOT_FOUND", { messageId: c.messageId });
   if (orig.role !== "assistant" || orig.parentId === null) {
     return fail("CG_ERR_INVALID_COMMAND", { reason: "only assistant replies can be regenerated" });
   }
-  if (orig.status === "streaming") return fail("CG_ERR_REPLY_IN_PROGRESS", { messageId: c.messageId });
-  if (s.messages.has(c.reply.replyMessageId)) return fail("CG_ERR_INVALID_COMMAND", { reason: "reply id already used" });
+  if (orig.status === "streaming")
+    return fail("CG_ERR_REPLY_IN_PROGRESS", { messageId: c.messageId });
+  if (s.messages.has(c.reply.replyMessageId))
+    return fail("CG_ERR_INVALID_COMMAND", { reason: "reply id already used" });
   return ok([replyStarted(orig.parentId, c.reply, c.messageId)]);
 }
 
@@ -174,8 +212,18 @@ export function decide(s: ConversationState, c: Command): Decision {
       if (m === undefined) return fail("CG_ERR_MESSAGE_NOT_FOUND", { messageId: c.messageId });
       if (m.status !== "streaming") return ok([], true);
       return c.kind === "completeReply"
-        ? ok([{ type: "reply.completed", data: { messageId: c.messageId, content: c.content, finishReason: c.finishReason } }])
-        : ok([{ type: "reply.incomplete", data: { messageId: c.messageId, reason: c.reason, content: c.content } }]);
+        ? ok([
+            {
+              type: "reply.completed",
+              data: { messageId: c.messageId, content: c.content, finishReason: c.finishReason },
+            },
+          ])
+        : ok([
+            {
+              type: "reply.incomplete",
+              data: { messageId: c.messageId, reason: c.reason, content: c.content },
+            },
+          ]);
     }
   }
 }

@@ -14,7 +14,13 @@ export interface MessageAdded {
 export interface MessageEdited {
   type: "message.edited";
   /** A new user message that is a sibling of `editOf` (same parent): a new branch. */
-  data: { messageId: string; editOf: string; parentId: string | null; role: "user"; content: string };
+  data: {
+    messageId: string;
+    editOf: string;
+    parentId: string | null;
+    role: "user";
+    content: string;
+  };
 }
 export interface ReplyStarted {
   type: "reply.started";
@@ -43,7 +49,6 @@ export type ConversationEvent =
   | ReplyStarted
   | ReplyCompleted
   | ReplyIncomplete;
-
 
 /** An event as read back from the store. */
 export interface RecordedEvent {

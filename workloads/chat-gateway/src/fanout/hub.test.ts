@@ -20,7 +20,10 @@ function rec(version: number): RecordedEvent {
     userId: "u",
     actor: "u",
     createdAt: new Date(0).toISOString(),
-    event: { type: "message.added", data: { messageId: `m${version}`, parentId: null, role: "user", content: `c${version}` } },
+    event: {
+      type: "message.added",
+      data: { messageId: `m${version}`, parentId: null, role: "user", content: `c${version}` },
+    },
   };
 }
 
@@ -72,7 +75,12 @@ function setup(log: RecordedEvent[], opts: { loadDelayMs?: number } = {}) {
       return log.filter((r) => r.version > after).slice(0, limit);
     },
     heads: () => Promise.resolve(new Map([[S, log.length]])),
-    metrics: { delivered: () => undefined, latency: () => undefined, replayed: () => undefined, gapFilled: () => undefined },
+    metrics: {
+      delivered: () => undefined,
+      latency: () => undefined,
+      replayed: () => undefined,
+      gapFilled: () => undefined,
+    },
     headPollMs: 60_000,
     onError: (err) => {
       throw err;
@@ -144,8 +152,14 @@ void test("hub: replay then live without gaps or duplicates when events arrive d
   await p;
   log.push(rec(1211));
   sub.deliver(`cg:c:${S}`, raw(rec(1211)));
-  assert.deepEqual(late.got, Array.from({ length: 1211 }, (_, i) => i + 1));
-  assert.deepEqual(early.got, Array.from({ length: 11 }, (_, i) => 1201 + i));
+  assert.deepEqual(
+    late.got,
+    Array.from({ length: 1211 }, (_, i) => i + 1),
+  );
+  assert.deepEqual(
+    early.got,
+    Array.from({ length: 11 }, (_, i) => 1201 + i),
+  );
   hub.close();
 });
 

@@ -9,7 +9,12 @@ import { SharedFrame, type Connection } from "../session/connection.ts";
 import { PROTOCOL_VERSION } from "../protocol/frames.ts";
 
 /** Loads events of a stream after a version (scoped; RLS applies). */
-export type LoadEvents = (scope: Scope, streamId: string, after: number, limit: number) => Promise<RecordedEvent[]>;
+export type LoadEvents = (
+  scope: Scope,
+  streamId: string,
+  after: number,
+  limit: number,
+) => Promise<RecordedEvent[]>;
 /** Current versions of streams (cross-tenant, versions only). */
 export type LoadHeads = (streamIds: string[]) => Promise<Map<string, number>>;
 
@@ -134,7 +139,8 @@ export class FanoutHub {
     if (recorded.length === 0) return;
     const now = Date.now();
     const pipe = this.#pub.pipeline();
-    for (const r of recorded) pipe.publish(CHANNEL_PREFIX + r.streamId, `e|${r.version}|${now}|${eventFrame(r)}`);
+    for (const r of recorded)
+      pipe.publish(CHANNEL_PREFIX + r.streamId, `e|${r.version}|${now}|${eventFrame(r)}`);
     await pipe.exec();
   }
 
@@ -251,7 +257,10 @@ export class FanoutHub {
       await this.#sub.subscribe(CHANNEL_PREFIX + feed.streamId);
       feed.channel = true;
     } catch (err) {
-      this.#onError(err, "Failed to subscribe a conversation channel; polling PostgreSQL until Redis is back");
+      this.#onError(
+        err,
+        "Failed to subscribe a conversation channel; polling PostgreSQL until Redis is back",
+      );
     }
   }
 

@@ -18,11 +18,30 @@ void test("parseSseChunk splits complete events and keeps the rest", () => {
 void test("branchHistory follows parents from the leaf to the root", () => {
   const s = fold([
     { type: "conversation.started", data: { title: "t" } },
-    { type: "message.added", data: { messageId: "u1", parentId: null, role: "user", content: "q1" } },
-    { type: "reply.started", data: { messageId: "a1", parentId: "u1", role: "assistant", model: "m", regenerateOf: null, replica: "r" } },
+    {
+      type: "message.added",
+      data: { messageId: "u1", parentId: null, role: "user", content: "q1" },
+    },
+    {
+      type: "reply.started",
+      data: {
+        messageId: "a1",
+        parentId: "u1",
+        role: "assistant",
+        model: "m",
+        regenerateOf: null,
+        replica: "r",
+      },
+    },
     { type: "reply.completed", data: { messageId: "a1", content: "r1", finishReason: "stop" } },
-    { type: "message.added", data: { messageId: "u2", parentId: "a1", role: "user", content: "q2" } },
-    { type: "message.edited", data: { messageId: "u3", editOf: "u2", parentId: "a1", role: "user", content: "q2'" } },
+    {
+      type: "message.added",
+      data: { messageId: "u2", parentId: "a1", role: "user", content: "q2" },
+    },
+    {
+      type: "message.edited",
+      data: { messageId: "u3", editOf: "u2", parentId: "a1", role: "user", content: "q2'" },
+    },
   ]);
   assert.deepEqual(branchHistory(s, "u3"), [
     { role: "user", content: "q1" },
@@ -68,7 +87,11 @@ void test("streamChat aborts an upstream that stalls between chunks, and streams
   const port = (server.address() as { port: number }).port;
   const run = async (path: string): Promise<string> => {
     let text = "";
-    const o = { baseUrl: `http://127.0.0.1:${port}/${path}/`, apiKey: undefined, stallTimeoutMs: 1000 };
+    const o = {
+      baseUrl: `http://127.0.0.1:${port}/${path}/`,
+      apiKey: undefined,
+      stallTimeoutMs: 1000,
+    };
     for await (const d of streamChat(o, "m", [], new AbortController().signal)) text += d;
     return text;
   };

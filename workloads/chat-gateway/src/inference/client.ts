@@ -113,7 +113,12 @@ async function* readChat(
 }
 
 /** Calls `/v1/embeddings` for a batch of texts. */
-export async function embed(o: InferenceOptions, model: string, input: string[], signal?: AbortSignal): Promise<number[][]> {
+export async function embed(
+  o: InferenceOptions,
+  model: string,
+  input: string[],
+  signal?: AbortSignal,
+): Promise<number[][]> {
   const budget = AbortSignal.timeout(o.stallTimeoutMs ?? DEFAULT_STALL_MS);
   const init: RequestInit = {
     method: "POST",

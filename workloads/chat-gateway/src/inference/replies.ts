@@ -13,7 +13,11 @@ import { streamChat, type ChatMessage, type InferenceOptions } from "./client.ts
 const MAX_HISTORY = 50;
 
 /** The branch from the root to `leafId`, oldest first, as chat messages (pure). */
-export function branchHistory(state: ConversationState, leafId: string, max = MAX_HISTORY): ChatMessage[] {
+export function branchHistory(
+  state: ConversationState,
+  leafId: string,
+  max = MAX_HISTORY,
+): ChatMessage[] {
   const out: ChatMessage[] = [];
   let id: string | null = leafId;
   while (id !== null && out.length < max) {
@@ -58,11 +62,14 @@ export class ReplyRunner {
 
   constructor(deps: ReplyDeps) {
     this.#d = deps;
-    this.#timer = setInterval(() => {
-      this.#tick().catch((err: unknown) => {
-        deps.onError(err, "Failed to renew or sweep reply leases");
-      });
-    }, Math.max(50, Math.floor(deps.leaseMs / 3)));
+    this.#timer = setInterval(
+      () => {
+        this.#tick().catch((err: unknown) => {
+          deps.onError(err, "Failed to renew or sweep reply leases");
+        });
+      },
+      Math.max(50, Math.floor(deps.leaseMs / 3)),
+    );
     this.#timer.unref();
   }
 
@@ -76,14 +83,26 @@ export class ReplyRunner {
     const { messageId, parentId, model } = started.event.data;
     const history = branchHistory(state, parentId);
     const abort = new AbortController();
-    const reply: ActiveReply = { scope, streamId, messageId, abort, text: "", done: Promise.resolve() };
+    const reply: ActiveReply = {
+      scope,
+      streamId,
+      messageId,
+      abort,
+      text: "",
+      done: Promise.resolve(),
+    };
     this.#active.set(messageId, reply);
     reply.done = this.#run(reply, started.version, model, history).finally(() => {
       this.#active.delete(messageId);
     });
   }
 
-  async #run(r: ActiveReply, replySeq: number, model: string, history: ChatMessage[]): Promise<void> {
+  async #run(
+    r: ActiveReply,
+    replySeq: number,
+    model: string,
+    history: ChatMessage[],
+  ): Promise<void> {
     let finish = "stop";
     let failure: string | null = null;
     try {
@@ -109,7 +128,9 @@ export class ReplyRunner {
         await this.#d.publishEphemeral(r.streamId, frame);
       }
     } catch (err) {
-      failure = r.abort.signal.aborted ? String(r.abort.signal.reason ?? "aborted") : "inference_failed";
+      failure = r.abort.signal.aborted
+        ? String(r.abort.signal.reason ?? "aborted")
+        : "inference_failed";
       if (!r.abort.signal.aborted) this.#d.onError(err, "Failed to stream a reply");
     }
     await this.#finish(r, failure, finish);
@@ -152,7 +173,9 @@ export class ReplyRunner {
       message_id: string;
       tenant_id: string;
       user_id: string;
-    }>("SELECT conversation_id, message_id, tenant_id, user_id FROM chat.expired_reply_leases(100)");
+    }>(
+      "SELECT conversation_id, message_id, tenant_id, user_id FROM chat.expired_reply_leases(100)",
+    );
     let n = 0;
     for (const row of res.rows) {
       if (this.#active.has(row.message_id)) continue;
@@ -162,16 +185,21 @@ export class ReplyRunner {
           scope,
           row.conversation_id,
           { isNew: false, expectedVersion: undefined, actor: "system" },
-          { kind: "markIncomplete", messageId: row.message_id, reason: "replica_lost", content: "" },
+          {
+            kind: "markIncomplete",
+            messageId: row.message_id,
+            reason: "replica_lost",
+            content: "",
+          },
         );
         await this.#d.publishEvents(out.recorded);
         if (out.duplicate) {
           // Event says it is finished already: the lease is a leftover; remove it.
           await withScope(this.#d.pool, scope, (c) =>
-            c.query("DELETE FROM chat.reply_leases WHERE conversation_id = $1 AND message_id = $2", [
-              row.conversation_id,
-              row.message_id,
-            ]),
+            c.query(
+              "DELETE FROM chat.reply_leases WHERE conversation_id = $1 AND message_id = $2",
+              [row.conversation_id, row.message_id],
+            ),
           );
         }
         n++;

@@ -48,7 +48,11 @@ export function bearerOf(h: string | undefined): string | null {
 }
 
 export default fp(
-  function authPlugin(app: FastifyInstance, opts: AuthPluginOptions, done: (err?: Error) => void): void {
+  function authPlugin(
+    app: FastifyInstance,
+    opts: AuthPluginOptions,
+    done: (err?: Error) => void,
+  ): void {
     const verifier = new TokenVerifier(opts.issuers, {
       jwksCacheMs: opts.jwksCacheMs,
       jwksMaxStaleMs: opts.jwksMaxStaleMs,
@@ -57,12 +61,17 @@ export default fp(
       },
     });
     const tickets = new TicketStore(app.redis, opts.ticketTtlMs);
-    const authenticateRaw = async (authorization: string | undefined, ticket: string | null): Promise<Principal> => {
+    const authenticateRaw = async (
+      authorization: string | undefined,
+      ticket: string | null,
+    ): Promise<Principal> => {
       const token = bearerOf(authorization);
       if (token !== null) return verifier.verify(token);
-      if (ticket === null || ticket === "") throw new ChatError("CG_ERR_UNAUTHENTICATED", { reason: "missing token" });
+      if (ticket === null || ticket === "")
+        throw new ChatError("CG_ERR_UNAUTHENTICATED", { reason: "missing token" });
       const p = await tickets.redeem(ticket);
-      if (p === null) throw new ChatError("CG_ERR_UNAUTHENTICATED", { reason: "unknown or used ticket" });
+      if (p === null)
+        throw new ChatError("CG_ERR_UNAUTHENTICATED", { reason: "unknown or used ticket" });
       if (p.expiresAt <= Date.now()) throw new ChatError("CG_ERR_TOKEN_EXPIRED");
       return p;
     };
@@ -75,7 +84,10 @@ export default fp(
     app.decorate("authenticateRaw", authenticateRaw);
     app.decorate("authenticate", (req: FastifyRequest, allowTicket = false): Promise<Principal> => {
       const q = (req.query as Record<string, unknown> | undefined)?.["ticket"];
-      return authenticateRaw(req.headers.authorization, allowTicket && typeof q === "string" ? q : null);
+      return authenticateRaw(
+        req.headers.authorization,
+        allowTicket && typeof q === "string" ? q : null,
+      );
     });
     done();
   },

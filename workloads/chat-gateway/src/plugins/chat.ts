@@ -21,7 +21,10 @@ import { readStream } from "../store/event-store.ts";
 import { ConversationRepository } from "../store/repository.ts";
 
 /** The configuration the running app keeps: no admin URL, no role password (see server.ts). */
-export type RuntimeConfig = Omit<ChatGatewayConfig, "databaseUrl" | "appDatabaseUrl" | "appDbPassword">;
+export type RuntimeConfig = Omit<
+  ChatGatewayConfig,
+  "databaseUrl" | "appDatabaseUrl" | "appDbPassword"
+>;
 
 /** Everything the routes need, built once per app instance. */
 export interface ChatCore {
@@ -52,9 +55,13 @@ function buildHub(app: FastifyInstance, cfg: RuntimeConfig): FanoutHub {
   return new FanoutHub({
     pub: app.redis,
     sub: app.redisSub,
-    load: (scope, streamId, after, limit) => withScope(app.pg, scope, (c) => readStream(c, streamId, after, limit)),
+    load: (scope, streamId, after, limit) =>
+      withScope(app.pg, scope, (c) => readStream(c, streamId, after, limit)),
     heads: async (ids) => {
-      const r = await app.pg.query<{ stream_id: string; version: number }>("SELECT stream_id, version FROM chat.stream_heads($1::uuid[])", [ids]);
+      const r = await app.pg.query<{ stream_id: string; version: number }>(
+        "SELECT stream_id, version FROM chat.stream_heads($1::uuid[])",
+        [ids],
+      );
       return new Map(r.rows.map((x) => [x.stream_id, x.version]));
     },
     metrics: {
@@ -84,7 +91,13 @@ interface Workers {
   indexer: Indexer;
 }
 
-function buildWorkers(app: FastifyInstance, cfg: RuntimeConfig, hub: FanoutHub, repo: ConversationRepository, inference: InferenceOptions | undefined): Workers {
+function buildWorkers(
+  app: FastifyInstance,
+  cfg: RuntimeConfig,
+  hub: FanoutHub,
+  repo: ConversationRepository,
+  inference: InferenceOptions | undefined,
+): Workers {
   const presence = new Presence({
     redis: app.redis,
     ttlMs: cfg.presenceTtlMs,
@@ -121,7 +134,13 @@ function buildWorkers(app: FastifyInstance, cfg: RuntimeConfig, hub: FanoutHub, 
   return { presence, replies, indexer };
 }
 
-function buildService(app: FastifyInstance, cfg: RuntimeConfig, hub: FanoutHub, repo: ConversationRepository, w: Workers): ChatService {
+function buildService(
+  app: FastifyInstance,
+  cfg: RuntimeConfig,
+  hub: FanoutHub,
+  repo: ConversationRepository,
+  w: Workers,
+): ChatService {
   const m = app.metrics;
   return new ChatService({
     pool: app.pg,
@@ -167,13 +186,19 @@ function makeDrain(app: FastifyInstance, core: Omit<ChatCore, "drain">): () => P
         conn.send(frame);
         conn.close(CLOSE.RESTART, "server restarting");
       }
-      app.log.info({ replica: config.replicaId, connections: service.connections.size }, "Drained connections");
+      app.log.info(
+        { replica: config.replicaId, connections: service.connections.size },
+        "Drained connections",
+      );
     })();
     return drained;
   };
 }
 
-async function startRegions(app: FastifyInstance, file: string | undefined): Promise<RegionsWatcher | null> {
+async function startRegions(
+  app: FastifyInstance,
+  file: string | undefined,
+): Promise<RegionsWatcher | null> {
   if (file === undefined) return null;
   const watcher = new RegionsWatcher(file, {
     onError: (err, msg) => {
@@ -194,8 +219,16 @@ export default fp(
     const inference: InferenceOptions | undefined =
       cfg.inferenceUrl === undefined
         ? undefined
-        : { baseUrl: cfg.inferenceUrl, apiKey: cfg.inferenceApiKey, stallTimeoutMs: cfg.inferenceStallMs };
-    const repo = new ConversationRepository(app.pg, { leaseMs: cfg.replyLeaseMs, maxCached: 10_000, maxRetries: 25 });
+        : {
+            baseUrl: cfg.inferenceUrl,
+            apiKey: cfg.inferenceApiKey,
+            stallTimeoutMs: cfg.inferenceStallMs,
+          };
+    const repo = new ConversationRepository(app.pg, {
+      leaseMs: cfg.replyLeaseMs,
+      maxCached: 10_000,
+      maxRetries: 25,
+    });
     const hub = buildHub(app, cfg);
     const workers = buildWorkers(app, cfg, hub, repo, inference);
     const service = buildService(app, cfg, hub, repo, workers);
@@ -214,7 +247,16 @@ export default fp(
       app.log.warn({ err }, "Failed the startup reply sweep");
     });
 
-    const partial = { config: cfg, service, hub, ...workers, repo, inference, limits, regions: () => regionsWatcher?.table ?? null };
+    const partial = {
+      config: cfg,
+      service,
+      hub,
+      ...workers,
+      repo,
+      inference,
+      limits,
+      regions: () => regionsWatcher?.table ?? null,
+    };
     const drain = makeDrain(app, partial);
     app.decorate("chat", { ...partial, drain });
     app.addHook("preClose", async () => {

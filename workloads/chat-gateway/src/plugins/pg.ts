@@ -29,7 +29,10 @@ export interface PgPluginOptions {
 }
 
 /** Pool options of the app role (pure). */
-export function poolOptions(connectionString: string, o: Pick<PgPluginOptions, "max" | "connectTimeoutMs" | "statementTimeoutMs">): pg.PoolConfig {
+export function poolOptions(
+  connectionString: string,
+  o: Pick<PgPluginOptions, "max" | "connectTimeoutMs" | "statementTimeoutMs">,
+): pg.PoolConfig {
   return {
     connectionString,
     max: o.max,
@@ -50,7 +53,8 @@ export default fp(
       const applied = await migrate(opts.adminUrl, opts.appPassword);
       if (applied.length > 0) app.log.info({ applied }, "Applied migrations");
       if (appUrl === undefined) {
-        if (opts.appPassword === undefined) throw new Error("deriving the app role's URL needs CHAT_APP_DB_PASSWORD");
+        if (opts.appPassword === undefined)
+          throw new Error("deriving the app role's URL needs CHAT_APP_DB_PASSWORD");
         appUrl = appUrlFrom(opts.adminUrl, opts.appPassword);
       }
     }

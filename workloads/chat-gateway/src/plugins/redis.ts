@@ -32,7 +32,10 @@ export function redisOptions(commandTimeoutMs: number): RedisOptions {
 }
 
 export default fp(
-  async function redisPlugin(app: FastifyInstance, opts: { url: string; commandTimeoutMs: number }): Promise<void> {
+  async function redisPlugin(
+    app: FastifyInstance,
+    opts: { url: string; commandTimeoutMs: number },
+  ): Promise<void> {
     const redis = new Redis(opts.url, redisOptions(opts.commandTimeoutMs));
     const redisSub = new Redis(opts.url, redisOptions(opts.commandTimeoutMs));
     let failing = false;

@@ -17,11 +17,21 @@ import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { ChatError, CLOSE, toChatError } from "../errors.ts";
 import { SUBPROTOCOL } from "../protocol/frames.ts";
 import { errorFrame, Session, welcomeFrame, type SessionOptions } from "../session/session.ts";
-import { ChatSocket, connOf, ignoreError, refuse, WsConnection, type WsShared } from "../transport/ws-connection.ts";
+import {
+  ChatSocket,
+  connOf,
+  ignoreError,
+  refuse,
+  WsConnection,
+  type WsShared,
+} from "../transport/ws-connection.ts";
 import type { Principal } from "./auth.ts";
 
 /** The shared socket listeners and the per-connection setup (one set per plugin instance). */
-function connectionHandlers(app: FastifyInstance, live: Set<WsConnection>): (ws: ChatSocket, socket: Duplex, p: Principal) => void {
+function connectionHandlers(
+  app: FastifyInstance,
+  live: Set<WsConnection>,
+): (ws: ChatSocket, socket: Duplex, p: Principal) => void {
   const cfg = app.chat.config;
   const m = app.metrics;
   const shared: WsShared = {
@@ -99,7 +109,12 @@ function connectionHandlers(app: FastifyInstance, live: Set<WsConnection>): (ws:
 }
 
 /** ws's handleUpgrade, typed with our socket class. */
-type Handshake = (req: IncomingMessage, socket: Duplex, head: Buffer, cb: (ws: ChatSocket) => void) => void;
+type Handshake = (
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  cb: (ws: ChatSocket) => void,
+) => void;
 
 /** Refuses with the coded answer of an error. */
 function refuseWith(socket: Duplex, err: unknown): void {
@@ -160,7 +175,11 @@ function upgradeHandler(
 }
 
 /** One sweep for every connection (no timer per socket): liveness, idle and token expiry. */
-function startSweep(live: Set<WsConnection>, heartbeatMs: number, idleTimeoutMs: number): NodeJS.Timeout {
+function startSweep(
+  live: Set<WsConnection>,
+  heartbeatMs: number,
+  idleTimeoutMs: number,
+): NodeJS.Timeout {
   const timer = setInterval(() => {
     const now = Date.now();
     for (const conn of live) {
@@ -194,7 +213,8 @@ export default fp(
       clientTracking: false,
       maxPayload: cfg.maxFrameBytes,
       perMessageDeflate: false,
-      handleProtocols: (protocols: Set<string>) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+      handleProtocols: (protocols: Set<string>) =>
+        protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false,
       WebSocket: ChatSocket,
     });
     const handshake: Handshake = (req, socket, head, cb) => {

@@ -40,7 +40,10 @@ class FakeRedis {
         for (const m of args) s.delete(String(m));
         return args.length;
       case "zrangebyscore":
-        return [...s].filter(([, score]) => score >= Number(args[0])).map(([m]) => m).slice(0, Number(args[4]));
+        return [...s]
+          .filter(([, score]) => score >= Number(args[0]))
+          .map(([m]) => m)
+          .slice(0, Number(args[4]));
       case "zcard":
         return s.size;
       default:
@@ -79,11 +82,26 @@ class FakeRedis {
     // cgPresenceJoin below
   }
 
-  async cgPresenceJoin(key: string, now: number, expiry: number, _ttl: number, limit: number, ...members: string[]): Promise<(string | number)[]> {
+  async cgPresenceJoin(
+    key: string,
+    now: number,
+    expiry: number,
+    _ttl: number,
+    limit: number,
+    ...members: string[]
+  ): Promise<(string | number)[]> {
     this.roundTrips++;
     this.#apply(["zremrangebyscore", key, "-inf", now]);
     for (const m of members) this.#apply(["zadd", key, expiry, m]);
-    const snapshot = this.#apply(["zrangebyscore", key, now, "+inf", "LIMIT", 0, limit]) as string[];
+    const snapshot = this.#apply([
+      "zrangebyscore",
+      key,
+      now,
+      "+inf",
+      "LIMIT",
+      0,
+      limit,
+    ]) as string[];
     const count = this.#apply(["zcard", key]) as number;
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     return [count, ...snapshot];
@@ -114,11 +132,16 @@ function setup(): { presence: Presence; redis: FakeRedis; published: string[] } 
 }
 
 const C = "conv-1";
-const member = (i: number): { userId: string; connectionId: string } => ({ userId: "u", connectionId: `c${i}` });
+const member = (i: number): { userId: string; connectionId: string } => ({
+  userId: "u",
+  connectionId: `c${i}`,
+});
 
 void test("presence: joins of one turn share one Redis round trip and one snapshot frame", async () => {
   const { presence, redis } = setup();
-  const frames = await Promise.all(Array.from({ length: 50 }, (_, i) => presence.join(C, member(i))));
+  const frames = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => presence.join(C, member(i))),
+  );
   assert.equal(redis.roundTrips, 1);
   assert.ok(frames.every((f) => f === frames[0]));
   const snap = JSON.parse(frames[0]!.text) as { type: string; members: unknown[]; count: number };

@@ -96,9 +96,12 @@ export class Presence {
     this.#ttlMs = deps.ttlMs;
     this.#publish = deps.publish;
     this.#onError = deps.onError;
-    this.#refresh = setInterval(() => {
-      this.#refreshAll().catch(this.#onError);
-    }, Math.max(100, Math.floor(deps.ttlMs / 3)));
+    this.#refresh = setInterval(
+      () => {
+        this.#refreshAll().catch(this.#onError);
+      },
+      Math.max(100, Math.floor(deps.ttlMs / 3)),
+    );
     this.#refresh.unref();
     this.#flush = setInterval(() => {
       this.#flushChanges().catch(this.#onError);
@@ -137,7 +140,11 @@ export class Presence {
     return this.#enqueue(this.#leaves, conversationId, m);
   }
 
-  #enqueue<T>(batches: Map<string, Batch<T>>, conversationId: string, m: PresenceMember): Promise<T> {
+  #enqueue<T>(
+    batches: Map<string, Batch<T>>,
+    conversationId: string,
+    m: PresenceMember,
+  ): Promise<T> {
     let b = batches.get(conversationId);
     if (b === undefined) {
       b = { members: [], ...Promise.withResolvers<T>() };
@@ -185,7 +192,8 @@ export class Presence {
   async #runLeaves(conversationId: string, members: PresenceMember[]): Promise<void> {
     const local = this.#local.get(conversationId);
     const gone = members.filter((m) => local?.has(memberKey(m)) !== true);
-    if (gone.length > 0) await this.#redis.zrem(KEY_PREFIX + conversationId, ...gone.map(memberKey));
+    if (gone.length > 0)
+      await this.#redis.zrem(KEY_PREFIX + conversationId, ...gone.map(memberKey));
     const c = this.#change(conversationId);
     for (const m of gone) if (c.left.length < CHANGE_LIMIT) c.left.push(m);
   }
@@ -258,7 +266,8 @@ export class Presence {
     // finds nothing left to send).
     if (this.#joins.size > 0 || this.#leaves.size > 0) this.#flushBatches();
     const pipe = this.#redis.pipeline();
-    for (const [conv, members] of this.#local) for (const m of members) pipe.zrem(KEY_PREFIX + conv, m);
+    for (const [conv, members] of this.#local)
+      for (const m of members) pipe.zrem(KEY_PREFIX + conv, m);
     this.#local.clear();
     await pipe.exec().catch(() => undefined);
   }

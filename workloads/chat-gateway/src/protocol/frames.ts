@@ -31,7 +31,10 @@ export const SubscribeFrame = frame("subscribe", {
   /** Last sequence the client has; events with seq > after are replayed, then live. */
   after: Type.Optional(Seq),
 });
-export const UnsubscribeFrame = frame("unsubscribe", { id: Type.Optional(Ref), conversationId: Uuid });
+export const UnsubscribeFrame = frame("unsubscribe", {
+  id: Type.Optional(Ref),
+  conversationId: Uuid,
+});
 export const SendFrame = frame("send", {
   id: Type.Optional(Ref),
   /** Omit to start a new conversation; the `accepted` frame carries the id. */
@@ -153,7 +156,17 @@ export type StoredEvent = Static<typeof StoredEvent>;
 /** Result of parsing one client frame: a typed frame, or a stable error code. */
 export type ParseResult =
   | { ok: true; frame: ClientFrame }
-  | { ok: false; code: "CG_ERR_BAD_FRAME" | "CG_ERR_INVALID_FRAME" | "CG_ERR_UNKNOWN_TYPE" | "CG_ERR_UNSUPPORTED_VERSION" | "CG_ERR_FRAME_TOO_LARGE"; ref?: string; detail?: string };
+  | {
+      ok: false;
+      code:
+        | "CG_ERR_BAD_FRAME"
+        | "CG_ERR_INVALID_FRAME"
+        | "CG_ERR_UNKNOWN_TYPE"
+        | "CG_ERR_UNSUPPORTED_VERSION"
+        | "CG_ERR_FRAME_TOO_LARGE";
+      ref?: string;
+      detail?: string;
+    };
 
 function isKnownType(t: unknown): t is ClientFrameType {
   return typeof t === "string" && (CLIENT_FRAME_TYPES as readonly string[]).includes(t);
@@ -174,7 +187,8 @@ export function parseClientFrame(raw: string, maxBytes: number): ParseResult {
   const obj = value as Record<string, unknown>;
   const ref = typeof obj["id"] === "string" && obj["id"].length <= 64 ? obj["id"] : undefined;
   const withRef = ref === undefined ? {} : { ref };
-  if (obj["v"] !== PROTOCOL_VERSION) return { ok: false, code: "CG_ERR_UNSUPPORTED_VERSION", ...withRef };
+  if (obj["v"] !== PROTOCOL_VERSION)
+    return { ok: false, code: "CG_ERR_UNSUPPORTED_VERSION", ...withRef };
   const type = obj["type"];
   if (!isKnownType(type)) return { ok: false, code: "CG_ERR_UNKNOWN_TYPE", ...withRef };
   const checker = compiled[type];

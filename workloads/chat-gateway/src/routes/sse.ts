@@ -90,12 +90,18 @@ async function answer(app: FastifyInstance, scope: Scope, f: ClientFrame): Promi
       await svc.typingFor(scope, f.conversationId, f.typing, `http-${scope.userId}`);
       return null;
     case "ping":
-      return JSON.stringify({ v: PROTOCOL_VERSION, type: "pong", ...(ref === undefined ? {} : { ref }) });
+      return JSON.stringify({
+        v: PROTOCOL_VERSION,
+        type: "pong",
+        ...(ref === undefined ? {} : { ref }),
+      });
     case "ack":
       return null;
     case "subscribe":
     case "unsubscribe":
-      throw new ChatError("CG_ERR_INVALID_COMMAND", { reason: "use GET /v1/stream for subscriptions" });
+      throw new ChatError("CG_ERR_INVALID_COMMAND", {
+        reason: "use GET /v1/stream for subscriptions",
+      });
   }
 }
 
@@ -106,7 +112,11 @@ async function answer(app: FastifyInstance, scope: Scope, f: ClientFrame): Promi
  * rate-limited per user (CHAT_POST_FRAMES_PER_SECOND) after authentication, so a request
  * without valid credentials gets 401 whatever its body.
  */
-export default function sseRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
+export default function sseRoutes(
+  app: FastifyInstance,
+  _opts: unknown,
+  done: (err?: Error) => void,
+): void {
   const cfg = app.chat.config;
   const postLimiter = new KeyedRateLimiter(cfg.postFramesPerSecond, cfg.postFramesPerSecond * 2);
   const sweep = setInterval(() => {
@@ -118,93 +128,113 @@ export default function sseRoutes(app: FastifyInstance, _opts: unknown, done: (e
     hookDone();
   });
 
-  app.get<{ Querystring: StreamQuery }>("/v1/stream", { schema: { querystring: StreamQuery } }, async (req, reply) => {
-    if (app.chat.service.draining) throw new ChatError("CG_ERR_DRAINING");
-    const p = await app.authenticate(req, true);
-    const scope = { tenantId: p.tenantId, userId: p.userId };
-    const lastId = req.headers["last-event-id"];
-    const after = typeof lastId === "string" && /^\d+$/.test(lastId) ? Number(lastId) : req.query.after;
-    await app.chat.service.head(scope, req.query.conversationId); // 404 before switching to SSE
-    const refused = app.chat.limits.acquire(scope);
-    if (refused !== null) {
-      app.metrics.rejected.inc({ reason: refused });
-      throw new ChatError("CG_ERR_TOO_MANY_CONNECTIONS", { limit: refused });
-    }
-    reply.hijack();
-    reply.raw.writeHead(200, {
-      "content-type": "text/event-stream",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-    });
-    const m = app.metrics;
-    const conn = new SseConnection(reply, scope, cfg.maxBufferedBytes, () => { m.slowConsumers.inc(); });
-    app.chat.service.register(conn);
-    m.connections.inc({ transport: "sse" });
-    const beat = setInterval(() => {
-      if (!conn.closed) reply.raw.write(": ping\n\n");
-      if (Date.now() > p.expiresAt) {
-        conn.send(errorFrame("CG_ERR_TOKEN_EXPIRED"));
-        conn.close(CLOSE.TOKEN_EXPIRED, "token expired");
+  app.get<{ Querystring: StreamQuery }>(
+    "/v1/stream",
+    { schema: { querystring: StreamQuery } },
+    async (req, reply) => {
+      if (app.chat.service.draining) throw new ChatError("CG_ERR_DRAINING");
+      const p = await app.authenticate(req, true);
+      const scope = { tenantId: p.tenantId, userId: p.userId };
+      const lastId = req.headers["last-event-id"];
+      const after =
+        typeof lastId === "string" && /^\d+$/.test(lastId) ? Number(lastId) : req.query.after;
+      await app.chat.service.head(scope, req.query.conversationId); // 404 before switching to SSE
+      const refused = app.chat.limits.acquire(scope);
+      if (refused !== null) {
+        app.metrics.rejected.inc({ reason: refused });
+        throw new ChatError("CG_ERR_TOO_MANY_CONNECTIONS", { limit: refused });
       }
-    }, cfg.heartbeatMs);
-    reply.raw.on("close", () => {
-      clearInterval(beat);
-      app.chat.limits.release(scope);
-      m.connections.dec({ transport: "sse" });
-      void app.chat.service.unregister(conn);
-    });
-    conn.send(
-      welcomeFrame({
-        connectionId: conn.id,
-        tenantId: scope.tenantId,
-        userId: scope.userId,
-        replica: cfg.replicaId,
-        heartbeatMs: cfg.heartbeatMs,
-        maxFrameBytes: cfg.maxFrameBytes,
-        regions: app.chat.regions(),
-      }),
-    );
-    try {
-      await app.chat.service.subscribe(conn, req.query.conversationId, after, undefined);
-    } catch (err) {
-      const e = toChatError(err);
-      conn.send(errorFrame(e.code, undefined, e.details));
-      conn.close(CLOSE.NORMAL, e.code);
-    }
-  });
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+        "x-accel-buffering": "no",
+      });
+      const m = app.metrics;
+      const conn = new SseConnection(reply, scope, cfg.maxBufferedBytes, () => {
+        m.slowConsumers.inc();
+      });
+      app.chat.service.register(conn);
+      m.connections.inc({ transport: "sse" });
+      const beat = setInterval(() => {
+        if (!conn.closed) reply.raw.write(": ping\n\n");
+        if (Date.now() > p.expiresAt) {
+          conn.send(errorFrame("CG_ERR_TOKEN_EXPIRED"));
+          conn.close(CLOSE.TOKEN_EXPIRED, "token expired");
+        }
+      }, cfg.heartbeatMs);
+      reply.raw.on("close", () => {
+        clearInterval(beat);
+        app.chat.limits.release(scope);
+        m.connections.dec({ transport: "sse" });
+        void app.chat.service.unregister(conn);
+      });
+      conn.send(
+        welcomeFrame({
+          connectionId: conn.id,
+          tenantId: scope.tenantId,
+          userId: scope.userId,
+          replica: cfg.replicaId,
+          heartbeatMs: cfg.heartbeatMs,
+          maxFrameBytes: cfg.maxFrameBytes,
+          regions: app.chat.regions(),
+        }),
+      );
+      try {
+        await app.chat.service.subscribe(conn, req.query.conversationId, after, undefined);
+      } catch (err) {
+        const e = toChatError(err);
+        conn.send(errorFrame(e.code, undefined, e.details));
+        conn.close(CLOSE.NORMAL, e.code);
+      }
+    },
+  );
 
-  app.post("/v1/frames", { bodyLimit: cfg.maxFrameBytes, onRequest: app.authenticated }, async (req, reply) => {
-    const p = req.principal ?? (await app.authenticate(req));
-    const wait = postLimiter.take(scopeKey(p));
-    if (wait > 0) {
-      app.metrics.errors.inc({ code: "CG_ERR_TOO_MANY_REQUESTS" });
-      return reply
-        .code(429)
-        .header("retry-after", Math.ceil(wait / 1000))
-        .type("application/json")
-        .send(errorFrame("CG_ERR_TOO_MANY_REQUESTS", undefined, { retryAfterMs: wait }));
-    }
-    const raw = typeof req.body === "string" ? req.body : JSON.stringify(req.body);
-    const parsed = parseClientFrame(raw, cfg.maxFrameBytes);
-    if (!parsed.ok) {
-      const e = new ChatError(parsed.code, parsed.detail === undefined ? undefined : { detail: parsed.detail });
-      app.metrics.errors.inc({ code: e.code });
-      return reply.code(e.statusCode).type("application/json").send(errorFrame(parsed.code, parsed.ref, e.details));
-    }
-    const f = parsed.frame;
-    app.metrics.framesIn.inc({ type: f.type });
-    const ref = "id" in f ? f.id : undefined;
-    try {
-      const out = await answer(app, { tenantId: p.tenantId, userId: p.userId }, f);
-      if (out === null) return await reply.code(204).send();
-      return await reply.type("application/json").send(out);
-    } catch (err) {
-      const e = toChatError(err);
-      if (e.code === "CG_ERR_INTERNAL") req.log.error({ err }, "Failed to handle a POST frame");
-      app.metrics.errors.inc({ code: e.code });
-      return await reply.code(e.statusCode).type("application/json").send(errorFrame(e.code, ref, e.details));
-    }
-  });
+  app.post(
+    "/v1/frames",
+    { bodyLimit: cfg.maxFrameBytes, onRequest: app.authenticated },
+    async (req, reply) => {
+      const p = req.principal ?? (await app.authenticate(req));
+      const wait = postLimiter.take(scopeKey(p));
+      if (wait > 0) {
+        app.metrics.errors.inc({ code: "CG_ERR_TOO_MANY_REQUESTS" });
+        return reply
+          .code(429)
+          .header("retry-after", Math.ceil(wait / 1000))
+          .type("application/json")
+          .send(errorFrame("CG_ERR_TOO_MANY_REQUESTS", undefined, { retryAfterMs: wait }));
+      }
+      const raw = typeof req.body === "string" ? req.body : JSON.stringify(req.body);
+      const parsed = parseClientFrame(raw, cfg.maxFrameBytes);
+      if (!parsed.ok) {
+        const e = new ChatError(
+          parsed.code,
+          parsed.detail === undefined ? undefined : { detail: parsed.detail },
+        );
+        app.metrics.errors.inc({ code: e.code });
+        return reply
+          .code(e.statusCode)
+          .type("application/json")
+          .send(errorFrame(parsed.code, parsed.ref, e.details));
+      }
+      const f = parsed.frame;
+      app.metrics.framesIn.inc({ type: f.type });
+      const ref = "id" in f ? f.id : undefined;
+      try {
+        const out = await answer(app, { tenantId: p.tenantId, userId: p.userId }, f);
+        if (out === null) return await reply.code(204).send();
+        return await reply.type("application/json").send(out);
+      } catch (err) {
+        const e = toChatError(err);
+        if (e.code === "CG_ERR_INTERNAL") req.log.error({ err }, "Failed to handle a POST frame");
+        app.metrics.errors.inc({ code: e.code });
+        return await reply
+          .code(e.statusCode)
+          .type("application/json")
+          .send(errorFrame(e.code, ref, e.details));
+      }
+    },
+  );
   done();
 }

@@ -4,7 +4,11 @@
  */
 import type { FastifyInstance } from "fastify";
 
-export default function ticketRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
+export default function ticketRoutes(
+  app: FastifyInstance,
+  _opts: unknown,
+  done: (err?: Error) => void,
+): void {
   // Credentials first: the body is ignored, a request without a valid token gets 401.
   app.post("/v1/tickets", { bodyLimit: 1024, onRequest: app.authenticated }, async (req, reply) => {
     const p = req.principal ?? (await app.authenticate(req));

@@ -74,7 +74,14 @@ export class Indexer {
             c.query(
               `INSERT INTO chat.message_embeddings (conversation_id, message_id, tenant_id, user_id, model, embedding)
                VALUES ($1, $2, $3, $4, $5, $6::vector) ON CONFLICT DO NOTHING`,
-              [r.conversation_id, r.message_id, r.tenant_id, r.user_id, this.#model, toVectorLiteral(v)],
+              [
+                r.conversation_id,
+                r.message_id,
+                r.tenant_id,
+                r.user_id,
+                this.#model,
+                toVectorLiteral(v),
+              ],
             ),
           );
           total++;

@@ -8,7 +8,11 @@ export type Ranking = readonly string[];
  * Reciprocal rank fusion (Cormack et al. 2009): score(d) = Σ 1 / (k + rank_i(d)), rank from 1.
  * Ties break on the id so the result is deterministic. Pure.
  */
-export function reciprocalRankFusion(rankings: readonly Ranking[], k = 60, limit = 20): { id: string; score: number }[] {
+export function reciprocalRankFusion(
+  rankings: readonly Ranking[],
+  k = 60,
+  limit = 20,
+): { id: string; score: number }[] {
   const scores = new Map<string, number>();
   for (const ranking of rankings) {
     ranking.forEach((id, i) => {

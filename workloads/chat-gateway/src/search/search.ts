@@ -74,11 +74,20 @@ export async function hybridSearch(
   for (const r of [...text, ...vec]) rows.set(key(r), r);
   const textIds = new Set(text.map(key));
   const vecIds = new Set(vec.map(key));
-  return reciprocalRankFusion([text.map(key), vec.map(key)], 60, opts.limit).map(({ id, score }) => {
-    const r = rows.get(id) as Row;
-    const sources: ("text" | "vector")[] = [];
-    if (textIds.has(id)) sources.push("text");
-    if (vecIds.has(id)) sources.push("vector");
-    return { conversationId: r.conversation_id, messageId: r.message_id, role: r.role, content: r.content, score, sources };
-  });
+  return reciprocalRankFusion([text.map(key), vec.map(key)], 60, opts.limit).map(
+    ({ id, score }) => {
+      const r = rows.get(id) as Row;
+      const sources: ("text" | "vector")[] = [];
+      if (textIds.has(id)) sources.push("text");
+      if (vecIds.has(id)) sources.push("vector");
+      return {
+        conversationId: r.conversation_id,
+        messageId: r.message_id,
+        role: r.role,
+        content: r.content,
+        score,
+        sources,
+      };
+    },
+  );
 }

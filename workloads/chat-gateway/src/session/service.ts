@@ -18,7 +18,10 @@ import type { ConversationRepository } from "../store/repository.ts";
 import type { Connection } from "./connection.ts";
 
 /** chat.owned_stream_version (migration 003): sets the RLS context itself; NULL if not the scope's. */
-const OWNED_VERSION = { name: "cg_owned_stream_version", text: "SELECT chat.owned_stream_version($1, $2, $3::uuid) AS version" };
+const OWNED_VERSION = {
+  name: "cg_owned_stream_version",
+  text: "SELECT chat.owned_stream_version($1, $2, $3::uuid) AS version",
+};
 
 /** What a command returns once its events are durable (the `accepted` frame's payload). */
 export interface Accepted {
@@ -86,7 +89,10 @@ export class ChatService {
     this.#onError = deps.onError;
     const c = deps.config;
     // The Redis limit's budget as a local token bucket, used only while Redis is unavailable.
-    this.#localMessages = new KeyedRateLimiter((c.rateLimitMessages * 1000) / c.rateLimitWindowMs, c.rateLimitMessages);
+    this.#localMessages = new KeyedRateLimiter(
+      (c.rateLimitMessages * 1000) / c.rateLimitWindowMs,
+      c.rateLimitMessages,
+    );
     this.#typing = new KeyedRateLimiter(c.typingPerSecond, c.typingPerSecond * 2);
   }
 
@@ -114,7 +120,10 @@ export class ChatService {
   async waitInflight(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.#inflight.size > 0 && Date.now() < deadline) {
-      await Promise.race([Promise.allSettled([...this.#inflight]), new Promise((r) => setTimeout(r, 50))]);
+      await Promise.race([
+        Promise.allSettled([...this.#inflight]),
+        new Promise((r) => setTimeout(r, 50)),
+      ]);
     }
   }
 
@@ -133,7 +142,11 @@ export class ChatService {
 
   #reply(want: boolean | undefined, model: string | undefined): ReplyRequest | null {
     if (want === false) return null;
-    return { replyMessageId: randomUUID(), model: model ?? this.#cfg.defaultModel, replica: this.#cfg.replicaId };
+    return {
+      replyMessageId: randomUUID(),
+      model: model ?? this.#cfg.defaultModel,
+      replica: this.#cfg.replicaId,
+    };
   }
 
   async #run(
@@ -143,7 +156,12 @@ export class ChatService {
     cmd: Command,
     messageId: string,
   ): Promise<Accepted> {
-    const res = await this.#repo.execute(scope, conversationId, { ...opts, actor: scope.userId }, cmd);
+    const res = await this.#repo.execute(
+      scope,
+      conversationId,
+      { ...opts, actor: scope.userId },
+      cmd,
+    );
     // Committed: a failed publish (Redis down) must not turn it into an error. Subscribers get the
     // events from PostgreSQL through the hub's head poll instead.
     await this.#hub.publishEvents(res.recorded).catch((err: unknown) => {
@@ -152,8 +170,15 @@ export class ChatService {
     const started = res.recorded.find((r) => r.event.type === "reply.started");
     if (started !== undefined) this.#replies.start(scope, conversationId, started, res.state);
     const last = res.recorded.at(-1);
-    const replyMessageId = started?.event.type === "reply.started" ? started.event.data.messageId : null;
-    return { conversationId, seq: last?.version ?? res.state.version, messageId, replyMessageId, duplicate: res.duplicate };
+    const replyMessageId =
+      started?.event.type === "reply.started" ? started.event.data.messageId : null;
+    return {
+      conversationId,
+      seq: last?.version ?? res.state.version,
+      messageId,
+      replyMessageId,
+      duplicate: res.duplicate,
+    };
   }
 
   /** Appends a user message (creating the conversation when no id is given). */
@@ -173,7 +198,13 @@ export class ChatService {
           title: f.title ?? f.content.slice(0, 80),
           reply: this.#reply(f.reply, f.model),
         };
-        return this.#run(scope, conversationId, { isNew, expectedVersion: f.expectedVersion }, cmd, messageId);
+        return this.#run(
+          scope,
+          conversationId,
+          { isNew, expectedVersion: f.expectedVersion },
+          cmd,
+          messageId,
+        );
       })(),
     );
   }
@@ -192,7 +223,13 @@ export class ChatService {
           content: f.content,
           reply: this.#reply(f.reply, f.model),
         };
-        return this.#run(scope, f.conversationId, { isNew: false, expectedVersion: f.expectedVersion }, cmd, newMessageId);
+        return this.#run(
+          scope,
+          f.conversationId,
+          { isNew: false, expectedVersion: f.expectedVersion },
+          cmd,
+          newMessageId,
+        );
       })(),
     );
   }
@@ -218,15 +255,26 @@ export class ChatService {
 
   /** Checks the scope owns the conversation; returns its version. One round trip, autocommit. */
   async head(scope: Scope, conversationId: string): Promise<number> {
-    const r = await this.#pool.query<{ version: number | null }>({ ...OWNED_VERSION, values: [scope.tenantId, scope.userId, conversationId] });
+    const r = await this.#pool.query<{ version: number | null }>({
+      ...OWNED_VERSION,
+      values: [scope.tenantId, scope.userId, conversationId],
+    });
     const v = r.rows[0]?.version ?? null;
     if (v === null) throw new ChatError("CG_ERR_CONVERSATION_NOT_FOUND");
     return v;
   }
 
   /** Subscribes a connection (replay after `after`, then live) and joins presence. */
-  async subscribe(conn: Connection, conversationId: string, after: number | undefined, ref: string | undefined): Promise<void> {
-    if (!this.#hub.isSubscribed(conn.id, conversationId) && this.#hub.subscriptionCount(conn.id) >= this.#cfg.maxSubscriptions) {
+  async subscribe(
+    conn: Connection,
+    conversationId: string,
+    after: number | undefined,
+    ref: string | undefined,
+  ): Promise<void> {
+    if (
+      !this.#hub.isSubscribed(conn.id, conversationId) &&
+      this.#hub.subscriptionCount(conn.id) >= this.#cfg.maxSubscriptions
+    ) {
       throw new ChatError("CG_ERR_TOO_MANY_SUBSCRIPTIONS", { max: this.#cfg.maxSubscriptions });
     }
     const head = await this.head(conn.scope, conversationId);
@@ -243,12 +291,17 @@ export class ChatService {
       this.#onError(err, "Failed to join presence; subscribing without a presence snapshot");
     }
     const liveAt = await this.#hub.subscribe(conn, conversationId, from);
-    conn.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "live", ref, conversationId, seq: liveAt }));
+    conn.send(
+      JSON.stringify({ v: PROTOCOL_VERSION, type: "live", ref, conversationId, seq: liveAt }),
+    );
   }
 
   async unsubscribe(conn: Connection, conversationId: string): Promise<void> {
     this.#hub.unsubscribe(conn.id, conversationId);
-    await this.#presence.leave(conversationId, { userId: conn.scope.userId, connectionId: conn.id });
+    await this.#presence.leave(conversationId, {
+      userId: conn.scope.userId,
+      connectionId: conn.id,
+    });
   }
 
   #checkTyping(scope: Scope): void {
@@ -274,7 +327,12 @@ export class ChatService {
   }
 
   /** Typing indicator from a transport without subscriptions (POST): ownership is checked. */
-  async typingFor(scope: Scope, conversationId: string, typing: boolean, connectionId: string): Promise<void> {
+  async typingFor(
+    scope: Scope,
+    conversationId: string,
+    typing: boolean,
+    connectionId: string,
+  ): Promise<void> {
     this.#checkTyping(scope);
     await this.head(scope, conversationId);
     const frame = JSON.stringify({
@@ -298,7 +356,9 @@ export class ChatService {
     const subs = this.#hub.subscriptionsOf(conn.id);
     this.#hub.removeConnection(conn.id);
     await Promise.allSettled(
-      subs.map((s) => this.#presence.leave(s, { userId: conn.scope.userId, connectionId: conn.id })),
+      subs.map((s) =>
+        this.#presence.leave(s, { userId: conn.scope.userId, connectionId: conn.id }),
+      ),
     );
   }
 }

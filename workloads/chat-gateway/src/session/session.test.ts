@@ -11,11 +11,27 @@ import { errorFrame, reconnectFrame, welcomeFrame } from "./session.ts";
 
 const regions: RegionsTable = {
   self: "eu-1",
-  regions: [{ name: "eu-1", dataRegion: "eu", endpoint: "wss://eu-1/v1/ws", priority: 0, weight: 1, healthy: true }],
+  regions: [
+    {
+      name: "eu-1",
+      dataRegion: "eu",
+      endpoint: "wss://eu-1/v1/ws",
+      priority: 0,
+      weight: 1,
+      healthy: true,
+    },
+  ],
 };
 
 void test("welcome, reconnect and error frames match the protocol schemas", () => {
-  const base = { connectionId: "c", tenantId: "t", userId: "u", replica: "r", heartbeatMs: 1000, maxFrameBytes: 65536 };
+  const base = {
+    connectionId: "c",
+    tenantId: "t",
+    userId: "u",
+    replica: "r",
+    heartbeatMs: 1000,
+    maxFrameBytes: 65536,
+  };
   const frames: [unknown, string][] = [
     [WelcomeFrame, welcomeFrame({ ...base, regions: null })],
     [WelcomeFrame, welcomeFrame({ ...base, regions })],
@@ -25,8 +41,14 @@ void test("welcome, reconnect and error frames match the protocol schemas", () =
   ];
   for (const [schema, text] of frames) {
     const f = JSON.parse(text) as unknown;
-    assert.ok(Value.Check(schema as typeof WelcomeFrame, f), `${text}: ${JSON.stringify([...Value.Errors(schema as typeof WelcomeFrame, f)][0])}`);
+    assert.ok(
+      Value.Check(schema as typeof WelcomeFrame, f),
+      `${text}: ${JSON.stringify([...Value.Errors(schema as typeof WelcomeFrame, f)][0])}`,
+    );
   }
-  assert.deepEqual((JSON.parse(welcomeFrame({ ...base, regions })) as { regions: unknown }).regions, regions);
+  assert.deepEqual(
+    (JSON.parse(welcomeFrame({ ...base, regions })) as { regions: unknown }).regions,
+    regions,
+  );
   assert.equal("regions" in (JSON.parse(reconnectFrame("draining", 1, null)) as object), false);
 });

@@ -3,14 +3,23 @@
  * server frames every transport sends (welcome, reconnect, accepted, error).
  */
 import { CLOSE, ChatError, ERRORS, toChatError, type ErrorCode } from "../errors.ts";
-import { parseClientFrame, PROTOCOL_VERSION, SUBPROTOCOL, type ClientFrame } from "../protocol/frames.ts";
+import {
+  parseClientFrame,
+  PROTOCOL_VERSION,
+  SUBPROTOCOL,
+  type ClientFrame,
+} from "../protocol/frames.ts";
 import type { RegionsTable } from "../regions.ts";
 import { TokenBucket } from "../ratelimit.ts";
 import type { Connection } from "./connection.ts";
 import type { Accepted, ChatService } from "./service.ts";
 
 /** Serialises an error frame for `code`. */
-export function errorFrame(code: ErrorCode, ref?: string, details?: Record<string, unknown>): string {
+export function errorFrame(
+  code: ErrorCode,
+  ref?: string,
+  details?: Record<string, unknown>,
+): string {
   const e = ERRORS[code];
   return JSON.stringify({
     v: PROTOCOL_VERSION,
@@ -25,7 +34,12 @@ export function errorFrame(code: ErrorCode, ref?: string, details?: Record<strin
 
 /** Serialises the `accepted` frame sent once a command's events are durable. */
 export function acceptedFrame(ref: string | undefined, a: Accepted): string {
-  return JSON.stringify({ v: PROTOCOL_VERSION, type: "accepted", ...(ref === undefined ? {} : { ref }), ...a });
+  return JSON.stringify({
+    v: PROTOCOL_VERSION,
+    type: "accepted",
+    ...(ref === undefined ? {} : { ref }),
+    ...a,
+  });
 }
 
 /** What a `welcome` frame tells a new connection. */
@@ -43,12 +57,28 @@ export interface WelcomeInfo {
 /** Serialises the `welcome` frame (first frame of every connection). */
 export function welcomeFrame(w: WelcomeInfo): string {
   const { regions, ...rest } = w;
-  return JSON.stringify({ v: PROTOCOL_VERSION, type: "welcome", protocol: SUBPROTOCOL, ...rest, ...(regions === null ? {} : { regions }) });
+  return JSON.stringify({
+    v: PROTOCOL_VERSION,
+    type: "welcome",
+    protocol: SUBPROTOCOL,
+    ...rest,
+    ...(regions === null ? {} : { regions }),
+  });
 }
 
 /** Serialises the `reconnect` frame sent on drain: go elsewhere (the regions table says where). */
-export function reconnectFrame(reason: string, retryAfterMs: number, regions: RegionsTable | null): string {
-  return JSON.stringify({ v: PROTOCOL_VERSION, type: "reconnect", reason, retryAfterMs, ...(regions === null ? {} : { regions }) });
+export function reconnectFrame(
+  reason: string,
+  retryAfterMs: number,
+  regions: RegionsTable | null,
+): string {
+  return JSON.stringify({
+    v: PROTOCOL_VERSION,
+    type: "reconnect",
+    reason,
+    retryAfterMs,
+    ...(regions === null ? {} : { regions }),
+  });
 }
 
 export interface SessionOptions {
@@ -97,7 +127,11 @@ export class Session {
     }
     const parsed = parseClientFrame(raw, this.#opts.maxFrameBytes);
     if (!parsed.ok) {
-      this.#error(parsed.code, parsed.ref, parsed.detail === undefined ? undefined : { detail: parsed.detail });
+      this.#error(
+        parsed.code,
+        parsed.ref,
+        parsed.detail === undefined ? undefined : { detail: parsed.detail },
+      );
       return;
     }
     this.#opts.onFrame(parsed.frame.type);
@@ -115,14 +149,27 @@ export class Session {
     const c = this.#conn;
     switch (f.type) {
       case "ping":
-        c.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "pong", ...(f.id === undefined ? {} : { ref: f.id }) }));
+        c.send(
+          JSON.stringify({
+            v: PROTOCOL_VERSION,
+            type: "pong",
+            ...(f.id === undefined ? {} : { ref: f.id }),
+          }),
+        );
         return;
       case "subscribe":
         await this.#svc.subscribe(c, f.conversationId, f.after, f.id);
         return;
       case "unsubscribe":
         await this.#svc.unsubscribe(c, f.conversationId);
-        c.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "unsubscribed", ref: f.id, conversationId: f.conversationId }));
+        c.send(
+          JSON.stringify({
+            v: PROTOCOL_VERSION,
+            type: "unsubscribed",
+            ref: f.id,
+            conversationId: f.conversationId,
+          }),
+        );
         return;
       case "send":
         c.send(acceptedFrame(f.id, await this.#svc.send(c.scope, f)));

@@ -13,7 +13,11 @@ export interface Scope {
  * Runs `fn` in one transaction whose RLS context is `scope` (SET LOCAL app.tenant_id and
  * app.user_id via set_config(..., true)). BEGIN and the settings go in one round trip.
  */
-export async function withScope<T>(pool: pg.Pool, scope: Scope, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withScope<T>(
+  pool: pg.Pool,
+  scope: Scope,
+  fn: (c: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query(

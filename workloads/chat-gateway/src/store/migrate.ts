@@ -21,7 +21,10 @@ export const APP_ROLE = "chat_gateway_app";
  * Also sets the app role's password when one is given (a deployment that manages the role itself
  * passes none). Returns the names applied by this call.
  */
-export async function migrate(adminUrl: string, appPassword: string | undefined): Promise<string[]> {
+export async function migrate(
+  adminUrl: string,
+  appPassword: string | undefined,
+): Promise<string[]> {
   const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 });
   await client.connect();
   const applied: string[] = [];
@@ -31,7 +34,9 @@ export async function migrate(adminUrl: string, appPassword: string | undefined)
       "CREATE TABLE IF NOT EXISTS public.chat_gateway_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
     );
     const done = new Set(
-      (await client.query<{ name: string }>("SELECT name FROM public.chat_gateway_migrations")).rows.map((r) => r.name),
+      (
+        await client.query<{ name: string }>("SELECT name FROM public.chat_gateway_migrations")
+      ).rows.map((r) => r.name),
     );
     const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith(".sql")).sort();
     for (const f of files) {
@@ -49,7 +54,9 @@ export async function migrate(adminUrl: string, appPassword: string | undefined)
       applied.push(f);
     }
     if (appPassword !== undefined) {
-      await client.query(`ALTER ROLE ${APP_ROLE} WITH LOGIN PASSWORD ${client.escapeLiteral(appPassword)}`);
+      await client.query(
+        `ALTER ROLE ${APP_ROLE} WITH LOGIN PASSWORD ${client.escapeLiteral(appPassword)}`,
+      );
     }
   } finally {
     await client.query(UNLOCK_SQL).catch(() => undefined);

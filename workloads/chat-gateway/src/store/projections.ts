@@ -17,7 +17,11 @@ export interface ProjectOptions {
 const TOUCH_CONVERSATION = `UPDATE chat.conversations SET version = $2, last_event_at = $3,
   message_count = message_count + $4 WHERE conversation_id = $1`;
 
-async function insertMessage(c: pg.ClientBase, r: RecordedEvent, m: Record<string, unknown>): Promise<void> {
+async function insertMessage(
+  c: pg.ClientBase,
+  r: RecordedEvent,
+  m: Record<string, unknown>,
+): Promise<void> {
   const parentId = (m["parentId"] as string | null) ?? null;
   await c.query(
     `WITH m AS (
@@ -51,7 +55,11 @@ async function insertMessage(c: pg.ClientBase, r: RecordedEvent, m: Record<strin
  * the live path, the reply leases. Used both inline (same transaction as the append) and by
  * {@link rebuildReadModels}; it only depends on the event, so a rebuild gives the same rows.
  */
-export async function project(c: pg.ClientBase, r: RecordedEvent, opts: ProjectOptions): Promise<void> {
+export async function project(
+  c: pg.ClientBase,
+  r: RecordedEvent,
+  opts: ProjectOptions,
+): Promise<void> {
   const e = r.event;
   switch (e.type) {
     case "conversation.started":
@@ -82,14 +90,20 @@ export async function project(c: pg.ClientBase, r: RecordedEvent, opts: ProjectO
       await c.query(
         `UPDATE chat.messages SET content = $3, status = $4, updated_seq = $5
          WHERE conversation_id = $1 AND message_id = $2`,
-        [r.streamId, e.data.messageId, e.data.content, e.type === "reply.completed" ? "complete" : "incomplete", r.version],
+        [
+          r.streamId,
+          e.data.messageId,
+          e.data.content,
+          e.type === "reply.completed" ? "complete" : "incomplete",
+          r.version,
+        ],
       );
       await c.query(TOUCH_CONVERSATION, [r.streamId, r.version, r.createdAt, 0]);
       if (opts.leases) {
-        await c.query("DELETE FROM chat.reply_leases WHERE conversation_id = $1 AND message_id = $2", [
-          r.streamId,
-          e.data.messageId,
-        ]);
+        await c.query(
+          "DELETE FROM chat.reply_leases WHERE conversation_id = $1 AND message_id = $2",
+          [r.streamId, e.data.messageId],
+        );
       }
       return;
   }
@@ -103,7 +117,9 @@ export async function project(c: pg.ClientBase, r: RecordedEvent, opts: ProjectO
 export async function rebuildReadModels(admin: pg.ClientBase, batch = 1000): Promise<number> {
   await admin.query("BEGIN");
   try {
-    await admin.query("DELETE FROM chat.branches; DELETE FROM chat.messages; DELETE FROM chat.conversations");
+    await admin.query(
+      "DELETE FROM chat.branches; DELETE FROM chat.messages; DELETE FROM chat.conversations",
+    );
     let pos = 0;
     let count = 0;
     for (;;) {

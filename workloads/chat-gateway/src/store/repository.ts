@@ -3,7 +3,13 @@
  * transaction, retrying when another replica won the race.
  */
 import type pg from "pg";
-import { decide, evolve, initialState, type Command, type ConversationState } from "../domain/conversation.ts";
+import {
+  decide,
+  evolve,
+  initialState,
+  type Command,
+  type ConversationState,
+} from "../domain/conversation.ts";
 import type { RecordedEvent } from "../domain/events.ts";
 import { ChatError } from "../errors.ts";
 import { withScope, type Scope } from "./db.ts";
@@ -44,9 +50,17 @@ export class ConversationRepository {
     this.#opts = opts;
   }
 
-  async #catchUp(c: pg.ClientBase, scope: Scope, streamId: string, isNew: boolean): Promise<ConversationState> {
+  async #catchUp(
+    c: pg.ClientBase,
+    scope: Scope,
+    streamId: string,
+    isNew: boolean,
+  ): Promise<ConversationState> {
     let entry = this.#cache.get(streamId);
-    if (entry !== undefined && (entry.scope.tenantId !== scope.tenantId || entry.scope.userId !== scope.userId)) {
+    if (
+      entry !== undefined &&
+      (entry.scope.tenantId !== scope.tenantId || entry.scope.userId !== scope.userId)
+    ) {
       throw new ChatError("CG_ERR_CONVERSATION_NOT_FOUND");
     }
     if (entry === undefined) {
@@ -64,7 +78,8 @@ export class ConversationRepository {
     if (isNew && entry.state.version === 0) return entry.state;
     for (;;) {
       const batch = await readStream(c, streamId, entry.state.version, 1000);
-      for (const r of batch) if (r.version === entry.state.version + 1) evolve(entry.state, r.event);
+      for (const r of batch)
+        if (r.version === entry.state.version + 1) evolve(entry.state, r.event);
       if (batch.length < 1000) break;
     }
     return entry.state;
@@ -121,15 +136,21 @@ export class ConversationRepository {
             events: d.events,
             actor: opts.actor,
           });
-          for (const r of recorded) await project(c, r, { leases: true, leaseMs: this.#opts.leaseMs });
+          for (const r of recorded)
+            await project(c, r, { leases: true, leaseMs: this.#opts.leaseMs });
           return { recorded, duplicate: d.duplicate };
         });
         return { ...out, state: this.#applyCommitted(streamId, out.recorded) };
       } catch (err) {
         if (!(err instanceof ConcurrencyError)) throw err;
         if (opts.expectedVersion !== undefined || attempt >= this.#opts.maxRetries) {
-          const currentVersion = await withScope(this.#pool, scope, (c) => streamVersion(c, streamId));
-          throw new ChatError("CG_ERR_VERSION_CONFLICT", { expectedVersion: err.expectedVersion, currentVersion });
+          const currentVersion = await withScope(this.#pool, scope, (c) =>
+            streamVersion(c, streamId),
+          );
+          throw new ChatError("CG_ERR_VERSION_CONFLICT", {
+            expectedVersion: err.expectedVersion,
+            currentVersion,
+          });
         }
         // Another replica won: back off with jitter, then catch up and decide again.
         await new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)));
@@ -141,7 +162,8 @@ export class ConversationRepository {
   #applyCommitted(streamId: string, recorded: readonly RecordedEvent[]): ConversationState {
     const entry = this.#cache.get(streamId);
     if (entry === undefined) return initialState();
-    for (const r of recorded) if (r.version === entry.state.version + 1) evolve(entry.state, r.event);
+    for (const r of recorded)
+      if (r.version === entry.state.version + 1) evolve(entry.state, r.event);
     return entry.state;
   }
 

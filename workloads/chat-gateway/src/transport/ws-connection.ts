@@ -120,7 +120,12 @@ export function ignoreError(): void {
 }
 
 /** Refuses an upgrade with an HTTP status and a coded JSON body, then closes the socket. */
-export function refuse(socket: Duplex, status: number, body: Record<string, unknown>, extraHeaders = ""): void {
+export function refuse(
+  socket: Duplex,
+  status: number,
+  body: Record<string, unknown>,
+  extraHeaders = "",
+): void {
   const text = JSON.stringify(body);
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\nConnection: close\r\nContent-Type: application/json\r\n${extraHeaders}` +

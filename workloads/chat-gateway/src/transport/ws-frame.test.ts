@@ -25,7 +25,8 @@ void test("wsTextFrame: bytes written to the raw socket arrive as text messages,
   http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.send("first");
-      for (const text of ["short", "ü".repeat(1000), "y".repeat(70_000)]) socket.write(wsTextFrame(text));
+      for (const text of ["short", "ü".repeat(1000), "y".repeat(70_000)])
+        socket.write(wsTextFrame(text));
       ws.send("last");
     });
   });
