@@ -1,22 +1,48 @@
 /**
  * Token budget reservation under concurrency: 50 concurrent requests against a budget for exactly
- * 10 spend exactly the budget (Redis counters), and the other 40 get 429 with Retry-After.
- * Also: failed requests are refunded, and rpm / tpm limits answer 429 with Retry-After.
+ * 10 reservations admit exactly 10 (Redis counters), which are charged their actual usage, and
+ * the other 40 get 429 with Retry-After. Also: failed requests are refunded, and rpm / tpm limits
+ * answer 429 with Retry-After.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startTestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
 import { estimateMessagesTokens } from "../../../workloads/inference-gateway/src/tokens.ts";
-import { eventually, newTenant, post, redisClient, routing, startGateway } from "./helpers.ts";
+import { chatBound } from "../../../workloads/inference-gateway/src/limits/bound.ts";
+import {
+  budgetState,
+  eventually,
+  newTenant,
+  post,
+  redisClient,
+  routing,
+  startGateway,
+} from "./helpers.ts";
 
-void test("50 concurrent requests against a budget for 10: exactly the budget is spent, 40 get 429", async (t) => {
-  const up = await startTestUpstream({ latencyMs: 300 });
+/** What the gateway reserves for a body (limits/bound.ts) as sent by post(). */
+function reservation(body: Record<string, unknown>): number {
+  const b = chatBound(body, Buffer.byteLength(JSON.stringify(body)), 1024);
+  return b.inputTokens + b.outputTokens;
+}
+
+void test("50 concurrent requests against a budget for 10 reservations: exactly 10 admitted and charged, 40 get 429", async (t) => {
+  // Slow enough that all 50 are decided before the first settles (settling frees what it did
+  // not use of its reservation).
+  const up = await startTestUpstream({ latencyMs: 1500 });
   t.after(() => up.close());
   const redis = redisClient();
   t.after(() => redis.quit());
   const tenant = newTenant("race");
   const messages = [{ role: "user", content: "race" }];
-  const perRequest = estimateMessagesTokens(messages) + 5;
+  // Same-size bodies (two-digit user ids), so every request reserves the same amount.
+  const body = (i: number): Record<string, unknown> => ({
+    model: "m",
+    messages,
+    max_tokens: 5,
+    user: `u${String(i).padStart(2, "0")}`,
+  });
+  const perRequest = reservation(body(0));
+  const actual = estimateMessagesTokens(messages) + 5; // what the test upstream reports
   const budget = perRequest * 10;
   const gw = await startGateway(
     routing({
@@ -36,11 +62,7 @@ void test("50 concurrent requests against a budget for 10: exactly the budget is
 
   const results = await Promise.all(
     Array.from({ length: 50 }, (_, i) =>
-      post(
-        `${gw.url}/v1/chat/completions`,
-        { model: "m", messages, max_tokens: 5, user: `u${i}` },
-        tenant.key,
-      ),
+      post(`${gw.url}/v1/chat/completions`, body(i), tenant.key),
     ),
   );
   const ok = results.filter((r) => r.status === 200);
@@ -57,14 +79,20 @@ void test("50 concurrent requests against a budget for 10: exactly the budget is
   assert.equal(keys.length, 1);
   // Settlements are local at once and reach Redis within the limiter's lease window.
   const counters = await eventually(
-    () => redis.hgetall(keys[0]!),
+    () => budgetState(redis, keys[0]!),
     (c) => Number(c["reserved"]) === 0,
   );
-  assert.equal(Number(counters["spent"]), budget, "exactly the budget is spent");
+  assert.equal(
+    Number(counters["spent"]),
+    actual * 10,
+    "the 10 admitted are charged what they used",
+  );
   assert.equal(Number(counters["reserved"]), 0, "no reservation left behind");
+  // What is left (10 × (reservation − actual)) is less than one reservation; to see the
+  // exhausted answer, ask for more than the whole budget.
   const again = await post(
     `${gw.url}/v1/chat/completions`,
-    { model: "m", messages, max_tokens: 5 },
+    { ...body(0), max_tokens: budget },
     tenant.key,
   );
   assert.equal(again.status, 429);
@@ -82,6 +110,9 @@ void test("failed requests are refunded; rpm and tpm limits answer 429 with Retr
   const a = newTenant("refund");
   const b = newTenant("rpm");
   const c = newTenant("tpm");
+  const body = { model: "m", messages: [{ role: "user", content: "x" }], max_tokens: 10 };
+  // tpm room for one reservation plus one settled request: the third request does not fit.
+  const tpm = reservation(body) + estimateMessagesTokens(body.messages) + 10;
   const gw = await startGateway(
     routing({
       defaults: { retry: { maxAttempts: 1 } },
@@ -95,18 +126,17 @@ void test("failed requests are refunded; rpm and tpm limits answer 429 with Retr
           limits: { tokenBudget: { tokens: 1000 } },
         },
         { id: b.id, apiKeys: [{ sha256: b.hash }], models: ["m"], limits: { rpm: 3 } },
-        { id: c.id, apiKeys: [{ sha256: c.hash }], models: ["m"], limits: { tpm: 40 } },
+        { id: c.id, apiKeys: [{ sha256: c.hash }], models: ["m"], limits: { tpm } },
       ],
     }),
   );
   t.after(() => gw.close());
-  const body = { model: "m", messages: [{ role: "user", content: "x" }], max_tokens: 10 };
   const failed = await post(`${gw.url}/v1/chat/completions`, body, a.key);
   assert.equal(failed.status, 502);
   const [key] = await redis.keys(`igw:{${a.id}}:budget:*`);
   // The refund is local at once and reaches Redis within the limiter's lease window (100 ms).
   const counters = await eventually(
-    () => redis.hgetall(key!),
+    () => budgetState(redis, key!),
     (c) => Number(c["reserved"]) === 0,
   );
   assert.equal(Number(counters["reserved"]), 0);

@@ -97,6 +97,23 @@ export function redisClient(): Redis {
   return new Redis(redisUrl(), { lazyConnect: false, maxRetriesPerRequest: 1 });
 }
 
+/**
+ * A budget hash (token or cost budget) as `{ reserved, spent }` strings: `reserved` sums every
+ * replica's live reservations (`r:<replica>` fields; absent when none was ever made), `spent` as
+ * stored (absent when nothing was charged).
+ */
+export async function budgetState(redis: Redis, key: string): Promise<Record<string, string>> {
+  const h = await redis.hgetall(key);
+  const out: Record<string, string> = {};
+  let reserved: number | undefined;
+  for (const [f, v] of Object.entries(h)) {
+    if (f.startsWith("r:")) reserved = (reserved ?? 0) + Number(v);
+  }
+  if (reserved !== undefined) out["reserved"] = String(reserved);
+  if (h["spent"] !== undefined) out["spent"] = h["spent"];
+  return out;
+}
+
 /** POSTs JSON to the gateway. */
 export async function post(
   url: string,

@@ -10,7 +10,7 @@ import type { Redis } from "ioredis";
 import { Limiter } from "../../../workloads/inference-gateway/src/limits/limiter.ts";
 import type { TenantConfig } from "../../../workloads/inference-gateway/src/config/schema.ts";
 import { GatewayError } from "../../../workloads/inference-gateway/src/errors.ts";
-import { eventually, newTenant, redisClient } from "./helpers.ts";
+import { budgetState, eventually, newTenant, redisClient } from "./helpers.ts";
 
 function tenant(budget: number, rpm = 1_000_000): TenantConfig {
   const t = newTenant("batch");
@@ -34,7 +34,7 @@ async function scriptCalls(redis: Redis): Promise<number> {
 
 async function budgetOf(redis: Redis, tn: TenantConfig): Promise<Record<string, string>> {
   const [key] = await redis.keys(`igw:{${tn.id}}:budget:*`);
-  return key === undefined ? {} : redis.hgetall(key);
+  return key === undefined ? {} : budgetState(redis, key);
 }
 
 void test("admissions queued in one turn leave as one script call and are decided in order", async (t) => {

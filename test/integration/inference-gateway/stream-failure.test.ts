@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
 import { startTestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
 import {
+  budgetState,
   eventually,
   metricValue,
   newTenant,
@@ -185,7 +186,7 @@ void test("client going away mid-stream: upstream call aborted, reservation sett
   assert.equal(inflight, 0);
   const [key] = await redis.keys(`igw:{${tenant.id}}:budget:*`);
   const c = await eventually(
-    () => redis.hgetall(key!),
+    () => budgetState(redis, key!),
     (v) => v["reserved"] === "0",
   );
   assert.equal(c["reserved"], "0");

@@ -15,6 +15,8 @@ import { ResponseCache } from "./cache/cache.ts";
 import type { DispatchDeps } from "./dispatch.ts";
 import { GatewayError } from "./errors.ts";
 import type { ErrorCode } from "./errors.ts";
+import { DEFAULT_BOUND_OPTIONS } from "./limits/bound.ts";
+import type { BoundOptions } from "./limits/bound.ts";
 import { Limiter } from "./limits/limiter.ts";
 import authPlugin from "./plugins/auth.ts";
 import configWatcher from "./plugins/config-watcher.ts";
@@ -22,7 +24,7 @@ import metricsPlugin from "./plugins/metrics.ts";
 import redisPlugin from "./plugins/redis.ts";
 import { BREAKER_STATE_VALUE } from "./resilience/breaker.ts";
 import { chatRoutes } from "./routes/chat.ts";
-import { finish, sendError } from "./routes/context.ts";
+import { authenticateEarly, finish, sendError } from "./routes/context.ts";
 import { embeddingsRoutes } from "./routes/embeddings.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelsRoutes } from "./routes/models.ts";
@@ -42,6 +44,14 @@ export interface GatewayOptions {
   drainTimeoutMs?: number;
   /** Minimum time between JWKS refetches on an unknown key id (default 30 s). */
   jwksCooldownMs?: number;
+  /** Age after which signing keys are refreshed in the background (default 10 min). */
+  jwksMaxAgeMs?: number;
+  /** How long cached signing keys keep working while the issuer is unreachable (default 24 h). */
+  jwksMaxStaleMs?: number;
+  /** Tokens counted per image part in a reservation, and the largest `n` (limits/bound.ts). */
+  bound?: Partial<BoundOptions>;
+  /** How long Redis keeps this replica's budget reservations without renewal (default 30 s). */
+  reservationTtlMs?: number;
   /** Random source for routing, retries and faults (tests pass a seeded one). */
   random?: () => number;
   /**
@@ -69,6 +79,7 @@ declare module "fastify" {
     igwDispatchDeps: DispatchDeps;
     igwDrain: DrainTracker;
     igwAccessLog: FastifyBaseLogger | undefined;
+    igwBoundOptions: BoundOptions;
   }
 }
 
@@ -131,6 +142,16 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
   const random = opts.random ?? Math.random;
   app.setValidatorCompiler(typeboxValidator);
   app.removeContentTypeParser("text/plain");
+  // Fastify's JSON parser (prototype-poisoning checks included), plus the body's size: the
+  // reservation counts every byte the upstream may turn into prompt tokens (limits/bound.ts).
+  const json = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    req.igwBodyBytes = Buffer.byteLength(body as string);
+    json(req, body as string, done);
+  });
+  app.decorateRequest("igwBodyBytes", undefined);
+  app.decorate("igwBoundOptions", { ...DEFAULT_BOUND_OPTIONS, ...opts.bound });
   await app.register(metricsPlugin);
   await app.register(redisPlugin, { url: opts.redisUrl });
   const registry = new BackendRegistry((backend, state, initial) => {
@@ -149,11 +170,27 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
   app.decorate(
     "igwLimiter",
     new Limiter(app.igwRedis, {
+      ...(opts.reservationTtlMs === undefined ? {} : { reservationTtlMs: opts.reservationTtlMs }),
       onError: (err) => {
         app.log.error(
           { err: { message: (err as Error).message } },
           "Failed to write limit settlements",
         );
+      },
+      onUsage: (id, usedTokens, usedMicro) => {
+        const limits = app.igwRouting.current?.tenants.get(id)?.limits;
+        const g = app.igwMetrics.budgetRemaining;
+        if (limits?.tokenBudget !== undefined && usedTokens >= 0)
+          g.set(
+            { tenant: id, kind: "tokens", currency: "" },
+            Math.max(0, limits.tokenBudget.tokens - usedTokens),
+          );
+        const cost = limits?.costBudget;
+        if (cost !== undefined && usedMicro >= 0)
+          g.set(
+            { tenant: id, kind: "cost", currency: cost.currency },
+            Math.max(0, cost.microUnits - usedMicro),
+          );
       },
     }),
   );
@@ -176,10 +213,11 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
   });
   app.decorateRequest("igw", null);
   app.decorate("igwAccessLog", opts.accessLog);
-  await app.register(
-    authPlugin,
-    opts.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: opts.jwksCooldownMs },
-  );
+  await app.register(authPlugin, {
+    ...(opts.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: opts.jwksCooldownMs }),
+    ...(opts.jwksMaxAgeMs === undefined ? {} : { jwksMaxAgeMs: opts.jwksMaxAgeMs }),
+    ...(opts.jwksMaxStaleMs === undefined ? {} : { jwksMaxStaleMs: opts.jwksMaxStaleMs }),
+  });
   await app.register(configWatcher, {
     path: opts.configPath,
     pollMs: opts.configPollMs ?? 2_000,
@@ -222,6 +260,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
   app.addHook("onClose", async () => {
     await registry.close();
   });
+
+  // Credentials are checked from the headers before the body is read (routes/context.ts).
+  app.addHook("onRequest", (req, reply) => authenticateEarly(app, req, reply));
 
   healthRoutes(app);
   modelsRoutes(app);

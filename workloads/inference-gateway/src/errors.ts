@@ -68,6 +68,11 @@ export const ERRORS = {
     type: "invalid_request_error",
     message: "The model does not support this endpoint",
   },
+  GW_ERR_UNBOUNDED_REQUEST: {
+    status: 400,
+    type: "invalid_request_error",
+    message: "The request's cost cannot be bounded by its token reservation",
+  },
   GW_ERR_UNSUPPORTED_PARAMETER: {
     status: 400,
     type: "invalid_request_error",
@@ -87,6 +92,16 @@ export const ERRORS = {
     status: 429,
     type: "insufficient_quota",
     message: "Token budget exhausted",
+  },
+  GW_ERR_COST_BUDGET_EXCEEDED: {
+    status: 429,
+    type: "insufficient_quota",
+    message: "Cost budget exhausted",
+  },
+  GW_ERR_IDENTITY_PROVIDER_UNAVAILABLE: {
+    status: 503,
+    type: "api_error",
+    message: "The token issuer's signing keys cannot be fetched; retry shortly",
   },
   GW_ERR_NO_HEALTHY_BACKEND: {
     status: 503,

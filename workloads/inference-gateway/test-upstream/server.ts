@@ -6,7 +6,8 @@
  *
  * Env equivalents: TEST_UPSTREAM_PORT, TEST_UPSTREAM_LATENCY_MS, TEST_UPSTREAM_TPS,
  * TEST_UPSTREAM_ERROR_RATE, TEST_UPSTREAM_ERROR_STATUS, TEST_UPSTREAM_EMBEDDING_DIM,
- * TEST_UPSTREAM_MAX_TOKENS, TEST_UPSTREAM_MODELS (comma list), TEST_UPSTREAM_NAME.
+ * TEST_UPSTREAM_MAX_TOKENS, TEST_UPSTREAM_MODELS (comma list), TEST_UPSTREAM_NAME,
+ * TEST_UPSTREAM_OVERRUN_FACTOR (answer that many times the tokens asked for; budget tests).
  */
 import { parseArgs } from "node:util";
 import { startTestUpstream } from "./upstream.ts";
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     "error-status": { type: "string" },
     "embedding-dim": { type: "string" },
     "max-tokens": { type: "string" },
+    "overrun-factor": { type: "string" },
     models: { type: "string" },
     name: { type: "string" },
   },
@@ -37,6 +39,7 @@ const up = await startTestUpstream(
     errorStatus: num(values["error-status"] ?? env["TEST_UPSTREAM_ERROR_STATUS"], 500),
     embeddingDim: num(values["embedding-dim"] ?? env["TEST_UPSTREAM_EMBEDDING_DIM"], 8),
     defaultMaxTokens: num(values["max-tokens"] ?? env["TEST_UPSTREAM_MAX_TOKENS"], 16),
+    overrunFactor: num(values["overrun-factor"] ?? env["TEST_UPSTREAM_OVERRUN_FACTOR"], 1),
     models: (values.models ?? env["TEST_UPSTREAM_MODELS"] ?? "test-model").split(","),
   },
   num(values.port ?? env["TEST_UPSTREAM_PORT"], 0),

@@ -28,6 +28,11 @@ export interface TestUpstreamOptions {
   embeddingDim: number;
   /** Destroy streams after this many chunks (0 = never). */
   streamDropAfter: number;
+  /**
+   * Misbehaviour for budget tests: answer `overrunFactor` times the completion tokens asked for
+   * (max_tokens / max_completion_tokens ignored) and report them in `usage` (1 = honest).
+   */
+  overrunFactor: number;
   /** Model ids listed by GET /v1/models. */
   models: string[];
   /** When set, requests must carry this key (Bearer, x-api-key or api-key header). */
@@ -67,6 +72,7 @@ const DEFAULTS: TestUpstreamOptions = {
   defaultMaxTokens: 16,
   embeddingDim: 8,
   streamDropAfter: 0,
+  overrunFactor: 1,
   models: ["test-model"],
   requireApiKey: undefined,
   seed: 1,
@@ -234,7 +240,7 @@ export async function startTestUpstream(
       return;
     }
     const explicit = maxTokensOf(body);
-    const n = explicit ?? options.defaultMaxTokens;
+    const n = Math.ceil((explicit ?? options.defaultMaxTokens) * options.overrunFactor);
     const tokens = replyTokens(lastUserText(messages), n);
     const prompt = estimateMessagesTokens(messages);
     const usage = { prompt_tokens: prompt, completion_tokens: n, total_tokens: prompt + n };

@@ -66,7 +66,7 @@ export const BreakerSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** Price in USD per one million tokens. */
+/** Price per one million tokens, in the currency of the tenants' cost budgets (e.g. USD). */
 export const CostSchema = Type.Object(
   {
     inputPerMillion: Type.Number({ minimum: 0 }),
@@ -225,6 +225,28 @@ export const LimitsSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    costBudget: Type.Optional(
+      Type.Object(
+        {
+          microUnits: Type.Integer({
+            minimum: 0,
+            description:
+              "Money per period in millionths of `currency`; a request costs inputTokens × backend cost.inputPerMillion + outputTokens × cost.outputPerMillion micro-units",
+          }),
+          currency: Type.String({
+            pattern: "^[A-Z]{3}$",
+            description: "ISO 4217 code (e.g. USD); backend costs are read in this currency",
+          }),
+          periodSeconds: Type.Optional(
+            Type.Integer({
+              minimum: 60,
+              description: "Window aligned to the epoch, UTC; default 2592000 (30 days)",
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -369,6 +391,18 @@ function crossCheck(c: RoutingConfig): string[] {
       if (m !== "*" && !modelNames.has(m))
         errors.push(`/tenants/${i}/models/${j}: unknown model "${m}"`);
     });
+  });
+  // Backend prices carry no currency: they are read in the currency of the cost budgets, so all
+  // budgets must agree on it.
+  const currencies = new Set<string>();
+  c.tenants.forEach((t, i) => {
+    const cur = t.limits?.costBudget?.currency;
+    if (cur === undefined) return;
+    currencies.add(cur);
+    if (currencies.size > 1)
+      errors.push(
+        `/tenants/${i}/limits/costBudget/currency: "${cur}" differs from another tenant's currency; backend costs have one currency`,
+      );
   });
   (c.faults ?? []).forEach((f, i) => {
     if (!backendNames.has(f.backend))

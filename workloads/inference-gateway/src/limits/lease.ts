@@ -6,8 +6,13 @@
  * without a round trip. Settlements refund into the lease and queue their Redis deltas; the
  * limiter writes those, and gives back what is left, on the next script call (limits/limiter.ts).
  *
- * A lease belongs to one minute (rpm/tpm) and one budget period; when either rolls over, or the
- * tenant's limits change, the whole lease is given back and a new one taken.
+ * A lease belongs to one minute (rpm/tpm) and one budget period per budget (tokens, cost); when any
+ * rolls over, or the tenant's limits change, the whole lease is given back and a new one taken.
+ *
+ * Two pools are leased besides request slots: tokens (held in the tpm counter and the token
+ * budget) and micro-units of money (held in the cost budget). Budgets are held per replica in
+ * Redis with an expiry the replica keeps renewing (limits/batch.ts), so a lease is only usable
+ * until {@link TenantLease.validUntil}: past it Redis may already have returned it.
  */
 
 /** A tenant's limits as the limiter reads them (0 = no rpm/tpm limit, -1 = no budget). */
@@ -16,6 +21,9 @@ export interface Limits {
   tpm: number;
   budget: number;
   periodSeconds: number;
+  /** Cost budget in micro-units (-1 = none). */
+  cost: number;
+  costPeriodSeconds: number;
 }
 
 /** The Redis keys a lease and its reservations live in. */
@@ -26,17 +34,25 @@ export interface Window {
   rpmKey: string;
   tpmKey: string;
   budgetKey: string;
+  /** Start of the cost budget period (epoch seconds). */
+  costPeriodStart: number;
+  costKey: string;
 }
 
 /** An admitted request's reservation; settle it exactly once. */
 export interface Reservation {
   tenant: string;
   tokens: number;
+  /** Micro-units of money reserved (0 without a cost budget). */
+  micro: number;
   /** Limits and window it was admitted under (a refund goes to the lease only if both still hold). */
   sig: string;
   window: Window;
   hasTpm: boolean;
   hasBudget: boolean;
+  hasCost: boolean;
+  /** Currency of the cost budget ("" without one). */
+  currency: string;
 }
 
 /** A pending change to one Redis key: counter delta, or budget reserved/spent deltas. */
@@ -52,11 +68,12 @@ export interface Limited {
   rpm: boolean;
   tpm: boolean;
   budget: boolean;
+  cost: boolean;
 }
 
 /** Identity of a set of limits: a lease taken under other limits is given back. */
 export function limitsSig(l: Limits): string {
-  return `${l.rpm}/${l.tpm}/${l.budget}/${l.periodSeconds}`;
+  return `${l.rpm}/${l.tpm}/${l.budget}/${l.periodSeconds}/${l.cost}/${l.costPeriodSeconds}`;
 }
 
 /** One tenant's lease and pending deltas on this replica. */
@@ -66,15 +83,25 @@ export class TenantLease {
   hasRpm = false;
   hasTpm = false;
   hasBudget = false;
+  hasCost = false;
   /** Request slots held in the rpm counter (Infinity without an rpm limit). */
   slots = 0;
-  /** Tokens held in the tpm counter and/or the budget's `reserved` (Infinity without either). */
+  /** Tokens held in the tpm counter and/or the budget's reservations (Infinity without either). */
   tokens = 0;
-  /** Admissions asked for (and their tokens) in this lease window and the one before. */
+  /** Micro-units held in the cost budget's reservations (Infinity without a cost budget). */
+  micro = 0;
+  /**
+   * Until when (epoch ms) the lease may be used: Redis keeps a replica's budget reservations only
+   * while the replica renews them, so a lease not confirmed for a while is not trusted.
+   */
+  validUntil = 0;
+  /** Admissions asked for (and their tokens and micro-units) in this lease window and the one before. */
   admitted = 0;
   admittedTokens = 0;
+  admittedMicro = 0;
   #prevAdmitted = 0;
   #prevTokens = 0;
+  #prevMicro = 0;
   #deltas = new Map<string, Delta>();
 
   constructor(limits: Limits, window: Window) {
@@ -89,8 +116,10 @@ export class TenantLease {
     this.hasRpm = limits.rpm > 0;
     this.hasTpm = limits.tpm > 0;
     this.hasBudget = limits.budget >= 0;
+    this.hasCost = limits.cost >= 0;
     this.slots = this.hasRpm ? 0 : Infinity;
     this.tokens = this.hasTpm || this.hasBudget ? 0 : Infinity;
+    this.micro = this.hasCost ? 0 : Infinity;
   }
 
   /** Whether this lease is for the limits with this {@link limitsSig} (else {@link configure}). */
@@ -98,9 +127,12 @@ export class TenantLease {
     return sig === this.sig;
   }
 
-  /** Whether `minute` and `periodStart` are this lease's window. */
-  inWindow(minute: number, periodStart: number): boolean {
-    return this.window.minute === minute && this.window.periodStart === periodStart;
+  /** Whether `minute` and the period starts are this lease's window. */
+  inWindow(minute: number, periodStart: number, costPeriodStart: number): boolean {
+    const w = this.window;
+    return (
+      w.minute === minute && w.periodStart === periodStart && w.costPeriodStart === costPeriodStart
+    );
   }
 
   /** Moves to a new window (a new minute or budget period), giving the lease back. */
@@ -109,52 +141,75 @@ export class TenantLease {
     this.window = window;
   }
 
-  /** Takes a slot and `tokens` from the lease; false (nothing taken) when it lacks either. */
-  take(tokens: number): boolean {
-    if (this.slots < 1 || this.tokens < tokens) return false;
+  /** Takes a slot, `tokens` and `micro` from the lease; false (nothing taken) when it lacks any or has lapsed. */
+  take(tokens: number, micro: number, now: number): boolean {
+    if (this.slots < 1 || this.tokens < tokens || this.micro < micro) return false;
+    if (now > this.validUntil && (this.hasBudget || this.hasCost)) return false;
     this.slots -= 1;
     this.tokens -= tokens;
+    this.micro -= micro;
     return true;
   }
 
   /** Counts an admission asked for, however it is decided (the demand sizes the lease). */
-  demand(tokens: number): void {
+  demand(tokens: number, micro: number): void {
     this.admitted++;
     this.admittedTokens += tokens;
+    this.admittedMicro += micro;
   }
 
   /**
-   * Adds what Redis granted for a lease asked under `sig` and `window`; if the limits or the
-   * window changed meanwhile, the grant is given back instead.
+   * Adds what Redis granted for a lease asked under `sig` and `window` (confirmed until
+   * `validUntil`); if the limits or the window changed meanwhile, the grant is given back instead.
    */
-  grant(sig: string, window: Window, limited: Limited, slots: number, tokens: number): void {
+  grant(
+    sig: string,
+    window: Window,
+    limited: Limited,
+    granted: { slots: number; tokens: number; micro: number },
+    validUntil: number,
+  ): void {
+    const { slots, tokens, micro } = granted;
     if (sig === this.sig && window === this.window) {
       if (this.hasRpm) this.slots += slots;
       if (this.hasTpm || this.hasBudget) this.tokens += tokens;
+      if (this.hasCost) this.micro += micro;
+      this.validUntil = validUntil;
       return;
     }
     if (limited.rpm && slots > 0) this.#add(window.rpmKey, "counter", -slots, 0);
-    if (tokens <= 0) return;
-    if (limited.tpm) this.#add(window.tpmKey, "counter", -tokens, 0);
-    if (limited.budget) this.#add(window.budgetKey, "budget", -tokens, 0);
+    if (tokens > 0) {
+      if (limited.tpm) this.#add(window.tpmKey, "counter", -tokens, 0);
+      if (limited.budget) this.#add(window.budgetKey, "budget", -tokens, 0);
+    }
+    if (limited.cost && micro > 0) this.#add(window.costKey, "budget", -micro, 0);
+  }
+
+  /** Records that Redis confirmed (renewed) this replica's holdings until `validUntil`. */
+  confirm(window: Window, validUntil: number): void {
+    if (window === this.window) this.validUntil = validUntil;
   }
 
   /**
-   * Settles `r` at `actual` tokens. Admitted under this lease's limits and window, the unused
-   * part of its reservation returns to the lease (still held in Redis) and only the conversion
-   * to spent, or usage beyond the reservation, is queued; otherwise its own keys are corrected.
+   * Settles `r` at `actual` tokens and `actualMicro` micro-units, each at most what was reserved
+   * (the caller charges no more than the reservation; see limiter.ts). Admitted under this lease's
+   * limits and window, the unused part returns to the lease (still held in Redis) and only the
+   * conversion to spent is queued; otherwise its own keys are corrected.
    */
-  settle(r: Reservation, actual: number): void {
+  settle(r: Reservation, actual: number, actualMicro: number): void {
     const w = r.window;
+    const used = Math.min(actual, r.tokens);
+    const usedMicro = Math.min(actualMicro, r.micro);
     if (r.sig === this.sig && w === this.window) {
-      const used = Math.min(actual, r.tokens);
       if (this.hasTpm || this.hasBudget) this.tokens += r.tokens - used;
-      if (r.hasTpm && actual > r.tokens) this.#add(w.tpmKey, "counter", actual - r.tokens, 0);
-      if (r.hasBudget) this.#add(w.budgetKey, "budget", -used, actual);
+      if (this.hasCost) this.micro += r.micro - usedMicro;
+      if (r.hasBudget) this.#add(w.budgetKey, "budget", -used, used);
+      if (r.hasCost) this.#add(w.costKey, "budget", -usedMicro, usedMicro);
       return;
     }
-    if (r.hasTpm) this.#add(w.tpmKey, "counter", actual - r.tokens, 0);
-    if (r.hasBudget) this.#add(w.budgetKey, "budget", -r.tokens, actual);
+    if (r.hasTpm) this.#add(w.tpmKey, "counter", used - r.tokens, 0);
+    if (r.hasBudget) this.#add(w.budgetKey, "budget", -r.tokens, used);
+    if (r.hasCost) this.#add(w.costKey, "budget", -r.micro, usedMicro);
   }
 
   /** Gives the whole lease back (queued as deltas). */
@@ -165,8 +220,10 @@ export class TenantLease {
       if (this.hasTpm) this.#add(w.tpmKey, "counter", -this.tokens, 0);
       if (this.hasBudget) this.#add(w.budgetKey, "budget", -this.tokens, 0);
     }
+    if (this.hasCost && this.micro > 0) this.#add(w.costKey, "budget", -this.micro, 0);
     if (this.hasRpm) this.slots = 0;
     if (this.hasTpm || this.hasBudget) this.tokens = 0;
+    if (this.hasCost) this.micro = 0;
   }
 
   /** Takes the queued deltas (sorted by key, zero deltas dropped). */
@@ -178,12 +235,18 @@ export class TenantLease {
     return out;
   }
 
+  /** Puts deltas that could not be written back in the queue (they were never sent). */
+  requeue(deltas: readonly Delta[]): void {
+    for (const d of deltas) this.#add(d.key, d.kind, d.add, d.spent);
+  }
+
   /** Whether nothing is held or queued (the lease can be forgotten). */
   get idle(): boolean {
     return (
       this.#deltas.size === 0 &&
       (!this.hasRpm || this.slots === 0) &&
-      (!Number.isFinite(this.tokens) || this.tokens === 0)
+      (!Number.isFinite(this.tokens) || this.tokens === 0) &&
+      (!Number.isFinite(this.micro) || this.micro === 0)
     );
   }
 
@@ -191,22 +254,31 @@ export class TenantLease {
   tick(): void {
     this.#prevAdmitted = this.admitted;
     this.#prevTokens = this.admittedTokens;
+    this.#prevMicro = this.admittedMicro;
     this.admitted = 0;
     this.admittedTokens = 0;
+    this.admittedMicro = 0;
   }
 
   /**
    * The lease to ask for: one and a half windows of the demand seen in this window or the last
    * (whichever is larger), or nothing below `minAdmissions` per window (slow tenants stay exact).
-   * `minTokens` is the average reservation: a smaller token grant would admit nobody.
+   * `minTokens` / `minMicro` are the average reservation: a smaller grant would admit nobody.
    */
-  want(minAdmissions: number): { slots: number; tokens: number; minTokens: number } {
+  want(minAdmissions: number): LeaseWant {
     const cur = this.admitted >= this.#prevAdmitted;
     const n = cur ? this.admitted : this.#prevAdmitted;
-    if (n < minAdmissions) return { slots: 0, tokens: 0, minTokens: 0 };
+    if (n < minAdmissions) return NO_LEASE;
     const avg = Math.ceil((cur ? this.admittedTokens : this.#prevTokens) / n);
+    const avgMicro = Math.ceil((cur ? this.admittedMicro : this.#prevMicro) / n);
     const slots = Math.ceil(n * 1.5);
-    return { slots, tokens: slots * avg, minTokens: avg };
+    return {
+      slots,
+      tokens: slots * avg,
+      minTokens: avg,
+      micro: slots * avgMicro,
+      minMicro: avgMicro,
+    };
   }
 
   /** Whether the tenant admitted nothing for two windows. */
@@ -223,3 +295,15 @@ export class TenantLease {
     }
   }
 }
+
+/** What a lease asks Redis for. */
+export interface LeaseWant {
+  slots: number;
+  tokens: number;
+  minTokens: number;
+  micro: number;
+  minMicro: number;
+}
+
+/** No lease (a slow tenant, or a call that only settles). */
+export const NO_LEASE: LeaseWant = { slots: 0, tokens: 0, minTokens: 0, micro: 0, minMicro: 0 };

@@ -1,17 +1,20 @@
 /**
  * Authentication: per-tenant API keys (compared by SHA-256, never stored in clear) and OIDC
  * bearer JWTs from the tenant's Keycloak realm. JWKS are discovered from
- * `<issuer>/.well-known/openid-configuration` once per issuer and served by jose's
- * createRemoteJWKSet, which caches keys and refetches on an unknown `kid` (key rotation).
+ * `<issuer>/.well-known/openid-configuration` once per issuer and cached by plugins/jwks.ts:
+ * refetched on an unknown `kid` (key rotation) and in the background when old, and kept working
+ * while the issuer is unreachable. A token that cannot be checked because the issuer is down is
+ * answered 503 GW_ERR_IDENTITY_PROVIDER_UNAVAILABLE, not 401.
  */
 import { createHash } from "node:crypto";
 import fp from "fastify-plugin";
-import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from "jose";
-import type { JWTPayload, JWTVerifyGetKey } from "jose";
+import { decodeJwt, errors as joseErrors, jwtVerify } from "jose";
+import type { JWTPayload } from "jose";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TenantConfig } from "../config/schema.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
 import { GatewayError } from "../errors.ts";
+import { IssuerKeys } from "./jwks.ts";
 
 /** Who is calling. */
 export interface Principal {
@@ -84,40 +87,48 @@ export interface AuthOptions {
   discoveryTimeoutMs?: number;
   /** Minimum time between JWKS refetches on an unknown `kid` (default 30 s). */
   jwksCooldownMs?: number;
+  /** Age after which keys are refreshed in the background (default 10 min). */
+  jwksMaxAgeMs?: number;
+  /** How long cached keys keep working while the issuer is unreachable (default 24 h). */
+  jwksMaxStaleMs?: number;
 }
 
 function authPlugin(app: FastifyInstance, opts: AuthOptions): Promise<void> {
-  const jwks = new Map<string, Promise<JWTVerifyGetKey>>();
+  const jwks = new Map<string, IssuerKeys>();
   const timeout = opts.discoveryTimeoutMs ?? 5_000;
 
-  async function discover(issuer: string, jwksURL: string | undefined): Promise<JWTVerifyGetKey> {
-    let uri = jwksURL;
-    if (uri === undefined) {
-      const res = await fetch(`${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`, {
-        signal: AbortSignal.timeout(timeout),
-      });
-      if (!res.ok) throw new Error(`OIDC discovery for ${issuer} answered ${res.status}`);
-      const doc = (await res.json()) as { jwks_uri?: unknown; issuer?: unknown };
-      if (typeof doc.jwks_uri !== "string")
-        throw new Error(`OIDC discovery for ${issuer} has no jwks_uri`);
-      uri = doc.jwks_uri;
-    }
-    return createRemoteJWKSet(new URL(uri), {
-      timeoutDuration: timeout,
-      cooldownDuration: opts.jwksCooldownMs ?? 30_000,
-      cacheMaxAge: 600_000,
+  async function discover(issuer: string): Promise<string> {
+    const res = await fetch(`${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`, {
+      signal: AbortSignal.timeout(timeout),
     });
+    if (!res.ok) throw new Error(`OIDC discovery for ${issuer} answered ${res.status}`);
+    const doc = (await res.json()) as { jwks_uri?: unknown };
+    if (typeof doc.jwks_uri !== "string")
+      throw new Error(`OIDC discovery for ${issuer} has no jwks_uri`);
+    return doc.jwks_uri;
   }
 
-  function keySet(issuer: string, jwksURL: string | undefined): Promise<JWTVerifyGetKey> {
+  function keySet(issuer: string, jwksURL: string | undefined): IssuerKeys {
     const k = `${issuer} ${jwksURL ?? ""}`;
-    let p = jwks.get(k);
-    if (p === undefined) {
-      p = discover(issuer, jwksURL);
-      jwks.set(k, p);
-      p.catch(() => jwks.delete(k));
+    let keys = jwks.get(k);
+    if (keys === undefined) {
+      // The discovered URL is kept once known: discovery is not repeated while the issuer is down.
+      let uri = jwksURL;
+      keys = new IssuerKeys(async () => (uri ??= await discover(issuer)), {
+        timeoutMs: timeout,
+        cooldownMs: opts.jwksCooldownMs ?? 30_000,
+        maxAgeMs: opts.jwksMaxAgeMs ?? 600_000,
+        maxStaleMs: opts.jwksMaxStaleMs ?? 86_400_000,
+        onError: (err) => {
+          app.log.warn(
+            { issuer, err: { message: (err as Error).message } },
+            "Failed to fetch OIDC signing keys",
+          );
+        },
+      });
+      jwks.set(k, keys);
     }
-    return p;
+    return keys;
   }
 
   async function verifyJwt(token: string, cfg: RuntimeConfig): Promise<Principal> {
@@ -135,22 +146,18 @@ function authPlugin(app: FastifyInstance, opts: AuthOptions): Promise<void> {
       .find((o) => o.jwksURL !== undefined);
     let payload: JWTPayload;
     try {
-      const getKey = await keySet(iss, entry?.jwksURL);
-      ({ payload } = await jwtVerify(token, getKey, {
+      ({ payload } = await jwtVerify(token, keySet(iss, entry?.jwksURL).getKey, {
         issuer: iss,
         algorithms: ALGORITHMS,
         clockTolerance: 5,
       }));
     } catch (err) {
+      if (err instanceof GatewayError) throw err;
       if (err instanceof joseErrors.JWTExpired)
         throw new GatewayError("GW_ERR_INVALID_TOKEN", { message: "Token expired" });
       if (err instanceof joseErrors.JOSEError)
         throw new GatewayError("GW_ERR_INVALID_TOKEN", { message: "Token verification failed" });
-      app.log.warn(
-        { issuer: iss, err: { message: (err as Error).message } },
-        "Failed to fetch OIDC keys",
-      );
-      throw new GatewayError("GW_ERR_INVALID_TOKEN", { message: "Token issuer keys unavailable" });
+      throw new GatewayError("GW_ERR_IDENTITY_PROVIDER_UNAVAILABLE", { cause: err, retryAfter: 5 });
     }
     const aud = audiences(payload);
     const tenant = tenants.find((t) =>

@@ -77,6 +77,30 @@ export function createMetrics(): GatewayMetrics {
       labelNames: ["tenant", "code"],
       registers,
     }),
+    overReservation: new Counter({
+      name: `${P}usage_over_reservation_tokens_total`,
+      help: "Tokens upstreams reported beyond a request's reservation (not charged to the tenant)",
+      labelNames: ["tenant", "backend"],
+      registers,
+    }),
+    costSpent: new Counter({
+      name: `${P}cost_spent_micro_units_total`,
+      help: "Money charged to tenants' cost budgets, in micro-units of the budget currency",
+      labelNames: ["tenant", "currency"],
+      registers,
+    }),
+    budgetRemaining: new Gauge({
+      name: `${P}budget_remaining`,
+      help: "What is left of a tenant's budget in this period (tokens, or micro-units for kind=cost) after spend and live reservations, as last seen in Redis by this replica",
+      labelNames: ["tenant", "kind", "currency"],
+      registers,
+    }),
+    streamsCut: new Counter({
+      name: `${P}streams_cut_total`,
+      help: "Streams ended by the gateway because the upstream sent more output than was reserved",
+      labelNames: ["backend"],
+      registers,
+    }),
     reloads: new Counter({
       name: `${P}config_reloads_total`,
       help: "Routing config reloads by result",
@@ -105,6 +129,10 @@ export interface GatewayMetrics {
   breakerTransitions: Counter;
   attempts: Counter;
   limited: Counter;
+  overReservation: Counter;
+  costSpent: Counter;
+  budgetRemaining: Gauge;
+  streamsCut: Counter;
   reloads: Counter;
   generation: Gauge;
   inflight: Gauge;

@@ -37,8 +37,15 @@ function chatBody(
   stream: boolean,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = { ...body, model: ctx.upstreamModel, stream };
-  if (out["max_tokens"] === undefined && out["max_completion_tokens"] === undefined)
-    out["max_tokens"] = ctx.maxTokens;
+  // The upstream is bounded to what was reserved: every max-tokens field the client sent carries
+  // the reserved value (null ones are dropped: null means "no limit" upstream), and a request
+  // without one gets max_tokens.
+  const mct = out["max_completion_tokens"];
+  const mt = out["max_tokens"];
+  const hasMct = mct !== undefined && mct !== null;
+  const hasMt = mt !== undefined && mt !== null;
+  out["max_completion_tokens"] = hasMct ? ctx.maxTokens : undefined;
+  out["max_tokens"] = hasMt || !hasMct ? ctx.maxTokens : undefined;
   // Undefined is left out by JSON.stringify; `delete` would make a slow dictionary object.
   out["stream_options"] = stream ? { include_usage: true } : undefined;
   return out;

@@ -2,6 +2,11 @@
  * POST /v1/chat/completions: non-streaming (JSON, cacheable when deterministic) and streaming
  * (SSE). A stream that fails after output began gets an SSE `error` event and ends; it is never
  * retried into duplicated text.
+ *
+ * Spend is bounded: the reservation covers the request's upper bound (limits/bound.ts), the
+ * upstream is sent the reserved max tokens, a stream whose upstream sends more content pieces
+ * than the reserved output is ended by the gateway (finish_reason "length"), and settlement
+ * never charges more than the reservation.
  */
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -15,7 +20,17 @@ import { GatewayError } from "../errors.ts";
 import { SseSink } from "./sse-sink.ts";
 import { ChatBody } from "../schemas.ts";
 import { estimateMessagesTokens } from "../tokens.ts";
-import { authorize, begin, finish, recordUsage, settle, snapshot } from "./context.ts";
+import { chatBound, microUnits } from "../limits/bound.ts";
+import type { RuntimeBackend as Backend } from "../config/runtime.ts";
+import {
+  authenticated,
+  authorize,
+  finish,
+  hasCostBudget,
+  maxPrice,
+  recordUsage,
+  settle,
+} from "./context.ts";
 import type { RequestContext } from "./context.ts";
 
 const NEVER = new AbortController().signal;
@@ -25,6 +40,8 @@ interface Prepared {
   model: RuntimeModel;
   body: Record<string, unknown>;
   maxTokens: number;
+  /** Content pieces a stream may carry: the reserved output (n × max tokens). */
+  outputLimit: number;
   promptEstimate: number;
   cacheKey: string | undefined;
   signal: AbortSignal;
@@ -33,25 +50,45 @@ interface Prepared {
 async function prepare(
   app: FastifyInstance,
   req: FastifyRequest,
-  ctx: RequestContext,
   body: ChatBody,
   signal: AbortSignal,
 ): Promise<Prepared> {
-  const cfg = snapshot(app);
-  const { principal, model } = await authorize(app, req, ctx, {
-    cfg,
-    modelName: body.model,
-    type: "chat",
-  });
-  const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? model.defaultMaxTokens;
-  const promptEstimate = estimateMessagesTokens(body.messages);
-  ctx.reservation = await app.igwLimiter.admit(principal.tenant, promptEstimate + maxTokens);
+  const ctx = authenticated(req);
+  const { cfg, principal } = ctx;
+  const model = authorize(ctx, body.model, "chat");
   const raw = body as Record<string, unknown>;
+  const bound = chatBound(raw, req.igwBodyBytes, model.defaultMaxTokens, app.igwBoundOptions);
+  const micro = hasCostBudget(principal.tenant)
+    ? microUnits(bound.inputTokens, bound.outputTokens, maxPrice(cfg, model))
+    : 0;
+  ctx.reservation = await app.igwLimiter.admit(
+    principal.tenant,
+    bound.inputTokens + bound.outputTokens,
+    Date.now(),
+    micro,
+  );
+  const promptEstimate = estimateMessagesTokens(body.messages);
   const key =
     model.cacheEnabled && isCacheable(raw)
       ? cacheKey(principal.tenant.id, "chat", model.name, raw)
       : undefined;
-  return { cfg, model, body: raw, maxTokens, promptEstimate, cacheKey: key, signal };
+  return {
+    cfg,
+    model,
+    body: raw,
+    maxTokens: bound.maxTokens,
+    outputLimit: bound.n * bound.maxTokens,
+    promptEstimate,
+    cacheKey: key,
+    signal,
+  };
+}
+
+/** Tokens and micro-units to settle for what a backend served. */
+function charge(ctx: RequestContext, backend: Backend | undefined): [number, number] {
+  const tokens = ctx.promptTokens + ctx.completionTokens;
+  if (backend === undefined) return [tokens, 0];
+  return [tokens, microUnits(ctx.promptTokens, ctx.completionTokens, backend)];
 }
 
 function dispatchRequest(
@@ -112,8 +149,9 @@ async function unary(
   if (ctx.cache !== undefined) void reply.header("x-igw-cache", ctx.cache);
   void reply.header("x-igw-backend", value.backend).type("application/json").send(value.body);
   // Settle after the answer left: accounting stays exact, the client does not wait for it.
-  settle(app, ctx, ctx.promptTokens + ctx.completionTokens);
-  finish(app, req, 200, "OK", p.cfg.backends.get(backendName));
+  const served = p.cfg.backends.get(backendName);
+  settle(app, ctx, ...charge(ctx, served));
+  finish(app, req, 200, "OK", served);
 }
 
 function sseHead(raw: ServerResponse, backend: string, cache?: string): void {
@@ -160,18 +198,70 @@ async function replay(
   await sink.write("data: [DONE]\n\n", signal);
 }
 
+/** Thrown into an upstream stream the gateway ends because it sent more than was reserved. */
+class OutputLimitReached extends Error {
+  constructor() {
+    super("upstream sent more output than was reserved");
+    this.name = "OutputLimitReached";
+  }
+}
+
+/** The closing chunk of a stream the gateway ended: finish_reason "length" on every choice. */
+function lengthChunk(lastData: string, choices: number): string {
+  let head: { id?: unknown; created?: unknown; model?: unknown } = {};
+  try {
+    head = JSON.parse(lastData) as typeof head;
+  } catch {
+    // keep the fields empty
+  }
+  const chunk = {
+    id: head.id ?? "chatcmpl-gateway",
+    object: "chat.completion.chunk",
+    created: head.created ?? Math.floor(Date.now() / 1000),
+    model: head.model ?? "",
+    choices: Array.from({ length: choices }, (_, index) => ({
+      index,
+      delta: {},
+      finish_reason: "length",
+    })),
+  };
+  return `data: ${JSON.stringify(chunk)}\n\n`;
+}
+
+/**
+ * Passes the stream on, one write per upstream read. Every content piece carries at least one
+ * token, so more content pieces than `limit` means the upstream ignored the max tokens it was
+ * sent: the gateway ends the stream there (cutting the upstream call) and returns true.
+ */
 async function pump(
   sink: SseSink,
   out: StreamOutcome,
   signal: AbortSignal,
   track: (piece: StreamPiece) => void,
-): Promise<void> {
+  limit: number,
+  choices: number,
+): Promise<boolean> {
   let batch = out.first;
+  let pieces = 0;
+  let last = "";
   for (;;) {
     let text = "";
+    let over = false;
     for (const piece of batch) {
+      if (piece.textChars > 0 && ++pieces > limit) {
+        over = true;
+        break;
+      }
       track(piece);
-      if (piece.forward) text += `data: ${piece.data}\n\n`;
+      if (piece.forward) {
+        text += `data: ${piece.data}\n\n`;
+        last = piece.data;
+      }
+    }
+    if (over) {
+      await out.rest.throw?.(new OutputLimitReached()).catch(() => undefined);
+      await sink.write(`${text}${lengthChunk(last, choices)}data: [DONE]\n\n`, signal);
+      return true;
     }
     if (text !== "") await sink.write(text, signal);
     const next = await out.rest.next();
@@ -179,6 +269,7 @@ async function pump(
     batch = next.value;
   }
   await sink.write("data: [DONE]\n\n", signal);
+  return false;
 }
 
 async function streaming(
@@ -215,11 +306,20 @@ async function streaming(
   sseHead(raw, out.backend.name);
   const sink = new SseSink(raw);
   let failure: unknown;
+  let cut = false;
+  const choices = typeof p.body["n"] === "number" ? p.body["n"] : 1;
   try {
-    await pump(sink, out, ac.signal, (piece) => {
-      usage = piece.usage ?? usage;
-      chars += piece.textChars;
-    });
+    cut = await pump(
+      sink,
+      out,
+      ac.signal,
+      (piece) => {
+        usage = piece.usage ?? usage;
+        chars += piece.textChars;
+      },
+      p.outputLimit,
+      choices,
+    );
   } catch (err) {
     failure = err;
     if (!ac.signal.aborted) {
@@ -233,7 +333,13 @@ async function streaming(
     sink.end();
   }
   recordUsage(ctx, usage, p.promptEstimate, Math.ceil(chars / 4));
-  settle(app, ctx, ctx.promptTokens + ctx.completionTokens);
+  if (cut) {
+    // The upstream produced at least the whole reserved output: charge the reservation.
+    app.igwMetrics.streamsCut.inc({ backend: out.backend.name });
+    ctx.completionTokens = Math.max(ctx.completionTokens, p.outputLimit);
+    const r = ctx.reservation;
+    settle(app, ctx, r?.tokens ?? 0, r?.micro ?? 0);
+  } else settle(app, ctx, ...charge(ctx, out.backend));
   finish(
     app,
     req,
@@ -255,12 +361,13 @@ export function chatRoutes(app: FastifyInstance, opts: { bodyLimit: number }): v
     async (req, reply) => {
       const body = req.body as ChatBody;
       const stream = body.stream === true;
-      const ctx = begin(app, req, "chat", stream);
+      const ctx = authenticated(req);
+      ctx.stream = stream;
       const ac = new AbortController();
       reply.raw.on("close", () => {
         if (!reply.raw.writableFinished) ac.abort(new Error("client went away"));
       });
-      const p = await prepare(app, req, ctx, body, ac.signal);
+      const p = await prepare(app, req, body, ac.signal);
       try {
         if (stream) await streaming(app, req, reply, ctx, { ...p, ac });
         else await unary(app, req, reply, ctx, p);

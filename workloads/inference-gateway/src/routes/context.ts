@@ -1,7 +1,7 @@
 /**
- * Per-request bookkeeping shared by the API routes: the request context, admission (auth, model
- * lookup, permission, limits) and completion (settlement, metrics, one log line without prompt
- * text or secrets).
+ * Per-request bookkeeping shared by the API routes: the request context, authentication before
+ * the body is read (onRequest hook), admission (model lookup, permission, limits) and completion
+ * (settlement, metrics, one log line without prompt text or secrets).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { RuntimeBackend, RuntimeConfig, RuntimeModel } from "../config/runtime.ts";
@@ -27,11 +27,47 @@ export interface RequestContext {
   /** Whether the reservation was settled (once). */
   settled: boolean;
   done: boolean;
+  /** Config snapshot and caller, set by the onRequest hook before the body is read. */
+  cfg: RuntimeConfig | undefined;
+  principal: Principal | undefined;
 }
 
 declare module "fastify" {
   interface FastifyRequest {
     igw: RequestContext | null;
+    /** Size of the JSON body as received (set by the gateway's JSON parser). */
+    igwBodyBytes: number | undefined;
+  }
+}
+
+const ENDPOINTS: Record<string, RequestContext["endpoint"]> = {
+  "/v1/chat/completions": "chat",
+  "/v1/embeddings": "embeddings",
+  "/v1/models": "models",
+};
+
+/**
+ * onRequest hook of the API routes: counts the request, takes the config snapshot and
+ * authenticates from the headers alone, so a request without valid credentials is answered 401
+ * without its body being read or parsed (as OpenAI's API does); the connection is then closed
+ * rather than drained of an unread body.
+ */
+export async function authenticateEarly(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const q = req.url.indexOf("?");
+  const endpoint = ENDPOINTS[q < 0 ? req.url : req.url.slice(0, q)];
+  if (endpoint === undefined) return;
+  const ctx = begin(app, req, endpoint, false);
+  try {
+    ctx.cfg = snapshot(app);
+    ctx.principal = await app.igwAuthenticate(req, ctx.cfg);
+    ctx.tenant = ctx.principal.tenant.id;
+  } catch (err) {
+    void reply.header("connection", "close");
+    throw err;
   }
 }
 
@@ -56,6 +92,8 @@ export function begin(
     reservation: undefined,
     settled: false,
     done: false,
+    cfg: undefined,
+    principal: undefined,
   };
   req.igw = ctx;
   app.igwDrain.enter();
@@ -74,16 +112,24 @@ export function mayUse(tenant: TenantConfig, model: string): boolean {
   return tenant.models.includes("*") || tenant.models.includes(model);
 }
 
-/** Authenticates, resolves the model and checks permission and endpoint type. */
-export async function authorize(
-  app: FastifyInstance,
-  req: FastifyRequest,
-  ctx: RequestContext,
-  want: { cfg: RuntimeConfig; modelName: string; type: RuntimeModel["type"] },
-): Promise<{ principal: Principal; model: RuntimeModel }> {
-  const { cfg, modelName, type } = want;
-  const principal = await app.igwAuthenticate(req, cfg);
-  ctx.tenant = principal.tenant.id;
+/** The context the onRequest hook made for an authenticated request. */
+export function authenticated(req: FastifyRequest): RequestContext & {
+  cfg: RuntimeConfig;
+  principal: Principal;
+} {
+  const ctx = req.igw;
+  if (ctx?.cfg === undefined || ctx.principal === undefined)
+    throw new GatewayError("GW_ERR_UNAUTHENTICATED");
+  return ctx as RequestContext & { cfg: RuntimeConfig; principal: Principal };
+}
+
+/** Resolves the model of an authenticated request and checks permission and endpoint type. */
+export function authorize(
+  ctx: RequestContext & { cfg: RuntimeConfig; principal: Principal },
+  modelName: string,
+  type: RuntimeModel["type"],
+): RuntimeModel {
+  const { cfg, principal } = ctx;
   const model = cfg.modelIndex.get(modelName);
   if (model === undefined)
     throw new GatewayError("GW_ERR_MODEL_NOT_FOUND", {
@@ -101,7 +147,36 @@ export async function authorize(
       message: `Model '${model.name}' is a ${model.type} model`,
       param: "model",
     });
-  return { principal, model };
+  return model;
+}
+
+const priceCache = new WeakMap<RuntimeModel, { costIn: number; costOut: number }>();
+
+/**
+ * The highest input and output prices among a model's backends: a request is reserved before
+ * routing, and any of them may serve it (fallback included). Cached per config snapshot.
+ */
+export function maxPrice(
+  cfg: RuntimeConfig,
+  model: RuntimeModel,
+): { costIn: number; costOut: number } {
+  let p = priceCache.get(model);
+  if (p === undefined) {
+    p = { costIn: 0, costOut: 0 };
+    for (const r of model.routes) {
+      const b = cfg.backends.get(r.backend);
+      if (b === undefined) continue;
+      p.costIn = Math.max(p.costIn, b.costIn);
+      p.costOut = Math.max(p.costOut, b.costOut);
+    }
+    priceCache.set(model, p);
+  }
+  return p;
+}
+
+/** Whether a tenant has a cost budget (only then is money reserved). */
+export function hasCostBudget(tenant: TenantConfig): boolean {
+  return tenant.limits?.costBudget !== undefined;
 }
 
 /** Records usage from an upstream result (or the estimate when there is none). */
@@ -116,13 +191,31 @@ export function recordUsage(
 }
 
 /**
- * Settles the reservation with `tokens`, once (later calls do nothing). Local and immediate: the
- * limiter writes it to Redis within its lease window and at close, which runs after the drain.
+ * Settles the reservation with `tokens` and `micro` micro-units, once (later calls do nothing).
+ * The tenant is charged at most what was reserved; usage an upstream reported beyond it (it
+ * ignored the max_tokens it was sent) is counted in `usage_over_reservation_tokens_total` and
+ * logged. Local and immediate: the limiter writes it to Redis within its lease window and at
+ * close, which runs after the drain.
  */
-export function settle(app: FastifyInstance, ctx: RequestContext, tokens: number): void {
+export function settle(app: FastifyInstance, ctx: RequestContext, tokens: number, micro = 0): void {
   if (ctx.settled) return;
   ctx.settled = true;
-  app.igwLimiter.settle(ctx.reservation, tokens);
+  const r = ctx.reservation;
+  if (r === undefined) return;
+  if (tokens > r.tokens) {
+    app.igwMetrics.overReservation.inc(
+      { tenant: ctx.tenant, backend: ctx.backend },
+      tokens - r.tokens,
+    );
+    app.log.warn(
+      { tenant: ctx.tenant, backend: ctx.backend, reserved: r.tokens, reported: tokens },
+      "Upstream reported more tokens than were reserved; charged the reservation",
+    );
+  }
+  const chargedMicro = Math.min(r.micro, Math.ceil(micro));
+  if (r.hasCost && chargedMicro > 0)
+    app.igwMetrics.costSpent.inc({ tenant: ctx.tenant, currency: r.currency }, chargedMicro);
+  app.igwLimiter.settle(r, tokens, micro);
 }
 
 /** Ends a request: metrics, log line, in-flight count. Safe to call twice. */

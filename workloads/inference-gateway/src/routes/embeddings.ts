@@ -6,9 +6,18 @@ import type { FastifyInstance } from "fastify";
 import { cacheKey } from "../cache/key.ts";
 import type { CachedResponse } from "../cache/cache.ts";
 import { dispatchUnary } from "../dispatch.ts";
+import { embeddingBound, microUnits } from "../limits/bound.ts";
 import { EmbeddingsBody } from "../schemas.ts";
 import { estimateEmbeddingTokens } from "../tokens.ts";
-import { authorize, begin, finish, recordUsage, settle, snapshot } from "./context.ts";
+import {
+  authenticated,
+  authorize,
+  finish,
+  hasCostBudget,
+  maxPrice,
+  recordUsage,
+  settle,
+} from "./context.ts";
 
 /** Registers the route. */
 export function embeddingsRoutes(app: FastifyInstance, opts: { bodyLimit: number }): void {
@@ -17,19 +26,22 @@ export function embeddingsRoutes(app: FastifyInstance, opts: { bodyLimit: number
     { schema: { body: EmbeddingsBody }, bodyLimit: opts.bodyLimit },
     async (req, reply) => {
       const body = req.body as EmbeddingsBody & Record<string, unknown>;
-      const ctx = begin(app, req, "embeddings", false);
+      const ctx = authenticated(req);
+      const { cfg, principal } = ctx;
       const ac = new AbortController();
       reply.raw.on("close", () => {
         if (!reply.raw.writableFinished) ac.abort(new Error("client went away"));
       });
-      const cfg = snapshot(app);
-      const { principal, model } = await authorize(app, req, ctx, {
-        cfg,
-        modelName: body.model,
-        type: "embedding",
-      });
+      const model = authorize(ctx, body.model, "embedding");
       const estimate = estimateEmbeddingTokens(body.input);
-      ctx.reservation = await app.igwLimiter.admit(principal.tenant, estimate);
+      // Reserved at the upper bound (bytes); settled at the upstream's count.
+      const bound = embeddingBound(body.input);
+      ctx.reservation = await app.igwLimiter.admit(
+        principal.tenant,
+        bound,
+        Date.now(),
+        hasCostBudget(principal.tenant) ? microUnits(bound, 0, maxPrice(cfg, model)) : 0,
+      );
       try {
         const compute = async (signal: AbortSignal): Promise<CachedResponse> => {
           const out = await dispatchUnary(
@@ -73,8 +85,14 @@ export function embeddingsRoutes(app: FastifyInstance, opts: { bodyLimit: number
         );
         if (ctx.cache !== undefined) void reply.header("x-igw-cache", ctx.cache);
         void reply.header("x-igw-backend", value.backend).type("application/json").send(value.body);
-        settle(app, ctx, ctx.promptTokens);
-        finish(app, req, 200, "OK", cfg.backends.get(value.backend));
+        const served = cfg.backends.get(value.backend);
+        settle(
+          app,
+          ctx,
+          ctx.promptTokens,
+          served === undefined ? 0 : microUnits(ctx.promptTokens, 0, served),
+        );
+        finish(app, req, 200, "OK", served);
       } catch (err) {
         settle(app, ctx, 0);
         throw err;

@@ -2,15 +2,12 @@
  * GET /v1/models: the models (and aliases) the calling tenant may use.
  */
 import type { FastifyInstance } from "fastify";
-import { begin, finish, mayUse, snapshot } from "./context.ts";
+import { authenticated, finish, mayUse } from "./context.ts";
 
 /** Registers the route. */
 export function modelsRoutes(app: FastifyInstance): void {
-  app.get("/v1/models", async (req, reply) => {
-    const ctx = begin(app, req, "models", false);
-    const cfg = snapshot(app);
-    const principal = await app.igwAuthenticate(req, cfg);
-    ctx.tenant = principal.tenant.id;
+  app.get("/v1/models", (req, reply) => {
+    const { cfg, principal } = authenticated(req);
     const created = Math.floor(Date.now() / 1000);
     const data: { id: string; object: "model"; created: number; owned_by: string }[] = [];
     for (const [id, m] of cfg.modelIndex) {
