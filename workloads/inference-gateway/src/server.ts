@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     bodyLimit: int(env["GATEWAY_BODY_LIMIT_BYTES"], "GATEWAY_BODY_LIMIT_BYTES", 4 * 1024 * 1024),
     configPollMs: int(env["GATEWAY_CONFIG_POLL_MS"], "GATEWAY_CONFIG_POLL_MS", 2_000),
     drainTimeoutMs,
+    reservationTtlMs: int(env["GATEWAY_RESERVATION_TTL_MS"], "GATEWAY_RESERVATION_TTL_MS", 30_000),
     // The per-request line has fixed scalar fields only, so it skips the wildcard redaction
     // (which costs more than writing the line).
     accessLog: pino({ level }, dest),

@@ -50,6 +50,8 @@ export interface TestUpstreamStats {
   errors: number;
   /** Streams whose client (the gateway) closed the connection before the end. */
   streamsCut: number;
+  /** max_completion_tokens ?? max_tokens of the last chat request (null when it had neither). */
+  lastMaxTokens: number | null;
 }
 
 /** A running test upstream. */
@@ -202,6 +204,7 @@ export async function startTestUpstream(
     messages: 0,
     errors: 0,
     streamsCut: 0,
+    lastMaxTokens: null,
   };
   let seq = 0;
 
@@ -240,6 +243,7 @@ export async function startTestUpstream(
       return;
     }
     const explicit = maxTokensOf(body);
+    stats.lastMaxTokens = explicit ?? null;
     const n = Math.ceil((explicit ?? options.defaultMaxTokens) * options.overrunFactor);
     const tokens = replyTokens(lastUserText(messages), n);
     const prompt = estimateMessagesTokens(messages);
