@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import Fastify, { LogController } from "fastify";
 import type { FastifyInstance } from "fastify";
@@ -167,4 +168,29 @@ export async function eventually<T>(
     v = await fn();
   }
   return v;
+}
+
+/** A free TCP port on 127.0.0.1 (for processes the test spawns). */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** Polls `url` until it answers 200 (or throws after `ms`). */
+export async function waitForHttp(url: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
