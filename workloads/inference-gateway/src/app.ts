@@ -52,6 +52,10 @@ export interface GatewayOptions {
   bound?: Partial<BoundOptions>;
   /** How long Redis keeps this replica's budget reservations without renewal (default 30 s). */
   reservationTtlMs?: number;
+  /** Timeout of each Redis command and of connecting (default 2 s). */
+  redisCommandTimeoutMs?: number;
+  /** Longest silence of an upstream stream between chunks after the first (default 60 s). */
+  upstreamStallMs?: number;
   /** Random source for routing, retries and faults (tests pass a seeded one). */
   random?: () => number;
   /**
@@ -153,7 +157,10 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
   app.decorateRequest("igwBodyBytes", undefined);
   app.decorate("igwBoundOptions", { ...DEFAULT_BOUND_OPTIONS, ...opts.bound });
   await app.register(metricsPlugin);
-  await app.register(redisPlugin, { url: opts.redisUrl });
+  await app.register(redisPlugin, {
+    url: opts.redisUrl,
+    commandTimeoutMs: opts.redisCommandTimeoutMs ?? 2_000,
+  });
   const registry = new BackendRegistry((backend, state, initial) => {
     app.igwMetrics.breaker.set({ backend }, BREAKER_STATE_VALUE[state]);
     if (initial) return;
@@ -207,6 +214,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
   app.decorate("igwDispatchDeps", {
     registry,
     random,
+    stallMs: opts.upstreamStallMs ?? 60_000,
     onAttempt: (backend, outcome, kind) => {
       app.igwMetrics.attempts.inc({ backend, outcome, kind });
     },

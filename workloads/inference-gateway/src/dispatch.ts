@@ -26,6 +26,11 @@ export interface DispatchDeps {
   registry: BackendRegistry;
   random: () => number;
   onAttempt: (backend: string, outcome: AttemptOutcome, kind: string) => void;
+  /**
+   * Longest wait for the next piece of a stream after the first (ms): an upstream that stops
+   * sending mid-stream is cut then, not only at the total timeout.
+   */
+  stallMs?: number;
 }
 
 /** One request to dispatch. */
@@ -87,6 +92,8 @@ export function candidatesFor(
 interface Attempt {
   ctx: CallContext;
   cleanup: () => void;
+  /** Cuts the call because the upstream stopped sending. */
+  stall: () => void;
 }
 
 function startAttempt(
@@ -97,6 +104,7 @@ function startAttempt(
 ): Attempt {
   const ac = new AbortController();
   let timedOut = false;
+  let stalled = false;
   const timer = setTimeout(() => {
     timedOut = true;
     ac.abort(new Error("total timeout"));
@@ -112,6 +120,7 @@ function startAttempt(
     dispatcher: s.agent,
     signal: ac.signal,
     timedOut: () => timedOut,
+    stalled: () => stalled,
     maxTokens: req.maxTokens,
     clientWantsUsage: req.clientWantsUsage,
   };
@@ -121,7 +130,32 @@ function startAttempt(
       clearTimeout(timer);
       req.signal.removeEventListener("abort", onClientAbort);
     },
+    stall: () => {
+      stalled = true;
+      ac.abort(new Error("upstream stalled"));
+    },
   };
+}
+
+/** Bounds the wait for each next batch of a stream to `ms`; on expiry `onStall` cuts the call. */
+function stallGuard(
+  rest: AsyncIterator<StreamPiece[]>,
+  ms: number,
+  onStall: () => void,
+): AsyncIterator<StreamPiece[]> {
+  const guarded: AsyncIterator<StreamPiece[]> = {
+    next: async () => {
+      const timer = setTimeout(onStall, ms);
+      try {
+        return await rest.next();
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+  if (rest.return !== undefined) guarded.return = rest.return.bind(rest);
+  if (rest.throw !== undefined) guarded.throw = rest.throw.bind(rest);
+  return guarded;
 }
 
 function finalError(last: UpstreamError | undefined): GatewayError {
@@ -253,7 +287,10 @@ export async function dispatchStream(
   return {
     backend: r.backend,
     first: r.value.first,
-    rest: r.value.it,
+    rest:
+      deps.stallMs === undefined
+        ? r.value.it
+        : stallGuard(r.value.it, deps.stallMs, r.attempt.stall),
     ttftMs,
     done: (err?: unknown) => {
       if (finished) return;

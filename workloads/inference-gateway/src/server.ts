@@ -1,17 +1,18 @@
 /**
- * Entry point of the inference gateway: reads env and flags, builds the logger, registers the
- * app plugin, listens (127.0.0.1 unless told otherwise) and drains on SIGTERM/SIGINT.
+ * Entry point of the inference gateway: reads env and flags (schema and defaults in env.ts),
+ * builds the logger, registers the app plugin, listens (127.0.0.1 unless told otherwise) with
+ * bounded connections and timeouts, and drains on SIGTERM/SIGINT.
  *
  *   node workloads/inference-gateway/src/server.ts --config routing.yaml --port 8080
  *
- * Env: GATEWAY_CONFIG, REDIS_URL, GATEWAY_HOST, GATEWAY_PORT, GATEWAY_BODY_LIMIT_BYTES,
- * GATEWAY_CONFIG_POLL_MS, GATEWAY_DRAIN_TIMEOUT_MS, LOG_LEVEL. Flags override env.
+ * Flags (--config, --redis, --host, --port) override their env variables.
  */
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import Fastify, { LogController } from "fastify";
 import pino from "pino";
 import app from "./app.ts";
+import { parseInferenceGatewayEnv } from "./env.ts";
 import { LogDestination } from "./log-destination.ts";
 
 /** Logger options: JSON, secrets redacted, no bodies (so no prompt text). */
@@ -33,14 +34,6 @@ export function loggerOptions(level: string): {
       censor: "[REDACTED]",
     },
   };
-}
-
-function int(v: string | undefined, name: string, def: number): number {
-  if (v === undefined || v === "") return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0)
-    throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
-  return n;
 }
 
 /**
@@ -65,12 +58,10 @@ async function main(): Promise<void> {
       redis: { type: "string" },
     },
   });
-  const env = process.env;
-  const configPath = values.config ?? env["GATEWAY_CONFIG"];
-  const redisUrl = values.redis ?? env["REDIS_URL"];
-  if (configPath === undefined || redisUrl === undefined)
-    throw new Error("GATEWAY_CONFIG (--config) and REDIS_URL (--redis) are required");
-  const drainTimeoutMs = int(env["GATEWAY_DRAIN_TIMEOUT_MS"], "GATEWAY_DRAIN_TIMEOUT_MS", 30_000);
+  const parsed = parseInferenceGatewayEnv(process.env, values);
+  if (!parsed.ok) throw new Error(`invalid configuration: ${parsed.errors.join("; ")}`);
+  const c = parsed.config;
+  const drainTimeoutMs = c.drainTimeoutMs;
 
   // Buffered stdout (flushed every second and on exit): one write per 16 KiB, not per log line.
   const dest = new LogDestination(1);
@@ -81,22 +72,35 @@ async function main(): Promise<void> {
     dest.flushSync();
     process.exit(code);
   };
-  const level = env["LOG_LEVEL"] ?? "info";
+  const level = c.logLevel;
   const server = Fastify({
     loggerInstance: pino(loggerOptions(level), dest),
     logController: new LogController({ disableRequestLogging: true }),
-    requestTimeout: 0,
-    keepAliveTimeout: 72_000,
+    // Receiving a request (headers and body) is bounded; a response (a long stream) is not.
+    requestTimeout: c.requestTimeoutMs,
+    keepAliveTimeout: c.keepAliveTimeoutMs,
     return503OnClosing: true,
     forceCloseConnections: "idle",
   });
+  const http = server.server;
+  http.headersTimeout = c.headersTimeoutMs;
+  http.maxConnections = c.maxConnections;
+  // Connections without a complete request are checked this often against the timeouts above
+  // (Node's default, 30 s, would let a slow-loris client hold a socket that much longer). Read
+  // when the server starts listening.
+  (http as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = 1_000;
   await server.register(app, {
-    configPath,
-    redisUrl,
-    bodyLimit: int(env["GATEWAY_BODY_LIMIT_BYTES"], "GATEWAY_BODY_LIMIT_BYTES", 4 * 1024 * 1024),
-    configPollMs: int(env["GATEWAY_CONFIG_POLL_MS"], "GATEWAY_CONFIG_POLL_MS", 2_000),
+    configPath: c.configPath,
+    redisUrl: c.redisUrl,
+    bodyLimit: c.bodyLimit,
+    configPollMs: c.configPollMs,
     drainTimeoutMs,
-    reservationTtlMs: int(env["GATEWAY_RESERVATION_TTL_MS"], "GATEWAY_RESERVATION_TTL_MS", 30_000),
+    reservationTtlMs: c.reservationTtlMs,
+    redisCommandTimeoutMs: c.redisCommandTimeoutMs,
+    upstreamStallMs: c.upstreamStallMs,
+    jwksMaxAgeMs: c.jwksMaxAgeMs,
+    jwksMaxStaleMs: c.jwksMaxStaleMs,
+    bound: { imageTokens: c.imageTokens, maxChoices: c.maxChoices },
     // The per-request line has fixed scalar fields only, so it skips the wildcard redaction
     // (which costs more than writing the line).
     accessLog: pino({ level }, dest),
@@ -130,9 +134,7 @@ async function main(): Promise<void> {
     shutdown("SIGINT");
   });
 
-  const host = values.host ?? env["GATEWAY_HOST"] ?? "127.0.0.1";
-  const port = int(values.port ?? env["GATEWAY_PORT"], "GATEWAY_PORT", 8080);
-  await server.listen({ host, port });
+  await server.listen({ host: c.host, port: c.port });
 }
 
 main().catch((err: unknown) => {

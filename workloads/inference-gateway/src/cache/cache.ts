@@ -26,8 +26,12 @@ export class ResponseCache {
     this.#onError = onError;
   }
 
-  /** Looks up a cached response only (used for streaming replay). */
+  /**
+   * Looks up a cached response only (used for streaming replay). While Redis is not connected the
+   * cache is skipped at once rather than after a command timeout.
+   */
   async get(key: string): Promise<CachedResponse | undefined> {
+    if (this.#redis.status !== "ready") return undefined;
     try {
       const v = await this.#redis.get(key);
       return v === null ? undefined : (JSON.parse(v) as CachedResponse);
@@ -56,7 +60,8 @@ export class ResponseCache {
         return cached;
       }
       const value = await compute();
-      this.#redis.set(key, JSON.stringify(value), "EX", ttlSeconds).catch(this.#onError);
+      if (this.#redis.status === "ready")
+        this.#redis.set(key, JSON.stringify(value), "EX", ttlSeconds).catch(this.#onError);
       return value;
     })();
     this.#inflight.set(key, p);

@@ -1,5 +1,7 @@
 /**
- * ioredis client as a Fastify plugin: decorates `fastify.redis`, quits in onClose.
+ * ioredis client as a Fastify plugin: decorates `fastify.igwRedis`, quits in onClose. Every
+ * command has a timeout; after a lost connection it reconnects by itself (backoff up to 2 s), so
+ * a Redis restart needs no gateway restart.
  */
 import fp from "fastify-plugin";
 import { Redis } from "ioredis";
@@ -14,6 +16,8 @@ declare module "fastify" {
 /** Options of the redis plugin. */
 export interface RedisPluginOptions {
   url: string;
+  /** Timeout of each command and of connecting (ms). */
+  commandTimeoutMs: number;
 }
 
 async function redisPlugin(app: FastifyInstance, opts: RedisPluginOptions): Promise<void> {
@@ -25,8 +29,9 @@ async function redisPlugin(app: FastifyInstance, opts: RedisPluginOptions): Prom
     // one script call (limits/limiter.ts), and ioredis builds a Pipeline object per tick for it,
     // garbage that outlives young-generation GC and showed up as tail latency.
     enableAutoPipelining: false,
-    commandTimeout: 2_000,
-    connectTimeout: 2_000,
+    commandTimeout: opts.commandTimeoutMs,
+    connectTimeout: opts.commandTimeoutMs,
+    retryStrategy: (times: number) => Math.min(times * 100, 2_000),
   });
   redis.on("error", (err: Error) => {
     app.log.warn({ err: { message: err.message } }, "Redis connection failed");

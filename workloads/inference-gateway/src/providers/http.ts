@@ -15,6 +15,7 @@ export type FailureKind =
   | "connect"
   | "first-token-timeout"
   | "total-timeout"
+  | "stall-timeout"
   | "status"
   | "protocol"
   | "aborted"
@@ -47,12 +48,12 @@ export class UpstreamError extends Error {
     this.retryable =
       kind === "status" || kind === "injected"
         ? opts.status !== undefined && isRetryableStatus(opts.status)
-        : kind !== "aborted" && kind !== "total-timeout";
+        : kind !== "aborted" && kind !== "total-timeout" && kind !== "stall-timeout";
   }
 
   /** Whether this failure says the backend is unhealthy (4xx rejections do not). */
   get countsAsFailure(): boolean {
-    return this.retryable || this.kind === "total-timeout";
+    return this.retryable || this.kind === "total-timeout" || this.kind === "stall-timeout";
   }
 }
 
@@ -65,6 +66,8 @@ export interface CallContext {
   signal: AbortSignal;
   /** Set by the caller: true when `signal` fired because of the total timeout. */
   timedOut: () => boolean;
+  /** Set by the caller: true when `signal` fired because the stream stalled between chunks. */
+  stalled?: () => boolean;
   /** Output tokens to request (and that were reserved). */
   maxTokens: number;
   /** Whether the client asked for `stream_options.include_usage`. */
@@ -121,6 +124,10 @@ export function classifyError(err: unknown, ctx: CallContext): UpstreamError {
   if (err instanceof UpstreamError) return err;
   const code = (err as { code?: unknown }).code;
   if (ctx.signal.aborted) {
+    if (ctx.stalled?.() === true)
+      return new UpstreamError("stall-timeout", "upstream stopped sending mid-stream", {
+        cause: err,
+      });
     return ctx.timedOut()
       ? new UpstreamError("total-timeout", "upstream exceeded the total timeout", { cause: err })
       : new UpstreamError("aborted", "client went away", { cause: err });

@@ -1,7 +1,12 @@
 /**
- * Probes and metrics: GET /healthz (process alive), GET /readyz (config loaded, Redis connected,
- * not draining), GET /metrics (Prometheus text). None of them needs credentials; serve them on a
- * port or path not exposed publicly.
+ * Probes and metrics: GET /healthz (process alive), GET /readyz (config loaded, not draining),
+ * GET /metrics (Prometheus text). None of them needs credentials; serve them on a port or path
+ * not exposed publicly.
+ *
+ * Redis is reported by /readyz but does not make the pod unready: Redis is shared by every
+ * replica, so a Redis blip would take all of them out of the Service at once, and requests that
+ * need no Redis (tenants without limits) would fail for nothing. Without Redis the gateway
+ * degrades as documented in the README (limits fail closed with 503, the cache is skipped).
  */
 import type { FastifyInstance } from "fastify";
 
@@ -14,7 +19,7 @@ export function healthRoutes(app: FastifyInstance): void {
       redis: app.igwRedis.status === "ready",
       draining: app.igwDrain.draining,
     };
-    const ready = checks.config && checks.redis && !checks.draining;
+    const ready = checks.config && !checks.draining;
     return reply.code(ready ? 200 : 503).send({
       status: ready ? "ready" : "not-ready",
       checks,
