@@ -28,6 +28,8 @@ export interface TestUpstreamOptions {
   embeddingDim: number;
   /** Destroy streams after this many chunks (0 = never). */
   streamDropAfter: number;
+  /** Stop sending (connection kept open, nothing more written) after this many chunks (0 = never). */
+  streamStallAfter: number;
   /**
    * Misbehaviour for budget tests: answer `overrunFactor` times the completion tokens asked for
    * (max_tokens / max_completion_tokens ignored) and report them in `usage` (1 = honest).
@@ -74,6 +76,7 @@ const DEFAULTS: TestUpstreamOptions = {
   defaultMaxTokens: 16,
   embeddingDim: 8,
   streamDropAfter: 0,
+  streamStallAfter: 0,
   overrunFactor: 1,
   models: ["test-model"],
   requireApiKey: undefined,
@@ -220,6 +223,16 @@ export async function startTestUpstream(
       if (options.streamDropAfter > 0 && i >= options.streamDropAfter) {
         await sleep(20); // let the pieces already written reach the client, then cut the connection
         res.destroy();
+        return;
+      }
+      if (options.streamStallAfter > 0 && i >= options.streamStallAfter) {
+        // Hold the connection open without writing until the client gives up on it.
+        let gone = res.destroyed;
+        res.once("close", () => {
+          gone = true;
+        });
+        while (!gone) await sleep(50);
+        stats.streamsCut++;
         return;
       }
       if (i > 1 && gapMs > 0) await sleep(gapMs);
