@@ -48,6 +48,8 @@ export interface GatewayOptions {
   jwksMaxAgeMs?: number;
   /** How long cached signing keys keep working while the issuer is unreachable (default 24 h). */
   jwksMaxStaleMs?: number;
+  /** Timeout of OIDC discovery and JWKS fetches (default 5 s). */
+  jwksTimeoutMs?: number;
   /** Tokens counted per image part in a reservation, and the largest `n` (limits/bound.ts). */
   bound?: Partial<BoundOptions>;
   /** How long Redis keeps this replica's budget reservations without renewal (default 30 s). */
@@ -225,6 +227,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
     ...(opts.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: opts.jwksCooldownMs }),
     ...(opts.jwksMaxAgeMs === undefined ? {} : { jwksMaxAgeMs: opts.jwksMaxAgeMs }),
     ...(opts.jwksMaxStaleMs === undefined ? {} : { jwksMaxStaleMs: opts.jwksMaxStaleMs }),
+    ...(opts.jwksTimeoutMs === undefined ? {} : { discoveryTimeoutMs: opts.jwksTimeoutMs }),
   });
   await app.register(configWatcher, {
     path: opts.configPath,
