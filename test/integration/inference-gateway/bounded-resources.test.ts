@@ -83,9 +83,15 @@ function rawSocket(
     socket.on("data", (d: string) => {
       buf += d;
     });
-    const closed = new Promise<number>((r) => socket.once("close", () => r(Date.now())));
+    const closed = new Promise<number>((r) =>
+      socket.once("close", () => {
+        r(Date.now());
+      }),
+    );
     socket.once("error", () => undefined);
-    socket.once("connect", () => resolveOpen({ socket, closed, data: () => buf }));
+    socket.once("connect", () => {
+      resolveOpen({ socket, closed, data: () => buf });
+    });
     socket.once("error", reject);
   });
 }
@@ -150,7 +156,9 @@ void test("slow-loris and a connection flood: cut by the timeouts and the cap; o
   const drip = setInterval(() => {
     for (const c of loris) if (!c.socket.destroyed) c.socket.write("x");
   }, 200);
-  t.after(() => clearInterval(drip));
+  t.after(() => {
+    clearInterval(drip);
+  });
   for (const c of loris)
     c.socket.write("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Slow: ");
   // 150 clients that connect and send nothing, and 100 more than the cap allows.

@@ -65,7 +65,11 @@ void test("a replica killed mid-request: its reservation returns within the rese
   );
   const pid = child.pid;
   assert.ok(pid !== undefined, "gateway process started");
-  const exited = new Promise<NodeJS.Signals | null>((r) => child.once("exit", (_c, s) => r(s)));
+  const exited = new Promise<NodeJS.Signals | null>((r) =>
+    child.once("exit", (_c, s) => {
+      r(s);
+    }),
+  );
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) process.kill(pid, "SIGKILL");
   });

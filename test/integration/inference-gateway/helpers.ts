@@ -175,7 +175,11 @@ export async function freePort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
   const port = (srv.address() as AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
+  await new Promise<void>((r) =>
+    srv.close(() => {
+      r();
+    }),
+  );
   return port;
 }
 

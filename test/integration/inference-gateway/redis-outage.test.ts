@@ -78,7 +78,11 @@ void test("Redis stopped during traffic: documented degradation, no hang, recove
         { id: free.id, apiKeys: [{ sha256: free.hash }], models: ["m"] },
       ],
     }),
-    { redisUrl: `redis://127.0.0.1:${port}`, redisCommandTimeoutMs: 2_000, reservationTtlMs: 3_000 },
+    {
+      redisUrl: `redis://127.0.0.1:${port}`,
+      redisCommandTimeoutMs: 2_000,
+      reservationTtlMs: 3_000,
+    },
   );
   t.after(() => gw.close());
 

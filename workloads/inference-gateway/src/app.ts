@@ -153,8 +153,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
   const json = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
-    req.igwBodyBytes = Buffer.byteLength(body as string);
-    json(req, body as string, done);
+    req.igwBodyBytes = Buffer.byteLength(body);
+    // The default parser is the callback kind: it returns nothing.
+    void json(req, body as string, done);
   });
   app.decorateRequest("igwBodyBytes", undefined);
   app.decorate("igwBoundOptions", { ...DEFAULT_BOUND_OPTIONS, ...opts.bound });

@@ -147,6 +147,33 @@ const properties = InferenceGatewayEnvSchema.properties as Record<
 export type ParsedEnv =
   { ok: true; config: InferenceGatewayConfig } | { ok: false; errors: string[] };
 
+/** The env with flags applied and empty values dropped. */
+function effective(
+  env: Record<string, string | undefined>,
+  flags: InferenceGatewayFlags,
+): Record<string, string> {
+  const input: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== "") input[k] = v;
+  for (const [flag, name] of Object.entries(FLAG_VARS)) {
+    const v = flags[flag as keyof InferenceGatewayFlags];
+    if (v !== undefined && v !== "") input[name] = v;
+  }
+  return input;
+}
+
+/** Schema errors, one per variable, each naming it. */
+function schemaErrors(input: Record<string, string>): string[] {
+  const errors: string[] = [];
+  for (const e of compiled.Errors(input)) {
+    const name = e.path.replace(/^\//, "");
+    if (errors.some((x) => x.startsWith(`${name}:`))) continue;
+    const what =
+      properties[name]?.pattern === "^[0-9]+$" ? "must be a non-negative integer" : e.message;
+    errors.push(`${name}: ${what}${e.value === undefined ? " (required)" : ""}`);
+  }
+  return errors;
+}
+
 /**
  * Validates the environment (plus flags, which win) and returns the configuration, or every
  * problem, each naming its variable (e.g. `GATEWAY_PORT: must be an integer from 0 to 65535`).
@@ -155,20 +182,8 @@ export function parseInferenceGatewayEnv(
   env: Record<string, string | undefined>,
   flags: InferenceGatewayFlags = {},
 ): ParsedEnv {
-  const input: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== "") input[k] = v;
-  for (const [flag, name] of Object.entries(FLAG_VARS)) {
-    const v = flags[flag as keyof InferenceGatewayFlags];
-    if (v !== undefined && v !== "") input[name] = v;
-  }
-  const errors: string[] = [];
-  for (const e of compiled.Errors(input)) {
-    const name = e.path.replace(/^\//, "");
-    if (!errors.some((x) => x.startsWith(`${name}:`)))
-      errors.push(
-        `${name}: ${properties[name]?.pattern === "^[0-9]+$" ? "must be a non-negative integer" : e.message}${e.value === undefined ? " (required)" : ""}`,
-      );
-  }
+  const input = effective(env, flags);
+  const errors = schemaErrors(input);
   const num = (name: keyof InferenceGatewayEnv): number => {
     const p = properties[name];
     const n = Number(input[name] ?? p?.default);

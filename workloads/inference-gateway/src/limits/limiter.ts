@@ -101,29 +101,24 @@ interface TenantLimits {
 
 const limitsCache = new WeakMap<TenantConfig, TenantLimits | null>();
 
+function readLimits(l: TenantConfig["limits"]): TenantLimits | null {
+  if (l === undefined) return null;
+  if (Object.keys(l).length === 0) return null;
+  const limits: Limits = {
+    rpm: l.rpm ?? 0,
+    tpm: l.tpm ?? 0,
+    budget: l.tokenBudget?.tokens ?? -1,
+    periodSeconds: l.tokenBudget?.periodSeconds ?? DEFAULT_BUDGET_PERIOD,
+    cost: l.costBudget?.microUnits ?? -1,
+    costPeriodSeconds: l.costBudget?.periodSeconds ?? DEFAULT_BUDGET_PERIOD,
+  };
+  return { limits, sig: limitsSig(limits) };
+}
+
 function limitsOf(tenant: TenantConfig): TenantLimits | null {
   let v = limitsCache.get(tenant);
   if (v === undefined) {
-    const l = tenant.limits;
-    if (
-      l === undefined ||
-      (l.rpm === undefined &&
-        l.tpm === undefined &&
-        l.tokenBudget === undefined &&
-        l.costBudget === undefined)
-    )
-      v = null;
-    else {
-      const limits: Limits = {
-        rpm: l.rpm ?? 0,
-        tpm: l.tpm ?? 0,
-        budget: l.tokenBudget?.tokens ?? -1,
-        periodSeconds: l.tokenBudget?.periodSeconds ?? DEFAULT_BUDGET_PERIOD,
-        cost: l.costBudget?.microUnits ?? -1,
-        costPeriodSeconds: l.costBudget?.periodSeconds ?? DEFAULT_BUDGET_PERIOD,
-      };
-      v = { limits, sig: limitsSig(limits) };
-    }
+    v = readLimits(tenant.limits);
     limitsCache.set(tenant, v);
   }
   return v;

@@ -238,9 +238,9 @@ async function pump(
   out: StreamOutcome,
   signal: AbortSignal,
   track: (piece: StreamPiece) => void,
-  limit: number,
-  choices: number,
+  bound: { limit: number; choices: number },
 ): Promise<boolean> {
+  const { limit, choices } = bound;
   let batch = out.first;
   let pieces = 0;
   let last = "";
@@ -317,8 +317,7 @@ async function streaming(
         usage = piece.usage ?? usage;
         chars += piece.textChars;
       },
-      p.outputLimit,
-      choices,
+      { limit: p.outputLimit, choices },
     );
   } catch (err) {
     failure = err;
