@@ -99,6 +99,43 @@ const cases: {
       ((c.tenants[0] as Record<string, unknown>)["limits"] = { tokenBudget: { tokens: -1 } }),
     want: /^\/tenants\/0\/limits\/tokenBudget\/tokens/,
   },
+  {
+    name: "cost budget",
+    mutate: (c) =>
+      ((c.tenants[0] as Record<string, unknown>)["limits"] = {
+        costBudget: { microUnits: 5_000_000, currency: "EUR", periodSeconds: 86_400 },
+      }),
+    want: null,
+  },
+  {
+    name: "cost budget currency not ISO 4217",
+    mutate: (c) =>
+      ((c.tenants[0] as Record<string, unknown>)["limits"] = {
+        costBudget: { microUnits: 1, currency: "usd" },
+      }),
+    want: /^\/tenants\/0\/limits\/costBudget\/currency/,
+  },
+  {
+    name: "cost budget period under a minute",
+    mutate: (c) =>
+      ((c.tenants[0] as Record<string, unknown>)["limits"] = {
+        costBudget: { microUnits: 1, currency: "USD", periodSeconds: 10 },
+      }),
+    want: /^\/tenants\/0\/limits\/costBudget\/periodSeconds/,
+  },
+  {
+    name: "cost budgets in two currencies",
+    mutate: (c) => {
+      c.tenants.push({ id: "b", models: ["llama"] } as never);
+      (c.tenants[0] as Record<string, unknown>)["limits"] = {
+        costBudget: { microUnits: 1, currency: "USD" },
+      };
+      (c.tenants[1] as Record<string, unknown>)["limits"] = {
+        costBudget: { microUnits: 1, currency: "EUR" },
+      };
+    },
+    want: /^\/tenants\/1\/limits\/costBudget\/currency: "EUR" differs/,
+  },
 ];
 
 for (const tc of cases) {

@@ -73,7 +73,14 @@ export class IssuerKeys {
       return await this.#resolve(header, token);
     } catch (err) {
       if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err;
-      // An unknown key id: the issuer may have rotated its keys.
+      // An unknown key id: the issuer may have rotated its keys. A refresh under way (e.g. the
+      // background one) is waited for rather than answered from the keys it is replacing.
+      const pending = this.#inflight;
+      if (pending !== undefined) {
+        await pending.catch(() => undefined);
+        if (this.#lastFailed) throw unavailable(err);
+        return this.#resolve(header, token);
+      }
       if (this.#now() - this.#attemptAt >= this.#opts.cooldownMs) {
         await this.#refresh();
         return this.#resolve(header, token);
