@@ -37,7 +37,14 @@ void test("IssuerKeys: stale keys while the issuer is down, 503 for unknown keys
     res.end(JSON.stringify({ keys }));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  t.after(
+    () =>
+      new Promise<void>((r) =>
+        server.close(() => {
+          r();
+        }),
+      ),
+  );
   const uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/certs`;
   let now = 1_000_000;
   const cache = new IssuerKeys(() => Promise.resolve(uri), {
