@@ -26,10 +26,11 @@ node_modules/.install-stamp: package.json package-lock.json
 deps: node_modules/.install-stamp ## Install the pinned Node.js 24 and npm dependencies.
 
 .PHONY: manifests
-manifests: deps ## Regenerate generated files: CRD YAML (from the TypeBox schemas in crds/), webhook configurations, RBAC (from the controller modules).
+manifests: deps ## Regenerate generated files: CRD YAML (from the TypeBox schemas in crds/), webhook configurations, RBAC (from the controller modules), the Argo CD health patch, Helm chart and dashboards.
 	node crds/generate.ts
 	node webhooks/generate-manifests.ts
 	node cmd/manager/rbac.ts
+	node hack/generate/main.ts
 
 .PHONY: fmt
 fmt: deps ## Format the code with prettier.
@@ -50,6 +51,7 @@ verify: deps ## Typecheck, lint, and fail if generated files are stale.
 	node crds/generate.ts --check
 	node webhooks/generate-manifests.ts --check
 	node cmd/manager/rbac.ts --check
+	node hack/generate/main.ts --check
 
 ##@ Test
 
