@@ -30,7 +30,11 @@ export function renderArgoCdConfigMap(root: string): string {
   const cm = {
     apiVersion: "v1",
     kind: "ConfigMap",
-    metadata: { name: "argocd-cm", namespace: "argocd", labels: { "app.kubernetes.io/part-of": "argocd" } },
+    metadata: {
+      name: "argocd-cm",
+      namespace: "argocd",
+      labels: { "app.kubernetes.io/part-of": "argocd" },
+    },
     data,
   };
   return (

@@ -34,7 +34,11 @@ export function writeOrCheck(root: string, files: GeneratedFiles, check: boolean
     const current = readOrUndefined(path);
     if (current === text) continue;
     if (check) {
-      stale.push(current === undefined ? `${rel}: missing` : `${rel}: stale, ${firstDifference(text, current)}`);
+      stale.push(
+        current === undefined
+          ? `${rel}: missing`
+          : `${rel}: stale, ${firstDifference(text, current)}`,
+      );
       continue;
     }
     mkdirSync(dirname(path), { recursive: true });

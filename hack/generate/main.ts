@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Regenerates the shipping artifacts that are derived from other files in the repository:
- * the Argo CD argocd-cm health patch (from the tested health.lua files).
+ * the Argo CD argocd-cm health patch (from the tested health.lua files), the per-operator kustomize
+ * variants and the Helm chart (from the kustomize sources).
  *
  *   node hack/generate/main.ts           write
  *   node hack/generate/main.ts --check   exit 1 if a committed file is stale or missing
@@ -10,10 +11,11 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { argoCdFiles } from "./argocd.ts";
 import { writeOrCheck } from "./files.ts";
+import { chartFiles, kustomizeVariantFiles } from "./install.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const check = process.argv.includes("--check");
-const files = new Map([...argoCdFiles(root)]);
+const files = new Map([...argoCdFiles(root), ...kustomizeVariantFiles(root), ...chartFiles(root)]);
 const stale = writeOrCheck(root, files, check);
 if (stale.length > 0) {
   console.error(`Generated files are stale (run make manifests):\n  ${stale.join("\n  ")}`);

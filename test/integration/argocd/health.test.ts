@@ -42,7 +42,9 @@ interface Condition {
   reason: string;
 }
 
-const runner = execFileSync("bash", [`${root}/hack/tools/luahealth.sh`], { encoding: "utf8" }).trim();
+const runner = execFileSync("bash", [`${root}/hack/tools/luahealth.sh`], {
+  encoding: "utf8",
+}).trim();
 
 function runLua(cases: { script: string; obj: unknown }[]): RunResult[] {
   const out = execFileSync(runner, { input: JSON.stringify(cases), encoding: "utf8" });
@@ -128,13 +130,20 @@ test("the runner has Argo CD's restricted libraries: string and os are absent, t
   const [noString, noOs, withTable, badStatus, notTable] = runLua([
     { script: 'return { status = string.upper("healthy") }', obj },
     { script: 'return { status = "Healthy", message = os.getenv("HOME") }', obj },
-    { script: 'local t = {} table.insert(t, obj.metadata.name) return { status = "Healthy", message = t[1] }', obj },
+    {
+      script:
+        'local t = {} table.insert(t, obj.metadata.name) return { status = "Healthy", message = t[1] }',
+      obj,
+    },
     { script: 'return { status = "Fine" }', obj },
     { script: 'return "Healthy"', obj },
   ]);
   assert.match(noString!.error ?? "", /non-table object/);
   assert.match(noOs!.error ?? "", /non-table object/);
   assert.deepEqual(withTable, { status: "Healthy", message: "x" });
-  assert.deepEqual(badStatus, { status: "Unknown", message: "Lua returned an invalid health status" });
+  assert.deepEqual(badStatus, {
+    status: "Unknown",
+    message: "Lua returned an invalid health status",
+  });
   assert.match(notTable!.error ?? "", /expect table output/);
 });
