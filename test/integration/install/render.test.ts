@@ -1,0 +1,142 @@
+/**
+ * The Helm chart and the kustomize bundle install the same objects, whole and per operator, and
+ * every workload they ship is hardened (non-root, read-only root filesystem, no capabilities,
+ * RuntimeDefault seccomp). Renders with the real `kubectl kustomize` and Helm v4 `helm template`.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { helmTemplate, kustomize, toBundle } from "./render.ts";
+import type { Bundle, KubeObject } from "./render.ts";
+import { OPERATORS } from "../../../hack/generate/install.ts";
+import { validateRoutingConfig } from "../../../workloads/inference-gateway/src/config/schema.ts";
+
+function assertSameBundle(helmOut: Bundle, kustomizeOut: Bundle, what: string): void {
+  assert.deepEqual(
+    [...helmOut.keys()].sort(),
+    [...kustomizeOut.keys()].sort(),
+    `${what}: same objects`,
+  );
+  for (const [k, o] of kustomizeOut) assert.deepEqual(helmOut.get(k), o, `${what}: ${k}`);
+}
+
+interface PodSpec {
+  securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type?: string } };
+  containers: {
+    name: string;
+    args?: string[];
+    securityContext?: {
+      readOnlyRootFilesystem?: boolean;
+      allowPrivilegeEscalation?: boolean;
+      capabilities?: { drop?: string[] };
+    };
+  }[];
+}
+function deployments(b: Bundle): (KubeObject & { spec: { template: { spec: PodSpec } } })[] {
+  return [...b.values()].filter((o) => o.kind === "Deployment") as (KubeObject & {
+    spec: { template: { spec: PodSpec } };
+  })[];
+}
+
+test("helm template (defaults) and kubectl kustomize manifests/default give the same objects", async () => {
+  const [h, k] = await Promise.all([
+    helmTemplate(["createNamespace=true"]),
+    kustomize("manifests/default"),
+  ]);
+  const hb = toBundle(h);
+  const kb = toBundle(k);
+  assertSameBundle(hb, kb, "default");
+  const kinds = new Set([...kb.values()].map((o) => o.kind));
+  for (const kind of [
+    "CustomResourceDefinition",
+    "Namespace",
+    "ServiceAccount",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Role",
+    "RoleBinding",
+    "Deployment",
+    "Service",
+    "PodDisruptionBudget",
+    "ConfigMap",
+    "NetworkPolicy",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+  ]) {
+    assert.ok(kinds.has(kind), `bundle has a ${kind}`);
+  }
+  assert.equal([...kb.values()].filter((o) => o.kind === "CustomResourceDefinition").length, 5);
+});
+
+for (const [op, variant] of Object.entries(OPERATORS)) {
+  test(`operator "${op}": helm --set operators={${op}} and manifests/operators/${op} agree; it runs --controllers=${variant.controllers.join(",")}`, async () => {
+    const [h, k] = await Promise.all([
+      helmTemplate(["createNamespace=true", `operators={${op}}`]),
+      kustomize(`manifests/operators/${op}`),
+    ]);
+    const kb = toBundle(k);
+    assertSameBundle(toBundle(h), kb, op);
+    const deps = deployments(kb);
+    const operatorDeps = deps.filter(
+      (d) => d.metadata.labels?.["app.kubernetes.io/name"] === "librechat-operators",
+    );
+    assert.deepEqual(
+      operatorDeps.map((d) => d.metadata.name),
+      [`librechat-${op}-operator`],
+    );
+    assert.ok(
+      operatorDeps[0]!.spec.template.spec.containers[0]!.args!.includes(
+        `--controllers=${variant.controllers.join(",")}`,
+      ),
+    );
+    assert.equal(
+      deps.some((d) => d.metadata.name === "inference-gateway"),
+      op === "inference",
+      "the gateway comes with inference only",
+    );
+  });
+}
+
+test("two operators from the chart give two Deployments with disjoint selectors and their own leases' controllers", async () => {
+  const b = toBundle(await helmTemplate(["operators={identity,chaos}"]));
+  const names = deployments(b)
+    .map((d) => d.metadata.name)
+    .sort();
+  assert.deepEqual(names, ["librechat-chaos-operator", "librechat-identity-operator"]);
+  assert.ok(
+    ![...b.values()].some((o) => o.kind === "Namespace"),
+    "no Namespace unless createNamespace",
+  );
+});
+
+test("every shipped Deployment is non-root, read-only, capability-free and RuntimeDefault-confined", async () => {
+  const b = toBundle(await helmTemplate(["operators={inference,identity,chat,chaos}"]));
+  const all = [...deployments(b), ...deployments(toBundle(await kustomize("manifests/default")))];
+  assert.ok(all.length >= 6);
+  for (const d of all) {
+    const pod = d.spec.template.spec;
+    assert.equal(pod.securityContext?.runAsNonRoot, true, d.metadata.name);
+    assert.equal(pod.securityContext?.seccompProfile?.type, "RuntimeDefault", d.metadata.name);
+    for (const c of pod.containers) {
+      assert.equal(c.securityContext?.readOnlyRootFilesystem, true, `${d.metadata.name}/${c.name}`);
+      assert.equal(
+        c.securityContext?.allowPrivilegeEscalation,
+        false,
+        `${d.metadata.name}/${c.name}`,
+      );
+      assert.deepEqual(
+        c.securityContext?.capabilities?.drop,
+        ["ALL"],
+        `${d.metadata.name}/${c.name}`,
+      );
+    }
+  }
+});
+
+test("the shipped routing ConfigMap is a valid inference-gateway routing config", async () => {
+  const b = toBundle(await kustomize("manifests/default"));
+  const cm = b.get("v1 ConfigMap librechat-system/inference-gateway-routing") as
+    (KubeObject & { data: Record<string, string> }) | undefined;
+  assert.ok(cm);
+  const r = validateRoutingConfig(JSON.parse(cm.data["routing.json"]!));
+  assert.deepEqual(r.ok ? [] : r.errors, []);
+});
