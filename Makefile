@@ -97,6 +97,14 @@ install: deps ## Install the CRDs into the cluster of $KUBECONFIG.
 uninstall: deps ## Remove the CRDs (and so every custom resource) from the cluster of $KUBECONFIG.
 	bash hack/kubectl.sh delete --ignore-not-found -k manifests/crd
 
+.PHONY: deploy
+deploy: deps ## Install everything (manifests/default: CRDs, RBAC, operator, webhooks, inference gateway, NetworkPolicies) into the cluster of $KUBECONFIG.
+	bash hack/kubectl.sh apply --server-side -k manifests/default
+
+.PHONY: undeploy
+undeploy: deps ## Remove what make deploy installed (CRDs and so every custom resource included).
+	bash hack/kubectl.sh delete --ignore-not-found -k manifests/default
+
 .PHONY: run
 run: deps ## Run the operators locally against $KUBECONFIG (CONTROLLERS=aimodel,... picks a subset; default all).
 	node cmd/manager/main.ts
