@@ -67,9 +67,19 @@ test-unit: deps ## Run the unit tests (no cluster needed).
 test-integration: deps ## Run the integration tests (starts its own control plane and services).
 	bash hack/test.sh integration
 
+.PHONY: test-images
+test-images: images ## Smoke-test the images: start inference-gateway and manager from their unpacked filesystems (read-only root, uid 65532) and probe /healthz.
+	W=$$(bash hack/testenv/up.sh) && . $$W/env && rc=0 && { bash images/smoke.sh || rc=1; } && bash hack/testenv/down.sh $$W && exit $$rc
+
 .PHONY: bench
 bench: deps ## Run the benchmarks and print their tables (not part of make test).
 	bash hack/bench.sh
+
+##@ Images
+
+.PHONY: images
+images: deps ## Build the manager, inference-gateway and chat-gateway OCI images into .dev/images/oci (no Docker daemon; umoci) and print their sizes.
+	bash images/build.sh
 
 ##@ Local cluster
 
