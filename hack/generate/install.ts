@@ -12,6 +12,8 @@
  * `kubectl kustomize` agree object by object.
  */
 import { readFileSync } from "node:fs";
+import { MODULES } from "../../cmd/manager/modules.ts";
+import type { ControllerModule } from "../../operators/runtime/module.ts";
 import { parse, parseAllDocuments, stringify } from "yaml";
 
 export interface OperatorVariant {
@@ -21,13 +23,31 @@ export interface OperatorVariant {
   readonly extra: readonly string[];
 }
 
-/** Contract #1: inference = aimodel + assistant (+ gateway routing), identity = tenant, … */
-export const OPERATORS: Readonly<Record<string, OperatorVariant>> = {
-  inference: { controllers: ["aimodel", "assistant"], extra: ["inference-gateway"] },
-  identity: { controllers: ["tenant"], extra: [] },
-  chat: { controllers: ["chatregion"], extra: [] },
-  chaos: { controllers: ["chaospolicy"], extra: [] },
+/** Workloads an operator brings besides its Deployment (kustomize directories under manifests/). */
+const OPERATOR_EXTRAS: Readonly<Record<string, readonly string[]>> = {
+  inference: ["inference-gateway"],
 };
+
+/**
+ * One variant per operator that has at least one controller module (cmd/manager/modules.ts), so an
+ * install never names a controller the manager does not know: inference = AIModel (+ Assistant),
+ * identity = Tenant, chat = ChatRegion, chaos = ChaosPolicy as their modules land.
+ */
+export const OPERATORS: Readonly<Record<string, OperatorVariant>> = operatorsOf(MODULES);
+
+export function operatorsOf(
+  modules: readonly Pick<ControllerModule, "name" | "operator">[],
+): Record<string, OperatorVariant> {
+  const out: Record<string, OperatorVariant> = {};
+  for (const m of modules) {
+    const v = out[m.operator];
+    out[m.operator] = {
+      controllers: [...(v?.controllers ?? []), m.name],
+      extra: OPERATOR_EXTRAS[m.operator] ?? [],
+    };
+  }
+  return out;
+}
 
 /** Directories every variant installs, in order (manifests/<dir>). */
 export const BASE_DIRS = ["crd", "namespace", "rbac", "webhook", "network-policies"] as const;
@@ -168,7 +188,7 @@ export function chartFiles(root: string): Map<string, string> {
   files.set(
     `${CHART}/values.yaml`,
     `${HEADER}# Which operators run. [] (default): one Deployment with every controller, as manifests/default.
-# A list of inference, identity, chat, chaos: one Deployment per listed operator (--controllers),
+# A list of ${Object.keys(OPERATORS).join(", ")}: one Deployment per listed operator (--controllers),
 # as manifests/operators/<operator>; the inference gateway comes with "inference".
 operators: []
 # Also create the release namespace (kustomize's manifests/namespace); off when helm creates it
