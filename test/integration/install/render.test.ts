@@ -31,10 +31,12 @@ interface PodSpec {
     };
   }[];
 }
-function deployments(b: Bundle): (KubeObject & { spec: { template: { spec: PodSpec } } })[] {
-  return [...b.values()].filter((o) => o.kind === "Deployment") as (KubeObject & {
-    spec: { template: { spec: PodSpec } };
-  })[];
+type Deployment = KubeObject & {
+  spec: { selector: { matchLabels: Record<string, string> }; template: { spec: PodSpec } };
+};
+
+function deployments(b: Bundle): Deployment[] {
+  return [...b.values()].filter((o) => o.kind === "Deployment") as Deployment[];
 }
 
 test("helm template (defaults) and kubectl kustomize manifests/default give the same objects", async () => {
@@ -96,12 +98,16 @@ for (const [op, variant] of Object.entries(OPERATORS)) {
   });
 }
 
-test("two operators from the chart give two Deployments with disjoint selectors and their own leases' controllers", async () => {
-  const b = toBundle(await helmTemplate(["operators={identity,chaos}"]));
-  const names = deployments(b)
-    .map((d) => d.metadata.name)
-    .sort();
-  assert.deepEqual(names, ["librechat-chaos-operator", "librechat-identity-operator"]);
+test("every operator from the chart gets its own Deployment, with a selector disjoint from the others'", async () => {
+  const ops = Object.keys(OPERATORS);
+  const b = toBundle(await helmTemplate([`operators={${ops.join(",")}}`]));
+  const ds = deployments(b).filter((d) => d.metadata.name.endsWith("-operator"));
+  assert.deepEqual(
+    ds.map((d) => d.metadata.name).sort(),
+    ops.map((op) => `librechat-${op}-operator`).sort(),
+  );
+  const selectors = new Set(ds.map((d) => JSON.stringify(d.spec.selector.matchLabels)));
+  assert.equal(selectors.size, ds.length, "each operator's selector is its own");
   assert.ok(
     ![...b.values()].some((o) => o.kind === "Namespace"),
     "no Namespace unless createNamespace",
@@ -109,9 +115,10 @@ test("two operators from the chart give two Deployments with disjoint selectors 
 });
 
 test("every shipped Deployment is non-root, read-only, capability-free and RuntimeDefault-confined", async () => {
-  const b = toBundle(await helmTemplate(["operators={inference,identity,chat,chaos}"]));
+  const b = toBundle(await helmTemplate([`operators={${Object.keys(OPERATORS).join(",")}}`]));
   const all = [...deployments(b), ...deployments(toBundle(await kustomize("manifests/default")))];
-  assert.ok(all.length >= 6);
+  // manager + inference gateway from the default, one Deployment per operator (+ its workloads).
+  assert.ok(all.length >= 2 + Object.keys(OPERATORS).length);
   for (const d of all) {
     const pod = d.spec.template.spec;
     assert.equal(pod.securityContext?.runAsNonRoot, true, d.metadata.name);
