@@ -15,6 +15,8 @@ const msg = (s: string) => ({
   max_tokens: 3,
 });
 
+const OPEN_MS = 2500;
+
 void test("primary returning 500s: requests succeed via fallback, breaker opens, half-opens and closes", async (t) => {
   const primary = await startTestUpstream({ name: "primary", errorRate: 1, errorStatus: 500 });
   const fallback = await startTestUpstream({ name: "fallback" });
@@ -24,7 +26,9 @@ void test("primary returning 500s: requests succeed via fallback, breaker opens,
     routing({
       defaults: {
         retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20 },
-        breaker: { failureThreshold: 3, openMs: 500, halfOpenRequests: 1 },
+        // openMs must outlast the ten requests below on a loaded machine (with 500 ms the breaker
+        // sometimes half-opened mid-loop and the primary saw a fourth attempt).
+        breaker: { failureThreshold: 3, openMs: OPEN_MS, halfOpenRequests: 1 },
       },
       backends: [
         { name: "primary", provider: "openai", baseURL: `${primary.url}/v1` },
@@ -73,7 +77,7 @@ void test("primary returning 500s: requests succeed via fallback, breaker opens,
   );
 
   // Still failing when half-open: the probe fails and the breaker reopens.
-  await sleep(550);
+  await sleep(OPEN_MS + 50);
   let r = await post(chat, msg("probe-1"), tenant.key);
   assert.equal(r.status, 200);
   assert.equal(r.headers.get("x-igw-backend"), "fallback");
@@ -93,7 +97,7 @@ void test("primary returning 500s: requests succeed via fallback, breaker opens,
 
   // Primary recovers: the next probe succeeds and closes the breaker.
   primary.set({ errorRate: 0 });
-  await sleep(550);
+  await sleep(OPEN_MS + 50);
   r = await post(chat, msg("probe-2"), tenant.key);
   assert.equal(r.status, 200);
   assert.equal(r.headers.get("x-igw-backend"), "primary");
