@@ -1,9 +1,12 @@
-// Tests of AIModel defaulting: the model-name label from spec.modelName.
+// Tests of AIModel admission: the model-name label from spec.modelName (defaulting) and the engine
+// image allowlist (validation, with the UPDATE ratchet).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { modelNameLabelValue } from "../crds/aimodel/v1alpha1/rules.ts";
-import { defaultAIModel } from "./aimodel.ts";
-import type { KubeObject } from "./review.ts";
+import { defaultAIModel, validateAIModel } from "./aimodel.ts";
+import type { KubeObject, Operation } from "./review.ts";
+import { DEFAULT_POLICY } from "./types.ts";
+import type { Lookup, ValidateInput } from "./types.ts";
 
 describe("AIModel defaulting", () => {
   const cases: {
@@ -80,4 +83,66 @@ describe("AIModel defaulting", () => {
       [],
     );
   });
+});
+
+describe("AIModel engine image policy", () => {
+  const withImage = (image?: string): KubeObject => ({
+    apiVersion: "librechat.io/v1alpha1",
+    kind: "AIModel",
+    metadata: { name: "m", namespace: "ns" },
+    spec: {
+      provider: image === undefined ? "openai" : "vllm",
+      modelName: "m",
+      ...(image === undefined ? {} : { engine: { image } }),
+    },
+  });
+  const input = (
+    operation: Operation,
+    image?: string,
+    oldImage?: string,
+    prefixes = DEFAULT_POLICY.aimodel.imagePrefixes,
+  ): ValidateInput => ({
+    operation,
+    object: withImage(image),
+    oldObject: operation === "UPDATE" ? withImage(oldImage) : null,
+    namespace: "ns",
+    // The image rule reads nothing from the cluster.
+    lookup: {} as Lookup,
+    policy: { ...DEFAULT_POLICY, aimodel: { imagePrefixes: prefixes } },
+    signal: AbortSignal.timeout(1000),
+  });
+  const cases: { name: string; in: ValidateInput; denied: boolean }[] = [
+    { name: "official vLLM image", in: input("CREATE", "vllm/vllm-openai:v0.10.1"), denied: false },
+    { name: "arbitrary image", in: input("CREATE", "evil.io/miner:1"), denied: true },
+    { name: "external model, no engine", in: input("CREATE"), denied: false },
+    {
+      name: "UPDATE keeping a now-disallowed image (ratchet)",
+      in: input("UPDATE", "evil.io/miner:1", "evil.io/miner:1"),
+      denied: false,
+    },
+    {
+      name: "UPDATE changing to a disallowed image",
+      in: input("UPDATE", "evil.io/miner:2", "vllm/vllm-openai:v0.10.1"),
+      denied: true,
+    },
+    {
+      name: "admin allowlist admits its registry",
+      in: input("CREATE", "ghcr.io/acme/engine:1", undefined, ["ghcr.io/acme/"]),
+      denied: false,
+    },
+    { name: '"*" admits any', in: input("CREATE", "x/y:1", undefined, ["*"]), denied: false },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const v = await validateAIModel(c.in);
+      assert.equal(v.length > 0, c.denied);
+      if (c.denied) {
+        assert.equal(v[0]?.field, "spec.engine.image");
+        assert.match(
+          v[0]?.message ?? "",
+          /not allowed by the cluster's engine image policy; allowed prefixes: /,
+        );
+      }
+    });
+  }
 });

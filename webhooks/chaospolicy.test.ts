@@ -14,6 +14,7 @@ import type { PolicyConfig } from "./types.ts";
 import type { KubeObject, Operation } from "./review.ts";
 
 const policy: PolicyConfig = {
+  aimodel: { imagePrefixes: ["*"] },
   chaos: {
     maxDurationSeconds: 1800,
     maxAffectedPercent: 50,

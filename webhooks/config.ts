@@ -3,6 +3,7 @@
 // Unset values keep the defaults; an invalid value is an error naming the variable (bad
 // configuration must not be silently replaced).
 import { Type } from "@sinclair/typebox";
+import { parseImagePrefixes } from "../crds/aimodel/v1alpha1/image-policy.ts";
 import { ConfigError, parseEnv } from "../lib/config.ts";
 import type { StartWebhooksOptions } from "./index.ts";
 import { parseDurationMs } from "./object.ts";
@@ -45,6 +46,13 @@ export const WebhookEnvSchema = Type.Object({
     }),
   ),
   CHAOS_MAX_AFFECTED_PERCENT: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+  AIMODEL_IMAGE_PREFIXES: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'Comma-separated engine image prefixes self-hosted AIModels may run, e.g. "ghcr.io/acme/,docker.io/vllm/vllm-openai"; "*" admits any image. Default: the official vLLM and Ollama images',
+    }),
+  ),
 });
 
 function parse(
@@ -75,7 +83,7 @@ export function webhookOptionsFromEnv(
   };
 }
 
-/** PolicyConfig from CHAOS_MAX_DURATION and CHAOS_MAX_AFFECTED_PERCENT, defaults otherwise. */
+/** PolicyConfig from AIMODEL_IMAGE_PREFIXES, CHAOS_MAX_DURATION and CHAOS_MAX_AFFECTED_PERCENT, defaults otherwise. */
 export function policyFromEnv(env: Readonly<Record<string, string | undefined>>): PolicyConfig {
   const e = parse(env);
   const maxMs = parseDurationMs(e.CHAOS_MAX_DURATION);
@@ -84,7 +92,17 @@ export function policyFromEnv(env: Readonly<Record<string, string | undefined>>)
       `CHAOS_MAX_DURATION: must be a positive duration such as 30m or 1h (got "${e.CHAOS_MAX_DURATION}")`,
     ]);
   }
+  const prefixes =
+    e.AIMODEL_IMAGE_PREFIXES === undefined
+      ? undefined
+      : parseImagePrefixes(e.AIMODEL_IMAGE_PREFIXES);
+  if (prefixes?.length === 0) {
+    throw new WebhookConfigError([
+      "AIMODEL_IMAGE_PREFIXES: must name at least one image prefix, or * to admit any image",
+    ]);
+  }
   return {
+    aimodel: { imagePrefixes: prefixes ?? DEFAULT_POLICY.aimodel.imagePrefixes },
     chaos: {
       maxDurationSeconds:
         maxMs !== undefined ? Math.floor(maxMs / 1000) : DEFAULT_POLICY.chaos.maxDurationSeconds,

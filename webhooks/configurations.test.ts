@@ -73,16 +73,23 @@ describe("webhook configurations", () => {
       CHAOS_MAX_DURATION: "15m",
       CHAOS_MAX_AFFECTED_PERCENT: "20",
       WEBHOOK_BIND_ADDRESS: "0.0.0.0",
+      AIMODEL_IMAGE_PREFIXES: "ghcr.io/acme/, vllm/vllm-openai",
     });
     assert.deepEqual(o, {
       namespace: "sys",
       host: "0.0.0.0",
       port: 8443,
       certMode: "cert-manager",
-      policy: { chaos: { maxDurationSeconds: 900, maxAffectedPercent: 20 } },
+      policy: {
+        aimodel: { imagePrefixes: ["ghcr.io/acme/", "vllm/vllm-openai"] },
+        chaos: { maxDurationSeconds: 900, maxAffectedPercent: 20 },
+      },
     });
     assert.deepEqual(webhookOptionsFromEnv({}), {
-      policy: { chaos: { maxDurationSeconds: 3600, maxAffectedPercent: 50 } },
+      policy: {
+        aimodel: { imagePrefixes: ["docker.io/vllm/vllm-openai", "docker.io/ollama/ollama"] },
+        chaos: { maxDurationSeconds: 3600, maxAffectedPercent: 50 },
+      },
     });
   });
 
@@ -100,6 +107,7 @@ describe("webhook configurations", () => {
       ],
       [{ CHAOS_MAX_DURATION: "soon" }, /CHAOS_MAX_DURATION: Expected string to match/],
       [{ CHAOS_MAX_DURATION: "0s" }, /CHAOS_MAX_DURATION: must be a positive duration/],
+      [{ AIMODEL_IMAGE_PREFIXES: " , " }, /AIMODEL_IMAGE_PREFIXES: must name at least one/],
     ];
     for (const [env, msg] of bad) {
       assert.throws(

@@ -1,6 +1,6 @@
 // The webhook table: one entry per webhook, with its route, watched resource and failure policy.
 // The reasons for each failurePolicy are in webhooks/README.md ("Rules and failure policies").
-import { defaultAIModel } from "./aimodel.ts";
+import { defaultAIModel, validateAIModel } from "./aimodel.ts";
 import { defaultAssistant, validateAssistant } from "./assistant.ts";
 import { validateChaosPolicy } from "./chaospolicy.ts";
 import { validateChatRegion } from "./chatregion.ts";
@@ -15,6 +15,13 @@ import { TENANT_KIND } from "../crds/tenant/v1alpha1/kind.ts";
 /** Every webhook served, in registration order. */
 export const HANDLERS: readonly WebhookHandler[] = [
   // Validating: fail closed. Each guards a boundary the controllers cannot restore afterwards.
+  {
+    type: "validating",
+    name: "aimodel",
+    kind: AIMODEL_KIND,
+    failurePolicy: "Fail",
+    validate: validateAIModel,
+  },
   {
     type: "validating",
     name: "assistant",

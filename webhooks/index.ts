@@ -119,6 +119,7 @@ function rotatorFor(
 /** The operator namespace is the cluster-wide kill-switch namespace unless configured otherwise. */
 function withKillSwitch(policy: PolicyConfig, namespace: string): PolicyConfig {
   return {
+    ...policy,
     chaos: { ...policy.chaos, killSwitchNamespace: policy.chaos.killSwitchNamespace ?? namespace },
   };
 }

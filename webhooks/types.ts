@@ -1,4 +1,5 @@
 // Contracts shared by the per-kind rule modules, the handler table and the server.
+import { DEFAULT_IMAGE_PREFIXES } from "../crds/aimodel/v1alpha1/image-policy.ts";
 import { DEFAULT_CHAOS_LIMITS } from "../crds/chaospolicy/v1alpha1/rules.ts";
 import type { JsonPatchOp, KubeObject, Operation, Violation } from "./review.ts";
 
@@ -38,6 +39,10 @@ export interface Lookup {
 
 /** Cluster-wide limits that are configuration, not CRD schema. */
 export interface PolicyConfig {
+  aimodel: {
+    /** Engine image prefixes self-hosted AIModels may run ("*": any); see crds/aimodel image-policy. */
+    imagePrefixes: readonly string[];
+  };
   chaos: {
     /** Upper bound for ChaosPolicy spec.duration, in seconds. */
     maxDurationSeconds: number;
@@ -51,8 +56,11 @@ export interface PolicyConfig {
   };
 }
 
-/** Defaults: crds/chaospolicy DEFAULT_CHAOS_LIMITS (1 h of chaos at most, never more than half of the targets). */
-export const DEFAULT_POLICY: PolicyConfig = { chaos: { ...DEFAULT_CHAOS_LIMITS } };
+/** Defaults: the official vLLM and Ollama images; crds/chaospolicy DEFAULT_CHAOS_LIMITS (1 h of chaos at most, never more than half of the targets). */
+export const DEFAULT_POLICY: PolicyConfig = {
+  aimodel: { imagePrefixes: DEFAULT_IMAGE_PREFIXES },
+  chaos: { ...DEFAULT_CHAOS_LIMITS },
+};
 
 /** Everything a validating rule may read. */
 export interface ValidateInput {

@@ -16,7 +16,7 @@ import type {
   KubernetesObject,
   Manager,
 } from "../../operators/runtime/index.ts";
-import { AIMODEL_KIND } from "../../crds/aimodel/v1alpha1/index.ts";
+import { AIMODEL_KIND, engineSecretNames } from "../../crds/aimodel/v1alpha1/index.ts";
 import {
   DEPLOYMENT,
   POD_DISRUPTION_BUDGET,
@@ -68,7 +68,7 @@ export function addAIModelController(
   mgr.addController(def);
 }
 
-/** Keys of the AIModels in the Secret's namespace whose credentials live in that Secret. */
+/** Keys of the AIModels in the Secret's namespace that reference it (credentials or engine env). */
 export function modelsUsingSecret(
   models: Pick<Informer<AIModel>, "list">,
   secret: KubernetesObject,
@@ -77,7 +77,11 @@ export function modelsUsingSecret(
   const name = secret.metadata?.name;
   return models
     .list(ns)
-    .filter((m) => m.spec.external?.credentialsSecretRef.name === name)
+    .filter(
+      (m) =>
+        m.spec.external?.credentialsSecretRef.name === name ||
+        (name !== undefined && engineSecretNames(m).includes(name)),
+    )
     .map((m) => `${ns}/${m.metadata.name ?? ""}`);
 }
 

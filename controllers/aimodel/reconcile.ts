@@ -11,7 +11,12 @@ import type {
   V1Service,
 } from "@kubernetes/client-node";
 import type { AIModel } from "../../crds/aimodel/v1alpha1/index.ts";
-import { AIMODEL_KIND, isSelfHosted } from "../../crds/aimodel/v1alpha1/index.ts";
+import {
+  AIMODEL_KIND,
+  engineSecretNames,
+  isModelSecret,
+  isSelfHosted,
+} from "../../crds/aimodel/v1alpha1/index.ts";
 import type { KubeClient } from "../../operators/clients/kube.ts";
 import { DEPLOYMENT, POD_DISRUPTION_BUDGET, SERVICE } from "../../operators/runtime/core-kinds.ts";
 import type {
@@ -81,6 +86,14 @@ async function reconcileModel(
   const plan = planFor(deps, model);
   const endpoint = endpointFor(model, deps.config);
   let deployment = deps.deployments.get(key);
+  // The Secret policy holds everything back: no pod may start with an unlabelled Secret in it.
+  // A Secret event (label added, reference removed) re-queues the model.
+  const disallowedSecrets = disallowedEngineSecrets(deps.secrets, model);
+  const credentials = isSelfHosted(model) ? undefined : credentialsState(deps.secrets, model);
+  if (disallowedSecrets.length > 0 || credentials === "not-allowed") {
+    await writeStatus(deps, model, { model, deployment, credentials, disallowedSecrets, endpoint });
+    return undefined;
+  }
   try {
     deployment = (await execute(deps, model, plan, ctx)) ?? deployment;
   } catch (err) {
@@ -93,7 +106,6 @@ async function reconcileModel(
     throw new Error(`reconciling AIModel ${key}: applying children`, { cause: err });
   }
   const conflict = conflictMessage(plan);
-  const credentials = isSelfHosted(model) ? undefined : credentialsState(deps.secrets, model);
   await writeStatus(deps, model, { model, deployment, credentials, conflict, endpoint });
   if (conflict !== undefined) {
     await deps.client.event(
@@ -163,14 +175,31 @@ async function writeStatus(deps: AIModelDeps, model: AIModel, inputs: StatusInpu
   );
 }
 
-/** Whether the external provider's credentials Secret and key exist (the value is never read). */
+/**
+ * Whether the external provider's credentials Secret and key exist and the Secret is labelled for
+ * model use (the value is never read).
+ */
 export function credentialsState(secrets: Informer<V1Secret>, model: AIModel): CredentialsState {
   const ref = model.spec.external?.credentialsSecretRef;
   if (ref === undefined) return "secret-missing";
   const secret = secrets.get(`${model.metadata.namespace ?? ""}/${ref.name}`);
   if (secret === undefined) return "secret-missing";
+  if (!isModelSecret(secret)) return "not-allowed";
   const has = secret.data?.[ref.key] !== undefined || secret.stringData?.[ref.key] !== undefined;
   return has ? "present" : "key-missing";
+}
+
+/**
+ * Engine env Secrets that exist without the model-secret label. A Secret that does not exist yet
+ * is not held against the model (GitOps may apply it later; the kubelet waits for it).
+ */
+export function disallowedEngineSecrets(secrets: Informer<V1Secret>, model: AIModel): string[] {
+  if (!isSelfHosted(model)) return [];
+  const ns = model.metadata.namespace ?? "";
+  return engineSecretNames(model).filter((name) => {
+    const s = secrets.get(`${ns}/${name}`);
+    return s !== undefined && !isModelSecret(s);
+  });
 }
 
 function errorText(err: unknown): string {

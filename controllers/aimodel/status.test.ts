@@ -180,6 +180,25 @@ const cases: {
     reason: "CredentialsKeyMissing",
     phase: "Error",
   },
+  {
+    name: "external, credentials Secret not labelled for model use",
+    inputs: { model: openai(), credentials: "not-allowed" },
+    ready: "False",
+    reason: "SecretNotAllowed",
+    phase: "Error",
+    progressing: "False",
+  },
+  {
+    name: "self-hosted, engine env Secret not labelled (even with a ready Deployment)",
+    inputs: {
+      model: vllm(),
+      deployment: dep({ replicas: 1, ready: 1, updated: 1 }),
+      disallowedSecrets: ["db-admin", "sa-token"],
+    },
+    ready: "False",
+    reason: "SecretNotAllowed",
+    phase: "Error",
+  },
 ];
 for (const c of cases) {
   test(`computeStatus: ${c.name}`, () => {
@@ -194,6 +213,14 @@ for (const c of cases) {
     for (const x of s.conditions ?? []) assert.equal(x.observedGeneration, 3);
   });
 }
+
+test("Secret policy message names every Secret, the label and the field, never a value", () => {
+  const s = computeStatus({ model: vllm(), disallowedSecrets: ["db-admin", "sa-token"] }, t0);
+  assert.equal(
+    s.conditions?.find((x) => x.type === "Ready")?.message,
+    'Secret "db-admin", "sa-token" in namespace "team-a" is not labelled librechat.io/model-secret=true (spec.engine.env[].valueFrom.secretKeyRef); only Secrets labelled for model use may be referenced',
+  );
+});
 
 test("missing Secret message names the Secret and the field", () => {
   const s = computeStatus({ model: openai(), credentials: "secret-missing" }, t0);

@@ -11,10 +11,14 @@ import {
 import type { Condition } from "../../operators/runtime/conditions.ts";
 import { findCondition, setCondition } from "../../operators/runtime/conditions.ts";
 import { aimodelSelectorLabels, selectorString } from "../shared/labels.ts";
-import { effectiveReplicas, isSelfHosted } from "../../crds/aimodel/v1alpha1/index.ts";
+import {
+  effectiveReplicas,
+  isSelfHosted,
+  MODEL_SECRET_LABEL,
+} from "../../crds/aimodel/v1alpha1/index.ts";
 
 /** What the credentials Secret of an external model looks like right now. */
-export type CredentialsState = "present" | "secret-missing" | "key-missing";
+export type CredentialsState = "present" | "secret-missing" | "key-missing" | "not-allowed";
 
 export interface StatusInputs {
   model: AIModel;
@@ -27,6 +31,8 @@ export interface StatusInputs {
   /** Children whose names are held by objects this AIModel does not control. */
   conflict?: string | undefined;
   endpoint?: string | undefined;
+  /** Secrets the engine env references that exist without the model-secret label (self-hosted). */
+  disallowedSecrets?: readonly string[] | undefined;
 }
 
 type Verdict = Record<
@@ -39,6 +45,7 @@ const ERROR_REASONS: readonly string[] = [
   ReadyReason.ChildConflict,
   ReadyReason.CredentialsMissing,
   ReadyReason.CredentialsKeyMissing,
+  ReadyReason.SecretNotAllowed,
 ];
 
 /** The status the controller owns (latency and successRate belong to the gateway's reporter). */
@@ -96,7 +103,43 @@ const ok = {
   },
 } as const;
 
+/** Ready=False naming the Secrets that are not labelled for model use; undefined when none. */
+function secretPolicyVerdict(inputs: StatusInputs): Verdict | undefined {
+  const ns = inputs.model.metadata.namespace ?? "";
+  const names =
+    inputs.credentials === "not-allowed"
+      ? [inputs.model.spec.external?.credentialsSecretRef.name ?? ""]
+      : (inputs.disallowedSecrets ?? []);
+  if (names.length === 0) return undefined;
+  const field =
+    inputs.credentials === "not-allowed"
+      ? "spec.external.credentialsSecretRef"
+      : "spec.engine.env[].valueFrom.secretKeyRef";
+  return {
+    ready: {
+      type: T.Ready,
+      status: "False",
+      reason: ReadyReason.SecretNotAllowed,
+      message: `Secret ${names.map((n) => `"${n}"`).join(", ")} in namespace "${ns}" is not labelled ${MODEL_SECRET_LABEL}=true (${field}); only Secrets labelled for model use may be referenced`,
+    },
+    progressing: {
+      type: T.Progressing,
+      status: "False",
+      reason: ProgressingReason.Reconciling,
+      message: "Nothing is applied until the Secret is labelled or the reference removed",
+    },
+    degraded: {
+      type: T.Degraded,
+      status: "Unknown",
+      reason: DegradedReason.Reconciling,
+      message: "Children are held back by the Secret policy",
+    },
+  };
+}
+
 function verdict(inputs: StatusInputs): Verdict {
+  const policy = secretPolicyVerdict(inputs);
+  if (policy !== undefined) return policy;
   if (inputs.applyError !== undefined) {
     return {
       ready: {

@@ -125,7 +125,70 @@ test("ollama listens on the pod IP at the engine port", () => {
   const m = model({ provider: "ollama", engine: { image: "ollama/ollama", port: 11434 } });
   assert.deepEqual(build(m).spec?.template.spec?.containers[0]?.env, [
     { name: "OLLAMA_HOST", value: "0.0.0.0:11434" },
+    { name: "HOME", value: "/cache" },
+    { name: "HF_HOME", value: "/cache/huggingface" },
+    { name: "XDG_CACHE_HOME", value: "/cache" },
   ]);
+});
+
+const confinementCases = [
+  { name: "vLLM", m: () => vllm() },
+  {
+    name: "Ollama",
+    m: () => model({ provider: "ollama", engine: { image: "ollama/ollama", port: 11434 } }),
+  },
+  {
+    name: "a user who asks for root through env and args gets no privilege",
+    m: () =>
+      vllm({
+        engine: {
+          image: "vllm/vllm-openai:v0.10.1",
+          port: 8000,
+          args: ["--user", "root"],
+          env: [{ name: "HOME", value: "/root" }],
+        },
+      }),
+  },
+];
+for (const c of confinementCases) {
+  test(`engine pods are confined whatever the spec says: ${c.name}`, () => {
+    const pod = build(c.m()).spec?.template.spec;
+    assert.equal(pod?.automountServiceAccountToken, false);
+    assert.deepEqual(pod?.securityContext, {
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      fsGroup: 65532,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    const ctr = pod?.containers[0];
+    assert.deepEqual(ctr?.securityContext, {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    // Every writable path is an emptyDir the pod declares.
+    const volumes = new Set(pod?.volumes?.map((v) => v.emptyDir !== undefined && v.name));
+    for (const vm of ctr?.volumeMounts ?? []) assert.ok(volumes.has(vm.name), vm.mountPath);
+    assert.deepEqual(
+      ctr?.volumeMounts?.map((vm) => vm.mountPath),
+      ["/cache", "/tmp"],
+    );
+  });
+}
+
+test("the user's HOME wins over the cache default; HF_HOME still points at the cache", () => {
+  const m = vllm({
+    engine: { image: "x", port: 8000, env: [{ name: "HOME", value: "/cache/home" }] },
+  });
+  const env = build(m).spec?.template.spec?.containers[0]?.env ?? [];
+  assert.deepEqual(
+    env.filter((e) => e.name === "HOME"),
+    [{ name: "HOME", value: "/cache/home" }],
+  );
+  assert.equal(env.find((e) => e.name === "HF_HOME")?.value, "/cache/huggingface");
 });
 
 test("the builder is deterministic", () => {

@@ -1,12 +1,64 @@
 // Desired engine Deployment of a self-hosted AIModel: one engine container with the serving flags
 // the controller owns, probes from spec.healthCheck, GPU limits and user env. Pure: no client,
 // no clock, no env.
-import type { V1Container, V1Deployment, V1EnvVar, V1Probe } from "@kubernetes/client-node";
+// Engine pods are confined whatever the spec says (issue 11): non-root (uid 65532), read-only root
+// filesystem, no capabilities, no privilege escalation, seccomp RuntimeDefault, and no
+// service-account token (an engine never talks to the API server). The engines' writable paths
+// (model cache, temp files) are emptyDirs, pointed at by HOME/HF_HOME/XDG_CACHE_HOME unless the
+// user sets those variables.
+import type {
+  V1Container,
+  V1Deployment,
+  V1EnvVar,
+  V1PodSecurityContext,
+  V1Probe,
+  V1SecurityContext,
+  V1Volume,
+  V1VolumeMount,
+} from "@kubernetes/client-node";
 import type { AIModel, AIModelEngine } from "../../../crds/aimodel/v1alpha1/index.ts";
 import { AIMODEL_DEFAULTS, effectiveReplicas } from "../../../crds/aimodel/v1alpha1/index.ts";
 import { DEPLOYMENT } from "../../../operators/runtime/core-kinds.ts";
 import { aimodelSelectorLabels, sortKeys } from "../../shared/labels.ts";
 import { childMeta, ENGINE_CONTAINER, enginePort } from "./common.ts";
+
+/** The unprivileged user engines run as (the distroless "nonroot" uid). */
+export const ENGINE_UID = 65532;
+/** Writable directory for model downloads and caches (an emptyDir). */
+export const ENGINE_CACHE_DIR = "/cache";
+
+const ENGINE_POD_SECURITY: V1PodSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: ENGINE_UID,
+  runAsGroup: ENGINE_UID,
+  fsGroup: ENGINE_UID,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+const ENGINE_CONTAINER_SECURITY: V1SecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+const ENGINE_VOLUMES: V1Volume[] = [
+  { name: "cache", emptyDir: {} },
+  { name: "tmp", emptyDir: {} },
+];
+
+const ENGINE_MOUNTS: V1VolumeMount[] = [
+  { name: "cache", mountPath: ENGINE_CACHE_DIR },
+  { name: "tmp", mountPath: "/tmp" },
+];
+
+/** Where engines keep their caches on the read-only root filesystem; the user's values win. */
+const CACHE_ENV: readonly V1EnvVar[] = [
+  { name: "HOME", value: ENGINE_CACHE_DIR },
+  { name: "HF_HOME", value: `${ENGINE_CACHE_DIR}/huggingface` },
+  { name: "XDG_CACHE_HOME", value: ENGINE_CACHE_DIR },
+];
 
 /** The engine Deployment. */
 export function desiredDeployment(model: AIModel, engine: AIModelEngine): V1Deployment {
@@ -23,7 +75,10 @@ export function desiredDeployment(model: AIModel, engine: AIModelEngine): V1Depl
         metadata: { labels: m.labels },
         spec: {
           enableServiceLinks: false,
+          automountServiceAccountToken: false,
+          securityContext: ENGINE_POD_SECURITY,
           containers: [engineContainer(model, engine)],
+          volumes: ENGINE_VOLUMES,
         },
       },
     },
@@ -39,9 +94,10 @@ function engineContainer(model: AIModel, engine: AIModelEngine): V1Container {
     ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
     readinessProbe: probe(model, 1),
     livenessProbe: probe(model, 3),
+    securityContext: ENGINE_CONTAINER_SECURITY,
+    volumeMounts: ENGINE_MOUNTS,
   };
-  const env = engineEnv(model, engine, port);
-  if (env.length > 0) c.env = env;
+  c.env = engineEnv(model, engine, port);
   const resources = engineResources(engine);
   if (resources !== undefined) c.resources = resources;
   return c;
@@ -78,6 +134,8 @@ function engineEnv(model: AIModel, engine: AIModelEngine, port: number): V1EnvVa
   if (model.spec.provider === "ollama" && !env.some((e) => e.name === "OLLAMA_HOST")) {
     env.push({ name: "OLLAMA_HOST", value: `0.0.0.0:${port}` });
   }
+  for (const e of CACHE_ENV)
+    if (!env.some((u) => u.name === e.name)) env.push({ name: e.name, value: e.value ?? "" });
   return env;
 }
 

@@ -17,6 +17,8 @@ export const AIModelReadyReason = {
   ScaledToZero: "ScaledToZero",
   CredentialsMissing: "CredentialsMissing",
   CredentialsKeyMissing: "CredentialsKeyMissing",
+  /** A referenced Secret lacks the librechat.io/model-secret=true label; nothing is applied. */
+  SecretNotAllowed: "SecretNotAllowed",
   ApplyFailed: "ApplyFailed",
   /** A child's name is held by an object the AIModel does not control; retried until it goes. */
   ChildConflict: "ChildConflict",

@@ -5,3 +5,4 @@ export type * from "./types.ts";
 export * from "./conditions.ts";
 export * from "./kind.ts";
 export * from "./rules.ts";
+export * from "./image-policy.ts";

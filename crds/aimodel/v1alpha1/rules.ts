@@ -3,6 +3,28 @@
 import { labelValue } from "../../shared/labels.ts";
 import { AIMODEL_DEFAULTS, SELF_HOSTED_PROVIDERS } from "./schema.ts";
 
+/**
+ * Label a Secret must carry (value "true") before an AIModel may reference it, as provider
+ * credentials or in engine env: whoever may create an AIModel must not be able to put any Secret
+ * of the namespace (a ServiceAccount token, a database password) into a pod or a gateway.
+ */
+export const MODEL_SECRET_LABEL = "librechat.io/model-secret";
+
+/** Whether a Secret is labelled for model use. */
+export function isModelSecret(secret: { metadata?: { labels?: Record<string, string> } }): boolean {
+  return secret.metadata?.labels?.[MODEL_SECRET_LABEL] === "true";
+}
+
+/** Names of the Secrets a self-hosted model's engine env references (sorted, unique). */
+export function engineSecretNames(model: {
+  spec: { engine?: { env?: readonly { valueFrom?: { secretKeyRef: { name: string } } }[] } };
+}): string[] {
+  const names = (model.spec.engine?.env ?? []).flatMap((e) =>
+    e.valueFrom === undefined ? [] : [e.valueFrom.secretKeyRef.name],
+  );
+  return [...new Set(names)].sort();
+}
+
 /** Label the AIModel defaulter sets to the sanitised spec.modelName (selectable by clients' model name). */
 export const MODEL_NAME_LABEL = "librechat.io/model-name";
 

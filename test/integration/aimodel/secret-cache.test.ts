@@ -22,7 +22,7 @@ async function createSecrets(): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let i = next++; i < COUNT; i = next++) {
-      await client.apply({ apiVersion: SECRET.apiVersion, kind: SECRET.kind, metadata: { name: `cred-${marker}-${i}`, namespace: ctx.ns }, stringData: { apiKey: valueOf(i) } }, { fieldManager: "integration-test", force: true });
+      await client.apply({ apiVersion: SECRET.apiVersion, kind: SECRET.kind, metadata: { name: `cred-${marker}-${i}`, namespace: ctx.ns, labels: { "librechat.io/model-secret": "true" } }, stringData: { apiKey: valueOf(i) } }, { fieldManager: "integration-test", force: true });
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));

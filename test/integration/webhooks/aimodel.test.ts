@@ -1,5 +1,6 @@
-// AIModel defaulting webhook through the real API server: label librechat.io/model-name follows
-// spec.modelName (sanitized into a label value), overwriting a spoofed value.
+// AIModel webhooks through the real API server: label librechat.io/model-name follows
+// spec.modelName (sanitized into a label value), overwriting a spoofed value; the engine image
+// allowlist (TEST_POLICY: the official vLLM and Ollama images) denies any other image by name.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { runCase, startHarness } from "./harness.ts";
@@ -50,6 +51,44 @@ describe("AIModel defaulting webhook", () => {
   ];
 
   it("defaults every case as documented", async (t) => {
+    for (const c of cases()) await t.test(c.name, () => runCase(h, c));
+  });
+});
+
+describe("AIModel engine image policy webhook", () => {
+  before(async () => {
+    h = await startHarness();
+    ns = await h.namespace("images");
+  });
+  after(() => h.close());
+
+  const withImage = (name: string, image: string): Record<string, unknown> => {
+    const m = aimodel(name, ns);
+    const spec = m["spec"] as Record<string, unknown>;
+    return { ...m, spec: { ...spec, engine: { ...(spec["engine"] as object), image } } };
+  };
+  const cases = (): RuleCase[] => [
+    {
+      name: "the official vLLM image is admitted",
+      object: withImage("ok", "vllm/vllm-openai:v0.10.1"),
+    },
+    {
+      name: "an image outside the allowlist is denied, naming the allowed prefixes",
+      object: withImage("miner", "evil.example.com/miner:1"),
+      deny: {
+        field: "spec.engine.image",
+        message:
+          'image "evil.example.com/miner:1" is not allowed by the cluster\'s engine image policy',
+      },
+    },
+    {
+      name: "a look-alike repository is denied (prefixes match at path boundaries)",
+      object: withImage("lookalike", "vllm/vllm-openai-evil:1"),
+      deny: { field: "spec.engine.image", message: "allowed prefixes: docker.io/vllm/vllm-openai" },
+    },
+  ];
+
+  it("admits and denies every case as documented", async (t) => {
     for (const c of cases()) await t.test(c.name, () => runCase(h, c));
   });
 });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { request as httpsRequest } from "node:https";
 import { KINDS as CRD_KINDS } from "../../../crds/registry.ts";
 import type { ValidCase } from "../../../crds/shared/cases.ts";
-import { defaultAIModel } from "../../../webhooks/aimodel.ts";
+import { defaultAIModel, validateAIModel } from "../../../webhooks/aimodel.ts";
 import { validateAssistant } from "../../../webhooks/assistant.ts";
 import { validateChaosPolicy } from "../../../webhooks/chaospolicy.ts";
 import { validateChatRegion } from "../../../webhooks/chatregion.ts";
@@ -335,12 +335,16 @@ describe("webhook fuzzing through the API server", () => {
     // 3. Admitted objects satisfy every webhook rule and carry the defaults.
     const lookup = new KubeLookup(h.http);
     const validators: Record<string, ((i: ValidateInput) => Promise<unknown[]>) | undefined> = {
+      AIModel: validateAIModel,
       Assistant: validateAssistant,
       ChaosPolicy: validateChaosPolicy,
       ChatRegion: validateChatRegion,
       Tenant: validateTenant,
     };
-    const policy = { chaos: { ...TEST_POLICY.chaos, killSwitchNamespace: h.systemNamespace } };
+    const policy = {
+      ...TEST_POLICY,
+      chaos: { ...TEST_POLICY.chaos, killSwitchNamespace: h.systemNamespace },
+    };
     const admitted = outcomes.filter(
       (o): o is Outcome & { res: { ok: true; object: Obj } } => o.res.ok,
     );

@@ -21,6 +21,7 @@ export const RUN_LABEL = "webhooks.test.librechat.io/run";
 
 /** Cluster-wide limits the webhook tests run with. */
 export const TEST_POLICY: PolicyConfig = {
+  aimodel: { imagePrefixes: ["docker.io/vllm/vllm-openai", "docker.io/ollama/ollama"] },
   chaos: { maxDurationSeconds: 1800, maxAffectedPercent: 50 },
 };
 
@@ -159,6 +160,7 @@ export async function startHarness(
     mutating: `librechat-test-${runId}-mutating`,
   };
   const policy: PolicyConfig = {
+    ...(opts.policy ?? TEST_POLICY),
     chaos: { ...(opts.policy ?? TEST_POLICY).chaos, killSwitchNamespace: systemNamespace },
   };
   const webhooks = await startWebhooks({
