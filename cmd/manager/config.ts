@@ -23,6 +23,8 @@ export interface ManagerConfig {
   renewDeadlineMs: number;
   retryPeriodMs: number;
   metrics: { host: string; port: number } | undefined;
+  /** /metrics only for callers whose token passes TokenReview and SubjectAccessReview (get /metrics). */
+  metricsSecure: boolean;
   health: { host: string; port: number } | undefined;
   logLevel: string;
   /** Namespace the operator runs in (POD_NAMESPACE), where it keeps its own objects. */
@@ -93,6 +95,13 @@ export const CORE_FLAGS: FlagDefs = {
     default: "127.0.0.1:8080",
     valueName: "H:P",
     description: '"0" disables',
+  },
+  "metrics-secure": {
+    type: "boolean",
+    env: "METRICS_SECURE",
+    default: "false",
+    description:
+      "serve /metrics only to bearer tokens allowed get on /metrics (TokenReview + SubjectAccessReview); set in cluster manifests",
   },
   "health-probe-bind-address": {
     type: "string",
@@ -176,6 +185,7 @@ export function parseConfig(
     metrics: parseAddress("--metrics-bind-address", str("metrics-bind-address") ?? "0"),
     health: parseAddress("--health-probe-bind-address", str("health-probe-bind-address") ?? "0"),
     logLevel: str("log-level") ?? "info",
+    metricsSecure: flags["metrics-secure"] === true,
     operatorNamespace,
     webhooks: parseWebhooks(str("webhooks") ?? "off"),
   };

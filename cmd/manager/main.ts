@@ -11,7 +11,13 @@ import { loadKubeConfig } from "../../operators/clients/kubeconfig.ts";
 import type * as WebhooksModule from "../../webhooks/index.ts";
 import type { RunningWebhooks, StartWebhooksOptions } from "../../webhooks/index.ts";
 import type { ManagerOptions } from "../../operators/runtime/index.ts";
-import { createLogger, handleSignals, KubeClient, Manager } from "../../operators/runtime/index.ts";
+import {
+  createLogger,
+  handleSignals,
+  KubeClient,
+  Manager,
+  MetricsAuthorizer,
+} from "../../operators/runtime/index.ts";
 import type { ManagerConfig } from "./config.ts";
 import { ConfigError, helpText, parseConfig } from "./config.ts";
 import { MODULES } from "./modules.ts";
@@ -97,6 +103,15 @@ async function main(): Promise<void> {
     ...(cfg.health !== undefined ? { healthAddress: cfg.health } : {}),
     ...leaderElection(cfg),
   });
+  if (cfg.metricsSecure) {
+    // Set after construction so the reviews share the manager's connection pool.
+    mgr.setMetricsAuthorizer(
+      new MetricsAuthorizer(async (path, body) => {
+        const r = await mgr.http.request({ method: "POST", path, body });
+        return { status: r.status, body: r.body };
+      }),
+    );
+  }
   // One connection pool for the caches and the controllers' writes.
   const client = new KubeClient(kc, { http: mgr.http });
   await setupModules(cfg, mgr, client);

@@ -51,12 +51,14 @@ test("one combined ClusterRole, one per operator, namespace rules in the leader-
     (parse(files[file] ?? "") as { rules: { resources: string[] }[] }).rules.flatMap(
       (r) => r.resources,
     );
-  assert.deepEqual(resources("operators/inference.yaml"), ["aimodels", "assistants"]);
-  assert.deepEqual(resources("operators/identity.yaml"), ["tenants"]);
+  // Every manager reviews /metrics callers' tokens (--metrics-secure).
+  const review = ["tokenreviews", "subjectaccessreviews"];
+  assert.deepEqual(resources("operators/inference.yaml"), [...review, "aimodels", "assistants"]);
+  assert.deepEqual(resources("operators/identity.yaml"), [...review, "tenants"]);
   const combined = (files["cluster-role.yaml"] ?? "").split("---\n")[0] ?? "";
   assert.deepEqual(
     (parse(combined) as { rules: { resources: string[] }[] }).rules.flatMap((r) => r.resources),
-    ["aimodels", "assistants", "tenants"],
+    [...review, "aimodels", "assistants", "tenants"],
   );
   const role = (files["leader-election-role.yaml"] ?? "").split("---\n")[0] ?? "";
   assert.deepEqual(

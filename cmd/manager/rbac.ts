@@ -27,6 +27,15 @@ const LABELS = {
 };
 const RBAC_GROUP = groupOf(CLUSTER_ROLE.apiVersion);
 
+/**
+ * What every manager needs besides its modules: reviewing the tokens of /metrics callers
+ * (--metrics-secure: TokenReview, then SubjectAccessReview for get /metrics).
+ */
+export const MANAGER_RULES: readonly PolicyRule[] = [
+  { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
+  { apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"], verbs: ["create"] },
+];
+
 /** Rules merged by (apiGroups, resources, resourceNames): verbs united, everything sorted. */
 export function mergeRules(rules: readonly PolicyRule[]): PolicyRule[] {
   const byTarget = new Map<string, { rule: PolicyRule; verbs: Set<string> }>();
@@ -100,12 +109,12 @@ export function renderRbac(modules: readonly ControllerModule[]): Record<string,
   const all = modules.map((m) => m.name).join(", ");
   const files: Record<string, string> = {
     "cluster-role.yaml": yamlDocs(
-      `${gen}\n# The all-in-one manager (controllers: ${all}): what its modules declare, nothing more.\n# Secrets are read only to check that a key exists; the cache keeps key names, never values.`,
+      `${gen}\n# The all-in-one manager (controllers: ${all}): what its modules declare, plus token reviews for /metrics, nothing more.\n# Secrets are read only to check that a key exists; the cache keeps key names, never values.`,
       [
-        clusterRole(
-          "librechat-operators",
-          modules.flatMap((m) => m.clusterRules),
-        ),
+        clusterRole("librechat-operators", [
+          ...MANAGER_RULES,
+          ...modules.flatMap((m) => m.clusterRules),
+        ]),
         binding(CLUSTER_ROLE_BINDING, CLUSTER_ROLE.kind, "librechat-operators"),
       ],
     ),
@@ -123,10 +132,10 @@ export function renderRbac(modules: readonly ControllerModule[]): Record<string,
     files[`operators/${op}.yaml`] = yamlDocs(
       `${gen}\n# The ${op} operator alone (--controllers=${mine.map((m) => m.name).join(",")}); bind it to that Deployment's ServiceAccount.`,
       [
-        clusterRole(
-          `librechat-${op}-operator`,
-          mine.flatMap((m) => m.clusterRules),
-        ),
+        clusterRole(`librechat-${op}-operator`, [
+          ...MANAGER_RULES,
+          ...mine.flatMap((m) => m.clusterRules),
+        ]),
       ],
     );
   }

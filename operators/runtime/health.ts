@@ -5,6 +5,8 @@ import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { bearerToken } from "./metrics-auth.ts";
+import type { MetricsAuthorizer, MetricsDecision } from "./metrics-auth.ts";
 
 /** A named readiness check. */
 export type ReadyCheck = () => boolean;
@@ -40,7 +42,9 @@ export async function listen(host: string, port: number, handler: Handler): Prom
     url: `http://${h}:${addr.port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
         server.closeAllConnections();
       }),
   };
@@ -79,12 +83,35 @@ export function healthHandler(checks: () => Iterable<[string, ReadyCheck]>): Han
   };
 }
 
-/** Handler for /metrics in Prometheus text format. */
-export function metricsHandler(registry: Registry): Handler {
+const DENIED: Record<Exclude<MetricsDecision, "allowed">, [number, string]> = {
+  unauthenticated: [401, "Unauthorized"],
+  forbidden: [403, "Forbidden: get /metrics is not allowed for this user"],
+};
+
+/**
+ * Handler for /metrics in Prometheus text format; with an authorizer, only for callers whose
+ * bearer token may `get` /metrics (401 without a valid token, 403 without the permission).
+ */
+export function metricsHandler(registry: Registry, authorizer?: MetricsAuthorizer): Handler {
   return async (req, res) => {
     if (pathOf(req) !== "/metrics") {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
       return;
+    }
+    if (authorizer !== undefined) {
+      let decision: MetricsDecision;
+      try {
+        decision = await authorizer.decide(bearerToken(req));
+      } catch {
+        // The API server could not answer: fail closed, without detail for the caller.
+        res.writeHead(503, { "content-type": "text/plain" }).end("authorization unavailable");
+        return;
+      }
+      if (decision !== "allowed") {
+        const [code, text] = DENIED[decision];
+        res.writeHead(code, { "content-type": "text/plain" }).end(text);
+        return;
+      }
     }
     const body = await registry.metrics();
     res.writeHead(200, { "content-type": registry.contentType }).end(body);

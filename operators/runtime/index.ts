@@ -58,6 +58,8 @@ export type { RateLimiter } from "./ratelimiter.ts";
 export { LeaderElector, decideLease, formatMicroTime, nextLeaseSpec } from "./leader-election.ts";
 export type { Lease, LeaseDecision, LeaseSpec } from "./leader-election.ts";
 export { RuntimeMetrics } from "./metrics.ts";
+export { MetricsAuthorizer, bearerToken } from "./metrics-auth.ts";
+export type { MetricsDecision, ReviewPoster } from "./metrics-auth.ts";
 export {
   findCondition,
   formatTime,

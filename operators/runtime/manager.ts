@@ -11,6 +11,7 @@ import type { Clock } from "./clock.ts";
 import { realClock } from "./clock.ts";
 import { Controller } from "./controller.ts";
 import { healthHandler, listen, metricsHandler } from "./health.ts";
+import type { MetricsAuthorizer } from "./metrics-auth.ts";
 import type { ReadyCheck, RunningServer } from "./health.ts";
 import { CONFIG_MAP, SECRET } from "./core-kinds.ts";
 import type { CacheTransform, IndexedInformer } from "./informer.ts";
@@ -88,6 +89,7 @@ export class Manager {
   readonly log: Logger;
   readonly http: KubeHttp;
   #metricsServer: RunningServer | undefined;
+  #metricsAuthorizer: MetricsAuthorizer | undefined;
   #healthServer: RunningServer | undefined;
   readonly #opts: ManagerOptions;
   readonly #clock: Clock;
@@ -108,6 +110,14 @@ export class Manager {
     this.http = new KubeHttp(opts.kubeConfig);
     this.#elector =
       opts.leaderElection === undefined ? undefined : this.#makeElector(opts.leaderElection);
+  }
+
+  /**
+   * Serve /metrics only to callers the authorizer allows (controller-runtime's secure metrics
+   * filter). Set before start; it usually needs this manager's `http`, hence not an option.
+   */
+  setMetricsAuthorizer(authorizer: MetricsAuthorizer): void {
+    this.#metricsAuthorizer = authorizer;
   }
 
   /** URL of the metrics server once started ("http://127.0.0.1:port"). */
@@ -246,7 +256,7 @@ export class Manager {
       this.#metricsServer = await listen(
         o.metricsAddress.host ?? "127.0.0.1",
         o.metricsAddress.port,
-        metricsHandler(this.registry),
+        metricsHandler(this.registry, this.#metricsAuthorizer),
       );
     }
     if (o.healthAddress !== undefined) {

@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { createTestNamespace, kubectl } from "../../helpers/testenv.ts";
 import { ROOT, kustomize, toBundle } from "../install/render.ts";
+import type { KubeObject } from "../install/render.ts";
 
 const exec = promisify(execFile);
 
@@ -35,17 +36,33 @@ test("the monitors, rules and dashboards apply to an API server with the prometh
   const ns = await createTestNamespace("monitoring", t);
   const bundle = toBundle(await kustomize("manifests/monitoring"));
   assert.deepEqual([...bundle.values()].map((o) => o.kind).sort(), [
+    "ClusterRoleBinding",
     "ConfigMap",
     "ConfigMap",
     "ConfigMap",
     "PodMonitor",
     "PodMonitor",
     "PrometheusRule",
+    "Secret",
+    "ServiceAccount",
     "ServiceMonitor",
   ]);
-  const rendered = [...bundle.values()]
-    .map((o) => `---\n${stringify({ ...o, metadata: { ...o.metadata, namespace: ns.name } })}`)
-    .join("");
+  // Namespaced objects (and the binding's subject) into the test namespace; the binding's own name
+  // too, so parallel runs do not share it.
+  const intoNs = (o: KubeObject): KubeObject =>
+    o.kind === "ClusterRoleBinding"
+      ? {
+          ...o,
+          metadata: { ...o.metadata, name: `${o.metadata.name}-${ns.name}` },
+          subjects: (o["subjects"] as { namespace?: string }[]).map((s) => ({
+            ...s,
+            namespace: ns.name,
+          })),
+        }
+      : { ...o, metadata: { ...o.metadata, namespace: ns.name } };
+  const bindingName = `librechat-metrics-reader-${ns.name}`;
+  t.after(() => kubectl(["delete", "clusterrolebinding", bindingName, "--ignore-not-found"]));
+  const rendered = [...bundle.values()].map((o) => `---\n${stringify(intoNs(o))}`).join("");
   const applied = await kubectl(
     ["apply", "--server-side", "--field-manager=monitoring-test", "-f", "-"],
     rendered,
