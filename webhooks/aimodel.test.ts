@@ -6,7 +6,9 @@ import { modelNameLabelValue } from "../crds/aimodel/v1alpha1/rules.ts";
 import { defaultAIModel, validateAIModel } from "./aimodel.ts";
 import type { KubeObject, Operation } from "./review.ts";
 import { DEFAULT_POLICY } from "./types.ts";
-import type { Lookup, ValidateInput } from "./types.ts";
+import type { ValidateInput } from "./types.ts";
+import { FakeLookup } from "./testing/fake-lookup.ts";
+import { SECRET } from "../operators/runtime/core-kinds.ts";
 
 describe("AIModel defaulting", () => {
   const cases: {
@@ -106,8 +108,7 @@ describe("AIModel engine image policy", () => {
     object: withImage(image),
     oldObject: operation === "UPDATE" ? withImage(oldImage) : null,
     namespace: "ns",
-    // The image rule reads nothing from the cluster.
-    lookup: {} as Lookup,
+    lookup: new FakeLookup(),
     policy: { ...DEFAULT_POLICY, aimodel: { imagePrefixes: prefixes } },
     signal: AbortSignal.timeout(1000),
   });
@@ -143,6 +144,68 @@ describe("AIModel engine image policy", () => {
           /not allowed by the cluster's engine image policy; allowed prefixes: /,
         );
       }
+    });
+  }
+});
+
+describe("AIModel Secret-reference policy", () => {
+  const secret = (name: string, labelled: boolean): KubeObject => ({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      name,
+      namespace: "ns",
+      ...(labelled ? { labels: { "librechat.io/model-secret": "true" } } : {}),
+    },
+  });
+  const lookup = new FakeLookup()
+    .add(SECRET, secret("ok", true))
+    .add(SECRET, secret("admin", false));
+  const model = (spec: Record<string, unknown>): ValidateInput => ({
+    operation: "CREATE",
+    object: {
+      apiVersion: "librechat.io/v1alpha1",
+      kind: "AIModel",
+      metadata: { name: "m", namespace: "ns" },
+      spec,
+    },
+    oldObject: null,
+    namespace: "ns",
+    lookup,
+    policy: DEFAULT_POLICY,
+    signal: AbortSignal.timeout(1000),
+  });
+  const ref = (name: string) => ({ credentialsSecretRef: { name, key: "k" } });
+  const env = (...names: string[]) => ({
+    image: "vllm/vllm-openai:v0.10.1",
+    env: names.map((n) => ({ name: "E", valueFrom: { secretKeyRef: { name: n, key: "k" } } })),
+  });
+  const cases: { name: string; spec: Record<string, unknown>; fields: string[] }[] = [
+    { name: "labelled credentials", spec: { provider: "openai", external: ref("ok") }, fields: [] },
+    {
+      name: "missing credentials Secret (later)",
+      spec: { provider: "openai", external: ref("nope") },
+      fields: [],
+    },
+    {
+      name: "unlabelled credentials",
+      spec: { provider: "openai", external: ref("admin") },
+      fields: ["spec.external.credentialsSecretRef.name"],
+    },
+    {
+      name: "env: one labelled, one not",
+      spec: { provider: "vllm", engine: env("ok", "admin") },
+      fields: ["spec.engine.env[1].valueFrom.secretKeyRef.name"],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const v = await validateAIModel(model(c.spec));
+      assert.deepEqual(
+        v.map((x) => x.field),
+        c.fields,
+      );
+      for (const x of v) assert.match(x.message, /librechat.io\/model-secret=true/);
     });
   }
 });

@@ -11,6 +11,7 @@ export interface TransportRequest {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  accept?: string;
   signal?: AbortSignal;
 }
 
@@ -89,6 +90,31 @@ export class KubeLookup implements Lookup {
   ): Promise<KubeObject | null> {
     if (name === "" || (kind.namespaced && namespace === "")) return null;
     return this.#get(objectPath(kind, namespace, name), signal);
+  }
+
+  async getMetadata(
+    kind: LookupKind,
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<NamespaceInfo | null> {
+    if (name === "" || (kind.namespaced && namespace === "")) return null;
+    try {
+      const res = await this.#kube.request<KubeObject>({
+        method: "GET",
+        path: objectPath(kind, namespace, name),
+        accept: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1",
+        signal: this.#signal(signal),
+      });
+      return {
+        name: nameOf(res.body),
+        labels: labelsOf(res.body),
+        annotations: annotationsOf(res.body),
+      };
+    } catch (err: unknown) {
+      if (errorCode(err) === 404) return null;
+      throw err;
+    }
   }
 
   async listObjects(kind: LookupKind, signal: AbortSignal): Promise<KubeObject[]> {

@@ -33,6 +33,16 @@ export interface Lookup {
     name: string,
     signal: AbortSignal,
   ): Promise<KubeObject | null>;
+  /**
+   * Only the metadata of an object (a PartialObjectMetadata GET): for Secrets, whose values a
+   * webhook must never receive.
+   */
+  getMetadata(
+    kind: LookupKind,
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<NamespaceInfo | null>;
   /** All objects of a cluster-scoped kind (Tenants for realm uniqueness). */
   listObjects(kind: LookupKind, signal: AbortSignal): Promise<KubeObject[]>;
 }

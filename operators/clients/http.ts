@@ -56,6 +56,8 @@ export interface KubeRequest {
   /** Serialized as JSON unless already a string. */
   body?: unknown;
   contentType?: string;
+  /** Accept header; default application/json (e.g. PartialObjectMetadata for metadata-only GETs). */
+  accept?: string;
   signal?: AbortSignal;
 }
 
@@ -131,7 +133,7 @@ export class KubeHttp {
     }
     const ctx = new RequestContext(url.toString(), HttpMethod[req.method]);
     await this.#kc.applySecurityAuthentication(ctx);
-    const headers: Record<string, string> = { ...ctx.getHeaders(), accept: "application/json" };
+    const headers: Record<string, string> = { ...ctx.getHeaders(), accept: req.accept ?? "application/json" };
     if (req.body !== undefined) headers["content-type"] = req.contentType ?? "application/json";
     return { url, headers, dispatcher: this.#pooled(ctx.getDispatcher()) };
   }

@@ -1,7 +1,7 @@
 // In-memory `Lookup` for rule tests (unit tests and the fuzz oracle).
 import type { KubeObject } from "../review.ts";
 import type { Lookup, LookupKind, NamespaceInfo } from "../types.ts";
-import { namespaceOf, nameOf } from "../object.ts";
+import { labelsOf, namespaceOf, nameOf } from "../object.ts";
 
 /** A snapshot of namespaces and objects. `hang: true` makes every call wait for the abort signal. */
 export class FakeLookup implements Lookup {
@@ -55,6 +55,19 @@ export class FakeLookup implements Lookup {
       () => this.objects.get(`${kind.apiVersion}/${kind.kind}/${ns}/${name}`) ?? null,
       signal,
     );
+  }
+
+  getMetadata(
+    kind: LookupKind,
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<NamespaceInfo | null> {
+    const ns = kind.namespaced ? namespace : "";
+    return this.#answer(() => {
+      const o = this.objects.get(`${kind.apiVersion}/${kind.kind}/${ns}/${name}`);
+      return o === undefined ? null : { name, labels: labelsOf(o), annotations: {} };
+    }, signal);
   }
 
   listObjects(kind: LookupKind, signal: AbortSignal): Promise<KubeObject[]> {

@@ -3,7 +3,7 @@
 // allowlist (TEST_POLICY: the official vLLM and Ollama images) denies any other image by name.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { runCase, startHarness } from "./harness.ts";
+import { createObject, runCase, startHarness } from "./harness.ts";
 import type { Harness, RuleCase } from "./harness.ts";
 import { aimodel } from "./fixtures.ts";
 
@@ -85,6 +85,79 @@ describe("AIModel engine image policy webhook", () => {
       name: "a look-alike repository is denied (prefixes match at path boundaries)",
       object: withImage("lookalike", "vllm/vllm-openai-evil:1"),
       deny: { field: "spec.engine.image", message: "allowed prefixes: docker.io/vllm/vllm-openai" },
+    },
+  ];
+
+  it("admits and denies every case as documented", async (t) => {
+    for (const c of cases()) await t.test(c.name, () => runCase(h, c));
+  });
+});
+
+describe("AIModel Secret-reference policy webhook", () => {
+  before(async () => {
+    h = await startHarness();
+    ns = await h.namespace("secrets");
+    const secret = (name: string, labels: Record<string, string>) => ({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name, namespace: ns, labels },
+      stringData: { apiKey: "sk-not-for-the-webhook" },
+    });
+    for (const s of [
+      secret("model-creds", { "librechat.io/model-secret": "true" }),
+      secret("db-admin", {}),
+    ]) {
+      const r = await createObject(h.http, s);
+      assert.ok(r.ok, r.ok ? "" : r.message);
+    }
+  });
+  after(() => h.close());
+
+  const external = (name: string, secret: string): Record<string, unknown> => ({
+    apiVersion: "librechat.io/v1alpha1",
+    kind: "AIModel",
+    metadata: { name, namespace: ns },
+    spec: {
+      provider: "openai",
+      modelName: "gpt-4o",
+      external: { credentialsSecretRef: { name: secret, key: "apiKey" } },
+    },
+  });
+  const engineEnv = (name: string, secret: string): Record<string, unknown> => {
+    const m = aimodel(name, ns);
+    const spec = m["spec"] as { engine: Record<string, unknown> };
+    return {
+      ...m,
+      spec: {
+        ...spec,
+        engine: {
+          ...spec.engine,
+          env: [{ name: "X", valueFrom: { secretKeyRef: { name: secret, key: "apiKey" } } }],
+        },
+      },
+    };
+  };
+  const cases = (): RuleCase[] => [
+    { name: "a labelled credentials Secret is admitted", object: external("ok", "model-creds") },
+    {
+      name: "a Secret that does not exist yet is admitted (GitOps order)",
+      object: external("later", "applied-later"),
+    },
+    {
+      name: "an unlabelled credentials Secret is denied",
+      object: external("steal", "db-admin"),
+      deny: {
+        field: "spec.external.credentialsSecretRef.name",
+        message: 'Secret "db-admin" is not labelled librechat.io/model-secret=true',
+      },
+    },
+    {
+      name: "an unlabelled Secret in engine env is denied",
+      object: engineEnv("steal-env", "db-admin"),
+      deny: {
+        field: "spec.engine.env[0].valueFrom.secretKeyRef.name",
+        message: "only Secrets labelled for model use may be referenced",
+      },
     },
   ];
 
