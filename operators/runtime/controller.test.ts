@@ -84,6 +84,24 @@ void describe("Controller", () => {
     await c.stop(1000);
   });
 
+  void it("a key is not reconciled when mayReconcile says no (lapsed leadership); the controller stops taking work", async () => {
+    let allowed = true;
+    const keys: string[] = [];
+    const metrics = new RuntimeMetrics(new Registry(), { defaultMetrics: false });
+    const c = new Controller(
+      { name: "gated", for: MODEL, maxConcurrentReconciles: 1, reconcile: async (key) => { await tick(); keys.push(key); return undefined; } },
+      { logger: silentLogger(), metrics, clock: new FakeClock(), mayReconcile: () => allowed },
+    );
+    c.start();
+    c.queue.add("ns/a");
+    await eventually(() => keys.length === 1);
+    allowed = false;
+    c.queue.add("ns/b");
+    await eventually(() => c.queue.shuttingDown());
+    assert.deepEqual(keys, ["ns/a"], "ns/b was never reconciled");
+    await c.stop(1000);
+  });
+
   void it("an error requeues with backoff and counts errors", async () => {
     let calls = 0;
     const { c, clock, total, metrics } = setup(async () => {

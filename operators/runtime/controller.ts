@@ -24,6 +24,11 @@ export interface ControllerOptions {
   metrics: RuntimeMetrics;
   clock?: Clock;
   rateLimiter?: RateLimiter;
+  /**
+   * Checked before each reconcile: false means this replica must not act (leadership lapsed);
+   * the key is not processed and the controller stops taking work.
+   */
+  mayReconcile?: () => boolean;
 }
 
 /**
@@ -68,6 +73,7 @@ export class Controller {
   readonly def: ControllerDefinition;
   readonly queue: WorkQueue;
   readonly #log: Logger;
+  readonly #mayReconcile: (() => boolean) | undefined;
   readonly #metrics: RuntimeMetrics;
   readonly #clock: Clock;
   readonly #abort = new AbortController();
@@ -78,6 +84,7 @@ export class Controller {
     this.#log = opts.logger.child({ controller: def.name });
     this.#metrics = opts.metrics;
     this.#clock = opts.clock ?? realClock;
+    this.#mayReconcile = opts.mayReconcile;
     // The probe reads the queue lazily, at scrape time, so it can be built before the queue.
     const probe = {
       unfinishedWorkSeconds: () => this.queue.unfinishedWorkSeconds(),
@@ -162,6 +169,11 @@ export class Controller {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
+      if (this.#mayReconcile !== undefined && !this.#mayReconcile()) {
+        this.queue.done(key);
+        this.abort();
+        return;
+      }
       await this.#process(key);
     }
   }

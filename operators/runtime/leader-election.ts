@@ -142,6 +142,8 @@ export class LeaderElector {
   #observedAt = 0;
   #lease: Lease | undefined;
   #leader = false;
+  /** Monotonic time of the last successful acquire or renew. */
+  #lastRenew = 0;
   #renewLoop: Promise<void> | undefined;
 
   constructor(opts: LeaderElectorOptions) {
@@ -161,6 +163,21 @@ export class LeaderElector {
     return this.#leader;
   }
 
+  /**
+   * Whether this replica may act as leader right now: it holds the lease and renewed it within
+   * renewDeadline. A process that was frozen (SIGSTOP, a VM pause, a long GC) wakes up with its
+   * timers late and its watch events queued; this check runs before each reconcile, so it steps
+   * down before acting on them instead of writing as a leader another replica has replaced.
+   */
+  stillLeader(): boolean {
+    if (!this.#leader) return false;
+    if (this.#clock.monotonic() - this.#lastRenew >= this.#o.renewDeadlineMs) {
+      this.#lose();
+      return false;
+    }
+    return true;
+  }
+
   /** Blocks until this replica holds the lease (true) or `stop` was called (false). Then keeps renewing. */
   async acquire(): Promise<boolean> {
     const signal = this.#stop.signal;
@@ -171,6 +188,7 @@ export class LeaderElector {
           AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(this.#o.leaseDurationMs))]),
         )
       ) {
+        this.#lastRenew = this.#clock.monotonic();
         this.#setLeader(true);
         this.#o.logger.info(
           { lease: this.#o.leaseName, identity: this.#o.identity },
@@ -229,6 +247,7 @@ export class LeaderElector {
       if (this.#stopped()) return;
       if (ok) {
         lastRenew = this.#clock.monotonic();
+        this.#lastRenew = lastRenew;
         continue;
       }
       const otherHolder =

@@ -141,6 +141,20 @@ void describe("LeaderElector", () => {
     assert.equal(a.isLeader(), false);
   });
 
+  void it("a leader frozen past its renew deadline is no longer leader when it wakes, before any timer runs", async () => {
+    let lost = 0;
+    const a = elector("a", () => { lost++; });
+    await a.acquire();
+    assert.equal(a.stillLeader(), true);
+    // A frozen process: the event loop does not turn for longer than renewDeadline (600 ms), so
+    // no renew happens; the first thing that asks (a worker about to reconcile) must get false.
+    const until = performance.now() + 700;
+    while (performance.now() < until) { /* frozen */ }
+    assert.equal(a.stillLeader(), false);
+    assert.equal(lost, 1, "onLost called once");
+    assert.equal(a.isLeader(), false);
+  });
+
   void it("a leader that cannot renew within renewDeadline calls onLost", async () => {
     let lostAt = 0;
     const a = elector("a", () => { lostAt = performance.now(); });

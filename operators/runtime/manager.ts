@@ -199,7 +199,13 @@ export class Manager {
     if (this.#started) throw new Error(`addController(${def.name}) after start`);
     if (this.#controllers.some((c) => c.def.name === def.name))
       throw new Error(`duplicate controller name ${def.name}`);
-    const c = new Controller(def, { logger: this.log, metrics: this.metrics, clock: this.#clock });
+    const elector = this.#elector;
+    const c = new Controller(def, {
+      logger: this.log,
+      metrics: this.metrics,
+      clock: this.#clock,
+      ...(elector !== undefined ? { mayReconcile: () => elector.stillLeader() } : {}),
+    });
     this.#informer(def.for).addHandlers(c.forHandlers());
     for (const gvk of def.owns ?? []) this.#informer(gvk).addHandlers(c.ownsHandlers());
     for (const w of def.watches ?? []) this.#informer(w.gvk).addHandlers(c.watchHandlers(w.map));

@@ -1,5 +1,7 @@
 // Two operator replicas: exactly one holds the Lease and reconciles; when the leader is killed,
-// the other takes over after the lease expires and converges new AIModels.
+// the other takes over after the lease expires and converges new AIModels. A leader frozen
+// (SIGSTOP) past its lease is replaced, and when it resumes it steps down and exits without
+// reconciling what happened while it was frozen.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
@@ -58,4 +60,31 @@ test("exactly one of two replicas reconciles; the other takes over when the lead
   await apply(client, selfHosted(ctx.ns, "two"));
   await waitFor("second AIModel Ready under the new leader", 90_000, async () => readyOf(await getModel(client, ctx.ns, "two"))?.status === "True");
   assert.ok((await reconciles(follower)) > 0, "new leader reconciles");
+});
+
+test("a leader frozen past its lease is replaced; resumed, it exits without reconciling", async () => {
+  const a = await replica("frozen-a");
+  const b = await replica("frozen-b");
+  await waitFor("a leader", 30_000, async () => (await leaderMetric(a)) + (await leaderMetric(b)) === 1);
+  const [leader, follower] = (await leaderMetric(a)) === 1 ? [a, b] : [b, a];
+  const pid = leader.child.pid ?? 0;
+  process.kill(pid, "SIGSTOP");
+  try {
+    // Lease 4 s: the follower takes over, and converges a model applied while the leader is frozen
+    // (the frozen leader's watch delivers that event to it too, once it resumes).
+    await waitFor("follower becomes leader", 30_000, async () => (await leaderMetric(follower)) === 1);
+    await apply(client, selfHosted(ctx.ns, "while-frozen"));
+    await waitFor("AIModel Ready under the new leader", 90_000, async () => readyOf(await getModel(client, ctx.ns, "while-frozen"))?.status === "True");
+  } finally {
+    process.kill(pid, "SIGCONT");
+  }
+  const exited = await Promise.race([
+    new Promise<number | null>((r) => leader.child.once("exit", (code) => { r(code); })),
+    new Promise<"running">((r) => setTimeout(() => { r("running"); }, 15_000)),
+  ]);
+  assert.equal(exited, 1, "the resumed replica exits (leadership lost), like controller-runtime");
+  assert.match(leader.output(), /Lost leadership|Leader election lost/);
+  // The controller logs every child it applies with its name: the resumed replica, whose cache
+  // had not seen the new leader's Deployment, would have applied it again.
+  assert.ok(!leader.output().includes("while-frozen"), "the resumed replica never touched the model created while it was frozen");
 });
