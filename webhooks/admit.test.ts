@@ -53,6 +53,42 @@ describe("admit", () => {
     assert.match(answer.response.status.message, /could not decide in time.*failurePolicy Fail/);
   });
 
+  it("defaulting runs on a label-only UPDATE, so a spoofed derived label is corrected", async () => {
+    const model = (labels: Record<string, string>) => ({
+      apiVersion: "librechat.io/v1alpha1",
+      kind: "AIModel",
+      metadata: { name: "m", namespace: "team-a", labels },
+      spec: {
+        provider: "vllm",
+        modelName: "llama-3.1-8b",
+        engine: { image: "vllm/vllm-openai:v1" },
+      },
+    });
+    const spoofed = parseAdmissionReview(
+      review({
+        kind: { group: "librechat.io", version: "v1alpha1", kind: "AIModel" },
+        resource: { group: "librechat.io", version: "v1alpha1", resource: "aimodels" },
+        name: "m",
+        operation: "UPDATE",
+        object: model({ "librechat.io/model-name": "gpt-4o" }),
+        oldObject: model({ "librechat.io/model-name": "llama-3.1-8b" }),
+      }),
+    );
+    assert.ok(spoofed.ok);
+    const answer = await admit(handler("mutating", "aimodel"), spoofed.request, {
+      lookup: new FakeLookup(),
+      policy: DEFAULT_POLICY,
+      deadlineMs: 1000,
+    });
+    assert.equal(answer.response.allowed, true);
+    const patch = JSON.parse(
+      Buffer.from(answer.response.patch ?? "", "base64").toString("utf8"),
+    ) as unknown;
+    assert.deepEqual(patch, [
+      { op: "add", path: "/metadata/labels/librechat.io~1model-name", value: "llama-3.1-8b" },
+    ]);
+  });
+
   it("denies with 500 when a lookup fails under failurePolicy Fail", async () => {
     const lookup = new FakeLookup();
     lookup.fail = new Error("connection refused");

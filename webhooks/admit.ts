@@ -83,12 +83,17 @@ async function run(
 }
 
 /**
- * Updates that cannot break a rule pass without evaluation: the object is being deleted
- * (finalizer removal must never be blocked), or the spec did not change (metadata-only writes by
- * controllers: finalizers, labels, annotations). All rules are about spec.
+ * Validating rules skip updates that cannot break them: the object is being deleted (finalizer
+ * removal must never be blocked), or the spec did not change (metadata-only writes: finalizers,
+ * labels, annotations). Every validating rule is about spec. Defaulting never skips: a label-only
+ * update must not keep a spoofed derived label (the AIModel model-name label), so mutation runs on
+ * every CREATE and UPDATE.
  */
-export function skipUpdate(request: AdmissionRequest): boolean {
-  if (request.operation !== "UPDATE") return false;
+export function skipUpdate(
+  request: AdmissionRequest,
+  handler: Pick<WebhookHandler, "type">,
+): boolean {
+  if (request.operation !== "UPDATE" || handler.type === "mutating") return false;
   const meta = request.object?.["metadata"];
   if (
     typeof meta === "object" &&
@@ -136,7 +141,7 @@ async function admitUnguarded(
   }
   // Only CREATE and UPDATE carry rules; DELETE and CONNECT pass.
   if (request.operation !== "CREATE" && request.operation !== "UPDATE") return allow(request.uid);
-  if (skipUpdate(request)) return allow(request.uid);
+  if (skipUpdate(request, handler)) return allow(request.uid);
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {

@@ -53,6 +53,20 @@ describe("AIModel defaulting webhook", () => {
   it("defaults every case as documented", async (t) => {
     for (const c of cases()) await t.test(c.name, () => runCase(h, c));
   });
+
+  it("a label-only update cannot spoof the model-name label (defaulting runs on every UPDATE)", async () => {
+    const created = await createObject(h.http, aimodel("relabel", ns));
+    assert.ok(created.ok, created.ok ? "" : created.message);
+    const res = await h.http.request<Record<string, unknown>>({
+      method: "PATCH",
+      path: `/apis/librechat.io/v1alpha1/namespaces/${ns}/aimodels/relabel`,
+      contentType: "application/merge-patch+json",
+      body: { metadata: { labels: { "librechat.io/model-name": "gpt-4o", team: "x" } } },
+    });
+    assert.equal(label(res.body), "llama-3.1-8b", "spoofed value replaced by the derived one");
+    const labels = (res.body["metadata"] as { labels: Record<string, string> }).labels;
+    assert.equal(labels["team"], "x", "the rest of the label change is kept");
+  });
 });
 
 describe("AIModel engine image policy webhook", () => {
