@@ -177,14 +177,30 @@ describe("admit", () => {
       deadlineMs: 1000,
     });
     assert.equal(no.response.allowed, false);
-    assert.equal(
-      no.response.status?.message,
-      'spec.variants: weights must sum to 100 (got 90); spec.versions[0].modelRef: AIModel "gone" not found in namespace "team-a"',
-    );
+    // The missing model is not a reason to deny (GitOps order): only the weights are.
+    assert.equal(no.response.status?.message, "spec.variants: weights must sum to 100 (got 90)");
     assert.deepEqual(
       no.response.status.details!.causes.map((c) => c.field),
-      ["spec.variants", "spec.versions[0].modelRef"],
+      ["spec.variants"],
     );
+    // With valid weights the missing model is admitted with a warning naming it.
+    const later = await admit(
+      handler("validating", "assistant"),
+      request({
+        object: {
+          metadata: { name: "a" },
+          spec: {
+            versions: [{ name: "v1", modelRef: "later" }],
+            variants: [{ version: "v1", weight: 100 }],
+          },
+        },
+      }),
+      { lookup, policy: DEFAULT_POLICY, deadlineMs: 1000 },
+    );
+    assert.equal(later.response.allowed, true);
+    assert.deepEqual(later.response.warnings, [
+      'spec.versions[0].modelRef: AIModel "later" not found in namespace "team-a" (yet); admitted, the Assistant reports the unresolved reference in its status',
+    ]);
   });
 
   it("never blocks updates of objects being deleted or metadata-only updates", async () => {

@@ -79,7 +79,13 @@ async function run(
     policy: deps.policy,
     signal,
   });
-  return violations.length === 0 ? allow(request.uid) : deny(request.uid, violations, target);
+  const denials = violations.filter((v) => v.warning !== true);
+  const warnings = violations
+    .filter((v) => v.warning === true)
+    .map((v) => `${v.field}: ${v.message}`);
+  return denials.length === 0
+    ? allow(request.uid, undefined, warnings)
+    : deny(request.uid, denials, target);
 }
 
 /**

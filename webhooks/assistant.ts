@@ -1,8 +1,9 @@
 // Assistant admission.
 // Defaulting: when spec.variants is absent or empty, it becomes `[{version: <last entry of
 //   spec.versions>, weight: 100}]` (the list is append-only, so the last entry is the latest).
-// Validation: A/B weights sum to 100; every spec.versions[].modelRef names an AIModel that exists in
-//   the Assistant's own namespace (a reference to another namespace is forbidden). On UPDATE only
+// Validation: A/B weights sum to 100; every spec.versions[].modelRef names an AIModel in the
+//   Assistant's own namespace (a reference to another namespace is forbidden). A model that does
+//   not exist yet is a warning, not a denial: GitOps applies objects in any order. On UPDATE only
 //   versions that are new or changed are looked up.
 import { arr, at, num, rec, str } from "./object.ts";
 import type { JsonPatchOp, Violation } from "./review.ts";
@@ -89,8 +90,9 @@ export async function validateAssistant(input: ValidateInput): Promise<Violation
     if (missing.has(p.name)) {
       violations.push({
         field: p.field,
-        message: `AIModel "${p.name}" not found in namespace "${input.namespace}"`,
+        message: `AIModel "${p.name}" not found in namespace "${input.namespace}" (yet); admitted, the Assistant reports the unresolved reference in its status`,
         type: "FieldValueNotFound",
+        warning: true,
       });
     }
   }

@@ -1,4 +1,6 @@
-// ChatRegion admission (validation only): data residency of failover.
+// ChatRegion admission (validation only): data residency of failover. A fallback region that
+// does not exist yet is an admission warning, not a denial (GitOps applies objects in any order);
+// the controller only fails over to regions that exist and keep data in the same dataRegion.
 //   spec.failover.fallbackRegions[i] names a ChatRegion in the same namespace, and unless
 //   spec.residency.allowCrossRegionFailover is true, that region has the same
 //   spec.residency.dataRegion (conversations must not fail over into another jurisdiction).
@@ -44,8 +46,9 @@ export async function validateChatRegion(input: ValidateInput): Promise<Violatio
     if (region === null) {
       out.push({
         field,
-        message: `ChatRegion "${name}" not found in namespace "${input.namespace}"`,
+        message: `ChatRegion "${name}" not found in namespace "${input.namespace}" (yet); admitted, its residency is checked once it exists`,
         type: "FieldValueNotFound",
+        warning: true,
       });
       return;
     }

@@ -38,6 +38,11 @@ export interface Violation {
   field: string;
   message: string;
   type?: CauseType;
+  /**
+   * Reported as an admission warning instead of denying: a reference to an object that does not
+   * exist yet (GitOps applies objects in any order; the controller reports it as a condition).
+   */
+  warning?: boolean;
 }
 
 /** One RFC 6902 operation. */

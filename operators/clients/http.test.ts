@@ -1,9 +1,9 @@
 // Tests of the Kubernetes HTTP transport: requests, API errors, retries and streaming against a
 // fake API server.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { after, before, beforeEach, describe, it, test } from "node:test";
 import { FakeApiServer } from "../runtime/testing/fake-apiserver.ts";
-import { KubeHttp } from "./http.ts";
+import { KubeHttp, parseWarnings } from "./http.ts";
 
 void describe("KubeHttp connection pooling", () => {
   let api: FakeApiServer;
@@ -62,3 +62,14 @@ void describe("KubeHttp connection pooling", () => {
     await http.close();
   });
 });
+
+const warningCases = [
+  { header: null, want: [] },
+  { header: '299 - "AIModel \\"x\\" not found (yet)"', want: ['AIModel "x" not found (yet)'] },
+  { header: '299 - "a, b", 299 - "second"', want: ["a, b", "second"] },
+];
+for (const c of warningCases) {
+  void test(`parseWarnings(${String(c.header)})`, () => {
+    assert.deepEqual(parseWarnings(c.header), c.want);
+  });
+}

@@ -22,7 +22,11 @@ export interface ApiStatus {
   message?: string;
   reason?: string;
   code?: number;
-  details?: { name?: string; kind?: string; causes?: { reason?: string; message?: string; field?: string }[] };
+  details?: {
+    name?: string;
+    kind?: string;
+    causes?: { reason?: string; message?: string; field?: string }[];
+  };
 }
 
 /** Non-2xx answer from the API server. Branch on `code` (404, 409, 410, 422, 429), never on text. */
@@ -33,7 +37,13 @@ export class KubeApiError extends Error {
   /** From a 429/503 `Retry-After` header, in milliseconds. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(code: number, status: ApiStatus | undefined, method: string, path: string, retryAfterMs?: number) {
+  constructor(
+    code: number,
+    status: ApiStatus | undefined,
+    method: string,
+    path: string,
+    retryAfterMs?: number,
+  ) {
     super(`${method} ${path}: ${code} ${status?.reason ?? ""} ${status?.message ?? ""}`.trim());
     this.name = "KubeApiError";
     this.code = code;
@@ -65,6 +75,16 @@ export interface KubeRequest {
 export interface KubeResponse<T = unknown> {
   status: number;
   body: T;
+  /** Texts of the API server's `Warning` headers (e.g. admission warnings), when there are any. */
+  warnings?: string[];
+}
+
+/** `299 - "text"` warning header values → texts (RFC 7234 warn-text, as the API server sends them). */
+export function parseWarnings(header: string | null): string[] {
+  if (header === null) return [];
+  return [...header.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)].map((m) =>
+    (m[1] ?? "").replace(/\\(.)/g, "$1"),
+  );
 }
 
 function parseRetryAfter(value: string | null): number | undefined {
@@ -124,7 +144,9 @@ export class KubeHttp {
   }
 
   /** Builds the URL and auth headers; auth is applied per request so exec/OIDC tokens refresh. */
-  async #prepare(req: KubeRequest): Promise<{ url: URL; headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
+  async #prepare(
+    req: KubeRequest,
+  ): Promise<{ url: URL; headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
     const cluster = this.#kc.getCurrentCluster();
     if (cluster === null) throw new Error("No current cluster in kubeconfig");
     const url = new URL(cluster.server.replace(/\/+$/, "") + req.path);
@@ -133,7 +155,10 @@ export class KubeHttp {
     }
     const ctx = new RequestContext(url.toString(), HttpMethod[req.method]);
     await this.#kc.applySecurityAuthentication(ctx);
-    const headers: Record<string, string> = { ...ctx.getHeaders(), accept: req.accept ?? "application/json" };
+    const headers: Record<string, string> = {
+      ...ctx.getHeaders(),
+      accept: req.accept ?? "application/json",
+    };
     if (req.body !== undefined) headers["content-type"] = req.contentType ?? "application/json";
     return { url, headers, dispatcher: this.#pooled(ctx.getDispatcher()) };
   }
@@ -141,7 +166,12 @@ export class KubeHttp {
   /** Sends the request and returns the raw response; the caller must consume or cancel the body. */
   async raw(req: KubeRequest): Promise<Response> {
     const { url, headers, dispatcher } = await this.#prepare(req);
-    const body = req.body === undefined ? undefined : typeof req.body === "string" ? req.body : JSON.stringify(req.body);
+    const body =
+      req.body === undefined
+        ? undefined
+        : typeof req.body === "string"
+          ? req.body
+          : JSON.stringify(req.body);
     const init: Parameters<typeof fetch>[1] = { method: req.method, headers };
     if (body !== undefined) init.body = body;
     if (dispatcher !== undefined) init.dispatcher = dispatcher;
@@ -164,9 +194,16 @@ export class KubeHttp {
       }
     }
     if (res.status < 200 || res.status > 299) {
-      throw new KubeApiError(res.status, body as ApiStatus | undefined, req.method, req.path, parseRetryAfter(res.headers.get("retry-after")));
+      throw new KubeApiError(
+        res.status,
+        body as ApiStatus | undefined,
+        req.method,
+        req.path,
+        parseRetryAfter(res.headers.get("retry-after")),
+      );
     }
-    return { status: res.status, body: body as T };
+    const warnings = parseWarnings(res.headers.get("warning"));
+    return { status: res.status, body: body as T, ...(warnings.length > 0 ? { warnings } : {}) };
   }
 
   /** Throws a `KubeApiError` for a non-2xx streamed response after reading its body. */
@@ -177,6 +214,12 @@ export class KubeHttp {
     } catch {
       status = undefined;
     }
-    return new KubeApiError(res.status, status, req.method, req.path, parseRetryAfter(res.headers.get("retry-after")));
+    return new KubeApiError(
+      res.status,
+      status,
+      req.method,
+      req.path,
+      parseRetryAfter(res.headers.get("retry-after")),
+    );
   }
 }

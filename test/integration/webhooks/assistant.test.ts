@@ -51,24 +51,18 @@ describe("Assistant admission webhooks", () => {
       }),
     },
     {
-      name: "modelRef to a missing AIModel is denied",
+      name: "modelRef to an AIModel not applied yet is admitted with a warning (GitOps order)",
       object: assistant("missing", w.acmeA, {
         versions: [{ name: "v1", modelRef: "nope", instructions: "a" }],
       }),
-      deny: {
-        field: "spec.versions[0].modelRef",
-        message: `AIModel "nope" not found in namespace "${w.acmeA}"`,
-      },
+      warn: `spec.versions[0].modelRef: AIModel "nope" not found in namespace "${w.acmeA}" (yet)`,
     },
     {
-      name: "modelRef to an AIModel of another namespace is denied",
+      name: "modelRef never resolves to an AIModel of another namespace (warning names its own)",
       object: assistant("elsewhere", w.orphan, {
         versions: [{ name: "v1", modelRef: "llama", instructions: "a" }],
       }),
-      deny: {
-        field: "spec.versions[0].modelRef",
-        message: `AIModel "llama" not found in namespace "${w.orphan}"`,
-      },
+      warn: `AIModel "llama" not found in namespace "${w.orphan}"`,
     },
     {
       name: "weights summing to 90 are denied",
