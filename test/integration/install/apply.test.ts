@@ -212,8 +212,27 @@ test("manifests/default applies for real, its pods run on kwok, and the operator
   } catch (err) {
     assert.fail(`operator not ready: ${String(err)}\n${output.slice(-4000)}`);
   }
-  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  assert.match(metrics, /controller_runtime_reconcile_total|workqueue_depth/);
+  // --metrics-secure (as shipped): no token → 401; a ServiceAccount bound to the shipped
+  // librechat-operators-metrics-reader ClusterRole (as Prometheus is) → the metrics.
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  assert.equal((await fetch(metricsUrl)).status, 401);
+  await kubectlOk(["-n", NAMESPACE, "create", "serviceaccount", "metrics-probe"]);
+  await kubectlOk([
+    "create",
+    "clusterrolebinding",
+    "install-test-metrics-probe",
+    "--clusterrole=librechat-operators-metrics-reader",
+    `--serviceaccount=${NAMESPACE}:metrics-probe`,
+  ]);
+  t.after(() =>
+    kubectl(["delete", "clusterrolebinding", "install-test-metrics-probe", "--ignore-not-found"]),
+  );
+  const probeToken = (
+    await kubectlOk(["create", "token", "metrics-probe", "-n", NAMESPACE, "--duration=10m"])
+  ).trim();
+  const res = await fetch(metricsUrl, { headers: { authorization: `Bearer ${probeToken}` } });
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /controller_runtime_reconcile_total|workqueue_depth/);
   // It acted as the in-cluster operator: the webhook certificate Secret exists in its namespace.
   await waitFor("webhook TLS Secret", 30_000, async () => {
     const r = await kubectl([

@@ -30,10 +30,19 @@ test("the operator's ServiceAccount writes only what it manages, and nothing in 
   const rbac = toBundle(await kustomize("manifests/rbac"));
   assert.ok([...rbac.values()].some((o) => o.kind === "ValidatingAdmissionPolicy"));
   const applied = await kubectl(
-    ["apply", "--server-side", "-f", "-"],
+    ["apply", "--server-side", "--force-conflicts", "--field-manager=scope-policy-test", "-f", "-"],
     await readFile(join(ROOT, "manifests/rbac/operator-scope-policy.yaml"), "utf8"),
   );
   assert.equal(applied.code, 0, applied.stderr);
+  // Removed afterwards, so that a later `kubectl apply -k manifests/default` owns it alone.
+  t.after(() =>
+    kubectl([
+      "delete",
+      "--ignore-not-found",
+      "validatingadmissionpolicybinding/librechat-operator-scope",
+      "validatingadmissionpolicy/librechat-operator-scope",
+    ]),
+  );
 
   const own = await createTestNamespace("scope-own", t);
   const other = await createTestNamespace("scope-other", t);
@@ -54,8 +63,10 @@ test("the operator's ServiceAccount writes only what it manages, and nothing in 
     kubectl([`--as=${user}`, ...args], input);
 
   // Policies are loaded asynchronously: wait for the first denial.
+  // A new name each try: a probe admitted before the policy loaded would be "unchanged" after.
+  let attempt = 0;
   await waitFor("the policy enforced", 30_000, async () => {
-    const r = await as(operator, ["apply", "-f", "-"], configMap(other.name, "probe"));
+    const r = await as(operator, ["apply", "-f", "-"], configMap(other.name, `probe-${++attempt}`));
     return r.code !== 0 && r.stderr.includes("librechat-operator-scope");
   });
 
