@@ -23,9 +23,9 @@ async function freePort(): Promise<number> {
   return addr.port;
 }
 
-async function replica(id: string): Promise<OperatorProcess> {
+async function replica(id: string, lease = "op-lease"): Promise<OperatorProcess> {
   const args = [
-    "--namespace", ctx.ns, "--leader-elect=true", "--lease-namespace", ctx.ns, "--lease-name", "op-lease",
+    "--namespace", ctx.ns, "--leader-elect=true", "--lease-namespace", ctx.ns, "--lease-name", lease,
     "--leader-elect-lease-duration=4", "--leader-elect-renew-deadline=3", "--leader-elect-retry-period=0.5",
     `--metrics-bind-address=127.0.0.1:${await freePort()}`, `--health-probe-bind-address=127.0.0.1:${await freePort()}`,
   ];
@@ -60,11 +60,12 @@ test("exactly one of two replicas reconciles; the other takes over when the lead
   await apply(client, selfHosted(ctx.ns, "two"));
   await waitFor("second AIModel Ready under the new leader", 90_000, async () => readyOf(await getModel(client, ctx.ns, "two"))?.status === "True");
   assert.ok((await reconciles(follower)) > 0, "new leader reconciles");
+  await Promise.all(ops.splice(0).map((o) => o.stop("SIGKILL")));
 });
 
 test("a leader frozen past its lease is replaced; resumed, it exits without reconciling", async () => {
-  const a = await replica("frozen-a");
-  const b = await replica("frozen-b");
+  const a = await replica("frozen-a", "frozen-lease");
+  const b = await replica("frozen-b", "frozen-lease");
   await waitFor("a leader", 30_000, async () => (await leaderMetric(a)) + (await leaderMetric(b)) === 1);
   const [leader, follower] = (await leaderMetric(a)) === 1 ? [a, b] : [b, a];
   const pid = leader.child.pid ?? 0;

@@ -97,6 +97,29 @@ test("the operator's ServiceAccount writes only what it manages, and nothing in 
   const delMine = await as(operator, ["-n", other.name, "delete", "configmap", "mine"]);
   assert.equal(delMine.code, 0, delMine.stderr);
 
+  // A pod eviction (ChaosPolicy PodDelete) is allowed; deleting the same unlabelled pod is not.
+  await kubectlOk(
+    ["apply", "-f", "-"],
+    stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "victim", namespace: other.name },
+      spec: { containers: [{ name: "c", image: "example.invalid/fake:1" }] },
+    }),
+  );
+  const delPod = await as(operator, ["-n", other.name, "delete", "pod", "victim", "--wait=false"]);
+  assert.notEqual(delPod.code, 0, "deleting an unlabelled pod is refused");
+  const evict = await as(
+    operator,
+    ["create", "--raw", `/api/v1/namespaces/${other.name}/pods/victim/eviction`, "-f", "-"],
+    JSON.stringify({
+      apiVersion: "policy/v1",
+      kind: "Eviction",
+      metadata: { name: "victim", namespace: other.name },
+    }),
+  );
+  assert.equal(evict.code, 0, evict.stderr);
+
   // Another identity with the same rights is not limited by this policy.
   const other1 = await as(someone, ["apply", "-f", "-"], configMap(other.name, "someone"));
   assert.equal(other1.code, 0, other1.stderr);

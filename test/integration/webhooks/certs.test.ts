@@ -9,23 +9,21 @@ import { CertRotator } from "../../../webhooks/cert-rotator.ts";
 import { splitPem } from "../../../webhooks/certs.ts";
 import { startHarness } from "./harness.ts";
 import type { Harness } from "./harness.ts";
-import { assistant } from "./fixtures.ts";
+import { aimodel } from "./fixtures.ts";
 
 let h: Harness;
 let ns: string;
 
-/** The webhook is reachable through the API server: a missing modelRef is denied by it. */
+/** The webhook is reachable through the API server: an engine image outside the allowlist is denied by it. */
 async function webhookAnswers(): Promise<void> {
   const res = await h.create(
-    assistant(`probe-${Date.now()}`, ns, {
-      versions: [{ name: "v1", modelRef: "missing", instructions: "x" }],
-    }),
+    aimodel(`probe-${Date.now()}`, ns, { engine: { image: "probe.invalid/engine:1" } }),
     { dryRun: true },
   );
   assert.ok(!res.ok);
   assert.match(
     res.message,
-    /admission webhook "validate-assistant.librechat.io" denied the request: spec.versions\[0\].modelRef/,
+    /admission webhook "validate-aimodel.librechat.io" denied the request: spec.engine.image/,
   );
 }
 

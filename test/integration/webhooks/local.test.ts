@@ -8,7 +8,7 @@ import { Registry } from "prom-client";
 import { KubeHttp } from "../../../operators/clients/http.ts";
 import { startWebhooks } from "../../../webhooks/index.ts";
 import { installCrds } from "../../helpers/crds.ts";
-import { assistant } from "./fixtures.ts";
+import { aimodel } from "./fixtures.ts";
 import { RUN_LABEL, createObject, testKubeConfig } from "./harness.ts";
 
 const kc = testKubeConfig();
@@ -54,9 +54,7 @@ describe("local webhook registration", () => {
           w.clientConfig.url.startsWith(`https://127.0.0.1:${webhooks.server.port}/validate/`),
         ),
       );
-      const probe = assistant("probe", ns, {
-        versions: [{ name: "v1", modelRef: "missing", instructions: "x" }],
-      });
+      const probe = aimodel("probe", ns, { engine: { image: "probe.invalid/engine:1" } });
       (probe["metadata"] as Record<string, unknown>)["labels"] = { [RUN_LABEL]: runId };
       const deadline = Date.now() + 30_000;
       for (;;) {
@@ -64,7 +62,7 @@ describe("local webhook registration", () => {
         if (
           !res.ok &&
           res.message.includes(
-            'admission webhook "validate-assistant.librechat.io" denied the request',
+            'admission webhook "validate-aimodel.librechat.io" denied the request',
           )
         )
           break;
@@ -76,7 +74,7 @@ describe("local webhook registration", () => {
         .split("\n")
         .find((l) =>
           l.startsWith(
-            'controller_runtime_webhook_requests_total{webhook="/validate/assistant",code="200"}',
+            'controller_runtime_webhook_requests_total{webhook="/validate/aimodel",code="200"}',
           ),
         );
       assert.ok(
