@@ -27,12 +27,16 @@ export const validCases: readonly ValidCase[] = [
     }),
   },
   {
-    name: "network latency on a ChatRegion",
-    object: fault(
-      "latency",
-      { type: "NetworkLatency", networkLatency: { delayMs: 200, jitterMs: 50 } },
-      { kind: "ChatRegion", name: "eu-west" },
-    ),
+    name: "provider latency on an AIModel",
+    object: fault("latency", { type: "ProviderLatency", providerLatency: { addedLatencyMs: 200 } }),
+  },
+  {
+    name: "stream cut on an AIModel",
+    object: fault("cut", { type: "StreamCut", streamCut: { dropRate: "0.3", afterChunks: 1 } }),
+  },
+  {
+    name: "pod delete on a ChatRegion",
+    object: fault("region", { type: "PodDelete" }, { kind: "ChatRegion", name: "eu-west" }),
   },
   {
     name: "cpu hog on a Deployment",
@@ -106,10 +110,26 @@ export const invalidCases: readonly InvalidCase[] = [
     expectMessageIncludes: "providerFailure must be set when type is ProviderFailure and only then",
   },
   {
-    name: "NetworkLatency without its block",
-    object: fault("nl", { type: "NetworkLatency" }),
-    expectFieldPath: "spec.fault.networkLatency",
-    expectMessageIncludes: "networkLatency must be set when type is NetworkLatency and only then",
+    name: "ProviderLatency without its block",
+    object: fault("nl", { type: "ProviderLatency" }),
+    expectFieldPath: "spec.fault.providerLatency",
+    expectMessageIncludes: "providerLatency must be set when type is ProviderLatency and only then",
+  },
+  {
+    name: "StreamCut with a providerFailure block",
+    object: fault("sc", {
+      type: "StreamCut",
+      streamCut: { dropRate: "0.5" },
+      providerFailure: { errorRate: "0.5" },
+    }),
+    expectFieldPath: "spec.fault.providerFailure",
+    expectMessageIncludes: "providerFailure must be set when type is ProviderFailure and only then",
+  },
+  {
+    name: "StreamCut without its block",
+    object: fault("sc0", { type: "StreamCut" }),
+    expectFieldPath: "spec.fault.streamCut",
+    expectMessageIncludes: "streamCut must be set when type is StreamCut and only then",
   },
   {
     name: "CPUHog without its block",
@@ -130,13 +150,14 @@ export const invalidCases: readonly InvalidCase[] = [
     expectMessageIncludes: "podDelete is only allowed when type is PodDelete",
   },
   {
-    name: "jitter above delay",
-    object: fault("jitter", {
-      type: "NetworkLatency",
-      networkLatency: { delayMs: 10, jitterMs: 20 },
-    }),
-    expectFieldPath: "spec.fault.networkLatency.jitterMs",
-    expectMessageIncludes: "jitterMs must not exceed delayMs",
+    name: "StreamCut against a ChatRegion",
+    object: fault(
+      "scdep",
+      { type: "StreamCut", streamCut: { dropRate: "0.5" } },
+      { kind: "ChatRegion", name: "eu" },
+    ),
+    expectFieldPath: "spec.target.kind",
+    expectMessageIncludes: "ProviderLatency and StreamCut faults can only target an AIModel",
   },
   {
     name: "ProviderFailure against a Deployment",
@@ -146,7 +167,7 @@ export const invalidCases: readonly InvalidCase[] = [
       { kind: "Deployment", name: "x" },
     ),
     expectFieldPath: "spec.target.kind",
-    expectMessageIncludes: "ProviderFailure faults can only target an AIModel",
+    expectMessageIncludes: "ProviderFailure, ProviderLatency and StreamCut faults can only target an AIModel",
   },
   {
     name: "errorRate above 1",

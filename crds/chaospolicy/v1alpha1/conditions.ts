@@ -19,6 +19,7 @@ export const ChaosPolicyReadyReason = {
   Reconciling: "Reconciling",
   Idle: "Idle",
   Running: "Running",
+  Finished: "Finished",
   Suspended: "Suspended",
   KillSwitchEngaged: "KillSwitchEngaged",
   TargetUnrecovered: "TargetUnrecovered",
@@ -40,6 +41,9 @@ export const ChaosPolicyTargetsSelectedReason = {
   Selected: "Selected",
   NoEligiblePods: "NoEligiblePods",
   MinHealthyReplicasWouldBreak: "MinHealthyReplicasWouldBreak",
+  BlastRadiusInUse: "BlastRadiusInUse",
+  RolloutInProgress: "RolloutInProgress",
+  TargetNotFound: "TargetNotFound",
 } as const;
 export type ChaosPolicyTargetsSelectedReason =
   (typeof ChaosPolicyTargetsSelectedReason)[keyof typeof ChaosPolicyTargetsSelectedReason];
@@ -50,6 +54,8 @@ export const ChaosPolicyInjectionReason = {
   PartiallyInjected: "PartiallyInjected",
   DryRun: "DryRun",
   InjectionFailed: "InjectionFailed",
+  EvictionBlocked: "EvictionBlocked",
+  Removed: "Removed",
   Recovered: "Recovered",
   RecoveryInProgress: "RecoveryInProgress",
   RecoveryTimedOut: "RecoveryTimedOut",
@@ -61,6 +67,7 @@ export const ChaosPolicySteadyStateReason = {
   ProbesPassing: "ProbesPassing",
   ProbeFailed: "ProbeFailed",
   NoProbes: "NoProbes",
+  NotChecked: "NotChecked",
 } as const;
 export type ChaosPolicySteadyStateReason =
   (typeof ChaosPolicySteadyStateReason)[keyof typeof ChaosPolicySteadyStateReason];

@@ -27,22 +27,28 @@ import { BLAST_RADIUS_DEFAULTS } from "./rules.ts";
 
 export { CHAOS_KILL_SWITCH_ANNOTATION, CHAOS_KILL_SWITCH_ENGAGED } from "./rules.ts";
 
-export const FAULT_TYPES = ["PodDelete", "ProviderFailure", "NetworkLatency", "CPUHog"] as const;
+export const FAULT_TYPES = [
+  "PodDelete",
+  "ProviderFailure",
+  "ProviderLatency",
+  "StreamCut",
+  "CPUHog",
+] as const;
+/** Faults carried to the inference gateway through status.activeFaults (AIModel targets only). */
+export const LLM_FAULT_TYPES = ["ProviderFailure", "ProviderLatency", "StreamCut"] as const;
 export const TARGET_KINDS = ["AIModel", "ChatRegion", "Deployment"] as const;
 export const BLAST_RADIUS_MODES = ["One", "Fixed", "Percent"] as const;
+/** Run states, in order; Idle means no run has started yet. */
 export const CHAOS_PHASES = [
+  "Idle",
   "Pending",
-  "DryRunComplete",
   "Injecting",
-  "Injected",
+  "Running",
   "Recovering",
-  "Recovered",
-  "Aborted",
-  "Skipped",
-  "Failed",
-  "Suspended",
+  "Finished",
 ] as const;
-export const VERDICTS = ["Pass", "Fail", "Aborted", "Error"] as const;
+export const RUN_STATES = ["Pending", "Injecting", "Running", "Recovering", "Finished"] as const;
+export const VERDICTS = ["Passed", "Aborted", "Failed", "DryRun"] as const;
 export const COMPARATORS = ["<", "<=", "==", "!=", ">=", ">"] as const;
 
 export const FaultSchema = Type.Object(
@@ -90,31 +96,37 @@ export const FaultSchema = Type.Object(
         },
       ),
     ),
-    networkLatency: Type.Optional(
+    providerLatency: Type.Optional(
       Type.Object(
         {
-          delayMs: Type.Integer({
-            description: "Added latency in milliseconds.",
+          addedLatencyMs: Type.Integer({
+            description: "Latency the inference gateway adds before each call to the model.",
             minimum: 1,
-            maximum: 60000,
-          }),
-          jitterMs: Type.Integer({
-            description: "Random variation of the delay in milliseconds; at most delayMs.",
-            minimum: 0,
-            maximum: 60000,
-            default: 0,
+            maximum: 600000,
           }),
         },
         {
           additionalProperties: false,
-          description: "Delay network traffic of target pods (required for type NetworkLatency).",
-          "x-kubernetes-validations": [
-            {
-              rule: "self.jitterMs <= self.delayMs",
-              message: "jitterMs must not exceed delayMs",
-              fieldPath: ".jitterMs",
-            },
-          ] satisfies CelRule[],
+          description:
+            "Slow down every request to the target AIModel in the inference gateway (required for type ProviderLatency).",
+        },
+      ),
+    ),
+    streamCut: Type.Optional(
+      Type.Object(
+        {
+          dropRate: Ratio({ description: "Share of streamed responses that are cut." }),
+          afterChunks: Type.Integer({
+            description: "Chunks delivered before a cut stream fails.",
+            minimum: 0,
+            maximum: 100000,
+            default: 2,
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "Cut streamed responses of the target AIModel mid-way in the inference gateway (required for type StreamCut).",
         },
       ),
     ),
@@ -126,16 +138,11 @@ export const FaultSchema = Type.Object(
             minimum: 1,
             maximum: 64,
           }),
-          loadPercent: Type.Integer({
-            description: "Load per core in percent.",
-            minimum: 1,
-            maximum: 100,
-            default: 100,
-          }),
         },
         {
           additionalProperties: false,
-          description: "Burn CPU in target pods (required for type CPUHog).",
+          description:
+            "Burn CPU in target pods with an ephemeral container whose command stops itself at the end of the duration (required for type CPUHog).",
         },
       ),
     ),
@@ -156,9 +163,14 @@ export const FaultSchema = Type.Object(
         fieldPath: ".providerFailure",
       },
       {
-        rule: "(self.type == 'NetworkLatency') == has(self.networkLatency)",
-        message: "networkLatency must be set when type is NetworkLatency and only then",
-        fieldPath: ".networkLatency",
+        rule: "(self.type == 'ProviderLatency') == has(self.providerLatency)",
+        message: "providerLatency must be set when type is ProviderLatency and only then",
+        fieldPath: ".providerLatency",
+      },
+      {
+        rule: "(self.type == 'StreamCut') == has(self.streamCut)",
+        message: "streamCut must be set when type is StreamCut and only then",
+        fieldPath: ".streamCut",
       },
       {
         rule: "(self.type == 'CPUHog') == has(self.cpuHog)",
@@ -388,8 +400,8 @@ export const ChaosPolicySpecSchema = Type.Object(
         fieldPath: ".duration",
       },
       {
-        rule: "self.fault.type != 'ProviderFailure' || self.target.kind == 'AIModel'",
-        message: "ProviderFailure faults can only target an AIModel",
+        rule: "!(self.fault.type in ['ProviderFailure', 'ProviderLatency', 'StreamCut']) || self.target.kind == 'AIModel'",
+        message: "ProviderFailure, ProviderLatency and StreamCut faults can only target an AIModel",
         fieldPath: ".target.kind",
       },
       {
@@ -401,40 +413,117 @@ export const ChaosPolicySpecSchema = Type.Object(
   },
 );
 
+/**
+ * One active LLM fault, read by the inference gateway's config renderer into its routing
+ * `faults[]` (same field names). `expiresAt` makes the gateway stop by itself even if the
+ * operator dies.
+ */
+export const ActiveFaultSchema = Type.Object(
+  {
+    backend: Type.String({
+      description: 'Gateway backend of the AIModel: "<namespace>/<name>".',
+      minLength: 3,
+      maxLength: 317,
+      pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$",
+    }),
+    errorRate: Type.Optional(
+      Type.Number({ description: "Share of calls that fail.", minimum: 0, maximum: 1 }),
+    ),
+    errorStatus: Type.Optional(
+      Type.Integer({ description: "HTTP status of failed calls.", minimum: 400, maximum: 599 }),
+    ),
+    addedLatencyMs: Type.Optional(
+      Type.Integer({ description: "Latency added before each call.", minimum: 0, maximum: 600000 }),
+    ),
+    midStreamDropRate: Type.Optional(
+      Type.Number({ description: "Share of streams cut.", minimum: 0, maximum: 1 }),
+    ),
+    dropAfterChunks: Type.Optional(
+      Type.Integer({ description: "Chunks before a cut.", minimum: 0, maximum: 100000 }),
+    ),
+    expiresAt: Timestamp("The fault switches itself off after this time (RFC 3339)."),
+  },
+  { additionalProperties: false, description: "An LLM fault in force." },
+);
+
+const RunSummaryFields = {
+  id: Type.String({ description: "Run identifier.", maxLength: 64 }),
+  verdict: Type.Optional(StringEnum(VERDICTS, { description: "Outcome of the run." })),
+  reason: Type.Optional(
+    Type.String({ description: "Why the run ended as it did.", maxLength: 1024 }),
+  ),
+  startedAt: Type.Optional(Timestamp("Run start.")),
+  finishedAt: Type.Optional(Timestamp("Run end.")),
+  affected: Type.Optional(
+    Type.Integer({ description: "Targets hit (or, in a dry run, that would be hit).", minimum: 0 }),
+  ),
+};
+
+export const ProbeStatusSchema = Type.Object(
+  {
+    name: LabelName("Probe name."),
+    ok: Type.Boolean({ description: "The last check held." }),
+    consecutiveFailures: Type.Integer({ description: "Failed checks in a row.", minimum: 0 }),
+    lastValue: Type.Optional(
+      Type.String({ description: "Last observed value (or error).", maxLength: 256 }),
+    ),
+    lastCheckTime: Type.Optional(Timestamp("Last check.")),
+  },
+  { additionalProperties: false, description: "State of one steady-state probe in this run." },
+);
+
 export const ChaosPolicyStatusSchema = Type.Object(
   {
     observedGeneration: Type.Optional(ObservedGeneration()),
     phase: Type.Optional(
-      StringEnum(CHAOS_PHASES, { description: "Summary derived from conditions." }),
+      StringEnum(CHAOS_PHASES, { description: "State of the current or last run." }),
     ),
     conditions: Type.Optional(
       Conditions(
-        "Ready, Admitted, TargetsSelected, AllInjected, AllRecovered, SteadyStateOK, KillSwitchEngaged and Unrecovered, keyed by type.",
+        "Ready, TargetsSelected, AllInjected, AllRecovered, SteadyStateOK, KillSwitchEngaged and Unrecovered, keyed by type.",
       ),
     ),
     run: Type.Optional(
       Type.Object(
         {
-          id: Type.String({ description: "Identifier of the current or last run.", maxLength: 64 }),
-          startedAt: Type.Optional(Timestamp("Run start.")),
-          injectedAt: Type.Optional(Timestamp("Fault fully injected.")),
+          ...RunSummaryFields,
+          state: StringEnum(RUN_STATES, {
+            description: "Pending → Injecting → Running → Recovering → Finished.",
+          }),
+          dryRun: Type.Optional(Type.Boolean({ description: "The run injects nothing." })),
+          generation: Type.Optional(ObservedGeneration("The spec generation the run follows.")),
+          scheduledAt: Type.Optional(Timestamp("Schedule time that started the run.")),
+          injectedAt: Type.Optional(Timestamp("Fault injected.")),
+          endsAt: Type.Optional(
+            Timestamp("The fault is removed at this time at the latest (injection + duration)."),
+          ),
+          recoveringSince: Type.Optional(Timestamp("Fault removed; waiting for recovery.")),
           recoveredAt: Type.Optional(Timestamp("Target healthy again.")),
-          finishedAt: Type.Optional(Timestamp("Run end.")),
+          probes: Type.Optional(
+            Type.Array(ProbeStatusSchema, {
+              description: "Steady-state probes of this run.",
+              maxItems: 8,
+              "x-kubernetes-list-type": "atomic",
+            }),
+          ),
         },
-        { additionalProperties: false, description: "The current or last run." },
+        {
+          additionalProperties: false,
+          description: "The current or last run; the operator resumes it from here after a restart.",
+        },
       ),
     ),
     affected: Type.Optional(
       Type.Object(
         {
-          count: Type.Integer({ description: "Pods affected.", minimum: 0 }),
+          count: Type.Integer({ description: "Targets affected.", minimum: 0 }),
           percent: Type.Integer({
-            description: "Share of eligible pods affected.",
+            description: "Share of the target's replicas affected.",
             minimum: 0,
             maximum: 100,
           }),
           totalEligible: Type.Integer({
-            description: "Pods eligible before the caps.",
+            description: "Replicas of the target (effective desired replicas).",
             minimum: 0,
           }),
         },
@@ -446,29 +535,35 @@ export const ChaosPolicyStatusSchema = Type.Object(
         Type.Object(
           {
             namespace: LabelName("Namespace of the pod."),
-            pod: ObjectName("Pod name."),
-            injected: Type.Boolean({ description: "The fault was injected into this pod." }),
+            pod: Type.Optional(ObjectName("Pod name (pod faults).")),
+            backend: Type.Optional(
+              Type.String({ description: "Gateway backend (LLM faults).", maxLength: 317 }),
+            ),
+            injected: Type.Boolean({ description: "The fault was injected into this target." }),
             recovered: Type.Boolean({
-              description: "The fault was removed and the pod is healthy (or replaced).",
+              description: "The fault was removed and the target is healthy (or replaced).",
             }),
           },
-          { additionalProperties: false, description: "One affected pod." },
+          { additionalProperties: false, description: "One affected target." },
         ),
         {
-          description: "Pods affected in the current or last run.",
+          description:
+            "Targets of the current or last run (in a dry run: what would be hit, injected false).",
           maxItems: 100,
           "x-kubernetes-list-type": "atomic",
         },
       ),
     ),
+    activeFaults: Type.Optional(
+      Type.Array(ActiveFaultSchema, {
+        description:
+          "LLM faults in force, read by the inference gateway's config renderer; cleared at the end of a run and by the kill switch.",
+        maxItems: 16,
+        "x-kubernetes-list-type": "atomic",
+      }),
+    ),
     verdict: Type.Optional(
       StringEnum(VERDICTS, { description: "Outcome of the last finished run." }),
-    ),
-    abortReason: Type.Optional(
-      Type.String({ description: "Why the last run was aborted.", maxLength: 1024 }),
-    ),
-    skippedReason: Type.Optional(
-      Type.String({ description: "Why the last scheduled run was skipped.", maxLength: 1024 }),
     ),
     history: Type.Optional(
       Type.Object(
@@ -476,11 +571,28 @@ export const ChaosPolicyStatusSchema = Type.Object(
           passed: Type.Integer({ description: "Runs that passed.", minimum: 0 }),
           failed: Type.Integer({ description: "Runs that failed.", minimum: 0 }),
           aborted: Type.Integer({ description: "Runs that were aborted.", minimum: 0 }),
+          dryRuns: Type.Integer({ description: "Dry runs.", minimum: 0 }),
           skipped: Type.Integer({ description: "Runs that were skipped.", minimum: 0 }),
+          lastSkippedReason: Type.Optional(
+            Type.String({ description: "Why the last run was skipped.", maxLength: 1024 }),
+          ),
           lastScheduleTime: Type.Optional(Timestamp("Last scheduled run.")),
           nextScheduleTime: Type.Optional(Timestamp("Next scheduled run.")),
+          runs: Type.Optional(
+            Type.Array(
+              Type.Object(RunSummaryFields, {
+                additionalProperties: false,
+                description: "A finished run.",
+              }),
+              {
+                description: "The last finished runs, newest first (at most 10).",
+                maxItems: 10,
+                "x-kubernetes-list-type": "atomic",
+              },
+            ),
+          ),
         },
-        { additionalProperties: false, description: "Run counters." },
+        { additionalProperties: false, description: "Run counters and the last runs." },
       ),
     ),
   },

@@ -1,6 +1,9 @@
 /** TypeScript types of ChaosPolicy, derived from the TypeBox schema. */
 import type { Static } from "@sinclair/typebox";
 import type {
+  ActiveFaultSchema,
+  ProbeStatusSchema,
+  RUN_STATES,
   BLAST_RADIUS_MODES,
   BlastRadiusSchema,
   CHAOS_PHASES,
@@ -29,3 +32,7 @@ export type ChaosBlastRadiusMode = (typeof BLAST_RADIUS_MODES)[number];
 export type ChaosPhase = (typeof CHAOS_PHASES)[number];
 export type ChaosVerdict = (typeof VERDICTS)[number];
 export type ChaosComparator = (typeof COMPARATORS)[number];
+export type ChaosActiveFault = Static<typeof ActiveFaultSchema>;
+export type ChaosRun = NonNullable<ChaosPolicyStatus["run"]>;
+export type ChaosRunState = (typeof RUN_STATES)[number];
+export type ChaosProbeStatus = Static<typeof ProbeStatusSchema>;
