@@ -2,6 +2,7 @@
 // adds its `controllers/<kind>/module.ts` export here; --controllers picks among these by name,
 // and the RBAC generator (hack/generate-rbac.ts) reads the same list.
 import { aimodelModule } from "../../controllers/aimodel/module.ts";
+import { chaosPolicyModule } from "../../controllers/chaospolicy/module.ts";
 import type { ControllerModule } from "../../operators/runtime/module.ts";
 
-export const MODULES: readonly ControllerModule[] = [aimodelModule];
+export const MODULES: readonly ControllerModule[] = [aimodelModule, chaosPolicyModule];

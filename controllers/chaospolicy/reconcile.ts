@@ -1,0 +1,538 @@
+// ChaosPolicy reconcile: read the policy live, ask the state machine (machine.ts) for the next
+// step, execute it, and write the whole status once per step (guarded by resourceVersion, so a
+// stale read can never repeat a step). Side effects happen only after the status that records
+// them is stored (targets are persisted in Injecting before any eviction), so a restart resumes
+// without hitting more than was recorded. Faults are removed at the end of the duration, on abort
+// (probe, kill switch, suspend, Replace), on deletion (finalizer) and at recovery.timeout.
+import type { V1Namespace, V1Pod } from "@kubernetes/client-node";
+import type {
+  ChaosPolicy,
+  ChaosPolicyStatus,
+  ChaosRun,
+  ChaosVerdict,
+} from "../../crds/chaospolicy/v1alpha1/index.ts";
+import type { Tenant } from "../../crds/tenant/v1alpha1/index.ts";
+import {
+  CHAOS_KILL_SWITCH_ANNOTATION,
+  CHAOS_KILL_SWITCH_ENGAGED,
+  CHAOSPOLICY_GVK,
+} from "../../crds/chaospolicy/v1alpha1/index.ts";
+import type { KubeClient } from "../../operators/clients/kube.ts";
+import { isApiError } from "../../operators/clients/http.ts";
+import type { Informer, ReconcileContext, ReconcileResult } from "../../operators/runtime/index.ts";
+import { setCondition } from "../../operators/runtime/index.ts";
+import { stableStringify } from "../shared/stable.ts";
+import type { Claim, LedgerDimension } from "./blast.ts";
+import { available, blastLimit, selectPods, withClaim, withoutClaims } from "./blast.ts";
+import { parseDurationMs } from "./duration.ts";
+import { activeFault, backendOf, evictionBody, hogContainer, hogContainerName, isLLMFault } from "./faults.ts";
+import { CHAOSPOLICY, POD, TENANT_LABEL } from "./gvks.ts";
+import { ledgerName, updateLedger } from "./ledger.ts";
+import type { Step } from "./machine.ts";
+import { decide, finalVerdict } from "./machine.ts";
+import type { ChaosMetrics } from "./metrics.ts";
+import type { Fetch, ProbeResult } from "./probes.ts";
+import { applyResults, dueProbes, failedProbe, nextProbeAt, runProbe } from "./probes.ts";
+import type { TargetView } from "./target.ts";
+import { observeTarget, targetNamespace } from "./target.ts";
+
+export const CONTROLLER_NAME = "chaospolicy";
+export const FINALIZER = "librechat.io/chaos-cleanup";
+const HISTORY = 10;
+/** Retry cadence while an eviction is refused (PDB) or the target recovers. */
+const RETRY_MS = 2000;
+
+export interface ChaosConfig {
+  operatorNamespace: string;
+  prometheusUrl?: string | undefined;
+  stressImage: string;
+  probeTimeoutMs: number;
+}
+
+export interface ChaosDeps {
+  client: Pick<KubeClient, "get" | "list" | "applyStatus" | "event" | "addFinalizer" | "removeFinalizer" | "http">;
+  namespaces: Pick<Informer<V1Namespace>, "get">;
+  tenants: Pick<Informer<Tenant>, "get">;
+  config: ChaosConfig;
+  metrics: ChaosMetrics;
+  now: () => Date;
+  fetch: Fetch;
+}
+
+interface Pass {
+  policy: ChaosPolicy;
+  status: ChaosPolicyStatus;
+  events: { type: "Normal" | "Warning"; reason: string; message: string }[];
+  requeueAt?: Date;
+  finished?: ChaosVerdict;
+  /** Run another step in this reconcile (the state moved on). */
+  again: boolean;
+  /** The run ended: drop this policy's ledger claims once the status is stored. */
+  releaseLedger?: boolean;
+}
+
+const iso = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, "Z");
+const keyOf = (p: ChaosPolicy): string => `${p.metadata.namespace ?? ""}/${p.metadata.name ?? ""}`;
+
+/** Where the kill switch is engaged for `policy`, if anywhere. */
+export function killSwitchOf(deps: Pick<ChaosDeps, "namespaces" | "tenants" | "config">, policy: ChaosPolicy): string | undefined {
+  const engaged = (a: Record<string, string> | undefined): boolean => a?.[CHAOS_KILL_SWITCH_ANNOTATION] === CHAOS_KILL_SWITCH_ENGAGED;
+  const opNs = deps.config.operatorNamespace;
+  if (engaged(deps.namespaces.get(opNs)?.metadata?.annotations)) return `namespace "${opNs}" (cluster-wide)`;
+  const tenant = deps.namespaces.get(policy.metadata.namespace ?? "")?.metadata?.labels?.[TENANT_LABEL];
+  if (tenant !== undefined && engaged(deps.tenants.get(tenant)?.metadata.annotations)) return `Tenant "${tenant}"`;
+  return undefined;
+}
+
+function durationMs(p: ChaosPolicy): number {
+  return parseDurationMs(p.spec.duration) ?? 60_000;
+}
+function recoveryMs(p: ChaosPolicy): number {
+  return parseDurationMs(p.spec.recovery?.timeout) ?? 120_000;
+}
+function run(pass: Pass): ChaosRun {
+  const r = pass.status.run;
+  if (r === undefined) throw new Error("no run in status");
+  return r;
+}
+function dimension(p: ChaosPolicy): LedgerDimension {
+  return isLLMFault(p) ? "gateway" : "pods";
+}
+function soonest(pass: Pass, at: Date | undefined): void {
+  if (at !== undefined && (pass.requeueAt === undefined || at < pass.requeueAt)) pass.requeueAt = at;
+}
+
+/** Builds the reconcile function. */
+export function chaosReconciler(deps: ChaosDeps): (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined> {
+  return async (key, ctx) => {
+    const [ns = "", name = ""] = key.split("/");
+    let policy = await deps.client.get<ChaosPolicy>(CHAOSPOLICY, ns, name);
+    if (policy === undefined) return undefined;
+    const deleting = policy.metadata.deletionTimestamp !== undefined;
+    if (!deleting && policy.metadata.finalizers?.includes(FINALIZER) !== true) {
+      await deps.client.addFinalizer(policy, FINALIZER, CONTROLLER_NAME);
+      policy = await deps.client.get<ChaosPolicy>(CHAOSPOLICY, ns, name);
+      if (policy === undefined) return undefined;
+    }
+    let requeueAt: Date | undefined;
+    for (let i = 0; i < 6; i++) {
+      const now = deps.now();
+      const kill = killSwitchOf(deps, policy);
+      const step = decide(policy, { now, killSwitch: kill });
+      const pass: Pass = { policy, status: structuredClone(policy.status ?? {}), events: [], again: false };
+      try {
+        await execute(deps, pass, step, now, ctx);
+      } catch (err) {
+        throw new Error(`reconciling ChaosPolicy ${key}: ${step.type}`, { cause: err });
+      }
+      setConditions(pass, kill, step, now);
+      policy = await writeStatus(deps, policy, pass.status);
+      for (const e of pass.events) await deps.client.event(policy, e, CONTROLLER_NAME);
+      if (pass.releaseLedger === true) await releaseLedger(deps, policy);
+      if (pass.finished !== undefined) deps.metrics.runFinished(pass.finished);
+      requeueAt = pass.requeueAt;
+      if (!pass.again) break;
+    }
+    if (deleting && (policy.status?.run === undefined || policy.status.run.state === "Finished")) {
+      await releaseLedger(deps, policy);
+      await deps.client.removeFinalizer(policy, FINALIZER);
+      return undefined;
+    }
+    if (requeueAt === undefined) return undefined;
+    return { requeueAfterMs: Math.max(50, requeueAt.getTime() - deps.now().getTime()) };
+  };
+}
+
+async function execute(deps: ChaosDeps, pass: Pass, step: Step, now: Date, ctx: ReconcileContext): Promise<void> {
+  switch (step.type) {
+    case "idle":
+    case "invalid":
+      if (step.type === "idle") {
+        soonest(pass, step.requeueAt);
+        if (step.nextScheduleTime !== undefined) history(pass).nextScheduleTime = iso(step.nextScheduleTime);
+      }
+      return;
+    case "skip": {
+      const h = history(pass);
+      h.skipped += 1;
+      h.lastSkippedReason = `run scheduled at ${iso(step.scheduledAt)} skipped: ${step.reason}`;
+      h.lastScheduleTime = iso(step.scheduledAt);
+      if (step.nextScheduleTime !== undefined) h.nextScheduleTime = iso(step.nextScheduleTime);
+      pass.events.push({ type: "Warning", reason: "RunSkipped", message: h.lastSkippedReason });
+      pass.again = true;
+      return;
+    }
+    case "start":
+      startRun(pass, now, step.scheduledAt);
+      return;
+    case "prepare":
+      skipScheduled(pass, step.skipScheduled);
+      await prepare(deps, pass, now);
+      return;
+    case "inject":
+      skipScheduled(pass, step.skipScheduled);
+      await inject(deps, pass, now, ctx);
+      return;
+    case "hold":
+      skipScheduled(pass, step.skipScheduled);
+      await hold(deps, pass, now);
+      return;
+    case "stop":
+      await stop(deps, pass, now, step.verdict, step.reason);
+      return;
+    case "recover":
+      await recover(deps, pass, now);
+      return;
+  }
+}
+
+function history(pass: Pass): NonNullable<ChaosPolicyStatus["history"]> {
+  pass.status.history ??= { passed: 0, failed: 0, aborted: 0, dryRuns: 0, skipped: 0 };
+  return pass.status.history;
+}
+
+function skipScheduled(pass: Pass, at: Date | undefined): void {
+  if (at === undefined) return;
+  const h = history(pass);
+  h.skipped += 1;
+  h.lastScheduleTime = iso(at);
+  h.lastSkippedReason = `run scheduled at ${iso(at)} skipped: previous run still active (concurrencyPolicy Forbid)`;
+  pass.events.push({ type: "Warning", reason: "RunSkipped", message: h.lastSkippedReason });
+}
+
+function startRun(pass: Pass, now: Date, scheduledAt: Date | undefined): void {
+  const p = pass.policy;
+  const id = `r${Math.floor(now.getTime() / 1000).toString(36)}`;
+  pass.status.run = {
+    id,
+    state: "Pending",
+    startedAt: iso(now),
+    generation: p.metadata.generation ?? 0,
+    ...(p.spec.dryRun ? { dryRun: true } : {}),
+    ...(scheduledAt !== undefined ? { scheduledAt: iso(scheduledAt) } : {}),
+  };
+  if (scheduledAt !== undefined) history(pass).lastScheduleTime = iso(scheduledAt);
+  delete pass.status.targets;
+  delete pass.status.activeFaults;
+  delete pass.status.affected;
+  pass.events.push({ type: "Normal", reason: "RunStarted", message: `Started run ${id}${p.spec.dryRun ? " (dry run)" : ""}` });
+  pass.again = true;
+}
+
+async function checkAll(deps: ChaosDeps, pass: Pass, now: Date, onlyDue: boolean): Promise<ProbeResult[]> {
+  const probes = pass.policy.spec.steadyState?.probes ?? [];
+  const r = run(pass);
+  const todo = onlyDue ? dueProbes(probes, r.probes, now) : probes;
+  const results = await Promise.all(todo.map((p) => runProbe(p, deps.config.prometheusUrl, deps.fetch, deps.config.probeTimeoutMs)));
+  if (probes.length > 0) r.probes = applyResults(probes, r.probes, results, now);
+  return results;
+}
+
+/** Pending: interlocks, steady state before, target selection, ledger claim (or dry-run record). */
+async function prepare(deps: ChaosDeps, pass: Pass, now: Date): Promise<void> {
+  const p = pass.policy;
+  const r = run(pass);
+  const target = await observeTarget(deps.client, p);
+  if (target === undefined) {
+    finish(pass, now, "Failed", `target ${p.spec.target.kind} ${targetNamespace(p)}/${p.spec.target.name} not found`);
+    return;
+  }
+  if ((p.spec.interlocks?.skipIfRolloutInProgress ?? true) && target.rolloutInProgress) {
+    finish(pass, now, undefined, "skipped: target rollout in progress");
+    return;
+  }
+  const results = await checkAll(deps, pass, now, false);
+  const bad = results.find((x) => !x.ok);
+  const dry = r.dryRun === true;
+  if (bad !== undefined && !dry) {
+    finish(pass, now, "Failed", `steady state not met before injection: probe ${bad.name} observed ${bad.value}`);
+    return;
+  }
+  const picked = await select(deps, pass, target, now, dry);
+  if (dry) {
+    const what = picked.names.length > 0 ? picked.names.join(", ") : "nothing";
+    const probeNote = bad !== undefined ? `; probe ${bad.name} failing (${bad.value})` : "";
+    finish(pass, now, "DryRun", `would ${isLLMFault(p) ? `inject ${p.spec.fault.type} into` : p.spec.fault.type === "PodDelete" ? "evict" : "hog"} ${what}${picked.why !== "" ? ` (${picked.why})` : ""}${probeNote}`);
+    return;
+  }
+  if (picked.names.length === 0) {
+    finish(pass, now, undefined, `skipped: nothing selectable (${picked.why})`);
+    return;
+  }
+  r.state = "Injecting";
+  r.endsAt = iso(new Date(now.getTime() + durationMs(p)));
+  pass.again = true;
+}
+
+/** Chooses targets within the blast radius and the ledger; claims them unless dry. */
+async function select(deps: ChaosDeps, pass: Pass, target: TargetView, now: Date, dry: boolean): Promise<{ names: string[]; why: string }> {
+  const p = pass.policy;
+  const r = run(pass);
+  const llm = isLLMFault(p);
+  const lim = llm ? { count: 1, reason: "mode" as const } : blastLimit(p.spec.blastRadius, target.replicas, target.readyPods);
+  const me = { policy: keyOf(p), dimension: dimension(p), limit: lim.count };
+  const expiresAt = iso(new Date(now.getTime() + durationMs(p) + recoveryMs(p) + 60_000));
+  let why = lim.count < 1 ? `blast radius allows 0 (${lim.reason})` : "";
+  const granted = await updateLedger(deps.client, target.namespace, ledgerName(p.spec.target.kind, p.spec.target.name), (ledger) => {
+    const av = available(ledger, me, now);
+    const count = Math.min(lim.count, av.available);
+    if (count < lim.count && why === "") why = `blast radius in use by ${av.others.join(", ")}`;
+    if (dry || count < 1) return { ledger, result: count };
+    const claim: Claim = { policy: me.policy, uid: p.metadata.uid ?? "", runId: r.id, dimension: me.dimension, count, limit: lim.count, expiresAt };
+    return { ledger: withClaim(ledger, claim, now), result: count };
+  });
+  if (llm) {
+    const backend = backendOf(target.namespace, target.name);
+    if (granted < 1) return { names: [], why };
+    pass.status.targets = [{ namespace: target.namespace, backend, injected: false, recovered: false }];
+    pass.status.affected = { count: 1, percent: 100, totalEligible: 1 };
+    return { names: [backend], why };
+  }
+  const pods = selectPods(target.pods, granted, r.id);
+  pass.status.targets = pods.map((x) => ({ namespace: x.namespace, pod: x.name, injected: false, recovered: false }));
+  pass.status.affected = {
+    count: pods.length,
+    percent: target.replicas > 0 ? Math.round((pods.length * 100) / target.replicas) : 0,
+    totalEligible: target.replicas,
+  };
+  return { names: pods.map((x) => `${x.namespace}/${x.name}`), why };
+}
+
+/** Injecting: apply the fault to every recorded target; PDB refusals wait. */
+async function inject(deps: ChaosDeps, pass: Pass, now: Date, ctx: ReconcileContext): Promise<void> {
+  const p = pass.policy;
+  const r = run(pass);
+  const targets = pass.status.targets ?? [];
+  const endsAt = r.endsAt ?? iso(now);
+  if (isLLMFault(p)) {
+    const faults = targets.flatMap((t) => {
+      const f = t.backend !== undefined ? activeFault(p, t.backend, endsAt) : undefined;
+      return f !== undefined ? [f] : [];
+    });
+    pass.status.activeFaults = faults;
+    for (const t of targets) t.injected = true;
+  } else {
+    let blocked = 0;
+    for (const t of targets) {
+      if (t.injected || t.pod === undefined) continue;
+      const res = p.spec.fault.type === "CPUHog" ? await hog(deps, p, r.id, t.namespace, t.pod, Date.parse(endsAt) - now.getTime()) : await evict(deps, t.namespace, t.pod, p.spec.fault.podDelete?.gracePeriodSeconds);
+      if (res === "done") t.injected = true;
+      else if (res === "gone") t.recovered = true;
+      else blocked++;
+      ctx.log.info({ pod: t.pod, namespace: t.namespace, result: res }, `Injected ${p.spec.fault.type}`);
+    }
+    if (blocked > 0) {
+      pass.events.push({ type: "Warning", reason: "EvictionBlocked", message: `${blocked} eviction(s) refused by a PodDisruptionBudget; retrying until the run ends` });
+      soonest(pass, new Date(Math.min(now.getTime() + RETRY_MS, Date.parse(endsAt))));
+      return;
+    }
+  }
+  const hit = targets.filter((t) => t.injected);
+  r.state = "Running";
+  r.injectedAt = iso(now);
+  pass.events.push({
+    type: "Normal",
+    reason: "Injected",
+    message: `Injected ${p.spec.fault.type} into ${hit.map((t) => t.pod ?? t.backend ?? "").join(", ") || "nothing"} until ${endsAt}`,
+  });
+  soonest(pass, new Date(endsAt));
+  pass.again = true;
+}
+
+type InjectResult = "done" | "gone" | "blocked";
+
+async function evict(deps: ChaosDeps, ns: string, pod: string, grace: number | undefined): Promise<InjectResult> {
+  try {
+    await deps.client.http.request({
+      method: "POST",
+      path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod)}/eviction`,
+      body: evictionBody(ns, pod, grace),
+    });
+    return "done";
+  } catch (err) {
+    if (isApiError(err, 404)) return "gone";
+    // 429: a PodDisruptionBudget says not now. Never fall back to a plain delete.
+    if (isApiError(err, 429)) return "blocked";
+    throw err;
+  }
+}
+
+async function hog(deps: ChaosDeps, p: ChaosPolicy, runId: string, ns: string, name: string, ms: number): Promise<InjectResult> {
+  const pod = await deps.client.get<V1Pod>(POD, ns, name);
+  if (pod === undefined || pod.metadata?.deletionTimestamp !== undefined) return "gone";
+  const cname = hogContainerName(runId);
+  if ((pod.spec?.ephemeralContainers ?? []).some((c) => c.name === cname)) return "done";
+  const main = pod.spec?.containers[0]?.name;
+  const container = hogContainer(p, runId, ms / 1000, deps.config.stressImage, main);
+  try {
+    await deps.client.http.request({
+      method: "PATCH",
+      path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}/ephemeralcontainers`,
+      body: { spec: { ephemeralContainers: [container] } },
+      contentType: "application/strategic-merge-patch+json",
+    });
+    return "done";
+  } catch (err) {
+    if (isApiError(err, 404)) return "gone";
+    throw err;
+  }
+}
+
+/** Running: probe what is due; abort on a lost steady state if asked to. */
+async function hold(deps: ChaosDeps, pass: Pass, now: Date): Promise<void> {
+  const p = pass.policy;
+  const r = run(pass);
+  await checkAll(deps, pass, now, true);
+  const probes = p.spec.steadyState?.probes ?? [];
+  const failed = failedProbe(probes, r.probes);
+  if (failed !== undefined && (p.spec.steadyState?.abortOnFailure ?? true)) {
+    await stop(deps, pass, now, "Aborted", `steady state lost: probe ${failed.probe.name} observed ${failed.status.lastValue ?? "?"} (want ${failed.probe.comparator} ${failed.probe.threshold}, ${failed.status.consecutiveFailures} failure(s) in a row)`);
+    return;
+  }
+  soonest(pass, new Date(r.endsAt ?? iso(now)));
+  soonest(pass, nextProbeAt(probes, r.probes, now));
+}
+
+/** Removes the fault (LLM faults at once; CPUHog stopped early by evicting the hogged pods). */
+async function stop(deps: ChaosDeps, pass: Pass, now: Date, verdict: ChaosVerdict | undefined, reason: string): Promise<void> {
+  const p = pass.policy;
+  const r = run(pass);
+  const injectedAny = (pass.status.targets ?? []).some((t) => t.injected);
+  delete pass.status.activeFaults;
+  if (p.spec.fault.type === "CPUHog" && r.endsAt !== undefined && now.getTime() < Date.parse(r.endsAt)) {
+    for (const t of pass.status.targets ?? []) {
+      if (t.injected && t.pod !== undefined) await evict(deps, t.namespace, t.pod, undefined);
+    }
+  }
+  if (verdict === "Aborted")
+    pass.events.push({ type: "Warning", reason: "Aborted", message: `Run ${r.id} aborted: ${reason}; fault removed` });
+  if (r.state === "Pending" || !injectedAny) {
+    finish(pass, now, verdict ?? "Failed", reason);
+    return;
+  }
+  r.state = "Recovering";
+  r.recoveringSince = iso(now);
+  if (verdict !== undefined) r.verdict = verdict;
+  r.reason = reason;
+  pass.again = true;
+}
+
+/** Recovering: wait for the target to be whole again, up to recovery.timeout. */
+async function recover(deps: ChaosDeps, pass: Pass, now: Date): Promise<void> {
+  const p = pass.policy;
+  const r = run(pass);
+  delete pass.status.activeFaults;
+  let recovered = true;
+  if (!isLLMFault(p)) {
+    const target = await observeTarget(deps.client, p);
+    recovered = target === undefined || target.readyPods >= target.replicas;
+  }
+  const probeFailing = failedProbe(p.spec.steadyState?.probes ?? [], r.probes) !== undefined;
+  if (recovered) {
+    for (const t of pass.status.targets ?? []) t.recovered = true;
+    r.recoveredAt = iso(now);
+    finish(pass, now, finalVerdict(r.verdict, true, probeFailing), r.reason ?? "duration elapsed");
+    return;
+  }
+  const deadline = Date.parse(r.recoveringSince ?? iso(now)) + recoveryMs(p);
+  if (now.getTime() >= deadline) {
+    const onTimeout = p.spec.recovery?.onTimeout ?? "ForceCleanup";
+    pass.events.push({ type: "Warning", reason: "Unrecovered", message: `Target not recovered within ${p.spec.recovery?.timeout ?? "2m"} (onTimeout ${onTimeout})` });
+    pass.status.conditions = setCondition(pass.status.conditions, { type: "Unrecovered", status: "True", reason: "RecoveryTimedOut", message: `target not healthy ${p.spec.recovery?.timeout ?? "2m"} after the fault was removed`, observedGeneration: p.metadata.generation ?? 0 }, now);
+    finish(pass, now, finalVerdict(r.verdict, false, probeFailing), `${r.reason ?? "duration elapsed"}; target not recovered in time`);
+    return;
+  }
+  soonest(pass, new Date(Math.min(now.getTime() + RETRY_MS, deadline)));
+}
+
+/** Ends the run: verdict (undefined = skipped), history, ledger release happens after the write. */
+function finish(pass: Pass, now: Date, verdict: ChaosVerdict | undefined, reason: string): void {
+  const r = run(pass);
+  r.state = "Finished";
+  r.finishedAt = iso(now);
+  r.reason = reason;
+  delete pass.status.activeFaults;
+  const h = history(pass);
+  if (verdict === undefined) {
+    delete r.verdict;
+    h.skipped += 1;
+    h.lastSkippedReason = reason;
+    pass.events.push({ type: "Warning", reason: "RunSkipped", message: `Run ${r.id} skipped: ${reason}` });
+  } else {
+    r.verdict = verdict;
+    pass.status.verdict = verdict;
+    if (verdict === "Passed") h.passed += 1;
+    else if (verdict === "Failed") h.failed += 1;
+    else if (verdict === "Aborted") h.aborted += 1;
+    else h.dryRuns += 1;
+    pass.finished = verdict;
+    pass.events.push({ type: verdict === "Passed" || verdict === "DryRun" ? "Normal" : "Warning", reason: verdict === "DryRun" ? "DryRun" : `Run${verdict}`, message: `Run ${r.id}: ${verdict}: ${reason}` });
+  }
+  const summary = {
+    id: r.id,
+    ...(r.verdict !== undefined ? { verdict: r.verdict } : {}),
+    reason: reason.slice(0, 1024),
+    ...(r.startedAt !== undefined ? { startedAt: r.startedAt } : {}),
+    finishedAt: r.finishedAt,
+    affected: (pass.status.targets ?? []).length,
+  };
+  h.runs = [summary, ...(h.runs ?? []).filter((x) => x.id !== r.id)].slice(0, HISTORY);
+  pass.releaseLedger = true;
+}
+
+async function releaseLedger(deps: ChaosDeps, policy: ChaosPolicy): Promise<void> {
+  const now = deps.now();
+  await updateLedger(deps.client, targetNamespace(policy), ledgerName(policy.spec.target.kind, policy.spec.target.name), (ledger) => ({
+    ledger: withoutClaims(ledger, keyOf(policy), now),
+    result: undefined,
+  }));
+}
+
+/** Writes the whole status if it changed, guarded by the resourceVersion we read. */
+async function writeStatus(deps: ChaosDeps, policy: ChaosPolicy, status: ChaosPolicyStatus): Promise<ChaosPolicy> {
+  if (stableStringify(status) === stableStringify(policy.status ?? {})) return policy;
+  return deps.client.applyStatus<ChaosPolicy>(
+    {
+      apiVersion: CHAOSPOLICY_GVK.apiVersion,
+      kind: CHAOSPOLICY_GVK.kind,
+      metadata: { name: policy.metadata.name ?? "", namespace: policy.metadata.namespace ?? "", resourceVersion: policy.metadata.resourceVersion },
+      spec: policy.spec,
+      status,
+    } as ChaosPolicy,
+    { fieldManager: CONTROLLER_NAME },
+  );
+}
+
+/** Summary conditions and phase from what this pass did. */
+function setConditions(pass: Pass, kill: string | undefined, step: Step, now: Date): void {
+  const s = pass.status;
+  const gen = pass.policy.metadata.generation ?? 0;
+  const r = s.run;
+  if (step.type === "start") s.conditions = (s.conditions ?? []).filter((c) => c.type !== "Unrecovered");
+  s.conditions = setCondition(
+    s.conditions,
+    kill !== undefined
+      ? { type: "KillSwitchEngaged", status: "True", reason: kill.startsWith("Tenant") ? "TenantKillSwitch" : "ClusterKillSwitch", message: `kill switch engaged on ${kill}: faults removed, new runs refused`, observedGeneration: gen }
+      : { type: "KillSwitchEngaged", status: "False", reason: "NotEngaged", message: "kill switch not engaged", observedGeneration: gen },
+    now,
+  );
+  const unrecovered = (s.conditions ?? []).some((c) => c.type === "Unrecovered" && c.status === "True");
+  const active = r !== undefined && r.state !== "Finished";
+  const ready: { status: "True" | "False"; reason: string; message: string } =
+    step.type === "invalid"
+      ? { status: "False", reason: "NotAdmitted", message: `invalid schedule: ${step.reason}` }
+      : unrecovered
+        ? { status: "False", reason: "TargetUnrecovered", message: "the target did not recover after the last run" }
+        : kill !== undefined
+          ? { status: "False", reason: "KillSwitchEngaged", message: `kill switch engaged on ${kill}` }
+          : active
+            ? { status: "True", reason: "Running", message: `run ${r.id} is ${r.state}` }
+            : pass.policy.spec.suspend
+              ? { status: "True", reason: "Suspended", message: "policy suspended" }
+              : r !== undefined
+                ? { status: "True", reason: "Finished", message: `run ${r.id} finished${r.verdict !== undefined ? `: ${r.verdict}` : ""}` }
+                : { status: "True", reason: "Idle", message: "no run yet" };
+  s.conditions = setCondition(s.conditions, { type: "Ready", ...ready, observedGeneration: gen }, now);
+  s.phase = r?.state ?? "Idle";
+  s.observedGeneration = gen;
+}
