@@ -272,11 +272,12 @@ async function select(deps: ChaosDeps, pass: Pass, target: TargetView, now: Date
   const lim = llm ? { count: 1, reason: "mode" as const } : blastLimit(p.spec.blastRadius, target.replicas, target.readyPods);
   const me = { policy: keyOf(p), dimension: dimension(p), limit: lim.count };
   const expiresAt = iso(new Date(now.getTime() + durationMs(p) + recoveryMs(p) + 60_000));
-  let why = lim.count < 1 ? `blast radius allows 0 (${lim.reason})` : "";
+  const limitWhy = lim.count < 1 ? `blast radius allows 0 (${lim.reason})` : "";
+  let why = limitWhy;
   const granted = await updateLedger(deps.client, target.namespace, ledgerName(p.spec.target.kind, p.spec.target.name), (ledger) => {
     const av = available(ledger, me, now);
     const count = Math.min(lim.count, av.available);
-    if (count < lim.count && why === "") why = `blast radius in use by ${av.others.join(", ")}`;
+    why = count < lim.count && limitWhy === "" ? `blast radius in use by ${av.others.join(", ")}` : limitWhy;
     if (dry || count < 1) return { ledger, result: count };
     const claim: Claim = { policy: me.policy, uid: p.metadata.uid ?? "", runId: r.id, dimension: me.dimension, count, limit: lim.count, expiresAt };
     return { ledger: withClaim(ledger, claim, now), result: count };
