@@ -41,24 +41,39 @@ function scheduleState(
     return { invalid: err instanceof Error ? err.message : String(err) };
   }
   const lastText =
-    policy.status?.history?.lastScheduleTime ?? String(policy.metadata.creationTimestamp ?? "");
+    policy.status?.history?.lastScheduleTime ?? policy.metadata.creationTimestamp ?? "";
   const last = lastText === "" ? now : new Date(lastText);
   const due = latestDue(cron, last, now);
   const next = nextAfter(cron, due ?? (last > now ? last : now));
   return { ...(due !== undefined ? { due } : {}), ...(next !== undefined ? { next } : {}) };
 }
 
-function activeStep(policy: ChaosPolicy, obs: Observation): Step {
-  const run = policy.status?.run;
-  if (run === undefined) throw new Error("activeStep without a run");
-  if (run.state === "Recovering") return { type: "recover" };
+/** Why an active run must stop now regardless of its state, if it must. */
+function interruption(policy: ChaosPolicy, obs: Observation): Step | undefined {
   if (obs.killSwitch !== undefined)
     return { type: "stop", verdict: "Aborted", reason: `kill switch engaged on ${obs.killSwitch}` };
   if (policy.spec.suspend) return { type: "stop", verdict: "Aborted", reason: "policy suspended" };
   if (policy.metadata.deletionTimestamp !== undefined)
     return { type: "stop", verdict: "Aborted", reason: "policy deleted" };
-  const sched = scheduleState(policy, obs.now);
-  const due = sched !== undefined && "due" in sched ? sched.due : undefined;
+  return undefined;
+}
+
+/** A schedule time that fell due during the active run, if any. */
+function dueDuringRun(policy: ChaosPolicy, now: Date): Date | undefined {
+  const sched = scheduleState(policy, now);
+  return sched !== undefined && "due" in sched ? sched.due : undefined;
+}
+
+const passed = (at: string | undefined, now: Date): boolean =>
+  at === undefined || Date.parse(at) <= now.getTime();
+
+function activeStep(policy: ChaosPolicy, obs: Observation): Step {
+  const run = policy.status?.run;
+  if (run === undefined) throw new Error("activeStep without a run");
+  if (run.state === "Recovering") return { type: "recover" };
+  const stop = interruption(policy, obs);
+  if (stop !== undefined) return stop;
+  const due = dueDuringRun(policy, obs.now);
   if (due !== undefined && policy.spec.schedule?.concurrencyPolicy === "Replace")
     return {
       type: "stop",
@@ -68,31 +83,20 @@ function activeStep(policy: ChaosPolicy, obs: Observation): Step {
   const skip = due !== undefined ? { skipScheduled: due } : {};
   if (run.state === "Pending") return { type: "prepare", ...skip };
   if (run.state === "Injecting") {
-    if (run.endsAt !== undefined && Date.parse(run.endsAt) <= obs.now.getTime())
+    if (run.endsAt !== undefined && passed(run.endsAt, obs.now))
       return { type: "stop", reason: "duration elapsed before the fault could be injected" };
     return { type: "inject", ...skip };
   }
-  if (run.endsAt === undefined || Date.parse(run.endsAt) <= obs.now.getTime())
-    return { type: "stop", reason: "duration elapsed" };
+  if (passed(run.endsAt, obs.now)) return { type: "stop", reason: "duration elapsed" };
   return { type: "hold", ...skip };
 }
 
-/** The next step for `policy` at `obs.now`. */
-export function decide(policy: ChaosPolicy, obs: Observation): Step {
-  const run = policy.status?.run;
-  if (run !== undefined && run.state !== "Finished") return activeStep(policy, obs);
-  if (policy.metadata.deletionTimestamp !== undefined) return { type: "idle" };
-  if (policy.spec.suspend) return { type: "idle" };
-  const sched = scheduleState(policy, obs.now);
-  if (sched !== undefined && "invalid" in sched) return { type: "invalid", reason: sched.invalid };
-  if (sched === undefined) {
-    // One run per spec generation.
-    const done = run !== undefined && (run.generation ?? 0) >= (policy.metadata.generation ?? 0);
-    if (done) return { type: "idle" };
-    if (obs.killSwitch !== undefined)
-      return { type: "idle", blocked: `kill switch engaged on ${obs.killSwitch}` };
-    return { type: "start" };
-  }
+/** Next step of an idle scheduled policy. */
+function scheduledStep(
+  policy: ChaosPolicy,
+  obs: Observation,
+  sched: { due?: Date; next?: Date },
+): Step {
   const next = sched.next !== undefined ? { nextScheduleTime: sched.next } : {};
   if (sched.due === undefined)
     return { type: "idle", ...(sched.next !== undefined ? { requeueAt: sched.next } : {}), ...next };
@@ -107,6 +111,27 @@ export function decide(policy: ChaosPolicy, obs: Observation): Step {
       ...next,
     };
   return { type: "start", scheduledAt: sched.due };
+}
+
+/** Next step of an idle policy without a schedule: one run per spec generation. */
+function oneShotStep(policy: ChaosPolicy, obs: Observation): Step {
+  const run = policy.status?.run;
+  const done = run !== undefined && (run.generation ?? 0) >= (policy.metadata.generation ?? 0);
+  if (done) return { type: "idle" };
+  if (obs.killSwitch !== undefined)
+    return { type: "idle", blocked: `kill switch engaged on ${obs.killSwitch}` };
+  return { type: "start" };
+}
+
+/** The next step for `policy` at `obs.now`. */
+export function decide(policy: ChaosPolicy, obs: Observation): Step {
+  const run = policy.status?.run;
+  if (run !== undefined && run.state !== "Finished") return activeStep(policy, obs);
+  if (policy.metadata.deletionTimestamp !== undefined || policy.spec.suspend) return { type: "idle" };
+  const sched = scheduleState(policy, obs.now);
+  if (sched === undefined) return oneShotStep(policy, obs);
+  if ("invalid" in sched) return { type: "invalid", reason: sched.invalid };
+  return scheduledStep(policy, obs, sched);
 }
 
 /**

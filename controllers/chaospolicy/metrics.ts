@@ -40,5 +40,9 @@ export function chaosMetrics(registry: Registry, list: () => readonly ChaosPolic
       for (const [fault, n] of Object.entries(activeFaultCounts(list()))) this.set({ fault }, n);
     },
   });
-  return { runFinished: (verdict) => runs.inc({ verdict }) };
+  return {
+    runFinished: (verdict) => {
+      runs.inc({ verdict });
+    },
+  };
 }

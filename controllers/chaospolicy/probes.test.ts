@@ -28,7 +28,9 @@ const cmp: [number, ChaosComparator, number, boolean][] = [
   [Number.NaN, "!=", 1, false],
 ];
 for (const [o, c, t, want] of cmp) {
-  test(`compare ${o} ${c} ${t} = ${want}`, () => assert.equal(compare(o, c, t), want));
+  test(`compare ${o} ${c} ${t} = ${want}`, () => {
+    assert.equal(compare(o, c, t), want);
+  });
 }
 
 const prom: [string, unknown, number | RegExp][] = [

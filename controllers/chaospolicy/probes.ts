@@ -44,7 +44,7 @@ export function promValue(body: unknown): number | string {
     error?: string;
     data?: { resultType?: string; result?: unknown };
   };
-  if (b.status !== "success") return `query failed: ${String(b.error ?? "no status")}`.slice(0, 200);
+  if (b.status !== "success") return `query failed: ${b.error ?? "no status"}`.slice(0, 200);
   const r = b.data?.result;
   if (b.data?.resultType === "scalar" && Array.isArray(r)) return Number(r[1]);
   if (b.data?.resultType === "vector" && Array.isArray(r)) {

@@ -102,38 +102,50 @@ function soonest(pass: Pass, at: Date | undefined): void {
   if (at !== undefined && (pass.requeueAt === undefined || at < pass.requeueAt)) pass.requeueAt = at;
 }
 
+/** The live policy with our finalizer on it (unless it is being deleted), or undefined if gone. */
+async function livePolicy(deps: ChaosDeps, ns: string, name: string): Promise<ChaosPolicy | undefined> {
+  const policy = await deps.client.get<ChaosPolicy>(CHAOSPOLICY, ns, name);
+  if (policy === undefined || policy.metadata.deletionTimestamp !== undefined) return policy;
+  if (policy.metadata.finalizers?.includes(FINALIZER) === true) return policy;
+  await deps.client.addFinalizer(policy, FINALIZER, CONTROLLER_NAME);
+  return deps.client.get<ChaosPolicy>(CHAOSPOLICY, ns, name);
+}
+
+/** One step: decide, execute, store status, then Events, ledger release and metrics. */
+async function oneStep(deps: ChaosDeps, policy: ChaosPolicy, ctx: ReconcileContext): Promise<{ policy: ChaosPolicy; pass: Pass }> {
+  const now = deps.now();
+  const kill = killSwitchOf(deps, policy);
+  const step = decide(policy, { now, killSwitch: kill });
+  const pass: Pass = { policy, status: structuredClone(policy.status ?? {}), events: [], again: false };
+  try {
+    await execute(deps, pass, step, now, ctx);
+  } catch (err) {
+    throw new Error(`reconciling ChaosPolicy ${keyOf(policy)}: ${step.type}`, { cause: err });
+  }
+  setConditions(pass, kill, step, now);
+  const stored = await writeStatus(deps, policy, pass.status);
+  for (const e of pass.events) await deps.client.event(stored, e, CONTROLLER_NAME);
+  if (pass.releaseLedger === true) await releaseLedger(deps, stored);
+  if (pass.finished !== undefined) deps.metrics.runFinished(pass.finished);
+  return { policy: stored, pass };
+}
+
 /** Builds the reconcile function. */
 export function chaosReconciler(deps: ChaosDeps): (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined> {
   return async (key, ctx) => {
     const [ns = "", name = ""] = key.split("/");
-    let policy = await deps.client.get<ChaosPolicy>(CHAOSPOLICY, ns, name);
+    let policy = await livePolicy(deps, ns, name);
     if (policy === undefined) return undefined;
-    const deleting = policy.metadata.deletionTimestamp !== undefined;
-    if (!deleting && policy.metadata.finalizers?.includes(FINALIZER) !== true) {
-      await deps.client.addFinalizer(policy, FINALIZER, CONTROLLER_NAME);
-      policy = await deps.client.get<ChaosPolicy>(CHAOSPOLICY, ns, name);
-      if (policy === undefined) return undefined;
-    }
     let requeueAt: Date | undefined;
+    // A few steps per pass: start → prepare → inject happen without waiting for the watch.
     for (let i = 0; i < 6; i++) {
-      const now = deps.now();
-      const kill = killSwitchOf(deps, policy);
-      const step = decide(policy, { now, killSwitch: kill });
-      const pass: Pass = { policy, status: structuredClone(policy.status ?? {}), events: [], again: false };
-      try {
-        await execute(deps, pass, step, now, ctx);
-      } catch (err) {
-        throw new Error(`reconciling ChaosPolicy ${key}: ${step.type}`, { cause: err });
-      }
-      setConditions(pass, kill, step, now);
-      policy = await writeStatus(deps, policy, pass.status);
-      for (const e of pass.events) await deps.client.event(policy, e, CONTROLLER_NAME);
-      if (pass.releaseLedger === true) await releaseLedger(deps, policy);
-      if (pass.finished !== undefined) deps.metrics.runFinished(pass.finished);
-      requeueAt = pass.requeueAt;
-      if (!pass.again) break;
+      const r = await oneStep(deps, policy, ctx);
+      policy = r.policy;
+      requeueAt = r.pass.requeueAt;
+      if (!r.pass.again) break;
     }
-    if (deleting && (policy.status?.run === undefined || policy.status.run.state === "Finished")) {
+    const idle = policy.status?.run === undefined || policy.status.run.state === "Finished";
+    if (policy.metadata.deletionTimestamp !== undefined && idle) {
       await releaseLedger(deps, policy);
       await deps.client.removeFinalizer(policy, FINALIZER);
       return undefined;
@@ -316,7 +328,10 @@ async function inject(deps: ChaosDeps, pass: Pass, now: Date, ctx: ReconcileCont
     let blocked = 0;
     for (const t of targets) {
       if (t.injected || t.pod === undefined) continue;
-      const res = p.spec.fault.type === "CPUHog" ? await hog(deps, p, r.id, t.namespace, t.pod, Date.parse(endsAt) - now.getTime()) : await evict(deps, t.namespace, t.pod, p.spec.fault.podDelete?.gracePeriodSeconds);
+      const res =
+        p.spec.fault.type === "CPUHog"
+          ? await hog(deps, p, { runId: r.id, ns: t.namespace, name: t.pod, ms: Date.parse(endsAt) - now.getTime() })
+          : await evict(deps, t.namespace, t.pod, p.spec.fault.podDelete?.gracePeriodSeconds);
       if (res === "done") t.injected = true;
       else if (res === "gone") t.recovered = true;
       else blocked++;
@@ -358,7 +373,8 @@ async function evict(deps: ChaosDeps, ns: string, pod: string, grace: number | u
   }
 }
 
-async function hog(deps: ChaosDeps, p: ChaosPolicy, runId: string, ns: string, name: string, ms: number): Promise<InjectResult> {
+async function hog(deps: ChaosDeps, p: ChaosPolicy, at: { runId: string; ns: string; name: string; ms: number }): Promise<InjectResult> {
+  const { runId, ns, name, ms } = at;
   const pod = await deps.client.get<V1Pod>(POD, ns, name);
   if (pod === undefined || pod.metadata?.deletionTimestamp !== undefined) return "gone";
   const cname = hogContainerName(runId);
@@ -418,32 +434,51 @@ async function stop(deps: ChaosDeps, pass: Pass, now: Date, verdict: ChaosVerdic
   pass.again = true;
 }
 
+/** True once the target is whole again (LLM faults: as soon as they are removed). */
+async function targetRecovered(deps: ChaosDeps, p: ChaosPolicy): Promise<boolean> {
+  if (isLLMFault(p)) return true;
+  const target = await observeTarget(deps.client, p);
+  return target === undefined || target.readyPods >= target.replicas;
+}
+
 /** Recovering: wait for the target to be whole again, up to recovery.timeout. */
 async function recover(deps: ChaosDeps, pass: Pass, now: Date): Promise<void> {
   const p = pass.policy;
   const r = run(pass);
   delete pass.status.activeFaults;
-  let recovered = true;
-  if (!isLLMFault(p)) {
-    const target = await observeTarget(deps.client, p);
-    recovered = target === undefined || target.readyPods >= target.replicas;
-  }
   const probeFailing = failedProbe(p.spec.steadyState?.probes ?? [], r.probes) !== undefined;
-  if (recovered) {
+  const reason = r.reason ?? "duration elapsed";
+  if (await targetRecovered(deps, p)) {
     for (const t of pass.status.targets ?? []) t.recovered = true;
     r.recoveredAt = iso(now);
-    finish(pass, now, finalVerdict(r.verdict, true, probeFailing), r.reason ?? "duration elapsed");
+    finish(pass, now, finalVerdict(r.verdict, true, probeFailing), reason);
     return;
   }
   const deadline = Date.parse(r.recoveringSince ?? iso(now)) + recoveryMs(p);
-  if (now.getTime() >= deadline) {
-    const onTimeout = p.spec.recovery?.onTimeout ?? "ForceCleanup";
-    pass.events.push({ type: "Warning", reason: "Unrecovered", message: `Target not recovered within ${p.spec.recovery?.timeout ?? "2m"} (onTimeout ${onTimeout})` });
-    pass.status.conditions = setCondition(pass.status.conditions, { type: "Unrecovered", status: "True", reason: "RecoveryTimedOut", message: `target not healthy ${p.spec.recovery?.timeout ?? "2m"} after the fault was removed`, observedGeneration: p.metadata.generation ?? 0 }, now);
-    finish(pass, now, finalVerdict(r.verdict, false, probeFailing), `${r.reason ?? "duration elapsed"}; target not recovered in time`);
+  if (now.getTime() < deadline) {
+    soonest(pass, new Date(Math.min(now.getTime() + RETRY_MS, deadline)));
     return;
   }
-  soonest(pass, new Date(Math.min(now.getTime() + RETRY_MS, deadline)));
+  await recoveryTimedOut(deps, pass, now);
+  finish(pass, now, finalVerdict(r.verdict, false, probeFailing), `${reason}; target not recovered in time`);
+}
+
+/** recovery.timeout passed: Unrecovered condition and Event; ForceCleanup evicts CPUHog pods left. */
+async function recoveryTimedOut(deps: ChaosDeps, pass: Pass, now: Date): Promise<void> {
+  const p = pass.policy;
+  const timeout = p.spec.recovery?.timeout ?? "2m";
+  const onTimeout = p.spec.recovery?.onTimeout ?? "ForceCleanup";
+  if (onTimeout === "ForceCleanup" && p.spec.fault.type === "CPUHog") {
+    for (const t of pass.status.targets ?? []) {
+      if (t.injected && t.pod !== undefined) await evict(deps, t.namespace, t.pod, undefined);
+    }
+  }
+  pass.events.push({ type: "Warning", reason: "Unrecovered", message: `Target not recovered within ${timeout} (onTimeout ${onTimeout})` });
+  pass.status.conditions = setCondition(
+    pass.status.conditions,
+    { type: "Unrecovered", status: "True", reason: "RecoveryTimedOut", message: `target not healthy ${timeout} after the fault was removed`, observedGeneration: p.metadata.generation ?? 0 },
+    now,
+  );
 }
 
 /** Ends the run: verdict (undefined = skipped), history, ledger release happens after the write. */
@@ -504,11 +539,27 @@ async function writeStatus(deps: ChaosDeps, policy: ChaosPolicy, status: ChaosPo
   );
 }
 
+type ReadyState = { status: "True" | "False"; reason: string; message: string };
+
+/** The Ready condition: the first that applies of invalid, unrecovered, kill switch, running, suspended, finished, idle. */
+function readyOf(pass: Pass, kill: string | undefined, step: Step): ReadyState {
+  const s = pass.status;
+  const r = s.run;
+  if (step.type === "invalid") return { status: "False", reason: "NotAdmitted", message: `invalid schedule: ${step.reason}` };
+  if ((s.conditions ?? []).some((c) => c.type === "Unrecovered" && c.status === "True"))
+    return { status: "False", reason: "TargetUnrecovered", message: "the target did not recover after the last run" };
+  if (kill !== undefined) return { status: "False", reason: "KillSwitchEngaged", message: `kill switch engaged on ${kill}` };
+  if (r !== undefined && r.state !== "Finished") return { status: "True", reason: "Running", message: `run ${r.id} is ${r.state}` };
+  if (pass.policy.spec.suspend) return { status: "True", reason: "Suspended", message: "policy suspended" };
+  if (r !== undefined)
+    return { status: "True", reason: "Finished", message: `run ${r.id} finished${r.verdict !== undefined ? `: ${r.verdict}` : ""}` };
+  return { status: "True", reason: "Idle", message: "no run yet" };
+}
+
 /** Summary conditions and phase from what this pass did. */
 function setConditions(pass: Pass, kill: string | undefined, step: Step, now: Date): void {
   const s = pass.status;
   const gen = pass.policy.metadata.generation ?? 0;
-  const r = s.run;
   if (step.type === "start") s.conditions = (s.conditions ?? []).filter((c) => c.type !== "Unrecovered");
   s.conditions = setCondition(
     s.conditions,
@@ -517,23 +568,7 @@ function setConditions(pass: Pass, kill: string | undefined, step: Step, now: Da
       : { type: "KillSwitchEngaged", status: "False", reason: "NotEngaged", message: "kill switch not engaged", observedGeneration: gen },
     now,
   );
-  const unrecovered = (s.conditions ?? []).some((c) => c.type === "Unrecovered" && c.status === "True");
-  const active = r !== undefined && r.state !== "Finished";
-  const ready: { status: "True" | "False"; reason: string; message: string } =
-    step.type === "invalid"
-      ? { status: "False", reason: "NotAdmitted", message: `invalid schedule: ${step.reason}` }
-      : unrecovered
-        ? { status: "False", reason: "TargetUnrecovered", message: "the target did not recover after the last run" }
-        : kill !== undefined
-          ? { status: "False", reason: "KillSwitchEngaged", message: `kill switch engaged on ${kill}` }
-          : active
-            ? { status: "True", reason: "Running", message: `run ${r.id} is ${r.state}` }
-            : pass.policy.spec.suspend
-              ? { status: "True", reason: "Suspended", message: "policy suspended" }
-              : r !== undefined
-                ? { status: "True", reason: "Finished", message: `run ${r.id} finished${r.verdict !== undefined ? `: ${r.verdict}` : ""}` }
-                : { status: "True", reason: "Idle", message: "no run yet" };
-  s.conditions = setCondition(s.conditions, { type: "Ready", ...ready, observedGeneration: gen }, now);
-  s.phase = r?.state ?? "Idle";
+  s.conditions = setCondition(s.conditions, { type: "Ready", ...readyOf(pass, kill, step), observedGeneration: gen }, now);
+  s.phase = s.run?.state ?? "Idle";
   s.observedGeneration = gen;
 }

@@ -44,12 +44,10 @@ function podInfo(p: V1Pod): PodInfo {
 function deploymentRolling(d: V1Deployment | undefined): boolean {
   if (d === undefined) return false;
   const want = d.spec?.replicas ?? 1;
-  const st = d.status;
-  return (
-    (st?.observedGeneration ?? 0) < (d.metadata?.generation ?? 0) ||
-    (st?.updatedReplicas ?? 0) < want ||
-    (st?.replicas ?? 0) > (st?.updatedReplicas ?? 0)
-  );
+  const observed = d.status?.observedGeneration ?? 0;
+  const updated = d.status?.updatedReplicas ?? 0;
+  const total = d.status?.replicas ?? 0;
+  return observed < (d.metadata?.generation ?? 0) || updated < want || total > updated;
 }
 
 async function podsOf(client: Pick<KubeClient, "list">, d: V1Deployment | undefined, ns: string): Promise<PodInfo[]> {
@@ -62,6 +60,25 @@ async function podsOf(client: Pick<KubeClient, "list">, d: V1Deployment | undefi
   return pods.map(podInfo).sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
+/** Replicas and rollout state from the target object itself (AIModel), or -1 to use its Deployment. */
+async function ownView(
+  client: Pick<KubeClient, "get">,
+  kind: string,
+  ns: string,
+  name: string,
+): Promise<{ replicas: number; rolling: boolean } | undefined> {
+  if (kind === "AIModel") {
+    const m = await client.get<AIModel>(AIMODEL, ns, name);
+    if (m === undefined) return undefined;
+    const rolling = (m.status?.conditions ?? []).some(
+      (c) => c.type === "Progressing" && c.status === "True" && c.reason === "RolloutInProgress",
+    );
+    return { replicas: isSelfHosted(m) ? effectiveReplicas(m) : 0, rolling };
+  }
+  if (kind === "ChatRegion" && (await client.get(CHATREGION, ns, name)) === undefined) return undefined;
+  return { replicas: -1, rolling: false };
+}
+
 /** The target as it is now, or undefined if it does not exist. */
 export async function observeTarget(
   client: Pick<KubeClient, "get" | "list">,
@@ -69,24 +86,11 @@ export async function observeTarget(
 ): Promise<TargetView | undefined> {
   const ns = targetNamespace(policy);
   const { kind, name } = policy.spec.target;
-  let replicas: number;
-  let rolling = false;
-  if (kind === "AIModel") {
-    const m = await client.get<AIModel>(AIMODEL, ns, name);
-    if (m === undefined) return undefined;
-    replicas = isSelfHosted(m) ? effectiveReplicas(m) : 0;
-    rolling = (m.status?.conditions ?? []).some(
-      (c) => c.type === "Progressing" && c.status === "True" && c.reason === "RolloutInProgress",
-    );
-  } else if (kind === "ChatRegion") {
-    if ((await client.get(CHATREGION, ns, name)) === undefined) return undefined;
-    replicas = -1;
-  } else {
-    replicas = -1;
-  }
+  const own = await ownView(client, kind, ns, name);
+  if (own === undefined) return undefined;
   const d = await client.get<V1Deployment>(DEPLOYMENT, ns, name);
   if (kind === "Deployment" && d === undefined) return undefined;
-  if (replicas < 0) replicas = d?.spec?.replicas ?? 0;
+  const replicas = own.replicas >= 0 ? own.replicas : (d?.spec?.replicas ?? 0);
   const pods = await podsOf(client, d, ns);
   const main = d?.spec?.template.spec?.containers[0]?.name;
   return {
@@ -95,7 +99,7 @@ export async function observeTarget(
     replicas,
     pods,
     readyPods: pods.filter((p) => p.ready && !p.terminating).length,
-    rolloutInProgress: rolling || deploymentRolling(d),
+    rolloutInProgress: own.rolling || deploymentRolling(d),
     ...(main !== undefined ? { mainContainer: main } : {}),
   };
 }

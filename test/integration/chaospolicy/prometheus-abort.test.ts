@@ -34,11 +34,14 @@ test("a Prometheus probe on the gateway's error ratio aborts a provider failure 
   const gw = await startGateway(base);
   t.after(() => gw.close());
   const bridge = bridgeFaults(client, ctx.ns, base, gw.writeConfig);
-  t.after(() => bridge.stop());
+  t.after(() => {
+    bridge.stop();
+  });
 
-  let prom: RunningPrometheus | undefined;
-  t.after(() => prom?.stop());
-  prom = await startPrometheus([new URL(gw.url).host]);
+  const prom: RunningPrometheus = await startPrometheus([new URL(gw.url).host]);
+  t.after(async () => {
+    await prom.stop();
+  });
   await ctx.op?.stop();
   await ctx.start({ CHAOS_PROMETHEUS_URL: prom.url });
 
@@ -56,7 +59,7 @@ test("a Prometheus probe on the gateway's error ratio aborts a provider failure 
     stopTraffic = true;
     await traffic;
   });
-  await waitFor("healthy ratio 0 in Prometheus", 30_000, async () => (await prom?.query(RATIO)) === 0, 250);
+  await waitFor("healthy ratio 0 in Prometheus", 30_000, async () => (await prom.query(RATIO)) === 0, 250);
 
   await client.apply(externalModel(ctx.ns, "gpt", `${upstream.url}/v1`), { fieldManager: "integration-test" });
   await client.apply(
@@ -78,7 +81,7 @@ test("a Prometheus probe on the gateway's error ratio aborts a provider failure 
   let crossedAt: number | undefined;
   let removedAt: number | undefined;
   await waitFor("fault removed after the crossing", 60_000, async () => {
-    const [v, p] = await Promise.all([prom?.query(RATIO), getPolicy(client, ctx.ns, "fail")]);
+    const [v, p] = await Promise.all([prom.query(RATIO), getPolicy(client, ctx.ns, "fail")]);
     const now = Date.now();
     if (crossedAt === undefined && v !== undefined && v >= 0.2) crossedAt = now;
     if (removedAt === undefined && p?.status?.activeFaults === undefined) {
