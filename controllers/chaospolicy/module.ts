@@ -52,11 +52,6 @@ export function policiesForTenant(
     .flatMap((n) => keysOf(policies.list(n.metadata?.name ?? "")));
 }
 
-/** Flag values from the environment (until the manager parses module flags itself). */
-export function flagsFromEnv(flags: Readonly<Record<string, FlagSpec>>, env: NodeJS.ProcessEnv): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(flags).map(([k, f]) => [k, env[f.env] ?? f.default]));
-}
-
 export const chaosPolicyModule: ControllerModule = {
   name: CONTROLLER_NAME,
   operator: "chaos",

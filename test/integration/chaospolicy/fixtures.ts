@@ -35,8 +35,8 @@ export function perFile(prefix: string, opts: { env?: Record<string, string> } =
     async start(extraEnv = {}) {
       ctx.op = await startOperator({
         kubeconfig: env.kubeconfigPath,
-        args: ["--namespace", ctx.ns, "--leader-elect=false"],
-        env: { CONTROLLERS: "aimodel,chaospolicy", POD_NAMESPACE: ctx.opNs, ...opts.env, ...extraEnv },
+        args: ["--namespace", ctx.ns, "--leader-elect=false", "--controllers=aimodel,chaospolicy"],
+        env: { POD_NAMESPACE: ctx.opNs, ...opts.env, ...extraEnv },
       });
       return ctx.op;
     },
