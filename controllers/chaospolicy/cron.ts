@@ -35,19 +35,29 @@ function parseNumber(s: string, field: string): number {
   return Number(s);
 }
 
-function parseField(text: string, f: (typeof FIELDS)[number]): Set<number> {
+type Field = (typeof FIELDS)[number];
+
+function parseStep(stepText: string | undefined, f: Field): number {
+  const step = stepText === undefined ? 1 : parseNumber(stepText, f.name);
+  if (step < 1) throw new Error(`cron ${f.name}: step must be at least 1`);
+  return step;
+}
+
+/** Bounds of one range ("*", "a", "a-b"); "a/step" runs to the field's maximum. */
+function parseBounds(range: string, stepped: boolean, f: Field): [number, number] {
+  if (range === "*") return [f.min, f.max];
+  const [a = "", b] = range.split("-");
+  const lo = parseNumber(a, f.name);
+  if (b !== undefined) return [lo, parseNumber(b, f.name)];
+  return [lo, stepped ? f.max : lo];
+}
+
+function parseField(text: string, f: Field): Set<number> {
   const out = new Set<number>();
   for (const part of text.split(",")) {
     const [range = "", stepText] = part.split("/");
-    const step = stepText === undefined ? 1 : parseNumber(stepText, f.name);
-    if (step < 1) throw new Error(`cron ${f.name}: step must be at least 1`);
-    let lo: number = f.min;
-    let hi: number = f.max;
-    if (range !== "*") {
-      const [a = "", b] = range.split("-");
-      lo = parseNumber(a, f.name);
-      hi = b === undefined ? (stepText === undefined ? lo : f.max) : parseNumber(b, f.name);
-    }
+    const step = parseStep(stepText, f);
+    const [lo, hi] = parseBounds(range, stepText !== undefined, f);
     if (lo < f.min || hi > f.max || lo > hi)
       throw new Error(`cron ${f.name}: "${part}" is outside ${f.min}-${f.max}`);
     for (let v = lo; v <= hi; v += step) out.add(f.name === "day-of-week" && v === 7 ? 0 : v);

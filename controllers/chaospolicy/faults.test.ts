@@ -77,8 +77,7 @@ test("hogContainer: bounded by timeout and cores, no resources, unprivileged", (
     policy({ type: "CPUHog", cpuHog: { cores: 3 } }),
     "r-1",
     90.2,
-    "busybox:1.37",
-    "engine",
+    { image: "busybox:1.37", targetContainer: "engine" },
   );
   assert.equal(c.name, hogContainerName("r-1"));
   assert.deepEqual(c.command?.slice(0, 4), ["timeout", "-s", "KILL", "91"]);

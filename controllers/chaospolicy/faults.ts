@@ -76,9 +76,9 @@ export function hogContainer(
   policy: ChaosPolicy,
   runId: string,
   seconds: number,
-  image: string,
-  targetContainer: string | undefined,
+  opts: { image: string; targetContainer?: string | undefined },
 ): V1EphemeralContainer {
+  const { image, targetContainer } = opts;
   const cores = policy.spec.fault.cpuHog?.cores ?? 1;
   const secs = Math.max(1, Math.ceil(seconds));
   return {

@@ -20,6 +20,28 @@ export function ledgerName(kind: string, name: string): string {
   return `chaos-ledger.${kind.toLowerCase()}.${name}`.slice(0, 253);
 }
 
+/** The create (no resourceVersion: the ConfigMap does not exist yet) or guarded update of a ledger. */
+export function ledgerWrite(
+  namespace: string,
+  name: string,
+  ledger: Ledger,
+  resourceVersion: string | undefined,
+): { method: "POST" | "PUT"; path: string; body: V1ConfigMap } {
+  const body: V1ConfigMap = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name,
+      namespace,
+      labels: { "app.kubernetes.io/managed-by": "librechat-operator", "librechat.io/chaos-ledger": "true" },
+      ...(resourceVersion !== undefined ? { resourceVersion } : {}),
+    },
+    data: { [LEDGER_KEY]: JSON.stringify(ledger) },
+  };
+  if (resourceVersion === undefined) return { method: "POST", path: resourcePath(CONFIGMAP, namespace), body };
+  return { method: "PUT", path: resourcePath(CONFIGMAP, namespace, name), body };
+}
+
 /**
  * Reads the ledger, lets `change` compute the next one (and a result), writes it with optimistic
  * concurrency, and retries from the read on a conflict.
@@ -35,23 +57,8 @@ export async function updateLedger<R>(
     const before = parseLedger(cm?.data?.[LEDGER_KEY]);
     const { ledger, result } = change(before);
     if (JSON.stringify(ledger) === JSON.stringify(before)) return result;
-    const body: V1ConfigMap = {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: {
-        name,
-        namespace,
-        labels: { "app.kubernetes.io/managed-by": "librechat-operator", "librechat.io/chaos-ledger": "true" },
-        ...(cm?.metadata?.resourceVersion !== undefined ? { resourceVersion: cm.metadata.resourceVersion } : {}),
-      },
-      data: { [LEDGER_KEY]: JSON.stringify(ledger) },
-    };
     try {
-      await client.http.request({
-        method: cm === undefined ? "POST" : "PUT",
-        path: cm === undefined ? resourcePath(CONFIGMAP, namespace) : resourcePath(CONFIGMAP, namespace, name),
-        body,
-      });
+      await client.http.request(ledgerWrite(namespace, name, ledger, cm?.metadata?.resourceVersion));
       return result;
     } catch (err) {
       if (!isApiError(err, 409) || attempt + 1 >= ATTEMPTS) throw new Error(`updating ledger ${namespace}/${name}`, { cause: err });

@@ -7,7 +7,7 @@
 // Kill switch and suspend turn any active state into stop (verdict Aborted); Recovering always
 // continues (the fault is already gone). Schedules: Forbid skips a time that falls in an active
 // run, Replace aborts the active run so the next reconcile starts the new one.
-import type { ChaosPolicy, ChaosVerdict } from "../../crds/chaospolicy/v1alpha1/index.ts";
+import type { ChaosPolicy, ChaosRun, ChaosVerdict } from "../../crds/chaospolicy/v1alpha1/index.ts";
 import { latestDue, nextAfter, parseCron } from "./cron.ts";
 
 export interface Observation {
@@ -27,6 +27,13 @@ export type Step =
   | { type: "stop"; verdict?: ChaosVerdict; reason: string }
   | { type: "recover" };
 
+/** The last schedule time handled (or the policy's creation), from which due times count. */
+function lastScheduled(policy: ChaosPolicy, now: Date): Date {
+  const lastText =
+    policy.status?.history?.lastScheduleTime ?? policy.metadata.creationTimestamp ?? "";
+  return lastText === "" ? now : new Date(lastText);
+}
+
 /** When the schedule is due: the latest missed time and the next one. */
 function scheduleState(
   policy: ChaosPolicy,
@@ -40,9 +47,7 @@ function scheduleState(
   } catch (err) {
     return { invalid: err instanceof Error ? err.message : String(err) };
   }
-  const lastText =
-    policy.status?.history?.lastScheduleTime ?? policy.metadata.creationTimestamp ?? "";
-  const last = lastText === "" ? now : new Date(lastText);
+  const last = lastScheduled(policy, now);
   const due = latestDue(cron, last, now);
   const next = nextAfter(cron, due ?? (last > now ? last : now));
   return { ...(due !== undefined ? { due } : {}), ...(next !== undefined ? { next } : {}) };
@@ -80,14 +85,18 @@ function activeStep(policy: ChaosPolicy, obs: Observation): Step {
       verdict: "Aborted",
       reason: `replaced by the run scheduled at ${due.toISOString()}`,
     };
-  const skip = due !== undefined ? { skipScheduled: due } : {};
+  return runStep(run, obs.now, due !== undefined ? { skipScheduled: due } : {});
+}
+
+/** The step of an uninterrupted active run in Pending, Injecting or Running. */
+function runStep(run: ChaosRun, now: Date, skip: { skipScheduled?: Date }): Step {
   if (run.state === "Pending") return { type: "prepare", ...skip };
   if (run.state === "Injecting") {
-    if (run.endsAt !== undefined && passed(run.endsAt, obs.now))
+    if (run.endsAt !== undefined && passed(run.endsAt, now))
       return { type: "stop", reason: "duration elapsed before the fault could be injected" };
     return { type: "inject", ...skip };
   }
-  if (passed(run.endsAt, obs.now)) return { type: "stop", reason: "duration elapsed" };
+  if (passed(run.endsAt, now)) return { type: "stop", reason: "duration elapsed" };
   return { type: "hold", ...skip };
 }
 

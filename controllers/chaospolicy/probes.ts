@@ -45,14 +45,18 @@ export function promValue(body: unknown): number | string {
     data?: { resultType?: string; result?: unknown };
   };
   if (b.status !== "success") return `query failed: ${b.error ?? "no status"}`.slice(0, 200);
+  const type = b.data?.resultType;
   const r = b.data?.result;
-  if (b.data?.resultType === "scalar" && Array.isArray(r)) return Number(r[1]);
-  if (b.data?.resultType === "vector" && Array.isArray(r)) {
-    if (r.length !== 1) return `query returned ${r.length} series, want 1`;
-    const v = (r[0] as { value?: unknown[] }).value;
-    return Array.isArray(v) ? Number(v[1]) : "sample without value";
-  }
-  return `unsupported result type ${String(b.data?.resultType)}`;
+  if (!Array.isArray(r)) return `unsupported result type ${String(type)}`;
+  if (type === "scalar") return Number(r[1]);
+  if (type === "vector") return vectorValue(r);
+  return `unsupported result type ${String(type)}`;
+}
+
+function vectorValue(r: unknown[]): number | string {
+  if (r.length !== 1) return `query returned ${r.length} series, want 1`;
+  const v = (r[0] as { value?: unknown[] }).value;
+  return Array.isArray(v) ? Number(v[1]) : "sample without value";
 }
 
 export function intervalMs(p: ChaosProbe): number {

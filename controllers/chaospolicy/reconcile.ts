@@ -27,6 +27,7 @@ import { available, blastLimit, selectPods, withClaim, withoutClaims } from "./b
 import { parseDurationMs } from "./duration.ts";
 import { activeFault, backendOf, evictionBody, hogContainer, hogContainerName, isLLMFault } from "./faults.ts";
 import { CHAOSPOLICY, POD, TENANT_LABEL } from "./gvks.ts";
+import { targetRefusal } from "./guard.ts";
 import { ledgerName, updateLedger } from "./ledger.ts";
 import type { Step } from "./machine.ts";
 import { decide, finalVerdict } from "./machine.ts";
@@ -61,6 +62,8 @@ export interface ChaosDeps {
 
 interface Pass {
   policy: ChaosPolicy;
+  /** The time this step decided on (one clock read per step). */
+  now: Date;
   status: ChaosPolicyStatus;
   events: { type: "Normal" | "Warning"; reason: string; message: string }[];
   requeueAt?: Date;
@@ -76,12 +79,18 @@ const keyOf = (p: ChaosPolicy): string => `${p.metadata.namespace ?? ""}/${p.met
 
 /** Where the kill switch is engaged for `policy`, if anywhere. */
 export function killSwitchOf(deps: Pick<ChaosDeps, "namespaces" | "tenants" | "config">, policy: ChaosPolicy): string | undefined {
-  const engaged = (a: Record<string, string> | undefined): boolean => a?.[CHAOS_KILL_SWITCH_ANNOTATION] === CHAOS_KILL_SWITCH_ENGAGED;
   const opNs = deps.config.operatorNamespace;
   if (engaged(deps.namespaces.get(opNs)?.metadata?.annotations)) return `namespace "${opNs}" (cluster-wide)`;
-  const tenant = deps.namespaces.get(policy.metadata.namespace ?? "")?.metadata?.labels?.[TENANT_LABEL];
+  const tenant = tenantOf(deps, policy);
   if (tenant !== undefined && engaged(deps.tenants.get(tenant)?.metadata.annotations)) return `Tenant "${tenant}"`;
   return undefined;
+}
+
+const engaged = (a: Record<string, string> | undefined): boolean => a?.[CHAOS_KILL_SWITCH_ANNOTATION] === CHAOS_KILL_SWITCH_ENGAGED;
+
+/** The Tenant of the policy's namespace (its librechat.io/tenant label), if any. */
+function tenantOf(deps: Pick<ChaosDeps, "namespaces">, policy: ChaosPolicy): string | undefined {
+  return deps.namespaces.get(policy.metadata.namespace ?? "")?.metadata?.labels?.[TENANT_LABEL];
 }
 
 function durationMs(p: ChaosPolicy): number {
@@ -116,9 +125,9 @@ async function oneStep(deps: ChaosDeps, policy: ChaosPolicy, ctx: ReconcileConte
   const now = deps.now();
   const kill = killSwitchOf(deps, policy);
   const step = decide(policy, { now, killSwitch: kill });
-  const pass: Pass = { policy, status: structuredClone(policy.status ?? {}), events: [], again: false };
+  const pass: Pass = { policy, now, status: structuredClone(policy.status ?? {}), events: [], again: false };
   try {
-    await execute(deps, pass, step, now, ctx);
+    await execute(deps, pass, step, ctx);
   } catch (err) {
     throw new Error(`reconciling ChaosPolicy ${keyOf(policy)}: ${step.type}`, { cause: err });
   }
@@ -134,18 +143,10 @@ async function oneStep(deps: ChaosDeps, policy: ChaosPolicy, ctx: ReconcileConte
 export function chaosReconciler(deps: ChaosDeps): (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined> {
   return async (key, ctx) => {
     const [ns = "", name = ""] = key.split("/");
-    let policy = await livePolicy(deps, ns, name);
-    if (policy === undefined) return undefined;
-    let requeueAt: Date | undefined;
-    // A few steps per pass: start → prepare → inject happen without waiting for the watch.
-    for (let i = 0; i < 6; i++) {
-      const r = await oneStep(deps, policy, ctx);
-      policy = r.policy;
-      requeueAt = r.pass.requeueAt;
-      if (!r.pass.again) break;
-    }
-    const idle = policy.status?.run === undefined || policy.status.run.state === "Finished";
-    if (policy.metadata.deletionTimestamp !== undefined && idle) {
+    const live = await livePolicy(deps, ns, name);
+    if (live === undefined) return undefined;
+    const { policy, requeueAt } = await steps(deps, live, ctx);
+    if (policy.metadata.deletionTimestamp !== undefined && idle(policy)) {
       await releaseLedger(deps, policy);
       await deps.client.removeFinalizer(policy, FINALIZER);
       return undefined;
@@ -155,47 +156,68 @@ export function chaosReconciler(deps: ChaosDeps): (key: string, ctx: ReconcileCo
   };
 }
 
-async function execute(deps: ChaosDeps, pass: Pass, step: Step, now: Date, ctx: ReconcileContext): Promise<void> {
+const idle = (p: ChaosPolicy): boolean => p.status?.run === undefined || p.status.run.state === "Finished";
+
+/** A few steps per reconcile: start → prepare → inject happen without waiting for the watch. */
+async function steps(deps: ChaosDeps, policy: ChaosPolicy, ctx: ReconcileContext): Promise<{ policy: ChaosPolicy; requeueAt?: Date | undefined }> {
+  let current = policy;
+  let requeueAt: Date | undefined;
+  for (let i = 0; i < 6; i++) {
+    const r = await oneStep(deps, current, ctx);
+    current = r.policy;
+    requeueAt = r.pass.requeueAt;
+    if (!r.pass.again) break;
+  }
+  return { policy: current, requeueAt };
+}
+
+async function execute(deps: ChaosDeps, pass: Pass, step: Step, ctx: ReconcileContext): Promise<void> {
+  const now = pass.now;
   switch (step.type) {
     case "idle":
     case "invalid":
-      if (step.type === "idle") {
-        soonest(pass, step.requeueAt);
-        if (step.nextScheduleTime !== undefined) history(pass).nextScheduleTime = iso(step.nextScheduleTime);
-      }
+    case "skip":
+      notRunning(pass, step);
       return;
-    case "skip": {
-      const h = history(pass);
-      h.skipped += 1;
-      h.lastSkippedReason = `run scheduled at ${iso(step.scheduledAt)} skipped: ${step.reason}`;
-      h.lastScheduleTime = iso(step.scheduledAt);
-      if (step.nextScheduleTime !== undefined) h.nextScheduleTime = iso(step.nextScheduleTime);
-      pass.events.push({ type: "Warning", reason: "RunSkipped", message: h.lastSkippedReason });
-      pass.again = true;
-      return;
-    }
     case "start":
       startRun(pass, now, step.scheduledAt);
       return;
     case "prepare":
-      skipScheduled(pass, step.skipScheduled);
-      await prepare(deps, pass, now);
-      return;
     case "inject":
-      skipScheduled(pass, step.skipScheduled);
-      await inject(deps, pass, now, ctx);
-      return;
     case "hold":
       skipScheduled(pass, step.skipScheduled);
-      await hold(deps, pass, now);
+      await active(deps, pass, step.type, ctx);
       return;
     case "stop":
-      await stop(deps, pass, now, step.verdict, step.reason);
+      await stop(deps, pass, { verdict: step.verdict, reason: step.reason });
       return;
     case "recover":
       await recover(deps, pass, now);
       return;
   }
+}
+
+async function active(deps: ChaosDeps, pass: Pass, type: "prepare" | "inject" | "hold", ctx: ReconcileContext): Promise<void> {
+  if (type === "prepare") await prepare(deps, pass, pass.now);
+  else if (type === "inject") await inject(deps, pass, pass.now, ctx);
+  else await hold(deps, pass, pass.now);
+}
+
+/** Steps without a run: wait for the next schedule time, or record a skipped one. */
+function notRunning(pass: Pass, step: Extract<Step, { type: "idle" | "invalid" | "skip" }>): void {
+  if (step.type === "invalid") return;
+  if (step.type === "idle") {
+    soonest(pass, step.requeueAt);
+    if (step.nextScheduleTime !== undefined) history(pass).nextScheduleTime = iso(step.nextScheduleTime);
+    return;
+  }
+  const h = history(pass);
+  h.skipped += 1;
+  h.lastSkippedReason = `run scheduled at ${iso(step.scheduledAt)} skipped: ${step.reason}`;
+  h.lastScheduleTime = iso(step.scheduledAt);
+  if (step.nextScheduleTime !== undefined) h.nextScheduleTime = iso(step.nextScheduleTime);
+  pass.events.push({ type: "Warning", reason: "RunSkipped", message: h.lastSkippedReason });
+  pass.again = true;
 }
 
 function history(pass: Pass): NonNullable<ChaosPolicyStatus["history"]> {
@@ -244,15 +266,8 @@ async function checkAll(deps: ChaosDeps, pass: Pass, now: Date, onlyDue: boolean
 async function prepare(deps: ChaosDeps, pass: Pass, now: Date): Promise<void> {
   const p = pass.policy;
   const r = run(pass);
-  const target = await observeTarget(deps.client, p);
-  if (target === undefined) {
-    finish(pass, now, "Failed", `target ${p.spec.target.kind} ${targetNamespace(p)}/${p.spec.target.name} not found`);
-    return;
-  }
-  if ((p.spec.interlocks?.skipIfRolloutInProgress ?? true) && target.rolloutInProgress) {
-    finish(pass, now, undefined, "skipped: target rollout in progress");
-    return;
-  }
+  const target = await preconditions(deps, pass);
+  if (target === undefined) return;
   const results = await checkAll(deps, pass, now, false);
   const bad = results.find((x) => !x.ok);
   const dry = r.dryRun === true;
@@ -260,11 +275,9 @@ async function prepare(deps: ChaosDeps, pass: Pass, now: Date): Promise<void> {
     finish(pass, now, "Failed", `steady state not met before injection: probe ${bad.name} observed ${bad.value}`);
     return;
   }
-  const picked = await select(deps, pass, target, now, dry);
+  const picked = await select(deps, pass, target, dry);
   if (dry) {
-    const what = picked.names.length > 0 ? picked.names.join(", ") : "nothing";
-    const probeNote = bad !== undefined ? `; probe ${bad.name} failing (${bad.value})` : "";
-    finish(pass, now, "DryRun", `would ${isLLMFault(p) ? `inject ${p.spec.fault.type} into` : p.spec.fault.type === "PodDelete" ? "evict" : "hog"} ${what}${picked.why !== "" ? ` (${picked.why})` : ""}${probeNote}`);
+    finish(pass, now, "DryRun", dryRunMessage(p, picked, bad));
     return;
   }
   if (picked.names.length === 0) {
@@ -276,9 +289,43 @@ async function prepare(deps: ChaosDeps, pass: Pass, now: Date): Promise<void> {
   pass.again = true;
 }
 
-/** Chooses targets within the blast radius and the ledger; claims them unless dry. */
-async function select(deps: ChaosDeps, pass: Pass, target: TargetView, now: Date, dry: boolean): Promise<{ names: string[]; why: string }> {
+/** The target, or undefined after finishing the run (target gone, rollout in progress). */
+async function preconditions(deps: ChaosDeps, pass: Pass): Promise<TargetView | undefined> {
   const p = pass.policy;
+  const refusal = targetRefusal({ policyNs: p.metadata.namespace ?? "", targetNs: targetNamespace(p), operatorNamespace: deps.config.operatorNamespace, namespaces: deps.namespaces });
+  if (refusal !== undefined) {
+    finish(pass, pass.now, "Failed", `refusing the target: ${refusal}`);
+    return undefined;
+  }
+  const target = await observeTarget(deps.client, p);
+  if (target === undefined) {
+    finish(pass, pass.now, "Failed", `target ${p.spec.target.kind} ${targetNamespace(p)}/${p.spec.target.name} not found`);
+    return undefined;
+  }
+  if ((p.spec.interlocks?.skipIfRolloutInProgress ?? true) && target.rolloutInProgress) {
+    finish(pass, pass.now, undefined, "skipped: target rollout in progress");
+    return undefined;
+  }
+  return target;
+}
+
+/** What a dry run would have done: exactly the targets it selected, and a probe already failing. */
+export function dryRunMessage(p: ChaosPolicy, picked: { names: string[]; why: string }, bad: ProbeResult | undefined): string {
+  const what = picked.names.length > 0 ? picked.names.join(", ") : "nothing";
+  const why = picked.why !== "" ? ` (${picked.why})` : "";
+  const probeNote = bad !== undefined ? `; probe ${bad.name} failing (${bad.value})` : "";
+  return `would ${faultVerb(p)} ${what}${why}${probeNote}`;
+}
+
+function faultVerb(p: ChaosPolicy): string {
+  if (isLLMFault(p)) return `inject ${p.spec.fault.type} into`;
+  return p.spec.fault.type === "PodDelete" ? "evict" : "hog";
+}
+
+/** Chooses targets within the blast radius and the ledger; claims them unless dry. */
+async function select(deps: ChaosDeps, pass: Pass, target: TargetView, dry: boolean): Promise<{ names: string[]; why: string }> {
+  const p = pass.policy;
+  const now = pass.now;
   const r = run(pass);
   const llm = isLLMFault(p);
   const lim = llm ? { count: 1, reason: "mode" as const } : blastLimit(p.spec.blastRadius, target.replicas, target.readyPods);
@@ -317,26 +364,9 @@ async function inject(deps: ChaosDeps, pass: Pass, now: Date, ctx: ReconcileCont
   const r = run(pass);
   const targets = pass.status.targets ?? [];
   const endsAt = r.endsAt ?? iso(now);
-  if (isLLMFault(p)) {
-    const faults = targets.flatMap((t) => {
-      const f = t.backend !== undefined ? activeFault(p, t.backend, endsAt) : undefined;
-      return f !== undefined ? [f] : [];
-    });
-    pass.status.activeFaults = faults;
-    for (const t of targets) t.injected = true;
-  } else {
-    let blocked = 0;
-    for (const t of targets) {
-      if (t.injected || t.pod === undefined) continue;
-      const res =
-        p.spec.fault.type === "CPUHog"
-          ? await hog(deps, p, { runId: r.id, ns: t.namespace, name: t.pod, ms: Date.parse(endsAt) - now.getTime() })
-          : await evict(deps, t.namespace, t.pod, p.spec.fault.podDelete?.gracePeriodSeconds);
-      if (res === "done") t.injected = true;
-      else if (res === "gone") t.recovered = true;
-      else blocked++;
-      ctx.log.info({ pod: t.pod, namespace: t.namespace, result: res }, `Injected ${p.spec.fault.type}`);
-    }
+  if (isLLMFault(p)) injectLLM(pass, endsAt);
+  else {
+    const blocked = await injectPods(deps, pass, endsAt, ctx);
     if (blocked > 0) {
       pass.events.push({ type: "Warning", reason: "EvictionBlocked", message: `${blocked} eviction(s) refused by a PodDisruptionBudget; retrying until the run ends` });
       soonest(pass, new Date(Math.min(now.getTime() + RETRY_MS, Date.parse(endsAt))));
@@ -353,6 +383,35 @@ async function inject(deps: ChaosDeps, pass: Pass, now: Date, ctx: ReconcileCont
   });
   soonest(pass, new Date(endsAt));
   pass.again = true;
+}
+
+/** LLM faults: recorded in status.activeFaults, which the gateway's routing config carries. */
+function injectLLM(pass: Pass, endsAt: string): void {
+  const targets = pass.status.targets ?? [];
+  pass.status.activeFaults = targets.flatMap((t) => {
+    const f = t.backend !== undefined ? activeFault(pass.policy, t.backend, endsAt) : undefined;
+    return f !== undefined ? [f] : [];
+  });
+  for (const t of targets) t.injected = true;
+}
+
+/** Pod faults on every recorded target not yet hit; returns how many a PDB refused. */
+async function injectPods(deps: ChaosDeps, pass: Pass, endsAt: string, ctx: ReconcileContext): Promise<number> {
+  const p = pass.policy;
+  const runId = run(pass).id;
+  let blocked = 0;
+  for (const t of pass.status.targets ?? []) {
+    if (t.injected || t.pod === undefined) continue;
+    const res =
+      p.spec.fault.type === "CPUHog"
+        ? await hog(deps, p, { runId, ns: t.namespace, name: t.pod, ms: Date.parse(endsAt) - pass.now.getTime() })
+        : await evict(deps, t.namespace, t.pod, p.spec.fault.podDelete?.gracePeriodSeconds);
+    if (res === "done") t.injected = true;
+    else if (res === "gone") t.recovered = true;
+    else blocked++;
+    ctx.log.info({ pod: t.pod, namespace: t.namespace, result: res }, `Injected ${p.spec.fault.type}`);
+  }
+  return blocked;
 }
 
 type InjectResult = "done" | "gone" | "blocked";
@@ -373,14 +432,14 @@ async function evict(deps: ChaosDeps, ns: string, pod: string, grace: number | u
   }
 }
 
+const hasEphemeral = (pod: V1Pod, name: string): boolean => (pod.spec?.ephemeralContainers ?? []).some((c) => c.name === name);
+
 async function hog(deps: ChaosDeps, p: ChaosPolicy, at: { runId: string; ns: string; name: string; ms: number }): Promise<InjectResult> {
   const { runId, ns, name, ms } = at;
   const pod = await deps.client.get<V1Pod>(POD, ns, name);
   if (pod === undefined || pod.metadata?.deletionTimestamp !== undefined) return "gone";
-  const cname = hogContainerName(runId);
-  if ((pod.spec?.ephemeralContainers ?? []).some((c) => c.name === cname)) return "done";
-  const main = pod.spec?.containers[0]?.name;
-  const container = hogContainer(p, runId, ms / 1000, deps.config.stressImage, main);
+  if (hasEphemeral(pod, hogContainerName(runId))) return "done";
+  const container = hogContainer(p, runId, ms / 1000, { image: deps.config.stressImage, targetContainer: pod.spec?.containers[0]?.name });
   try {
     await deps.client.http.request({
       method: "PATCH",
@@ -403,7 +462,7 @@ async function hold(deps: ChaosDeps, pass: Pass, now: Date): Promise<void> {
   const probes = p.spec.steadyState?.probes ?? [];
   const failed = failedProbe(probes, r.probes);
   if (failed !== undefined && (p.spec.steadyState?.abortOnFailure ?? true)) {
-    await stop(deps, pass, now, "Aborted", `steady state lost: probe ${failed.probe.name} observed ${failed.status.lastValue ?? "?"} (want ${failed.probe.comparator} ${failed.probe.threshold}, ${failed.status.consecutiveFailures} failure(s) in a row)`);
+    await stop(deps, pass, { verdict: "Aborted", reason: `steady state lost: probe ${failed.probe.name} observed ${failed.status.lastValue ?? "?"} (want ${failed.probe.comparator} ${failed.probe.threshold}, ${failed.status.consecutiveFailures} failure(s) in a row)` });
     return;
   }
   soonest(pass, new Date(r.endsAt ?? iso(now)));
@@ -411,16 +470,13 @@ async function hold(deps: ChaosDeps, pass: Pass, now: Date): Promise<void> {
 }
 
 /** Removes the fault (LLM faults at once; CPUHog stopped early by evicting the hogged pods). */
-async function stop(deps: ChaosDeps, pass: Pass, now: Date, verdict: ChaosVerdict | undefined, reason: string): Promise<void> {
-  const p = pass.policy;
+async function stop(deps: ChaosDeps, pass: Pass, why: { verdict?: ChaosVerdict | undefined; reason: string }): Promise<void> {
+  const { verdict, reason } = why;
+  const now = pass.now;
   const r = run(pass);
   const injectedAny = (pass.status.targets ?? []).some((t) => t.injected);
   delete pass.status.activeFaults;
-  if (p.spec.fault.type === "CPUHog" && r.endsAt !== undefined && now.getTime() < Date.parse(r.endsAt)) {
-    for (const t of pass.status.targets ?? []) {
-      if (t.injected && t.pod !== undefined) await evict(deps, t.namespace, t.pod, undefined);
-    }
-  }
+  if (pass.policy.spec.fault.type === "CPUHog" && now.getTime() < Date.parse(r.endsAt ?? "")) await evictHogged(deps, pass);
   if (verdict === "Aborted")
     pass.events.push({ type: "Warning", reason: "Aborted", message: `Run ${r.id} aborted: ${reason}; fault removed` });
   if (r.state === "Pending" || !injectedAny) {
@@ -432,6 +488,13 @@ async function stop(deps: ChaosDeps, pass: Pass, now: Date, verdict: ChaosVerdic
   if (verdict !== undefined) r.verdict = verdict;
   r.reason = reason;
   pass.again = true;
+}
+
+/** Ends CPUHog early: the hogged pods are evicted (an ephemeral container cannot be stopped). */
+async function evictHogged(deps: ChaosDeps, pass: Pass): Promise<void> {
+  for (const t of pass.status.targets ?? []) {
+    if (t.injected && t.pod !== undefined) await evict(deps, t.namespace, t.pod, undefined);
+  }
 }
 
 /** True once the target is whole again (LLM faults: as soon as they are removed). */
@@ -468,11 +531,7 @@ async function recoveryTimedOut(deps: ChaosDeps, pass: Pass, now: Date): Promise
   const p = pass.policy;
   const timeout = p.spec.recovery?.timeout ?? "2m";
   const onTimeout = p.spec.recovery?.onTimeout ?? "ForceCleanup";
-  if (onTimeout === "ForceCleanup" && p.spec.fault.type === "CPUHog") {
-    for (const t of pass.status.targets ?? []) {
-      if (t.injected && t.pod !== undefined) await evict(deps, t.namespace, t.pod, undefined);
-    }
-  }
+  if (onTimeout === "ForceCleanup" && p.spec.fault.type === "CPUHog") await evictHogged(deps, pass);
   pass.events.push({ type: "Warning", reason: "Unrecovered", message: `Target not recovered within ${timeout} (onTimeout ${onTimeout})` });
   pass.status.conditions = setCondition(
     pass.status.conditions,
@@ -494,16 +553,7 @@ function finish(pass: Pass, now: Date, verdict: ChaosVerdict | undefined, reason
     h.skipped += 1;
     h.lastSkippedReason = reason;
     pass.events.push({ type: "Warning", reason: "RunSkipped", message: `Run ${r.id} skipped: ${reason}` });
-  } else {
-    r.verdict = verdict;
-    pass.status.verdict = verdict;
-    if (verdict === "Passed") h.passed += 1;
-    else if (verdict === "Failed") h.failed += 1;
-    else if (verdict === "Aborted") h.aborted += 1;
-    else h.dryRuns += 1;
-    pass.finished = verdict;
-    pass.events.push({ type: verdict === "Passed" || verdict === "DryRun" ? "Normal" : "Warning", reason: verdict === "DryRun" ? "DryRun" : `Run${verdict}`, message: `Run ${r.id}: ${verdict}: ${reason}` });
-  }
+  } else recordVerdict(pass, verdict, reason);
   const summary = {
     id: r.id,
     ...(r.verdict !== undefined ? { verdict: r.verdict } : {}),
@@ -514,6 +564,18 @@ function finish(pass: Pass, now: Date, verdict: ChaosVerdict | undefined, reason
   };
   h.runs = [summary, ...(h.runs ?? []).filter((x) => x.id !== r.id)].slice(0, HISTORY);
   pass.releaseLedger = true;
+}
+
+const COUNTER = { Passed: "passed", Failed: "failed", Aborted: "aborted", DryRun: "dryRuns" } as const;
+
+function recordVerdict(pass: Pass, verdict: ChaosVerdict, reason: string): void {
+  const r = run(pass);
+  r.verdict = verdict;
+  pass.status.verdict = verdict;
+  history(pass)[COUNTER[verdict]] += 1;
+  pass.finished = verdict;
+  const good = verdict === "Passed" || verdict === "DryRun";
+  pass.events.push({ type: good ? "Normal" : "Warning", reason: verdict === "DryRun" ? "DryRun" : `Run${verdict}`, message: `Run ${r.id}: ${verdict}: ${reason}` });
 }
 
 async function releaseLedger(deps: ChaosDeps, policy: ChaosPolicy): Promise<void> {

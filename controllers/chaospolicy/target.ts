@@ -43,11 +43,14 @@ function podInfo(p: V1Pod): PodInfo {
 
 function deploymentRolling(d: V1Deployment | undefined): boolean {
   if (d === undefined) return false;
-  const want = d.spec?.replicas ?? 1;
-  const observed = d.status?.observedGeneration ?? 0;
-  const updated = d.status?.updatedReplicas ?? 0;
-  const total = d.status?.replicas ?? 0;
-  return observed < (d.metadata?.generation ?? 0) || updated < want || total > updated;
+  const s = d.status ?? {};
+  if ((s.observedGeneration ?? 0) < (d.metadata?.generation ?? 0)) return true;
+  return replicasRolling(d.spec?.replicas, s.updatedReplicas, s.replicas);
+}
+
+/** Fewer pods of the new template than wanted, or old ones still around. */
+function replicasRolling(want = 1, updated = 0, total = 0): boolean {
+  return updated < want || total > updated;
 }
 
 async function podsOf(client: Pick<KubeClient, "list">, d: V1Deployment | undefined, ns: string): Promise<PodInfo[]> {
@@ -90,16 +93,31 @@ export async function observeTarget(
   if (own === undefined) return undefined;
   const d = await client.get<V1Deployment>(DEPLOYMENT, ns, name);
   if (kind === "Deployment" && d === undefined) return undefined;
-  const replicas = own.replicas >= 0 ? own.replicas : (d?.spec?.replicas ?? 0);
   const pods = await podsOf(client, d, ns);
-  const main = d?.spec?.template.spec?.containers[0]?.name;
+  return viewOf({ namespace: ns, name, own, deployment: d, pods });
+}
+
+const mainContainer = (d: V1Deployment | undefined): string | undefined =>
+  d?.spec?.template.spec?.containers[0]?.name;
+const deploymentReplicas = (d: V1Deployment | undefined): number => d?.spec?.replicas ?? 0;
+
+/** The view from what was read: replicas from the target itself unless it defers to its Deployment. */
+export function viewOf(o: {
+  namespace: string;
+  name: string;
+  own: { replicas: number; rolling: boolean };
+  deployment: V1Deployment | undefined;
+  pods: PodInfo[];
+}): TargetView {
+  const d = o.deployment;
+  const main = mainContainer(d);
   return {
-    namespace: ns,
-    name,
-    replicas,
-    pods,
-    readyPods: pods.filter((p) => p.ready && !p.terminating).length,
-    rolloutInProgress: own.rolling || deploymentRolling(d),
+    namespace: o.namespace,
+    name: o.name,
+    replicas: o.own.replicas >= 0 ? o.own.replicas : deploymentReplicas(d),
+    pods: o.pods,
+    readyPods: o.pods.filter((p) => p.ready && !p.terminating).length,
+    rolloutInProgress: o.own.rolling || deploymentRolling(d),
     ...(main !== undefined ? { mainContainer: main } : {}),
   };
 }

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import { CONFIGMAP } from "../../../controllers/chaospolicy/gvks.ts";
 import { waitForReadyPods } from "../../helpers/kube.ts";
-import { eventsFor, perFile, podUids, policy, selfHostedModel, waitFinished } from "./fixtures.ts";
+import { eventsFor, externalModel, perFile, podUids, policy, selfHostedModel, waitFinished } from "./fixtures.ts";
 
 const { client, ctx } = perFile("chaos-dry");
 const SEL = "librechat.io/aimodel=llama";
@@ -58,4 +58,28 @@ test("dry run lists the pods that would be evicted and touches nothing", async (
   assert.deepEqual([...after.entries()].sort(), [...before.entries()].sort());
   assert.equal(await client.get<V1ConfigMap>(CONFIGMAP, ctx.ns, "chaos-ledger.aimodel.llama"), undefined, "no ledger claim");
   assert.equal(await ctx.op?.metric("chaos_runs_total", { verdict: "DryRun" }), 1);
+});
+
+test("dry run of a provider failure names the gateway backend and writes no fault", async () => {
+  await client.apply(externalModel(ctx.ns, "gpt"), { fieldManager: "integration-test" });
+  await client.apply(
+    policy(ctx.ns, "dry-llm", {
+      fault: { type: "ProviderFailure", providerFailure: { errorRate: "0.5", statusCode: 503 } },
+      target: { kind: "AIModel", name: "gpt" },
+      duration: "5m",
+      dryRun: true,
+    }),
+    { fieldManager: "integration-test" },
+  );
+  const p = await waitFinished(client, ctx.ns, "dry-llm", 30_000);
+  assert.equal(p.status?.verdict, "DryRun");
+  assert.deepEqual(
+    (p.status?.targets ?? []).map((x) => ({ backend: x.backend, injected: x.injected })),
+    [{ backend: `${ctx.ns}/gpt`, injected: false }],
+  );
+  assert.equal(p.status?.activeFaults, undefined, "nothing for the gateway to carry");
+  assert.equal(p.status?.observedGeneration, p.metadata.generation);
+  const ev = (await eventsFor(client, ctx.ns, "dry-llm")).find((e) => e.reason === "DryRun");
+  assert.ok(ev?.message.includes(`would inject ProviderFailure into ${ctx.ns}/gpt`), ev?.message);
+  assert.equal(await client.get<V1ConfigMap>(CONFIGMAP, ctx.ns, "chaos-ledger.aimodel.gpt"), undefined, "no ledger claim");
 });

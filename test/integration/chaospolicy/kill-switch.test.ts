@@ -31,6 +31,7 @@ for (const where of ["operator namespace", "Tenant"] as const) {
     assert.equal(f?.backend, `${ctx.ns}/gpt`);
     assert.equal(f?.errorRate, 0.5);
     assert.equal(f?.expiresAt, p?.status?.run?.endsAt, "the gateway's own expiry is the run's end");
+    assert.equal(p?.status?.observedGeneration, p?.metadata.generation);
 
     const t0 = Date.now();
     if (where === "Tenant") await annotate(TENANT, ctx.tenant, "engaged");
@@ -52,6 +53,13 @@ for (const where of ["operator namespace", "Tenant"] as const) {
     }, 100);
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal((await getPolicy(client, ctx.ns, blocked))?.status?.run, undefined, "no run while engaged");
+    // A spec change while blocked: status follows the new generation, still without a run.
+    await client.apply(policy(ctx.ns, blocked, { ...failure, duration: "4m" }), { fieldManager: "integration-test" });
+    await waitFor("observedGeneration follows the spec change", 10_000, async () => {
+      const b = await getPolicy(client, ctx.ns, blocked);
+      return (b?.metadata.generation ?? 0) >= 2 && b?.status?.observedGeneration === b?.metadata.generation;
+    }, 100);
+    assert.equal((await getPolicy(client, ctx.ns, blocked))?.status?.run, undefined, "still no run while engaged");
 
     // Lifted: the waiting policy runs.
     if (where === "Tenant") await annotate(TENANT, ctx.tenant, null);

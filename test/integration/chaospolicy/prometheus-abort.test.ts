@@ -50,8 +50,12 @@ test("a Prometheus probe on the gateway's error ratio aborts a provider failure 
   const statuses: { at: number; status: number }[] = [];
   const traffic = (async () => {
     while (!stopTraffic) {
-      const r = await post(`${gw.url}/v1/chat/completions`, { model: "gpt", messages: [{ role: "user", content: "hi" }], max_tokens: 4 }, tenant.key);
-      statuses.push({ at: Date.now(), status: r.status });
+      // After hooks run in registration order: the gateway may close before this loop stops.
+      const status = await post(`${gw.url}/v1/chat/completions`, { model: "gpt", messages: [{ role: "user", content: "hi" }], max_tokens: 4 }, tenant.key).then(
+        (r) => r.status,
+        () => 0,
+      );
+      statuses.push({ at: Date.now(), status });
       await new Promise((res) => setTimeout(res, 40));
     }
   })();
