@@ -28,8 +28,8 @@ export function ledgerWrite(
   resourceVersion: string | undefined,
 ): { method: "POST" | "PUT"; path: string; body: V1ConfigMap } {
   const body: V1ConfigMap = {
-    apiVersion: "v1",
-    kind: "ConfigMap",
+    apiVersion: CONFIGMAP.apiVersion,
+    kind: CONFIGMAP.kind,
     metadata: {
       name,
       namespace,
