@@ -63,6 +63,8 @@ export const chaosPolicyModule: ControllerModule = {
     { apiGroups: ["librechat.io"], resources: ["aimodels", "chatregions", "tenants"], verbs: ["get", "list", "watch"] },
     { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
     { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
+    // RBAC cannot exclude namespaces from a ClusterRole: guard.ts refuses system namespaces and
+    // other tenants' namespaces before every run. Evictions only (PDBs hold), never pod delete.
     { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
     { apiGroups: [""], resources: ["pods/ephemeralcontainers"], verbs: ["patch"] },
     { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get"] },
