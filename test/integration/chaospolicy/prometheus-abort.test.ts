@@ -79,6 +79,7 @@ test("a Prometheus probe on the gateway's error ratio aborts a provider failure 
     { fieldManager: "integration-test" },
   );
   await waitFor("fault active", 30_000, async () => ((await getPolicy(client, ctx.ns, "fail"))?.status?.activeFaults?.length ?? 0) === 1, 100);
+  const injectedAt = Date.now();
   await waitFor("gateway failing", 10_000, () => statuses.at(-1)?.status !== 200, 50);
 
   // Watch Prometheus and the policy side by side.
@@ -96,10 +97,17 @@ test("a Prometheus probe on the gateway's error ratio aborts a provider failure 
     return removedAt !== undefined;
   }, 100);
   assert.ok(crossedAt !== undefined && removedAt !== undefined);
-  const ms = removedAt - crossedAt;
-  process.stdout.write(`# fault removed ${ms} ms after Prometheus first showed the crossing (interval ${INTERVAL_MS} ms)\n`);
-  // One interval, plus the 100 ms poll granularity of this test on both sides.
-  assert.ok(ms <= INTERVAL_MS + 300, `removed ${ms} ms after the crossing`);
+  // The polls above only bound the crossing from above. Prometheus' own record does better: the
+  // first evaluation time (100 ms steps) at which the ratio was at or over the threshold. A sample
+  // is queryable only after its scrape, so this time is never later than when the operator could
+  // first have seen it (up to the 100 ms step): the measured delay errs against the operator.
+  const series = await prom.queryRange(RATIO, (injectedAt - 5000) / 1000, removedAt / 1000, 0.1);
+  const first = series.find(([, v]) => v >= 0.2);
+  assert.ok(first !== undefined, `Prometheus recorded the crossing: ${JSON.stringify(series.slice(-10))}`);
+  const ms = removedAt - Math.min(crossedAt, first[0] * 1000);
+  process.stdout.write(`# fault removed ${ms} ms after Prometheus first recorded the crossing (interval ${INTERVAL_MS} ms)\n`);
+  // One probe interval, plus the probe's query, the status write and this test's 100 ms poll.
+  assert.ok(ms <= INTERVAL_MS + 500, `removed ${ms} ms after the crossing`);
 
   const done = await waitFinished(client, ctx.ns, "fail", 20_000);
   assert.equal(done.status?.verdict, "Aborted");

@@ -18,6 +18,8 @@ export interface RunningPrometheus {
   child: ChildProcess;
   /** Instant query; the first sample's value, or undefined for an empty result. */
   query(q: string): Promise<number | undefined>;
+  /** Range query (seconds since the epoch): the first series' samples as [time s, value]. */
+  queryRange(q: string, startS: number, endS: number, stepS: number): Promise<[number, number][]>;
   stop(): Promise<void>;
 }
 
@@ -82,6 +84,12 @@ export async function startPrometheus(targets: string[]): Promise<RunningPrometh
       const body = (await res.json()) as { data?: { result?: { value?: [number, string] }[] } };
       const v = body.data?.result?.[0]?.value?.[1];
       return v === undefined ? undefined : Number(v);
+    },
+    async queryRange(q, startS, endS, stepS) {
+      const qs = new URLSearchParams({ query: q, start: String(startS), end: String(endS), step: String(stepS) });
+      const res = await fetch(`${url}/api/v1/query_range?${qs.toString()}`);
+      const body = (await res.json()) as { data?: { result?: { values?: [number, string][] }[] } };
+      return (body.data?.result?.[0]?.values ?? []).map(([t, v]) => [t, Number(v)]);
     },
   };
 }
