@@ -3,6 +3,7 @@
 // naming the setting, before anything connects. Controller modules add their own flags.
 import type { FlagDefs, FlagValues } from "../../lib/config.ts";
 import { ConfigError, flagHelp, parseFlags } from "../../lib/config.ts";
+import { SERVING_FLAGS } from "../../lib/serving-flags.ts";
 import type { ControllerModule, OperatorName } from "../../operators/runtime/module.ts";
 
 export { ConfigError };
@@ -89,33 +90,13 @@ export const CORE_FLAGS: FlagDefs = {
     valueName: "S",
     description: "seconds",
   },
-  "metrics-bind-address": {
-    type: "string",
-    env: "METRICS_BIND_ADDRESS",
-    default: "127.0.0.1:8080",
-    valueName: "H:P",
-    description: '"0" disables',
-  },
+  ...SERVING_FLAGS,
   "metrics-secure": {
     type: "boolean",
     env: "METRICS_SECURE",
     default: "false",
     description:
       "serve /metrics only to bearer tokens allowed get on /metrics (TokenReview + SubjectAccessReview); set in cluster manifests",
-  },
-  "health-probe-bind-address": {
-    type: "string",
-    env: "HEALTH_PROBE_BIND_ADDRESS",
-    default: "127.0.0.1:8081",
-    valueName: "H:P",
-    description: '"0" disables',
-  },
-  "log-level": {
-    type: "string",
-    env: "LOG_LEVEL",
-    default: "info",
-    valueName: "L",
-    description: "pino level",
   },
   webhooks: {
     type: "string",

@@ -7,6 +7,7 @@
 import { Registry, collectDefaultMetrics } from "prom-client";
 import type { FlagDefs } from "../../lib/config.ts";
 import { ConfigError, flagHelp, parseFlags } from "../../lib/config.ts";
+import { SERVING_FLAGS } from "../../lib/serving-flags.ts";
 import { KubeHttp } from "../../operators/clients/http.ts";
 import { loadKubeConfig } from "../../operators/clients/kubeconfig.ts";
 import { healthHandler, listen, metricsHandler } from "../../operators/runtime/health.ts";
@@ -16,29 +17,7 @@ import { handleSignals } from "../../operators/runtime/shutdown.ts";
 import { parseAddress } from "../manager/config.ts";
 import { startWebhooks, webhookOptionsFromEnv } from "../../webhooks/index.ts";
 
-export const WEBHOOK_FLAGS: FlagDefs = {
-  "metrics-bind-address": {
-    type: "string",
-    env: "METRICS_BIND_ADDRESS",
-    default: "127.0.0.1:8080",
-    valueName: "H:P",
-    description: '"0" disables',
-  },
-  "health-probe-bind-address": {
-    type: "string",
-    env: "HEALTH_PROBE_BIND_ADDRESS",
-    default: "127.0.0.1:8081",
-    valueName: "H:P",
-    description: '"0" disables',
-  },
-  "log-level": {
-    type: "string",
-    env: "LOG_LEVEL",
-    default: "info",
-    valueName: "L",
-    description: "pino level",
-  },
-};
+export const WEBHOOK_FLAGS: FlagDefs = SERVING_FLAGS;
 
 const HELP = flagHelp(
   "librechat admission webhooks",
