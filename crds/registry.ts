@@ -148,8 +148,22 @@ export const TENANT: KindDefinition = {
     {
       name: "Identity",
       type: "string",
-      jsonPath: '.status.conditions[?(@.type=="IdentitySynced")].status',
-      description: "Status of the IdentitySynced condition.",
+      jsonPath: '.status.conditions[?(@.type=="IdentityReady")].status',
+      description: "Status of the IdentityReady condition.",
+    },
+    {
+      name: "Namespaces",
+      type: "string",
+      jsonPath: ".status.namespaces[*].name",
+      description: "Namespaces owned by the tenant.",
+      priority: 1,
+    },
+    {
+      name: "Last Sync",
+      type: "date",
+      jsonPath: ".status.identity.lastSyncTime",
+      description: "Last successful sync with Keycloak.",
+      priority: 1,
     },
     {
       name: "Drifted",

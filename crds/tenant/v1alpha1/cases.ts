@@ -124,6 +124,40 @@ export const validCases: readonly ValidCase[] = [
     }),
   },
   {
+    name: "step-up OTP for an admin role and a group",
+    object: withIdentity("stepup", {
+      roles: [{ name: "chat-admin" }],
+      groups: [{ name: "admins" }],
+      stepUp: { factor: "otp", roles: ["chat-admin"], groups: ["admins"], acrLevel: 2 },
+    }),
+  },
+  {
+    name: "step-up WebAuthn with WebAuthn enabled",
+    object: withIdentity("stepwa", {
+      realm: { webAuthn: { policy: "Optional", rpEntityName: "Acme" } },
+      roles: [{ name: "chat-admin" }],
+      stepUp: { factor: "webauthn", roles: ["chat-admin"] },
+    }),
+  },
+  {
+    name: "generic OIDC provider",
+    object: withIdentity("oidc", {
+      identityProviders: [
+        {
+          alias: "corp",
+          type: "oidc",
+          clientId: "c",
+          clientSecretRef: secret("corp"),
+          oidc: {
+            authorizationUrl: "https://sso.corp.test/authorize",
+            tokenUrl: "https://sso.corp.test/token",
+            issuer: "https://sso.corp.test",
+          },
+        },
+      ],
+    }),
+  },
+  {
     name: "realm name unchanged on update",
     object: withIdentity("same-realm", { realm: { displayName: "New" } }),
     oldObject: withIdentity("same-realm", {}),
@@ -319,6 +353,80 @@ export const invalidCases: readonly InvalidCase[] = [
     }),
     expectFieldPath: "spec.identity.identityProviders[0].clientSecretRef",
     expectMessageIncludes: "Required value",
+  },
+  {
+    name: "secret reference missing its key",
+    object: withIdentity("nokey", {
+      keycloak: { credentialsSecretRef: { key: null } },
+    }),
+    expectFieldPath: "spec.identity.keycloak.credentialsSecretRef.key",
+    expectMessageIncludes: "Required value",
+  },
+  {
+    name: "step-up without roles or groups",
+    object: withIdentity("stepnone", { stepUp: { factor: "otp" } }),
+    expectFieldPath: "spec.identity.stepUp",
+    expectMessageIncludes: "stepUp needs at least one role or group",
+  },
+  {
+    name: "step-up naming an undeclared role",
+    object: withIdentity("stepundecl", { stepUp: { factor: "otp", roles: ["root"] } }),
+    expectFieldPath: "spec.identity.stepUp.roles",
+    expectMessageIncludes: "stepUp.roles must name roles declared in identity.roles",
+  },
+  {
+    name: "step-up naming an undeclared group",
+    object: withIdentity("stepgrp", {
+      groups: [{ name: "staff" }],
+      stepUp: { factor: "otp", groups: ["admins"] },
+    }),
+    expectFieldPath: "spec.identity.stepUp.groups",
+    expectMessageIncludes: "stepUp.groups must name groups declared in identity.groups",
+  },
+  {
+    name: "step-up WebAuthn while WebAuthn is disabled",
+    object: withIdentity("stepwa2", {
+      roles: [{ name: "chat-admin" }],
+      stepUp: { factor: "webauthn", roles: ["chat-admin"] },
+    }),
+    expectFieldPath: "spec.identity.stepUp.factor",
+    expectMessageIncludes: "stepUp with factor webauthn needs realm.webAuthn.policy",
+  },
+  {
+    name: "step-up OTP while OTP is disabled",
+    object: withIdentity("stepotp", {
+      realm: { otp: { policy: "Disabled" } },
+      roles: [{ name: "chat-admin" }],
+      stepUp: { factor: "otp", roles: ["chat-admin"] },
+    }),
+    expectFieldPath: "spec.identity.stepUp.factor",
+    expectMessageIncludes: "stepUp with factor otp needs realm.otp.policy",
+  },
+  {
+    name: "oidc provider without endpoints",
+    object: withIdentity("oidc1", {
+      identityProviders: [
+        { alias: "corp", type: "oidc", clientId: "c", clientSecretRef: secret("c") },
+      ],
+    }),
+    expectFieldPath: "spec.identity.identityProviders[0].oidc",
+    expectMessageIncludes: "oidc endpoints are required for type oidc and forbidden otherwise",
+  },
+  {
+    name: "oidc endpoints on a google provider",
+    object: withIdentity("oidc2", {
+      identityProviders: [
+        {
+          alias: "google",
+          type: "google",
+          clientId: "c",
+          clientSecretRef: secret("c"),
+          oidc: { authorizationUrl: "https://a.test/auth", tokenUrl: "https://a.test/token" },
+        },
+      ],
+    }),
+    expectFieldPath: "spec.identity.identityProviders[0].oidc",
+    expectMessageIncludes: "oidc endpoints are required for type oidc and forbidden otherwise",
   },
   {
     name: "resync interval below 30s",

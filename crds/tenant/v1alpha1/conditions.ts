@@ -6,9 +6,12 @@ export const TenantConditionType = {
   NamespacesReady: "NamespacesReady",
   QuotaEnforced: "QuotaEnforced",
   NetworkIsolated: "NetworkIsolated",
-  IdentitySynced: "IdentitySynced",
+  /** The Keycloak realm matches the spec (or the Tenant has no identity block). */
+  IdentityReady: "IdentityReady",
   /** True when Keycloak differs from the spec (reported in every sync mode). */
   IdentityDrifted: "IdentityDrifted",
+  /** True while something the Tenant needs is failing (Keycloak unreachable, apply errors, deletion timeout). */
+  Degraded: "Degraded",
 } as const;
 export type TenantConditionType = (typeof TenantConditionType)[keyof typeof TenantConditionType];
 
@@ -50,7 +53,7 @@ export const TenantNetworkIsolatedReason = {
 export type TenantNetworkIsolatedReason =
   (typeof TenantNetworkIsolatedReason)[keyof typeof TenantNetworkIsolatedReason];
 
-export const TenantIdentitySyncedReason = {
+export const TenantIdentityReadyReason = {
   Reconciling: "Reconciling",
   Synced: "Synced",
   IdentityNotConfigured: "IdentityNotConfigured",
@@ -58,9 +61,11 @@ export const TenantIdentitySyncedReason = {
   CredentialsMissing: "CredentialsMissing",
   RealmOwnedElsewhere: "RealmOwnedElsewhere",
   SyncFailed: "SyncFailed",
+  /** Observe mode: the realm differs and is deliberately left as it is. */
+  DriftObserved: "DriftObserved",
 } as const;
-export type TenantIdentitySyncedReason =
-  (typeof TenantIdentitySyncedReason)[keyof typeof TenantIdentitySyncedReason];
+export type TenantIdentityReadyReason =
+  (typeof TenantIdentityReadyReason)[keyof typeof TenantIdentityReadyReason];
 
 export const TenantIdentityDriftedReason = {
   NoDrift: "NoDrift",
@@ -70,13 +75,24 @@ export const TenantIdentityDriftedReason = {
 export type TenantIdentityDriftedReason =
   (typeof TenantIdentityDriftedReason)[keyof typeof TenantIdentityDriftedReason];
 
+export const TenantDegradedReason = {
+  AsExpected: "AsExpected",
+  KeycloakUnreachable: "KeycloakUnreachable",
+  KeycloakError: "KeycloakError",
+  ApplyFailed: "ApplyFailed",
+  NamespaceConflict: "NamespaceConflict",
+  DeletionTimedOut: "DeletionTimedOut",
+} as const;
+export type TenantDegradedReason = (typeof TenantDegradedReason)[keyof typeof TenantDegradedReason];
+
 export const TenantConditionReasons = {
   Ready: TenantReadyReason,
   NamespacesReady: TenantNamespacesReadyReason,
   QuotaEnforced: TenantQuotaEnforcedReason,
   NetworkIsolated: TenantNetworkIsolatedReason,
-  IdentitySynced: TenantIdentitySyncedReason,
+  IdentityReady: TenantIdentityReadyReason,
   IdentityDrifted: TenantIdentityDriftedReason,
+  Degraded: TenantDegradedReason,
 } as const satisfies Record<TenantConditionType, Record<string, string>>;
 
 export type TenantConditionReason =
@@ -84,5 +100,6 @@ export type TenantConditionReason =
   | TenantNamespacesReadyReason
   | TenantQuotaEnforcedReason
   | TenantNetworkIsolatedReason
-  | TenantIdentitySyncedReason
-  | TenantIdentityDriftedReason;
+  | TenantIdentityReadyReason
+  | TenantIdentityDriftedReason
+  | TenantDegradedReason;

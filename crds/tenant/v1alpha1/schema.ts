@@ -30,7 +30,8 @@ export const PLATFORM_COMPONENTS = [
   "chat-gateway",
   "inference-gateway",
 ] as const;
-export const IDP_TYPES = ["google", "github", "microsoft"] as const;
+export const IDP_TYPES = ["google", "github", "microsoft", "oidc"] as const;
+export const STEP_UP_FACTORS = ["otp", "webauthn"] as const;
 export const SYNC_MODES = ["Enforce", "CreateOnly", "Observe"] as const;
 export const POLICY_LEVELS = ["Disabled", "Optional", "Required"] as const;
 
@@ -716,7 +717,9 @@ export const MapperSchema = Type.Object(
 export const IdentityProviderSchema = Type.Object(
   {
     alias: LabelName("Identity provider alias, unique in the realm."),
-    type: StringEnum(IDP_TYPES, { description: "Social identity provider." }),
+    type: StringEnum(IDP_TYPES, {
+      description: "Provider type (oidc: any OpenID Connect provider).",
+    }),
     displayName: Type.Optional(
       Type.String({ description: "Button label on the login page.", maxLength: 128 }),
     ),
@@ -748,6 +751,27 @@ export const IdentityProviderSchema = Type.Object(
       description: "Treat e-mail addresses from the provider as verified.",
       default: false,
     }),
+    oidc: Type.Optional(
+      Type.Object(
+        {
+          authorizationUrl: Url("Authorization endpoint of the provider."),
+          tokenUrl: Url("Token endpoint of the provider."),
+          issuer: Type.Optional(Url("Issuer the provider's tokens carry (checked when set).")),
+          jwksUrl: Type.Optional(Url("JWKS endpoint; set it to have token signatures verified.")),
+          userInfoUrl: Type.Optional(Url("UserInfo endpoint.")),
+          defaultScopes: Type.Optional(
+            Type.String({
+              description: "Scopes requested, space separated (default openid).",
+              maxLength: 512,
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: "Endpoints of a generic OpenID Connect provider; only for type oidc.",
+        },
+      ),
+    ),
     mappers: Type.Optional(
       Type.Array(MapperSchema, {
         description: "Mappers applied to users from this provider.",
@@ -759,7 +783,8 @@ export const IdentityProviderSchema = Type.Object(
   },
   {
     additionalProperties: false,
-    description: "A social identity provider (Google, GitHub, Microsoft).",
+    description:
+      "An identity provider (Google, GitHub, Microsoft or a generic OpenID Connect one).",
     "x-kubernetes-validations": [
       {
         rule: "self.type == 'microsoft' || !has(self.tenantId)",
@@ -772,6 +797,62 @@ export const IdentityProviderSchema = Type.Object(
         message: "hostedDomain is only allowed for type google",
         fieldPath: ".hostedDomain",
         reason: "FieldValueForbidden",
+      },
+      {
+        rule: "(self.type == 'oidc') == has(self.oidc)",
+        message: "oidc endpoints are required for type oidc and forbidden otherwise",
+        fieldPath: ".oidc",
+      },
+    ] satisfies CelRule[],
+  },
+);
+
+export const StepUpSchema = Type.Object(
+  {
+    factor: StringEnum(STEP_UP_FACTORS, {
+      description:
+        "Second factor required on top of the password: otp (authenticator app) or webauthn (security key / passkey).",
+    }),
+    roles: Type.Optional(
+      Type.Array(
+        RoleName("Realm role (declared in identity.roles) whose members need the factor."),
+        {
+          description: "Members of these realm roles must present the second factor.",
+          maxItems: 16,
+          "x-kubernetes-list-type": "set",
+        },
+      ),
+    ),
+    groups: Type.Optional(
+      Type.Array(
+        Type.String({
+          description: "Group (declared in identity.groups) whose members need the factor.",
+          minLength: 1,
+          maxLength: 63,
+        }),
+        {
+          description: "Members of these groups must present the second factor.",
+          maxItems: 16,
+          "x-kubernetes-list-type": "set",
+        },
+      ),
+    ),
+    acrLevel: Type.Integer({
+      description:
+        "Authentication level (acr claim) a login with the second factor reaches; password alone is level 1.",
+      minimum: 2,
+      maximum: 9,
+      default: 2,
+    }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "Step-up authentication: Keycloak's conditional flows demand a second factor from members of the listed roles or groups, and their tokens carry acr = acrLevel.",
+    "x-kubernetes-validations": [
+      {
+        rule: "(has(self.roles) && size(self.roles) > 0) || (has(self.groups) && size(self.groups) > 0)",
+        message: "stepUp needs at least one role or group",
       },
     ] satisfies CelRule[],
   },
@@ -853,12 +934,13 @@ export const IdentitySchema = Type.Object(
     ),
     identityProviders: Type.Optional(
       Type.Array(IdentityProviderSchema, {
-        description: "Social identity providers.",
+        description: "Identity providers users may sign in with.",
         maxItems: 8,
         "x-kubernetes-list-type": "map",
         "x-kubernetes-list-map-keys": ["alias"],
       }),
     ),
+    stepUp: Type.Optional(StepUpSchema),
     sync: Type.Optional(SyncSchema),
   },
   {
@@ -869,6 +951,26 @@ export const IdentitySchema = Type.Object(
         rule: "!has(self.roles) || self.roles.all(r, !has(r.composites) || r.composites.all(c, c != r.name && self.roles.exists(x, x.name == c)))",
         message: "role composites must name other roles declared in identity.roles",
         fieldPath: ".roles",
+      },
+      {
+        rule: "!has(self.stepUp) || !has(self.stepUp.roles) || self.stepUp.roles.all(r, has(self.roles) && self.roles.exists(x, x.name == r))",
+        message: "stepUp.roles must name roles declared in identity.roles",
+        fieldPath: ".stepUp.roles",
+      },
+      {
+        rule: "!has(self.stepUp) || !has(self.stepUp.groups) || self.stepUp.groups.all(g, has(self.groups) && self.groups.exists(x, x.name == g))",
+        message: "stepUp.groups must name groups declared in identity.groups",
+        fieldPath: ".stepUp.groups",
+      },
+      {
+        rule: "!has(self.stepUp) || self.stepUp.factor != 'webauthn' || (has(self.realm.webAuthn) && self.realm.webAuthn.policy != 'Disabled')",
+        message: "stepUp with factor webauthn needs realm.webAuthn.policy Optional or Required",
+        fieldPath: ".stepUp.factor",
+      },
+      {
+        rule: "!has(self.stepUp) || self.stepUp.factor != 'otp' || !has(self.realm.otp) || self.realm.otp.policy != 'Disabled'",
+        message: "stepUp with factor otp needs realm.otp.policy Optional or Required",
+        fieldPath: ".stepUp.factor",
       },
     ] satisfies CelRule[],
   },
@@ -919,7 +1021,21 @@ export const TenantStatusSchema = Type.Object(
     ),
     conditions: Type.Optional(
       Conditions(
-        "Ready, NamespacesReady, QuotaEnforced, NetworkIsolated, IdentitySynced and IdentityDrifted, keyed by type.",
+        "Ready, NamespacesReady, QuotaEnforced, NetworkIsolated, IdentityReady, IdentityDrifted and Degraded, keyed by type.",
+      ),
+    ),
+    quota: Type.Optional(
+      Type.Object(
+        {
+          hard: Type.Optional(
+            ResourceList("Sum of the hard limits of the tenant's ResourceQuotas."),
+          ),
+          used: Type.Optional(ResourceList("Sum of what the tenant's namespaces use.")),
+        },
+        {
+          additionalProperties: false,
+          description: "Tenant-wide quota: used and hard summed over its namespaces.",
+        },
       ),
     ),
     namespaces: Type.Optional(
@@ -947,6 +1063,9 @@ export const TenantStatusSchema = Type.Object(
     identity: Type.Optional(
       Type.Object(
         {
+          realm: Type.Optional(
+            Type.String({ description: "Name of the Keycloak realm.", maxLength: 63 }),
+          ),
           realmId: Type.Optional(
             Type.String({ description: "Keycloak ID of the realm.", maxLength: 64 }),
           ),

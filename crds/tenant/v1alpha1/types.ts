@@ -24,6 +24,7 @@ import type {
   WebAuthnSchema,
   SYNC_MODES,
   IDP_TYPES,
+  StepUpSchema,
 } from "./schema.ts";
 
 export type Tenant = Static<typeof TenantSchema>;
@@ -49,3 +50,4 @@ export type TenantSync = Static<typeof SyncSchema>;
 export type TenantPhase = (typeof TENANT_PHASES)[number];
 export type TenantSyncMode = (typeof SYNC_MODES)[number];
 export type TenantIdentityProviderType = (typeof IDP_TYPES)[number];
+export type TenantStepUp = Static<typeof StepUpSchema>;
