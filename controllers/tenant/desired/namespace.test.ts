@@ -12,7 +12,10 @@ const cases = [
 for (const c of cases) {
   test(`desiredNamespace: ${c.name}`, () => {
     const n = desiredNamespace(tenant(), c.ns);
-    if (c.wantLabels === undefined) return assert.equal(n, undefined);
+    if (c.wantLabels === undefined) {
+      assert.equal(n, undefined);
+      return;
+    }
     assert.equal(n?.metadata?.name, c.ns);
     for (const [k, v] of Object.entries(c.wantLabels)) assert.equal(n?.metadata?.labels?.[k], v);
     assert.deepEqual(n?.metadata?.ownerReferences, [{ apiVersion: "librechat.io/v1alpha1", kind: "Tenant", name: "acme", uid: "uid-t", controller: true, blockOwnerDeletion: true }]);

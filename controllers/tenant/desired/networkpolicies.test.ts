@@ -24,7 +24,7 @@ for (const c of cases) {
 
 test("desiredNetworkPolicies: the rules say what is allowed", () => {
   const ps = desiredNetworkPolicies(tenant({ network: { isolation: "DenyAllExceptSameTenant", allowFrom: ["ingress"] } }), "acme-chat");
-  const byName = Object.fromEntries(ps.map((p) => [p.metadata?.name, JSON.parse(JSON.stringify(p.spec)) as unknown]));
+  const byName: Record<string, unknown> = Object.fromEntries(ps.map((p): [string, unknown] => [p.metadata?.name ?? "", JSON.parse(JSON.stringify(p.spec)) as unknown]));
   assert.deepEqual(byName["tenant-default-deny"], { podSelector: {}, policyTypes: ["Ingress"] });
   assert.deepEqual(byName["tenant-allow-same-tenant"], {
     podSelector: {},

@@ -16,22 +16,16 @@ export const DEFAULT_DENY = "tenant-default-deny";
 export const ALLOW_SAME_TENANT = "tenant-allow-same-tenant";
 
 function policy(t: Tenant, ns: string, name: string, from: V1NetworkPolicyPeer[] | undefined): V1NetworkPolicy {
-  return {
+  // Plain JSON with the API's field name `from` (client-node's model calls it `_from`).
+  const spec: Record<string, unknown> = { podSelector: {}, policyTypes: ["Ingress"] };
+  if (from !== undefined) spec["ingress"] = [{ from }];
+  const obj = {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
     metadata: { name, namespace: ns, labels: tenantChildLabels(t, "network-policy"), ownerReferences: [tenantOwnerRef(t)] },
-    spec: {
-      podSelector: {},
-      policyTypes: ["Ingress"],
-      ...(from === undefined ? {} : { ingress: [{ _from: from }] }),
-    },
+    spec,
   };
-}
-
-/** Renames client-node's `_from` to the API's `from`. */
-function wire(p: V1NetworkPolicy): V1NetworkPolicy {
-  const ingress = p.spec?.ingress?.map(({ _from, ...r }) => ({ ...r, ...(_from !== undefined ? { from: _from } : {}) }));
-  return { ...p, spec: { ...p.spec, ...(ingress !== undefined ? { ingress } : {}) } } as V1NetworkPolicy;
+  return obj as unknown as V1NetworkPolicy;
 }
 
 /** The policies of namespace `ns`, sorted by name; empty when isolation is None. */
@@ -45,7 +39,7 @@ export function desiredNetworkPolicies(t: Tenant, ns: string): V1NetworkPolicy[]
   for (const c of [...(t.spec.network?.allowFrom ?? [])].sort()) {
     out.push(policy(t, ns, `tenant-allow-${c}`, [{ namespaceSelector: { matchLabels: { [PLATFORM_COMPONENT_LABEL]: c } } }]));
   }
-  return out.map(wire).sort((a, b) => ((a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1));
+  return out.sort((a, b) => ((a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1));
 }
 
 /** Names every policy this builder may produce for a tenant (to find ours that must go). */

@@ -12,7 +12,10 @@ const cases = [
 for (const c of cases) {
   test(`desiredResourceQuota: ${c.name}`, () => {
     const q = desiredResourceQuota(tenant(c.quota === undefined ? {} : { quota: c.quota }), "acme-chat");
-    if (c.want === undefined) return assert.equal(q, undefined);
+    if (c.want === undefined) {
+      assert.equal(q, undefined);
+      return;
+    }
     assert.equal(q?.metadata?.namespace, "acme-chat");
     assert.equal(q?.metadata?.name, "tenant-quota");
     assert.deepEqual(q?.spec?.hard, c.want);

@@ -1,0 +1,345 @@
+// Tenant reconcile: Kubernetes side from the caches (plan, apply, delete), then the Keycloak side
+// when it is due (see schedule.ts), then status once if it changed. Deletion runs the finalizer:
+// Delete removes the realm and the namespaces, Retain orphans them and says so in an Event.
+import type { KubernetesObject as K8sObject, V1ClusterRole, V1ClusterRoleBinding, V1LimitRange, V1Namespace, V1NetworkPolicy, V1ResourceQuota, V1RoleBinding, V1Secret } from "@kubernetes/client-node";
+import type { Tenant, TenantIdentity } from "../../crds/tenant/v1alpha1/index.ts";
+import { TENANT_GVK } from "../../crds/tenant/v1alpha1/index.ts";
+import type { KubeClient } from "../../operators/clients/kube.ts";
+import { isTransientKeycloakError } from "../../operators/clients/keycloak.ts";
+import type { Informer, ReconcileContext, ReconcileResult } from "../../operators/runtime/index.ts";
+import { KubeApiError } from "../../operators/runtime/index.ts";
+import { controllerOf } from "../shared/plan.ts";
+import { sameOwnedFields } from "../shared/stable.ts";
+import { labelValue } from "../shared/labels.ts";
+import { namespaceNames, tenantChildLabels, tenantOwnerRef } from "./desired/common.ts";
+import { desiredChildren } from "./desired/index.ts";
+import { QUOTA_NAME } from "./desired/resourcequota.ts";
+import { NAMESPACE, SECRET, gvkOfKind } from "./gvks.ts";
+import { RealmForbiddenError } from "./keycloak/api.ts";
+import type { KeycloakConnector } from "./keycloak/connector.ts";
+import type { ResolvedSecrets } from "./keycloak/desired.ts";
+import { desiredRealm } from "./keycloak/desired.ts";
+import { syncRealm } from "./keycloak/sync.ts";
+import { planTenantChildren } from "./plan.ts";
+import { sumResourceLists } from "./quantity.ts";
+import { IdentitySchedule } from "./schedule.ts";
+import type { IdentityResult, StatusInputs } from "./status.ts";
+import { computeStatus } from "./status.ts";
+
+export const CONTROLLER_NAME = "tenant";
+export const FINALIZER = "librechat.io/tenant-cleanup";
+
+export interface TenantConfig {
+  /** Keycloak used when a Tenant does not name one. */
+  keycloakUrl: string | undefined;
+  /** Namespace of the operator (generated client secrets without a secretRef go here). */
+  operatorNamespace: string;
+  /** How long a Delete finalizer waits for an unreachable Keycloak before giving up on the realm. */
+  deletionTimeoutMs: number;
+}
+
+export interface TenantDeps {
+  client: Pick<KubeClient, "apply" | "applyStatus" | "delete" | "event" | "get" | "addFinalizer" | "removeFinalizer">;
+  tenants: Informer<Tenant>;
+  namespaces: Informer<V1Namespace>;
+  quotas: Informer<V1ResourceQuota>;
+  limitRanges: Informer<V1LimitRange>;
+  networkPolicies: Informer<V1NetworkPolicy>;
+  roleBindings: Informer<V1RoleBinding>;
+  clusterRoles: Informer<V1ClusterRole>;
+  clusterRoleBindings: Informer<V1ClusterRoleBinding>;
+  keycloak: KeycloakConnector;
+  config: TenantConfig;
+  now: () => Date;
+  schedule?: IdentitySchedule;
+}
+
+interface ChildrenResult {
+  namespacesReady: StatusInputs["namespacesReady"];
+  conflicts: string[];
+  applyError: string | undefined;
+  quota: StatusInputs["quota"];
+}
+
+interface IdentityOutcome {
+  result: IdentityResult;
+  clientSecrets: NonNullable<StatusInputs["clientSecrets"]>;
+  error?: unknown;
+}
+
+const uidOf = (t: Tenant): string => t.metadata.uid ?? "";
+
+/** Builds the reconcile function of the Tenant controller. */
+export function tenantReconciler(deps: TenantDeps): (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined> {
+  const schedule = deps.schedule ?? new IdentitySchedule();
+  return async (key, ctx) => {
+    const t = deps.tenants.get(key);
+    if (t === undefined) return undefined;
+    if (t.metadata.deletionTimestamp !== undefined) {
+      await finalize(deps, t, ctx);
+      schedule.forget(uidOf(t));
+      return undefined;
+    }
+    if (t.metadata.finalizers?.includes(FINALIZER) !== true) await deps.client.addFinalizer(t, FINALIZER, CONTROLLER_NAME);
+
+    const children = await reconcileChildren(deps, t, ctx);
+    const identity = await reconcileIdentity(deps, schedule, t, ctx);
+    await writeStatus(deps, t, { tenant: t, ...children, identity: identity.result, clientSecrets: identity.clientSecrets });
+    if (children.conflicts.length > 0) {
+      await deps.client.event(t, { type: "Warning", reason: "NamespaceConflict", message: children.conflicts.join("; ") }, CONTROLLER_NAME);
+    }
+    if (identity.error !== undefined) throw new Error(`reconciling Tenant ${key}: syncing the Keycloak realm`, { cause: identity.error });
+    if (children.applyError !== undefined) throw new Error(`reconciling Tenant ${key}: ${children.applyError}`);
+    const id = t.spec.identity;
+    if (id === undefined) return undefined;
+    return { requeueAfterMs: schedule.dueInMs(uidOf(t), id.sync?.resyncInterval ?? "5m", deps.now().getTime()) };
+  };
+}
+
+/** Cached objects that could belong to or collide with the Tenant's children. */
+function observedChildren(deps: TenantDeps, t: Tenant): K8sObject[] {
+  const uid = uidOf(t);
+  const mine = (o: K8sObject): boolean => controllerOf(o)?.uid === uid;
+  const declared = namespaceNames(t);
+  const owned = deps.namespaces.list().filter(mine);
+  const nsNames = [...new Set([...declared, ...owned.map((n) => n.metadata?.name ?? "")])];
+  const out: K8sObject[] = [...owned];
+  for (const n of declared) {
+    const ns = deps.namespaces.get(n);
+    if (ns !== undefined && !mine(ns)) out.push(ns);
+  }
+  for (const ns of nsNames) {
+    for (const inf of [deps.quotas, deps.limitRanges, deps.networkPolicies, deps.roleBindings] as Informer<K8sObject>[]) out.push(...inf.list(ns));
+  }
+  out.push(...deps.clusterRoles.list().filter(mine), ...deps.clusterRoleBindings.list().filter(mine));
+  return out;
+}
+
+async function reconcileChildren(deps: TenantDeps, t: Tenant, ctx: ReconcileContext): Promise<ChildrenResult> {
+  const desired = desiredChildren(t);
+  const observed = observedChildren(deps, t);
+  const plan = planTenantChildren(uidOf(t), [...desired.namespaces, ...desired.others], observed);
+  const conflictNs = new Set(
+    observed.filter((o) => o.kind === "Namespace" && controllerOf(o)?.uid !== uidOf(t) && namespaceNames(t).includes(o.metadata?.name ?? "")).map((o) => o.metadata?.name ?? ""),
+  );
+  const conflicts = [...conflictNs].map((n) => `Namespace ${n} already exists and is not owned by Tenant ${t.metadata.name ?? ""}; it is not adopted`);
+  let applyError: string | undefined;
+  const applied = new Set<string>();
+  try {
+    // Namespaces first: everything else lives in them. Never write into a namespace we do not own.
+    const ordered = [...plan.apply.filter((o) => o.kind === "Namespace"), ...plan.apply.filter((o) => o.kind !== "Namespace")];
+    for (const obj of ordered) {
+      if (obj.metadata?.namespace !== undefined && conflictNs.has(obj.metadata.namespace)) continue;
+      await deps.client.apply(obj, { fieldManager: CONTROLLER_NAME, force: true });
+      if (obj.kind === "Namespace") applied.add(obj.metadata?.name ?? "");
+      ctx.log.info({ kind: obj.kind, name: obj.metadata?.name, namespace: obj.metadata?.namespace }, `Applied ${obj.kind ?? "object"}`);
+    }
+    for (const d of plan.delete) {
+      await deps.client.delete(gvkOfKind(d.kind), d.namespace, d.name, { preconditionUid: d.uid, propagationPolicy: "Background" });
+      ctx.log.info({ kind: d.kind, name: d.name, namespace: d.namespace }, `Deleted ${d.kind}`);
+    }
+  } catch (err) {
+    applyError = `Applying children failed: ${errorText(err)}`;
+    ctx.log.error({ err: errorText(err) }, "Failed to apply Tenant children");
+  }
+  const namespacesReady = namespaceNames(t).map((name) => {
+    const ns = deps.namespaces.get(name);
+    const exists = applied.has(name) || (ns !== undefined && controllerOf(ns)?.uid === uidOf(t));
+    const terminating = ns?.status?.phase === "Terminating";
+    return { name, uid: ns?.metadata?.uid, ready: exists && !terminating && !conflictNs.has(name) && applyError === undefined };
+  });
+  const quotas = namespaceNames(t)
+    .filter((n) => !conflictNs.has(n))
+    .map((n) => deps.quotas.get(`${n}/${QUOTA_NAME}`))
+    .filter((q): q is V1ResourceQuota => q !== undefined);
+  const quota = t.spec.quota?.perNamespace === undefined ? undefined : { hard: sumResourceLists(quotas.map((q) => q.status?.hard)), used: sumResourceLists(quotas.map((q) => q.status?.used)) };
+  return { namespacesReady, conflicts, applyError, quota };
+}
+
+/** Reads one key of a Secret by a direct GET (the Secret cache holds no values). */
+async function secretValue(deps: TenantDeps, ref: { name: string; namespace: string; key: string }): Promise<string | undefined> {
+  const s = await deps.client.get<V1Secret>(SECRET, ref.namespace, ref.name);
+  const b64 = s?.data?.[ref.key];
+  return b64 === undefined ? undefined : Buffer.from(b64, "base64").toString("utf8");
+}
+
+const refText = (r: { name: string; namespace: string; key: string }): string => `Secret ${r.namespace}/${r.name} key ${r.key}`;
+
+/** Secret values for the realm; a message naming the first missing required one. */
+async function resolveSecrets(deps: TenantDeps, id: TenantIdentity): Promise<ResolvedSecrets | string> {
+  const clients: Record<string, string | undefined> = {};
+  for (const c of id.clients ?? []) if (c.secretRef !== undefined) clients[c.clientId] = await secretValue(deps, c.secretRef);
+  const idps: Record<string, string | undefined> = {};
+  for (const p of id.identityProviders ?? []) {
+    const v = await secretValue(deps, p.clientSecretRef);
+    if (v === undefined) return `${refText(p.clientSecretRef)} (identity provider ${p.alias}) not found`;
+    idps[p.alias] = v;
+  }
+  const smtpRef = id.realm.smtp?.passwordSecretRef;
+  const smtpPassword = smtpRef === undefined ? undefined : await secretValue(deps, smtpRef);
+  if (smtpRef !== undefined && smtpPassword === undefined) return `${refText(smtpRef)} (SMTP password) not found`;
+  return { clients, idps, smtpPassword };
+}
+
+async function reconcileIdentity(deps: TenantDeps, schedule: IdentitySchedule, t: Tenant, ctx: ReconcileContext): Promise<IdentityOutcome> {
+  const id = t.spec.identity;
+  const clientSecrets: IdentityOutcome["clientSecrets"] = [];
+  if (id === undefined) return { result: { kind: "not-configured" }, clientSecrets };
+  const uid = uidOf(t);
+  const generation = t.metadata.generation ?? 0;
+  const nowMs = deps.now().getTime();
+  if (!schedule.due(uid, generation, id.sync?.resyncInterval ?? "5m", nowMs)) return { result: { kind: "skipped" }, clientSecrets: t.status?.identity?.clientSecrets ?? [] };
+  const isResync = schedule.syncedGeneration(uid) === generation;
+  const realm = id.realm.name;
+  try {
+    const credentials = await secretValue(deps, id.keycloak.credentialsSecretRef);
+    if (credentials === undefined) {
+      schedule.failed(uid, nowMs);
+      return { result: { kind: "credentials-missing", message: `${refText(id.keycloak.credentialsSecretRef)} (Keycloak client ${id.keycloak.clientId}) not found` }, clientSecrets };
+    }
+    const secrets = await resolveSecrets(deps, id);
+    if (typeof secrets === "string") {
+      schedule.failed(uid, nowMs);
+      return { result: { kind: "credentials-missing", message: secrets }, clientSecrets };
+    }
+    const url = id.keycloak.url ?? deps.config.keycloakUrl;
+    if (url === undefined) throw new Error("no Keycloak URL: set spec.identity.keycloak.url or the operator's --keycloak-url");
+    const desired = desiredRealm(t, secrets);
+    if (desired === undefined) return { result: { kind: "not-configured" }, clientSecrets };
+    const conn = deps.keycloak({ url, clientId: id.keycloak.clientId, clientSecret: credentials });
+    const mode = id.sync?.mode ?? "Enforce";
+    const outcome = await syncRealm(conn.api, desired, { mode, adoptExisting: id.sync?.adoptExisting ?? false, tenant: t.metadata.name ?? "", memory: schedule.memory(uid) });
+    if (outcome.refused !== undefined) {
+      schedule.succeeded(uid, generation, nowMs);
+      await deps.client.event(t, { type: "Warning", reason: "RealmRefused", message: outcome.refused.message }, CONTROLLER_NAME);
+      return { result: { kind: "refused", message: outcome.refused.message }, clientSecrets };
+    }
+    for (const c of desired.clients) {
+      if (!c.confidential || c.secret !== undefined) continue;
+      const value = outcome.state?.clientSecrets[c.clientId];
+      if (value !== undefined) clientSecrets.push(await storeGeneratedSecret(deps, t, id, c.clientId, value));
+    }
+    schedule.succeeded(uid, generation, nowMs);
+    await reportSync(deps, t, realm, mode, outcome.drift, outcome.writes, isResync);
+    ctx.log.info({ realm, drift: outcome.drift.length, writes: outcome.writes }, "Synced Keycloak realm");
+    return { result: { kind: "synced", mode, drift: outcome.drift, driftIsChange: isResync, realm, at: deps.now().toISOString().replace(/\.\d+Z$/, "Z") }, clientSecrets };
+  } catch (err) {
+    if (err instanceof RealmForbiddenError) {
+      schedule.succeeded(uid, generation, nowMs);
+      return { result: { kind: "refused", message: err.message }, clientSecrets };
+    }
+    schedule.failed(uid, nowMs);
+    const message = errorText(err);
+    ctx.log.warn({ realm, err: message }, "Failed to sync Keycloak realm");
+    return { result: { kind: isTransientKeycloakError(err) ? "unreachable" : "error", message }, clientSecrets, error: err };
+  }
+}
+
+/** Events for a sync: drift reverted / observed on a resync, changes applied after a spec change. */
+async function reportSync(deps: TenantDeps, t: Tenant, realm: string, mode: string, drift: string[], writes: number, isResync: boolean): Promise<void> {
+  if (drift.length === 0) return;
+  const fields = drift.slice(0, 30).join(", ");
+  if (mode === "Observe") {
+    await deps.client.event(t, { type: "Warning", reason: "DriftDetected", message: `Realm ${realm} differs from the spec (not changed, Observe mode): ${fields}` }, CONTROLLER_NAME);
+  } else if (isResync) {
+    await deps.client.event(t, { type: "Warning", reason: "DriftReverted", message: `Reverted changes made outside the Tenant in realm ${realm}: ${fields}` }, CONTROLLER_NAME);
+  } else if (writes > 0) {
+    await deps.client.event(t, { type: "Normal", reason: "RealmSynced", message: `Applied the spec to realm ${realm} (${writes} admin call(s)): ${fields}` }, CONTROLLER_NAME);
+  }
+}
+
+/** Writes a Keycloak-generated client secret to its Secret; returns where it went (no value). */
+async function storeGeneratedSecret(deps: TenantDeps, t: Tenant, id: TenantIdentity, clientId: string, value: string): Promise<IdentityOutcome["clientSecrets"][number]> {
+  const declared = id.clients?.find((c) => c.clientId === clientId)?.secretRef;
+  const ref = declared ?? { name: labelValue(`${t.metadata.name ?? ""}-${clientId}-oidc`.toLowerCase()), namespace: deps.config.operatorNamespace, key: "client-secret" };
+  const existing = await deps.client.get<V1Secret>(SECRET, ref.namespace, ref.name);
+  if (existing?.data?.[ref.key] !== Buffer.from(value).toString("base64")) {
+    const ours = existing === undefined || controllerOf(existing)?.uid === uidOf(t);
+    await deps.client.apply(
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: ref.name, namespace: ref.namespace, ...(ours ? { labels: tenantChildLabels(t, "client-secret"), ownerReferences: [tenantOwnerRef(t)] } : {}) },
+        type: "Opaque",
+        data: { [ref.key]: Buffer.from(value).toString("base64") },
+      },
+      { fieldManager: CONTROLLER_NAME, force: true },
+    );
+  }
+  return { clientId, secretRef: ref };
+}
+
+async function writeStatus(deps: TenantDeps, t: Tenant, inputs: StatusInputs): Promise<void> {
+  const status = computeStatus(inputs, deps.now());
+  if (sameOwnedFields(status, t.status)) return;
+  await deps.client.applyStatus({ apiVersion: TENANT_GVK.apiVersion, kind: TENANT_GVK.kind, metadata: { name: t.metadata.name ?? "" }, status }, { fieldManager: CONTROLLER_NAME });
+}
+
+/** Finalizer: Delete removes realm and namespaces; Retain orphans them. Gives up on Keycloak after the timeout. */
+async function finalize(deps: TenantDeps, t: Tenant, ctx: ReconcileContext): Promise<void> {
+  if (t.metadata.finalizers?.includes(FINALIZER) !== true) return;
+  const owned = deps.namespaces.list().filter((n) => controllerOf(n)?.uid === uidOf(t));
+  const realm = t.spec.identity?.realm.name;
+  if (t.spec.deletionPolicy === "Delete") {
+    if (realm !== undefined) {
+      const done = await deleteRealm(deps, t, realm, ctx);
+      if (!done) return;
+    }
+    for (const n of owned) await deps.client.delete(NAMESPACE, undefined, n.metadata?.name ?? "", { preconditionUid: n.metadata?.uid ?? "", propagationPolicy: "Background" });
+    const what = [owned.length > 0 ? `namespaces ${owned.map((n) => n.metadata?.name).join(", ")}` : "", realm !== undefined ? `realm ${realm}` : ""].filter((x) => x !== "").join(" and ");
+    await deps.client.event(t, { type: "Normal", reason: "Deleted", message: `Deleted ${what || "nothing (no namespaces or realm)"} (deletionPolicy Delete)` }, CONTROLLER_NAME);
+  } else {
+    // Orphan: re-apply each namespace with only its declared labels, which drops our owner reference
+    // and tenant label (fields this manager owned); the garbage collector then leaves it alone.
+    for (const n of owned) {
+      const name = n.metadata?.name ?? "";
+      const labels = t.spec.namespaces?.items?.find((i) => i.name === name)?.labels;
+      await deps.client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name, ...(labels !== undefined ? { labels } : {}) } }, { fieldManager: CONTROLLER_NAME, force: true });
+    }
+    const kept = [owned.length > 0 ? `namespaces ${owned.map((n) => n.metadata?.name).join(", ")}` : "", realm !== undefined ? `Keycloak realm ${realm}` : ""].filter((x) => x !== "").join(" and ");
+    await deps.client.event(t, { type: "Normal", reason: "Retained", message: `Kept ${kept || "nothing"} (deletionPolicy Retain)` }, CONTROLLER_NAME);
+  }
+  await deps.client.removeFinalizer(t, FINALIZER);
+  ctx.log.info({ name: t.metadata.name, policy: t.spec.deletionPolicy }, "Finalized Tenant");
+}
+
+/** True when the realm is gone (or we gave up after the timeout); false to wait and retry. */
+async function deleteRealm(deps: TenantDeps, t: Tenant, realm: string, ctx: ReconcileContext): Promise<boolean> {
+  const id = t.spec.identity;
+  if (id === undefined) return true;
+  const since = Date.parse(String(t.metadata.deletionTimestamp));
+  const waited = deps.now().getTime() - since;
+  try {
+    const credentials = await secretValue(deps, id.keycloak.credentialsSecretRef);
+    const url = id.keycloak.url ?? deps.config.keycloakUrl;
+    if (credentials === undefined || url === undefined) throw new Error(`cannot reach Keycloak: ${refText(id.keycloak.credentialsSecretRef)} or URL missing`);
+    const r = await deps.keycloak({ url, clientId: id.keycloak.clientId, clientSecret: credentials }).deleteOwnedRealm(realm, t.metadata.name ?? "");
+    ctx.log.info({ realm, result: r }, "Deleted Keycloak realm");
+    return true;
+  } catch (err) {
+    const timedOut = waited >= deps.config.deletionTimeoutMs;
+    const message = timedOut
+      ? `Gave up deleting Keycloak realm ${realm} after ${Math.round(waited / 1000)}s (${errorText(err)}); the realm may remain in Keycloak`
+      : `Waiting to delete Keycloak realm ${realm} (gives up after ${deps.config.deletionTimeoutMs / 1000}s): ${errorText(err)}`;
+    await writeStatus(deps, t, {
+      tenant: t,
+      namespacesReady: (t.status?.namespaces ?? []).map((n) => ({ name: n.name, uid: n.uid, ready: n.ready })),
+      conflicts: [],
+      applyError: undefined,
+      identity: { kind: "skipped" },
+      quota: t.status?.quota?.hard !== undefined ? { hard: t.status.quota.hard, used: t.status.quota.used ?? {} } : undefined,
+      deletion: { message, timedOut },
+    });
+    if (timedOut) {
+      await deps.client.event(t, { type: "Warning", reason: "DeletionTimedOut", message }, CONTROLLER_NAME);
+      return true;
+    }
+    throw new Error(`finalizing Tenant ${t.metadata.name ?? ""}: deleting realm ${realm}`, { cause: err });
+  }
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof KubeApiError) return err.status?.message ?? err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
