@@ -16,8 +16,8 @@ import { desiredChildren } from "./desired/index.ts";
 import { QUOTA_NAME } from "./desired/resourcequota.ts";
 import { NAMESPACE, SECRET, gvkOfKind } from "./gvks.ts";
 import { RealmForbiddenError } from "./keycloak/api.ts";
-import type { KeycloakConnector } from "./keycloak/connector.ts";
-import type { ResolvedSecrets } from "./keycloak/desired.ts";
+import type { KeycloakConnection, KeycloakConnector } from "./keycloak/connector.ts";
+import type { DesiredRealm, ResolvedSecrets } from "./keycloak/desired.ts";
 import { desiredRealm } from "./keycloak/desired.ts";
 import { syncRealm } from "./keycloak/sync.ts";
 import { planTenantChildren } from "./plan.ts";
@@ -181,70 +181,85 @@ async function resolveSecrets(deps: TenantDeps, id: TenantIdentity): Promise<Res
   return { clients, idps, smtpPassword };
 }
 
+interface Prepared {
+  conn: KeycloakConnection;
+  desired: DesiredRealm;
+}
+
+/** Credentials, secret values and the desired realm; a credentials-missing result when one is absent. */
+async function prepareIdentity(deps: TenantDeps, t: Tenant, id: TenantIdentity): Promise<Prepared | IdentityResult> {
+  const credentials = await secretValue(deps, id.keycloak.credentialsSecretRef);
+  if (credentials === undefined) {
+    return { kind: "credentials-missing", message: `${refText(id.keycloak.credentialsSecretRef)} (Keycloak client ${id.keycloak.clientId}) not found` };
+  }
+  const secrets = await resolveSecrets(deps, id);
+  if (typeof secrets === "string") return { kind: "credentials-missing", message: secrets };
+  const url = id.keycloak.url ?? deps.config.keycloakUrl;
+  if (url === undefined) return { kind: "error", message: "no Keycloak URL: set spec.identity.keycloak.url or the operator's --keycloak-url" };
+  const desired = desiredRealm(t, secrets);
+  if (desired === undefined) return { kind: "not-configured" };
+  return { conn: deps.keycloak({ url, clientId: id.keycloak.clientId, clientSecret: credentials }), desired };
+}
+
 async function reconcileIdentity(deps: TenantDeps, schedule: IdentitySchedule, t: Tenant, ctx: ReconcileContext): Promise<IdentityOutcome> {
   const id = t.spec.identity;
-  const clientSecrets: IdentityOutcome["clientSecrets"] = [];
-  if (id === undefined) return { result: { kind: "not-configured" }, clientSecrets };
+  if (id === undefined) return { result: { kind: "not-configured" }, clientSecrets: [] };
   const uid = uidOf(t);
   const generation = t.metadata.generation ?? 0;
   const nowMs = deps.now().getTime();
   if (!schedule.due(uid, generation, id.sync?.resyncInterval ?? "5m", nowMs)) return { result: { kind: "skipped" }, clientSecrets: t.status?.identity?.clientSecrets ?? [] };
-  const isResync = schedule.syncedGeneration(uid) === generation;
-  const realm = id.realm.name;
   try {
-    const credentials = await secretValue(deps, id.keycloak.credentialsSecretRef);
-    if (credentials === undefined) {
+    const prepared = await prepareIdentity(deps, t, id);
+    if (!("conn" in prepared)) {
       schedule.failed(uid, nowMs);
-      return { result: { kind: "credentials-missing", message: `${refText(id.keycloak.credentialsSecretRef)} (Keycloak client ${id.keycloak.clientId}) not found` }, clientSecrets };
+      return { result: prepared, clientSecrets: [] };
     }
-    const secrets = await resolveSecrets(deps, id);
-    if (typeof secrets === "string") {
-      schedule.failed(uid, nowMs);
-      return { result: { kind: "credentials-missing", message: secrets }, clientSecrets };
-    }
-    const url = id.keycloak.url ?? deps.config.keycloakUrl;
-    if (url === undefined) throw new Error("no Keycloak URL: set spec.identity.keycloak.url or the operator's --keycloak-url");
-    const desired = desiredRealm(t, secrets);
-    if (desired === undefined) return { result: { kind: "not-configured" }, clientSecrets };
-    const conn = deps.keycloak({ url, clientId: id.keycloak.clientId, clientSecret: credentials });
-    const mode = id.sync?.mode ?? "Enforce";
-    const outcome = await syncRealm(conn.api, desired, { mode, adoptExisting: id.sync?.adoptExisting ?? false, tenant: t.metadata.name ?? "", memory: schedule.memory(uid) });
-    if (outcome.refused !== undefined) {
-      schedule.succeeded(uid, generation, nowMs);
-      await deps.client.event(t, { type: "Warning", reason: "RealmRefused", message: outcome.refused.message }, CONTROLLER_NAME);
-      return { result: { kind: "refused", message: outcome.refused.message }, clientSecrets };
-    }
-    for (const c of desired.clients) {
-      if (!c.confidential || c.secret !== undefined) continue;
-      const value = outcome.state?.clientSecrets[c.clientId];
-      if (value !== undefined) clientSecrets.push(await storeGeneratedSecret(deps, t, id, c.clientId, value));
-    }
+    const outcome = await runSync(deps, schedule, t, id, prepared);
     schedule.succeeded(uid, generation, nowMs);
-    await reportSync(deps, t, realm, mode, outcome.drift, outcome.writes, isResync);
-    ctx.log.info({ realm, drift: outcome.drift.length, writes: outcome.writes }, "Synced Keycloak realm");
-    return { result: { kind: "synced", mode, drift: outcome.drift, driftIsChange: isResync, realm, at: deps.now().toISOString().replace(/\.\d+Z$/, "Z") }, clientSecrets };
+    if (outcome.result.kind === "synced") ctx.log.info({ realm: id.realm.name, drift: outcome.result.drift.length }, "Synced Keycloak realm");
+    return outcome;
   } catch (err) {
     if (err instanceof RealmForbiddenError) {
       schedule.succeeded(uid, generation, nowMs);
-      return { result: { kind: "refused", message: err.message }, clientSecrets };
+      return { result: { kind: "refused", message: err.message }, clientSecrets: [] };
     }
     schedule.failed(uid, nowMs);
     const message = errorText(err);
-    ctx.log.warn({ realm, err: message }, "Failed to sync Keycloak realm");
-    return { result: { kind: isTransientKeycloakError(err) ? "unreachable" : "error", message }, clientSecrets, error: err };
+    ctx.log.warn({ realm: id.realm.name, err: message }, "Failed to sync Keycloak realm");
+    return { result: { kind: isTransientKeycloakError(err) ? "unreachable" : "error", message }, clientSecrets: [], error: err };
   }
 }
 
+/** Syncs the realm, stores generated client secrets and reports drift. */
+async function runSync(deps: TenantDeps, schedule: IdentitySchedule, t: Tenant, id: TenantIdentity, p: Prepared): Promise<IdentityOutcome> {
+  const uid = uidOf(t);
+  const isResync = schedule.syncedGeneration(uid) === (t.metadata.generation ?? 0);
+  const mode = id.sync?.mode ?? "Enforce";
+  const outcome = await syncRealm(p.conn.api, p.desired, { mode, adoptExisting: id.sync?.adoptExisting ?? false, tenant: t.metadata.name ?? "", memory: schedule.memory(uid) });
+  if (outcome.refused !== undefined) {
+    await deps.client.event(t, { type: "Warning", reason: "RealmRefused", message: outcome.refused.message }, CONTROLLER_NAME);
+    return { result: { kind: "refused", message: outcome.refused.message }, clientSecrets: [] };
+  }
+  const clientSecrets: IdentityOutcome["clientSecrets"] = [];
+  for (const c of p.desired.clients) {
+    const value = c.confidential && c.secret === undefined ? outcome.state?.clientSecrets[c.clientId] : undefined;
+    if (value !== undefined) clientSecrets.push(await storeGeneratedSecret(deps, t, id, c.clientId, value));
+  }
+  const realm = p.desired.name;
+  await reportSync(deps, t, { realm, mode, drift: outcome.drift, writes: outcome.writes, isResync });
+  return { result: { kind: "synced", mode, drift: outcome.drift, driftIsChange: isResync, realm, at: deps.now().toISOString().replace(/\.\d+Z$/, "Z") }, clientSecrets };
+}
+
 /** Events for a sync: drift reverted / observed on a resync, changes applied after a spec change. */
-async function reportSync(deps: TenantDeps, t: Tenant, realm: string, mode: string, drift: string[], writes: number, isResync: boolean): Promise<void> {
-  if (drift.length === 0) return;
-  const fields = drift.slice(0, 30).join(", ");
-  if (mode === "Observe") {
-    await deps.client.event(t, { type: "Warning", reason: "DriftDetected", message: `Realm ${realm} differs from the spec (not changed, Observe mode): ${fields}` }, CONTROLLER_NAME);
-  } else if (isResync) {
-    await deps.client.event(t, { type: "Warning", reason: "DriftReverted", message: `Reverted changes made outside the Tenant in realm ${realm}: ${fields}` }, CONTROLLER_NAME);
-  } else if (writes > 0) {
-    await deps.client.event(t, { type: "Normal", reason: "RealmSynced", message: `Applied the spec to realm ${realm} (${writes} admin call(s)): ${fields}` }, CONTROLLER_NAME);
+async function reportSync(deps: TenantDeps, t: Tenant, r: { realm: string; mode: string; drift: string[]; writes: number; isResync: boolean }): Promise<void> {
+  if (r.drift.length === 0) return;
+  const fields = r.drift.slice(0, 30).join(", ");
+  if (r.mode === "Observe") {
+    await deps.client.event(t, { type: "Warning", reason: "DriftDetected", message: `Realm ${r.realm} differs from the spec (not changed, Observe mode): ${fields}` }, CONTROLLER_NAME);
+  } else if (r.isResync) {
+    await deps.client.event(t, { type: "Warning", reason: "DriftReverted", message: `Reverted changes made outside the Tenant in realm ${r.realm}: ${fields}` }, CONTROLLER_NAME);
+  } else if (r.writes > 0) {
+    await deps.client.event(t, { type: "Normal", reason: "RealmSynced", message: `Applied the spec to realm ${r.realm} (${r.writes} admin call(s)): ${fields}` }, CONTROLLER_NAME);
   }
 }
 
@@ -275,40 +290,42 @@ async function writeStatus(deps: TenantDeps, t: Tenant, inputs: StatusInputs): P
   await deps.client.applyStatus({ apiVersion: TENANT_GVK.apiVersion, kind: TENANT_GVK.kind, metadata: { name: t.metadata.name ?? "" }, status }, { fieldManager: CONTROLLER_NAME });
 }
 
+const listText = (owned: readonly V1Namespace[], realm: string | undefined, realmWord: string): string =>
+  [owned.length > 0 ? `namespaces ${owned.map((n) => n.metadata?.name ?? "").join(", ")}` : "", realm !== undefined ? `${realmWord} ${realm}` : ""].filter((x) => x !== "").join(" and ") || "nothing";
+
 /** Finalizer: Delete removes realm and namespaces; Retain orphans them. Gives up on Keycloak after the timeout. */
 async function finalize(deps: TenantDeps, t: Tenant, ctx: ReconcileContext): Promise<void> {
   if (t.metadata.finalizers?.includes(FINALIZER) !== true) return;
   const owned = deps.namespaces.list().filter((n) => controllerOf(n)?.uid === uidOf(t));
   const realm = t.spec.identity?.realm.name;
   if (t.spec.deletionPolicy === "Delete") {
-    if (realm !== undefined) {
-      const done = await deleteRealm(deps, t, realm, ctx);
-      if (!done) return;
-    }
+    if (realm !== undefined && !(await deleteRealm(deps, t, realm, ctx))) return;
     for (const n of owned) await deps.client.delete(NAMESPACE, undefined, n.metadata?.name ?? "", { preconditionUid: n.metadata?.uid ?? "", propagationPolicy: "Background" });
-    const what = [owned.length > 0 ? `namespaces ${owned.map((n) => n.metadata?.name).join(", ")}` : "", realm !== undefined ? `realm ${realm}` : ""].filter((x) => x !== "").join(" and ");
-    await deps.client.event(t, { type: "Normal", reason: "Deleted", message: `Deleted ${what || "nothing (no namespaces or realm)"} (deletionPolicy Delete)` }, CONTROLLER_NAME);
+    await deps.client.event(t, { type: "Normal", reason: "Deleted", message: `Deleted ${listText(owned, realm, "realm")} (deletionPolicy Delete)` }, CONTROLLER_NAME);
   } else {
-    // Orphan: re-apply each namespace with only its declared labels, which drops our owner reference
-    // and tenant label (fields this manager owned); the garbage collector then leaves it alone.
-    for (const n of owned) {
-      const name = n.metadata?.name ?? "";
-      const labels = t.spec.namespaces?.items?.find((i) => i.name === name)?.labels;
-      await deps.client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name, ...(labels !== undefined ? { labels } : {}) } }, { fieldManager: CONTROLLER_NAME, force: true });
-    }
-    const kept = [owned.length > 0 ? `namespaces ${owned.map((n) => n.metadata?.name).join(", ")}` : "", realm !== undefined ? `Keycloak realm ${realm}` : ""].filter((x) => x !== "").join(" and ");
-    await deps.client.event(t, { type: "Normal", reason: "Retained", message: `Kept ${kept || "nothing"} (deletionPolicy Retain)` }, CONTROLLER_NAME);
+    await orphanNamespaces(deps, t, owned);
+    await deps.client.event(t, { type: "Normal", reason: "Retained", message: `Kept ${listText(owned, realm, "Keycloak realm")} (deletionPolicy Retain)` }, CONTROLLER_NAME);
   }
   await deps.client.removeFinalizer(t, FINALIZER);
   ctx.log.info({ name: t.metadata.name, policy: t.spec.deletionPolicy }, "Finalized Tenant");
 }
 
-/** True when the realm is gone (or we gave up after the timeout); false to wait and retry. */
+/**
+ * Re-applies each namespace with only its declared labels, which drops our owner reference and
+ * the tenant label (fields this manager owned); the garbage collector then leaves it alone.
+ */
+async function orphanNamespaces(deps: TenantDeps, t: Tenant, owned: readonly V1Namespace[]): Promise<void> {
+  for (const n of owned) {
+    const name = n.metadata?.name ?? "";
+    const labels = t.spec.namespaces?.items?.find((i) => i.name === name)?.labels;
+    await deps.client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name, ...(labels !== undefined ? { labels } : {}) } }, { fieldManager: CONTROLLER_NAME, force: true });
+  }
+}
+
+/** True when the realm is gone (or we gave up after the timeout); throws to wait and retry. */
 async function deleteRealm(deps: TenantDeps, t: Tenant, realm: string, ctx: ReconcileContext): Promise<boolean> {
   const id = t.spec.identity;
   if (id === undefined) return true;
-  const since = Date.parse(String(t.metadata.deletionTimestamp));
-  const waited = deps.now().getTime() - since;
   try {
     const credentials = await secretValue(deps, id.keycloak.credentialsSecretRef);
     const url = id.keycloak.url ?? deps.config.keycloakUrl;
@@ -317,25 +334,30 @@ async function deleteRealm(deps: TenantDeps, t: Tenant, realm: string, ctx: Reco
     ctx.log.info({ realm, result: r }, "Deleted Keycloak realm");
     return true;
   } catch (err) {
-    const timedOut = waited >= deps.config.deletionTimeoutMs;
-    const message = timedOut
-      ? `Gave up deleting Keycloak realm ${realm} after ${Math.round(waited / 1000)}s (${errorText(err)}); the realm may remain in Keycloak`
-      : `Waiting to delete Keycloak realm ${realm} (gives up after ${deps.config.deletionTimeoutMs / 1000}s): ${errorText(err)}`;
-    await writeStatus(deps, t, {
-      tenant: t,
-      namespacesReady: (t.status?.namespaces ?? []).map((n) => ({ name: n.name, uid: n.uid, ready: n.ready })),
-      conflicts: [],
-      applyError: undefined,
-      identity: { kind: "skipped" },
-      quota: t.status?.quota?.hard !== undefined ? { hard: t.status.quota.hard, used: t.status.quota.used ?? {} } : undefined,
-      deletion: { message, timedOut },
-    });
-    if (timedOut) {
-      await deps.client.event(t, { type: "Warning", reason: "DeletionTimedOut", message }, CONTROLLER_NAME);
-      return true;
-    }
-    throw new Error(`finalizing Tenant ${t.metadata.name ?? ""}: deleting realm ${realm}`, { cause: err });
+    return deletionFailed(deps, t, realm, err);
   }
+}
+
+/** Reports a failed realm deletion; true once the deletion timeout has passed (give up). */
+async function deletionFailed(deps: TenantDeps, t: Tenant, realm: string, err: unknown): Promise<boolean> {
+  const waited = deps.now().getTime() - Date.parse(String(t.metadata.deletionTimestamp));
+  const timedOut = waited >= deps.config.deletionTimeoutMs;
+  const message = timedOut
+    ? `Gave up deleting Keycloak realm ${realm} after ${Math.round(waited / 1000)}s (${errorText(err)}); the realm may remain in Keycloak`
+    : `Waiting to delete Keycloak realm ${realm} (gives up after ${deps.config.deletionTimeoutMs / 1000}s): ${errorText(err)}`;
+  const q = t.status?.quota;
+  await writeStatus(deps, t, {
+    tenant: t,
+    namespacesReady: (t.status?.namespaces ?? []).map((n) => ({ name: n.name, uid: n.uid, ready: n.ready })),
+    conflicts: [],
+    applyError: undefined,
+    identity: { kind: "skipped" },
+    quota: q?.hard !== undefined ? { hard: q.hard, used: q.used ?? {} } : undefined,
+    deletion: { message, timedOut },
+  });
+  if (!timedOut) throw new Error(`finalizing Tenant ${t.metadata.name ?? ""}: deleting realm ${realm}`, { cause: err });
+  await deps.client.event(t, { type: "Warning", reason: "DeletionTimedOut", message }, CONTROLLER_NAME);
+  return true;
 }
 
 function errorText(err: unknown): string {

@@ -149,16 +149,21 @@ export function computeStatus(i: StatusInputs, now: Date): TenantStatus {
     namespaces: i.namespacesReady.map((n) => ({ name: n.name, ready: n.ready, ...(n.uid !== undefined ? { uid: n.uid } : {}) })),
   };
   if (i.quota !== undefined) status.quota = i.quota;
-  const realm = t.spec.identity?.realm.name;
-  if (realm !== undefined) {
-    const prev = t.status?.identity ?? {};
-    status.identity = { ...prev, realm };
-    if (i.identity.kind === "synced") {
-      status.identity.lastSyncTime = i.identity.at;
-      status.identity.lastDriftCheckTime = i.identity.at;
-      status.identity.drift = { detected: i.identity.drift.length > 0, ...(i.identity.drift.length > 0 ? { fields: i.identity.drift.slice(0, 64) } : {}) };
-    }
-    if (i.clientSecrets !== undefined && i.clientSecrets.length > 0) status.identity.clientSecrets = i.clientSecrets;
-  }
+  const identityStatus = identityStatusOf(i);
+  if (identityStatus !== undefined) status.identity = identityStatus;
   return status;
+}
+
+function identityStatusOf(i: StatusInputs): TenantStatus["identity"] {
+  const t = i.tenant;
+  const realm = t.spec.identity?.realm.name;
+  if (realm === undefined) return undefined;
+  const out: NonNullable<TenantStatus["identity"]> = { ...(t.status?.identity ?? {}), realm };
+  if (i.identity.kind === "synced") {
+    out.lastSyncTime = i.identity.at;
+    out.lastDriftCheckTime = i.identity.at;
+    out.drift = { detected: i.identity.drift.length > 0, ...(i.identity.drift.length > 0 ? { fields: i.identity.drift.slice(0, 64) } : {}) };
+  }
+  if (i.clientSecrets !== undefined && i.clientSecrets.length > 0) out.clientSecrets = i.clientSecrets;
+  return out;
 }

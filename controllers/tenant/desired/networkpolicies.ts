@@ -25,7 +25,7 @@ function policy(t: Tenant, ns: string, name: string, from: V1NetworkPolicyPeer[]
     metadata: { name, namespace: ns, labels: tenantChildLabels(t, "network-policy"), ownerReferences: [tenantOwnerRef(t)] },
     spec,
   };
-  return obj as unknown as V1NetworkPolicy;
+  return obj;
 }
 
 /** The policies of namespace `ns`, sorted by name; empty when isolation is None. */

@@ -46,7 +46,7 @@ export function secretHash(value: string): string {
 export function sameValue(want: unknown, got: unknown): boolean {
   if (Array.isArray(want)) {
     if (!Array.isArray(got) || got.length !== want.length) return false;
-    const a = [...want].map(String).sort();
+    const a = (want as unknown[]).map(String).sort();
     const b = (got as unknown[]).map(String).sort();
     return a.every((x, i) => x === b[i]);
   }
@@ -237,43 +237,47 @@ const clientSecrets: Step = {
   },
 };
 
+/** Drift and writes of one declared identity provider against what Keycloak has. */
+function idpDiff(p: DesiredRealm["idps"][number], cur: Rep | undefined, secrets: SecretMemory): StepResult {
+  const key = `idp/${p.alias}`;
+  const hash = p.clientSecret === undefined ? undefined : secretHash(p.clientSecret);
+  const remember: [string, string][] = hash === undefined ? [] : [[key, hash]];
+  const config = { ...p.rep.config, [MANAGED_ATTRIBUTE]: "true" };
+  if (cur === undefined) {
+    const body = { ...p.rep, config: { ...config, clientSecret: p.clientSecret ?? "" } };
+    return { drift: [`identityProviders[${p.alias}]`], writes: [{ method: "POST", path: "/identity-provider/instances", body, create: true, what: `create identity provider ${p.alias}` }], remember };
+  }
+  const { config: _c, ...fields } = p.rep;
+  const curConfig = (cur["config"] ?? {}) as Rep;
+  const keys = [...differingKeys(fields, cur), ...differingKeys(config, curConfig).map((k) => `config.${k}`)];
+  const secretChanged = hash !== undefined && secrets.get(key) !== hash;
+  if (keys.length === 0 && !secretChanged) return { drift: [], writes: [] };
+  const drift = keys.map((k) => `identityProviders[${p.alias}].${k}`);
+  if (secretChanged) drift.push(`identityProviders[${p.alias}].clientSecret`);
+  // PUT replaces the whole provider: keep what Keycloak added, send the masked secret back when
+  // we have no value (Keycloak then keeps the stored one).
+  const body = { ...cur, ...fields, config: { ...curConfig, ...config, clientSecret: p.clientSecret ?? MASK } };
+  return { drift, writes: [{ method: "PUT", path: `/identity-provider/instances/${enc(p.alias)}`, body, what: `update identity provider ${p.alias}` }], remember };
+}
+
 const identityProviders: Step = {
   name: "identity providers",
   diff(d, o, secrets) {
-    const drift: string[] = [];
-    const writes: Write[] = [];
-    const remember: [string, string][] = [];
+    const out: Required<StepResult> = { drift: [], writes: [], remember: [] };
     for (const p of d.idps) {
-      const cur = o.idps.find((x) => x["alias"] === p.alias);
-      const key = `idp/${p.alias}`;
-      const hash = p.clientSecret === undefined ? undefined : secretHash(p.clientSecret);
-      const config = { ...p.rep.config, [MANAGED_ATTRIBUTE]: "true" };
-      if (cur === undefined) {
-        drift.push(`identityProviders[${p.alias}]`);
-        writes.push({ method: "POST", path: "/identity-provider/instances", body: { ...p.rep, config: { ...config, clientSecret: p.clientSecret ?? "" } }, create: true, what: `create identity provider ${p.alias}` });
-        if (hash !== undefined) remember.push([key, hash]);
-        continue;
-      }
-      const { config: _c, ...fields } = p.rep;
-      const keys = [...differingKeys(fields, cur), ...differingKeys(config, (cur["config"] ?? {}) as Rep).map((k) => `config.${k}`)];
-      const secretChanged = hash !== undefined && secrets.get(key) !== hash;
-      if (keys.length === 0 && !secretChanged) continue;
-      drift.push(...keys.map((k) => `identityProviders[${p.alias}].${k}`));
-      if (secretChanged) drift.push(`identityProviders[${p.alias}].clientSecret`);
-      // PUT replaces the whole provider: keep what Keycloak added, send the masked secret back when
-      // we have no value (Keycloak then keeps the stored one).
-      const body = { ...cur, ...fields, config: { ...((cur["config"] ?? {}) as Rep), ...config, clientSecret: p.clientSecret ?? MASK } };
-      writes.push({ method: "PUT", path: `/identity-provider/instances/${enc(p.alias)}`, body, what: `update identity provider ${p.alias}` });
-      if (hash !== undefined) remember.push([key, hash]);
+      const r = idpDiff(p, o.idps.find((x) => x["alias"] === p.alias), secrets);
+      out.drift.push(...r.drift);
+      out.writes.push(...r.writes);
+      if (r.writes.length > 0) out.remember.push(...(r.remember ?? []));
     }
     const wanted = new Set(d.idps.map((p) => p.alias));
     for (const p of o.idps) {
       const alias = String(p["alias"]);
       if (wanted.has(alias) || ((p["config"] ?? {}) as Rep)[MANAGED_ATTRIBUTE] !== "true") continue;
-      drift.push(`identityProviders[${alias}] (not declared)`);
-      writes.push({ method: "DELETE", path: `/identity-provider/instances/${enc(alias)}`, what: `delete identity provider ${alias}` });
+      out.drift.push(`identityProviders[${alias}] (not declared)`);
+      out.writes.push({ method: "DELETE", path: `/identity-provider/instances/${enc(alias)}`, what: `delete identity provider ${alias}` });
     }
-    return { drift, writes, remember };
+    return out;
   },
 };
 
@@ -346,18 +350,22 @@ export const stepUpFlows: Step = {
   name: "step-up flows",
   diff(d, o) {
     const bound = o.realm["directGrantFlow"];
-    if (d.stepUp === undefined) {
-      const ours = o.flows.filter((f) => f.topLevel && f.alias.startsWith(OWNED_FLOW_PREFIX));
-      const writes: Write[] = [];
-      if (typeof bound === "string" && bound.startsWith(OWNED_FLOW_PREFIX)) writes.push({ method: "PUT", path: "", body: { directGrantFlow: "direct grant" }, what: "bind the built-in direct grant flow" });
-      for (const f of ours) writes.push({ method: "DELETE", path: `/authentication/flows/${enc(f.id)}`, what: `delete flow ${f.alias}` });
-      return { drift: ours.map((f) => `flows[${f.alias}] (not declared)`), writes };
-    }
+    if (d.stepUp === undefined) return removeOwnFlows(o);
     const drift = d.stepUp.flows.filter((f) => !sameFlow(f, o.flows.find((x) => x.alias === f.alias))).map((f) => `flows[${f.alias}]`);
     if (bound !== d.stepUp.bindings.directGrantFlow) drift.push("realm.directGrantFlow");
     return { drift, writes: [] };
   },
 };
+
+/** Without stepUp: bind the built-in direct grant flow again and delete ours. */
+function removeOwnFlows(o: RealmState): StepResult {
+  const bound = o.realm["directGrantFlow"];
+  const ours = o.flows.filter((f) => f.topLevel && f.alias.startsWith(OWNED_FLOW_PREFIX));
+  const writes: Write[] = [];
+  if (typeof bound === "string" && bound.startsWith(OWNED_FLOW_PREFIX)) writes.push({ method: "PUT", path: "", body: { directGrantFlow: "direct grant" }, what: "bind the built-in direct grant flow" });
+  for (const f of ours) writes.push({ method: "DELETE", path: `/authentication/flows/${enc(f.id)}`, what: `delete flow ${f.alias}` });
+  return { drift: ours.map((f) => `flows[${f.alias}] (not declared)`), writes };
+}
 
 /** The steps, in the order they run (later steps see what earlier ones created). */
 export const STEPS: readonly Step[] = [realmSettings, roles, roleComposites, groups, groupRoles, clients, clientSecrets, identityProviders, idpMappers, requiredActions, stepUpFlows];

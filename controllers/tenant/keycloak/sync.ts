@@ -6,7 +6,7 @@ import type { TenantSyncMode } from "../../../crds/tenant/v1alpha1/index.ts";
 import type { DesiredFlow, DesiredRealm } from "./desired.ts";
 import { OWNER_ATTRIBUTE } from "./desired.ts";
 import type { RealmState, Rep } from "./state.ts";
-import type { Write } from "./steps.ts";
+import type { StepResult, Write } from "./steps.ts";
 import { OWNED_FLOW_PREFIX, STEPS, realmOwnership, stepUpFlows } from "./steps.ts";
 
 export interface ApiResponse {
@@ -77,24 +77,30 @@ export async function syncRealm(api: RealmApi, desired: DesiredRealm, opts: Sync
   for (const step of STEPS) {
     const r = step.diff(desired, state, opts.memory);
     drift.push(...r.drift);
-    let wrote = false;
-    for (const w of r.writes.filter((x) => allowed(opts.mode, x))) {
-      await api.request(w.method, `/${enc(desired.name)}${w.path}`, w.body);
-      writes++;
-      wrote = true;
-    }
-    if (step === stepUpFlows && r.drift.length > 0 && desired.stepUp !== undefined && opts.mode === "Enforce") {
-      writes += await rebuildFlows(api, desired.name, desired.stepUp.flows, state);
-      await api.request("PUT", `/${enc(desired.name)}`, desired.stepUp.bindings);
-      writes++;
-      wrote = true;
-    }
-    if (wrote) {
+    const n = await applyStep(api, desired, { mode: opts.mode, isFlows: step === stepUpFlows, r, state });
+    if (n > 0) {
+      writes += n;
       for (const [k, v] of r.remember ?? []) opts.memory.set(k, v);
       state = (await api.read(desired.name, secretsOf)) ?? state;
     }
   }
   return { created, drift, writes, state };
+}
+
+/** Sends the writes of one step that the mode allows; returns how many calls were made. */
+async function applyStep(api: RealmApi, desired: DesiredRealm, s: { mode: TenantSyncMode; isFlows: boolean; r: StepResult; state: RealmState }): Promise<number> {
+  const { mode, isFlows, r, state } = s;
+  let n = 0;
+  for (const w of r.writes.filter((x) => allowed(mode, x))) {
+    await api.request(w.method, `/${enc(desired.name)}${w.path}`, w.body);
+    n++;
+  }
+  if (isFlows && r.drift.length > 0 && desired.stepUp !== undefined && mode === "Enforce") {
+    n += await rebuildFlows(api, desired.name, desired.stepUp.flows, state);
+    await api.request("PUT", `/${enc(desired.name)}`, desired.stepUp.bindings);
+    n++;
+  }
+  return n;
 }
 
 /**
