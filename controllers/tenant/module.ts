@@ -44,7 +44,7 @@ export const tenantModule: ControllerModule = {
     { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
     { apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings", "clusterroles", "clusterrolebindings"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
     // Binding the shipped tenant-admin role and the per-tenant viewer roles without holding them.
-    { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], verbs: ["bind", "escalate"] },
+    { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], verbs: ["bind"] },
     // Credentials and client secrets: read by name (direct GET), generated client secrets written.
     { apiGroups: [""], resources: ["secrets"], verbs: ["get", "create", "patch"] },
     { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
@@ -54,7 +54,7 @@ export const tenantModule: ControllerModule = {
     const { mgr } = ctx;
     const counter = new Counter({
       name: "keycloak_requests_total",
-      help: "Keycloak admin and token API calls made by the Tenant controller, by HTTP method and status code (error: no response).",
+      help: "Keycloak admin API calls made by the Tenant controller (token requests excluded), by HTTP method and status code (error: no response).",
       labelNames: ["method", "code"] as const,
       registers: [mgr.registry],
     });

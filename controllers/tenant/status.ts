@@ -100,6 +100,11 @@ function degradedVerdict(i: StatusInputs): Verdict {
   if (i.deletion !== undefined) {
     return { type: T.Degraded, status: "True", reason: i.deletion.timedOut ? DegradedReason.DeletionTimedOut : DegradedReason.KeycloakUnreachable, message: i.deletion.message };
   }
+  if (i.identity.kind === "skipped") {
+    // Waiting out a failed sync's backoff: the Keycloak problem still stands.
+    const prev = findCondition(i.tenant.status?.conditions, T.Degraded);
+    if (prev?.status === "True" && (prev.reason === DegradedReason.KeycloakUnreachable || prev.reason === DegradedReason.KeycloakError)) return { type: T.Degraded, status: "True", reason: prev.reason, message: prev.message };
+  }
   if (i.identity.kind === "unreachable") return { type: T.Degraded, status: "True", reason: DegradedReason.KeycloakUnreachable, message: i.identity.message };
   if (i.identity.kind === "error") return { type: T.Degraded, status: "True", reason: DegradedReason.KeycloakError, message: i.identity.message };
   if (i.applyError !== undefined) return { type: T.Degraded, status: "True", reason: DegradedReason.ApplyFailed, message: i.applyError };

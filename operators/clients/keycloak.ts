@@ -1,6 +1,6 @@
 // Keycloak admin REST client for the Tenant controller. Authenticates with the client-credentials
 // grant of a confidential client in the master realm, caches the access token until shortly before
-// it expires (refreshes once on a 401), counts every call in keycloak_requests_total{method,code},
+// it expires (refreshes once on a 401), counts admin API calls in keycloak_requests_total{method,code},
 // and never puts a token, a secret or a request body into an error message or log line.
 
 /** Counter surface (prom-client Counter) so the client does not depend on a registry. */
@@ -16,7 +16,7 @@ export interface KeycloakAdminOptions {
   /** Realm the operator's client lives in; default master. */
   authRealm?: string;
   counter?: RequestCounter;
-  /** Per-request timeout; default 10 s. */
+  /** Per-request timeout; default 30 s (creating a realm takes seconds on a busy Keycloak). */
   timeoutMs?: number;
   fetch?: typeof fetch;
   now?: () => number;
@@ -69,16 +69,17 @@ export class KeycloakAdmin {
     this.#now = opts.now ?? Date.now;
   }
 
-  async #send(method: string, url: string, init: RequestInit): Promise<Response> {
+  /** Sends one request; `count` is false for token requests (the metric counts admin API calls). */
+  async #send(method: string, url: string, init: RequestInit, count = true): Promise<Response> {
     let res: Response;
     try {
-      res = await this.#fetch(url, { ...init, method, signal: AbortSignal.timeout(this.#opts.timeoutMs ?? 10_000) });
+      res = await this.#fetch(url, { ...init, method, signal: AbortSignal.timeout(this.#opts.timeoutMs ?? 30_000) });
     } catch (err) {
-      this.#opts.counter?.inc({ method, code: "error" });
+      if (count) this.#opts.counter?.inc({ method, code: "error" });
       const why = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
       throw new KeycloakUnreachableError(`Keycloak at ${this.url} is unreachable: ${why}`);
     }
-    this.#opts.counter?.inc({ method, code: String(res.status) });
+    if (count) this.#opts.counter?.inc({ method, code: String(res.status) });
     return res;
   }
 
@@ -94,7 +95,7 @@ export class KeycloakAdmin {
     const realm = encodeURIComponent(this.#opts.authRealm ?? "master");
     const path = `/realms/${realm}/protocol/openid-connect/token`;
     const body = new URLSearchParams({ grant_type: "client_credentials", client_id: this.#opts.clientId, client_secret: this.#opts.clientSecret });
-    const res = await this.#send("POST", `${this.url}${path}`, { headers: { "content-type": "application/x-www-form-urlencoded" }, body: body.toString() });
+    const res = await this.#send("POST", `${this.url}${path}`, { headers: { "content-type": "application/x-www-form-urlencoded" }, body: body.toString() }, false);
     const text = await res.text();
     if (!res.ok) throw new KeycloakError("POST", path, res.status, detailOf(text));
     const j = JSON.parse(text) as { access_token?: string; expires_in?: number };
