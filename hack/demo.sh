@@ -53,9 +53,13 @@ fi
 wait_for 300 "chat gateway replicas" grep -q "Ctrl-C stops everything" "$W/logs/chat-gateway.log" ||
   { tail -n 30 "$W/logs/chat-gateway.log" >&2; die "the chat gateway did not start"; }
 
+# The sample Tenant "acme" creates the namespaces the AIModel samples live in, and its realm.
+log "applying the sample Tenant"
+( for f in "$W"/chat/env.d/keycloak.sh; do . "$f"; done
+  node hack/demo-tenant.ts ) >"$W/tenant-demo.txt" || { cat "$W/tenant-demo.txt" >&2; die "the sample Tenant did not become Ready"; }
+
 log "applying sample AIModels"
-NS=acme-chat # the namespace the samples live in
-k create namespace "$NS" --dry-run=client -o yaml | k apply -f - >/dev/null
+NS=acme-chat # the namespace the samples live in (created by Tenant acme)
 for f in manifests/samples/aimodel-*.yaml; do
   k apply --server-side --field-manager=librechat-demo -f "$f" >/dev/null
 done
@@ -81,6 +85,8 @@ Inference gateway: http://127.0.0.1:$IGW_PORT/v1   API key: $IGW_KEY
   tail -f $W/logs/operator.log                       # operator logs (JSON)
 MSG
 sed -n '/^chat gateway is running/,/^Ctrl-C stops everything/p' "$W/logs/chat-gateway.log" | sed '$d'
+echo
+cat "$W/tenant-demo.txt"
 cat <<MSG
 
 Tear it all down (stops exactly the processes it started):  make dev-cluster-down
