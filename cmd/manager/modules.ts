@@ -1,8 +1,9 @@
 // Every controller module the manager program can run, in start order. A new controller folder
 // adds its `controllers/<kind>/module.ts` export here; --controllers picks among these by name,
-// and the RBAC generator (hack/generate-rbac.ts) reads the same list.
+// and the RBAC generator (cmd/manager/rbac.ts) reads the same list.
 import { aimodelModule } from "../../controllers/aimodel/module.ts";
 import { chaosPolicyModule } from "../../controllers/chaospolicy/module.ts";
+import { tenantModule } from "../../controllers/tenant/module.ts";
 import type { ControllerModule } from "../../operators/runtime/module.ts";
 
-export const MODULES: readonly ControllerModule[] = [aimodelModule, chaosPolicyModule];
+export const MODULES: readonly ControllerModule[] = [aimodelModule, tenantModule, chaosPolicyModule];

@@ -1,66 +1,178 @@
-// The Tenant controller as a ControllerModule (operator "identity"): flags, RBAC and wiring of the
-// caches it reads (Tenants, their namespaces and namespaced children, the owners' viewer role).
-import type { V1ClusterRole, V1ClusterRoleBinding, V1LimitRange, V1Namespace, V1NetworkPolicy, V1ResourceQuota, V1RoleBinding } from "@kubernetes/client-node";
+// The Tenant controller as a ControllerModule (operators/runtime/module.ts), part of the "identity"
+// operator: its flags (default Keycloak URL, deletion timeout, workers), the least-privilege RBAC it
+// needs (manifests/rbac is generated from TENANT_RULES) and how it registers with a manager: the
+// caches it reads (Tenants, their namespaces and namespaced children, the owners' viewer roles).
+import type {
+  V1ClusterRole,
+  V1ClusterRoleBinding,
+  V1LimitRange,
+  V1Namespace,
+  V1NetworkPolicy,
+  V1ResourceQuota,
+  V1RoleBinding,
+} from "@kubernetes/client-node";
 import { Counter } from "prom-client";
 import type { Tenant } from "../../crds/tenant/v1alpha1/index.ts";
-import type { ControllerContext, ControllerModule } from "../../operators/runtime/module.ts";
-import { durationSeconds } from "./keycloak/desired.ts";
+import { TENANT_KIND } from "../../crds/tenant/v1alpha1/index.ts";
+import { ConfigError } from "../../lib/config.ts";
+import { EVENT } from "../../operators/runtime/core-kinds.ts";
+import { groupOf } from "../../operators/runtime/keys.ts";
+import type { Informer, KubernetesObject } from "../../operators/runtime/index.ts";
+import type { ControllerContext, ControllerModule, PolicyRule } from "../../operators/runtime/module.ts";
+import { TENANT_ADMIN_CLUSTER_ROLE, namespaceNames } from "./desired/common.ts";
 import { keycloakConnector } from "./keycloak/connector.ts";
-import { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, LIMIT_RANGE, NAMESPACE, NETWORK_POLICY, RESOURCE_QUOTA, ROLE_BINDING, TENANT } from "./gvks.ts";
+import { durationSeconds } from "./keycloak/desired.ts";
+import {
+  CHILD_KINDS,
+  CLUSTER_ROLE,
+  CLUSTER_ROLE_BINDING,
+  LIMIT_RANGE,
+  NAMESPACE,
+  NETWORK_POLICY,
+  RESOURCE_QUOTA,
+  ROLE_BINDING,
+  SECRET,
+  TENANT,
+} from "./gvks.ts";
+import type { TenantConfig, TenantDeps } from "./reconcile.ts";
 import { CONTROLLER_NAME, tenantReconciler } from "./reconcile.ts";
-import type { TenantDeps } from "./reconcile.ts";
 
-const str = (v: string | boolean | undefined): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+const WRITE_CHILD = ["get", "list", "watch", "create", "update", "patch", "delete"];
 
-/** Parses the module's flags; throws an Error naming the flag on bad input. */
-export function tenantConfig(ctx: Pick<ControllerContext, "flags" | "operatorNamespace">): { keycloakUrl: string | undefined; deletionTimeoutMs: number; concurrency: number; operatorNamespace: string } {
+/**
+ * RBAC of the Tenant controller. Cluster-wide because Tenants are cluster-scoped and their
+ * namespaces are created on demand; nothing beyond what it writes:
+ * - Tenants read, finalizer added/removed (update/patch), status and finalizers subresources;
+ * - the children it applies and deletes (namespaces, quotas, limit ranges, network policies, the
+ *   owners' RoleBindings, the per-Tenant viewer ClusterRole and its binding);
+ * - `bind` on the shipped librechat-tenant-admin ClusterRole only (resourceNames), so it can grant
+ *   owners that role without holding its permissions; no `escalate`: the viewer roles it creates only
+ *   grant reading a Tenant, which it holds itself;
+ * - Secrets get (credentials, client and IdP secrets: direct GETs, never listed or cached) and
+ *   create/patch (Keycloak-generated client secrets it stores);
+ * - Events.
+ */
+export const TENANT_RULES: readonly PolicyRule[] = [
+  {
+    apiGroups: [TENANT_KIND.group],
+    resources: [TENANT_KIND.plural],
+    verbs: ["get", "list", "watch", "update", "patch"],
+  },
+  {
+    apiGroups: [TENANT_KIND.group],
+    resources: [`${TENANT_KIND.plural}/status`],
+    verbs: ["get", "update", "patch"],
+  },
+  {
+    apiGroups: [TENANT_KIND.group],
+    resources: [`${TENANT_KIND.plural}/finalizers`],
+    verbs: ["update"],
+  },
+  ...CHILD_KINDS.map((k) => ({
+    apiGroups: [groupOf(k.apiVersion)],
+    resources: [k.plural],
+    verbs: WRITE_CHILD,
+  })),
+  {
+    apiGroups: [groupOf(CLUSTER_ROLE.apiVersion)],
+    resources: [CLUSTER_ROLE.plural],
+    verbs: ["bind"],
+    resourceNames: [TENANT_ADMIN_CLUSTER_ROLE],
+  },
+  {
+    apiGroups: [groupOf(SECRET.apiVersion)],
+    resources: [SECRET.plural],
+    verbs: ["get", "create", "patch"],
+  },
+  {
+    apiGroups: [groupOf(EVENT.apiVersion), "events.k8s.io"],
+    resources: [EVENT.plural],
+    verbs: ["create", "patch", "update"],
+  },
+];
+
+const str = (v: string | boolean | undefined): string | undefined =>
+  typeof v === "string" && v !== "" ? v : undefined;
+
+export interface TenantModuleConfig extends TenantConfig {
+  concurrency: number;
+}
+
+/** Parses the module's flags; throws a ConfigError naming the flag on bad input. */
+export function tenantConfig(
+  ctx: Pick<ControllerContext, "flags" | "operatorNamespace">,
+): TenantModuleConfig {
+  const problems: string[] = [];
   const timeout = str(ctx.flags["tenant-deletion-timeout"]) ?? "5m";
-  if (!/^([0-9]+(ms|s|m|h))+$/.test(timeout)) throw new Error(`--tenant-deletion-timeout must be a duration like 5m, got "${timeout}"`);
+  if (!/^([0-9]+(ms|s|m|h))+$/.test(timeout))
+    problems.push(`--tenant-deletion-timeout must be a duration like 5m, got "${timeout}"`);
   const concurrency = Number(str(ctx.flags["tenant-concurrency"]) ?? "4");
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new Error(`--tenant-concurrency must be an integer from 1 to 64`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+    problems.push(`--tenant-concurrency must be an integer from 1 to 64`);
   const url = str(ctx.flags["keycloak-url"]);
-  if (url !== undefined && !/^https?:\/\//.test(url)) throw new Error(`--keycloak-url must be an http(s) URL, got "${url}"`);
-  return { keycloakUrl: url, deletionTimeoutMs: durationSeconds(timeout) * 1000, concurrency, operatorNamespace: ctx.operatorNamespace };
+  if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url))
+    problems.push(`--keycloak-url must be an http(s) URL, got "${url}"`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    keycloakUrl: url,
+    deletionTimeoutMs: durationSeconds(timeout) * 1000,
+    concurrency,
+    operatorNamespace: ctx.operatorNamespace,
+  };
+}
+
+/** Tenants that declare a namespace of this name (a foreign one leaving frees the name at once). */
+export function tenantsDeclaring(
+  tenants: Pick<Informer<Tenant>, "list">,
+  ns: KubernetesObject,
+): string[] {
+  const name = ns.metadata?.name ?? "";
+  return tenants
+    .list()
+    .filter((t) => namespaceNames(t).includes(name))
+    .map((t) => t.metadata.name ?? "");
 }
 
 export const tenantModule: ControllerModule = {
   name: CONTROLLER_NAME,
   operator: "identity",
   flags: {
-    "keycloak-url": { type: "string", env: "KEYCLOAK_URL", description: "Keycloak base URL for Tenants that do not name one" },
+    "keycloak-url": {
+      type: "string",
+      env: "KEYCLOAK_URL",
+      description: "Keycloak base URL for Tenants whose spec.identity.keycloak names none",
+    },
     "tenant-deletion-timeout": {
       type: "string",
       env: "TENANT_DELETION_TIMEOUT",
       default: "5m",
-      description: "How long deleting a Tenant (deletionPolicy Delete) waits for an unreachable Keycloak before leaving the realm behind",
+      description:
+        "how long deleting a Tenant (deletionPolicy Delete) retries an unreachable Keycloak before leaving the realm behind",
     },
-    "tenant-concurrency": { type: "string", env: "TENANT_CONCURRENCY", default: "4", description: "Tenant workers" },
+    "tenant-concurrency": {
+      type: "string",
+      env: "TENANT_CONCURRENCY",
+      default: "4",
+      description: "Tenant workers",
+    },
   },
-  clusterRules: [
-    { apiGroups: ["librechat.io"], resources: ["tenants"], verbs: ["get", "list", "watch", "update", "patch"] },
-    { apiGroups: ["librechat.io"], resources: ["tenants/status"], verbs: ["get", "update", "patch"] },
-    { apiGroups: ["librechat.io"], resources: ["tenants/finalizers"], verbs: ["update"] },
-    { apiGroups: [""], resources: ["namespaces", "resourcequotas", "limitranges"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
-    { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
-    { apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings", "clusterroles", "clusterrolebindings"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
-    // Binding the shipped tenant-admin role and the per-tenant viewer roles without holding them.
-    { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], verbs: ["bind"] },
-    // Credentials and client secrets: read by name (direct GET), generated client secrets written.
-    { apiGroups: [""], resources: ["secrets"], verbs: ["get", "create", "patch"] },
-    { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
-  ],
+  clusterRules: TENANT_RULES,
+  checkFlags(flags) {
+    tenantConfig({ flags, operatorNamespace: "" });
+  },
   setup(ctx) {
     const cfg = tenantConfig(ctx);
     const { mgr } = ctx;
     const counter = new Counter({
       name: "keycloak_requests_total",
-      help: "Keycloak admin API calls made by the Tenant controller (token requests excluded), by HTTP method and status code (error: no response).",
+      help: "Keycloak admin API calls made by the Tenant controller, by HTTP method and status code (error: no response).",
       labelNames: ["method", "code"] as const,
       registers: [mgr.registry],
     });
+    const tenants = mgr.informer<Tenant>(TENANT);
     const deps: TenantDeps = {
       client: ctx.client,
-      tenants: mgr.informer<Tenant>(TENANT),
+      tenants,
       namespaces: mgr.informer<V1Namespace>(NAMESPACE),
       quotas: mgr.informer<V1ResourceQuota>(RESOURCE_QUOTA),
       limitRanges: mgr.informer<V1LimitRange>(LIMIT_RANGE),
@@ -69,15 +181,22 @@ export const tenantModule: ControllerModule = {
       clusterRoles: mgr.informer<V1ClusterRole>(CLUSTER_ROLE),
       clusterRoleBindings: mgr.informer<V1ClusterRoleBinding>(CLUSTER_ROLE_BINDING),
       keycloak: keycloakConnector(counter),
-      config: { keycloakUrl: cfg.keycloakUrl, operatorNamespace: cfg.operatorNamespace, deletionTimeoutMs: cfg.deletionTimeoutMs },
+      config: {
+        keycloakUrl: cfg.keycloakUrl,
+        operatorNamespace: cfg.operatorNamespace,
+        deletionTimeoutMs: cfg.deletionTimeoutMs,
+      },
       now: () => new Date(),
     };
     mgr.addController({
       name: CONTROLLER_NAME,
       for: TENANT,
-      owns: [NAMESPACE, RESOURCE_QUOTA, LIMIT_RANGE, NETWORK_POLICY, ROLE_BINDING, CLUSTER_ROLE, CLUSTER_ROLE_BINDING],
+      owns: [...CHILD_KINDS],
+      watches: [{ gvk: NAMESPACE, map: (ns) => tenantsDeclaring(tenants, ns) }],
       maxConcurrentReconciles: cfg.concurrency,
       reconcile: tenantReconciler(deps),
     });
   },
 };
+
+export default tenantModule;

@@ -22,9 +22,9 @@ const cases: { name: string; desired: KubernetesObject[]; observed: KubernetesOb
 for (const c of cases) {
   test(`planTenantChildren: ${c.name}`, () => {
     const p = planTenantChildren("uid-t", c.desired, c.observed);
-    assert.deepEqual(p.apply.map((o) => o.metadata?.name), c.apply);
+    assert.deepEqual(p.apply.map((a) => a.object.metadata?.name), c.apply);
     assert.deepEqual(p.delete.map((d) => d.name), c.del);
     assert.equal(p.conflicts.length, c.conflicts);
-    if (c.conflicts > 0) assert.match(p.conflicts[0] ?? "", /Namespace acme-a already exists/);
+    if (c.conflicts > 0) assert.match(p.conflicts[0]?.message ?? "", /Namespace acme-a already exists/);
   });
 }

@@ -4,6 +4,7 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { ChildPlan, ChildSlot } from "../shared/plan.ts";
 import { controllerOf, planChildren } from "../shared/plan.ts";
+import { gvkOfKind } from "./gvks.ts";
 
 function id(o: KubernetesObject): string {
   return `${o.kind ?? ""}/${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
@@ -15,11 +16,11 @@ function id(o: KubernetesObject): string {
  */
 export function planTenantChildren(ownerUid: string, desired: readonly KubernetesObject[], observed: readonly KubernetesObject[]): ChildPlan {
   const seen = new Map(observed.map((o) => [id(o), o]));
-  const slots: ChildSlot[] = desired.map((d) => ({ kind: d.kind ?? "", desired: d, observed: seen.get(id(d)) }));
+  const slots: ChildSlot[] = desired.map((d) => ({ gvk: gvkOfKind(d.kind ?? ""), desired: d, observed: seen.get(id(d)) }));
   const wanted = new Set(desired.map(id));
   for (const o of observed) {
     if (wanted.has(id(o)) || controllerOf(o)?.uid !== ownerUid) continue;
-    slots.push({ kind: o.kind ?? "", desired: undefined, observed: o });
+    slots.push({ gvk: gvkOfKind(o.kind ?? ""), desired: undefined, observed: o });
   }
   return planChildren(ownerUid, slots);
 }

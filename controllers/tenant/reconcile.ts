@@ -14,7 +14,7 @@ import { labelValue } from "../shared/labels.ts";
 import { namespaceNames, tenantChildLabels, tenantOwnerRef } from "./desired/common.ts";
 import { desiredChildren } from "./desired/index.ts";
 import { QUOTA_NAME } from "./desired/resourcequota.ts";
-import { NAMESPACE, SECRET, gvkOfKind } from "./gvks.ts";
+import { NAMESPACE, SECRET } from "./gvks.ts";
 import { RealmForbiddenError } from "./keycloak/api.ts";
 import type { KeycloakConnection, KeycloakConnector } from "./keycloak/connector.ts";
 import type { DesiredRealm, ResolvedSecrets } from "./keycloak/desired.ts";
@@ -127,16 +127,16 @@ async function reconcileChildren(deps: TenantDeps, t: Tenant, ctx: ReconcileCont
   const applied = new Set<string>();
   try {
     // Namespaces first: everything else lives in them. Never write into a namespace we do not own.
-    const ordered = [...plan.apply.filter((o) => o.kind === "Namespace"), ...plan.apply.filter((o) => o.kind !== "Namespace")];
-    for (const obj of ordered) {
+    const ordered = [...plan.apply.filter((a) => a.gvk.kind === "Namespace"), ...plan.apply.filter((a) => a.gvk.kind !== "Namespace")];
+    for (const { object: obj } of ordered) {
       if (obj.metadata?.namespace !== undefined && conflictNs.has(obj.metadata.namespace)) continue;
       await deps.client.apply(obj, { fieldManager: CONTROLLER_NAME, force: true });
       if (obj.kind === "Namespace") applied.add(obj.metadata?.name ?? "");
       ctx.log.info({ kind: obj.kind, name: obj.metadata?.name, namespace: obj.metadata?.namespace }, `Applied ${obj.kind ?? "object"}`);
     }
     for (const d of plan.delete) {
-      await deps.client.delete(gvkOfKind(d.kind), d.namespace, d.name, { preconditionUid: d.uid, propagationPolicy: "Background" });
-      ctx.log.info({ kind: d.kind, name: d.name, namespace: d.namespace }, `Deleted ${d.kind}`);
+      await deps.client.delete(d.gvk, d.namespace, d.name, { preconditionUid: d.uid, propagationPolicy: "Background" });
+      ctx.log.info({ kind: d.gvk.kind, name: d.name, namespace: d.namespace }, `Deleted ${d.gvk.kind}`);
     }
   } catch (err) {
     applyError = `Applying children failed: ${errorText(err)}`;

@@ -56,7 +56,7 @@ export function tenantFile(prefix: string, operatorEnv: Record<string, string> =
     await putSecret(f, "keycloak-operator", { "client-secret": f.kc.secret });
     f.op = await startOperator({
       kubeconfig: env.kubeconfigPath,
-      args: ["--leader-elect=false"],
+      args: ["--leader-elect=false", "--controllers=tenant"],
       env: { KEYCLOAK_URL: env.keycloakUrl, POD_NAMESPACE: f.sys, LOG_LEVEL: "debug", ...operatorEnv },
     });
   });
