@@ -8,6 +8,7 @@ import type { KubeClient } from "../../operators/clients/kube.ts";
 import { isTransientKeycloakError } from "../../operators/clients/keycloak.ts";
 import type { Informer, ReconcileContext, ReconcileResult } from "../../operators/runtime/index.ts";
 import { KubeApiError } from "../../operators/runtime/index.ts";
+import type { ChildApply, ChildPlan } from "../shared/plan.ts";
 import { controllerOf } from "../shared/plan.ts";
 import { sameOwnedFields } from "../shared/stable.ts";
 import { labelValue } from "../shared/labels.ts";
@@ -68,6 +69,7 @@ interface IdentityOutcome {
 }
 
 const uidOf = (t: Tenant): string => t.metadata.uid ?? "";
+const nameOf = (o: K8sObject): string => o.metadata?.name ?? "";
 
 /** Builds the reconcile function of the Tenant controller. */
 export function tenantReconciler(deps: TenantDeps): (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined> {
@@ -80,20 +82,25 @@ export function tenantReconciler(deps: TenantDeps): (key: string, ctx: Reconcile
       schedule.forget(uidOf(t));
       return undefined;
     }
-    if (t.metadata.finalizers?.includes(FINALIZER) !== true) await deps.client.addFinalizer(t, FINALIZER, CONTROLLER_NAME);
-
-    const children = await reconcileChildren(deps, t, ctx);
-    const identity = await reconcileIdentity(deps, schedule, t, ctx);
-    await writeStatus(deps, t, { tenant: t, ...children, identity: identity.result, clientSecrets: identity.clientSecrets });
-    if (children.conflicts.length > 0) {
-      await deps.client.event(t, { type: "Warning", reason: "NamespaceConflict", message: children.conflicts.join("; ") }, CONTROLLER_NAME);
-    }
-    if (identity.error !== undefined) throw new Error(`reconciling Tenant ${key}: syncing the Keycloak realm`, { cause: identity.error });
-    if (children.applyError !== undefined) throw new Error(`reconciling Tenant ${key}: ${children.applyError}`);
-    const id = t.spec.identity;
-    if (id === undefined) return undefined;
-    return { requeueAfterMs: schedule.dueInMs(uidOf(t), id.sync?.resyncInterval ?? "5m", deps.now().getTime()) };
+    return reconcileLive(deps, schedule, t, ctx);
   };
+}
+
+/** A Tenant that is not being deleted: children, then identity, then status and events. */
+async function reconcileLive(deps: TenantDeps, schedule: IdentitySchedule, t: Tenant, ctx: ReconcileContext): Promise<ReconcileResult | undefined> {
+  const key = t.metadata.name ?? "";
+  if (t.metadata.finalizers?.includes(FINALIZER) !== true) await deps.client.addFinalizer(t, FINALIZER, CONTROLLER_NAME);
+  const children = await reconcileChildren(deps, t, ctx);
+  const identity = await reconcileIdentity(deps, schedule, t, ctx);
+  await writeStatus(deps, t, { tenant: t, ...children, identity: identity.result, clientSecrets: identity.clientSecrets });
+  if (children.conflicts.length > 0) {
+    await deps.client.event(t, { type: "Warning", reason: "NamespaceConflict", message: children.conflicts.join("; ") }, CONTROLLER_NAME);
+  }
+  if (identity.error !== undefined) throw new Error(`reconciling Tenant ${key}: syncing the Keycloak realm`, { cause: identity.error });
+  if (children.applyError !== undefined) throw new Error(`reconciling Tenant ${key}: ${children.applyError}`);
+  const id = t.spec.identity;
+  if (id === undefined) return undefined;
+  return { requeueAfterMs: schedule.dueInMs(uidOf(t), id.sync?.resyncInterval ?? "5m", deps.now().getTime()) };
 }
 
 /** Cached objects that could belong to or collide with the Tenant's children. */
@@ -115,45 +122,79 @@ function observedChildren(deps: TenantDeps, t: Tenant): K8sObject[] {
   return out;
 }
 
-async function reconcileChildren(deps: TenantDeps, t: Tenant, ctx: ReconcileContext): Promise<ChildrenResult> {
-  const desired = desiredChildren(t);
-  const observed = observedChildren(deps, t);
-  const plan = planTenantChildren(uidOf(t), [...desired.namespaces, ...desired.others], observed);
-  const conflictNs = new Set(
-    observed.filter((o) => o.kind === "Namespace" && controllerOf(o)?.uid !== uidOf(t) && namespaceNames(t).includes(o.metadata?.name ?? "")).map((o) => o.metadata?.name ?? ""),
-  );
-  const conflicts = [...conflictNs].map((n) => `Namespace ${n} already exists and is not owned by Tenant ${t.metadata.name ?? ""}; it is not adopted`);
-  let applyError: string | undefined;
+/** Names of declared namespaces held by someone else: never adopted, nothing written into them. */
+function conflictingNamespaces(t: Tenant, observed: readonly K8sObject[]): Set<string> {
+  const declared = namespaceNames(t);
+  const foreign = observed.filter((o) => o.kind === "Namespace" && controllerOf(o)?.uid !== uidOf(t) && declared.includes(o.metadata?.name ?? ""));
+  return new Set(foreign.map((o) => o.metadata?.name ?? ""));
+}
+
+/** Server-side applies one child unless it lives in a foreign namespace; true when applied. */
+async function applyChild(deps: TenantDeps, obj: K8sObject, conflictNs: ReadonlySet<string>, ctx: ReconcileContext): Promise<boolean> {
+  const ns = obj.metadata?.namespace;
+  if (ns !== undefined && conflictNs.has(ns)) return false;
+  await deps.client.apply(obj, { fieldManager: CONTROLLER_NAME, force: true });
+  ctx.log.info({ kind: obj.kind, name: obj.metadata?.name, namespace: ns }, `Applied ${obj.kind ?? "object"}`);
+  return true;
+}
+
+/** Applies (namespaces first, never into a foreign namespace) and deletes; returns the namespaces applied. */
+async function executePlan(deps: TenantDeps, plan: ChildPlan, conflictNs: ReadonlySet<string>, ctx: ReconcileContext): Promise<Set<string>> {
   const applied = new Set<string>();
-  try {
-    // Namespaces first: everything else lives in them. Never write into a namespace we do not own.
-    const ordered = [...plan.apply.filter((a) => a.gvk.kind === "Namespace"), ...plan.apply.filter((a) => a.gvk.kind !== "Namespace")];
-    for (const { object: obj } of ordered) {
-      if (obj.metadata?.namespace !== undefined && conflictNs.has(obj.metadata.namespace)) continue;
-      await deps.client.apply(obj, { fieldManager: CONTROLLER_NAME, force: true });
-      if (obj.kind === "Namespace") applied.add(obj.metadata?.name ?? "");
-      ctx.log.info({ kind: obj.kind, name: obj.metadata?.name, namespace: obj.metadata?.namespace }, `Applied ${obj.kind ?? "object"}`);
-    }
-    for (const d of plan.delete) {
-      await deps.client.delete(d.gvk, d.namespace, d.name, { preconditionUid: d.uid, propagationPolicy: "Background" });
-      ctx.log.info({ kind: d.gvk.kind, name: d.name, namespace: d.namespace }, `Deleted ${d.gvk.kind}`);
-    }
-  } catch (err) {
-    applyError = `Applying children failed: ${errorText(err)}`;
-    ctx.log.error({ err: errorText(err) }, "Failed to apply Tenant children");
+  const isNs = (a: ChildApply): boolean => a.gvk.kind === NAMESPACE.kind;
+  for (const { object } of plan.apply.filter(isNs)) if (await applyChild(deps, object, conflictNs, ctx)) applied.add(nameOf(object));
+  for (const { object } of plan.apply.filter((a) => !isNs(a))) await applyChild(deps, object, conflictNs, ctx);
+  for (const d of plan.delete) {
+    await deps.client.delete(d.gvk, d.namespace, d.name, { preconditionUid: d.uid, propagationPolicy: "Background" });
+    ctx.log.info({ kind: d.gvk.kind, name: d.name, namespace: d.namespace }, `Deleted ${d.gvk.kind}`);
   }
-  const namespacesReady = namespaceNames(t).map((name) => {
+  return applied;
+}
+
+interface NamespaceFacts {
+  applied: ReadonlySet<string>;
+  conflictNs: ReadonlySet<string>;
+  applyError: string | undefined;
+}
+
+/** Ready state of each declared namespace: ours (just applied or cached), not terminating, no conflict, no failure. */
+function namespaceStates(deps: TenantDeps, t: Tenant, f: NamespaceFacts): StatusInputs["namespacesReady"] {
+  const usable = (name: string, ns: V1Namespace | undefined): boolean => {
+    const exists = f.applied.has(name) || (ns !== undefined && controllerOf(ns)?.uid === uidOf(t));
+    return exists && ns?.status?.phase !== "Terminating" && !f.conflictNs.has(name);
+  };
+  return namespaceNames(t).map((name) => {
     const ns = deps.namespaces.get(name);
-    const exists = applied.has(name) || (ns !== undefined && controllerOf(ns)?.uid === uidOf(t));
-    const terminating = ns?.status?.phase === "Terminating";
-    return { name, uid: ns?.metadata?.uid, ready: exists && !terminating && !conflictNs.has(name) && applyError === undefined };
+    return { name, uid: ns?.metadata?.uid, ready: usable(name, ns) && f.applyError === undefined };
   });
+}
+
+/** Tenant-wide quota: hard and used summed over the quotas of its own namespaces. */
+function tenantQuota(deps: TenantDeps, t: Tenant, conflictNs: ReadonlySet<string>): StatusInputs["quota"] {
+  if (t.spec.quota?.perNamespace === undefined) return undefined;
   const quotas = namespaceNames(t)
     .filter((n) => !conflictNs.has(n))
     .map((n) => deps.quotas.get(`${n}/${QUOTA_NAME}`))
     .filter((q): q is V1ResourceQuota => q !== undefined);
-  const quota = t.spec.quota?.perNamespace === undefined ? undefined : { hard: sumResourceLists(quotas.map((q) => q.status?.hard)), used: sumResourceLists(quotas.map((q) => q.status?.used)) };
-  return { namespacesReady, conflicts, applyError, quota };
+  return { hard: sumResourceLists(quotas.map((q) => q.status?.hard)), used: sumResourceLists(quotas.map((q) => q.status?.used)) };
+}
+
+async function reconcileChildren(deps: TenantDeps, t: Tenant, ctx: ReconcileContext): Promise<ChildrenResult> {
+  const desired = desiredChildren(t);
+  const observed = observedChildren(deps, t);
+  const plan = planTenantChildren(uidOf(t), [...desired.namespaces, ...desired.others], observed);
+  const conflictNs = conflictingNamespaces(t, observed);
+  const conflicts = [...conflictNs].map((n) => `Namespace ${n} already exists and is not owned by Tenant ${t.metadata.name ?? ""}; it is not adopted`);
+  let applyError: string | undefined;
+  let applied = new Set<string>();
+  try {
+    applied = await executePlan(deps, plan, conflictNs, ctx);
+  } catch (err) {
+    applyError = `Applying children failed: ${errorText(err)}`;
+    ctx.log.error({ err: errorText(err) }, "Failed to apply Tenant children");
+  }
+  const namespacesReady = namespaceStates(deps, t, { applied, conflictNs, applyError });
+  return { namespacesReady, conflicts, applyError, quota: tenantQuota(deps, t, conflictNs) };
 }
 
 /** Reads one key of a Secret by a direct GET (the Secret cache holds no values). */
@@ -165,19 +206,27 @@ async function secretValue(deps: TenantDeps, ref: { name: string; namespace: str
 
 const refText = (r: { name: string; namespace: string; key: string }): string => `Secret ${r.namespace}/${r.name} key ${r.key}`;
 
-/** Secret values for the realm; a message naming the first missing required one. */
-async function resolveSecrets(deps: TenantDeps, id: TenantIdentity): Promise<ResolvedSecrets | string> {
-  const clients: Record<string, string | undefined> = {};
-  for (const c of id.clients ?? []) if (c.secretRef !== undefined) clients[c.clientId] = await secretValue(deps, c.secretRef);
+/** Secret values of the identity providers; a message naming the first missing one. */
+async function idpSecrets(deps: TenantDeps, id: TenantIdentity): Promise<Record<string, string | undefined> | string> {
   const idps: Record<string, string | undefined> = {};
   for (const p of id.identityProviders ?? []) {
     const v = await secretValue(deps, p.clientSecretRef);
     if (v === undefined) return `${refText(p.clientSecretRef)} (identity provider ${p.alias}) not found`;
     idps[p.alias] = v;
   }
+  return idps;
+}
+
+/** Secret values for the realm; a message naming the first missing required one. */
+async function resolveSecrets(deps: TenantDeps, id: TenantIdentity): Promise<ResolvedSecrets | string> {
+  const clients: Record<string, string | undefined> = {};
+  for (const c of id.clients ?? []) if (c.secretRef !== undefined) clients[c.clientId] = await secretValue(deps, c.secretRef);
+  const idps = await idpSecrets(deps, id);
+  if (typeof idps === "string") return idps;
   const smtpRef = id.realm.smtp?.passwordSecretRef;
-  const smtpPassword = smtpRef === undefined ? undefined : await secretValue(deps, smtpRef);
-  if (smtpRef !== undefined && smtpPassword === undefined) return `${refText(smtpRef)} (SMTP password) not found`;
+  if (smtpRef === undefined) return { clients, idps, smtpPassword: undefined };
+  const smtpPassword = await secretValue(deps, smtpRef);
+  if (smtpPassword === undefined) return `${refText(smtpRef)} (SMTP password) not found`;
   return { clients, idps, smtpPassword };
 }
 
@@ -201,37 +250,56 @@ async function prepareIdentity(deps: TenantDeps, t: Tenant, id: TenantIdentity):
   return { conn: deps.keycloak({ url, clientId: id.keycloak.clientId, clientSecret: credentials }), desired };
 }
 
+/** One identity pass when it is due: prepare, sync, and record success or failure in the schedule. */
 async function reconcileIdentity(deps: TenantDeps, schedule: IdentitySchedule, t: Tenant, ctx: ReconcileContext): Promise<IdentityOutcome> {
   const id = t.spec.identity;
   if (id === undefined) return { result: { kind: "not-configured" }, clientSecrets: [] };
-  const uid = uidOf(t);
-  const generation = t.metadata.generation ?? 0;
   const nowMs = deps.now().getTime();
-  if (!schedule.due(uid, generation, id.sync?.resyncInterval ?? "5m", nowMs)) return { result: { kind: "skipped" }, clientSecrets: t.status?.identity?.clientSecrets ?? [] };
+  if (!schedule.due(uidOf(t), t.metadata.generation ?? 0, id.sync?.resyncInterval ?? "5m", nowMs)) return { result: { kind: "skipped" }, clientSecrets: t.status?.identity?.clientSecrets ?? [] };
   try {
-    const prepared = await prepareIdentity(deps, t, id);
-    if (!("conn" in prepared)) {
-      schedule.failed(uid, nowMs);
-      return { result: prepared, clientSecrets: [] };
-    }
-    const outcome = await runSync(deps, schedule, t, id, prepared);
-    schedule.succeeded(uid, generation, nowMs);
-    if (outcome.result.kind === "synced") ctx.log.info({ realm: id.realm.name, drift: outcome.result.drift.length }, "Synced Keycloak realm");
-    return outcome;
+    return await identityPass(deps, schedule, { t, id, nowMs }, ctx);
   } catch (err) {
-    if (err instanceof RealmForbiddenError) {
-      schedule.succeeded(uid, generation, nowMs);
-      return { result: { kind: "refused", message: err.message }, clientSecrets: [] };
-    }
-    schedule.failed(uid, nowMs);
-    const message = errorText(err);
-    ctx.log.warn({ realm: id.realm.name, err: message }, "Failed to sync Keycloak realm");
-    return { result: { kind: isTransientKeycloakError(err) ? "unreachable" : "error", message }, clientSecrets: [], error: err };
+    return identityFailed(schedule, { t, nowMs }, err, ctx);
   }
 }
 
+/** Prepares (credentials, secrets, desired realm) and syncs; a missing input counts as a failure for the backoff. */
+async function identityPass(deps: TenantDeps, schedule: IdentitySchedule, job: { t: Tenant; id: TenantIdentity; nowMs: number }, ctx: ReconcileContext): Promise<IdentityOutcome> {
+  const { t, id, nowMs } = job;
+  const prepared = await prepareIdentity(deps, t, id);
+  if (!("conn" in prepared)) {
+    schedule.failed(uidOf(t), nowMs);
+    return { result: prepared, clientSecrets: [] };
+  }
+  const outcome = await runSync(deps, schedule, { t, id, p: prepared });
+  schedule.succeeded(uidOf(t), t.metadata.generation ?? 0, nowMs);
+  if (outcome.result.kind === "synced") ctx.log.info({ realm: id.realm.name, drift: outcome.result.drift.length }, "Synced Keycloak realm");
+  return outcome;
+}
+
+/** A failed pass: a refused realm waits for the next spec change or resync, anything else backs off. */
+function identityFailed(schedule: IdentitySchedule, at: { t: Tenant; nowMs: number }, err: unknown, ctx: ReconcileContext): IdentityOutcome {
+  const { t, nowMs } = at;
+  const uid = uidOf(t);
+  if (err instanceof RealmForbiddenError) {
+    schedule.succeeded(uid, t.metadata.generation ?? 0, nowMs);
+    return { result: { kind: "refused", message: err.message }, clientSecrets: [] };
+  }
+  schedule.failed(uid, nowMs);
+  const message = errorText(err);
+  ctx.log.warn({ realm: t.spec.identity?.realm.name, err: message }, "Failed to sync Keycloak realm");
+  return { result: { kind: isTransientKeycloakError(err) ? "unreachable" : "error", message }, clientSecrets: [], error: err };
+}
+
+interface SyncJob {
+  t: Tenant;
+  id: TenantIdentity;
+  p: Prepared;
+}
+
 /** Syncs the realm, stores generated client secrets and reports drift. */
-async function runSync(deps: TenantDeps, schedule: IdentitySchedule, t: Tenant, id: TenantIdentity, p: Prepared): Promise<IdentityOutcome> {
+async function runSync(deps: TenantDeps, schedule: IdentitySchedule, job: SyncJob): Promise<IdentityOutcome> {
+  const { t, id, p } = job;
   const uid = uidOf(t);
   const isResync = schedule.syncedGeneration(uid) === (t.metadata.generation ?? 0);
   const mode = id.sync?.mode ?? "Enforce";
@@ -240,14 +308,20 @@ async function runSync(deps: TenantDeps, schedule: IdentitySchedule, t: Tenant, 
     await deps.client.event(t, { type: "Warning", reason: "RealmRefused", message: outcome.refused.message }, CONTROLLER_NAME);
     return { result: { kind: "refused", message: outcome.refused.message }, clientSecrets: [] };
   }
-  const clientSecrets: IdentityOutcome["clientSecrets"] = [];
-  for (const c of p.desired.clients) {
-    const value = c.confidential && c.secret === undefined ? outcome.state?.clientSecrets[c.clientId] : undefined;
-    if (value !== undefined) clientSecrets.push(await storeGeneratedSecret(deps, t, id, c.clientId, value));
-  }
+  const clientSecrets = await storeGeneratedSecrets(deps, job, outcome.state?.clientSecrets ?? {});
   const realm = p.desired.name;
   await reportSync(deps, t, { realm, mode, drift: outcome.drift, writes: outcome.writes, isResync });
   return { result: { kind: "synced", mode, drift: outcome.drift, driftIsChange: isResync, realm, at: deps.now().toISOString().replace(/\.\d+Z$/, "Z") }, clientSecrets };
+}
+
+/** Stores the secrets Keycloak generated for confidential clients without a declared value. */
+async function storeGeneratedSecrets(deps: TenantDeps, job: SyncJob, generated: Readonly<Record<string, string | undefined>>): Promise<IdentityOutcome["clientSecrets"]> {
+  const out: IdentityOutcome["clientSecrets"] = [];
+  for (const c of job.p.desired.clients) {
+    const value = c.confidential && c.secret === undefined ? generated[c.clientId] : undefined;
+    if (value !== undefined) out.push(await storeGeneratedSecret(deps, job, c.clientId, value));
+  }
+  return out;
 }
 
 /** Events for a sync: drift reverted / observed on a resync, changes applied after a spec change. */
@@ -263,24 +337,26 @@ async function reportSync(deps: TenantDeps, t: Tenant, r: { realm: string; mode:
   }
 }
 
+/** Where a client's generated secret goes: its secretRef, else <tenant>-<clientId>-oidc in the operator namespace. */
+function generatedSecretRef(deps: TenantDeps, job: Pick<SyncJob, "t" | "id">, clientId: string): { name: string; namespace: string; key: string } {
+  const declared = job.id.clients?.find((c) => c.clientId === clientId)?.secretRef;
+  return declared ?? { name: labelValue(`${job.t.metadata.name ?? ""}-${clientId}-oidc`.toLowerCase()), namespace: deps.config.operatorNamespace, key: "client-secret" };
+}
+
 /** Writes a Keycloak-generated client secret to its Secret; returns where it went (no value). */
-async function storeGeneratedSecret(deps: TenantDeps, t: Tenant, id: TenantIdentity, clientId: string, value: string): Promise<IdentityOutcome["clientSecrets"][number]> {
-  const declared = id.clients?.find((c) => c.clientId === clientId)?.secretRef;
-  const ref = declared ?? { name: labelValue(`${t.metadata.name ?? ""}-${clientId}-oidc`.toLowerCase()), namespace: deps.config.operatorNamespace, key: "client-secret" };
+async function storeGeneratedSecret(deps: TenantDeps, job: Pick<SyncJob, "t" | "id">, clientId: string, value: string): Promise<IdentityOutcome["clientSecrets"][number]> {
+  const { t } = job;
+  const ref = generatedSecretRef(deps, job, clientId);
+  const b64 = Buffer.from(value).toString("base64");
   const existing = await deps.client.get<V1Secret>(SECRET, ref.namespace, ref.name);
-  if (existing?.data?.[ref.key] !== Buffer.from(value).toString("base64")) {
-    const ours = existing === undefined || controllerOf(existing)?.uid === uidOf(t);
-    await deps.client.apply(
-      {
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: { name: ref.name, namespace: ref.namespace, ...(ours ? { labels: tenantChildLabels(t, "client-secret"), ownerReferences: [tenantOwnerRef(t)] } : {}) },
-        type: "Opaque",
-        data: { [ref.key]: Buffer.from(value).toString("base64") },
-      },
-      { fieldManager: CONTROLLER_NAME, force: true },
-    );
-  }
+  if (existing?.data?.[ref.key] === b64) return { clientId, secretRef: ref };
+  // Labels and owner only on a Secret we create or already own; a user's Secret just gets the key.
+  const ours = existing === undefined || controllerOf(existing)?.uid === uidOf(t);
+  const meta = ours ? { labels: tenantChildLabels(t, "client-secret"), ownerReferences: [tenantOwnerRef(t)] } : {};
+  await deps.client.apply(
+    { apiVersion: "v1", kind: "Secret", metadata: { name: ref.name, namespace: ref.namespace, ...meta }, type: "Opaque", data: { [ref.key]: b64 } },
+    { fieldManager: CONTROLLER_NAME, force: true },
+  );
   return { clientId, secretRef: ref };
 }
 
@@ -299,15 +375,22 @@ async function finalize(deps: TenantDeps, t: Tenant, ctx: ReconcileContext): Pro
   const owned = deps.namespaces.list().filter((n) => controllerOf(n)?.uid === uidOf(t));
   const realm = t.spec.identity?.realm.name;
   if (t.spec.deletionPolicy === "Delete") {
-    if (realm !== undefined && !(await deleteRealm(deps, t, realm, ctx))) return;
-    for (const n of owned) await deps.client.delete(NAMESPACE, undefined, n.metadata?.name ?? "", { preconditionUid: n.metadata?.uid ?? "", propagationPolicy: "Background" });
-    await deps.client.event(t, { type: "Normal", reason: "Deleted", message: `Deleted ${listText(owned, realm, "realm")} (deletionPolicy Delete)` }, CONTROLLER_NAME);
+    if (!(await deleteAll(deps, t, owned, ctx))) return;
   } else {
     await orphanNamespaces(deps, t, owned);
     await deps.client.event(t, { type: "Normal", reason: "Retained", message: `Kept ${listText(owned, realm, "Keycloak realm")} (deletionPolicy Retain)` }, CONTROLLER_NAME);
   }
   await deps.client.removeFinalizer(t, FINALIZER);
   ctx.log.info({ name: t.metadata.name, policy: t.spec.deletionPolicy }, "Finalized Tenant");
+}
+
+/** deletionPolicy Delete: the realm first (false while waiting for Keycloak), then the namespaces. */
+async function deleteAll(deps: TenantDeps, t: Tenant, owned: readonly V1Namespace[], ctx: ReconcileContext): Promise<boolean> {
+  const realm = t.spec.identity?.realm.name;
+  if (realm !== undefined && !(await deleteRealm(deps, t, realm, ctx))) return false;
+  for (const n of owned) await deps.client.delete(NAMESPACE, undefined, n.metadata?.name ?? "", { preconditionUid: n.metadata?.uid ?? "", propagationPolicy: "Background" });
+  await deps.client.event(t, { type: "Normal", reason: "Deleted", message: `Deleted ${listText(owned, realm, "realm")} (deletionPolicy Delete)` }, CONTROLLER_NAME);
+  return true;
 }
 
 /**

@@ -96,17 +96,24 @@ function syncedVerdicts(r: Extract<IdentityResult, { kind: "synced" }>): { ready
   return { ready, drifted: { type: T.IdentityDrifted, status: "False", reason: DriftReason.NoDrift, message: "Keycloak matches the spec" } };
 }
 
+/** Degraded because of Keycloak (a failed sync, or one still in backoff), if so. */
+function keycloakDegraded(i: StatusInputs): Verdict | undefined {
+  if (i.identity.kind === "unreachable") return { type: T.Degraded, status: "True", reason: DegradedReason.KeycloakUnreachable, message: i.identity.message };
+  if (i.identity.kind === "error") return { type: T.Degraded, status: "True", reason: DegradedReason.KeycloakError, message: i.identity.message };
+  if (i.identity.kind !== "skipped") return undefined;
+  // Waiting out a failed sync's backoff: the Keycloak problem still stands.
+  const prev = findCondition(i.tenant.status?.conditions, T.Degraded);
+  const keycloakReasons: string[] = [DegradedReason.KeycloakUnreachable, DegradedReason.KeycloakError];
+  if (prev?.status === "True" && keycloakReasons.includes(prev.reason)) return { type: T.Degraded, status: "True", reason: prev.reason, message: prev.message };
+  return undefined;
+}
+
 function degradedVerdict(i: StatusInputs): Verdict {
   if (i.deletion !== undefined) {
     return { type: T.Degraded, status: "True", reason: i.deletion.timedOut ? DegradedReason.DeletionTimedOut : DegradedReason.KeycloakUnreachable, message: i.deletion.message };
   }
-  if (i.identity.kind === "skipped") {
-    // Waiting out a failed sync's backoff: the Keycloak problem still stands.
-    const prev = findCondition(i.tenant.status?.conditions, T.Degraded);
-    if (prev?.status === "True" && (prev.reason === DegradedReason.KeycloakUnreachable || prev.reason === DegradedReason.KeycloakError)) return { type: T.Degraded, status: "True", reason: prev.reason, message: prev.message };
-  }
-  if (i.identity.kind === "unreachable") return { type: T.Degraded, status: "True", reason: DegradedReason.KeycloakUnreachable, message: i.identity.message };
-  if (i.identity.kind === "error") return { type: T.Degraded, status: "True", reason: DegradedReason.KeycloakError, message: i.identity.message };
+  const keycloak = keycloakDegraded(i);
+  if (keycloak !== undefined) return keycloak;
   if (i.applyError !== undefined) return { type: T.Degraded, status: "True", reason: DegradedReason.ApplyFailed, message: i.applyError };
   if (i.conflicts.length > 0) return { type: T.Degraded, status: "True", reason: DegradedReason.NamespaceConflict, message: i.conflicts.join("; ") };
   return { type: T.Degraded, status: "False", reason: DegradedReason.AsExpected, message: "Nothing is failing" };

@@ -6,18 +6,20 @@ import { tenantChildLabels, tenantOwnerRef } from "./common.ts";
 
 export const LIMIT_RANGE_NAME = "tenant-limits";
 
+/** `r` with sorted keys, or undefined when absent or empty. */
+function nonEmpty(r: Record<string, string> | undefined): Record<string, string> | undefined {
+  return r !== undefined && Object.keys(r).length > 0 ? sortKeys(r) : undefined;
+}
+
 /** The LimitRange of namespace `ns`; undefined when the Tenant sets no container limits. */
 export function desiredLimitRange(t: Tenant, ns: string): V1LimitRange | undefined {
   const lr = t.spec.quota?.limitRange;
   if (lr === undefined) return undefined;
-  const item: V1LimitRangeItem = { type: "Container" };
-  if (lr.default !== undefined && Object.keys(lr.default).length > 0) item._default = sortKeys(lr.default);
-  if (lr.defaultRequest !== undefined && Object.keys(lr.defaultRequest).length > 0) item.defaultRequest = sortKeys(lr.defaultRequest);
-  if (lr.max !== undefined && Object.keys(lr.max).length > 0) item.max = sortKeys(lr.max);
-  if (Object.keys(item).length === 1) return undefined;
-  // client-node's model names the field `_default`; the API wants `default`.
-  const { _default, ...rest } = item;
-  const limit = { ...(_default !== undefined ? { default: _default } : {}), ...rest } as V1LimitRangeItem;
+  const parts = { default: nonEmpty(lr.default), defaultRequest: nonEmpty(lr.defaultRequest), max: nonEmpty(lr.max) };
+  const set = Object.entries(parts).filter(([, v]) => v !== undefined);
+  if (set.length === 0) return undefined;
+  // client-node's model names the field `_default`; the API wants `default`, so the item is built as plain JSON.
+  const limit = { type: "Container", ...Object.fromEntries(set) } as unknown as V1LimitRangeItem;
   return {
     apiVersion: "v1",
     kind: "LimitRange",

@@ -21,6 +21,7 @@ export const MANAGED_ATTRIBUTE = "librechat.io/managed";
 export const STEP_UP_ROLE = "librechat-step-up";
 export const DIRECT_GRANT_FLOW = "librechat-direct-grant";
 export const STEP_UP_SUBFLOW = "librechat-direct-grant-step-up";
+export const STEP_UP_FACTOR_SUBFLOW = "librechat-direct-grant-step-up-factor";
 
 export type Settings = Record<string, unknown>;
 
@@ -309,14 +310,31 @@ function requiredActions(id: TenantIdentity): DesiredRequiredAction[] {
 
 /**
  * Step-up in the direct grant: after username and password, a conditional sub-flow asks members
- * of the step-up role for an OTP code. WebAuthn cannot be presented to the token endpoint, so with
- * factor webauthn those members are refused there (they must use the browser).
+ * of the step-up role for a second factor. With factor otp that is a sub-flow of two alternatives:
+ * the OTP code (for members who have OTP set up; a missing or wrong code is a 401 invalid_grant),
+ * else deny access (401), so a member without OTP is refused instead of Keycloak failing on a
+ * REQUIRED OTP that cannot be set up at the token endpoint. WebAuthn cannot be presented to the
+ * token endpoint, so with factor webauthn those members are always refused there (they must use
+ * the browser).
  */
 function stepUp(id: TenantIdentity): DesiredStepUp | undefined {
   const s = id.stepUp;
   if (s === undefined) return undefined;
-  const factor: DesiredExecution =
-    s.factor === "otp" ? { authenticator: "direct-grant-validate-otp", requirement: "REQUIRED" } : { authenticator: "deny-access-authenticator", requirement: "REQUIRED" };
+  const deny: DesiredExecution = { authenticator: "deny-access-authenticator", requirement: "REQUIRED" };
+  const factor: DesiredExecution = s.factor === "otp" ? { flowAlias: STEP_UP_FACTOR_SUBFLOW, requirement: "REQUIRED" } : deny;
+  const otpFlows: DesiredFlow[] =
+    s.factor === "otp"
+      ? [
+          {
+            alias: STEP_UP_FACTOR_SUBFLOW,
+            topLevel: false,
+            executions: [
+              { authenticator: "direct-grant-validate-otp", requirement: "ALTERNATIVE" },
+              { ...deny, requirement: "ALTERNATIVE" },
+            ],
+          },
+        ]
+      : [];
   return {
     factor: s.factor,
     acrLevel: s.acrLevel,
@@ -336,6 +354,7 @@ function stepUp(id: TenantIdentity): DesiredStepUp | undefined {
         topLevel: false,
         executions: [{ authenticator: "conditional-user-role", requirement: "REQUIRED", config: { condUserRole: STEP_UP_ROLE, negate: "false" } }, factor],
       },
+      ...otpFlows,
     ],
   };
 }

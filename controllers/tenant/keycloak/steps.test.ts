@@ -97,7 +97,7 @@ test("step-up adds a managed role, makes it a composite of the listed roles and 
   o.flows = [];
   o.realm["directGrantFlow"] = "direct grant";
   const r = step("step-up flows").diff(d, o, new Map());
-  assert.deepEqual(r.drift, ["flows[librechat-direct-grant]", "flows[librechat-direct-grant-step-up]", "realm.directGrantFlow"]);
+  assert.deepEqual(r.drift, ["flows[librechat-direct-grant]", "flows[librechat-direct-grant-step-up]", "flows[librechat-direct-grant-step-up-factor]", "realm.directGrantFlow"]);
 });
 
 test("removing step-up unbinds and deletes the operator's flows", () => {
@@ -127,4 +127,19 @@ test("sameValue compares lists as sets and numbers with numeric strings", () => 
   assert.ok(sameValue(5, "5"));
   assert.ok(!sameValue(["a"], ["a", "b"]));
   assert.ok(sameValue({ a: ["x"] }, { a: ["x"], b: 1 }));
+});
+
+test("a group without models is not drift when Keycloak drops the empty attribute, and gets it cleared when it has one", () => {
+  const t = identityTenant({ groups: [{ name: "staff", realmRoles: ["chat-user"], models: [] }] });
+  const d = desired(t);
+  assert.deepEqual(d.groups[0]?.attributes["models"], []);
+  const o = matching(d);
+  const g = o.groups[0];
+  assert.ok(g);
+  g.attributes = { "librechat.io/managed": ["true"] };
+  assert.deepEqual(step("groups").diff(d, o, new Map()).drift, []);
+  g.attributes = { "librechat.io/managed": ["true"], models: ["gpt-4o-mini"] };
+  const r = step("groups").diff(d, o, new Map());
+  assert.deepEqual(r.drift, ["groups[staff].attributes"]);
+  assert.deepEqual((r.writes[0]?.body as { attributes: Record<string, string[]> }).attributes["models"], []);
 });

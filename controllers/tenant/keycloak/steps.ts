@@ -70,19 +70,26 @@ function policyTerms(p: unknown): string {
   return typeof p === "string" ? p.split(/\s+and\s+/).sort().join(" and ") : "";
 }
 
+/** Realm fields that differ from the desired settings, attributes and SMTP server. */
+function realmDrift(d: DesiredRealm, realm: Rep): string[] {
+  const { passwordPolicy, ...rest } = d.settings;
+  const drift = differingKeys(rest, realm).map((k) => `realm.${k}`);
+  if (passwordPolicy !== undefined && policyTerms(passwordPolicy) !== policyTerms(realm["passwordPolicy"])) drift.push("realm.passwordPolicy");
+  const attrs = (realm["attributes"] ?? {}) as Rep;
+  for (const k of differingKeys(d.attributes, attrs)) drift.push(`realm.attributes.${k}`);
+  const smtp = d.smtp === undefined ? [] : differingKeys(d.smtp.server, (realm["smtpServer"] ?? {}) as Rep);
+  for (const k of smtp) drift.push(`realm.smtp.${k}`);
+  return drift.sort();
+}
+
 const realmSettings: Step = {
   name: "realm settings",
   diff(d, o) {
-    const { passwordPolicy, ...rest } = d.settings;
-    const drift = differingKeys(rest, o.realm).map((k) => `realm.${k}`);
-    if (passwordPolicy !== undefined && policyTerms(passwordPolicy) !== policyTerms(o.realm["passwordPolicy"])) drift.push("realm.passwordPolicy");
-    const attrs = (o.realm["attributes"] ?? {}) as Rep;
-    for (const k of differingKeys(d.attributes, attrs)) drift.push(`realm.attributes.${k}`);
-    if (d.smtp !== undefined) for (const k of differingKeys(d.smtp.server, (o.realm["smtpServer"] ?? {}) as Rep)) drift.push(`realm.smtp.${k}`);
+    const drift = realmDrift(d, o.realm);
     if (drift.length === 0) return { drift, writes: [] };
     const body: Rep = { ...d.settings, attributes: d.attributes };
     if (d.smtp !== undefined) body["smtpServer"] = { ...d.smtp.server, ...(d.smtp.password !== undefined ? { password: d.smtp.password } : {}) };
-    return { drift: drift.sort(), writes: [{ method: "PUT", path: "", body, what: "update realm settings" }] };
+    return { drift, writes: [{ method: "PUT", path: "", body, what: "update realm settings" }] };
   },
 };
 
@@ -147,6 +154,11 @@ const roleComposites: Step = {
   },
 };
 
+/** The observed values of the attributes we manage; absent counts as empty (Keycloak stores no empty attribute). */
+function managedAttributes(want: Readonly<Record<string, readonly string[]>>, got: Readonly<Record<string, readonly string[]>>): Record<string, readonly string[]> {
+  return Object.fromEntries(Object.keys(want).map((k) => [k, got[k] ?? []]));
+}
+
 const groups: Step = {
   name: "groups",
   diff(d, o) {
@@ -157,7 +169,7 @@ const groups: Step = {
       if (cur === undefined) {
         drift.push(`groups[${g.name}]`);
         writes.push({ method: "POST", path: "/groups", body: { name: g.name, attributes: g.attributes }, create: true, what: `create group ${g.name}` });
-      } else if (!sameValue(g.attributes, cur.attributes)) {
+      } else if (!sameValue(g.attributes, managedAttributes(g.attributes, cur.attributes))) {
         drift.push(`groups[${g.name}].attributes`);
         writes.push({ method: "PUT", path: `/groups/${enc(cur.id)}`, body: { name: g.name, attributes: { ...cur.attributes, ...g.attributes } }, what: `update group ${g.name}` });
       }
@@ -191,24 +203,30 @@ const groupRoles: Step = {
   },
 };
 
+/** Drift and the write of one declared client against what Keycloak has (undefined: missing). */
+function clientDiff(c: DesiredRealm["clients"][number], cur: RealmState["clients"][number] | undefined): StepResult {
+  if (cur === undefined) {
+    const body = { clientId: c.clientId, ...c.rep, ...(c.secret !== undefined ? { secret: c.secret } : {}) };
+    return { drift: [`clients[${c.clientId}]`], writes: [{ method: "POST", path: "/clients", body, create: true, what: `create client ${c.clientId}` }] };
+  }
+  const keys = differingKeys(c.rep, cur.rep);
+  if (keys.length === 0) return { drift: [], writes: [] };
+  const attributes = { ...((cur.rep["attributes"] ?? {}) as Rep), ...(c.rep["attributes"] as Rep) };
+  return {
+    drift: keys.map((k) => `clients[${c.clientId}].${k}`),
+    writes: [{ method: "PUT", path: `/clients/${enc(cur.id)}`, body: { clientId: c.clientId, ...c.rep, attributes }, what: `update client ${c.clientId}` }],
+  };
+}
+
 const clients: Step = {
   name: "clients",
   diff(d, o) {
     const drift: string[] = [];
     const writes: Write[] = [];
     for (const c of d.clients) {
-      const cur = o.clients.find((x) => x.clientId === c.clientId);
-      if (cur === undefined) {
-        drift.push(`clients[${c.clientId}]`);
-        const body = { clientId: c.clientId, ...c.rep, ...(c.secret !== undefined ? { secret: c.secret } : {}) };
-        writes.push({ method: "POST", path: "/clients", body, create: true, what: `create client ${c.clientId}` });
-        continue;
-      }
-      const keys = differingKeys(c.rep, cur.rep);
-      if (keys.length === 0) continue;
-      drift.push(...keys.map((k) => `clients[${c.clientId}].${k}`));
-      const attributes = { ...((cur.rep["attributes"] ?? {}) as Rep), ...(c.rep["attributes"] as Rep) };
-      writes.push({ method: "PUT", path: `/clients/${enc(cur.id)}`, body: { clientId: c.clientId, ...c.rep, attributes }, what: `update client ${c.clientId}` });
+      const r = clientDiff(c, o.clients.find((x) => x.clientId === c.clientId));
+      drift.push(...r.drift);
+      writes.push(...r.writes);
     }
     const wanted = new Set(d.clients.map((c) => c.clientId));
     for (const c of o.clients) {
@@ -247,17 +265,21 @@ function idpDiff(p: DesiredRealm["idps"][number], cur: Rep | undefined, secrets:
     const body = { ...p.rep, config: { ...config, clientSecret: p.clientSecret ?? "" } };
     return { drift: [`identityProviders[${p.alias}]`], writes: [{ method: "POST", path: "/identity-provider/instances", body, create: true, what: `create identity provider ${p.alias}` }], remember };
   }
+  const secretChanged = hash !== undefined && secrets.get(key) !== hash;
+  return { ...idpUpdate(p, cur, config, secretChanged), remember };
+}
+
+/** The update of an existing identity provider: drifted fields (and the secret) in one PUT. */
+function idpUpdate(p: DesiredRealm["idps"][number], cur: Rep, config: Rep, secretChanged: boolean): StepResult {
   const { config: _c, ...fields } = p.rep;
   const curConfig = (cur["config"] ?? {}) as Rep;
-  const keys = [...differingKeys(fields, cur), ...differingKeys(config, curConfig).map((k) => `config.${k}`)];
-  const secretChanged = hash !== undefined && secrets.get(key) !== hash;
-  if (keys.length === 0 && !secretChanged) return { drift: [], writes: [] };
-  const drift = keys.map((k) => `identityProviders[${p.alias}].${k}`);
+  const drift = [...differingKeys(fields, cur), ...differingKeys(config, curConfig).map((k) => `config.${k}`)].map((k) => `identityProviders[${p.alias}].${k}`);
   if (secretChanged) drift.push(`identityProviders[${p.alias}].clientSecret`);
+  if (drift.length === 0) return { drift: [], writes: [] };
   // PUT replaces the whole provider: keep what Keycloak added, send the masked secret back when
   // we have no value (Keycloak then keeps the stored one).
   const body = { ...cur, ...fields, config: { ...curConfig, ...config, clientSecret: p.clientSecret ?? MASK } };
-  return { drift, writes: [{ method: "PUT", path: `/identity-provider/instances/${enc(p.alias)}`, body, what: `update identity provider ${p.alias}` }], remember };
+  return { drift, writes: [{ method: "PUT", path: `/identity-provider/instances/${enc(p.alias)}`, body, what: `update identity provider ${p.alias}` }] };
 }
 
 const identityProviders: Step = {
@@ -329,8 +351,8 @@ const requiredActions: Step = {
 
 function sameExecution(want: DesiredExecution, got: ObservedFlow["executions"][number] | undefined): boolean {
   if (got === undefined) return false;
-  if (want.requirement !== got.requirement) return false;
-  if ((want.authenticator ?? "") !== (got.authenticator ?? "") || (want.flowAlias ?? "") !== (got.flowAlias ?? "")) return false;
+  const shape = (e: { requirement?: string; authenticator?: string; flowAlias?: string }): string => `${e.requirement ?? ""}|${e.authenticator ?? ""}|${e.flowAlias ?? ""}`;
+  if (shape(want) !== shape(got)) return false;
   return want.config === undefined || sameValue(want.config, got.config ?? {});
 }
 

@@ -101,17 +101,20 @@ test("step-up flows are rebuilt and bound when missing", async () => {
   const api = fakeApi([before, matching(d)]);
   api.request = (method: string, path: string): Promise<ApiResponse> => {
     api.calls.push(`${method} ${path}`);
-    const body = path.endsWith("/executions") && method === "GET" ? [{ id: "e1" }, { id: "e2" }, { id: "e3" }, { id: "e4" }, { id: "e5" }] : undefined;
+    const body = path.endsWith("/executions") && method === "GET" ? [1, 2, 3, 4, 5, 6, 7].map((i) => ({ id: `e${i}` })) : undefined;
     return Promise.resolve({ status: 200, body, location: undefined });
   };
   await syncRealm(api, d, { ...opts, memory: memory() });
-  assert.deepEqual(api.calls.slice(0, 7), [
+  // Sub-flows are created through their parent, depth first: step-up, then its factor alternatives.
+  assert.deepEqual(api.calls.slice(0, 9), [
     "POST /acme/authentication/flows",
     "POST /acme/authentication/flows/librechat-direct-grant/executions/execution",
     "POST /acme/authentication/flows/librechat-direct-grant/executions/execution",
     "POST /acme/authentication/flows/librechat-direct-grant/executions/flow",
     "POST /acme/authentication/flows/librechat-direct-grant-step-up/executions/execution",
-    "POST /acme/authentication/flows/librechat-direct-grant-step-up/executions/execution",
+    "POST /acme/authentication/flows/librechat-direct-grant-step-up/executions/flow",
+    "POST /acme/authentication/flows/librechat-direct-grant-step-up-factor/executions/execution",
+    "POST /acme/authentication/flows/librechat-direct-grant-step-up-factor/executions/execution",
     "GET /acme/authentication/flows/librechat-direct-grant/executions",
   ]);
   assert.ok(api.calls.includes("POST /acme/authentication/executions/e4/config"), "condition config on the role check");

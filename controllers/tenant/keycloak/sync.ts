@@ -56,33 +56,37 @@ function refusal(realm: string, owner: "unmarked" | { owner: string }): NonNulla
   return { reason: "RealmOwnedElsewhere", message: `Keycloak realm "${realm}" ${by}` };
 }
 
+/** The realm as Keycloak has it, created (marked as ours) when missing and the mode allows. */
+async function readOrCreate(api: RealmApi, desired: DesiredRealm, opts: SyncOptions): Promise<{ state: RealmState | undefined; created: boolean }> {
+  const secretsOf = confidentialIds(desired);
+  const state = await api.read(desired.name, secretsOf);
+  if (state !== undefined || opts.mode === "Observe") return { state, created: false };
+  await api.request("POST", "", { realm: desired.name, enabled: true, attributes: { [OWNER_ATTRIBUTE]: opts.tenant } });
+  const after = await api.read(desired.name, secretsOf);
+  if (after === undefined) throw new Error(`realm ${desired.name} not readable after creating it`);
+  return { state: after, created: true };
+}
+
 /** Brings one realm in line with `desired` (as far as the mode allows) and reports drift. */
 export async function syncRealm(api: RealmApi, desired: DesiredRealm, opts: SyncOptions): Promise<SyncOutcome> {
-  const secretsOf = confidentialIds(desired);
-  let state = await api.read(desired.name, secretsOf);
-  let created = false;
-  if (state === undefined) {
-    if (opts.mode === "Observe") return { created, drift: ["realm (missing)"], writes: 0, state };
-    await api.request("POST", "", { realm: desired.name, enabled: true, attributes: { [OWNER_ATTRIBUTE]: opts.tenant } });
-    created = true;
-    state = await api.read(desired.name, secretsOf);
-    if (state === undefined) throw new Error(`realm ${desired.name} not readable after creating it`);
-  }
-  const owner = realmOwnership(state, opts.tenant);
+  const { state: first, created } = await readOrCreate(api, desired, opts);
+  if (first === undefined) return { created, drift: ["realm (missing)"], writes: 0, state: first };
+  const owner = realmOwnership(first, opts.tenant);
   if (owner !== "ours" && (typeof owner === "object" || !opts.adoptExisting)) {
-    return { refused: refusal(desired.name, owner), created, drift: [], writes: 0, state };
+    return { refused: refusal(desired.name, owner), created, drift: [], writes: 0, state: first };
   }
+  const secretsOf = confidentialIds(desired);
+  let state = first;
   const drift: string[] = [];
   let writes = 0;
   for (const step of STEPS) {
     const r = step.diff(desired, state, opts.memory);
     drift.push(...r.drift);
     const n = await applyStep(api, desired, { mode: opts.mode, isFlows: step === stepUpFlows, r, state });
-    if (n > 0) {
-      writes += n;
-      for (const [k, v] of r.remember ?? []) opts.memory.set(k, v);
-      state = (await api.read(desired.name, secretsOf)) ?? state;
-    }
+    if (n === 0) continue;
+    writes += n;
+    for (const [k, v] of r.remember ?? []) opts.memory.set(k, v);
+    state = (await api.read(desired.name, secretsOf)) ?? state;
   }
   return { created, drift, writes, state };
 }
