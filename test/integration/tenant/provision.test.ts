@@ -90,6 +90,12 @@ test("a Tenant gets namespaces, quota, limits, isolation and owners' RBAC", asyn
     assert.deepEqual(pols, ["tenant-allow-ingress", "tenant-allow-monitoring", "tenant-allow-same-tenant", "tenant-default-deny"]);
     const rb = await f.client.get<V1RoleBinding>(ROLE_BINDING, nsName, "tenant-owners");
     assert.equal(rb?.roleRef.name, "librechat-tenant-admin");
+    // Every child is controlled by the Tenant (garbage-collected with it, never adopted by others).
+    const netpols = await f.client.list<V1NetworkPolicy>(NETWORK_POLICY, nsName);
+    for (const child of [q, lr, rb, ...netpols]) {
+      const owner = child?.metadata?.ownerReferences?.find((r) => r.controller === true);
+      assert.equal(owner?.uid, t.metadata.uid, `${child?.metadata?.name ?? "?"} in ${nsName} is controlled by the Tenant`);
+    }
     assert.deepEqual(rb?.subjects?.map((s) => `${s.kind}:${s.name}`), [`Group:${name}-admins`, "User:alice@prov.test"]);
   }
   assert.equal((await f.client.get<V1Namespace>(NAMESPACE, undefined, `${name}-chat`))?.metadata?.labels?.["team"], "support");
