@@ -16,12 +16,23 @@ const USER = "acme-demo";
 const PASSWORD = "Acme-Demo-Passw0rd!";
 
 function kubectl(args: string[], input?: string): string {
-  return execFileSync("bash", [join(REPO, "hack/kubectl.sh"), ...args], { input, encoding: "utf8" });
+  return execFileSync("bash", [join(REPO, "hack/kubectl.sh"), ...args], {
+    input,
+    encoding: "utf8",
+  });
 }
 
 async function adminToken(): Promise<string> {
-  const body = new URLSearchParams({ grant_type: "password", client_id: "admin-cli", username: process.env["KEYCLOAK_ADMIN"] ?? "admin", password: process.env["KEYCLOAK_ADMIN_PASSWORD"] ?? "admin" });
-  const res = await fetch(`${KC}/realms/master/protocol/openid-connect/token`, { method: "POST", body });
+  const body = new URLSearchParams({
+    grant_type: "password",
+    client_id: "admin-cli",
+    username: process.env["KEYCLOAK_ADMIN"] ?? "admin",
+    password: process.env["KEYCLOAK_ADMIN_PASSWORD"] ?? "admin",
+  });
+  const res = await fetch(`${KC}/realms/master/protocol/openid-connect/token`, {
+    method: "POST",
+    body,
+  });
   if (!res.ok) throw new Error(`admin login failed: ${res.status}`);
   return ((await res.json()) as { access_token: string }).access_token;
 }
@@ -32,37 +43,67 @@ async function admin(method: string, path: string, body?: unknown): Promise<Resp
     headers: { authorization: `Bearer ${await adminToken()}`, "content-type": "application/json" },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
-  if (!res.ok && res.status !== 409) throw new Error(`Keycloak ${method} ${path} answered ${res.status}`);
+  if (!res.ok && res.status !== 409)
+    throw new Error(`Keycloak ${method} ${path} answered ${res.status}`);
   return res;
 }
 
 /** The operator's client in master (created once), its current secret. */
 async function operatorClient(): Promise<string> {
-  let found = (await (await admin("GET", `/master/clients?clientId=${OPERATOR_CLIENT}`)).json()) as { id: string }[];
+  let found = (await (
+    await admin("GET", `/master/clients?clientId=${OPERATOR_CLIENT}`)
+  ).json()) as { id: string }[];
   if (found.length === 0) {
-    await admin("POST", "/master/clients", { clientId: OPERATOR_CLIENT, enabled: true, publicClient: false, serviceAccountsEnabled: true, standardFlowEnabled: false });
-    found = (await (await admin("GET", `/master/clients?clientId=${OPERATOR_CLIENT}`)).json()) as { id: string }[];
+    await admin("POST", "/master/clients", {
+      clientId: OPERATOR_CLIENT,
+      enabled: true,
+      publicClient: false,
+      serviceAccountsEnabled: true,
+      standardFlowEnabled: false,
+    });
+    found = (await (await admin("GET", `/master/clients?clientId=${OPERATOR_CLIENT}`)).json()) as {
+      id: string;
+    }[];
   }
   const id = found[0]?.id ?? "";
-  const user = (await (await admin("GET", `/master/clients/${id}/service-account-user`)).json()) as { id: string };
+  const user = (await (
+    await admin("GET", `/master/clients/${id}/service-account-user`)
+  ).json()) as { id: string };
   const role = await (await admin("GET", "/master/roles/create-realm")).json();
   await admin("POST", `/master/users/${user.id}/role-mappings/realm`, [role]);
-  return ((await (await admin("GET", `/master/clients/${id}/client-secret`)).json()) as { value: string }).value;
+  return (
+    (await (await admin("GET", `/master/clients/${id}/client-secret`)).json()) as { value: string }
+  ).value;
 }
 
 function secret(namespace: string, name: string, value: string): string {
-  return JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace }, type: "Opaque", stringData: { "client-secret": value } });
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name, namespace },
+    type: "Opaque",
+    stringData: { "client-secret": value },
+  });
 }
 
 async function main(): Promise<void> {
   if (KC === "") throw new Error("KEYCLOAK_URL is not set");
-  const sample = parse(readFileSync(join(REPO, "manifests/samples/tenant-acme.yaml"), "utf8")) as { spec: { identity: { keycloak: Record<string, unknown>; realm: { name: string } } } };
+  const sample = parse(readFileSync(join(REPO, "manifests/samples/tenant-acme.yaml"), "utf8")) as {
+    spec: { identity: { keycloak: Record<string, unknown>; realm: { name: string } } };
+  };
   sample.spec.identity.keycloak["url"] = KC;
   const secrets = [secret("librechat-system", "acme-keycloak-admin", await operatorClient())];
   // The sample's social logins need real provider credentials; the demo stores placeholders.
-  for (const idp of ["acme-idp-google", "acme-idp-github", "acme-idp-microsoft"]) secrets.push(secret("librechat-system", idp, `demo-placeholder-${randomBytes(6).toString("hex")}`));
-  for (const s of secrets) kubectl(["apply", "--server-side", "--field-manager=librechat-demo", "-f", "-"], s);
-  kubectl(["apply", "--server-side", "--field-manager=librechat-demo", "-f", "-"], JSON.stringify(sample));
+  for (const idp of ["acme-idp-google", "acme-idp-github", "acme-idp-microsoft"])
+    secrets.push(
+      secret("librechat-system", idp, `demo-placeholder-${randomBytes(6).toString("hex")}`),
+    );
+  for (const s of secrets)
+    kubectl(["apply", "--server-side", "--field-manager=librechat-demo", "-f", "-"], s);
+  kubectl(
+    ["apply", "--server-side", "--field-manager=librechat-demo", "-f", "-"],
+    JSON.stringify(sample),
+  );
   kubectl(["wait", "--for=condition=Ready", "tenant/acme", "--timeout=300s"]);
   const realm = sample.spec.identity.realm.name;
   await admin("POST", `/${realm}/users`, {

@@ -138,7 +138,12 @@ describe("Tenant defaulting", () => {
 });
 
 describe("Tenant identity checks (mappers, step-up)", () => {
-  const idp = (type: string, mappers: unknown[]): unknown => ({ alias: "x", type, clientId: "c", mappers });
+  const idp = (type: string, mappers: unknown[]): unknown => ({
+    alias: "x",
+    type,
+    clientId: "c",
+    mappers,
+  });
   const cases: { name: string; identity: unknown; want: string[] }[] = [
     {
       name: "complete mappers are admitted",
@@ -146,25 +151,47 @@ describe("Tenant identity checks (mappers, step-up)", () => {
         realm: { name: "r" },
         identityProviders: [
           idp("github", [{ name: "a", type: "HardcodedRole", config: { role: "chat-user" } }]),
-          idp("oidc", [{ name: "b", type: "ClaimToRole", config: { claim: "groups", role: "chat-admin" } }]),
+          idp("oidc", [
+            { name: "b", type: "ClaimToRole", config: { claim: "groups", role: "chat-admin" } },
+          ]),
         ],
       },
       want: [],
     },
     {
       name: "ClaimToRole on a social provider",
-      identity: { realm: { name: "r" }, identityProviders: [idp("google", [{ name: "a", type: "ClaimToRole", config: { claim: "c", role: "r" } }])] },
-      want: ["spec.identity.identityProviders[0].mappers[0].type: ClaimToRole mappers need a generic oidc provider (social providers expose no claims to map)"],
+      identity: {
+        realm: { name: "r" },
+        identityProviders: [
+          idp("google", [{ name: "a", type: "ClaimToRole", config: { claim: "c", role: "r" } }]),
+        ],
+      },
+      want: [
+        "spec.identity.identityProviders[0].mappers[0].type: ClaimToRole mappers need a generic oidc provider (social providers expose no claims to map)",
+      ],
     },
     {
       name: "HardcodedRole without a role",
-      identity: { realm: { name: "r" }, identityProviders: [idp("github", [{ name: "a", type: "HardcodedRole" }])] },
-      want: ['spec.identity.identityProviders[0].mappers[0].config: HardcodedRole mappers need config "role"'],
+      identity: {
+        realm: { name: "r" },
+        identityProviders: [idp("github", [{ name: "a", type: "HardcodedRole" }])],
+      },
+      want: [
+        'spec.identity.identityProviders[0].mappers[0].config: HardcodedRole mappers need config "role"',
+      ],
     },
     {
       name: "step-up naming undeclared role and group",
-      identity: { realm: { name: "r" }, roles: [{ name: "chat-admin" }], groups: [{ name: "staff" }], stepUp: { factor: "otp", roles: ["chat-admin", "root"], groups: ["ops"] } },
-      want: ['spec.identity.stepUp.roles[1]: role "root" is not declared in spec.identity.roles', 'spec.identity.stepUp.groups[0]: group "ops" is not declared in spec.identity.groups'],
+      identity: {
+        realm: { name: "r" },
+        roles: [{ name: "chat-admin" }],
+        groups: [{ name: "staff" }],
+        stepUp: { factor: "otp", roles: ["chat-admin", "root"], groups: ["ops"] },
+      },
+      want: [
+        'spec.identity.stepUp.roles[1]: role "root" is not declared in spec.identity.roles',
+        'spec.identity.stepUp.groups[0]: group "ops" is not declared in spec.identity.groups',
+      ],
     },
   ];
   for (const c of cases) {

@@ -61,10 +61,20 @@ function mapperViolations(identity: unknown): Violation[] {
       const field = `spec.identity.identityProviders[${i}].mappers[${j}]`;
       const type = str(at(m, "type")) ?? "";
       if (type === "ClaimToRole" && str(at(p, "type")) !== "oidc") {
-        out.push({ field: `${field}.type`, message: "ClaimToRole mappers need a generic oidc provider (social providers expose no claims to map)", type: "FieldValueInvalid" });
+        out.push({
+          field: `${field}.type`,
+          message:
+            "ClaimToRole mappers need a generic oidc provider (social providers expose no claims to map)",
+          type: "FieldValueInvalid",
+        });
       }
       for (const key of MAPPER_REQUIRED_CONFIG[type] ?? []) {
-        if ((str(at(m, "config", key)) ?? "") === "") out.push({ field: `${field}.config`, message: `${type} mappers need config "${key}"`, type: "FieldValueRequired" });
+        if ((str(at(m, "config", key)) ?? "") === "")
+          out.push({
+            field: `${field}.config`,
+            message: `${type} mappers need config "${key}"`,
+            type: "FieldValueRequired",
+          });
       }
     }
   }
@@ -73,14 +83,25 @@ function mapperViolations(identity: unknown): Violation[] {
 
 function stepUpViolations(identity: unknown): Violation[] {
   const out: Violation[] = [];
-  const declared = (list: string, key: string): Set<string> => new Set((arr(at(identity, list)) ?? []).map((x) => str(at(x, key)) ?? ""));
+  const declared = (list: string, key: string): Set<string> =>
+    new Set((arr(at(identity, list)) ?? []).map((x) => str(at(x, key)) ?? ""));
   const roles = declared("roles", "name");
   const groups = declared("groups", "name");
   for (const [i, r] of (arr(at(identity, "stepUp", "roles")) ?? []).entries()) {
-    if (!roles.has(str(r) ?? "")) out.push({ field: `spec.identity.stepUp.roles[${i}]`, message: `role "${str(r) ?? ""}" is not declared in spec.identity.roles`, type: "FieldValueNotFound" });
+    if (!roles.has(str(r) ?? ""))
+      out.push({
+        field: `spec.identity.stepUp.roles[${i}]`,
+        message: `role "${str(r) ?? ""}" is not declared in spec.identity.roles`,
+        type: "FieldValueNotFound",
+      });
   }
   for (const [i, g] of (arr(at(identity, "stepUp", "groups")) ?? []).entries()) {
-    if (!groups.has(str(g) ?? "")) out.push({ field: `spec.identity.stepUp.groups[${i}]`, message: `group "${str(g) ?? ""}" is not declared in spec.identity.groups`, type: "FieldValueNotFound" });
+    if (!groups.has(str(g) ?? ""))
+      out.push({
+        field: `spec.identity.stepUp.groups[${i}]`,
+        message: `group "${str(g) ?? ""}" is not declared in spec.identity.groups`,
+        type: "FieldValueNotFound",
+      });
   }
   return out;
 }

@@ -18,7 +18,11 @@ import { ConfigError } from "../../lib/config.ts";
 import { EVENT } from "../../operators/runtime/core-kinds.ts";
 import { groupOf } from "../../operators/runtime/keys.ts";
 import type { Informer, KubernetesObject } from "../../operators/runtime/index.ts";
-import type { ControllerContext, ControllerModule, PolicyRule } from "../../operators/runtime/module.ts";
+import type {
+  ControllerContext,
+  ControllerModule,
+  PolicyRule,
+} from "../../operators/runtime/module.ts";
 import { TENANT_ADMIN_CLUSTER_ROLE, namespaceNames } from "./desired/common.ts";
 import { keycloakConnector } from "./keycloak/connector.ts";
 import { durationSeconds } from "./keycloak/desired.ts";

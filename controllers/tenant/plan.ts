@@ -14,9 +14,17 @@ function id(o: KubernetesObject): string {
  * `observed` = cached objects that could collide with or belong to the Tenant (same names as the
  * desired ones, and everything carrying our controller reference).
  */
-export function planTenantChildren(ownerUid: string, desired: readonly KubernetesObject[], observed: readonly KubernetesObject[]): ChildPlan {
+export function planTenantChildren(
+  ownerUid: string,
+  desired: readonly KubernetesObject[],
+  observed: readonly KubernetesObject[],
+): ChildPlan {
   const seen = new Map(observed.map((o) => [id(o), o]));
-  const slots: ChildSlot[] = desired.map((d) => ({ gvk: gvkOfKind(d.kind ?? ""), desired: d, observed: seen.get(id(d)) }));
+  const slots: ChildSlot[] = desired.map((d) => ({
+    gvk: gvkOfKind(d.kind ?? ""),
+    desired: d,
+    observed: seen.get(id(d)),
+  }));
   const wanted = new Set(desired.map(id));
   for (const o of observed) {
     if (wanted.has(id(o)) || controllerOf(o)?.uid !== ownerUid) continue;

@@ -17,10 +17,17 @@ for (const c of cases) {
 }
 
 test("sumResourceLists adds per key and keeps binary units", () => {
-  assert.deepEqual(sumResourceLists([{ "requests.cpu": "16", "requests.memory": "64Gi" }, { "requests.cpu": "500m", "requests.memory": "64Gi" }, undefined]), {
-    "requests.cpu": "16500m",
-    "requests.memory": "128Gi",
-  });
+  assert.deepEqual(
+    sumResourceLists([
+      { "requests.cpu": "16", "requests.memory": "64Gi" },
+      { "requests.cpu": "500m", "requests.memory": "64Gi" },
+      undefined,
+    ]),
+    {
+      "requests.cpu": "16500m",
+      "requests.memory": "128Gi",
+    },
+  );
   assert.equal(formatQuantity(0), "0");
   assert.equal(formatQuantity(2), "2");
 });

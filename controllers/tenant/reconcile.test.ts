@@ -20,7 +20,12 @@ function informer<T>(items: T[] = []): Informer<T> {
     const m = (o as KubernetesObject).metadata;
     return m?.namespace !== undefined ? `${m.namespace}/${m.name ?? ""}` : (m?.name ?? "");
   };
-  return { get: (k) => items.find((o) => key(o) === k), list: (ns) => items.filter((o) => ns === undefined || (o as KubernetesObject).metadata?.namespace === ns), hasSynced: () => true };
+  return {
+    get: (k) => items.find((o) => key(o) === k),
+    list: (ns) =>
+      items.filter((o) => ns === undefined || (o as KubernetesObject).metadata?.namespace === ns),
+    hasSynced: () => true,
+  };
 }
 
 interface Recorded {
@@ -30,14 +35,33 @@ interface Recorded {
   keycloakReads: number;
 }
 
-function setup(t: Tenant, opts: { realm?: () => RealmState | undefined; fail?: boolean; secrets?: boolean; now?: Date; namespaces?: KubernetesObject[] } = {}): { deps: TenantDeps; rec: Recorded } {
+function setup(
+  t: Tenant,
+  opts: {
+    realm?: () => RealmState | undefined;
+    fail?: boolean;
+    secrets?: boolean;
+    now?: Date;
+    namespaces?: KubernetesObject[];
+  } = {},
+): { deps: TenantDeps; rec: Recorded } {
   const rec: Recorded = { calls: [], statuses: [], events: [], keycloakReads: 0 };
-  const secret = { data: { "client-secret": Buffer.from("op-secret").toString("base64"), k: Buffer.from("v").toString("base64") } };
+  const secret = {
+    data: {
+      "client-secret": Buffer.from("op-secret").toString("base64"),
+      k: Buffer.from("v").toString("base64"),
+    },
+  };
   const connector: KeycloakConnector = () => ({
     api: {
       read: () => {
         rec.keycloakReads++;
-        if (opts.fail === true) return Promise.reject(new KeycloakUnreachableError("Keycloak at http://kc is unreachable: connect ECONNREFUSED"));
+        if (opts.fail === true)
+          return Promise.reject(
+            new KeycloakUnreachableError(
+              "Keycloak at http://kc is unreachable: connect ECONNREFUSED",
+            ),
+          );
         return Promise.resolve(opts.realm?.());
       },
       request: (m, p) => {
@@ -45,12 +69,17 @@ function setup(t: Tenant, opts: { realm?: () => RealmState | undefined; fail?: b
         return Promise.resolve({ status: 200, body: undefined, location: undefined });
       },
     },
-    deleteOwnedRealm: () => (opts.fail === true ? Promise.reject(new KeycloakUnreachableError("unreachable")) : Promise.resolve("deleted")),
+    deleteOwnedRealm: () =>
+      opts.fail === true
+        ? Promise.reject(new KeycloakUnreachableError("unreachable"))
+        : Promise.resolve("deleted"),
   });
   const deps: TenantDeps = {
     client: {
       apply: (o: KubernetesObject) => {
-        rec.calls.push(`apply ${o.kind ?? ""} ${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`);
+        rec.calls.push(
+          `apply ${o.kind ?? ""} ${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`,
+        );
         return Promise.resolve(o);
       },
       applyStatus: (o: KubernetesObject & { status?: Record<string, unknown> }) => {
@@ -84,7 +113,11 @@ function setup(t: Tenant, opts: { realm?: () => RealmState | undefined; fail?: b
     clusterRoles: informer(),
     clusterRoleBindings: informer(),
     keycloak: connector,
-    config: { keycloakUrl: "http://kc", operatorNamespace: "librechat-system", deletionTimeoutMs: 60_000 },
+    config: {
+      keycloakUrl: "http://kc",
+      operatorNamespace: "librechat-system",
+      deletionTimeoutMs: 60_000,
+    },
     now: () => opts.now ?? new Date("2026-12-02T12:00:00Z"),
     schedule: new IdentitySchedule(),
   };
@@ -93,20 +126,40 @@ function setup(t: Tenant, opts: { realm?: () => RealmState | undefined; fail?: b
 
 const ctx = { log: silentLogger(), signal: new AbortController().signal };
 const withIdentity = (): Tenant => {
-  const t = tenant({ identity: { keycloak: { clientId: "op", credentialsSecretRef: { name: "kc", namespace: "librechat-system", key: "client-secret" } }, realm: { name: "acme" }, sync: { mode: "Enforce", resyncInterval: "5m", adoptExisting: false } } });
+  const t = tenant({
+    identity: {
+      keycloak: {
+        clientId: "op",
+        credentialsSecretRef: { name: "kc", namespace: "librechat-system", key: "client-secret" },
+      },
+      realm: { name: "acme" },
+      sync: { mode: "Enforce", resyncInterval: "5m", adoptExisting: false },
+    },
+  });
   return t;
 };
-const cond = (s: Record<string, unknown> | undefined, type: string): { status: string; reason: string } | undefined =>
-  (s?.["conditions"] as { type: string; status: string; reason: string }[] | undefined)?.find((c) => c.type === type);
+const cond = (
+  s: Record<string, unknown> | undefined,
+  type: string,
+): { status: string; reason: string } | undefined =>
+  (s?.["conditions"] as { type: string; status: string; reason: string }[] | undefined)?.find(
+    (c) => c.type === type,
+  );
 
 test("a new Tenant gets its finalizer, namespaces before their contents, and a Ready status", async () => {
   const t = withIdentity();
   const d = desired({ ...t, spec: { ...t.spec } });
-  const { deps, rec } = setup(t, { realm: () => matching({ ...d, roles: [], groups: [], clients: [], idps: [] }) });
+  const { deps, rec } = setup(t, {
+    realm: () => matching({ ...d, roles: [], groups: [], clients: [], idps: [] }),
+  });
   const res = await tenantReconciler(deps)("acme", ctx);
   assert.equal(rec.calls[0], "addFinalizer");
   const applies = rec.calls.filter((c) => c.startsWith("apply "));
-  assert.ok(applies.findIndex((c) => c.startsWith("apply Namespace")) < applies.findIndex((c) => c.startsWith("apply NetworkPolicy")), "namespaces first");
+  assert.ok(
+    applies.findIndex((c) => c.startsWith("apply Namespace")) <
+      applies.findIndex((c) => c.startsWith("apply NetworkPolicy")),
+    "namespaces first",
+  );
   assert.ok(applies.includes("apply RoleBinding acme-chat/tenant-owners"));
   const status = rec.statuses.at(-1);
   assert.equal(cond(status, "Ready")?.status, "True");
@@ -118,7 +171,11 @@ test("Keycloak unreachable: Degraded with the reason, error returned to the queu
   const { deps, rec } = setup(withIdentity(), { fail: true });
   await assert.rejects(tenantReconciler(deps)("acme", ctx), /syncing the Keycloak realm/);
   const status = rec.statuses.at(-1);
-  assert.deepEqual(cond(status, "Degraded"), { ...cond(status, "Degraded"), status: "True", reason: "KeycloakUnreachable" });
+  assert.deepEqual(cond(status, "Degraded"), {
+    ...cond(status, "Degraded"),
+    status: "True",
+    reason: "KeycloakUnreachable",
+  });
   assert.equal(cond(status, "Ready")?.status, "False");
   assert.equal(status?.["phase"], "Degraded");
 });
@@ -136,12 +193,30 @@ test("a status-only update (same generation, resync not due) makes no Keycloak c
 test("missing credentials Secret is a condition naming it, not a crash", async () => {
   const { deps, rec } = setup(withIdentity(), { secrets: false });
   await tenantReconciler(deps)("acme", ctx);
-  const c = (rec.statuses.at(-1)?.["conditions"] as { type: string; reason: string; message: string }[]).find((x) => x.type === "IdentityReady");
+  const c = (
+    rec.statuses.at(-1)?.["conditions"] as { type: string; reason: string; message: string }[]
+  ).find((x) => x.type === "IdentityReady");
   assert.equal(c?.reason, "CredentialsMissing");
   assert.match(c?.message ?? "", /Secret librechat-system\/kc key client-secret/);
 });
 
-const owned = (t: Tenant): KubernetesObject => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: "acme-chat", uid: "ns-uid", ownerReferences: [{ apiVersion: "librechat.io/v1alpha1", kind: "Tenant", name: "acme", uid: t.metadata.uid ?? "", controller: true }] } });
+const owned = (t: Tenant): KubernetesObject => ({
+  apiVersion: "v1",
+  kind: "Namespace",
+  metadata: {
+    name: "acme-chat",
+    uid: "ns-uid",
+    ownerReferences: [
+      {
+        apiVersion: "librechat.io/v1alpha1",
+        kind: "Tenant",
+        name: "acme",
+        uid: t.metadata.uid ?? "",
+        controller: true,
+      },
+    ],
+  },
+});
 
 test("deletion with Retain orphans the namespaces, records an Event and removes the finalizer", async () => {
   const t = withIdentity();
@@ -150,7 +225,10 @@ test("deletion with Retain orphans the namespaces, records an Event and removes 
   const { deps, rec } = setup(t, { namespaces: [owned(t)] });
   await tenantReconciler(deps)("acme", ctx);
   assert.deepEqual(rec.calls, ["apply Namespace /acme-chat", "removeFinalizer"]);
-  assert.match(rec.events[0]?.message ?? "", /Kept namespaces acme-chat and Keycloak realm acme \(deletionPolicy Retain\)/);
+  assert.match(
+    rec.events[0]?.message ?? "",
+    /Kept namespaces acme-chat and Keycloak realm acme \(deletionPolicy Retain\)/,
+  );
 });
 
 test("deletion with Delete waits for an unreachable Keycloak, then gives up after the timeout", async () => {
@@ -163,7 +241,11 @@ test("deletion with Delete waits for an unreachable Keycloak, then gives up afte
   assert.ok(!early.rec.calls.includes("removeFinalizer"));
   assert.equal(cond(early.rec.statuses.at(-1), "Degraded")?.reason, "KeycloakUnreachable");
 
-  const late = setup(t, { fail: true, namespaces: [owned(t)], now: new Date("2026-12-02T12:01:00Z") });
+  const late = setup(t, {
+    fail: true,
+    namespaces: [owned(t)],
+    now: new Date("2026-12-02T12:01:00Z"),
+  });
   await tenantReconciler(late.deps)("acme", ctx);
   assert.equal(cond(late.rec.statuses.at(-1), "Degraded")?.reason, "DeletionTimedOut");
   assert.ok(late.rec.events.some((e) => e.reason === "DeletionTimedOut"));

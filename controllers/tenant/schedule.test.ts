@@ -6,7 +6,11 @@ test("first sight and a new generation are due; an unchanged one waits for the r
   const s = new IdentitySchedule();
   assert.equal(s.due("u", 1, "30s", 0), true);
   s.succeeded("u", 1, 0);
-  assert.equal(s.due("u", 1, "30s", 10_000), false, "status-only update (same generation) does not re-run Keycloak");
+  assert.equal(
+    s.due("u", 1, "30s", 10_000),
+    false,
+    "status-only update (same generation) does not re-run Keycloak",
+  );
   assert.equal(s.due("u", 2, "30s", 10_000), true, "spec change runs at once");
   assert.equal(s.due("u", 1, "30s", 30_000), true, "resync interval elapsed");
   assert.equal(s.dueInMs("u", "30s", 10_000), 20_000);

@@ -22,7 +22,13 @@ export class IdentitySchedule {
   #entry(uid: string): Entry {
     let e = this.#entries.get(uid);
     if (e === undefined) {
-      e = { generation: undefined, lastSyncMs: undefined, failures: 0, nextAttemptMs: 0, memory: new Map() };
+      e = {
+        generation: undefined,
+        lastSyncMs: undefined,
+        failures: 0,
+        nextAttemptMs: 0,
+        memory: new Map(),
+      };
       this.#entries.set(uid, e);
     }
     return e;

@@ -73,10 +73,19 @@ export class KeycloakAdmin {
   async #send(method: string, url: string, init: RequestInit, count = true): Promise<Response> {
     let res: Response;
     try {
-      res = await this.#fetch(url, { ...init, method, signal: AbortSignal.timeout(this.#opts.timeoutMs ?? 30_000) });
+      res = await this.#fetch(url, {
+        ...init,
+        method,
+        signal: AbortSignal.timeout(this.#opts.timeoutMs ?? 30_000),
+      });
     } catch (err) {
       if (count) this.#opts.counter?.inc({ method, code: "error" });
-      const why = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      const why =
+        err instanceof Error
+          ? err.cause instanceof Error
+            ? err.cause.message
+            : err.message
+          : String(err);
       throw new KeycloakUnreachableError(`Keycloak at ${this.url} is unreachable: ${why}`);
     }
     if (count) this.#opts.counter?.inc({ method, code: String(res.status) });
@@ -94,15 +103,28 @@ export class KeycloakAdmin {
   async #fetchToken(): Promise<string> {
     const realm = encodeURIComponent(this.#opts.authRealm ?? "master");
     const path = `/realms/${realm}/protocol/openid-connect/token`;
-    const body = new URLSearchParams({ grant_type: "client_credentials", client_id: this.#opts.clientId, client_secret: this.#opts.clientSecret });
-    const res = await this.#send("POST", `${this.url}${path}`, { headers: { "content-type": "application/x-www-form-urlencoded" }, body: body.toString() }, false);
+    const body = new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: this.#opts.clientId,
+      client_secret: this.#opts.clientSecret,
+    });
+    const res = await this.#send(
+      "POST",
+      `${this.url}${path}`,
+      { headers: { "content-type": "application/x-www-form-urlencoded" }, body: body.toString() },
+      false,
+    );
     const text = await res.text();
     if (!res.ok) throw new KeycloakError("POST", path, res.status, detailOf(text));
     const j = JSON.parse(text) as { access_token?: string; expires_in?: number };
-    if (typeof j.access_token !== "string") throw new KeycloakError("POST", path, res.status, "no access_token in response");
+    if (typeof j.access_token !== "string")
+      throw new KeycloakError("POST", path, res.status, "no access_token in response");
     // Refresh 30 s early (or at half life for short-lived tokens) so a call never carries an expired one.
     const life = (j.expires_in ?? 60) * 1000;
-    this.#token = { value: j.access_token, expiresAt: this.#now() + Math.max(life - 30_000, life / 2) };
+    this.#token = {
+      value: j.access_token,
+      expiresAt: this.#now() + Math.max(life - 30_000, life / 2),
+    };
     return j.access_token;
   }
 
@@ -115,10 +137,17 @@ export class KeycloakAdmin {
    * Calls the admin API (`path` below /admin/realms). Throws KeycloakError on a non-2xx status
    * (404 included: callers that expect it catch it), KeycloakUnreachableError on network failure.
    */
-  async request(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<KeycloakResponse> {
+  async request(
+    method: "GET" | "POST" | "PUT" | "DELETE",
+    path: string,
+    body?: unknown,
+  ): Promise<KeycloakResponse> {
     const full = `/admin/realms${path}`;
     for (let attempt = 0; ; attempt++) {
-      const headers: Record<string, string> = { authorization: `Bearer ${await this.token()}`, accept: "application/json" };
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${await this.token()}`,
+        accept: "application/json",
+      };
       const init: RequestInit = { headers };
       if (body !== undefined) {
         headers["content-type"] = "application/json";
@@ -139,7 +168,11 @@ export class KeycloakAdmin {
           parsed = text;
         }
       }
-      return { status: res.status, body: parsed, location: res.headers.get("location") ?? undefined };
+      return {
+        status: res.status,
+        body: parsed,
+        location: res.headers.get("location") ?? undefined,
+      };
     }
   }
 }

@@ -6,7 +6,11 @@ import { desiredLimitRange } from "./limitrange.ts";
 import { desiredNamespace } from "./namespace.ts";
 import { desiredNetworkPolicies } from "./networkpolicies.ts";
 import { desiredResourceQuota } from "./resourcequota.ts";
-import { desiredOwnersRoleBinding, desiredViewerClusterRole, desiredViewerClusterRoleBinding } from "./rolebinding.ts";
+import {
+  desiredOwnersRoleBinding,
+  desiredViewerClusterRole,
+  desiredViewerClusterRoleBinding,
+} from "./rolebinding.ts";
 
 export interface DesiredTenantChildren {
   /** Namespaces first: everything else lives in them. */
@@ -18,7 +22,10 @@ export interface DesiredTenantChildren {
 /** Every child object of `t`. */
 export function desiredChildren(t: Tenant): DesiredTenantChildren {
   const namespaces: KubernetesObject[] = [];
-  const others: KubernetesObject[] = [desiredViewerClusterRole(t), desiredViewerClusterRoleBinding(t)];
+  const others: KubernetesObject[] = [
+    desiredViewerClusterRole(t),
+    desiredViewerClusterRoleBinding(t),
+  ];
   for (const ns of namespaceNames(t)) {
     const n = desiredNamespace(t, ns);
     if (n !== undefined) namespaces.push(n);

@@ -9,14 +9,25 @@ const cases = [
   {
     name: "defaults and requests",
     limitRange: { default: { memory: "1Gi", cpu: "1" }, defaultRequest: { cpu: "100m" } },
-    want: { type: "Container", default: { cpu: "1", memory: "1Gi" }, defaultRequest: { cpu: "100m" } },
+    want: {
+      type: "Container",
+      default: { cpu: "1", memory: "1Gi" },
+      defaultRequest: { cpu: "100m" },
+    },
   },
-  { name: "max only", limitRange: { max: { cpu: "4" } }, want: { type: "Container", max: { cpu: "4" } } },
+  {
+    name: "max only",
+    limitRange: { max: { cpu: "4" } },
+    want: { type: "Container", max: { cpu: "4" } },
+  },
 ];
 
 for (const c of cases) {
   test(`desiredLimitRange: ${c.name}`, () => {
-    const lr = desiredLimitRange(tenant(c.limitRange === undefined ? {} : { quota: { limitRange: c.limitRange } }), "acme-chat");
+    const lr = desiredLimitRange(
+      tenant(c.limitRange === undefined ? {} : { quota: { limitRange: c.limitRange } }),
+      "acme-chat",
+    );
     if (c.want === undefined) {
       assert.equal(lr, undefined);
       return;

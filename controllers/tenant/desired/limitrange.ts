@@ -15,7 +15,11 @@ function nonEmpty(r: Record<string, string> | undefined): Record<string, string>
 export function desiredLimitRange(t: Tenant, ns: string): V1LimitRange | undefined {
   const lr = t.spec.quota?.limitRange;
   if (lr === undefined) return undefined;
-  const parts = { default: nonEmpty(lr.default), defaultRequest: nonEmpty(lr.defaultRequest), max: nonEmpty(lr.max) };
+  const parts = {
+    default: nonEmpty(lr.default),
+    defaultRequest: nonEmpty(lr.defaultRequest),
+    max: nonEmpty(lr.max),
+  };
   const set = Object.entries(parts).filter(([, v]) => v !== undefined);
   if (set.length === 0) return undefined;
   // client-node's model names the field `_default`; the API wants `default`, so the item is built as plain JSON.
@@ -23,7 +27,12 @@ export function desiredLimitRange(t: Tenant, ns: string): V1LimitRange | undefin
   return {
     apiVersion: "v1",
     kind: "LimitRange",
-    metadata: { name: LIMIT_RANGE_NAME, namespace: ns, labels: tenantChildLabels(t, "limits"), ownerReferences: [tenantOwnerRef(t)] },
+    metadata: {
+      name: LIMIT_RANGE_NAME,
+      namespace: ns,
+      labels: tenantChildLabels(t, "limits"),
+      ownerReferences: [tenantOwnerRef(t)],
+    },
     spec: { limits: [limit] },
   };
 }

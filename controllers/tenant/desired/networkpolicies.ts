@@ -15,14 +15,24 @@ export const PLATFORM_COMPONENT_LABEL = "librechat.io/platform-component";
 export const DEFAULT_DENY = "tenant-default-deny";
 export const ALLOW_SAME_TENANT = "tenant-allow-same-tenant";
 
-function policy(t: Tenant, ns: string, name: string, from: V1NetworkPolicyPeer[] | undefined): V1NetworkPolicy {
+function policy(
+  t: Tenant,
+  ns: string,
+  name: string,
+  from: V1NetworkPolicyPeer[] | undefined,
+): V1NetworkPolicy {
   // Plain JSON with the API's field name `from` (client-node's model calls it `_from`).
   const spec: Record<string, unknown> = { podSelector: {}, policyTypes: ["Ingress"] };
   if (from !== undefined) spec["ingress"] = [{ from }];
   const obj = {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
-    metadata: { name, namespace: ns, labels: tenantChildLabels(t, "network-policy"), ownerReferences: [tenantOwnerRef(t)] },
+    metadata: {
+      name,
+      namespace: ns,
+      labels: tenantChildLabels(t, "network-policy"),
+      ownerReferences: [tenantOwnerRef(t)],
+    },
     spec,
   };
   return obj;
@@ -34,10 +44,16 @@ export function desiredNetworkPolicies(t: Tenant, ns: string): V1NetworkPolicy[]
   if (isolation === "None") return [];
   const out = [
     policy(t, ns, DEFAULT_DENY, undefined),
-    policy(t, ns, ALLOW_SAME_TENANT, [{ namespaceSelector: { matchLabels: { [TENANT_LABEL]: tenantName(t) } } }]),
+    policy(t, ns, ALLOW_SAME_TENANT, [
+      { namespaceSelector: { matchLabels: { [TENANT_LABEL]: tenantName(t) } } },
+    ]),
   ];
   for (const c of [...(t.spec.network?.allowFrom ?? [])].sort()) {
-    out.push(policy(t, ns, `tenant-allow-${c}`, [{ namespaceSelector: { matchLabels: { [PLATFORM_COMPONENT_LABEL]: c } } }]));
+    out.push(
+      policy(t, ns, `tenant-allow-${c}`, [
+        { namespaceSelector: { matchLabels: { [PLATFORM_COMPONENT_LABEL]: c } } },
+      ]),
+    );
   }
   return out.sort((a, b) => ((a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1));
 }

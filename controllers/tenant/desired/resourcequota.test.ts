@@ -6,12 +6,19 @@ import { tenant } from "../fixtures.test-helpers.ts";
 const cases = [
   { name: "no quota section", quota: undefined, want: undefined },
   { name: "empty hard list", quota: { perNamespace: { hard: {} } }, want: undefined },
-  { name: "hard limits sorted", quota: { perNamespace: { hard: { pods: "50", "requests.cpu": "16" } } }, want: { pods: "50", "requests.cpu": "16" } },
+  {
+    name: "hard limits sorted",
+    quota: { perNamespace: { hard: { pods: "50", "requests.cpu": "16" } } },
+    want: { pods: "50", "requests.cpu": "16" },
+  },
 ];
 
 for (const c of cases) {
   test(`desiredResourceQuota: ${c.name}`, () => {
-    const q = desiredResourceQuota(tenant(c.quota === undefined ? {} : { quota: c.quota }), "acme-chat");
+    const q = desiredResourceQuota(
+      tenant(c.quota === undefined ? {} : { quota: c.quota }),
+      "acme-chat",
+    );
     if (c.want === undefined) {
       assert.equal(q, undefined);
       return;

@@ -13,7 +13,12 @@ export function desiredResourceQuota(t: Tenant, ns: string): V1ResourceQuota | u
   return {
     apiVersion: "v1",
     kind: "ResourceQuota",
-    metadata: { name: QUOTA_NAME, namespace: ns, labels: tenantChildLabels(t, "quota"), ownerReferences: [tenantOwnerRef(t)] },
+    metadata: {
+      name: QUOTA_NAME,
+      namespace: ns,
+      labels: tenantChildLabels(t, "quota"),
+      ownerReferences: [tenantOwnerRef(t)],
+    },
     spec: { hard: sortKeys(hard) },
   };
 }

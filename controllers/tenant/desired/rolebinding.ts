@@ -1,15 +1,27 @@
 // Desired RBAC for the Tenant's owners: a RoleBinding to the shipped tenant-admin ClusterRole in
 // every tenant namespace (namespaced admin, never cluster-admin), and cluster-wide only the right
 // to read their own Tenant object (a ClusterRole limited by resourceNames, and its binding).
-import type { RbacV1Subject, V1ClusterRole, V1ClusterRoleBinding, V1RoleBinding } from "@kubernetes/client-node";
+import type {
+  RbacV1Subject,
+  V1ClusterRole,
+  V1ClusterRoleBinding,
+  V1RoleBinding,
+} from "@kubernetes/client-node";
 import type { Tenant, TenantOwner } from "../../../crds/tenant/v1alpha1/index.ts";
 import { TENANT_GVK } from "../../../crds/tenant/v1alpha1/index.ts";
-import { TENANT_ADMIN_CLUSTER_ROLE, TENANT_VIEWER_PREFIX, tenantChildLabels, tenantName, tenantOwnerRef } from "./common.ts";
+import {
+  TENANT_ADMIN_CLUSTER_ROLE,
+  TENANT_VIEWER_PREFIX,
+  tenantChildLabels,
+  tenantName,
+  tenantOwnerRef,
+} from "./common.ts";
 
 export const OWNERS_BINDING = "tenant-owners";
 
 function subject(o: TenantOwner): RbacV1Subject {
-  if (o.kind === "ServiceAccount") return { kind: "ServiceAccount", name: o.name, namespace: o.namespace ?? "" };
+  if (o.kind === "ServiceAccount")
+    return { kind: "ServiceAccount", name: o.name, namespace: o.namespace ?? "" };
   return { kind: o.kind, name: o.name, apiGroup: "rbac.authorization.k8s.io" };
 }
 
@@ -23,8 +35,17 @@ export function desiredOwnersRoleBinding(t: Tenant, ns: string): V1RoleBinding {
   return {
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "RoleBinding",
-    metadata: { name: OWNERS_BINDING, namespace: ns, labels: tenantChildLabels(t, "owners"), ownerReferences: [tenantOwnerRef(t)] },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: TENANT_ADMIN_CLUSTER_ROLE },
+    metadata: {
+      name: OWNERS_BINDING,
+      namespace: ns,
+      labels: tenantChildLabels(t, "owners"),
+      ownerReferences: [tenantOwnerRef(t)],
+    },
+    roleRef: {
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "ClusterRole",
+      name: TENANT_ADMIN_CLUSTER_ROLE,
+    },
     subjects: ownerSubjects(t),
   };
 }
@@ -34,8 +55,19 @@ export function desiredViewerClusterRole(t: Tenant): V1ClusterRole {
   return {
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "ClusterRole",
-    metadata: { name: `${TENANT_VIEWER_PREFIX}${tenantName(t)}`, labels: tenantChildLabels(t, "owners"), ownerReferences: [tenantOwnerRef(t)] },
-    rules: [{ apiGroups: [TENANT_GVK.group], resources: [TENANT_GVK.plural], resourceNames: [tenantName(t)], verbs: ["get", "list", "watch"] }],
+    metadata: {
+      name: `${TENANT_VIEWER_PREFIX}${tenantName(t)}`,
+      labels: tenantChildLabels(t, "owners"),
+      ownerReferences: [tenantOwnerRef(t)],
+    },
+    rules: [
+      {
+        apiGroups: [TENANT_GVK.group],
+        resources: [TENANT_GVK.plural],
+        resourceNames: [tenantName(t)],
+        verbs: ["get", "list", "watch"],
+      },
+    ],
   };
 }
 
@@ -44,7 +76,11 @@ export function desiredViewerClusterRoleBinding(t: Tenant): V1ClusterRoleBinding
   return {
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "ClusterRoleBinding",
-    metadata: { name, labels: tenantChildLabels(t, "owners"), ownerReferences: [tenantOwnerRef(t)] },
+    metadata: {
+      name,
+      labels: tenantChildLabels(t, "owners"),
+      ownerReferences: [tenantOwnerRef(t)],
+    },
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
     subjects: ownerSubjects(t),
   };

@@ -18,11 +18,19 @@ export function realmApi(kc: KeycloakAdmin): RealmApi {
     async read(realm, secretsOf): Promise<RealmState | undefined> {
       let exp: Rep;
       try {
-        exp = (await kc.request("POST", `/${enc(realm)}/partial-export?exportClients=true&exportGroupsAndRoles=true`)).body as Rep;
+        exp = (
+          await kc.request(
+            "POST",
+            `/${enc(realm)}/partial-export?exportClients=true&exportGroupsAndRoles=true`,
+          )
+        ).body as Rep;
       } catch (err) {
         if (err instanceof KeycloakError && err.status === 404) return undefined;
         if (err instanceof KeycloakError && err.status === 403) {
-          throw new RealmForbiddenError(`Keycloak realm "${realm}" exists and the operator's client may not manage it (it did not create it)`, { cause: err });
+          throw new RealmForbiddenError(
+            `Keycloak realm "${realm}" exists and the operator's client may not manage it (it did not create it)`,
+            { cause: err },
+          );
         }
         throw err;
       }
@@ -30,7 +38,8 @@ export function realmApi(kc: KeycloakAdmin): RealmApi {
       for (const clientId of secretsOf) {
         const c = state.clients.find((x) => x.clientId === clientId);
         if (c === undefined) continue;
-        const s = (await kc.request("GET", `/${enc(realm)}/clients/${enc(c.id)}/client-secret`)).body as { value?: string } | undefined;
+        const s = (await kc.request("GET", `/${enc(realm)}/clients/${enc(c.id)}/client-secret`))
+          .body as { value?: string } | undefined;
         state.clientSecrets[clientId] = s?.value;
       }
       return state;

@@ -23,7 +23,10 @@ export interface KeycloakConnection {
 export type KeycloakConnector = (c: KeycloakCredentials) => KeycloakConnection;
 
 /** The production connector: cached KeycloakAdmin instances counting into `counter`. */
-export function keycloakConnector(counter: RequestCounter | undefined, extra: Partial<KeycloakAdminOptions> = {}): KeycloakConnector {
+export function keycloakConnector(
+  counter: RequestCounter | undefined,
+  extra: Partial<KeycloakAdminOptions> = {},
+): KeycloakConnector {
   const cache = new Map<string, KeycloakAdmin>();
   return (c) => {
     const key = `${c.url}\n${c.clientId}\n${secretHash(c.clientSecret)}`;
@@ -31,7 +34,13 @@ export function keycloakConnector(counter: RequestCounter | undefined, extra: Pa
     if (kc === undefined) {
       // A rotated secret makes a new key; drop clients of the same URL and client ID.
       for (const k of cache.keys()) if (k.startsWith(`${c.url}\n${c.clientId}\n`)) cache.delete(k);
-      kc = new KeycloakAdmin({ ...extra, url: c.url, clientId: c.clientId, clientSecret: c.clientSecret, ...(counter !== undefined ? { counter } : {}) });
+      kc = new KeycloakAdmin({
+        ...extra,
+        url: c.url,
+        clientId: c.clientId,
+        clientSecret: c.clientSecret,
+        ...(counter !== undefined ? { counter } : {}),
+      });
       cache.set(key, kc);
     }
     const admin = kc;
@@ -43,7 +52,8 @@ export function keycloakConnector(counter: RequestCounter | undefined, extra: Pa
         try {
           rep = (await admin.request("GET", path)).body as typeof rep;
         } catch (err) {
-          if (err instanceof KeycloakError && (err.status === 404 || err.status === 403)) return err.status === 404 ? "gone" : "foreign";
+          if (err instanceof KeycloakError && (err.status === 404 || err.status === 403))
+            return err.status === 404 ? "gone" : "foreign";
           throw err;
         }
         if (rep.attributes?.[OWNER_ATTRIBUTE] !== tenant) return "foreign";

@@ -111,7 +111,8 @@ export interface ResolvedSecrets {
   smtpPassword?: string | undefined;
 }
 
-const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const byName = <T extends { name: string }>(a: T, b: T): number =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 const sorted = (xs: readonly string[] | undefined): string[] => [...(xs ?? [])].sort();
 
 /** Seconds of a Go duration string ("1h30m", "45s", "500ms" → 0). */
@@ -177,10 +178,14 @@ function webAuthnSettings(w: TenantWebAuthn): Settings {
 
 function tokenSettings(t: TenantTokenSettings): Settings {
   const out: Settings = { revokeRefreshToken: t.revokeRefreshToken };
-  if (t.accessTokenLifespan !== undefined) out["accessTokenLifespan"] = durationSeconds(t.accessTokenLifespan);
-  if (t.ssoSessionIdleTimeout !== undefined) out["ssoSessionIdleTimeout"] = durationSeconds(t.ssoSessionIdleTimeout);
-  if (t.ssoSessionMaxLifespan !== undefined) out["ssoSessionMaxLifespan"] = durationSeconds(t.ssoSessionMaxLifespan);
-  if (t.offlineSessionIdleTimeout !== undefined) out["offlineSessionIdleTimeout"] = durationSeconds(t.offlineSessionIdleTimeout);
+  if (t.accessTokenLifespan !== undefined)
+    out["accessTokenLifespan"] = durationSeconds(t.accessTokenLifespan);
+  if (t.ssoSessionIdleTimeout !== undefined)
+    out["ssoSessionIdleTimeout"] = durationSeconds(t.ssoSessionIdleTimeout);
+  if (t.ssoSessionMaxLifespan !== undefined)
+    out["ssoSessionMaxLifespan"] = durationSeconds(t.ssoSessionMaxLifespan);
+  if (t.offlineSessionIdleTimeout !== undefined)
+    out["offlineSessionIdleTimeout"] = durationSeconds(t.offlineSessionIdleTimeout);
   return out;
 }
 
@@ -188,7 +193,8 @@ function realmSettings(id: TenantIdentity): Settings {
   const r = id.realm;
   const out: Settings = { enabled: true };
   if (r.displayName !== undefined) out["displayName"] = r.displayName;
-  if (r.passwordPolicy !== undefined) out["passwordPolicy"] = passwordPolicyString(r.passwordPolicy);
+  if (r.passwordPolicy !== undefined)
+    out["passwordPolicy"] = passwordPolicyString(r.passwordPolicy);
   return {
     ...out,
     ...(r.bruteForce !== undefined ? bruteForceSettings(r.bruteForce) : {}),
@@ -206,7 +212,11 @@ function roles(id: TenantIdentity): DesiredRole[] {
     composites: sorted([...(r.composites ?? []), ...(stepRoles.has(r.name) ? [STEP_UP_ROLE] : [])]),
   }));
   if (id.stepUp !== undefined) {
-    out.push({ name: STEP_UP_ROLE, description: "Members must present a second factor (managed by the Tenant's stepUp).", composites: [] });
+    out.push({
+      name: STEP_UP_ROLE,
+      description: "Members must present a second factor (managed by the Tenant's stepUp).",
+      composites: [],
+    });
   }
   return out.sort(byName);
 }
@@ -216,8 +226,14 @@ function groups(t: Tenant, id: TenantIdentity): DesiredGroup[] {
   return (id.groups ?? [])
     .map((g) => ({
       name: g.name,
-      realmRoles: sorted([...(g.realmRoles ?? []), ...(stepGroups.has(g.name) ? [STEP_UP_ROLE] : [])]),
-      attributes: { [MANAGED_ATTRIBUTE]: ["true"], models: sorted(g.models ?? t.spec.models?.allowed ?? []) },
+      realmRoles: sorted([
+        ...(g.realmRoles ?? []),
+        ...(stepGroups.has(g.name) ? [STEP_UP_ROLE] : []),
+      ]),
+      attributes: {
+        [MANAGED_ATTRIBUTE]: ["true"],
+        models: sorted(g.models ?? t.spec.models?.allowed ?? []),
+      },
     }))
     .sort(byName);
 }
@@ -253,7 +269,9 @@ export function mapperProvider(type: string, idpType: TenantIdentityProvider["ty
     case "ClaimToRole":
       return "oidc-role-idp-mapper";
     default:
-      return idpType === "oidc" ? "oidc-user-attribute-idp-mapper" : `${idpType}-user-attribute-mapper`;
+      return idpType === "oidc"
+        ? "oidc-user-attribute-idp-mapper"
+        : `${idpType}-user-attribute-mapper`;
   }
 }
 
@@ -291,7 +309,11 @@ function idp(p: TenantIdentityProvider, secrets: ResolvedSecrets): DesiredIdp {
       trustEmail: p.trustEmail,
     },
     mappers: (p.mappers ?? [])
-      .map((m) => ({ name: m.name, identityProviderMapper: mapperProvider(m.type, p.type), config: { syncMode: "INHERIT", ...(m.config ?? {}) } }))
+      .map((m) => ({
+        name: m.name,
+        identityProviderMapper: mapperProvider(m.type, p.type),
+        config: { syncMode: "INHERIT", ...(m.config ?? {}) },
+      }))
       .sort(byName),
   };
 }
@@ -299,7 +321,12 @@ function idp(p: TenantIdentityProvider, secrets: ResolvedSecrets): DesiredIdp {
 function requiredActions(id: TenantIdentity): DesiredRequiredAction[] {
   const out: DesiredRequiredAction[] = [];
   const otp = id.realm.otp?.policy;
-  if (otp !== undefined) out.push({ alias: "CONFIGURE_TOTP", enabled: otp !== "Disabled", defaultAction: otp === "Required" });
+  if (otp !== undefined)
+    out.push({
+      alias: "CONFIGURE_TOTP",
+      enabled: otp !== "Disabled",
+      defaultAction: otp === "Required",
+    });
   const wa = id.realm.webAuthn;
   if (wa !== undefined) {
     const alias = wa.passwordless ? "webauthn-register-passwordless" : "webauthn-register";
@@ -320,8 +347,12 @@ function requiredActions(id: TenantIdentity): DesiredRequiredAction[] {
 function stepUp(id: TenantIdentity): DesiredStepUp | undefined {
   const s = id.stepUp;
   if (s === undefined) return undefined;
-  const deny: DesiredExecution = { authenticator: "deny-access-authenticator", requirement: "REQUIRED" };
-  const factor: DesiredExecution = s.factor === "otp" ? { flowAlias: STEP_UP_FACTOR_SUBFLOW, requirement: "REQUIRED" } : deny;
+  const deny: DesiredExecution = {
+    authenticator: "deny-access-authenticator",
+    requirement: "REQUIRED",
+  };
+  const factor: DesiredExecution =
+    s.factor === "otp" ? { flowAlias: STEP_UP_FACTOR_SUBFLOW, requirement: "REQUIRED" } : deny;
   const otpFlows: DesiredFlow[] =
     s.factor === "otp"
       ? [
@@ -352,7 +383,14 @@ function stepUp(id: TenantIdentity): DesiredStepUp | undefined {
       {
         alias: STEP_UP_SUBFLOW,
         topLevel: false,
-        executions: [{ authenticator: "conditional-user-role", requirement: "REQUIRED", config: { condUserRole: STEP_UP_ROLE, negate: "false" } }, factor],
+        executions: [
+          {
+            authenticator: "conditional-user-role",
+            requirement: "REQUIRED",
+            config: { condUserRole: STEP_UP_ROLE, negate: "false" },
+          },
+          factor,
+        ],
       },
       ...otpFlows,
     ],
@@ -385,8 +423,12 @@ export function desiredRealm(t: Tenant, secrets: ResolvedSecrets): DesiredRealm 
           },
     roles: roles(id),
     groups: groups(t, id),
-    clients: (id.clients ?? []).map((c) => client(c, secrets)).sort((a, b) => (a.clientId < b.clientId ? -1 : 1)),
-    idps: (id.identityProviders ?? []).map((p) => idp(p, secrets)).sort((a, b) => (a.alias < b.alias ? -1 : 1)),
+    clients: (id.clients ?? [])
+      .map((c) => client(c, secrets))
+      .sort((a, b) => (a.clientId < b.clientId ? -1 : 1)),
+    idps: (id.identityProviders ?? [])
+      .map((p) => idp(p, secrets))
+      .sort((a, b) => (a.alias < b.alias ? -1 : 1)),
     requiredActions: requiredActions(id),
     stepUp: stepUp(id),
   };

@@ -64,14 +64,20 @@ export interface RealmState {
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
-const rec = (v: unknown): Rep => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Rep) : {});
+const rec = (v: unknown): Rep =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Rep) : {};
 const strings = (v: unknown): string[] => arr(v).filter((x): x is string => typeof x === "string");
 const stringMap = (v: unknown): Record<string, string> =>
-  Object.fromEntries(Object.entries(rec(v)).filter((e): e is [string, string] => typeof e[1] === "string"));
-const listMap = (v: unknown): Record<string, string[]> => Object.fromEntries(Object.entries(rec(v)).map(([k, x]) => [k, strings(x)]));
+  Object.fromEntries(
+    Object.entries(rec(v)).filter((e): e is [string, string] => typeof e[1] === "string"),
+  );
+const listMap = (v: unknown): Record<string, string[]> =>
+  Object.fromEntries(Object.entries(rec(v)).map(([k, x]) => [k, strings(x)]));
 
 function flows(exp: Rep): ObservedFlow[] {
-  const configs = new Map(arr(exp["authenticatorConfig"]).map((c) => [str(rec(c)["alias"]), stringMap(rec(c)["config"])]));
+  const configs = new Map(
+    arr(exp["authenticatorConfig"]).map((c) => [str(rec(c)["alias"]), stringMap(rec(c)["config"])]),
+  );
   return arr(exp["authenticationFlows"]).map((f) => {
     const r = rec(f);
     return {
@@ -94,10 +100,22 @@ function flows(exp: Rep): ObservedFlow[] {
 }
 
 /** Parses a partial export (`POST /admin/realms/{realm}/partial-export`) into a RealmState. */
-export function parseExport(exp: Rep, clientSecrets: Record<string, string | undefined> = {}): RealmState {
+export function parseExport(
+  exp: Rep,
+  clientSecrets: Record<string, string | undefined> = {},
+): RealmState {
   const realmRoles = arr(rec(exp["roles"])["realm"]).map(rec);
   const groups = arr(exp["groups"]).map(rec);
-  const { roles: _r, groups: _g, clients: _c, identityProviders: _i, identityProviderMappers: _m, authenticationFlows: _f, requiredActions: _a, ...realm } = exp;
+  const {
+    roles: _r,
+    groups: _g,
+    clients: _c,
+    identityProviders: _i,
+    identityProviderMappers: _m,
+    authenticationFlows: _f,
+    requiredActions: _a,
+    ...realm
+  } = exp;
   return {
     realm,
     roles: realmRoles.map((r) => ({
@@ -107,8 +125,17 @@ export function parseExport(exp: Rep, clientSecrets: Record<string, string | und
       composites: strings(rec(r["composites"])["realm"]).sort(),
       attributes: listMap(r["attributes"]),
     })),
-    groups: groups.map((g) => ({ id: str(g["id"]), name: str(g["name"]), attributes: listMap(g["attributes"]), realmRoles: strings(g["realmRoles"]).sort() })),
-    clients: arr(exp["clients"]).map((c) => ({ id: str(rec(c)["id"]), clientId: str(rec(c)["clientId"]), rep: rec(c) })),
+    groups: groups.map((g) => ({
+      id: str(g["id"]),
+      name: str(g["name"]),
+      attributes: listMap(g["attributes"]),
+      realmRoles: strings(g["realmRoles"]).sort(),
+    })),
+    clients: arr(exp["clients"]).map((c) => ({
+      id: str(rec(c)["id"]),
+      clientId: str(rec(c)["clientId"]),
+      rep: rec(c),
+    })),
     clientSecrets,
     idps: arr(exp["identityProviders"]).map(rec),
     idpMappers: arr(exp["identityProviderMappers"]).map((m) => {

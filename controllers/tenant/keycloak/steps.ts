@@ -67,17 +67,27 @@ export function differingKeys(want: Settings, got: Rep): string[] {
 
 /** Normalises a password policy string (Keycloak may reorder the terms). */
 function policyTerms(p: unknown): string {
-  return typeof p === "string" ? p.split(/\s+and\s+/).sort().join(" and ") : "";
+  return typeof p === "string"
+    ? p
+        .split(/\s+and\s+/)
+        .sort()
+        .join(" and ")
+    : "";
 }
 
 /** Realm fields that differ from the desired settings, attributes and SMTP server. */
 function realmDrift(d: DesiredRealm, realm: Rep): string[] {
   const { passwordPolicy, ...rest } = d.settings;
   const drift = differingKeys(rest, realm).map((k) => `realm.${k}`);
-  if (passwordPolicy !== undefined && policyTerms(passwordPolicy) !== policyTerms(realm["passwordPolicy"])) drift.push("realm.passwordPolicy");
+  if (
+    passwordPolicy !== undefined &&
+    policyTerms(passwordPolicy) !== policyTerms(realm["passwordPolicy"])
+  )
+    drift.push("realm.passwordPolicy");
   const attrs = (realm["attributes"] ?? {}) as Rep;
   for (const k of differingKeys(d.attributes, attrs)) drift.push(`realm.attributes.${k}`);
-  const smtp = d.smtp === undefined ? [] : differingKeys(d.smtp.server, (realm["smtpServer"] ?? {}) as Rep);
+  const smtp =
+    d.smtp === undefined ? [] : differingKeys(d.smtp.server, (realm["smtpServer"] ?? {}) as Rep);
   for (const k of smtp) drift.push(`realm.smtp.${k}`);
   return drift.sort();
 }
@@ -88,12 +98,17 @@ const realmSettings: Step = {
     const drift = realmDrift(d, o.realm);
     if (drift.length === 0) return { drift, writes: [] };
     const body: Rep = { ...d.settings, attributes: d.attributes };
-    if (d.smtp !== undefined) body["smtpServer"] = { ...d.smtp.server, ...(d.smtp.password !== undefined ? { password: d.smtp.password } : {}) };
+    if (d.smtp !== undefined)
+      body["smtpServer"] = {
+        ...d.smtp.server,
+        ...(d.smtp.password !== undefined ? { password: d.smtp.password } : {}),
+      };
     return { drift, writes: [{ method: "PUT", path: "", body, what: "update realm settings" }] };
   },
 };
 
-const managedRole = (attrs: Record<string, string[]>): boolean => attrs[MANAGED_ATTRIBUTE]?.[0] === "true";
+const managedRole = (attrs: Record<string, string[]>): boolean =>
+  attrs[MANAGED_ATTRIBUTE]?.[0] === "true";
 
 const roles: Step = {
   name: "roles",
@@ -103,20 +118,39 @@ const roles: Step = {
     const have = new Map(o.roles.map((r) => [r.name, r]));
     for (const r of d.roles) {
       const cur = have.get(r.name);
-      const body = { name: r.name, description: r.description, attributes: { [MANAGED_ATTRIBUTE]: ["true"] } };
+      const body = {
+        name: r.name,
+        description: r.description,
+        attributes: { [MANAGED_ATTRIBUTE]: ["true"] },
+      };
       if (cur === undefined) {
         drift.push(`roles[${r.name}]`);
-        writes.push({ method: "POST", path: "/roles", body, create: true, what: `create role ${r.name}` });
+        writes.push({
+          method: "POST",
+          path: "/roles",
+          body,
+          create: true,
+          what: `create role ${r.name}`,
+        });
       } else if (cur.description !== r.description || !managedRole(cur.attributes)) {
         drift.push(`roles[${r.name}].description`);
-        writes.push({ method: "PUT", path: `/roles/${enc(r.name)}`, body: { ...body, attributes: { ...cur.attributes, ...body.attributes } }, what: `update role ${r.name}` });
+        writes.push({
+          method: "PUT",
+          path: `/roles/${enc(r.name)}`,
+          body: { ...body, attributes: { ...cur.attributes, ...body.attributes } },
+          what: `update role ${r.name}`,
+        });
       }
     }
     const wanted = new Set(d.roles.map((r) => r.name));
     for (const r of o.roles) {
       if (wanted.has(r.name) || !managedRole(r.attributes)) continue;
       drift.push(`roles[${r.name}] (not declared)`);
-      writes.push({ method: "DELETE", path: `/roles-by-id/${enc(r.id)}`, what: `delete role ${r.name}` });
+      writes.push({
+        method: "DELETE",
+        path: `/roles-by-id/${enc(r.id)}`,
+        what: `delete role ${r.name}`,
+      });
     }
     return { drift, writes };
   },
@@ -131,8 +165,14 @@ function roleRefs(o: RealmState, names: readonly string[]): Rep[] {
   });
 }
 
-function setDiff(want: readonly string[], got: readonly string[]): { add: string[]; remove: string[] } {
-  return { add: want.filter((x) => !got.includes(x)), remove: got.filter((x) => !want.includes(x)) };
+function setDiff(
+  want: readonly string[],
+  got: readonly string[],
+): { add: string[]; remove: string[] } {
+  return {
+    add: want.filter((x) => !got.includes(x)),
+    remove: got.filter((x) => !want.includes(x)),
+  };
 }
 
 const roleComposites: Step = {
@@ -147,15 +187,30 @@ const roleComposites: Step = {
       if (add.length + remove.length === 0) continue;
       drift.push(`roles[${r.name}].composites`);
       const path = `/roles-by-id/${enc(cur.id)}/composites`;
-      if (add.length > 0) writes.push({ method: "POST", path, body: roleRefs(o, add), what: `add composites to role ${r.name}` });
-      if (remove.length > 0) writes.push({ method: "DELETE", path, body: roleRefs(o, remove), what: `remove composites from role ${r.name}` });
+      if (add.length > 0)
+        writes.push({
+          method: "POST",
+          path,
+          body: roleRefs(o, add),
+          what: `add composites to role ${r.name}`,
+        });
+      if (remove.length > 0)
+        writes.push({
+          method: "DELETE",
+          path,
+          body: roleRefs(o, remove),
+          what: `remove composites from role ${r.name}`,
+        });
     }
     return { drift, writes };
   },
 };
 
 /** The observed values of the attributes we manage; absent counts as empty (Keycloak stores no empty attribute). */
-function managedAttributes(want: Readonly<Record<string, readonly string[]>>, got: Readonly<Record<string, readonly string[]>>): Record<string, readonly string[]> {
+function managedAttributes(
+  want: Readonly<Record<string, readonly string[]>>,
+  got: Readonly<Record<string, readonly string[]>>,
+): Record<string, readonly string[]> {
   return Object.fromEntries(Object.keys(want).map((k) => [k, got[k] ?? []]));
 }
 
@@ -168,17 +223,32 @@ const groups: Step = {
       const cur = o.groups.find((x) => x.name === g.name);
       if (cur === undefined) {
         drift.push(`groups[${g.name}]`);
-        writes.push({ method: "POST", path: "/groups", body: { name: g.name, attributes: g.attributes }, create: true, what: `create group ${g.name}` });
+        writes.push({
+          method: "POST",
+          path: "/groups",
+          body: { name: g.name, attributes: g.attributes },
+          create: true,
+          what: `create group ${g.name}`,
+        });
       } else if (!sameValue(g.attributes, managedAttributes(g.attributes, cur.attributes))) {
         drift.push(`groups[${g.name}].attributes`);
-        writes.push({ method: "PUT", path: `/groups/${enc(cur.id)}`, body: { name: g.name, attributes: { ...cur.attributes, ...g.attributes } }, what: `update group ${g.name}` });
+        writes.push({
+          method: "PUT",
+          path: `/groups/${enc(cur.id)}`,
+          body: { name: g.name, attributes: { ...cur.attributes, ...g.attributes } },
+          what: `update group ${g.name}`,
+        });
       }
     }
     const wanted = new Set(d.groups.map((g) => g.name));
     for (const g of o.groups) {
       if (wanted.has(g.name) || g.attributes[MANAGED_ATTRIBUTE]?.[0] !== "true") continue;
       drift.push(`groups[${g.name}] (not declared)`);
-      writes.push({ method: "DELETE", path: `/groups/${enc(g.id)}`, what: `delete group ${g.name}` });
+      writes.push({
+        method: "DELETE",
+        path: `/groups/${enc(g.id)}`,
+        what: `delete group ${g.name}`,
+      });
     }
     return { drift, writes };
   },
@@ -196,25 +266,62 @@ const groupRoles: Step = {
       if (add.length + remove.length === 0) continue;
       drift.push(`groups[${g.name}].realmRoles`);
       const path = `/groups/${enc(cur.id)}/role-mappings/realm`;
-      if (add.length > 0) writes.push({ method: "POST", path, body: roleRefs(o, add), what: `grant roles to group ${g.name}` });
-      if (remove.length > 0) writes.push({ method: "DELETE", path, body: roleRefs(o, remove), what: `revoke roles from group ${g.name}` });
+      if (add.length > 0)
+        writes.push({
+          method: "POST",
+          path,
+          body: roleRefs(o, add),
+          what: `grant roles to group ${g.name}`,
+        });
+      if (remove.length > 0)
+        writes.push({
+          method: "DELETE",
+          path,
+          body: roleRefs(o, remove),
+          what: `revoke roles from group ${g.name}`,
+        });
     }
     return { drift, writes };
   },
 };
 
 /** Drift and the write of one declared client against what Keycloak has (undefined: missing). */
-function clientDiff(c: DesiredRealm["clients"][number], cur: RealmState["clients"][number] | undefined): StepResult {
+function clientDiff(
+  c: DesiredRealm["clients"][number],
+  cur: RealmState["clients"][number] | undefined,
+): StepResult {
   if (cur === undefined) {
-    const body = { clientId: c.clientId, ...c.rep, ...(c.secret !== undefined ? { secret: c.secret } : {}) };
-    return { drift: [`clients[${c.clientId}]`], writes: [{ method: "POST", path: "/clients", body, create: true, what: `create client ${c.clientId}` }] };
+    const body = {
+      clientId: c.clientId,
+      ...c.rep,
+      ...(c.secret !== undefined ? { secret: c.secret } : {}),
+    };
+    return {
+      drift: [`clients[${c.clientId}]`],
+      writes: [
+        {
+          method: "POST",
+          path: "/clients",
+          body,
+          create: true,
+          what: `create client ${c.clientId}`,
+        },
+      ],
+    };
   }
   const keys = differingKeys(c.rep, cur.rep);
   if (keys.length === 0) return { drift: [], writes: [] };
   const attributes = { ...((cur.rep["attributes"] ?? {}) as Rep), ...(c.rep["attributes"] as Rep) };
   return {
     drift: keys.map((k) => `clients[${c.clientId}].${k}`),
-    writes: [{ method: "PUT", path: `/clients/${enc(cur.id)}`, body: { clientId: c.clientId, ...c.rep, attributes }, what: `update client ${c.clientId}` }],
+    writes: [
+      {
+        method: "PUT",
+        path: `/clients/${enc(cur.id)}`,
+        body: { clientId: c.clientId, ...c.rep, attributes },
+        what: `update client ${c.clientId}`,
+      },
+    ],
   };
 }
 
@@ -224,7 +331,10 @@ const clients: Step = {
     const drift: string[] = [];
     const writes: Write[] = [];
     for (const c of d.clients) {
-      const r = clientDiff(c, o.clients.find((x) => x.clientId === c.clientId));
+      const r = clientDiff(
+        c,
+        o.clients.find((x) => x.clientId === c.clientId),
+      );
       drift.push(...r.drift);
       writes.push(...r.writes);
     }
@@ -233,7 +343,11 @@ const clients: Step = {
       const attrs = (c.rep["attributes"] ?? {}) as Rep;
       if (wanted.has(c.clientId) || attrs[MANAGED_ATTRIBUTE] !== "true") continue;
       drift.push(`clients[${c.clientId}] (not declared)`);
-      writes.push({ method: "DELETE", path: `/clients/${enc(c.id)}`, what: `delete client ${c.clientId}` });
+      writes.push({
+        method: "DELETE",
+        path: `/clients/${enc(c.id)}`,
+        what: `delete client ${c.clientId}`,
+      });
     }
     return { drift, writes };
   },
@@ -249,37 +363,80 @@ const clientSecrets: Step = {
       if (!c.confidential || c.secret === undefined || cur === undefined) continue;
       if (o.clientSecrets[c.clientId] === c.secret) continue;
       drift.push(`clients[${c.clientId}].secret`);
-      writes.push({ method: "PUT", path: `/clients/${enc(cur.id)}`, body: { clientId: c.clientId, secret: c.secret }, what: `set secret of client ${c.clientId}` });
+      writes.push({
+        method: "PUT",
+        path: `/clients/${enc(cur.id)}`,
+        body: { clientId: c.clientId, secret: c.secret },
+        what: `set secret of client ${c.clientId}`,
+      });
     }
     return { drift, writes };
   },
 };
 
 /** Drift and writes of one declared identity provider against what Keycloak has. */
-function idpDiff(p: DesiredRealm["idps"][number], cur: Rep | undefined, secrets: SecretMemory): StepResult {
+function idpDiff(
+  p: DesiredRealm["idps"][number],
+  cur: Rep | undefined,
+  secrets: SecretMemory,
+): StepResult {
   const key = `idp/${p.alias}`;
   const hash = p.clientSecret === undefined ? undefined : secretHash(p.clientSecret);
   const remember: [string, string][] = hash === undefined ? [] : [[key, hash]];
   const config = { ...p.rep.config, [MANAGED_ATTRIBUTE]: "true" };
   if (cur === undefined) {
     const body = { ...p.rep, config: { ...config, clientSecret: p.clientSecret ?? "" } };
-    return { drift: [`identityProviders[${p.alias}]`], writes: [{ method: "POST", path: "/identity-provider/instances", body, create: true, what: `create identity provider ${p.alias}` }], remember };
+    return {
+      drift: [`identityProviders[${p.alias}]`],
+      writes: [
+        {
+          method: "POST",
+          path: "/identity-provider/instances",
+          body,
+          create: true,
+          what: `create identity provider ${p.alias}`,
+        },
+      ],
+      remember,
+    };
   }
   const secretChanged = hash !== undefined && secrets.get(key) !== hash;
   return { ...idpUpdate(p, cur, config, secretChanged), remember };
 }
 
 /** The update of an existing identity provider: drifted fields (and the secret) in one PUT. */
-function idpUpdate(p: DesiredRealm["idps"][number], cur: Rep, config: Rep, secretChanged: boolean): StepResult {
+function idpUpdate(
+  p: DesiredRealm["idps"][number],
+  cur: Rep,
+  config: Rep,
+  secretChanged: boolean,
+): StepResult {
   const { config: _c, ...fields } = p.rep;
   const curConfig = (cur["config"] ?? {}) as Rep;
-  const drift = [...differingKeys(fields, cur), ...differingKeys(config, curConfig).map((k) => `config.${k}`)].map((k) => `identityProviders[${p.alias}].${k}`);
+  const drift = [
+    ...differingKeys(fields, cur),
+    ...differingKeys(config, curConfig).map((k) => `config.${k}`),
+  ].map((k) => `identityProviders[${p.alias}].${k}`);
   if (secretChanged) drift.push(`identityProviders[${p.alias}].clientSecret`);
   if (drift.length === 0) return { drift: [], writes: [] };
   // PUT replaces the whole provider: keep what Keycloak added, send the masked secret back when
   // we have no value (Keycloak then keeps the stored one).
-  const body = { ...cur, ...fields, config: { ...curConfig, ...config, clientSecret: p.clientSecret ?? MASK } };
-  return { drift, writes: [{ method: "PUT", path: `/identity-provider/instances/${enc(p.alias)}`, body, what: `update identity provider ${p.alias}` }] };
+  const body = {
+    ...cur,
+    ...fields,
+    config: { ...curConfig, ...config, clientSecret: p.clientSecret ?? MASK },
+  };
+  return {
+    drift,
+    writes: [
+      {
+        method: "PUT",
+        path: `/identity-provider/instances/${enc(p.alias)}`,
+        body,
+        what: `update identity provider ${p.alias}`,
+      },
+    ],
+  };
 }
 
 const identityProviders: Step = {
@@ -287,7 +444,11 @@ const identityProviders: Step = {
   diff(d, o, secrets) {
     const out: Required<StepResult> = { drift: [], writes: [], remember: [] };
     for (const p of d.idps) {
-      const r = idpDiff(p, o.idps.find((x) => x["alias"] === p.alias), secrets);
+      const r = idpDiff(
+        p,
+        o.idps.find((x) => x["alias"] === p.alias),
+        secrets,
+      );
       out.drift.push(...r.drift);
       out.writes.push(...r.writes);
       if (r.writes.length > 0) out.remember.push(...(r.remember ?? []));
@@ -297,7 +458,11 @@ const identityProviders: Step = {
       const alias = String(p["alias"]);
       if (wanted.has(alias) || ((p["config"] ?? {}) as Rep)[MANAGED_ATTRIBUTE] !== "true") continue;
       out.drift.push(`identityProviders[${alias}] (not declared)`);
-      out.writes.push({ method: "DELETE", path: `/identity-provider/instances/${enc(alias)}`, what: `delete identity provider ${alias}` });
+      out.writes.push({
+        method: "DELETE",
+        path: `/identity-provider/instances/${enc(alias)}`,
+        what: `delete identity provider ${alias}`,
+      });
     }
     return out;
   },
@@ -314,19 +479,42 @@ const idpMappers: Step = {
       const base = `/identity-provider/instances/${enc(p.alias)}/mappers`;
       for (const m of p.mappers) {
         const cur = have.find((x) => x.name === m.name);
-        const body = { name: m.name, identityProviderAlias: p.alias, identityProviderMapper: m.identityProviderMapper, config: m.config };
+        const body = {
+          name: m.name,
+          identityProviderAlias: p.alias,
+          identityProviderMapper: m.identityProviderMapper,
+          config: m.config,
+        };
         if (cur === undefined) {
           drift.push(`identityProviders[${p.alias}].mappers[${m.name}]`);
-          writes.push({ method: "POST", path: base, body, create: true, what: `create mapper ${m.name} of ${p.alias}` });
-        } else if (cur.identityProviderMapper !== m.identityProviderMapper || !sameValue(m.config, cur.config)) {
+          writes.push({
+            method: "POST",
+            path: base,
+            body,
+            create: true,
+            what: `create mapper ${m.name} of ${p.alias}`,
+          });
+        } else if (
+          cur.identityProviderMapper !== m.identityProviderMapper ||
+          !sameValue(m.config, cur.config)
+        ) {
           drift.push(`identityProviders[${p.alias}].mappers[${m.name}]`);
-          writes.push({ method: "PUT", path: `${base}/${enc(cur.id)}`, body: { ...body, id: cur.id }, what: `update mapper ${m.name} of ${p.alias}` });
+          writes.push({
+            method: "PUT",
+            path: `${base}/${enc(cur.id)}`,
+            body: { ...body, id: cur.id },
+            what: `update mapper ${m.name} of ${p.alias}`,
+          });
         }
       }
       for (const m of have) {
         if (p.mappers.some((x) => x.name === m.name)) continue;
         drift.push(`identityProviders[${p.alias}].mappers[${m.name}] (not declared)`);
-        writes.push({ method: "DELETE", path: `${base}/${enc(m.id)}`, what: `delete mapper ${m.name} of ${p.alias}` });
+        writes.push({
+          method: "DELETE",
+          path: `${base}/${enc(m.id)}`,
+          what: `delete mapper ${m.name} of ${p.alias}`,
+        });
       }
     }
     return { drift, writes };
@@ -343,21 +531,34 @@ const requiredActions: Step = {
       if (cur === undefined) continue; // built into Keycloak; nothing to create
       if (cur["enabled"] === a.enabled && cur["defaultAction"] === a.defaultAction) continue;
       drift.push(`requiredActions[${a.alias}]`);
-      writes.push({ method: "PUT", path: `/authentication/required-actions/${enc(a.alias)}`, body: { ...cur, enabled: a.enabled, defaultAction: a.defaultAction }, what: `update required action ${a.alias}` });
+      writes.push({
+        method: "PUT",
+        path: `/authentication/required-actions/${enc(a.alias)}`,
+        body: { ...cur, enabled: a.enabled, defaultAction: a.defaultAction },
+        what: `update required action ${a.alias}`,
+      });
     }
     return { drift, writes };
   },
 };
 
-function sameExecution(want: DesiredExecution, got: ObservedFlow["executions"][number] | undefined): boolean {
+function sameExecution(
+  want: DesiredExecution,
+  got: ObservedFlow["executions"][number] | undefined,
+): boolean {
   if (got === undefined) return false;
-  const shape = (e: { requirement?: string; authenticator?: string; flowAlias?: string }): string => `${e.requirement ?? ""}|${e.authenticator ?? ""}|${e.flowAlias ?? ""}`;
+  const shape = (e: { requirement?: string; authenticator?: string; flowAlias?: string }): string =>
+    `${e.requirement ?? ""}|${e.authenticator ?? ""}|${e.flowAlias ?? ""}`;
   if (shape(want) !== shape(got)) return false;
   return want.config === undefined || sameValue(want.config, got.config ?? {});
 }
 
 function sameFlow(want: DesiredFlow, got: ObservedFlow | undefined): boolean {
-  return got !== undefined && got.executions.length === want.executions.length && want.executions.every((e, i) => sameExecution(e, got.executions[i]));
+  return (
+    got !== undefined &&
+    got.executions.length === want.executions.length &&
+    want.executions.every((e, i) => sameExecution(e, got.executions[i]))
+  );
 }
 
 /** Flow aliases this operator may create (the step-up flows); only these are ever deleted. */
@@ -373,7 +574,15 @@ export const stepUpFlows: Step = {
   diff(d, o) {
     const bound = o.realm["directGrantFlow"];
     if (d.stepUp === undefined) return removeOwnFlows(o);
-    const drift = d.stepUp.flows.filter((f) => !sameFlow(f, o.flows.find((x) => x.alias === f.alias))).map((f) => `flows[${f.alias}]`);
+    const drift = d.stepUp.flows
+      .filter(
+        (f) =>
+          !sameFlow(
+            f,
+            o.flows.find((x) => x.alias === f.alias),
+          ),
+      )
+      .map((f) => `flows[${f.alias}]`);
     if (bound !== d.stepUp.bindings.directGrantFlow) drift.push("realm.directGrantFlow");
     return { drift, writes: [] };
   },
@@ -384,16 +593,42 @@ function removeOwnFlows(o: RealmState): StepResult {
   const bound = o.realm["directGrantFlow"];
   const ours = o.flows.filter((f) => f.topLevel && f.alias.startsWith(OWNED_FLOW_PREFIX));
   const writes: Write[] = [];
-  if (typeof bound === "string" && bound.startsWith(OWNED_FLOW_PREFIX)) writes.push({ method: "PUT", path: "", body: { directGrantFlow: "direct grant" }, what: "bind the built-in direct grant flow" });
-  for (const f of ours) writes.push({ method: "DELETE", path: `/authentication/flows/${enc(f.id)}`, what: `delete flow ${f.alias}` });
+  if (typeof bound === "string" && bound.startsWith(OWNED_FLOW_PREFIX))
+    writes.push({
+      method: "PUT",
+      path: "",
+      body: { directGrantFlow: "direct grant" },
+      what: "bind the built-in direct grant flow",
+    });
+  for (const f of ours)
+    writes.push({
+      method: "DELETE",
+      path: `/authentication/flows/${enc(f.id)}`,
+      what: `delete flow ${f.alias}`,
+    });
   return { drift: ours.map((f) => `flows[${f.alias}] (not declared)`), writes };
 }
 
 /** The steps, in the order they run (later steps see what earlier ones created). */
-export const STEPS: readonly Step[] = [realmSettings, roles, roleComposites, groups, groupRoles, clients, clientSecrets, identityProviders, idpMappers, requiredActions, stepUpFlows];
+export const STEPS: readonly Step[] = [
+  realmSettings,
+  roles,
+  roleComposites,
+  groups,
+  groupRoles,
+  clients,
+  clientSecrets,
+  identityProviders,
+  idpMappers,
+  requiredActions,
+  stepUpFlows,
+];
 
 /** Owner check on a realm: ours, free to adopt, or someone else's. */
-export function realmOwnership(o: RealmState, tenant: string): "ours" | "unmarked" | { owner: string } {
+export function realmOwnership(
+  o: RealmState,
+  tenant: string,
+): "ours" | "unmarked" | { owner: string } {
   const attrs = (o.realm["attributes"] ?? {}) as Rep;
   const owner = attrs[OWNER_ATTRIBUTE];
   if (owner === tenant) return "ours";

@@ -7,7 +7,9 @@ import { desired, identityTenant, matching } from "./fixtures.test-helpers.ts";
 import { secretHash } from "./steps.ts";
 
 /** A recording RealmApi: `states` are returned by successive reads (the last one repeats). */
-function fakeApi(states: (RealmState | undefined)[]): RealmApi & { calls: string[]; reads: number } {
+function fakeApi(
+  states: (RealmState | undefined)[],
+): RealmApi & { calls: string[]; reads: number } {
   const api = {
     calls: [] as string[],
     reads: 0,
@@ -24,7 +26,8 @@ function fakeApi(states: (RealmState | undefined)[]): RealmApi & { calls: string
   return api;
 }
 
-const memory = (): Map<string, string> => new Map([["idp/github", secretHash("github-secret-value")]]);
+const memory = (): Map<string, string> =>
+  new Map([["idp/github", secretHash("github-secret-value")]]);
 const opts = { mode: "Enforce" as const, adoptExisting: false, tenant: "acme" };
 
 test("idle resync of a matching realm makes one read and no writes", async () => {
@@ -70,7 +73,11 @@ test("Enforce corrects drift, Observe only reports it, CreateOnly only creates",
 
   const createOnly = fakeApi([drifted, drifted, matching(d)]);
   await syncRealm(createOnly, d, { ...opts, mode: "CreateOnly", memory: memory() });
-  assert.deepEqual(createOnly.calls, ["POST /acme/roles"], "CreateOnly recreates the role but leaves the setting");
+  assert.deepEqual(
+    createOnly.calls,
+    ["POST /acme/roles"],
+    "CreateOnly recreates the role but leaves the setting",
+  );
 });
 
 test("a realm without our marker is refused unless adoptExisting; another tenant's realm always", async () => {
@@ -88,7 +95,11 @@ test("a realm without our marker is refused unless adoptExisting; another tenant
 
   const other = matching(d);
   other.realm["attributes"] = { "librechat.io/tenant": "globex" };
-  const r = await syncRealm(fakeApi([other]), d, { ...opts, adoptExisting: true, memory: memory() });
+  const r = await syncRealm(fakeApi([other]), d, {
+    ...opts,
+    adoptExisting: true,
+    memory: memory(),
+  });
   assert.match(r.refused?.message ?? "", /belongs to Tenant "globex"/);
 });
 
@@ -101,7 +112,10 @@ test("step-up flows are rebuilt and bound when missing", async () => {
   const api = fakeApi([before, matching(d)]);
   api.request = (method: string, path: string): Promise<ApiResponse> => {
     api.calls.push(`${method} ${path}`);
-    const body = path.endsWith("/executions") && method === "GET" ? [1, 2, 3, 4, 5, 6, 7].map((i) => ({ id: `e${i}` })) : undefined;
+    const body =
+      path.endsWith("/executions") && method === "GET"
+        ? [1, 2, 3, 4, 5, 6, 7].map((i) => ({ id: `e${i}` }))
+        : undefined;
     return Promise.resolve({ status: 200, body, location: undefined });
   };
   await syncRealm(api, d, { ...opts, memory: memory() });
@@ -117,6 +131,9 @@ test("step-up flows are rebuilt and bound when missing", async () => {
     "POST /acme/authentication/flows/librechat-direct-grant-step-up-factor/executions/execution",
     "GET /acme/authentication/flows/librechat-direct-grant/executions",
   ]);
-  assert.ok(api.calls.includes("POST /acme/authentication/executions/e4/config"), "condition config on the role check");
+  assert.ok(
+    api.calls.includes("POST /acme/authentication/executions/e4/config"),
+    "condition config on the role check",
+  );
   assert.equal(api.calls.at(-1), "PUT /acme");
 });

@@ -19,7 +19,11 @@ export interface ApiResponse {
 export interface RealmApi {
   /** Reads the realm and the secrets of the named clients; undefined if the realm does not exist. */
   read(realm: string, secretsOf: readonly string[]): Promise<RealmState | undefined>;
-  request(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<ApiResponse>;
+  request(
+    method: "GET" | "POST" | "PUT" | "DELETE",
+    path: string,
+    body?: unknown,
+  ): Promise<ApiResponse>;
 }
 
 export interface SyncOptions {
@@ -51,24 +55,42 @@ function allowed(mode: TenantSyncMode, w: Write): boolean {
   return mode === "Enforce" || w.create === true;
 }
 
-function refusal(realm: string, owner: "unmarked" | { owner: string }): NonNullable<SyncOutcome["refused"]> {
-  const by = owner === "unmarked" ? "was not created by this operator (no librechat.io/tenant attribute) and adoptExisting is false" : `belongs to Tenant "${owner.owner}"`;
+function refusal(
+  realm: string,
+  owner: "unmarked" | { owner: string },
+): NonNullable<SyncOutcome["refused"]> {
+  const by =
+    owner === "unmarked"
+      ? "was not created by this operator (no librechat.io/tenant attribute) and adoptExisting is false"
+      : `belongs to Tenant "${owner.owner}"`;
   return { reason: "RealmOwnedElsewhere", message: `Keycloak realm "${realm}" ${by}` };
 }
 
 /** The realm as Keycloak has it, created (marked as ours) when missing and the mode allows. */
-async function readOrCreate(api: RealmApi, desired: DesiredRealm, opts: SyncOptions): Promise<{ state: RealmState | undefined; created: boolean }> {
+async function readOrCreate(
+  api: RealmApi,
+  desired: DesiredRealm,
+  opts: SyncOptions,
+): Promise<{ state: RealmState | undefined; created: boolean }> {
   const secretsOf = confidentialIds(desired);
   const state = await api.read(desired.name, secretsOf);
   if (state !== undefined || opts.mode === "Observe") return { state, created: false };
-  await api.request("POST", "", { realm: desired.name, enabled: true, attributes: { [OWNER_ATTRIBUTE]: opts.tenant } });
+  await api.request("POST", "", {
+    realm: desired.name,
+    enabled: true,
+    attributes: { [OWNER_ATTRIBUTE]: opts.tenant },
+  });
   const after = await api.read(desired.name, secretsOf);
   if (after === undefined) throw new Error(`realm ${desired.name} not readable after creating it`);
   return { state: after, created: true };
 }
 
 /** Brings one realm in line with `desired` (as far as the mode allows) and reports drift. */
-export async function syncRealm(api: RealmApi, desired: DesiredRealm, opts: SyncOptions): Promise<SyncOutcome> {
+export async function syncRealm(
+  api: RealmApi,
+  desired: DesiredRealm,
+  opts: SyncOptions,
+): Promise<SyncOutcome> {
   const { state: first, created } = await readOrCreate(api, desired, opts);
   if (first === undefined) return { created, drift: ["realm (missing)"], writes: 0, state: first };
   const owner = realmOwnership(first, opts.tenant);
@@ -82,7 +104,12 @@ export async function syncRealm(api: RealmApi, desired: DesiredRealm, opts: Sync
   for (const step of STEPS) {
     const r = step.diff(desired, state, opts.memory);
     drift.push(...r.drift);
-    const n = await applyStep(api, desired, { mode: opts.mode, isFlows: step === stepUpFlows, r, state });
+    const n = await applyStep(api, desired, {
+      mode: opts.mode,
+      isFlows: step === stepUpFlows,
+      r,
+      state,
+    });
     if (n === 0) continue;
     writes += n;
     for (const [k, v] of r.remember ?? []) opts.memory.set(k, v);
@@ -92,7 +119,11 @@ export async function syncRealm(api: RealmApi, desired: DesiredRealm, opts: Sync
 }
 
 /** Sends the writes of one step that the mode allows; returns how many calls were made. */
-async function applyStep(api: RealmApi, desired: DesiredRealm, s: { mode: TenantSyncMode; isFlows: boolean; r: StepResult; state: RealmState }): Promise<number> {
+async function applyStep(
+  api: RealmApi,
+  desired: DesiredRealm,
+  s: { mode: TenantSyncMode; isFlows: boolean; r: StepResult; state: RealmState },
+): Promise<number> {
   const { mode, isFlows, r, state } = s;
   let n = 0;
   for (const w of r.writes.filter((x) => allowed(mode, x))) {
@@ -111,10 +142,19 @@ async function applyStep(api: RealmApi, desired: DesiredRealm, s: { mode: Tenant
  * Deletes and recreates the operator's flows. Top-level flow first, sub-flows through their parent;
  * new executions start DISABLED, so their requirement (and config) is set afterwards by id.
  */
-export async function rebuildFlows(api: RealmApi, realm: string, flows: readonly DesiredFlow[], state: RealmState): Promise<number> {
+export async function rebuildFlows(
+  api: RealmApi,
+  realm: string,
+  flows: readonly DesiredFlow[],
+  state: RealmState,
+): Promise<number> {
   const base = `/${enc(realm)}/authentication`;
   let calls = 0;
-  const call = async (method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<ApiResponse> => {
+  const call = async (
+    method: "GET" | "POST" | "PUT" | "DELETE",
+    path: string,
+    body?: unknown,
+  ): Promise<ApiResponse> => {
     calls++;
     return api.request(method, `${base}${path}`, body);
   };
@@ -123,32 +163,61 @@ export async function rebuildFlows(api: RealmApi, realm: string, flows: readonly
     await api.request("PUT", `/${enc(realm)}`, { directGrantFlow: "direct grant" });
     calls++;
   }
-  for (const f of state.flows.filter((x) => x.topLevel && x.alias.startsWith(OWNED_FLOW_PREFIX))) await call("DELETE", `/flows/${enc(f.id)}`);
+  for (const f of state.flows.filter((x) => x.topLevel && x.alias.startsWith(OWNED_FLOW_PREFIX)))
+    await call("DELETE", `/flows/${enc(f.id)}`);
   for (const top of flows.filter((f) => f.topLevel)) {
-    await call("POST", "/flows", { alias: top.alias, description: "Managed by the librechat tenant operator", providerId: "basic-flow", topLevel: true, builtIn: false });
+    await call("POST", "/flows", {
+      alias: top.alias,
+      description: "Managed by the librechat tenant operator",
+      providerId: "basic-flow",
+      topLevel: true,
+      builtIn: false,
+    });
     await addExecutions(call, top, flows);
     const listed = (await call("GET", `/flows/${enc(top.alias)}/executions`)).body as Rep[];
     const wanted = flatten(top, flows);
     for (const [i, e] of listed.entries()) {
       const want = wanted[i];
       if (want === undefined) continue;
-      await call("PUT", `/flows/${enc(top.alias)}/executions`, { ...e, requirement: want.requirement });
-      if (want.config !== undefined) await call("POST", `/executions/${enc(String(e["id"]))}/config`, { alias: `${top.alias}-${i}`, config: want.config });
+      await call("PUT", `/flows/${enc(top.alias)}/executions`, {
+        ...e,
+        requirement: want.requirement,
+      });
+      if (want.config !== undefined)
+        await call("POST", `/executions/${enc(String(e["id"]))}/config`, {
+          alias: `${top.alias}-${i}`,
+          config: want.config,
+        });
     }
   }
   return calls;
 }
 
-type Call = (method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown) => Promise<ApiResponse>;
+type Call = (
+  method: "GET" | "POST" | "PUT" | "DELETE",
+  path: string,
+  body?: unknown,
+) => Promise<ApiResponse>;
 
-async function addExecutions(call: Call, flow: DesiredFlow, flows: readonly DesiredFlow[]): Promise<void> {
+async function addExecutions(
+  call: Call,
+  flow: DesiredFlow,
+  flows: readonly DesiredFlow[],
+): Promise<void> {
   for (const e of flow.executions) {
     if (e.flowAlias !== undefined) {
-      await call("POST", `/flows/${enc(flow.alias)}/executions/flow`, { alias: e.flowAlias, type: "basic-flow", provider: "registration-page-form", description: "" });
+      await call("POST", `/flows/${enc(flow.alias)}/executions/flow`, {
+        alias: e.flowAlias,
+        type: "basic-flow",
+        provider: "registration-page-form",
+        description: "",
+      });
       const sub = flows.find((f) => f.alias === e.flowAlias);
       if (sub !== undefined) await addExecutions(call, sub, flows);
     } else {
-      await call("POST", `/flows/${enc(flow.alias)}/executions/execution`, { provider: e.authenticator });
+      await call("POST", `/flows/${enc(flow.alias)}/executions/execution`, {
+        provider: e.authenticator,
+      });
     }
   }
 }

@@ -5,18 +5,40 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { V1Namespace } from "@kubernetes/client-node";
 import { waitFor } from "../../helpers/testenv.ts";
-import { NAMESPACE, TENANT, applyTenant, conditionOf, deleteRealm, getTenant, identity, realmExists, tenantEvents, tenantFile, waitCondition } from "./fixtures.ts";
+import {
+  NAMESPACE,
+  TENANT,
+  applyTenant,
+  conditionOf,
+  deleteRealm,
+  getTenant,
+  identity,
+  realmExists,
+  tenantEvents,
+  tenantFile,
+  waitCondition,
+} from "./fixtures.ts";
 
 const f = tenantFile("tenant-del", { TENANT_DELETION_TIMEOUT: "20s" });
 
-function manifest(name: string, policy: "Delete" | "Retain", keycloakUrl?: string): Record<string, unknown> {
+function manifest(
+  name: string,
+  policy: "Delete" | "Retain",
+  keycloakUrl?: string,
+): Record<string, unknown> {
   const id = identity(f, name);
   if (keycloakUrl !== undefined) (id["keycloak"] as Record<string, unknown>)["url"] = keycloakUrl;
   return {
     apiVersion: "librechat.io/v1alpha1",
     kind: "Tenant",
     metadata: { name },
-    spec: { displayName: name, owners: [{ kind: "User", name: "o" }], namespaces: { items: [{ name: `${name}-a` }] }, identity: { ...id, roles: [{ name: "chat-user" }] }, deletionPolicy: policy },
+    spec: {
+      displayName: name,
+      owners: [{ kind: "User", name: "o" }],
+      namespaces: { items: [{ name: `${name}-a` }] },
+      identity: { ...id, roles: [{ name: "chat-user" }] },
+      deletionPolicy: policy,
+    },
   };
 }
 
@@ -48,7 +70,10 @@ test("deletionPolicy Retain keeps the namespaces (no longer owned) and the realm
     assert.equal(ns.metadata?.ownerReferences, undefined, "no owner reference left");
     assert.equal(ns.metadata?.labels?.["librechat.io/tenant"], undefined, "tenant label removed");
     const ev = (await tenantEvents(f, name)).find((e) => e.reason === "Retained");
-    assert.match(ev?.message ?? "", new RegExp(`Kept namespaces ${name}-a and Keycloak realm ${name}`));
+    assert.match(
+      ev?.message ?? "",
+      new RegExp(`Kept namespaces ${name}-a and Keycloak realm ${name}`),
+    );
   } finally {
     await f.client.delete(NAMESPACE, undefined, `${name}-a`);
     await deleteRealm(name);
@@ -66,7 +91,12 @@ test("deleting a Tenant whose Keycloak is unreachable waits, reports Degraded, a
     const c = conditionOf(await getTenant(f, name), "Degraded");
     return c?.status === "True" && /Waiting to delete Keycloak realm/.test(c.message);
   });
-  await waitFor("Tenant gone after the deletion timeout", 90_000, async () => (await getTenant(f, name)) === undefined, 1000);
+  await waitFor(
+    "Tenant gone after the deletion timeout",
+    90_000,
+    async () => (await getTenant(f, name)) === undefined,
+    1000,
+  );
   assert.ok(Date.now() - started >= 15_000, "did not give up before the timeout");
   const ev = (await tenantEvents(f, name)).find((e) => e.reason === "DeletionTimedOut");
   assert.match(ev?.message ?? "", /Gave up deleting Keycloak realm/);

@@ -35,14 +35,20 @@ const REPO = join(import.meta.dirname, "..", "..", "..");
 
 /** Applies manifests/rbac/tenant-admin-role.yaml (what `make install` / kustomize ships). */
 async function applyTenantAdminRole(client: KubeClient): Promise<void> {
-  const obj = parse(readFileSync(join(REPO, "manifests/rbac/tenant-admin-role.yaml"), "utf8")) as Record<string, unknown>;
+  const obj = parse(
+    readFileSync(join(REPO, "manifests/rbac/tenant-admin-role.yaml"), "utf8"),
+  ) as Record<string, unknown>;
   await client.apply(obj, { fieldManager: "integration-test", force: true });
 }
 
 /** Registers before/after hooks; fields of the returned object are filled in `before`. */
 export function tenantFile(prefix: string, operatorEnv: Record<string, string> = {}): TenantFile {
   const env = testEnv();
-  const f = { client: new KubeClient(env.kubeConfig), secrets: [] as string[], id: randomBytes(3).toString("hex") } as TenantFile;
+  const f = {
+    client: new KubeClient(env.kubeConfig),
+    secrets: [] as string[],
+    id: randomBytes(3).toString("hex"),
+  } as TenantFile;
   let cleanup: (() => Promise<void>) | undefined;
   const tenants: string[] = [];
   before(async () => {
@@ -57,7 +63,12 @@ export function tenantFile(prefix: string, operatorEnv: Record<string, string> =
     f.op = await startOperator({
       kubeconfig: env.kubeconfigPath,
       args: ["--leader-elect=false", "--controllers=tenant"],
-      env: { KEYCLOAK_URL: env.keycloakUrl, POD_NAMESPACE: f.sys, LOG_LEVEL: "debug", ...operatorEnv },
+      env: {
+        KEYCLOAK_URL: env.keycloakUrl,
+        POD_NAMESPACE: f.sys,
+        LOG_LEVEL: "debug",
+        ...operatorEnv,
+      },
     });
   });
   after(async () => {
@@ -66,7 +77,11 @@ export function tenantFile(prefix: string, operatorEnv: Record<string, string> =
     }
     for (const name of tenants) await f.client.delete(TENANT, undefined, name);
     if (tenants.length > 0) {
-      await waitFor("tenants of this file deleted", 60_000, async () => (await f.client.list<Tenant>(TENANT)).every((t) => !tenants.includes(t.metadata.name ?? "")));
+      await waitFor("tenants of this file deleted", 60_000, async () =>
+        (await f.client.list<Tenant>(TENANT)).every(
+          (t) => !tenants.includes(t.metadata.name ?? ""),
+        ),
+      );
     }
     await f.op.stop();
     await cleanup?.();
@@ -75,10 +90,23 @@ export function tenantFile(prefix: string, operatorEnv: Record<string, string> =
 }
 
 /** Creates or replaces Secret `name` in the system namespace; values are remembered as secrets. */
-export async function putSecret(f: TenantFile, name: string, data: Record<string, string>, namespace = f.sys): Promise<void> {
+export async function putSecret(
+  f: TenantFile,
+  name: string,
+  data: Record<string, string>,
+  namespace = f.sys,
+): Promise<void> {
   for (const v of Object.values(data)) f.secrets.push(v);
   await f.client.apply(
-    { apiVersion: "v1", kind: "Secret", metadata: { name, namespace }, type: "Opaque", data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")])) },
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name, namespace },
+      type: "Opaque",
+      data: Object.fromEntries(
+        Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")]),
+      ),
+    },
     { fieldManager: "integration-test", force: true },
   );
 }
@@ -95,30 +123,58 @@ export async function getTenant(f: TenantFile, name: string): Promise<Tenant | u
   return f.client.get<Tenant>(TENANT, undefined, name);
 }
 
-export function conditionOf(t: Tenant | undefined, type: string): { status: string; reason: string; message: string; observedGeneration?: number } | undefined {
+export function conditionOf(
+  t: Tenant | undefined,
+  type: string,
+): { status: string; reason: string; message: string; observedGeneration?: number } | undefined {
   return t?.status?.conditions?.find((c) => c.type === type);
 }
 
 /** Waits until condition `type` has `status` (and `reason` if given); returns the Tenant. */
-export async function waitCondition(f: TenantFile, name: string, type: string, status: string, timeoutMs: number, reason?: string): Promise<Tenant> {
+export async function waitCondition(
+  f: TenantFile,
+  name: string,
+  type: string,
+  status: string,
+  timeoutMs: number,
+  reason?: string,
+): Promise<Tenant> {
   let t: Tenant | undefined;
   try {
-    await waitFor(`Tenant ${name} ${type}=${status}${reason !== undefined ? ` (${reason})` : ""}`, timeoutMs, async () => {
-      t = await getTenant(f, name);
-      const c = conditionOf(t, type);
-      return c?.status === status && (reason === undefined || c.reason === reason) && c.observedGeneration === t?.metadata.generation;
-    });
+    await waitFor(
+      `Tenant ${name} ${type}=${status}${reason !== undefined ? ` (${reason})` : ""}`,
+      timeoutMs,
+      async () => {
+        t = await getTenant(f, name);
+        const c = conditionOf(t, type);
+        return (
+          c?.status === status &&
+          (reason === undefined || c.reason === reason) &&
+          c.observedGeneration === t?.metadata.generation
+        );
+      },
+    );
   } catch (err) {
-    throw new Error(`${(err as Error).message}\nconditions: ${JSON.stringify(t?.status?.conditions)}\noperator tail:\n${f.op.output().slice(-3000)}`, { cause: err });
+    throw new Error(
+      `${(err as Error).message}\nconditions: ${JSON.stringify(t?.status?.conditions)}\noperator tail:\n${f.op.output().slice(-3000)}`,
+      { cause: err },
+    );
   }
   if (t === undefined) throw new Error("unreachable");
   return t;
 }
 
 /** The identity block of a test Tenant: credentials from the file's Secret, realm = Tenant name. */
-export function identity(f: TenantFile, realm: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function identity(
+  f: TenantFile,
+  realm: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
-    keycloak: { clientId: f.kc.clientId, credentialsSecretRef: { name: "keycloak-operator", namespace: f.sys, key: "client-secret" } },
+    keycloak: {
+      clientId: f.kc.clientId,
+      credentialsSecretRef: { name: "keycloak-operator", namespace: f.sys, key: "client-secret" },
+    },
     realm: { name: realm },
     sync: { mode: "Enforce", resyncInterval: "30s" },
     ...extra,
@@ -143,7 +199,15 @@ export async function realmExists(realm: string): Promise<boolean> {
 export { adminFetch, deleteRealm };
 
 /** Events recorded against a Tenant (cluster-scoped objects' Events live in "default"). */
-export async function tenantEvents(f: TenantFile, name: string): Promise<{ reason?: string; message?: string; type?: string }[]> {
-  const all = await f.client.list<{ reason?: string; message?: string; type?: string; involvedObject?: { kind?: string; name?: string } }>({ apiVersion: "v1", kind: "Event", plural: "events", namespaced: true });
+export async function tenantEvents(
+  f: TenantFile,
+  name: string,
+): Promise<{ reason?: string; message?: string; type?: string }[]> {
+  const all = await f.client.list<{
+    reason?: string;
+    message?: string;
+    type?: string;
+    involvedObject?: { kind?: string; name?: string };
+  }>({ apiVersion: "v1", kind: "Event", plural: "events", namespaced: true });
   return all.filter((e) => e.involvedObject?.kind === "Tenant" && e.involvedObject.name === name);
 }

@@ -11,7 +11,9 @@ export interface OperatorClient {
 }
 
 /** Creates an operator client with a fresh secret and only the create-realm role. */
-export async function createOperatorClient(clientId = `librechat-operator-${randomBytes(3).toString("hex")}`): Promise<OperatorClient> {
+export async function createOperatorClient(
+  clientId = `librechat-operator-${randomBytes(3).toString("hex")}`,
+): Promise<OperatorClient> {
   const secret = randomBytes(24).toString("base64url");
   const res = await adminFetch("POST", "/master/clients", {
     clientId,
@@ -25,8 +27,13 @@ export async function createOperatorClient(clientId = `librechat-operator-${rand
     directAccessGrantsEnabled: false,
   });
   const id = (res.headers.get("location") ?? "").split("/").pop() ?? "";
-  const user = (await (await adminFetch("GET", `/master/clients/${id}/service-account-user`)).json()) as { id: string };
-  const role = (await (await adminFetch("GET", "/master/roles/create-realm")).json()) as { id: string; name: string };
+  const user = (await (
+    await adminFetch("GET", `/master/clients/${id}/service-account-user`)
+  ).json()) as { id: string };
+  const role = (await (await adminFetch("GET", "/master/roles/create-realm")).json()) as {
+    id: string;
+    name: string;
+  };
   await adminFetch("POST", `/master/users/${user.id}/role-mappings/realm`, [role]);
   return { clientId, secret };
 }

@@ -6,7 +6,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { testEnv } from "../../helpers/testenv.ts";
-import { applyTenant, conditionOf, identity, realmGet, tenantFile, waitCondition } from "./fixtures.ts";
+import {
+  applyTenant,
+  conditionOf,
+  identity,
+  realmGet,
+  tenantFile,
+  waitCondition,
+} from "./fixtures.ts";
 
 const f = tenantFile("tenant-outage");
 
@@ -15,7 +22,12 @@ function manifest(name: string, groups: string[]): Record<string, unknown> {
     apiVersion: "librechat.io/v1alpha1",
     kind: "Tenant",
     metadata: { name },
-    spec: { displayName: name, owners: [{ kind: "User", name: "o" }], identity: { ...identity(f, name), groups: groups.map((g) => ({ name: g })) }, deletionPolicy: "Delete" },
+    spec: {
+      displayName: name,
+      owners: [{ kind: "User", name: "o" }],
+      identity: { ...identity(f, name), groups: groups.map((g) => ({ name: g })) },
+      deletionPolicy: "Delete",
+    },
   };
 }
 
@@ -45,7 +57,11 @@ test("Keycloak stopped for 60 s: Degraded with a reason, then Ready with the cha
   const t = await waitCondition(f, name, "Ready", "True", 180_000);
   assert.equal(conditionOf(t, "Degraded")?.status, "False");
   const groups = await realmGet<{ name: string }[]>(`/${name}/groups`);
-  assert.deepEqual(groups.map((g) => g.name).sort(), ["ops", "staff"], "the change made during the outage is applied");
+  assert.deepEqual(
+    groups.map((g) => g.name).sort(),
+    ["ops", "staff"],
+    "the change made during the outage is applied",
+  );
   assert.equal(f.op.child.pid, operatorPid);
   assert.equal(f.op.child.exitCode, null, "operator never exited");
 });
