@@ -582,8 +582,8 @@ async function storeGeneratedSecret(
     : {};
   await deps.client.apply(
     {
-      apiVersion: "v1",
-      kind: "Secret",
+      apiVersion: SECRET.apiVersion,
+      kind: SECRET.kind,
       metadata: { name: ref.name, namespace: ref.namespace, ...meta },
       type: "Opaque",
       data: { [ref.key]: b64 },
@@ -682,8 +682,8 @@ async function orphanNamespaces(
     const labels = t.spec.namespaces?.items?.find((i) => i.name === name)?.labels;
     await deps.client.apply(
       {
-        apiVersion: "v1",
-        kind: "Namespace",
+        apiVersion: NAMESPACE.apiVersion,
+        kind: NAMESPACE.kind,
         metadata: { name, ...(labels !== undefined ? { labels } : {}) },
       },
       { fieldManager: CONTROLLER_NAME, force: true },

@@ -3,6 +3,7 @@ import type { V1LimitRange, V1LimitRangeItem } from "@kubernetes/client-node";
 import type { Tenant } from "../../../crds/tenant/v1alpha1/index.ts";
 import { sortKeys } from "../../shared/labels.ts";
 import { tenantChildLabels, tenantOwnerRef } from "./common.ts";
+import { LIMIT_RANGE } from "../gvks.ts";
 
 export const LIMIT_RANGE_NAME = "tenant-limits";
 
@@ -25,8 +26,8 @@ export function desiredLimitRange(t: Tenant, ns: string): V1LimitRange | undefin
   // client-node's model names the field `_default`; the API wants `default`, so the item is built as plain JSON.
   const limit = { type: "Container", ...Object.fromEntries(set) } as unknown as V1LimitRangeItem;
   return {
-    apiVersion: "v1",
-    kind: "LimitRange",
+    apiVersion: LIMIT_RANGE.apiVersion,
+    kind: LIMIT_RANGE.kind,
     metadata: {
       name: LIMIT_RANGE_NAME,
       namespace: ns,

@@ -9,6 +9,7 @@ import type { V1NetworkPolicy, V1NetworkPolicyPeer } from "@kubernetes/client-no
 import type { Tenant } from "../../../crds/tenant/v1alpha1/index.ts";
 import { TENANT_LABEL } from "../../../crds/tenant/v1alpha1/index.ts";
 import { tenantChildLabels, tenantName, tenantOwnerRef } from "./common.ts";
+import { NETWORK_POLICY } from "../gvks.ts";
 
 /** Label a cluster admin puts on the namespace of a platform component named in allowFrom. */
 export const PLATFORM_COMPONENT_LABEL = "librechat.io/platform-component";
@@ -25,8 +26,8 @@ function policy(
   const spec: Record<string, unknown> = { podSelector: {}, policyTypes: ["Ingress"] };
   if (from !== undefined) spec["ingress"] = [{ from }];
   const obj = {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
+    apiVersion: NETWORK_POLICY.apiVersion,
+    kind: NETWORK_POLICY.kind,
     metadata: {
       name,
       namespace: ns,

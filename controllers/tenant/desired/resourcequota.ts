@@ -3,6 +3,7 @@ import type { V1ResourceQuota } from "@kubernetes/client-node";
 import type { Tenant } from "../../../crds/tenant/v1alpha1/index.ts";
 import { sortKeys } from "../../shared/labels.ts";
 import { tenantChildLabels, tenantOwnerRef } from "./common.ts";
+import { RESOURCE_QUOTA } from "../gvks.ts";
 
 export const QUOTA_NAME = "tenant-quota";
 
@@ -11,8 +12,8 @@ export function desiredResourceQuota(t: Tenant, ns: string): V1ResourceQuota | u
   const hard = t.spec.quota?.perNamespace?.hard;
   if (hard === undefined || Object.keys(hard).length === 0) return undefined;
   return {
-    apiVersion: "v1",
-    kind: "ResourceQuota",
+    apiVersion: RESOURCE_QUOTA.apiVersion,
+    kind: RESOURCE_QUOTA.kind,
     metadata: {
       name: QUOTA_NAME,
       namespace: ns,

@@ -16,6 +16,7 @@ import {
   tenantName,
   tenantOwnerRef,
 } from "./common.ts";
+import { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE_BINDING } from "../gvks.ts";
 
 export const OWNERS_BINDING = "tenant-owners";
 
@@ -33,8 +34,8 @@ export function ownerSubjects(t: Tenant): RbacV1Subject[] {
 /** The owners' admin RoleBinding in namespace `ns`. */
 export function desiredOwnersRoleBinding(t: Tenant, ns: string): V1RoleBinding {
   return {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "RoleBinding",
+    apiVersion: ROLE_BINDING.apiVersion,
+    kind: ROLE_BINDING.kind,
     metadata: {
       name: OWNERS_BINDING,
       namespace: ns,
@@ -53,8 +54,8 @@ export function desiredOwnersRoleBinding(t: Tenant, ns: string): V1RoleBinding {
 /** ClusterRole granting get/list/watch on this one Tenant (list/watch filtered by name via fieldSelector). */
 export function desiredViewerClusterRole(t: Tenant): V1ClusterRole {
   return {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "ClusterRole",
+    apiVersion: CLUSTER_ROLE.apiVersion,
+    kind: CLUSTER_ROLE.kind,
     metadata: {
       name: `${TENANT_VIEWER_PREFIX}${tenantName(t)}`,
       labels: tenantChildLabels(t, "owners"),
@@ -74,8 +75,8 @@ export function desiredViewerClusterRole(t: Tenant): V1ClusterRole {
 export function desiredViewerClusterRoleBinding(t: Tenant): V1ClusterRoleBinding {
   const name = `${TENANT_VIEWER_PREFIX}${tenantName(t)}`;
   return {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "ClusterRoleBinding",
+    apiVersion: CLUSTER_ROLE_BINDING.apiVersion,
+    kind: CLUSTER_ROLE_BINDING.kind,
     metadata: {
       name,
       labels: tenantChildLabels(t, "owners"),
