@@ -109,7 +109,7 @@ export function renderRbac(modules: readonly ControllerModule[]): Record<string,
   const all = modules.map((m) => m.name).join(", ");
   const files: Record<string, string> = {
     "cluster-role.yaml": yamlDocs(
-      `${gen}\n# The all-in-one manager (controllers: ${all}): what its modules declare, plus token reviews for /metrics, nothing more.\n# Secrets are read only to check that a key exists; the cache keeps key names, never values.`,
+      `${gen}\n# The all-in-one manager (controllers: ${all}): what its modules declare, plus token reviews for /metrics, nothing more.\n# Why each rule (e.g. which Secret verbs, and that Secret caches keep key names only): controllers/<kind>/module.ts.`,
       [
         clusterRole("librechat-operators", [
           ...MANAGER_RULES,
