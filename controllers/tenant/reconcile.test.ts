@@ -190,6 +190,46 @@ test("a status-only update (same generation, resync not due) makes no Keycloak c
   assert.equal(rec.keycloakReads, 1, "second pass skipped Keycloak");
 });
 
+test("between passes the status keeps what the last pass found, even when the cached Tenant does not show it yet", async () => {
+  const t = withIdentity();
+  t.spec.identity = {
+    ...t.spec.identity!,
+    clients: [
+      {
+        clientId: "cli",
+        type: "confidential",
+        directAccessGrants: false,
+        redirectUris: [],
+        webOrigins: [],
+      },
+    ],
+  };
+  const d = desired(t);
+  const realm = matching(d);
+  realm.clientSecrets["cli"] = "generated-by-keycloak";
+  const { deps, rec } = setup(t, { realm: () => realm });
+  const reconcile = tenantReconciler(deps);
+  await reconcile("acme", ctx);
+  const first = rec.statuses.at(-1)?.["identity"] as
+    { clientSecrets?: { clientId: string }[] } | undefined;
+  assert.deepEqual(
+    first?.clientSecrets?.map((c) => c.clientId),
+    ["cli"],
+  );
+  // The cache still holds the Tenant without that status (our write not seen yet): a second pass
+  // (not due for Keycloak) must not write a status without the client secret's Secret name.
+  await reconcile("acme", ctx);
+  assert.equal(rec.keycloakReads, 1, "second pass skipped Keycloak");
+  for (const s of rec.statuses) {
+    const id = s["identity"] as { clientSecrets?: { clientId: string }[] } | undefined;
+    assert.deepEqual(
+      id?.clientSecrets?.map((c) => c.clientId),
+      ["cli"],
+    );
+    assert.equal(cond(s, "IdentityReady")?.status, "True");
+  }
+});
+
 test("missing credentials Secret is a condition naming it, not a crash", async () => {
   const { deps, rec } = setup(withIdentity(), { secrets: false });
   await tenantReconciler(deps)("acme", ctx);

@@ -65,7 +65,7 @@ export interface TenantDeps {
   keycloak: KeycloakConnector;
   config: TenantConfig;
   now: () => Date;
-  schedule?: IdentitySchedule;
+  schedule?: TenantSchedule;
 }
 
 interface ChildrenResult {
@@ -81,6 +81,10 @@ interface IdentityOutcome {
   error?: unknown;
 }
 
+/** What the schedule remembers of an identity pass (without its error). */
+type RememberedIdentity = Pick<IdentityOutcome, "result" | "clientSecrets">;
+type TenantSchedule = IdentitySchedule<RememberedIdentity>;
+
 const uidOf = (t: Tenant): string => t.metadata.uid ?? "";
 const nameOf = (o: K8sObject): string => o.metadata?.name ?? "";
 
@@ -88,7 +92,7 @@ const nameOf = (o: K8sObject): string => o.metadata?.name ?? "";
 export function tenantReconciler(
   deps: TenantDeps,
 ): (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined> {
-  const schedule = deps.schedule ?? new IdentitySchedule();
+  const schedule: TenantSchedule = deps.schedule ?? new IdentitySchedule();
   return async (key, ctx) => {
     const t = deps.tenants.get(key);
     if (t === undefined) return undefined;
@@ -104,7 +108,7 @@ export function tenantReconciler(
 /** A Tenant that is not being deleted: children, then identity, then status and events. */
 async function reconcileLive(
   deps: TenantDeps,
-  schedule: IdentitySchedule,
+  schedule: TenantSchedule,
   t: Tenant,
   ctx: ReconcileContext,
 ): Promise<ReconcileResult | undefined> {
@@ -372,7 +376,7 @@ async function prepareIdentity(
 /** One identity pass when it is due: prepare, sync, and record success or failure in the schedule. */
 async function reconcileIdentity(
   deps: TenantDeps,
-  schedule: IdentitySchedule,
+  schedule: TenantSchedule,
   t: Tenant,
   ctx: ReconcileContext,
 ): Promise<IdentityOutcome> {
@@ -380,18 +384,31 @@ async function reconcileIdentity(
   if (id === undefined) return { result: { kind: "not-configured" }, clientSecrets: [] };
   const nowMs = deps.now().getTime();
   if (!schedule.due(uidOf(t), t.metadata.generation ?? 0, id.sync?.resyncInterval ?? "5m", nowMs))
-    return { result: { kind: "skipped" }, clientSecrets: t.status?.identity?.clientSecrets ?? [] };
+    return notDue(schedule, t);
+  let outcome: IdentityOutcome;
   try {
-    return await identityPass(deps, schedule, { t, id, nowMs }, ctx);
+    outcome = await identityPass(deps, schedule, { t, id, nowMs }, ctx);
   } catch (err) {
-    return identityFailed(schedule, { t, nowMs }, err, ctx);
+    outcome = identityFailed(schedule, { t, nowMs }, err, ctx);
   }
+  schedule.remember(uidOf(t), { result: outcome.result, clientSecrets: outcome.clientSecrets });
+  return outcome;
+}
+
+/**
+ * No pass due: report the last pass of this process again (never its error: that was returned
+ * once and is being backed off). After a restart, keep what the Tenant's status says.
+ */
+function notDue(schedule: TenantSchedule, t: Tenant): IdentityOutcome {
+  const last = schedule.last(uidOf(t));
+  if (last !== undefined) return { result: last.result, clientSecrets: last.clientSecrets };
+  return { result: { kind: "skipped" }, clientSecrets: t.status?.identity?.clientSecrets ?? [] };
 }
 
 /** Prepares (credentials, secrets, desired realm) and syncs; a missing input counts as a failure for the backoff. */
 async function identityPass(
   deps: TenantDeps,
-  schedule: IdentitySchedule,
+  schedule: TenantSchedule,
   job: { t: Tenant; id: TenantIdentity; nowMs: number },
   ctx: ReconcileContext,
 ): Promise<IdentityOutcome> {
@@ -413,7 +430,7 @@ async function identityPass(
 
 /** A failed pass: a refused realm waits for the next spec change or resync, anything else backs off. */
 function identityFailed(
-  schedule: IdentitySchedule,
+  schedule: TenantSchedule,
   at: { t: Tenant; nowMs: number },
   err: unknown,
   ctx: ReconcileContext,
@@ -446,7 +463,7 @@ interface SyncJob {
 /** Syncs the realm, stores generated client secrets and reports drift. */
 async function runSync(
   deps: TenantDeps,
-  schedule: IdentitySchedule,
+  schedule: TenantSchedule,
   job: SyncJob,
 ): Promise<IdentityOutcome> {
   const { t, id, p } = job;

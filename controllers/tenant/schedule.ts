@@ -5,21 +5,23 @@
 // the Tenant but do not re-run the Keycloak sync.
 import { durationSeconds } from "./keycloak/desired.ts";
 
-interface Entry {
+interface Entry<O> {
   generation: number | undefined;
   lastSyncMs: number | undefined;
   failures: number;
   nextAttemptMs: number;
   /** Hashes of secrets last written to Keycloak (rotation detection). */
   memory: Map<string, string>;
+  /** Outcome of the last identity pass, reported again while no pass is due. */
+  last: O | undefined;
 }
 
 const MAX_BACKOFF_MS = 5 * 60_000;
 
-export class IdentitySchedule {
-  readonly #entries = new Map<string, Entry>();
+export class IdentitySchedule<O = unknown> {
+  readonly #entries = new Map<string, Entry<O>>();
 
-  #entry(uid: string): Entry {
+  #entry(uid: string): Entry<O> {
     let e = this.#entries.get(uid);
     if (e === undefined) {
       e = {
@@ -28,6 +30,7 @@ export class IdentitySchedule {
         failures: 0,
         nextAttemptMs: 0,
         memory: new Map(),
+        last: undefined,
       };
       this.#entries.set(uid, e);
     }
@@ -36,6 +39,20 @@ export class IdentitySchedule {
 
   memory(uid: string): Map<string, string> {
     return this.#entry(uid).memory;
+  }
+
+  /**
+   * Remembers the outcome of an identity pass. Between passes the status is computed from it, not
+   * from the cached Tenant, whose status may not show our last write yet (a stale cache would
+   * otherwise drop fields such as the generated client secrets' Secret names).
+   */
+  remember(uid: string, outcome: O): void {
+    this.#entry(uid).last = outcome;
+  }
+
+  /** The outcome of the last identity pass in this process, if any. */
+  last(uid: string): O | undefined {
+    return this.#entries.get(uid)?.last;
   }
 
   /** Generation of the last successful sync (undefined: never synced in this process). */
