@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: brings up the local control plane (hack/dev-cluster.sh), installs the CRDs, starts
-# the operator in the background, applies the sample AIModels and waits until they are Ready.
+# the operator in the background, applies the sample Tenant (hack/demo-tenant.ts: its namespaces and
+# Keycloak realm) and the sample AIModels, and waits until they are Ready.
 # Everything it starts is recorded in .dev/pids, so `make dev-cluster-down` stops all of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
