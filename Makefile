@@ -124,7 +124,7 @@ run-webhooks: deps ## Run the admission webhooks alone (no leader election) agai
 	node cmd/webhooks/main.ts
 
 .PHONY: demo
-demo: deps ## Bring up the local cluster, install the CRDs, start the operator and apply sample AIModels.
+demo: deps ## Bring up the local cluster, install the CRDs, start the operator and apply the sample Tenant and AIModels.
 	bash hack/demo.sh
 
 ##@ Workloads
