@@ -224,8 +224,8 @@ export const CHATREGION: KindDefinition = {
     {
       name: "Desired",
       type: "integer",
-      jsonPath: ".spec.fleet.replicas",
-      description: "Desired gateway pods.",
+      jsonPath: ".status.desiredReplicas",
+      description: "Gateway pods the connection-aware autoscaler wants.",
     },
     {
       name: "Available",
@@ -238,6 +238,18 @@ export const CHATREGION: KindDefinition = {
       type: "integer",
       jsonPath: ".status.connections.open",
       description: "Open connections.",
+    },
+    {
+      name: "Used %",
+      type: "integer",
+      jsonPath: ".status.capacityUsedPercent",
+      description: "Open connections as a percentage of the capacity outside the failover reserve.",
+    },
+    {
+      name: "Health",
+      type: "string",
+      jsonPath: ".status.health.state",
+      description: "Region health after grace period and hold-down.",
     },
     {
       name: "Failover",

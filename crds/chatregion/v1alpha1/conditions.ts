@@ -9,6 +9,8 @@ export const ChatRegionConditionType = {
   FailoverActive: "FailoverActive",
   /** Database and backplane are in the region's dataRegion and failover targets respect residency. */
   ResidencyCompliant: "ResidencyCompliant",
+  /** The OIDC issuers of the Tenant owning the namespace were found and rendered. */
+  IdentityResolved: "IdentityResolved",
 } as const;
 export type ChatRegionConditionType =
   (typeof ChatRegionConditionType)[keyof typeof ChatRegionConditionType];
@@ -22,6 +24,7 @@ export const ChatRegionReadyReason = {
   SecretMissing: "SecretMissing",
   CapacityExhausted: "CapacityExhausted",
   ApplyFailed: "ApplyFailed",
+  BackplaneUnsupported: "BackplaneUnsupported",
 } as const;
 export type ChatRegionReadyReason =
   (typeof ChatRegionReadyReason)[keyof typeof ChatRegionReadyReason];
@@ -50,15 +53,26 @@ export const ChatRegionResidencyCompliantReason = {
 export type ChatRegionResidencyCompliantReason =
   (typeof ChatRegionResidencyCompliantReason)[keyof typeof ChatRegionResidencyCompliantReason];
 
+export const ChatRegionIdentityResolvedReason = {
+  TenantFound: "TenantFound",
+  NoTenantLabel: "NoTenantLabel",
+  TenantNotFound: "TenantNotFound",
+  NoRealm: "NoRealm",
+} as const;
+export type ChatRegionIdentityResolvedReason =
+  (typeof ChatRegionIdentityResolvedReason)[keyof typeof ChatRegionIdentityResolvedReason];
+
 export const ChatRegionConditionReasons = {
   Ready: ChatRegionReadyReason,
   Draining: ChatRegionDrainingReason,
   FailoverActive: ChatRegionFailoverActiveReason,
   ResidencyCompliant: ChatRegionResidencyCompliantReason,
+  IdentityResolved: ChatRegionIdentityResolvedReason,
 } as const satisfies Record<ChatRegionConditionType, Record<string, string>>;
 
 export type ChatRegionConditionReason =
   | ChatRegionReadyReason
   | ChatRegionDrainingReason
   | ChatRegionFailoverActiveReason
-  | ChatRegionResidencyCompliantReason;
+  | ChatRegionResidencyCompliantReason
+  | ChatRegionIdentityResolvedReason;

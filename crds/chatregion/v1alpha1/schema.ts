@@ -12,6 +12,7 @@ import {
   Resource,
   SecretKeyRef,
   StringEnum,
+  StringMap,
   Timestamp,
 } from "../../shared/schema.ts";
 import type { CelRule } from "../../shared/schema.ts";
@@ -30,7 +31,12 @@ export const CHATREGION_DEFAULTS = {
   preStopSeconds: 5,
   terminationGracePeriodSeconds: 3600,
   maxDrainSeconds: 3300,
+  scaleDownStabilizationSeconds: 300,
+  unhealthyAfterSeconds: 10,
+  healthyAfterSeconds: 30,
 } as const;
+
+export const CHATREGION_HEALTH_STATES = ["Healthy", "Unhealthy"] as const;
 
 const RegionId = (description: string): TString =>
   Type.String({
@@ -39,6 +45,22 @@ const RegionId = (description: string): TString =>
     maxLength: 63,
     pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
   });
+
+export const TolerationSchema = Type.Object(
+  {
+    key: Type.Optional(Type.String({ description: "Taint key.", maxLength: 316 })),
+    operator: Type.Optional(
+      StringEnum(["Exists", "Equal"] as const, { description: "Exists or Equal." }),
+    ),
+    value: Type.Optional(Type.String({ description: "Taint value.", maxLength: 63 })),
+    effect: Type.Optional(
+      StringEnum(["NoSchedule", "PreferNoSchedule", "NoExecute"] as const, {
+        description: "Taint effect; empty matches all.",
+      }),
+    ),
+  },
+  { additionalProperties: false, description: "A pod toleration (core/v1 Toleration subset)." },
+);
 
 export const FleetSchema = Type.Object(
   {
@@ -70,6 +92,13 @@ export const FleetSchema = Type.Object(
       minimum: 1,
       maximum: 1000000,
       default: CHATREGION_DEFAULTS.targetConnectionsPerPod,
+    }),
+    scaleDownStabilizationSeconds: Type.Integer({
+      description:
+        "Scale down only to the highest replica count recommended within this many seconds (HPA's downscale stabilization window); scale-up is immediate.",
+      minimum: 0,
+      maximum: 3600,
+      default: CHATREGION_DEFAULTS.scaleDownStabilizationSeconds,
     }),
   },
   {
@@ -103,6 +132,35 @@ export const ChatRegionSpecSchema = Type.Object(
         minLength: 1,
         maxLength: 512,
       }),
+    ),
+    endpoint: Type.Optional(
+      Type.String({
+        description:
+          "WebSocket URL clients use for this region (published in the regions table); absent uses the in-cluster Service URL.",
+        minLength: 1,
+        maxLength: 512,
+        pattern: "^wss?://",
+      }),
+    ),
+    placement: Type.Optional(
+      Type.Object(
+        {
+          nodeSelector: Type.Optional(
+            StringMap(Type.String({ description: "Label value.", maxLength: 63 }), {
+              description: "Node labels the gateway pods must run on (e.g. the region's node pool).",
+              maxProperties: 16,
+            }),
+          ),
+          tolerations: Type.Optional(
+            Type.Array(TolerationSchema, {
+              description: "Taints the gateway pods tolerate.",
+              maxItems: 16,
+              "x-kubernetes-list-type": "atomic",
+            }),
+          ),
+        },
+        { additionalProperties: false, description: "Where the gateway pods run." },
+      ),
     ),
     residency: Type.Object(
       {
@@ -157,6 +215,20 @@ export const ChatRegionSpecSchema = Type.Object(
               "x-kubernetes-list-type": "set",
             }),
           ),
+          unhealthyAfterSeconds: Type.Integer({
+            description:
+              "Grace period: the region is marked unhealthy only after its fleet has been below minReplicas ready (or failing readiness) this long.",
+            minimum: 0,
+            maximum: 3600,
+            default: CHATREGION_DEFAULTS.unhealthyAfterSeconds,
+          }),
+          healthyAfterSeconds: Type.Integer({
+            description:
+              "Hold-down: an unhealthy region is marked healthy again only after it has been healthy this long (hysteresis against flapping).",
+            minimum: 0,
+            maximum: 3600,
+            default: CHATREGION_DEFAULTS.healthyAfterSeconds,
+          }),
         },
         { additionalProperties: false, description: "Failover routing." },
       ),
@@ -270,7 +342,7 @@ export const ChatRegionStatusSchema = Type.Object(
       StringEnum(CHATREGION_PHASES, { description: "Summary derived from conditions." }),
     ),
     conditions: Type.Optional(
-      Conditions("Ready, Draining, FailoverActive and ResidencyCompliant, keyed by type."),
+      Conditions("Ready, Draining, FailoverActive, ResidencyCompliant and IdentityResolved, keyed by type."),
     ),
     replicas: Type.Optional(
       Type.Integer({
@@ -278,6 +350,38 @@ export const ChatRegionStatusSchema = Type.Object(
         minimum: 0,
         format: "int32",
       }),
+    ),
+    desiredReplicas: Type.Optional(
+      Type.Integer({
+        description: "Gateway pods the autoscaler wants (connection-aware, within the bounds).",
+        minimum: 0,
+        format: "int32",
+      }),
+    ),
+    capacityUsedPercent: Type.Optional(
+      Type.Integer({
+        description: "Open connections as a percentage of connections.capacity.",
+        minimum: 0,
+      }),
+    ),
+    health: Type.Optional(
+      Type.Object(
+        {
+          state: StringEnum(CHATREGION_HEALTH_STATES, {
+            description: "Region health after grace period and hold-down (hysteresis).",
+          }),
+          since: Timestamp("When the region entered this state."),
+          pendingSince: Type.Optional(
+            Timestamp(
+              "When the observed health first differed from state (the grace or hold-down clock).",
+            ),
+          ),
+          message: Type.Optional(
+            Type.String({ description: "Why, in words.", maxLength: 1024 }),
+          ),
+        },
+        { additionalProperties: false, description: "Health used for failover decisions." },
+      ),
     ),
     readyReplicas: Type.Optional(
       Type.Integer({ description: "Gateway pods that are ready.", minimum: 0, format: "int32" }),
@@ -316,6 +420,9 @@ export const ChatRegionStatusSchema = Type.Object(
             ),
           ),
           since: Type.Optional(Timestamp("When the failover started.")),
+          regionsConfigMap: Type.Optional(
+            ObjectName("ConfigMap holding the regions table the gateways of this region read."),
+          ),
         },
         { additionalProperties: false, description: "Failover state." },
       ),
