@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { metricsUrl, parseConnections } from "./metrics.ts";
+import { metricsUrl, parseGauge } from "./metrics.ts";
 
 const cases = [
   { name: "sums transports", text: '# HELP chat_gateway_connections Open\n# TYPE chat_gateway_connections gauge\nchat_gateway_connections{transport="ws"} 498\nchat_gateway_connections{transport="sse"} 2\n', want: 500 },
@@ -9,7 +9,11 @@ const cases = [
   { name: "garbage", text: "\u0000not prometheus{", want: undefined },
   { name: "negative or NaN samples ignored", text: 'chat_gateway_connections{transport="ws"} NaN\nchat_gateway_connections{transport="sse"} -1\n', want: undefined },
 ];
-for (const c of cases) test(`parseConnections: ${c.name}`, () => { assert.equal(parseConnections(c.text), c.want); });
+for (const c of cases) test(`parseGauge: ${c.name}`, () => { assert.equal(parseGauge(c.text), c.want); });
+
+test("parseGauge: another metric by name", () => {
+  assert.equal(parseGauge("chat_gateway_active_replies 4\nchat_gateway_connections{transport=\"ws\"} 9\n", "chat_gateway_active_replies"), 4);
+});
 
 test("metricsUrl: pod IP and gateway port; none without an IP", () => {
   assert.equal(metricsUrl({ status: { podIP: "10.1.2.3" } }), "http://10.1.2.3:8090/metrics");

@@ -1,17 +1,18 @@
-// Reading a gateway pod's open connections from its own /metrics (prom-client text format):
-// chat_gateway_connections{transport="ws"|"sse"}, summed over transports.
+// Reading a gateway pod's load from its own /metrics (prom-client text format): open connections
+// are chat_gateway_connections{transport="ws"|"sse"}, summed over transports; in-flight model
+// streams are chat_gateway_active_replies.
 import type { V1Pod } from "@kubernetes/client-node";
 import { GATEWAY_PORT } from "./desired/meta.ts";
 
 export const CONNECTIONS_METRIC = "chat_gateway_connections";
 
-/** Sum of the connection gauge over its series, or undefined when the metric is absent. */
-export function parseConnections(text: string): number | undefined {
+/** Sum of a gauge over its series, or undefined when the metric is absent. */
+export function parseGauge(text: string, metric: string = CONNECTIONS_METRIC): number | undefined {
   let sum: number | undefined;
   for (const line of text.split("\n")) {
-    if (!line.startsWith(CONNECTIONS_METRIC)) continue;
+    if (!line.startsWith(metric)) continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
-    if (m?.[1] !== CONNECTIONS_METRIC) continue;
+    if (m?.[1] !== metric) continue;
     const v = Number(m[3]);
     if (!Number.isFinite(v) || v < 0) continue;
     sum = (sum ?? 0) + v;
@@ -27,15 +28,14 @@ export function metricsUrl(pod: V1Pod): string | undefined {
   return `http://${host}:${GATEWAY_PORT}/metrics`;
 }
 
-/** Reads one pod's connections; undefined when unreachable, slow or without the metric. */
-export async function readPodConnections(pod: V1Pod, timeoutMs: number, signal?: AbortSignal): Promise<number | undefined> {
+/** Reads one pod's gauge; undefined when unreachable, slow or without the metric. */
+export async function readPodGauge(pod: V1Pod, metric: string, timeoutMs: number): Promise<number | undefined> {
   const url = metricsUrl(pod);
   if (url === undefined) return undefined;
   try {
-    const signals = [AbortSignal.timeout(timeoutMs), ...(signal === undefined ? [] : [signal])];
-    const res = await fetch(url, { signal: AbortSignal.any(signals) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) return undefined;
-    return parseConnections(await res.text());
+    return parseGauge(await res.text(), metric);
   } catch {
     return undefined;
   }
