@@ -1,0 +1,180 @@
+// Shared set-up of the ChatRegion integration tests: a namespace owned by a Tenant (label) whose
+// Keycloak realm has the chat-gateway client and a user, the database and Redis Secrets, the real
+// operator as a process, and the honest pod bridge (test/helpers/pod-bridge.ts) that runs the
+// gateway pods the operator rendered. A tiny TCP load balancer per region stands in for the
+// region's public endpoint: it forwards to that region's ready bridged pods.
+import { after, before } from "node:test";
+import { createServer, connect } from "node:net";
+import type { Server, Socket } from "node:net";
+import type { ChatRegion } from "../../../crds/chatregion/v1alpha1/index.ts";
+import { CHATREGION } from "../../../controllers/chatregion/gvks.ts";
+import { KubeClient } from "../../../operators/clients/kube.ts";
+import { installCrds } from "../../helpers/crds.ts";
+import { startOperator } from "../../helpers/operator.ts";
+import type { OperatorProcess } from "../../helpers/operator.ts";
+import { PodBridge } from "../../helpers/pod-bridge.ts";
+import { testEnv, waitFor } from "../../helpers/testenv.ts";
+import { tenantRealm } from "../chat-gateway/helpers/keycloak.ts";
+import type { TenantRealm } from "../chat-gateway/helpers/keycloak.ts";
+
+export { CHATREGION };
+
+export interface Harness {
+  client: KubeClient;
+  ns: string;
+  tenant: string;
+  realm: TenantRealm;
+  bridge: PodBridge;
+  op: OperatorProcess | undefined;
+  /** Region name -> its load balancer's WebSocket URL. */
+  lbs: Map<string, { url: string; server: Server }>;
+}
+
+function rand(): string {
+  return Math.random().toString(36).slice(2, 8);
+}
+
+/** Registers before/after hooks that build the harness; read it inside tests. */
+export function perFile(prefix: string): Harness {
+  const env = testEnv();
+  const h: Harness = { client: new KubeClient(env.kubeConfig), ns: "", tenant: "", realm: undefined as unknown as TenantRealm, bridge: undefined as unknown as PodBridge, op: undefined, lbs: new Map() };
+  before(async () => {
+    await installCrds(env.kubeConfig);
+    const id = rand();
+    h.tenant = `t${id}`;
+    h.ns = `${h.tenant}-${prefix}`;
+    h.realm = await tenantRealm(`r-${h.tenant}`, h.tenant);
+    const c = h.client;
+    const fm = { fieldManager: "integration-test", force: true };
+    await c.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: h.ns, labels: { "librechat.io/tenant": h.tenant, "op-testenv/test-namespace": "true" } } }, fm);
+    await c.apply(
+      {
+        apiVersion: "librechat.io/v1alpha1",
+        kind: "Tenant",
+        metadata: { name: h.tenant },
+        spec: {
+          displayName: h.tenant,
+          owners: [{ kind: "User", name: "alice" }],
+          identity: { keycloak: { url: env.keycloakUrl, credentialsSecretRef: { name: "kc", namespace: h.ns, key: "secret" } }, realm: { name: h.realm.realm } },
+        },
+      },
+      fm,
+    );
+    await c.apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace: h.ns }, stringData: { url: env.databaseUrl } }, fm);
+    await c.apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "redis", namespace: h.ns }, stringData: { url: env.redisUrl } }, fm);
+    h.bridge = new PodBridge({ client: c, nodeName: `bridge-${id}` });
+    await h.bridge.start();
+    h.op = await startOperator({
+      kubeconfig: env.kubeconfigPath,
+      args: ["--namespace", h.ns, "--leader-elect=false"],
+      env: { CHATREGION_KEYCLOAK_URL: env.keycloakUrl, CHATREGION_SYNC_PERIOD: "1" },
+    });
+  });
+  after(async () => {
+    await h.op?.stop();
+    for (const lb of h.lbs.values()) lb.server.close();
+    await h.bridge.stop();
+    await h.client.delete({ apiVersion: "v1", kind: "Namespace", plural: "namespaces", namespaced: false }, undefined, h.ns);
+    await h.client.delete({ apiVersion: "librechat.io/v1alpha1", kind: "Tenant", plural: "tenants", namespaced: false }, undefined, h.tenant);
+  });
+  return h;
+}
+
+/**
+ * Starts the load balancer of `region` (round-robin over its ready bridged pods; a connection to a
+ * region without ready pods is refused). Returns its WebSocket URL, for spec.endpoint.
+ */
+export async function startLoadBalancer(h: Harness, region: string): Promise<string> {
+  let rr = 0;
+  const server = createServer((client: Socket) => {
+    const pods = h.bridge.readyPods(`${region}-`);
+    const pod = pods[rr++ % Math.max(pods.length, 1)];
+    if (pod === undefined) {
+      client.destroy();
+      return;
+    }
+    const u = new URL(pod.url);
+    const upstream = connect(Number(u.port), u.hostname);
+    client.pipe(upstream).pipe(client);
+    const end = (): void => { client.destroy(); upstream.destroy(); };
+    client.on("error", end);
+    upstream.on("error", end);
+    client.on("close", end);
+    upstream.on("close", end);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const addr = server.address();
+  const port = typeof addr === "object" && addr !== null ? addr.port : 0;
+  const url = `ws://127.0.0.1:${port}/v1/ws`;
+  h.lbs.set(region, { url, server });
+  return url;
+}
+
+export interface RegionOptions {
+  dataRegion?: string;
+  replicas?: number;
+  minReplicas?: number;
+  maxReplicas?: number;
+  target?: number;
+  maxConnections?: number;
+  reservedPercent?: number;
+  stabilization?: number;
+  fallbacks?: string[];
+  priority?: number;
+  cross?: boolean;
+  endpoint?: string;
+  /** Default: the bridge's node; `false` leaves the pods unschedulable. */
+  onBridge?: boolean;
+}
+
+/** A ChatRegion manifest that runs on the bridge with the harness' Secrets. */
+export function region(h: Harness, name: string, o: RegionOptions = {}): Record<string, unknown> {
+  const placement = o.onBridge === false ? { nodeSelector: { "kubernetes.io/hostname": "nowhere" } } : h.bridge.placement();
+  return {
+    apiVersion: "librechat.io/v1alpha1",
+    kind: "ChatRegion",
+    metadata: { name, namespace: h.ns },
+    spec: {
+      region: `${name}-1`,
+      ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
+      placement,
+      residency: { dataRegion: o.dataRegion ?? "eu", allowCrossRegionFailover: o.cross ?? false },
+      fleet: {
+        replicas: o.replicas ?? 1,
+        minReplicas: o.minReplicas ?? 1,
+        maxReplicas: o.maxReplicas ?? 6,
+        targetConnectionsPerPod: o.target ?? 500,
+        scaleDownStabilizationSeconds: o.stabilization ?? 5,
+      },
+      capacity: { maxConnections: o.maxConnections ?? 10000, reservedForFailoverPercent: o.reservedPercent ?? 20 },
+      failover: { priority: o.priority ?? 10, weight: 100, fallbackRegions: o.fallbacks ?? [], unhealthyAfterSeconds: 2, healthyAfterSeconds: 3 },
+      backplane: { type: "Redis", redis: { urlSecretRef: { name: "redis", key: "url" } } },
+      database: { urlSecretRef: { name: "db", key: "url" } },
+      drain: { preStopSeconds: 1, terminationGracePeriodSeconds: 30, maxDrainSeconds: 20 },
+    },
+  };
+}
+
+export async function applyRegion(h: Harness, obj: Record<string, unknown>): Promise<void> {
+  await h.client.apply(obj, { fieldManager: "integration-test", force: true });
+}
+
+export async function getRegion(h: Harness, name: string): Promise<ChatRegion | undefined> {
+  return h.client.get<ChatRegion>(CHATREGION, h.ns, name);
+}
+
+export function condition(r: ChatRegion | undefined, type: string): { status: string; reason: string; message: string; observedGeneration?: number } | undefined {
+  return r?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Waits until `pred` holds for the region; returns it. */
+export async function waitRegion(h: Harness, name: string, what: string, pred: (r: ChatRegion) => boolean, timeoutMs = 90_000): Promise<ChatRegion> {
+  let last: ChatRegion | undefined;
+  await waitFor(`ChatRegion ${name}: ${what}`, timeoutMs, async () => {
+    last = await getRegion(h, name);
+    return last !== undefined && pred(last);
+  }).catch((err: unknown) => {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; status: ${JSON.stringify(last?.status)}; operator: ${h.op?.output().slice(-3000) ?? ""}`);
+  });
+  return last as ChatRegion;
+}
