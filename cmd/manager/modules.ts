@@ -3,7 +3,13 @@
 // and the RBAC generator (cmd/manager/rbac.ts) reads the same list.
 import { aimodelModule } from "../../controllers/aimodel/module.ts";
 import { chaosPolicyModule } from "../../controllers/chaospolicy/module.ts";
+import { chatRegionModule } from "../../controllers/chatregion/module.ts";
 import { tenantModule } from "../../controllers/tenant/module.ts";
 import type { ControllerModule } from "../../operators/runtime/module.ts";
 
-export const MODULES: readonly ControllerModule[] = [aimodelModule, tenantModule, chaosPolicyModule];
+export const MODULES: readonly ControllerModule[] = [
+  aimodelModule,
+  tenantModule,
+  chatRegionModule,
+  chaosPolicyModule,
+];

@@ -1,3 +1,5 @@
+// Table tests of failover within residency: priority then weight, never across data regions
+// unless allowed, and the regions table each region publishes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chatRegion } from "./fixtures.test-helpers.ts";
@@ -6,26 +8,95 @@ import type { PeerView } from "./failover.ts";
 import type { ChatRegion } from "../../crds/chatregion/v1alpha1/index.ts";
 
 function peers(...list: [ChatRegion, boolean][]): Map<string, PeerView> {
-  return new Map(list.map(([r, healthy]) => [r.metadata.name ?? "", { region: r, healthy, endpoint: `wss://${r.metadata.name ?? ""}` }]));
+  return new Map(
+    list.map(([r, healthy]) => [
+      r.metadata.name ?? "",
+      { region: r, healthy, endpoint: `wss://${r.metadata.name ?? ""}` },
+    ]),
+  );
 }
 
-const fo = (priority: number, weight: number) => ({ priority, weight, unhealthyAfterSeconds: 10, healthyAfterSeconds: 30 });
+const fo = (priority: number, weight: number) => ({
+  priority,
+  weight,
+  unhealthyAfterSeconds: 10,
+  healthyAfterSeconds: 30,
+});
 const euB = chatRegion("eu-b", { failover: fo(20, 100) });
 const euC = chatRegion("eu-c", { failover: fo(10, 100) });
 const euD = chatRegion("eu-d", { failover: fo(10, 50) });
 const us = chatRegion("us-a", { residency: { dataRegion: "us" }, failover: fo(0, 100) });
 const self = (fallbackRegions: string[], cross = false): ChatRegion =>
-  chatRegion("eu-a", { residency: { allowCrossRegionFailover: cross }, failover: { priority: 10, weight: 100, fallbackRegions, unhealthyAfterSeconds: 10, healthyAfterSeconds: 30 } });
+  chatRegion("eu-a", {
+    residency: { allowCrossRegionFailover: cross },
+    failover: {
+      priority: 10,
+      weight: 100,
+      fallbackRegions,
+      unhealthyAfterSeconds: 10,
+      healthyAfterSeconds: 30,
+    },
+  });
 
-const cases: { name: string; self: ChatRegion; peers: Map<string, PeerView>; target?: string; reason?: RegExp; forbidden?: string[] }[] = [
-  { name: "lowest priority first", self: self(["eu-b", "eu-c"]), peers: peers([euB, true], [euC, true]), target: "eu-c" },
-  { name: "then highest weight", self: self(["eu-d", "eu-c"]), peers: peers([euC, true], [euD, true]), target: "eu-c" },
-  { name: "unhealthy fallbacks are skipped", self: self(["eu-b", "eu-c"]), peers: peers([euB, true], [euC, false]), target: "eu-b" },
-  { name: "another dataRegion is never a target without allowCrossRegionFailover", self: self(["us-a", "eu-b"]), peers: peers([us, true], [euB, true]), target: "eu-b", forbidden: ["us-a"] },
-  { name: "all EU down, US healthy, cross-region not allowed: no target, and status says why", self: self(["us-a", "eu-b"]), peers: peers([us, true], [euB, false]), reason: /no healthy fallback region in dataRegion "eu".*us-a excluded: cross-region failover is not allowed/, forbidden: ["us-a"] },
-  { name: "cross-region allowed: US is a candidate", self: self(["us-a", "eu-b"], true), peers: peers([us, true], [euB, false]), target: "us-a" },
-  { name: "no fallbacks configured", self: self([]), peers: peers(), reason: /no fallback region in dataRegion "eu"/ },
-  { name: "a missing fallback is named", self: self(["eu-x"]), peers: peers(), reason: /eu-x not found/ },
+const cases: {
+  name: string;
+  self: ChatRegion;
+  peers: Map<string, PeerView>;
+  target?: string;
+  reason?: RegExp;
+  forbidden?: string[];
+}[] = [
+  {
+    name: "lowest priority first",
+    self: self(["eu-b", "eu-c"]),
+    peers: peers([euB, true], [euC, true]),
+    target: "eu-c",
+  },
+  {
+    name: "then highest weight",
+    self: self(["eu-d", "eu-c"]),
+    peers: peers([euC, true], [euD, true]),
+    target: "eu-c",
+  },
+  {
+    name: "unhealthy fallbacks are skipped",
+    self: self(["eu-b", "eu-c"]),
+    peers: peers([euB, true], [euC, false]),
+    target: "eu-b",
+  },
+  {
+    name: "another dataRegion is never a target without allowCrossRegionFailover",
+    self: self(["us-a", "eu-b"]),
+    peers: peers([us, true], [euB, true]),
+    target: "eu-b",
+    forbidden: ["us-a"],
+  },
+  {
+    name: "all EU down, US healthy, cross-region not allowed: no target, and status says why",
+    self: self(["us-a", "eu-b"]),
+    peers: peers([us, true], [euB, false]),
+    reason:
+      /no healthy fallback region in dataRegion "eu".*us-a excluded: cross-region failover is not allowed/,
+    forbidden: ["us-a"],
+  },
+  {
+    name: "cross-region allowed: US is a candidate",
+    self: self(["us-a", "eu-b"], true),
+    peers: peers([us, true], [euB, false]),
+    target: "us-a",
+  },
+  {
+    name: "no fallbacks configured",
+    self: self([]),
+    peers: peers(),
+    reason: /no fallback region in dataRegion "eu"/,
+  },
+  {
+    name: "a missing fallback is named",
+    self: self(["eu-x"]),
+    peers: peers(),
+    reason: /eu-x not found/,
+  },
 ];
 
 for (const c of cases) {
@@ -38,8 +109,19 @@ for (const c of cases) {
 }
 
 test("regionsTable: self first, then allowed fallbacks ranked; no other dataRegion", () => {
-  const t = regionsTable(self(["eu-b", "us-a", "eu-c"]), { healthy: false, endpoint: "wss://eu-a" }, peers([euB, true], [euC, true], [us, true]));
+  const t = regionsTable(
+    self(["eu-b", "us-a", "eu-c"]),
+    { healthy: false, endpoint: "wss://eu-a" },
+    peers([euB, true], [euC, true], [us, true]),
+  );
   assert.equal(t.self, "eu-a");
-  assert.deepEqual(t.regions.map((r) => [r.name, r.priority, r.healthy]), [["eu-a", 10, false], ["eu-c", 10, true], ["eu-b", 20, true]]);
+  assert.deepEqual(
+    t.regions.map((r) => [r.name, r.priority, r.healthy]),
+    [
+      ["eu-a", 10, false],
+      ["eu-c", 10, true],
+      ["eu-b", 20, true],
+    ],
+  );
   assert.ok(t.regions.every((r) => r.dataRegion === "eu"));
 });

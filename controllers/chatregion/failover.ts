@@ -33,7 +33,10 @@ function weightOf(r: ChatRegion): number {
 }
 
 /** Fallbacks residency allows, ranked; plus the excluded and missing ones. */
-export function rankFallbacks(self: ChatRegion, peers: ReadonlyMap<string, PeerView>): {
+export function rankFallbacks(
+  self: ChatRegion,
+  peers: ReadonlyMap<string, PeerView>,
+): {
   ranked: PeerView[];
   forbidden: string[];
   missing: string[];
@@ -46,7 +49,8 @@ export function rankFallbacks(self: ChatRegion, peers: ReadonlyMap<string, PeerV
   names.forEach((name, order) => {
     const p = peers.get(name);
     if (p === undefined) missing.push(name);
-    else if (!cross && p.region.spec.residency.dataRegion !== self.spec.residency.dataRegion) forbidden.push(name);
+    else if (!cross && p.region.spec.residency.dataRegion !== self.spec.residency.dataRegion)
+      forbidden.push(name);
     else ranked.push({ p, order });
   });
   ranked.sort(
@@ -59,15 +63,23 @@ export function rankFallbacks(self: ChatRegion, peers: ReadonlyMap<string, PeerV
 }
 
 /** Where the traffic of `self` goes while it is unhealthy. */
-export function chooseFailover(self: ChatRegion, peers: ReadonlyMap<string, PeerView>): FailoverDecision {
+export function chooseFailover(
+  self: ChatRegion,
+  peers: ReadonlyMap<string, PeerView>,
+): FailoverDecision {
   const { ranked, forbidden, missing } = rankFallbacks(self, peers);
   const target = ranked.find((p) => p.healthy);
-  if (target !== undefined) return { target: target.region.metadata.name ?? "", forbidden, missing };
+  if (target !== undefined)
+    return { target: target.region.metadata.name ?? "", forbidden, missing };
   const dr = self.spec.residency.dataRegion;
   const parts: string[] = [];
   if (ranked.length === 0) parts.push(`no fallback region in dataRegion "${dr}"`);
-  else parts.push(`no healthy fallback region in dataRegion "${dr}" (${ranked.map((p) => p.region.metadata.name ?? "").join(", ")} unhealthy)`);
-  if (forbidden.length > 0) parts.push(`${forbidden.join(", ")} excluded: cross-region failover is not allowed`);
+  else
+    parts.push(
+      `no healthy fallback region in dataRegion "${dr}" (${ranked.map((p) => p.region.metadata.name ?? "").join(", ")} unhealthy)`,
+    );
+  if (forbidden.length > 0)
+    parts.push(`${forbidden.join(", ")} excluded: cross-region failover is not allowed`);
   if (missing.length > 0) parts.push(`${missing.join(", ")} not found`);
   return { forbidden, missing, reason: parts.join("; ") };
 }

@@ -10,7 +10,11 @@ type SpecPatch = Partial<Omit<ChatRegionSpec, "fleet" | "capacity" | "drain" | "
 };
 
 /** A ChatRegion with the API server's defaults filled in, as the cache would hold it. */
-export function chatRegion(name: string, patch: SpecPatch = {}, meta: Partial<ChatRegion["metadata"]> = {}): ChatRegion {
+export function chatRegion(
+  name: string,
+  patch: SpecPatch = {},
+  meta: Partial<ChatRegion["metadata"]> = {},
+): ChatRegion {
   const { fleet, capacity, drain, residency, ...rest } = patch;
   return {
     apiVersion: "librechat.io/v1alpha1",
@@ -19,11 +23,24 @@ export function chatRegion(name: string, patch: SpecPatch = {}, meta: Partial<Ch
     spec: {
       region: `${name}-1`,
       residency: { dataRegion: "eu", allowCrossRegionFailover: false, ...residency },
-      fleet: { replicas: 2, minReplicas: 2, maxReplicas: 10, scaleOn: "Connections", targetConnectionsPerPod: 500, scaleDownStabilizationSeconds: 300, ...fleet },
+      fleet: {
+        replicas: 2,
+        minReplicas: 2,
+        maxReplicas: 10,
+        scaleOn: "Connections",
+        targetConnectionsPerPod: 500,
+        scaleDownStabilizationSeconds: 300,
+        ...fleet,
+      },
       capacity: { maxConnections: 10000, reservedForFailoverPercent: 20, ...capacity },
       backplane: { type: "Redis", redis: { urlSecretRef: { name: "eu-redis", key: "url" } } },
       database: { urlSecretRef: { name: "eu-postgres", key: "url" } },
-      drain: { preStopSeconds: 5, terminationGracePeriodSeconds: 600, maxDrainSeconds: 300, ...drain },
+      drain: {
+        preStopSeconds: 5,
+        terminationGracePeriodSeconds: 600,
+        maxDrainSeconds: 300,
+        ...drain,
+      },
       ...rest,
     },
   };
@@ -34,7 +51,11 @@ export function tenant(name: string, identity?: { realm: string; url?: string })
     apiVersion: "librechat.io/v1alpha1",
     kind: "Tenant",
     metadata: { name },
-    spec: { displayName: name, owners: [{ kind: "User", name: "alice" }], deletionPolicy: "Retain" },
+    spec: {
+      displayName: name,
+      owners: [{ kind: "User", name: "alice" }],
+      deletionPolicy: "Retain",
+    },
   };
   if (identity !== undefined) {
     t.spec.identity = {

@@ -42,7 +42,8 @@ export function nextHealth(input: HealthInput): HealthStep {
   const iso = now.toISOString();
   const observed: HealthState = observedHealthy ? "Healthy" : "Unhealthy";
   // First sight: take the observation as it is (a new region is not failed over on creation).
-  if (previous === undefined) return { health: { state: observed, since: iso, message: input.message } };
+  if (previous === undefined)
+    return { health: { state: observed, since: iso, message: input.message } };
   if (previous.state === observed) {
     return { health: { state: previous.state, since: previous.since, message: input.message } };
   }

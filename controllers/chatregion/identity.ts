@@ -25,14 +25,29 @@ export function resolveIssuers(
   cfg: Pick<ChatRegionConfig, "keycloakUrl" | "oidcAudience">,
 ): IdentityResult {
   if (tenantName === undefined || tenantName === "") {
-    return { issuers: [], ok: false, reason: Reason.NoTenantLabel, message: `Namespace "${namespace}" has no librechat.io/tenant label; the gateways accept no tokens` };
+    return {
+      issuers: [],
+      ok: false,
+      reason: Reason.NoTenantLabel,
+      message: `Namespace "${namespace}" has no librechat.io/tenant label; the gateways accept no tokens`,
+    };
   }
   if (tenant === undefined) {
-    return { issuers: [], ok: false, reason: Reason.TenantNotFound, message: `Tenant "${tenantName}" owning namespace "${namespace}" not found; the gateways accept no tokens until it exists` };
+    return {
+      issuers: [],
+      ok: false,
+      reason: Reason.TenantNotFound,
+      message: `Tenant "${tenantName}" owning namespace "${namespace}" not found; the gateways accept no tokens until it exists`,
+    };
   }
   const identity = tenant.spec.identity;
   if (identity === undefined) {
-    return { issuers: [], ok: false, reason: Reason.NoRealm, message: `Tenant "${tenantName}" has no spec.identity realm; the gateways accept no tokens` };
+    return {
+      issuers: [],
+      ok: false,
+      reason: Reason.NoRealm,
+      message: `Tenant "${tenantName}" has no spec.identity realm; the gateways accept no tokens`,
+    };
   }
   const base = (identity.keycloak.url ?? cfg.keycloakUrl).replace(/\/+$/, "");
   const issuer = `${base}/realms/${identity.realm.name}`;

@@ -29,7 +29,11 @@ export function metricsUrl(pod: V1Pod): string | undefined {
 }
 
 /** Reads one pod's gauge; undefined when unreachable, slow or without the metric. */
-export async function readPodGauge(pod: V1Pod, metric: string, timeoutMs: number): Promise<number | undefined> {
+export async function readPodGauge(
+  pod: V1Pod,
+  metric: string,
+  timeoutMs: number,
+): Promise<number | undefined> {
   const url = metricsUrl(pod);
   if (url === undefined) return undefined;
   try {

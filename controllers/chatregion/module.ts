@@ -1,41 +1,136 @@
-// The ChatRegion controller module (operator "chat"): flags, RBAC and how it registers with the
-// manager. It reads ChatRegions, their Secrets, Namespaces and Tenants from shared caches, owns a
-// Deployment, Service, PodDisruptionBudget and regions ConfigMap per region, lists the region's
-// pods and reads their load from the gateways' /metrics.
-import type { V1ConfigMap, V1Deployment, V1Namespace, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
+// The ChatRegion controller as a ControllerModule (operators/runtime/module.ts), part of the "chat"
+// operator: its flags, the least-privilege RBAC it needs (manifests/rbac is generated from this)
+// and how it registers with a manager. It reads ChatRegions, their Secrets (key names only),
+// Namespaces and Tenants from shared caches, owns a Deployment, Service, PodDisruptionBudget and
+// regions ConfigMap per region, lists the region's pods, annotates them with pod-deletion-cost and
+// reads their load from the gateways' /metrics.
+import type {
+  V1ConfigMap,
+  V1Deployment,
+  V1Namespace,
+  V1PodDisruptionBudget,
+  V1Secret,
+  V1Service,
+} from "@kubernetes/client-node";
 import type { ChatRegion } from "../../crds/chatregion/v1alpha1/index.ts";
+import { CHATREGION_KIND } from "../../crds/chatregion/v1alpha1/index.ts";
 import type { Tenant } from "../../crds/tenant/v1alpha1/index.ts";
-import { TENANT_LABEL } from "../../crds/tenant/v1alpha1/index.ts";
-import type { ControllerContext, ControllerModule, FlagSpec } from "../../operators/runtime/module.ts";
+import { TENANT_KIND, TENANT_LABEL } from "../../crds/tenant/v1alpha1/index.ts";
+import { ConfigError } from "../../lib/config.ts";
+import {
+  CONFIG_MAP,
+  DEPLOYMENT,
+  EVENT,
+  NAMESPACE,
+  POD,
+  POD_DISRUPTION_BUDGET,
+  SECRET,
+  SERVICE,
+} from "../../operators/runtime/core-kinds.ts";
 import type { Informer, KubernetesObject } from "../../operators/runtime/index.ts";
+import { groupOf } from "../../operators/runtime/keys.ts";
+import type {
+  ControllerContext,
+  ControllerModule,
+  FlagSpec,
+  PolicyRule,
+} from "../../operators/runtime/module.ts";
 import type { ChatRegionConfig } from "./desired/meta.ts";
+import { appPasswordRef } from "./desired/deployment.ts";
 import { DEFAULT_CONFIG } from "./desired/meta.ts";
-import { CHATREGION, CONFIGMAP, DEPLOYMENT, NAMESPACE, PDB, SECRET, SERVICE, TENANT } from "./gvks.ts";
 import { readPodGauge } from "./metrics.ts";
 import { chatRegionReconciler, CONTROLLER_NAME } from "./reconcile.ts";
 
 const FLAGS = {
-  "chatregion-default-image": { type: "string", env: "CHATREGION_DEFAULT_IMAGE", default: DEFAULT_CONFIG.defaultImage, description: "Chat gateway image for ChatRegions without spec.image" },
-  "chatregion-keycloak-url": { type: "string", env: "CHATREGION_KEYCLOAK_URL", default: DEFAULT_CONFIG.keycloakUrl, description: "Keycloak base URL for Tenants without spec.identity.keycloak.url (issuer = <url>/realms/<realm>)" },
-  "chatregion-oidc-audience": { type: "string", env: "CHATREGION_OIDC_AUDIENCE", default: DEFAULT_CONFIG.oidcAudience, description: "Audience the chat gateways require in access tokens" },
-  "chatregion-inference-url": { type: "string", env: "CHATREGION_INFERENCE_URL", default: "", description: "Inference gateway base URL given to the chat gateways (empty: no replies)" },
-  "chatregion-cluster-domain": { type: "string", env: "CLUSTER_DOMAIN", default: DEFAULT_CONFIG.clusterDomain, description: "Cluster DNS domain of in-cluster region endpoints" },
-  "chatregion-sync-period": { type: "string", env: "CHATREGION_SYNC_PERIOD", default: "5", description: "Seconds between load readings of a region's pods" },
-  "chatregion-concurrency": { type: "string", env: "CHATREGION_CONCURRENCY", default: "4", description: "ChatRegion workers" },
+  "chatregion-default-image": {
+    type: "string",
+    env: "CHATREGION_DEFAULT_IMAGE",
+    default: DEFAULT_CONFIG.defaultImage,
+    description: "Chat gateway image for ChatRegions without spec.image",
+  },
+  "chatregion-keycloak-url": {
+    type: "string",
+    env: "CHATREGION_KEYCLOAK_URL",
+    default: DEFAULT_CONFIG.keycloakUrl,
+    description:
+      "Keycloak base URL for Tenants without spec.identity.keycloak.url (issuer = <url>/realms/<realm>)",
+  },
+  "chatregion-oidc-audience": {
+    type: "string",
+    env: "CHATREGION_OIDC_AUDIENCE",
+    default: DEFAULT_CONFIG.oidcAudience,
+    description: "Audience the chat gateways require in access tokens",
+  },
+  "chatregion-inference-url": {
+    type: "string",
+    env: "CHATREGION_INFERENCE_URL",
+    default: "",
+    description: "Inference gateway base URL given to the chat gateways (empty: no replies)",
+  },
+  // Shared with the AIModel module (same variable and default).
+  "cluster-domain": {
+    type: "string",
+    env: "CLUSTER_DOMAIN",
+    default: DEFAULT_CONFIG.clusterDomain,
+    description: "cluster DNS domain used in model endpoints",
+  },
+  "chatregion-sync-period": {
+    type: "string",
+    env: "CHATREGION_SYNC_PERIOD",
+    default: "5",
+    description: "Seconds between load readings of a region's pods",
+  },
+  "chatregion-concurrency": {
+    type: "string",
+    env: "CHATREGION_CONCURRENCY",
+    default: "4",
+    description: "ChatRegion workers",
+  },
 } as const satisfies Record<string, FlagSpec>;
 
 type FlagName = keyof typeof FLAGS;
 
-/** Flag values from the environment, defaults applied (until the manager parses module flags). */
-export function flagValuesFromEnv(env: Readonly<Record<string, string | undefined>>): Record<FlagName, string> {
-  const out = {} as Record<FlagName, string>;
-  for (const [name, spec] of Object.entries(FLAGS) as [FlagName, FlagSpec][]) out[name] = env[spec.env] ?? spec.default ?? "";
-  return out;
-}
+const READ = ["get", "list", "watch"];
+/** Children are written with server-side apply (create + patch); only the PDB is ever deleted (minReplicas 0). */
+const APPLY = ["get", "list", "watch", "create", "patch"];
+
+/** RBAC of the ChatRegion controller, least privilege: no update, no delete but the PDB's, pods only listed and patched. */
+export const CHATREGION_RULES: readonly PolicyRule[] = [
+  { apiGroups: [CHATREGION_KIND.group], resources: [CHATREGION_KIND.plural], verbs: READ },
+  {
+    apiGroups: [CHATREGION_KIND.group],
+    resources: [`${CHATREGION_KIND.plural}/status`],
+    verbs: ["get", "patch"],
+  },
+  { apiGroups: [TENANT_KIND.group], resources: [TENANT_KIND.plural], verbs: READ },
+  ...[DEPLOYMENT, SERVICE, CONFIG_MAP].map((k) => ({
+    apiGroups: [groupOf(k.apiVersion)],
+    resources: [k.plural],
+    verbs: APPLY,
+  })),
+  {
+    apiGroups: [groupOf(POD_DISRUPTION_BUDGET.apiVersion)],
+    resources: [POD_DISRUPTION_BUDGET.plural],
+    verbs: [...APPLY, "delete"],
+  },
+  // Pods: listed for their load and annotated with pod-deletion-cost before a scale-down.
+  { apiGroups: [groupOf(POD.apiVersion)], resources: [POD.plural], verbs: ["list", "patch"] },
+  {
+    apiGroups: [groupOf(SECRET.apiVersion)],
+    resources: [SECRET.plural, NAMESPACE.plural],
+    verbs: READ,
+  },
+  {
+    apiGroups: [groupOf(EVENT.apiVersion), "events.k8s.io"],
+    resources: [EVENT.plural],
+    verbs: ["create", "patch", "update"],
+  },
+];
 
 function positive(name: string, v: string, max: number): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || n > max) throw new Error(`--${name} must be a number in (0, ${max}], got "${v}"`);
+  if (v === "" || !Number.isFinite(n) || n <= 0 || n > max)
+    throw new ConfigError([`--${name} must be a number in (0, ${max}], got "${v}"`]);
   return n;
 }
 
@@ -53,17 +148,11 @@ export const chatRegionModule: ControllerModule = {
   name: CONTROLLER_NAME,
   operator: "chat",
   flags: FLAGS,
-  clusterRules: [
-    { apiGroups: ["librechat.io"], resources: ["chatregions", "tenants"], verbs: ["get", "list", "watch"] },
-    { apiGroups: ["librechat.io"], resources: ["chatregions/status"], verbs: ["get", "patch", "update"] },
-    { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch", "create", "patch", "update", "delete"] },
-    { apiGroups: [""], resources: ["services", "configmaps"], verbs: ["get", "list", "watch", "create", "patch", "update", "delete"] },
-    { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["get", "list", "watch", "create", "patch", "update", "delete"] },
-    // Pods: listed for their load and annotated with pod-deletion-cost before a scale-down.
-    { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "patch"] },
-    { apiGroups: [""], resources: ["secrets", "namespaces"], verbs: ["get", "list", "watch"] },
-    { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch", "update"] },
-  ],
+  clusterRules: CHATREGION_RULES,
+  checkFlags(flags) {
+    positive("chatregion-sync-period", str(flags, "chatregion-sync-period"), 3600);
+    positive("chatregion-concurrency", str(flags, "chatregion-concurrency"), 64);
+  },
   setup(ctx: ControllerContext): void {
     const { mgr, client, flags } = ctx;
     const config: ChatRegionConfig = {
@@ -71,11 +160,14 @@ export const chatRegionModule: ControllerModule = {
       keycloakUrl: str(flags, "chatregion-keycloak-url"),
       oidcAudience: str(flags, "chatregion-oidc-audience"),
       inferenceUrl: str(flags, "chatregion-inference-url"),
-      clusterDomain: str(flags, "chatregion-cluster-domain"),
+      clusterDomain: str(flags, "cluster-domain"),
     };
-    const syncPeriodMs = positive("chatregion-sync-period", str(flags, "chatregion-sync-period"), 3600) * 1000;
-    const concurrency = Math.round(positive("chatregion-concurrency", str(flags, "chatregion-concurrency"), 64));
-    const regions = mgr.informer<ChatRegion>(CHATREGION);
+    const syncPeriodMs =
+      positive("chatregion-sync-period", str(flags, "chatregion-sync-period"), 3600) * 1000;
+    const concurrency = Math.round(
+      positive("chatregion-concurrency", str(flags, "chatregion-concurrency"), 64),
+    );
+    const regions = mgr.informer<ChatRegion>(CHATREGION_KIND);
     const namespaces = mgr.informer<V1Namespace>(NAMESPACE);
     const tenantNamespaces = (t: KubernetesObject): string[] =>
       namespaces
@@ -85,18 +177,30 @@ export const chatRegionModule: ControllerModule = {
     const usesSecret = (s: KubernetesObject): string[] =>
       regions
         .list(s.metadata?.namespace ?? "")
-        .filter((r) => r.spec.database.urlSecretRef.name === s.metadata?.name || r.spec.backplane.redis?.urlSecretRef.name === s.metadata?.name)
+        .filter((r) =>
+          [
+            r.spec.database.urlSecretRef.name,
+            appPasswordRef(r).name,
+            r.spec.backplane.redis?.urlSecretRef.name,
+          ].includes(s.metadata?.name),
+        )
         .map((r) => `${r.metadata.namespace ?? ""}/${r.metadata.name ?? ""}`);
     mgr.addController({
       name: CONTROLLER_NAME,
-      for: CHATREGION,
-      owns: [DEPLOYMENT, SERVICE, PDB, CONFIGMAP],
+      for: CHATREGION_KIND,
+      owns: [DEPLOYMENT, SERVICE, POD_DISRUPTION_BUDGET, CONFIG_MAP],
       watches: [
         { gvk: SECRET, map: usesSecret },
         { gvk: NAMESPACE, map: (n) => regionsIn(regions, n.metadata?.name ?? "") },
-        { gvk: TENANT, map: tenantNamespaces },
+        { gvk: TENANT_KIND, map: tenantNamespaces },
         // A peer's health or failover target changes this region's table and decisions.
-        { gvk: CHATREGION, map: (r) => regionsIn(regions, r.metadata?.namespace ?? "").filter((k) => k !== `${r.metadata?.namespace ?? ""}/${r.metadata?.name ?? ""}`) },
+        {
+          gvk: CHATREGION_KIND,
+          map: (r) =>
+            regionsIn(regions, r.metadata?.namespace ?? "").filter(
+              (k) => k !== `${r.metadata?.namespace ?? ""}/${r.metadata?.name ?? ""}`,
+            ),
+        },
       ],
       maxConcurrentReconciles: concurrency,
       reconcile: chatRegionReconciler({
@@ -104,11 +208,11 @@ export const chatRegionModule: ControllerModule = {
         regions,
         deployments: mgr.informer<V1Deployment>(DEPLOYMENT),
         services: mgr.informer<V1Service>(SERVICE),
-        pdbs: mgr.informer<V1PodDisruptionBudget>(PDB),
-        configMaps: mgr.informer<V1ConfigMap>(CONFIGMAP),
+        pdbs: mgr.informer<V1PodDisruptionBudget>(POD_DISRUPTION_BUDGET),
+        configMaps: mgr.informer<V1ConfigMap>(CONFIG_MAP),
         secrets: mgr.informer<V1Secret>(SECRET),
         namespaces,
-        tenants: mgr.informer<Tenant>(TENANT),
+        tenants: mgr.informer<Tenant>(TENANT_KIND),
         config,
         readLoad: (pod, metric) => readPodGauge(pod, metric, 1000),
         now: () => new Date(),
@@ -117,3 +221,5 @@ export const chatRegionModule: ControllerModule = {
     });
   },
 };
+
+export default chatRegionModule;

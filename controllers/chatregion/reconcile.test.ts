@@ -1,8 +1,14 @@
+// Tests of the ChatRegion reconcile with fake caches and client: children applied, scaling with
+// pod-deletion-cost before a scale-down, health and failover in status, missing Secrets as conditions.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { V1Namespace, V1Pod, V1Secret } from "@kubernetes/client-node";
 import type { ChatRegion, ChatRegionStatus } from "../../crds/chatregion/v1alpha1/index.ts";
-import type { Informer, KubernetesObject, ReconcileContext } from "../../operators/runtime/index.ts";
+import type {
+  Informer,
+  KubernetesObject,
+  ReconcileContext,
+} from "../../operators/runtime/index.ts";
 import { silentLogger } from "../../operators/runtime/index.ts";
 import { chatRegion, tenant } from "./fixtures.test-helpers.ts";
 import { DEFAULT_CONFIG } from "./desired/meta.ts";
@@ -10,17 +16,34 @@ import { chatRegionReconciler, DELETION_COST } from "./reconcile.ts";
 import type { ChatRegionDeps } from "./reconcile.ts";
 
 function informer<T extends KubernetesObject>(objs: T[] = []): Informer<T> {
-  const key = (o: T): string => (o.metadata?.namespace === undefined ? (o.metadata?.name ?? "") : `${o.metadata.namespace}/${o.metadata.name ?? ""}`);
+  const key = (o: T): string =>
+    o.metadata?.namespace === undefined
+      ? (o.metadata?.name ?? "")
+      : `${o.metadata.namespace}/${o.metadata.name ?? ""}`;
   const m = new Map(objs.map((o) => [key(o), o]));
-  return { get: (k) => m.get(k), list: (ns) => [...m.values()].filter((o) => ns === undefined || o.metadata?.namespace === ns), hasSynced: () => true };
+  return {
+    get: (k) => m.get(k),
+    list: (ns) => [...m.values()].filter((o) => ns === undefined || o.metadata?.namespace === ns),
+    hasSynced: () => true,
+  };
 }
 
 function pod(name: string, ready = true): V1Pod {
-  return { metadata: { name, namespace: "acme-chat", labels: {} }, status: { phase: "Running", podIP: "10.0.0.1", conditions: [{ type: "Ready", status: ready ? "True" : "False" }] } };
+  return {
+    metadata: { name, namespace: "acme-chat", labels: {} },
+    status: {
+      phase: "Running",
+      podIP: "10.0.0.1",
+      conditions: [{ type: "Ready", status: ready ? "True" : "False" }],
+    },
+  };
 }
 
 const secrets: V1Secret[] = [
-  { metadata: { name: "eu-postgres", namespace: "acme-chat" }, data: { url: "cG9zdGdyZXM6Ly91OnNlY3JldEBkYi9jaGF0" } },
+  {
+    metadata: { name: "eu-postgres", namespace: "acme-chat" },
+    data: { url: "cG9zdGdyZXM6Ly91OnNlY3JldEBkYi9jaGF0" },
+  },
   { metadata: { name: "eu-redis", namespace: "acme-chat" }, data: { url: "cmVkaXM6Ly9yZWRpcw==" } },
 ];
 
@@ -30,10 +53,17 @@ interface World {
   statuses: ChatRegionStatus[];
 }
 
-function world(region: ChatRegion, pods: V1Pod[], loads: Record<string, number>, opts: { tenant?: boolean; nowMs?: () => number } = {}): World {
+function world(
+  region: ChatRegion,
+  pods: V1Pod[],
+  loads: Record<string, number>,
+  opts: { tenant?: boolean; nowMs?: () => number } = {},
+): World {
   const calls: World["calls"] = [];
   const statuses: ChatRegionStatus[] = [];
-  const ns: V1Namespace = { metadata: { name: "acme-chat", labels: { "librechat.io/tenant": "acme" } } };
+  const ns: V1Namespace = {
+    metadata: { name: "acme-chat", labels: { "librechat.io/tenant": "acme" } },
+  };
   const deps: ChatRegionDeps = {
     client: {
       apply: <T extends KubernetesObject>(obj: T): Promise<T> => {
@@ -71,8 +101,15 @@ test("reconcile: applies the four children and writes status with the load it re
   const w = world(r, [pod("p1"), pod("p2")], { p1: 1000, p2: 1000 });
   const res = await chatRegionReconciler(w.deps)("acme-chat/eu-a", ctx);
   assert.equal(res?.requeueAfterMs, 5000);
-  assert.deepEqual(w.calls.map((c) => c.obj.kind).sort(), ["ConfigMap", "Deployment", "PodDisruptionBudget", "Service"]);
-  const dep = w.calls.find((c) => c.obj.kind === "Deployment")?.obj as { spec: { replicas: number } };
+  assert.deepEqual(w.calls.map((c) => c.obj.kind).sort(), [
+    "ConfigMap",
+    "Deployment",
+    "PodDisruptionBudget",
+    "Service",
+  ]);
+  const dep = w.calls.find((c) => c.obj.kind === "Deployment")?.obj as {
+    spec: { replicas: number };
+  };
   assert.equal(dep.spec.replicas, 4, "2,000 connections at 500 per pod");
   const s = w.statuses.at(-1);
   assert.equal(s?.desiredReplicas, 4);
@@ -88,17 +125,44 @@ test("reconcile: a missing Tenant is a condition, not an error", async () => {
 });
 
 test("reconcile: scale-down marks pods with their connection counts before shrinking the Deployment", async () => {
-  const r = chatRegion("eu-a", { fleet: { replicas: 4, minReplicas: 1, scaleDownStabilizationSeconds: 0 } });
+  const r = chatRegion("eu-a", {
+    fleet: { replicas: 4, minReplicas: 1, scaleDownStabilizationSeconds: 0 },
+  });
   r.status = { desiredReplicas: 4 };
   const pods = [pod("a"), pod("b"), pod("c"), pod("d")];
   const w = world(r, pods, { a: 300, b: 0, c: 10, d: 0 });
-  w.deps.deployments = informer([{ metadata: { name: "eu-a", namespace: "acme-chat", ownerReferences: [{ apiVersion: "librechat.io/v1alpha1", kind: "ChatRegion", name: "eu-a", uid: "uid-eu-a", controller: true }] }, spec: { replicas: 4, selector: {}, template: {} } }]);
+  w.deps.deployments = informer([
+    {
+      metadata: {
+        name: "eu-a",
+        namespace: "acme-chat",
+        ownerReferences: [
+          {
+            apiVersion: "librechat.io/v1alpha1",
+            kind: "ChatRegion",
+            name: "eu-a",
+            uid: "uid-eu-a",
+            controller: true,
+          },
+        ],
+      },
+      spec: { replicas: 4, selector: {}, template: {} },
+    },
+  ]);
   await chatRegionReconciler(w.deps)("acme-chat/eu-a", ctx);
   const kinds = w.calls.map((c) => c.obj.kind);
   assert.ok(kinds.lastIndexOf("Pod") < kinds.indexOf("Deployment"), "costs first");
-  const costs: Record<string, string | undefined> = Object.fromEntries(w.calls.filter((c) => c.obj.kind === "Pod").map((c) => [c.obj.metadata?.name ?? "", c.obj.metadata?.annotations?.[DELETION_COST]] as const));
+  const costs: Record<string, string | undefined> = Object.fromEntries(
+    w.calls
+      .filter((c) => c.obj.kind === "Pod")
+      .map(
+        (c) => [c.obj.metadata?.name ?? "", c.obj.metadata?.annotations?.[DELETION_COST]] as const,
+      ),
+  );
   assert.deepEqual(costs, { a: "300", b: "0", c: "10", d: "0" });
-  const dep = w.calls.find((c) => c.obj.kind === "Deployment")?.obj as { spec: { replicas: number } };
+  const dep = w.calls.find((c) => c.obj.kind === "Deployment")?.obj as {
+    spec: { replicas: number };
+  };
   assert.equal(dep.spec.replicas, 1);
 });
 
@@ -112,7 +176,15 @@ test("reconcile: secret values never reach status or applied objects", async () 
 
 test("reconcile: a region that lost its pods turns unhealthy after the grace period and fails over to a healthy fallback", async () => {
   let now = 1_700_000_000_000;
-  const a = chatRegion("eu-a", { failover: { priority: 10, weight: 100, fallbackRegions: ["eu-b"], unhealthyAfterSeconds: 10, healthyAfterSeconds: 30 } });
+  const a = chatRegion("eu-a", {
+    failover: {
+      priority: 10,
+      weight: 100,
+      fallbackRegions: ["eu-b"],
+      unhealthyAfterSeconds: 10,
+      healthyAfterSeconds: 30,
+    },
+  });
   a.status = { health: { state: "Healthy", since: new Date(now - 60_000).toISOString() } };
   const b = chatRegion("eu-b");
   b.status = { health: { state: "Healthy", since: new Date(now - 60_000).toISOString() } };
@@ -128,7 +200,17 @@ test("reconcile: a region that lost its pods turns unhealthy after the grace per
   const s = w.statuses.at(-1);
   assert.equal(s?.health?.state, "Unhealthy");
   assert.equal(s?.failover?.activeTarget, "eu-b");
-  const cm = w.calls.filter((c) => c.obj.kind === "ConfigMap").at(-1)?.obj as { data: Record<string, string> };
-  const table = JSON.parse(cm.data["regions.json"] ?? "") as { regions: { name: string; healthy: boolean }[] };
-  assert.deepEqual(table.regions.map((x) => [x.name, x.healthy]), [["eu-a", false], ["eu-b", true]]);
+  const cm = w.calls.filter((c) => c.obj.kind === "ConfigMap").at(-1)?.obj as {
+    data: Record<string, string>;
+  };
+  const table = JSON.parse(cm.data["regions.json"] ?? "") as {
+    regions: { name: string; healthy: boolean }[];
+  };
+  assert.deepEqual(
+    table.regions.map((x) => [x.name, x.healthy]),
+    [
+      ["eu-a", false],
+      ["eu-b", true],
+    ],
+  );
 });

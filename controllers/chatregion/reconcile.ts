@@ -3,26 +3,45 @@
 // failover target with the pure functions, apply the children, then write status once if it
 // changed. Level-based: it never asks which event arrived. It requeues itself every sync period,
 // because load lives in the pods, not in the API.
-import type { V1ConfigMap, V1Deployment, V1Namespace, V1PodDisruptionBudget, V1Pod, V1Secret, V1Service } from "@kubernetes/client-node";
+import type {
+  V1ConfigMap,
+  V1Deployment,
+  V1Namespace,
+  V1PodDisruptionBudget,
+  V1Pod,
+  V1Secret,
+  V1Service,
+} from "@kubernetes/client-node";
 import type { ChatRegion } from "../../crds/chatregion/v1alpha1/index.ts";
-import { CHATREGION_DEFAULTS, CHATREGION_GVK } from "../../crds/chatregion/v1alpha1/index.ts";
+import { CHATREGION_DEFAULTS, CHATREGION_KIND } from "../../crds/chatregion/v1alpha1/index.ts";
 import type { Tenant } from "../../crds/tenant/v1alpha1/index.ts";
 import { TENANT_LABEL } from "../../crds/tenant/v1alpha1/index.ts";
 import type { KubeClient } from "../../operators/clients/kube.ts";
-import type { GroupVersionKind, Informer, KubernetesObject, ReconcileContext, ReconcileResult } from "../../operators/runtime/index.ts";
+import type {
+  Informer,
+  KubernetesObject,
+  ReconcileContext,
+  ReconcileResult,
+} from "../../operators/runtime/index.ts";
 import { KubeApiError } from "../../operators/runtime/index.ts";
-import { planChildren } from "../shared/plan.ts";
+import { conflictMessage, planChildren } from "../shared/plan.ts";
 import { selectorString } from "../shared/labels.ts";
 import { sameOwnedFields } from "../shared/stable.ts";
 import { desiredRegionsConfigMap } from "./desired/configmap.ts";
-import { desiredDeployment, initialReplicas } from "./desired/deployment.ts";
+import { appPasswordRef, desiredDeployment, initialReplicas } from "./desired/deployment.ts";
 import type { ChatRegionConfig } from "./desired/meta.ts";
 import { regionsConfigMapName, selectorLabels } from "./desired/meta.ts";
 import { desiredPDB } from "./desired/pdb.ts";
 import { desiredService, regionEndpoint } from "./desired/service.ts";
 import type { PeerView } from "./failover.ts";
 import { chooseFailover, regionsTable } from "./failover.ts";
-import { CONFIGMAP, DEPLOYMENT, PDB, POD, SERVICE } from "./gvks.ts";
+import {
+  CONFIG_MAP as CONFIGMAP,
+  DEPLOYMENT,
+  POD,
+  POD_DISRUPTION_BUDGET as PDB,
+  SERVICE,
+} from "../../operators/runtime/core-kinds.ts";
 import type { HealthStep } from "./health.ts";
 import { fleetLooksHealthy, nextHealth } from "./health.ts";
 import type { IdentityResult } from "./identity.ts";
@@ -61,10 +80,15 @@ interface ScaleMemory {
   loads?: { atMs: number; byPod: Map<string, number | undefined> };
 }
 
-const METRIC_BY_SIGNAL = { Connections: "chat_gateway_connections", Streams: "chat_gateway_active_replies" } as const;
+const METRIC_BY_SIGNAL = {
+  Connections: "chat_gateway_connections",
+  Streams: "chat_gateway_active_replies",
+} as const;
 
 /** Builds the reconcile function of the ChatRegion controller. */
-export function chatRegionReconciler(deps: ChatRegionDeps): (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined> {
+export function chatRegionReconciler(
+  deps: ChatRegionDeps,
+): (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined> {
   const memory = new Map<string, ScaleMemory>();
   return async (key, ctx) => {
     const region = deps.regions.get(key);
@@ -76,7 +100,7 @@ export function chatRegionReconciler(deps: ChatRegionDeps): (key: string, ctx: R
     const mem = memory.get(key) ?? { history: [] };
     memory.set(key, mem);
     try {
-      return await reconcileRegion(deps, region, key, mem, ctx);
+      return await reconcileRegion(deps, region, mem, ctx);
     } catch (err) {
       throw new Error(`reconciling ChatRegion ${key}`, { cause: err });
     }
@@ -84,7 +108,10 @@ export function chatRegionReconciler(deps: ChatRegionDeps): (key: string, ctx: R
 }
 
 function isReady(p: V1Pod): boolean {
-  return p.status?.phase === "Running" && (p.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+  return (
+    p.status?.phase === "Running" &&
+    (p.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")
+  );
 }
 
 /** What the reconcile read about a region before deciding anything. */
@@ -101,17 +128,32 @@ interface Observed {
   receivingFailover: boolean;
 }
 
-async function observe(deps: ChatRegionDeps, region: ChatRegion, key: string, mem: ScaleMemory): Promise<Observed> {
+async function observe(
+  deps: ChatRegionDeps,
+  region: ChatRegion,
+  mem: ScaleMemory,
+): Promise<Observed> {
   const ns = region.metadata.namespace ?? "";
   const name = region.metadata.name ?? "";
+  const key = `${ns}/${name}`;
   const now = deps.now();
   // Identity: the Tenant owning the namespace (a missing one is a condition).
   const tenantName = deps.namespaces.get(ns)?.metadata?.labels?.[TENANT_LABEL];
-  const identity = resolveIssuers(ns, tenantName, tenantName === undefined ? undefined : deps.tenants.get(tenantName), deps.config);
+  const identity = resolveIssuers(
+    ns,
+    tenantName,
+    tenantName === undefined ? undefined : deps.tenants.get(tenantName),
+    deps.config,
+  );
   // The fleet as it is: pods (listed, not cached: load lives in them) and their load.
-  const pods = await deps.client.list<V1Pod>(POD, ns, { labelSelector: selectorString(selectorLabels(name)) });
+  const pods = await deps.client.list<V1Pod>(POD, ns, {
+    labelSelector: selectorString(selectorLabels(name)),
+  });
   const ready = pods.filter((p) => p.metadata?.deletionTimestamp === undefined && isReady(p));
-  const loads = await readLoads(deps, mem, ready, METRIC_BY_SIGNAL[region.spec.fleet.scaleOn], now.getTime());
+  const loads = await readLoads(deps, mem, ready, {
+    metric: METRIC_BY_SIGNAL[region.spec.fleet.scaleOn],
+    nowMs: now.getTime(),
+  });
   return {
     ns,
     name,
@@ -140,9 +182,16 @@ function healthStep(region: ChatRegion, o: Observed): HealthStep {
   });
 }
 
-function scaleStep(region: ChatRegion, o: Observed, mem: ScaleMemory): { current: number; decision: ScaleDecision } {
+function scaleStep(
+  region: ChatRegion,
+  o: Observed,
+  mem: ScaleMemory,
+): { current: number; decision: ScaleDecision } {
   const f = region.spec.fleet;
-  const current = Math.min(Math.max(region.status?.desiredReplicas ?? initialReplicas(region), f.minReplicas), f.maxReplicas);
+  const current = Math.min(
+    Math.max(region.status?.desiredReplicas ?? initialReplicas(region), f.minReplicas),
+    f.maxReplicas,
+  );
   const decision = decideReplicas({
     current,
     podConnections: o.ready.map((p) => o.loads.get(p.metadata?.name ?? "")),
@@ -160,22 +209,46 @@ function scaleStep(region: ChatRegion, o: Observed, mem: ScaleMemory): { current
   return { current, decision };
 }
 
-async function reconcileRegion(deps: ChatRegionDeps, region: ChatRegion, key: string, mem: ScaleMemory, ctx: ReconcileContext): Promise<ReconcileResult> {
-  const o = await observe(deps, region, key, mem);
+async function reconcileRegion(
+  deps: ChatRegionDeps,
+  region: ChatRegion,
+  mem: ScaleMemory,
+  ctx: ReconcileContext,
+): Promise<ReconcileResult> {
+  const o = await observe(deps, region, mem);
   const step = healthStep(region, o);
   const decision = chooseFailover(region, o.peers);
   const { current, decision: scale } = scaleStep(region, o, mem);
-  if (scale.replicas !== current) ctx.log.info({ name: o.name, namespace: o.ns, from: current, to: scale.replicas, reason: scale.reason }, "Scaled ChatRegion fleet");
+  if (scale.replicas !== current)
+    ctx.log.info(
+      { name: o.name, namespace: o.ns, from: current, to: scale.replicas, reason: scale.reason },
+      "Scaled ChatRegion fleet",
+    );
   // Emptiest pods go first: costs are set before the Deployment shrinks.
-  if (scale.replicas < (o.deployment?.spec?.replicas ?? current)) await setDeletionCosts(deps, o.ready, o.loads);
+  if (scale.replicas < (o.deployment?.spec?.replicas ?? current))
+    await setDeletionCosts(deps, o.ready, o.loads);
 
-  const table = regionsTable(region, { healthy: step.health.state === "Healthy", endpoint: regionEndpoint(region, deps.config) }, o.peers);
-  const { applied, applyError } = await applyChildren(deps, region, o, {
-    deployment: desiredDeployment({ region, replicas: scale.replicas, issuers: o.identity.issuers, config: deps.config }),
-    service: desiredService(region),
-    pdb: desiredPDB(region),
-    configMap: desiredRegionsConfigMap(region, table),
-  }, ctx);
+  const table = regionsTable(
+    region,
+    { healthy: step.health.state === "Healthy", endpoint: regionEndpoint(region, deps.config) },
+    o.peers,
+  );
+  const { applied, applyError } = await applyChildren(
+    deps,
+    { region, ...o },
+    {
+      deployment: desiredDeployment({
+        region,
+        replicas: scale.replicas,
+        issuers: o.identity.issuers,
+        config: deps.config,
+      }),
+      service: desiredService(region),
+      pdb: desiredPDB(region),
+      configMap: desiredRegionsConfigMap(region, table),
+    },
+    ctx,
+  );
 
   const status = computeStatus(
     {
@@ -196,12 +269,21 @@ async function reconcileRegion(deps: ChatRegionDeps, region: ChatRegion, key: st
   );
   if (!sameOwnedFields(status, region.status)) {
     await deps.client.applyStatus(
-      { apiVersion: CHATREGION_GVK.apiVersion, kind: CHATREGION_GVK.kind, metadata: { name: o.name, namespace: o.ns }, status },
+      {
+        apiVersion: CHATREGION_KIND.apiVersion,
+        kind: CHATREGION_KIND.kind,
+        metadata: { name: o.name, namespace: o.ns },
+        status,
+      },
       { fieldManager: CONTROLLER_NAME },
     );
   }
   if (applyError !== undefined) {
-    await deps.client.event(region, { type: "Warning", reason: "ApplyFailed", message: applyError }, CONTROLLER_NAME);
+    await deps.client.event(
+      region,
+      { type: "Warning", reason: "ApplyFailed", message: applyError },
+      CONTROLLER_NAME,
+    );
   }
   const requeue = Math.min(deps.syncPeriodMs, step.recheckAfterMs ?? Infinity);
   return { requeueAfterMs: Math.max(100, Math.ceil(requeue)) };
@@ -215,53 +297,94 @@ interface DesiredChildren {
 }
 
 /** Plan, then execute; a failed apply is reported in status (and the pass is retried next sync). */
-async function applyChildren(deps: ChatRegionDeps, region: ChatRegion, o: Observed, desired: DesiredChildren, ctx: ReconcileContext): Promise<{ applied: V1Deployment | undefined; applyError: string | undefined }> {
+async function applyChildren(
+  deps: ChatRegionDeps,
+  o: Observed & { region: ChatRegion },
+  desired: DesiredChildren,
+  ctx: ReconcileContext,
+): Promise<{ applied: V1Deployment | undefined; applyError: string | undefined }> {
+  const { region } = o;
   const key = `${o.ns}/${o.name}`;
   const plan = planChildren(region.metadata.uid ?? "", [
-    { kind: "ConfigMap", desired: desired.configMap, observed: deps.configMaps.get(`${o.ns}/${regionsConfigMapName(region)}`) },
-    { kind: "Deployment", desired: desired.deployment, observed: o.deployment },
-    { kind: "Service", desired: desired.service, observed: deps.services.get(key) },
-    { kind: "PodDisruptionBudget", desired: desired.pdb, observed: deps.pdbs.get(key) },
+    {
+      gvk: CONFIGMAP,
+      desired: desired.configMap,
+      observed: deps.configMaps.get(`${o.ns}/${regionsConfigMapName(region)}`),
+    },
+    { gvk: DEPLOYMENT, desired: desired.deployment, observed: o.deployment },
+    { gvk: SERVICE, desired: desired.service, observed: deps.services.get(key) },
+    { gvk: PDB, desired: desired.pdb, observed: deps.pdbs.get(key) },
   ]);
   let applied = o.deployment;
   try {
-    for (const obj of plan.apply) {
-      const out: KubernetesObject = await deps.client.apply(obj, { fieldManager: CONTROLLER_NAME, force: true });
-      if (out.kind === "Deployment") applied = out as V1Deployment;
-      ctx.log.info({ kind: obj.kind, name: obj.metadata?.name, namespace: o.ns }, `Applied ${obj.kind ?? "object"}`);
+    for (const a of plan.apply) {
+      const out: KubernetesObject = await deps.client.apply(a.object, {
+        fieldManager: CONTROLLER_NAME,
+        force: true,
+      });
+      if (a.gvk === DEPLOYMENT) applied = out as V1Deployment;
+      ctx.log.info(
+        { kind: a.gvk.kind, name: a.object.metadata?.name, namespace: o.ns, reason: a.reason },
+        `Applied ${a.gvk.kind}`,
+      );
     }
     for (const d of plan.delete) {
-      await deps.client.delete(GVK_BY_KIND[d.kind] ?? DEPLOYMENT, d.namespace, d.name, { preconditionUid: d.uid, propagationPolicy: "Background" });
-      ctx.log.info({ kind: d.kind, name: d.name, namespace: o.ns }, `Deleted ${d.kind}`);
+      await deps.client.delete(d.gvk, d.namespace, d.name, {
+        preconditionUid: d.uid,
+        propagationPolicy: "Background",
+      });
+      ctx.log.info({ kind: d.gvk.kind, name: d.name, namespace: o.ns }, `Deleted ${d.gvk.kind}`);
     }
   } catch (err) {
     const text = err instanceof KubeApiError ? (err.status?.message ?? err.message) : String(err);
     return { applied, applyError: `Applying children failed: ${text}` };
   }
-  return { applied, applyError: plan.conflicts.length > 0 ? plan.conflicts.join("; ") : undefined };
+  return { applied, applyError: conflictMessage(plan) };
 }
 
-const GVK_BY_KIND: Record<string, GroupVersionKind> = { ConfigMap: CONFIGMAP, Deployment: DEPLOYMENT, Service: SERVICE, PodDisruptionBudget: PDB };
-
 /** Load per ready pod, polled at most once per sync period (older readings are re-polled). */
-async function readLoads(deps: ChatRegionDeps, mem: ScaleMemory, ready: V1Pod[], metric: string, nowMs: number): Promise<Map<string, number | undefined>> {
+async function readLoads(
+  deps: ChatRegionDeps,
+  mem: ScaleMemory,
+  ready: V1Pod[],
+  at: { metric: string; nowMs: number },
+): Promise<Map<string, number | undefined>> {
+  const { metric, nowMs } = at;
   const fresh = mem.loads !== undefined && nowMs - mem.loads.atMs < deps.syncPeriodMs / 2;
   const cached = mem.loads?.byPod;
-  if (fresh && cached !== undefined && ready.every((p) => cached.has(p.metadata?.name ?? ""))) return cached;
+  if (fresh && cached !== undefined && ready.every((p) => cached.has(p.metadata?.name ?? "")))
+    return cached;
   const values = await Promise.all(ready.map((p) => deps.readLoad(p, metric)));
   const byPod = new Map(ready.map((p, i) => [p.metadata?.name ?? "", values[i]]));
   mem.loads = { atMs: nowMs, byPod };
   return byPod;
 }
 
-async function setDeletionCosts(deps: ChatRegionDeps, ready: V1Pod[], loads: Map<string, number | undefined>): Promise<void> {
-  const costs = podDeletionCosts(ready.map((p) => ({ name: p.metadata?.name ?? "", connections: loads.get(p.metadata?.name ?? "") })));
+async function setDeletionCosts(
+  deps: ChatRegionDeps,
+  ready: V1Pod[],
+  loads: Map<string, number | undefined>,
+): Promise<void> {
+  const costs = podDeletionCosts(
+    ready.map((p) => ({
+      name: p.metadata?.name ?? "",
+      connections: loads.get(p.metadata?.name ?? ""),
+    })),
+  );
   for (const p of ready) {
     const name = p.metadata?.name ?? "";
     const cost = costs.get(name);
     if (cost === undefined || p.metadata?.annotations?.[DELETION_COST] === cost) continue;
     await deps.client.apply(
-      { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: p.metadata?.namespace ?? "", annotations: { [DELETION_COST]: cost } } },
+      {
+        apiVersion: POD.apiVersion,
+        kind: POD.kind,
+        metadata: {
+          name,
+          namespace: p.metadata?.namespace ?? "",
+          annotations: { [DELETION_COST]: cost },
+        },
+      },
       { fieldManager: CONTROLLER_NAME, force: true },
     );
   }
@@ -271,23 +394,35 @@ async function setDeletionCosts(deps: ChatRegionDeps, ready: V1Pod[], loads: Map
 function peerViews(deps: ChatRegionDeps, self: ChatRegion): Map<string, PeerView> {
   const out = new Map<string, PeerView>();
   for (const r of deps.regions.list(self.metadata.namespace ?? "")) {
-    if (r.metadata.name === self.metadata.name || r.metadata.deletionTimestamp !== undefined) continue;
-    out.set(r.metadata.name ?? "", { region: r, healthy: r.status?.health?.state === "Healthy", endpoint: regionEndpoint(r, deps.config) });
+    if (r.metadata.name === self.metadata.name || r.metadata.deletionTimestamp !== undefined)
+      continue;
+    out.set(r.metadata.name ?? "", {
+      region: r,
+      healthy: r.status?.health?.state === "Healthy",
+      endpoint: regionEndpoint(r, deps.config),
+    });
   }
   return out;
 }
 
 /** Secret references that do not resolve (the values are never read). */
-export function missingSecrets(secrets: Pick<Informer<V1Secret>, "get">, region: ChatRegion): string[] {
+export function missingSecrets(
+  secrets: Pick<Informer<V1Secret>, "get">,
+  region: ChatRegion,
+): string[] {
   const ns = region.metadata.namespace ?? "";
-  const refs: [string, { name: string; key: string }][] = [["spec.database.urlSecretRef", region.spec.database.urlSecretRef]];
+  const refs: [string, { name: string; key: string }][] = [
+    ["spec.database.urlSecretRef", region.spec.database.urlSecretRef],
+    ["spec.database.appPasswordSecretRef", appPasswordRef(region)],
+  ];
   const redis = region.spec.backplane.redis;
   if (redis !== undefined) refs.push(["spec.backplane.redis.urlSecretRef", redis.urlSecretRef]);
   const out: string[] = [];
   for (const [field, ref] of refs) {
     const s = secrets.get(`${ns}/${ref.name}`);
     if (s === undefined) out.push(`Secret "${ref.name}" not found (${field})`);
-    else if (s.data?.[ref.key] === undefined && s.stringData?.[ref.key] === undefined) out.push(`Secret "${ref.name}" has no key "${ref.key}" (${field})`);
+    else if (s.data?.[ref.key] === undefined && s.stringData?.[ref.key] === undefined)
+      out.push(`Secret "${ref.name}" has no key "${ref.key}" (${field})`);
   }
   return out;
 }

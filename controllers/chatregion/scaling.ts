@@ -57,16 +57,20 @@ function recommend(input: ScaleInput): { raw: number; open: number; reason: stri
   const known = input.podConnections.filter((c): c is number => c !== undefined);
   const missing = input.podConnections.length - known.length;
   const open = known.reduce((a, b) => a + b, 0);
-  if (known.length === 0) return { raw: input.current, open, reason: "no pod metrics yet; holding" };
+  if (known.length === 0)
+    return { raw: input.current, open, reason: "no pod metrics yet; holding" };
   const t = input.targetPerPod;
   // Missing pods count as empty when deciding to grow and as full when deciding to shrink, so a
   // pod whose metrics are unreadable never causes a scale-down (HPA does the same).
   const up = Math.ceil(open / t);
   const down = Math.ceil((open + missing * t) / t);
   const usage = input.current > 0 ? open / (input.current * t) : Infinity;
-  if (Math.abs(usage - 1) <= TOLERANCE) return { raw: input.current, open, reason: "within tolerance of the target" };
-  if (up > input.current) return { raw: up, open, reason: `${open} connections need ${up} pods at ${t} per pod` };
-  if (down < input.current) return { raw: down, open, reason: `${open} connections need ${down} pods at ${t} per pod` };
+  if (Math.abs(usage - 1) <= TOLERANCE)
+    return { raw: input.current, open, reason: "within tolerance of the target" };
+  if (up > input.current)
+    return { raw: up, open, reason: `${open} connections need ${up} pods at ${t} per pod` };
+  if (down < input.current)
+    return { raw: down, open, reason: `${open} connections need ${down} pods at ${t} per pod` };
   return { raw: input.current, open, reason: "at the target" };
 }
 
@@ -84,13 +88,17 @@ export function decideReplicas(input: ScaleInput): ScaleDecision {
   }
   const recommended = clamp(rec, input.minReplicas, input.maxReplicas);
   const windowMs = input.scaleDownWindowSeconds * 1000;
-  const history = [...input.history.filter((h) => input.nowMs - h.atMs < windowMs), { atMs: input.nowMs, replicas: recommended }];
+  const history = [
+    ...input.history.filter((h) => input.nowMs - h.atMs < windowMs),
+    { atMs: input.nowMs, replicas: recommended },
+  ];
   let replicas = recommended;
   if (recommended < input.current) {
     // Scale down only to the highest recommendation of the window (never above current).
     const highest = Math.max(...history.map((h) => h.replicas));
     replicas = Math.min(input.current, Math.max(recommended, highest));
-    if (replicas > recommended) why = `${why}; held at ${replicas} by the ${input.scaleDownWindowSeconds}s stabilization window`;
+    if (replicas > recommended)
+      why = `${why}; held at ${replicas} by the ${input.scaleDownWindowSeconds}s stabilization window`;
   }
   return { replicas, recommended, history, open, capacity, reason: why };
 }
@@ -99,7 +107,14 @@ export function decideReplicas(input: ScaleInput): ScaleDecision {
  * controller.kubernetes.io/pod-deletion-cost per pod: its open connections, so the ReplicaSet
  * controller removes the emptiest pods first. Pods without metrics get the highest cost.
  */
-export function podDeletionCosts(pods: readonly { name: string; connections: number | undefined }[]): Map<string, string> {
+export function podDeletionCosts(
+  pods: readonly { name: string; connections: number | undefined }[],
+): Map<string, string> {
   const max = 2_147_483_647;
-  return new Map(pods.map((p) => [p.name, String(p.connections === undefined ? max : Math.min(p.connections, max))]));
+  return new Map(
+    pods.map((p) => [
+      p.name,
+      String(p.connections === undefined ? max : Math.min(p.connections, max)),
+    ]),
+  );
 }

@@ -28,7 +28,12 @@ const REPO = resolve(import.meta.dirname, "..", "..");
 const NODE = { apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false };
 const SECRET = { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true };
 const CONFIGMAP = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
-const LEASE = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", plural: "leases", namespaced: true };
+const LEASE = {
+  apiVersion: "coordination.k8s.io/v1",
+  kind: "Lease",
+  plural: "leases",
+  namespaced: true,
+};
 export const BRIDGE_TAINT = "librechat.io/pod-bridge";
 
 /** One running pod. */
@@ -80,8 +85,14 @@ export class PodBridge {
   }
 
   /** Placement a pod spec needs to land on this bridge's node. */
-  placement(): { nodeSelector: Record<string, string>; tolerations: { key: string; operator: "Exists"; effect: "NoSchedule" }[] } {
-    return { nodeSelector: { "kubernetes.io/hostname": this.nodeName }, tolerations: [{ key: BRIDGE_TAINT, operator: "Exists", effect: "NoSchedule" }] };
+  placement(): {
+    nodeSelector: Record<string, string>;
+    tolerations: { key: string; operator: "Exists"; effect: "NoSchedule" }[];
+  } {
+    return {
+      nodeSelector: { "kubernetes.io/hostname": this.nodeName },
+      tolerations: [{ key: BRIDGE_TAINT, operator: "Exists", effect: "NoSchedule" }],
+    };
   }
 
   /** Registers the node (Ready, with a renewed Lease) and starts running its pods. */
@@ -91,14 +102,25 @@ export class PodBridge {
       {
         apiVersion: "v1",
         kind: "Node",
-        metadata: { name: this.nodeName, labels: { "kubernetes.io/hostname": this.nodeName, "kubernetes.io/os": "linux", type: "pod-bridge" } },
+        metadata: {
+          name: this.nodeName,
+          labels: {
+            "kubernetes.io/hostname": this.nodeName,
+            "kubernetes.io/os": "linux",
+            type: "pod-bridge",
+          },
+        },
         spec: { taints: [{ key: BRIDGE_TAINT, value: "true", effect: "NoSchedule" }] },
       },
       { fieldManager: "pod-bridge", force: true },
     );
     await this.#heartbeat();
-    this.#leaseTimer = setInterval(() => { void this.#heartbeat().catch(() => undefined); }, 10_000);
-    this.#timer = setInterval(() => { void this.#tick(); }, this.#pollMs);
+    this.#leaseTimer = setInterval(() => {
+      void this.#heartbeat().catch(() => undefined);
+    }, 10_000);
+    this.#timer = setInterval(() => {
+      void this.#tick();
+    }, this.#pollMs);
   }
 
   async #heartbeat(): Promise<void> {
@@ -111,8 +133,20 @@ export class PodBridge {
         status: {
           capacity: { cpu: "64", memory: "256Gi", pods: "110" },
           allocatable: { cpu: "64", memory: "256Gi", pods: "110" },
-          addresses: [{ type: "InternalIP", address: "127.0.0.1" }, { type: "Hostname", address: this.nodeName }],
-          conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "pod bridge is running", lastHeartbeatTime: now, lastTransitionTime: now }],
+          addresses: [
+            { type: "InternalIP", address: "127.0.0.1" },
+            { type: "Hostname", address: this.nodeName },
+          ],
+          conditions: [
+            {
+              type: "Ready",
+              status: "True",
+              reason: "KubeletReady",
+              message: "pod bridge is running",
+              lastHeartbeatTime: now,
+              lastTransitionTime: now,
+            },
+          ],
         },
       },
       { fieldManager: "pod-bridge" },
@@ -122,7 +156,11 @@ export class PodBridge {
         apiVersion: "coordination.k8s.io/v1",
         kind: "Lease",
         metadata: { name: this.nodeName, namespace: "kube-node-lease" },
-        spec: { holderIdentity: this.nodeName, leaseDurationSeconds: 40, renewTime: formatMicroTime(Date.now()) },
+        spec: {
+          holderIdentity: this.nodeName,
+          leaseDurationSeconds: 40,
+          renewTime: formatMicroTime(Date.now()),
+        },
       } as never,
       { fieldManager: "pod-bridge", force: true },
     );
@@ -150,11 +188,17 @@ export class PodBridge {
     if (this.#busy) return;
     this.#busy = true;
     try {
-      const res = await this.#client.http.request<{ items?: V1Pod[] }>({ method: "GET", path: "/api/v1/pods", query: { fieldSelector: `spec.nodeName=${this.nodeName}` } });
+      const res = await this.#client.http.request<{ items?: V1Pod[] }>({
+        method: "GET",
+        path: "/api/v1/pods",
+        query: { fieldSelector: `spec.nodeName=${this.nodeName}` },
+      });
       const mine = res.body.items ?? [];
       const configMaps = new Map<string, Promise<V1ConfigMap | undefined>>();
       for (const pod of mine) await this.#sync(pod, configMaps);
-      const live = new Set(mine.map((p) => `${p.metadata?.namespace ?? ""}/${p.metadata?.name ?? ""}`));
+      const live = new Set(
+        mine.map((p) => `${p.metadata?.namespace ?? ""}/${p.metadata?.name ?? ""}`),
+      );
       for (const [key, bp] of this.#pods) {
         if (!live.has(key)) {
           bp.proc?.kill("SIGKILL");
@@ -168,7 +212,10 @@ export class PodBridge {
     }
   }
 
-  async #sync(pod: V1Pod, configMaps: Map<string, Promise<V1ConfigMap | undefined>>): Promise<void> {
+  async #sync(
+    pod: V1Pod,
+    configMaps: Map<string, Promise<V1ConfigMap | undefined>>,
+  ): Promise<void> {
     const ns = pod.metadata?.namespace ?? "";
     const name = pod.metadata?.name ?? "";
     const key = `${ns}/${name}`;
@@ -187,14 +234,29 @@ export class PodBridge {
     }
   }
 
-  async #admit(pod: V1Pod, configMaps: Map<string, Promise<V1ConfigMap | undefined>>): Promise<BridgedPod> {
+  async #admit(
+    pod: V1Pod,
+    configMaps: Map<string, Promise<V1ConfigMap | undefined>>,
+  ): Promise<BridgedPod> {
     const ns = pod.metadata?.namespace ?? "";
     const name = pod.metadata?.name ?? "";
     const ip = `${this.#ipBase}.${this.#nextIp++}`;
     const c = pod.spec?.containers[0];
     if (c === undefined) throw new Error(`pod ${name} has no container`);
     const port = c.ports?.[0]?.containerPort ?? 80;
-    const bp: BridgedPod = { name, namespace: ns, ip, url: `http://${ip}:${port}`, proc: undefined, ready: false, restarts: 0, deleting: false, down: false, logs: [], volumes: [] };
+    const bp: BridgedPod = {
+      name,
+      namespace: ns,
+      ip,
+      url: `http://${ip}:${port}`,
+      proc: undefined,
+      ready: false,
+      restarts: 0,
+      deleting: false,
+      down: false,
+      logs: [],
+      volumes: [],
+    };
     this.#pods.set(`${ns}/${name}`, bp);
     for (const v of pod.spec?.volumes ?? []) {
       if (v.configMap?.name === undefined) continue;
@@ -210,7 +272,10 @@ export class PodBridge {
   }
 
   /** kubelet-style projection: files are symlinks into `..data`, swapped atomically on change. */
-  async #refreshVolumes(bp: BridgedPod, configMaps: Map<string, Promise<V1ConfigMap | undefined>>): Promise<void> {
+  async #refreshVolumes(
+    bp: BridgedPod,
+    configMaps: Map<string, Promise<V1ConfigMap | undefined>>,
+  ): Promise<void> {
     for (const v of bp.volumes) {
       const key = `${bp.namespace}/${v.configMap}`;
       let p = configMaps.get(key);
@@ -242,10 +307,14 @@ export class PodBridge {
 
   async #resolveEnv(pod: V1Pod, c: V1Container, bp: BridgedPod): Promise<Record<string, string>> {
     const env: Record<string, string> = {};
-    const mounts = (c.volumeMounts ?? []).map((m) => ({ path: m.mountPath, dir: bp.volumes.find((v) => v.name === m.name)?.dir }));
+    const mounts = (c.volumeMounts ?? []).map((m) => ({
+      path: m.mountPath,
+      dir: bp.volumes.find((v) => v.name === m.name)?.dir,
+    }));
     for (const e of c.env ?? []) env[e.name] = await this.#envValue(pod, e, bp);
     for (const [k, v] of Object.entries(env)) {
-      for (const m of mounts) if (m.dir !== undefined && v.startsWith(m.path)) env[k] = m.dir + v.slice(m.path.length);
+      for (const m of mounts)
+        if (m.dir !== undefined && v.startsWith(m.path)) env[k] = m.dir + v.slice(m.path.length);
     }
     return env;
   }
@@ -256,15 +325,27 @@ export class PodBridge {
     if (f?.secretKeyRef !== undefined) {
       const s = await this.#client.get<V1Secret>(SECRET, bp.namespace, f.secretKeyRef.name ?? "");
       const raw = s?.data?.[f.secretKeyRef.key];
-      if (raw === undefined) throw new Error(`CreateContainerConfigError: secret ${f.secretKeyRef.name}/${f.secretKeyRef.key} not found`);
+      if (raw === undefined)
+        throw new Error(
+          `CreateContainerConfigError: secret ${f.secretKeyRef.name}/${f.secretKeyRef.key} not found`,
+        );
       return b64(raw);
     }
     if (f?.configMapKeyRef !== undefined) {
-      const cm = await this.#client.get<V1ConfigMap>(CONFIGMAP, bp.namespace, f.configMapKeyRef.name ?? "");
+      const cm = await this.#client.get<V1ConfigMap>(
+        CONFIGMAP,
+        bp.namespace,
+        f.configMapKeyRef.name ?? "",
+      );
       return cm?.data?.[f.configMapKeyRef.key] ?? "";
     }
     const path = f?.fieldRef?.fieldPath;
-    const fields: Record<string, string> = { "metadata.name": bp.name, "metadata.namespace": bp.namespace, "status.podIP": bp.ip, "spec.nodeName": pod.spec?.nodeName ?? "" };
+    const fields: Record<string, string> = {
+      "metadata.name": bp.name,
+      "metadata.namespace": bp.namespace,
+      "status.podIP": bp.ip,
+      "spec.nodeName": pod.spec?.nodeName ?? "",
+    };
     return path === undefined ? "" : (fields[path] ?? "");
   }
 
@@ -273,7 +354,11 @@ export class PodBridge {
     const argv = [...(c.command ?? []), ...(c.args ?? [])];
     // The image's node is this repository's pinned Node 24.
     const bin = argv[0] === "node" ? process.execPath : (argv[0] ?? "true");
-    const proc = spawn(bin, argv.slice(1), { cwd: REPO, env: { PATH: process.env["PATH"] ?? "", HOME: this.#root, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(bin, argv.slice(1), {
+      cwd: REPO,
+      env: { PATH: process.env["PATH"] ?? "", HOME: this.#root, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     bp.proc = proc;
     const keep = (d: Buffer): void => {
       bp.logs.push(d.toString());
@@ -288,7 +373,9 @@ export class PodBridge {
       // restartPolicy Always, unless the pod is going away or its machine is "down".
       if (!bp.deleting && !bp.down) {
         bp.restarts++;
-        setTimeout(() => { if (!bp.deleting && !bp.down) void this.#run(pod, c, bp).catch(() => undefined); }, 500).unref();
+        setTimeout(() => {
+          if (!bp.deleting && !bp.down) void this.#run(pod, c, bp).catch(() => undefined);
+        }, 500).unref();
       }
     });
   }
@@ -299,19 +386,34 @@ export class PodBridge {
     const threshold = probe?.failureThreshold ?? 3;
     let failures = 0;
     while (this.#pods.get(`${bp.namespace}/${bp.name}`) === bp && this.#timer !== undefined) {
-      const ok = probe?.httpGet === undefined ? bp.proc?.exitCode === null : await this.#httpProbe(c, bp, probe.httpGet.path ?? "/", probe.httpGet.port);
+      const ok =
+        probe?.httpGet === undefined
+          ? bp.proc?.exitCode === null
+          : await this.#httpProbe(c, bp, probe.httpGet.path ?? "/", probe.httpGet.port);
       failures = ok ? 0 : failures + 1;
       const ready = ok ? true : failures >= threshold || !bp.ready ? false : bp.ready;
       if (ready !== bp.ready) {
         bp.ready = ready;
-        await this.#writeStatus(pod, bp, { started: bp.proc?.exitCode === null }).catch(() => undefined);
+        await this.#writeStatus(pod, bp, { started: bp.proc?.exitCode === null }).catch(
+          () => undefined,
+        );
       }
       await new Promise((r) => setTimeout(r, Math.min(period, 1000)));
     }
   }
 
-  async #httpProbe(c: V1Container, bp: BridgedPod, path: string, port: number | string): Promise<boolean> {
-    const p = typeof port === "number" ? port : Number.isInteger(Number(port)) ? Number(port) : c.ports?.find((x) => x.name === port)?.containerPort;
+  async #httpProbe(
+    c: V1Container,
+    bp: BridgedPod,
+    path: string,
+    port: number | string,
+  ): Promise<boolean> {
+    const p =
+      typeof port === "number"
+        ? port
+        : Number.isInteger(Number(port))
+          ? Number(port)
+          : c.ports?.find((x) => x.name === port)?.containerPort;
     if (p === undefined || bp.proc?.exitCode !== null || bp.down) return false;
     try {
       const res = await fetch(`http://${bp.ip}:${p}${path}`, { signal: AbortSignal.timeout(1000) });
@@ -351,7 +453,15 @@ export class PodBridge {
               ready: bp.ready,
               restartCount: bp.restarts,
               started: s.started,
-              state: s.started ? { running: { startedAt: now } } : { terminated: { exitCode: bp.proc?.exitCode ?? 137, reason: "Error", finishedAt: now } },
+              state: s.started
+                ? { running: { startedAt: now } }
+                : {
+                    terminated: {
+                      exitCode: bp.proc?.exitCode ?? 137,
+                      reason: "Error",
+                      finishedAt: now,
+                    },
+                  },
             },
           ],
         },
@@ -361,13 +471,19 @@ export class PodBridge {
 
   /** preStop, SIGTERM, grace period, SIGKILL, then the pod object is removed (as the kubelet does). */
   async #terminate(pod: V1Pod, bp: BridgedPod): Promise<void> {
-    const grace = (pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    const grace =
+      (pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) *
+      1000;
     const deadline = Date.now() + grace;
     const sleep = pod.spec?.containers[0]?.lifecycle?.preStop?.sleep?.seconds ?? 0;
     if (sleep > 0) await new Promise((r) => setTimeout(r, Math.min(sleep * 1000, grace)));
     const proc = bp.proc;
     if (proc !== undefined && proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise<void>((r) => proc.once("exit", () => { r(); }));
+      const exited = new Promise<void>((r) =>
+        proc.once("exit", () => {
+          r();
+        }),
+      );
       proc.kill("SIGTERM");
       const left = Math.max(0, deadline - Date.now());
       const timer = setTimeout(() => proc.kill("SIGKILL"), left);
@@ -382,7 +498,12 @@ export class PodBridge {
       .request({
         method: "DELETE",
         path: `/api/v1/namespaces/${encodeURIComponent(pod.metadata?.namespace ?? "")}/pods/${encodeURIComponent(pod.metadata?.name ?? "")}`,
-        body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0, preconditions: { uid: pod.metadata?.uid } },
+        body: {
+          apiVersion: "v1",
+          kind: "DeleteOptions",
+          gracePeriodSeconds: 0,
+          preconditions: { uid: pod.metadata?.uid },
+        },
       })
       .catch(() => undefined);
   }
@@ -395,14 +516,18 @@ export class PodBridge {
     const exits = [...this.#pods.values()].map((bp) => {
       bp.deleting = true;
       const proc = bp.proc;
-      if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+      if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null)
+        return Promise.resolve();
       return new Promise<void>((r) => {
-        proc.once("exit", () => { r(); });
+        proc.once("exit", () => {
+          r();
+        });
         proc.kill("SIGKILL");
       });
     });
     await Promise.all(exits);
-    for (const bp of this.#pods.values()) await this.#remove({ metadata: { name: bp.name, namespace: bp.namespace } });
+    for (const bp of this.#pods.values())
+      await this.#remove({ metadata: { name: bp.name, namespace: bp.namespace } });
     this.#pods.clear();
     await this.#client.delete(LEASE, "kube-node-lease", this.nodeName).catch(() => false);
     await this.#client.delete(NODE, undefined, this.nodeName).catch(() => false);

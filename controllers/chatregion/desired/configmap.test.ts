@@ -1,3 +1,4 @@
+// Table tests of the regions-table ConfigMap builder: name, owner, key and byte-stable JSON.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chatRegion } from "../fixtures.test-helpers.ts";
@@ -7,8 +8,22 @@ import type { RegionsTable } from "./configmap.ts";
 const table: RegionsTable = {
   self: "eu-west",
   regions: [
-    { name: "eu-west", dataRegion: "eu", endpoint: "wss://w", priority: 10, weight: 100, healthy: false },
-    { name: "eu-central", dataRegion: "eu", endpoint: "wss://c", priority: 20, weight: 50, healthy: true },
+    {
+      name: "eu-west",
+      dataRegion: "eu",
+      endpoint: "wss://w",
+      priority: 10,
+      weight: 100,
+      healthy: false,
+    },
+    {
+      name: "eu-central",
+      dataRegion: "eu",
+      endpoint: "wss://c",
+      priority: 20,
+      weight: 50,
+      healthy: true,
+    },
   ],
 };
 
@@ -32,8 +47,21 @@ const cases: { name: string; check: () => void }[] = [
   {
     name: "equal tables give equal bytes whatever the key order",
     check: () => {
-      const shuffled = { regions: table.regions.map((r) => ({ healthy: r.healthy, weight: r.weight, name: r.name, priority: r.priority, endpoint: r.endpoint, dataRegion: r.dataRegion })), self: "eu-west" };
-      assert.equal(desiredRegionsConfigMap(chatRegion("eu-west"), shuffled).data?.["regions.json"], desiredRegionsConfigMap(chatRegion("eu-west"), table).data?.["regions.json"]);
+      const shuffled = {
+        regions: table.regions.map((r) => ({
+          healthy: r.healthy,
+          weight: r.weight,
+          name: r.name,
+          priority: r.priority,
+          endpoint: r.endpoint,
+          dataRegion: r.dataRegion,
+        })),
+        self: "eu-west",
+      };
+      assert.equal(
+        desiredRegionsConfigMap(chatRegion("eu-west"), shuffled).data?.["regions.json"],
+        desiredRegionsConfigMap(chatRegion("eu-west"), table).data?.["regions.json"],
+      );
     },
   },
 ];

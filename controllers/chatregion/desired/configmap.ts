@@ -7,6 +7,7 @@ import type { V1ConfigMap } from "@kubernetes/client-node";
 import type { ChatRegion } from "../../../crds/chatregion/v1alpha1/index.ts";
 import { stableStringify } from "../../shared/stable.ts";
 import { childMeta, REGIONS_KEY, regionsConfigMapName } from "./meta.ts";
+import { CONFIG_MAP } from "../../../operators/runtime/core-kinds.ts";
 
 /** One row of the regions table (chat-gateway contract #4). */
 export interface RegionRow {
@@ -27,8 +28,8 @@ export interface RegionsTable {
 /** The ConfigMap holding `table` as JSON (sorted keys, so equal tables give equal bytes). */
 export function desiredRegionsConfigMap(region: ChatRegion, table: RegionsTable): V1ConfigMap {
   return {
-    apiVersion: "v1",
-    kind: "ConfigMap",
+    apiVersion: CONFIG_MAP.apiVersion,
+    kind: CONFIG_MAP.kind,
     metadata: childMeta(region, regionsConfigMapName(region)),
     data: { [REGIONS_KEY]: `${stableStringify(table)}\n` },
   };

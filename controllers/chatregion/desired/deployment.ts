@@ -14,6 +14,7 @@ import {
   regionsConfigMapName,
   selectorLabels,
 } from "./meta.ts";
+import { DEPLOYMENT } from "../../../operators/runtime/core-kinds.ts";
 
 /** One trusted issuer, as the gateway's CHAT_OIDC_ISSUERS expects it. */
 export interface IssuerEntry {
@@ -38,8 +39,8 @@ export function desiredDeployment(input: DeploymentInput): V1Deployment {
   const { region } = input;
   const m = childMeta(region);
   return {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
+    apiVersion: DEPLOYMENT.apiVersion,
+    kind: DEPLOYMENT.kind,
     metadata: m,
     spec: {
       replicas: input.replicas,
@@ -65,7 +66,10 @@ function podSpec(input: DeploymentInput): V1PodSpec {
     volumes: [
       {
         name: "regions",
-        configMap: { name: regionsConfigMapName(region), items: [{ key: REGIONS_KEY, path: REGIONS_KEY }] },
+        configMap: {
+          name: regionsConfigMapName(region),
+          items: [{ key: REGIONS_KEY, path: REGIONS_KEY }],
+        },
       },
     ],
   };
@@ -106,6 +110,15 @@ function container(input: DeploymentInput): V1Container {
   return c;
 }
 
+/** Key of the app role's password: spec.database.appPasswordSecretRef, else `appPassword` of the URL's Secret. */
+export function appPasswordRef(region: ChatRegion): { name: string; key: string } {
+  const db = region.spec.database;
+  return db.appPasswordSecretRef ?? { name: db.urlSecretRef.name, key: APP_PASSWORD_KEY };
+}
+
+/** Default key of the app role's password in the database Secret. */
+export const APP_PASSWORD_KEY = "appPassword";
+
 /** Environment of the gateway container, sorted by name so the output is deterministic. */
 export function gatewayEnv(input: DeploymentInput): V1EnvVar[] {
   const { region, config } = input;
@@ -118,9 +131,17 @@ export function gatewayEnv(input: DeploymentInput): V1EnvVar[] {
     { name: "CHAT_PORT", value: String(GATEWAY_PORT) },
     { name: "CHAT_REGIONS_FILE", value: `${REGIONS_DIR}/${REGIONS_KEY}` },
     { name: "CHAT_REPLICA_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+    // The admin URL runs the migrations at start and is then dropped by the gateway; the app role
+    // (row-level security) logs in with the password, both from Secrets by reference only.
+    { name: "CHAT_APP_DB_PASSWORD", valueFrom: { secretKeyRef: appPasswordRef(region) } },
     {
       name: "DATABASE_URL",
-      valueFrom: { secretKeyRef: { name: region.spec.database.urlSecretRef.name, key: region.spec.database.urlSecretRef.key } },
+      valueFrom: {
+        secretKeyRef: {
+          name: region.spec.database.urlSecretRef.name,
+          key: region.spec.database.urlSecretRef.key,
+        },
+      },
     },
     { name: "NODE_OPTIONS", value: NODE_OPTIONS },
   ];
@@ -128,7 +149,9 @@ export function gatewayEnv(input: DeploymentInput): V1EnvVar[] {
   if (bp.redis !== undefined) {
     env.push({
       name: "REDIS_URL",
-      valueFrom: { secretKeyRef: { name: bp.redis.urlSecretRef.name, key: bp.redis.urlSecretRef.key } },
+      valueFrom: {
+        secretKeyRef: { name: bp.redis.urlSecretRef.name, key: bp.redis.urlSecretRef.key },
+      },
     });
   }
   if (config.inferenceUrl !== "") env.push({ name: "INFERENCE_URL", value: config.inferenceUrl });

@@ -1,3 +1,4 @@
+// Table tests of the PodDisruptionBudget builder (minAvailable from minReplicas, none at 0).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chatRegion } from "../fixtures.test-helpers.ts";
@@ -10,10 +11,15 @@ const cases = [
 ];
 for (const c of cases) {
   test(`PDB: ${c.name}`, () => {
-    const p = desiredPDB(chatRegion("eu-west", { fleet: { minReplicas: c.min, replicas: Math.max(c.min, 1) } }));
+    const p = desiredPDB(
+      chatRegion("eu-west", { fleet: { minReplicas: c.min, replicas: Math.max(c.min, 1) } }),
+    );
     assert.equal(p?.spec?.minAvailable, c.want);
     if (p !== undefined) {
-      assert.deepEqual(p.spec?.selector?.matchLabels, { "app.kubernetes.io/instance": "eu-west", "librechat.io/chatregion": "eu-west" });
+      assert.deepEqual(p.spec?.selector?.matchLabels, {
+        "app.kubernetes.io/instance": "eu-west",
+        "librechat.io/chatregion": "eu-west",
+      });
       assert.equal(p.metadata?.ownerReferences?.[0]?.kind, "ChatRegion");
     }
   });

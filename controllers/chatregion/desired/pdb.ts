@@ -3,6 +3,7 @@
 import type { V1PodDisruptionBudget } from "@kubernetes/client-node";
 import type { ChatRegion } from "../../../crds/chatregion/v1alpha1/index.ts";
 import { childMeta, selectorLabels } from "./meta.ts";
+import { POD_DISRUPTION_BUDGET } from "../../../operators/runtime/core-kinds.ts";
 
 /** The PDB, or undefined when minReplicas is 0 (nothing to protect). */
 export function desiredPDB(region: ChatRegion): V1PodDisruptionBudget | undefined {
@@ -10,8 +11,8 @@ export function desiredPDB(region: ChatRegion): V1PodDisruptionBudget | undefine
   if (min < 1) return undefined;
   const m = childMeta(region);
   return {
-    apiVersion: "policy/v1",
-    kind: "PodDisruptionBudget",
+    apiVersion: POD_DISRUPTION_BUDGET.apiVersion,
+    kind: POD_DISRUPTION_BUDGET.kind,
     metadata: m,
     spec: { minAvailable: min, selector: { matchLabels: selectorLabels(m.name) } },
   };

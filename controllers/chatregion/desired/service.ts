@@ -4,13 +4,14 @@ import type { V1Service } from "@kubernetes/client-node";
 import type { ChatRegion } from "../../../crds/chatregion/v1alpha1/index.ts";
 import type { ChatRegionConfig } from "./meta.ts";
 import { childMeta, GATEWAY_PORT, selectorLabels } from "./meta.ts";
+import { SERVICE } from "../../../operators/runtime/core-kinds.ts";
 
 /** The Service of the region's gateway pods. */
 export function desiredService(region: ChatRegion): V1Service {
   const m = childMeta(region);
   return {
-    apiVersion: "v1",
-    kind: "Service",
+    apiVersion: SERVICE.apiVersion,
+    kind: SERVICE.kind,
     metadata: m,
     spec: {
       type: "ClusterIP",
@@ -21,7 +22,10 @@ export function desiredService(region: ChatRegion): V1Service {
 }
 
 /** WebSocket URL clients use for the region: spec.endpoint, else the Service's in-cluster URL. */
-export function regionEndpoint(region: ChatRegion, cfg: Pick<ChatRegionConfig, "clusterDomain">): string {
+export function regionEndpoint(
+  region: ChatRegion,
+  cfg: Pick<ChatRegionConfig, "clusterDomain">,
+): string {
   if (region.spec.endpoint !== undefined) return region.spec.endpoint;
   const ns = region.metadata.namespace ?? "default";
   return `ws://${region.metadata.name ?? ""}.${ns}.svc.${cfg.clusterDomain}:${GATEWAY_PORT}/v1/ws`;

@@ -147,7 +147,8 @@ export const ChatRegionSpecSchema = Type.Object(
         {
           nodeSelector: Type.Optional(
             StringMap(Type.String({ description: "Label value.", maxLength: 63 }), {
-              description: "Node labels the gateway pods must run on (e.g. the region's node pool).",
+              description:
+                "Node labels the gateway pods must run on (e.g. the region's node pool).",
               maxProperties: 16,
             }),
           ),
@@ -284,7 +285,12 @@ export const ChatRegionSpecSchema = Type.Object(
     database: Type.Object(
       {
         urlSecretRef: SecretKeyRef(
-          "Secret key holding the postgres:// URL (with credentials) of the in-region database.",
+          "Secret key holding the postgres:// admin URL (with credentials) of the in-region database: the gateways run the migrations with it at start, then drop it.",
+        ),
+        appPasswordSecretRef: Type.Optional(
+          SecretKeyRef(
+            "Secret key holding the password the gateways set on, and log in with as, the chat_gateway_app role (row-level security applies to it). Absent: key appPassword of the urlSecretRef Secret.",
+          ),
         ),
       },
       { additionalProperties: false, description: "Conversation database of the region." },
@@ -342,7 +348,9 @@ export const ChatRegionStatusSchema = Type.Object(
       StringEnum(CHATREGION_PHASES, { description: "Summary derived from conditions." }),
     ),
     conditions: Type.Optional(
-      Conditions("Ready, Draining, FailoverActive, ResidencyCompliant and IdentityResolved, keyed by type."),
+      Conditions(
+        "Ready, Draining, FailoverActive, ResidencyCompliant and IdentityResolved, keyed by type.",
+      ),
     ),
     replicas: Type.Optional(
       Type.Integer({
@@ -376,9 +384,7 @@ export const ChatRegionStatusSchema = Type.Object(
               "When the observed health first differed from state (the grace or hold-down clock).",
             ),
           ),
-          message: Type.Optional(
-            Type.String({ description: "Why, in words.", maxLength: 1024 }),
-          ),
+          message: Type.Optional(Type.String({ description: "Why, in words.", maxLength: 1024 })),
         },
         { additionalProperties: false, description: "Health used for failover decisions." },
       ),

@@ -4,8 +4,18 @@
 // connection counts from the gateways' /metrics into status. About 40–70 s.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { V1ConfigMap, V1Deployment, V1PodDisruptionBudget, V1Service } from "@kubernetes/client-node";
-import { CONFIGMAP, DEPLOYMENT, PDB, SERVICE } from "../../../controllers/chatregion/gvks.ts";
+import type {
+  V1ConfigMap,
+  V1Deployment,
+  V1PodDisruptionBudget,
+  V1Service,
+} from "@kubernetes/client-node";
+import {
+  CONFIG_MAP as CONFIGMAP,
+  DEPLOYMENT,
+  POD_DISRUPTION_BUDGET as PDB,
+  SERVICE,
+} from "../../../operators/runtime/core-kinds.ts";
 import { waitFor } from "../../helpers/testenv.ts";
 import { TestClient } from "../chat-gateway/helpers/gateway.ts";
 import { applyRegion, condition, perFile, region, waitRegion } from "./harness.ts";
@@ -14,7 +24,12 @@ const h = perFile("fleet");
 
 test("ChatRegion -> owned children, real gateway processes serving Keycloak-authenticated WebSockets, status from their metrics", async () => {
   await applyRegion(h, region(h, "eu-west", { replicas: 2, minReplicas: 2 }));
-  const r = await waitRegion(h, "eu-west", "Ready with 2 ready pods", (x) => condition(x, "Ready")?.status === "True" && x.status?.readyReplicas === 2);
+  const r = await waitRegion(
+    h,
+    "eu-west",
+    "Ready with 2 ready pods",
+    (x) => condition(x, "Ready")?.status === "True" && x.status?.readyReplicas === 2,
+  );
   assert.equal(r.status?.observedGeneration, r.metadata.generation);
   assert.equal(condition(r, "Ready")?.observedGeneration, r.metadata.generation);
   assert.equal(condition(r, "IdentityResolved")?.status, "True");
@@ -29,7 +44,10 @@ test("ChatRegion -> owned children, real gateway processes serving Keycloak-auth
     assert.equal(child?.metadata?.labels?.["app.kubernetes.io/managed-by"], "librechat-operator");
   }
   assert.equal(pdb?.spec?.minAvailable, 2);
-  const table = JSON.parse(cm?.data?.["regions.json"] ?? "") as { self: string; regions: { name: string }[] };
+  const table = JSON.parse(cm?.data?.["regions.json"] ?? "") as {
+    self: string;
+    regions: { name: string }[];
+  };
   assert.equal(table.self, "eu-west");
 
   // The processes are the rendered pods: their replica id is the pod name (downward API).
@@ -46,18 +64,37 @@ test("ChatRegion -> owned children, real gateway processes serving Keycloak-auth
     }
     const first = clients[0];
     assert.ok(first);
-    const acc = await first.request({ type: "send", content: "hello from the fleet", reply: false });
+    const acc = await first.request({
+      type: "send",
+      content: "hello from the fleet",
+      reply: false,
+    });
     assert.equal(acc.type, "accepted");
     // A token of another realm is refused before the upgrade.
-    const stranger = new TestClient(`ws://${new URL(pods[0]?.url ?? "").host}/v1/ws`, "not-a-token");
+    const stranger = new TestClient(
+      `ws://${new URL(pods[0]?.url ?? "").host}/v1/ws`,
+      "not-a-token",
+    );
     await assert.rejects(stranger.opened, /HTTP 401/);
 
     // The operator counted the two connections from the gateways' own /metrics.
-    await waitRegion(h, "eu-west", "2 open connections", (x) => x.status?.connections?.open === 2, 30_000);
+    await waitRegion(
+      h,
+      "eu-west",
+      "2 open connections",
+      (x) => x.status?.connections?.open === 2,
+      30_000,
+    );
   } finally {
     await Promise.all(clients.map((c) => c.close()));
   }
-  await waitRegion(h, "eu-west", "0 open connections", (x) => x.status?.connections?.open === 0, 30_000);
+  await waitRegion(
+    h,
+    "eu-west",
+    "0 open connections",
+    (x) => x.status?.connections?.open === 0,
+    30_000,
+  );
 });
 
 test("status and the rendered objects carry no secret values", async () => {
@@ -65,6 +102,11 @@ test("status and the rendered objects carry no secret values", async () => {
   const r = await waitRegion(h, "eu-west", "exists", () => true);
   const text = JSON.stringify([dep, r]);
   const env = await import("../../helpers/testenv.ts");
-  for (const secret of [env.databaseUrl(), env.redisUrl()]) assert.ok(!text.includes(secret), "secret URL leaked");
-  await waitFor("operator log without secret URLs", 1000, () => !(h.op?.output() ?? "").includes(env.databaseUrl()));
+  for (const secret of [env.databaseUrl(), env.redisUrl()])
+    assert.ok(!text.includes(secret), "secret URL leaked");
+  await waitFor(
+    "operator log without secret URLs",
+    1000,
+    () => !(h.op?.output() ?? "").includes(env.databaseUrl()),
+  );
 });

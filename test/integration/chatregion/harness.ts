@@ -7,7 +7,7 @@ import { after, before } from "node:test";
 import { createServer, connect } from "node:net";
 import type { Server, Socket } from "node:net";
 import type { ChatRegion } from "../../../crds/chatregion/v1alpha1/index.ts";
-import { CHATREGION } from "../../../controllers/chatregion/gvks.ts";
+import { CHATREGION_KIND as CHATREGION } from "../../../crds/chatregion/v1alpha1/index.ts";
 import { KubeClient } from "../../../operators/clients/kube.ts";
 import { installCrds } from "../../helpers/crds.ts";
 import { startOperator } from "../../helpers/operator.ts";
@@ -37,7 +37,15 @@ function rand(): string {
 /** Registers before/after hooks that build the harness; read it inside tests. */
 export function perFile(prefix: string): Harness {
   const env = testEnv();
-  const h: Harness = { client: new KubeClient(env.kubeConfig), ns: "", tenant: "", realm: undefined as unknown as TenantRealm, bridge: undefined as unknown as PodBridge, op: undefined, lbs: new Map() };
+  const h: Harness = {
+    client: new KubeClient(env.kubeConfig),
+    ns: "",
+    tenant: "",
+    realm: undefined as unknown as TenantRealm,
+    bridge: undefined as unknown as PodBridge,
+    op: undefined,
+    lbs: new Map(),
+  };
   before(async () => {
     await installCrds(env.kubeConfig);
     const id = rand();
@@ -46,7 +54,17 @@ export function perFile(prefix: string): Harness {
     h.realm = await tenantRealm(`r-${h.tenant}`, h.tenant);
     const c = h.client;
     const fm = { fieldManager: "integration-test", force: true };
-    await c.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: h.ns, labels: { "librechat.io/tenant": h.tenant, "op-testenv/test-namespace": "true" } } }, fm);
+    await c.apply(
+      {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: {
+          name: h.ns,
+          labels: { "librechat.io/tenant": h.tenant, "op-testenv/test-namespace": "true" },
+        },
+      },
+      fm,
+    );
     await c.apply(
       {
         apiVersion: "librechat.io/v1alpha1",
@@ -55,13 +73,35 @@ export function perFile(prefix: string): Harness {
         spec: {
           displayName: h.tenant,
           owners: [{ kind: "User", name: "alice" }],
-          identity: { keycloak: { url: env.keycloakUrl, credentialsSecretRef: { name: "kc", namespace: h.ns, key: "secret" } }, realm: { name: h.realm.realm } },
+          identity: {
+            keycloak: {
+              url: env.keycloakUrl,
+              credentialsSecretRef: { name: "kc", namespace: h.ns, key: "secret" },
+            },
+            realm: { name: h.realm.realm },
+          },
         },
       },
       fm,
     );
-    await c.apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace: h.ns }, stringData: { url: env.databaseUrl } }, fm);
-    await c.apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "redis", namespace: h.ns }, stringData: { url: env.redisUrl } }, fm);
+    await c.apply(
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "db", namespace: h.ns },
+        stringData: { url: env.databaseUrl, appPassword: `app-${id}` },
+      },
+      fm,
+    );
+    await c.apply(
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "redis", namespace: h.ns },
+        stringData: { url: env.redisUrl },
+      },
+      fm,
+    );
     h.bridge = new PodBridge({ client: c, nodeName: `bridge-${id}` });
     await h.bridge.start();
     h.op = await startOperator({
@@ -74,8 +114,16 @@ export function perFile(prefix: string): Harness {
     await h.op?.stop();
     for (const lb of h.lbs.values()) lb.server.close();
     await h.bridge.stop();
-    await h.client.delete({ apiVersion: "v1", kind: "Namespace", plural: "namespaces", namespaced: false }, undefined, h.ns);
-    await h.client.delete({ apiVersion: "librechat.io/v1alpha1", kind: "Tenant", plural: "tenants", namespaced: false }, undefined, h.tenant);
+    await h.client.delete(
+      { apiVersion: "v1", kind: "Namespace", plural: "namespaces", namespaced: false },
+      undefined,
+      h.ns,
+    );
+    await h.client.delete(
+      { apiVersion: "librechat.io/v1alpha1", kind: "Tenant", plural: "tenants", namespaced: false },
+      undefined,
+      h.tenant,
+    );
   });
   return h;
 }
@@ -96,7 +144,10 @@ export async function startLoadBalancer(h: Harness, region: string): Promise<str
     const u = new URL(pod.url);
     const upstream = connect(Number(u.port), u.hostname);
     client.pipe(upstream).pipe(client);
-    const end = (): void => { client.destroy(); upstream.destroy(); };
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
     client.on("error", end);
     upstream.on("error", end);
     client.on("close", end);
@@ -129,7 +180,10 @@ export interface RegionOptions {
 
 /** A ChatRegion manifest that runs on the bridge with the harness' Secrets. */
 export function region(h: Harness, name: string, o: RegionOptions = {}): Record<string, unknown> {
-  const placement = o.onBridge === false ? { nodeSelector: { "kubernetes.io/hostname": "nowhere" } } : h.bridge.placement();
+  const placement =
+    o.onBridge === false
+      ? { nodeSelector: { "kubernetes.io/hostname": "nowhere" } }
+      : h.bridge.placement();
   return {
     apiVersion: "librechat.io/v1alpha1",
     kind: "ChatRegion",
@@ -146,8 +200,17 @@ export function region(h: Harness, name: string, o: RegionOptions = {}): Record<
         targetConnectionsPerPod: o.target ?? 500,
         scaleDownStabilizationSeconds: o.stabilization ?? 5,
       },
-      capacity: { maxConnections: o.maxConnections ?? 10000, reservedForFailoverPercent: o.reservedPercent ?? 20 },
-      failover: { priority: o.priority ?? 10, weight: 100, fallbackRegions: o.fallbacks ?? [], unhealthyAfterSeconds: 2, healthyAfterSeconds: 3 },
+      capacity: {
+        maxConnections: o.maxConnections ?? 10000,
+        reservedForFailoverPercent: o.reservedPercent ?? 20,
+      },
+      failover: {
+        priority: o.priority ?? 10,
+        weight: 100,
+        fallbackRegions: o.fallbacks ?? [],
+        unhealthyAfterSeconds: 2,
+        healthyAfterSeconds: 3,
+      },
       backplane: { type: "Redis", redis: { urlSecretRef: { name: "redis", key: "url" } } },
       database: { urlSecretRef: { name: "db", key: "url" } },
       drain: { preStopSeconds: 1, terminationGracePeriodSeconds: 30, maxDrainSeconds: 20 },
@@ -163,18 +226,29 @@ export async function getRegion(h: Harness, name: string): Promise<ChatRegion | 
   return h.client.get<ChatRegion>(CHATREGION, h.ns, name);
 }
 
-export function condition(r: ChatRegion | undefined, type: string): { status: string; reason: string; message: string; observedGeneration?: number } | undefined {
+export function condition(
+  r: ChatRegion | undefined,
+  type: string,
+): { status: string; reason: string; message: string; observedGeneration?: number } | undefined {
   return r?.status?.conditions?.find((c) => c.type === type);
 }
 
 /** Waits until `pred` holds for the region; returns it. */
-export async function waitRegion(h: Harness, name: string, what: string, pred: (r: ChatRegion) => boolean, timeoutMs = 90_000): Promise<ChatRegion> {
+export async function waitRegion(
+  h: Harness,
+  name: string,
+  what: string,
+  pred: (r: ChatRegion) => boolean,
+  timeoutMs = 90_000,
+): Promise<ChatRegion> {
   let last: ChatRegion | undefined;
   await waitFor(`ChatRegion ${name}: ${what}`, timeoutMs, async () => {
     last = await getRegion(h, name);
     return last !== undefined && pred(last);
   }).catch((err: unknown) => {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}; status: ${JSON.stringify(last?.status)}; operator: ${h.op?.output().slice(-3000) ?? ""}`);
+    throw new Error(
+      `${err instanceof Error ? err.message : String(err)}; status: ${JSON.stringify(last?.status)}; operator: ${h.op?.output().slice(-3000) ?? ""}`,
+    );
   });
   return last as ChatRegion;
 }
