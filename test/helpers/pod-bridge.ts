@@ -52,6 +52,8 @@ export interface BridgedPod {
   /** Last output lines, for failure messages. */
   logs: string[];
   volumes: { name: string; configMap: string; dir: string; version: string }[];
+  /** Starts the container again with the same resolved spec (used by revive()). */
+  restart?: () => void;
 }
 
 export interface PodBridgeOptions {
@@ -184,6 +186,15 @@ export class PodBridge {
     p.proc?.kill("SIGKILL");
   }
 
+  /** Brings a crashed pod's container back (the machine returns): same pod, same IP, same spec. */
+  revive(name: string): void {
+    const p = [...this.#pods.values()].find((x) => x.name === name);
+    if (p === undefined) throw new Error(`pod ${name} is not on ${this.nodeName}`);
+    if (!p.down) return;
+    p.down = false;
+    p.restart?.();
+  }
+
   async #tick(): Promise<void> {
     if (this.#busy) return;
     this.#busy = true;
@@ -267,6 +278,9 @@ export class PodBridge {
     await this.#refreshVolumes(bp, configMaps);
     await this.#writeStatus(pod, bp, { started: true });
     await this.#run(pod, c, bp);
+    bp.restart = (): void => {
+      void this.#run(pod, c, bp).catch(() => undefined);
+    };
     void this.#probeLoop(pod, c, bp);
     return bp;
   }

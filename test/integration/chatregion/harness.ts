@@ -14,7 +14,7 @@ import { startOperator } from "../../helpers/operator.ts";
 import type { OperatorProcess } from "../../helpers/operator.ts";
 import { PodBridge } from "../../helpers/pod-bridge.ts";
 import { testEnv, waitFor } from "../../helpers/testenv.ts";
-import { tenantRealm } from "../chat-gateway/helpers/keycloak.ts";
+import { createUser, passwordGrantToken, tenantRealm } from "../chat-gateway/helpers/keycloak.ts";
 import type { TenantRealm } from "../chat-gateway/helpers/keycloak.ts";
 
 export { CHATREGION };
@@ -174,6 +174,9 @@ export interface RegionOptions {
   priority?: number;
   cross?: boolean;
   endpoint?: string;
+  /** failover.unhealthyAfterSeconds (default 2) and healthyAfterSeconds (default 3). */
+  grace?: number;
+  holdDown?: number;
   /** Default: the bridge's node; `false` leaves the pods unschedulable. */
   onBridge?: boolean;
 }
@@ -208,8 +211,8 @@ export function region(h: Harness, name: string, o: RegionOptions = {}): Record<
         priority: o.priority ?? 10,
         weight: 100,
         fallbackRegions: o.fallbacks ?? [],
-        unhealthyAfterSeconds: 2,
-        healthyAfterSeconds: 3,
+        unhealthyAfterSeconds: o.grace ?? 2,
+        healthyAfterSeconds: o.holdDown ?? 3,
       },
       backplane: { type: "Redis", redis: { urlSecretRef: { name: "redis", key: "url" } } },
       database: { urlSecretRef: { name: "db", key: "url" } },
@@ -251,4 +254,16 @@ export async function waitRegion(
     );
   });
   return last as ChatRegion;
+}
+
+/** Creates `n` more users in the Tenant's realm and returns one access token per user. */
+export async function userTokens(h: Harness, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const username = `u${String(i)}-${h.tenant}`;
+    const password = `pw-${username}`;
+    await createUser(h.realm.realm, username, password);
+    out.push(await passwordGrantToken(h.realm.realm, "chat-gateway", username, password));
+  }
+  return out;
 }
