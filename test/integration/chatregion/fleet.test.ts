@@ -1,7 +1,7 @@
 // A ChatRegion becomes a running chat-gateway fleet: Deployment, Service, PDB and regions ConfigMap
 // owned by it; the pod template the operator rendered runs as real processes (honest bridge) that
 // serve WebSocket clients with real Keycloak tokens of the Tenant's realm; the operator reads their
-// connection counts from the gateways' /metrics into status. About 40–70 s.
+// connection counts from the gateways' /metrics into status. About 10–20 s (after the shared set-up).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type {
