@@ -25,6 +25,7 @@ import redisPlugin from "./plugins/redis.ts";
 import { BREAKER_STATE_VALUE } from "./resilience/breaker.ts";
 import { chatRoutes } from "./routes/chat.ts";
 import { authenticateEarly, finish, sendError } from "./routes/context.ts";
+import { HealthChecker } from "./health-checks.ts";
 import { embeddingsRoutes } from "./routes/embeddings.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelsRoutes } from "./routes/models.ts";
@@ -230,12 +231,23 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
     ...(opts.jwksMaxStaleMs === undefined ? {} : { jwksMaxStaleMs: opts.jwksMaxStaleMs }),
     ...(opts.jwksTimeoutMs === undefined ? {} : { discoveryTimeoutMs: opts.jwksTimeoutMs }),
   });
+  const health = new HealthChecker({
+    result: (backend, up, at) => {
+      app.igwMetrics.healthUp.set({ backend }, up ? 1 : 0);
+      app.igwMetrics.healthLastProbe.set({ backend }, at.getTime() / 1000);
+    },
+  });
+  app.addHook("onClose", (_instance, done) => {
+    health.close();
+    done();
+  });
   await app.register(configWatcher, {
     path: opts.configPath,
     pollMs: opts.configPollMs ?? 2_000,
     onLoad: (cfg) => {
       registry.prune(new Set(cfg.backends.keys()));
       for (const b of cfg.backends.values()) registry.get(b);
+      health.update(cfg);
     },
   });
 

@@ -7,7 +7,9 @@
  * Env equivalents: TEST_UPSTREAM_PORT, TEST_UPSTREAM_LATENCY_MS, TEST_UPSTREAM_TPS,
  * TEST_UPSTREAM_ERROR_RATE, TEST_UPSTREAM_ERROR_STATUS, TEST_UPSTREAM_EMBEDDING_DIM,
  * TEST_UPSTREAM_MAX_TOKENS, TEST_UPSTREAM_MODELS (comma list), TEST_UPSTREAM_NAME,
- * TEST_UPSTREAM_OVERRUN_FACTOR (answer that many times the tokens asked for; budget tests).
+ * TEST_UPSTREAM_OVERRUN_FACTOR (answer that many times the tokens asked for; budget tests),
+ * TEST_UPSTREAM_ECHO=1 (--echo: the reply is `echo:` + the JSON of the messages received, e.g.
+ * to see a system prompt).
  */
 import { parseArgs } from "node:util";
 import { startTestUpstream } from "./upstream.ts";
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     "overrun-factor": { type: "string" },
     models: { type: "string" },
     name: { type: "string" },
+    echo: { type: "boolean" },
   },
 });
 const env = process.env;
@@ -33,6 +36,7 @@ const num = (v: string | undefined, d: number): number =>
 const up = await startTestUpstream(
   {
     name: values.name ?? env["TEST_UPSTREAM_NAME"] ?? "test-upstream",
+    echo: values.echo === true || env["TEST_UPSTREAM_ECHO"] === "1",
     latencyMs: num(values["latency-ms"] ?? env["TEST_UPSTREAM_LATENCY_MS"], 0),
     tokensPerSecond: num(values.tps ?? env["TEST_UPSTREAM_TPS"], 0),
     errorRate: num(values["error-rate"] ?? env["TEST_UPSTREAM_ERROR_RATE"], 0),

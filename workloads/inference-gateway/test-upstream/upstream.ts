@@ -40,6 +40,10 @@ export interface TestUpstreamOptions {
   /** When set, requests must carry this key (Bearer, x-api-key or api-key header). */
   requireApiKey: string | undefined;
   seed: number;
+  /** Reply with what was received: `echo:` + the JSON of the request's messages (one piece). */
+  echo: boolean;
+  /** What GET /health answers: 200 when true, 503 when false. */
+  healthy: boolean;
 }
 
 /** Counters exposed on GET /__stats. */
@@ -81,6 +85,8 @@ const DEFAULTS: TestUpstreamOptions = {
   models: ["test-model"],
   requireApiKey: undefined,
   seed: 1,
+  echo: false,
+  healthy: true,
 };
 
 const WORDS = [
@@ -258,7 +264,9 @@ export async function startTestUpstream(
     const explicit = maxTokensOf(body);
     stats.lastMaxTokens = explicit ?? null;
     const n = Math.ceil((explicit ?? options.defaultMaxTokens) * options.overrunFactor);
-    const tokens = replyTokens(lastUserText(messages), n);
+    const tokens = options.echo
+      ? [`echo:${JSON.stringify(messages)}`]
+      : replyTokens(lastUserText(messages), n);
     const prompt = estimateMessagesTokens(messages);
     const usage = { prompt_tokens: prompt, completion_tokens: n, total_tokens: prompt + n };
     const model = typeof body["model"] === "string" ? body["model"] : "test-model";
@@ -433,8 +441,10 @@ export async function startTestUpstream(
       await control(req, res);
       return;
     }
-    if (path === "/__stats") {
-      send(res, 200, stats);
+    if (path === "/__stats" || path === "/health") {
+      // GET /health is what gateway health checks probe; options.healthy decides its answer.
+      if (path === "/health") send(res, options.healthy ? 200 : 503, { healthy: options.healthy });
+      else send(res, 200, stats);
       return;
     }
     stats.requests++;

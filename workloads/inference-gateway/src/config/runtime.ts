@@ -7,6 +7,8 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { validateRoutingConfig } from "./schema.ts";
 import type {
+  AssistantConfig,
+  AssistantVersionConfig,
   BackendConfig,
   Credential,
   FaultConfig,
@@ -42,6 +44,8 @@ export interface RuntimeBackend {
   maxConnections: number;
   /** Changes when anything that needs a new connection pool changes. */
   poolKey: string;
+  /** Active health check (self-hosted engines). */
+  healthCheck: { url: string; intervalMs: number; timeoutMs: number } | undefined;
 }
 
 /** A model with defaults applied. */
@@ -50,9 +54,21 @@ export interface RuntimeModel {
   type: "chat" | "embedding";
   strategy: "weighted" | "cost-latency";
   defaultMaxTokens: number;
+  /** Most output tokens a request may ask for; undefined = no clamp. */
+  maxTokens: number | undefined;
   cacheEnabled: boolean;
   cacheTtlSeconds: number;
   routes: { backend: string; upstreamModel: string; weight: number; priority: number }[];
+}
+
+/** An assistant ready for selection: versions by name and variants with cumulative weights. */
+export interface RuntimeAssistant {
+  name: string;
+  stickiness: "conversation" | "user";
+  versions: Map<string, AssistantVersionConfig>;
+  /** Variants with weight > 0, each with the upper bound of its cumulative weight range. */
+  variants: { version: string; upTo: number }[];
+  totalWeight: number;
 }
 
 /** The immutable snapshot used by requests. */
@@ -69,6 +85,8 @@ export interface RuntimeConfig {
   /** OIDC issuer → tenants trusting it. */
   tenantsByIssuer: Map<string, TenantConfig[]>;
   faults: Map<string, FaultConfig>;
+  /** Assistant name → assistant (names never collide with model names or aliases). */
+  assistants: Map<string, RuntimeAssistant>;
   scoring: { costWeight: number; latencyWeight: number };
 }
 
@@ -124,7 +142,11 @@ function modelOf(m: ModelConfig, d: RoutingConfig["defaults"]): RuntimeModel {
     name: m.name,
     type: m.type ?? "chat",
     strategy: m.strategy ?? "weighted",
-    defaultMaxTokens: m.defaultMaxTokens ?? d?.defaultMaxTokens ?? 1024,
+    defaultMaxTokens: Math.min(
+      m.defaultMaxTokens ?? d?.defaultMaxTokens ?? 1024,
+      m.maxTokens ?? Number.MAX_SAFE_INTEGER,
+    ),
+    maxTokens: m.maxTokens,
     cacheEnabled: m.cache?.enabled ?? true,
     cacheTtlSeconds: m.cache?.ttlSeconds ?? d?.cacheTtlSeconds ?? 300,
     routes: m.routes.map((r) => ({
@@ -161,6 +183,14 @@ async function backendOf(
     costOut: b.cost?.outputPerMillion ?? 0,
     maxConnections,
     poolKey: `${new URL(b.baseURL).origin}|${policy.connectMs}|${maxConnections}`,
+    healthCheck:
+      b.healthCheck === undefined
+        ? undefined
+        : {
+            url: new URL(b.healthCheck.path, new URL(b.baseURL).origin).toString(),
+            intervalMs: b.healthCheck.intervalSeconds * 1000,
+            timeoutMs: (b.healthCheck.timeoutSeconds ?? 5) * 1000,
+          },
   };
 }
 
@@ -182,6 +212,7 @@ export async function buildRuntimeConfig(
     ...indexModels(config.models, d),
     ...indexTenants(config.tenants),
     faults,
+    assistants: indexAssistants(config.assistants ?? []),
     scoring: {
       costWeight: d?.scoring?.costWeight ?? 1,
       latencyWeight: d?.scoring?.latencyWeight ?? 1,
@@ -201,6 +232,28 @@ function indexModels(
     for (const k of [m.name, ...(m.aliases ?? [])]) modelIndex.set(k, rm);
   }
   return { models, modelIndex };
+}
+
+/** Builds the assistant lookup (variants of weight 0 are never drawn). */
+export function indexAssistants(list: readonly AssistantConfig[]): Map<string, RuntimeAssistant> {
+  const out = new Map<string, RuntimeAssistant>();
+  for (const a of list) {
+    let total = 0;
+    const variants: RuntimeAssistant["variants"] = [];
+    for (const v of a.variants) {
+      if (v.weight <= 0) continue;
+      total += v.weight;
+      variants.push({ version: v.version, upTo: total });
+    }
+    out.set(a.name, {
+      name: a.name,
+      stickiness: a.stickiness ?? "conversation",
+      versions: new Map(a.versions.map((v) => [v.name, v])),
+      variants,
+      totalWeight: total,
+    });
+  }
+  return out;
 }
 
 function indexTenants(

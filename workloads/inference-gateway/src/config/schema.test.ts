@@ -136,7 +136,51 @@ const cases: {
     },
     want: /^\/tenants\/1\/limits\/costBudget\/currency: "EUR" differs/,
   },
+  {
+    name: "assistant routed to a model, allowed for a tenant",
+    mutate: (c) => {
+      c["assistants"] = [assistant()];
+      c.tenants[0]!.models.push("helper");
+    },
+    want: null,
+  },
+  {
+    name: "assistant version on unknown model",
+    mutate: (c) =>
+      (c["assistants"] = [{ ...assistant(), versions: [{ name: "v1", model: "gpt-9" }] }]),
+    want: /\/assistants\/0\/versions\/0\/model: unknown model "gpt-9"/,
+  },
+  {
+    name: "assistant name collides with a model alias",
+    mutate: (c) => (c["assistants"] = [{ ...assistant(), name: "default" }]),
+    want: /\/assistants\/0\/name: "default" is also a model name or alias/,
+  },
+  {
+    name: "assistant variant names unknown version",
+    mutate: (c) =>
+      (c["assistants"] = [{ ...assistant(), variants: [{ version: "v9", weight: 1 }] }]),
+    want: /\/assistants\/0\/variants\/0\/version: unknown version "v9"/,
+  },
+  {
+    name: "assistant with all weights zero",
+    mutate: (c) =>
+      (c["assistants"] = [{ ...assistant(), variants: [{ version: "v1", weight: 0 }] }]),
+    want: /\/assistants\/0\/variants: all weights are 0/,
+  },
+  {
+    name: "duplicate assistant",
+    mutate: (c) => (c["assistants"] = [assistant(), assistant()]),
+    want: /duplicate assistant name "helper"/,
+  },
 ];
+
+function assistant() {
+  return {
+    name: "helper",
+    versions: [{ name: "v1", model: "llama", instructions: "Help." }],
+    variants: [{ version: "v1", weight: 100 }],
+  };
+}
 
 for (const tc of cases) {
   void test(`validateRoutingConfig: ${tc.name}`, () => {

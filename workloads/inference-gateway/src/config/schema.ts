@@ -84,6 +84,16 @@ export const CredentialSchema = Type.Union([
   ),
 ]);
 
+/** Active health check of a backend (self-hosted engines): GET <origin><path> every interval. */
+export const HealthCheckSchema = Type.Object(
+  {
+    path: Type.String({ pattern: "^/", maxLength: 256 }),
+    intervalSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+  },
+  { additionalProperties: false },
+);
+
 /** One upstream: a self-hosted AIModel Service or an external provider. */
 export const BackendSchema = Type.Object(
   {
@@ -110,6 +120,7 @@ export const BackendSchema = Type.Object(
     retry: Type.Optional(RetrySchema),
     breaker: Type.Optional(BreakerSchema),
     cost: Type.Optional(CostSchema),
+    healthCheck: Type.Optional(HealthCheckSchema),
     maxConnections: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
   },
   { additionalProperties: false },
@@ -161,6 +172,14 @@ export const ModelSchema = Type.Object(
         maximum: 10_000_000,
         description:
           "Output tokens reserved (and sent upstream) when the request has no max_tokens",
+      }),
+    ),
+    maxTokens: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100_000_000,
+        description:
+          "Most output tokens a request may ask for (AIModel spec.maxTokens); larger max_tokens are clamped to it",
       }),
     ),
     cache: Type.Optional(
@@ -281,6 +300,73 @@ export const FaultSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** One immutable configuration of an assistant: the model it calls and what it adds to requests. */
+export const AssistantVersionConfigSchema = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      maxLength: 63,
+      pattern: "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$",
+    }),
+    model: Name,
+    instructions: Type.Optional(
+      Type.String({
+        maxLength: 1_048_576,
+        description: "System message put before the request's messages",
+      }),
+    ),
+    parameters: Type.Optional(
+      Type.Object(
+        {
+          temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+          topP: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          maxTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    tools: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 63 }),
+            type: Type.String({ minLength: 1, maxLength: 63 }),
+            url: Type.Optional(Type.String({ pattern: "^https?://" })),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 16, description: "Informational: listed by GET /v1/models; not sent upstream" },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** An Assistant: a model name whose requests go to one of its versions, split by weight. */
+export const AssistantConfigSchema = Type.Object(
+  {
+    name: Name,
+    stickiness: Type.Optional(
+      Type.Union([Type.Literal("conversation"), Type.Literal("user")], {
+        description:
+          "conversation: the x-conversation-id header keeps a conversation on one version; user: the body's user field (or x-user-id) keeps a user on one (default conversation)",
+      }),
+    ),
+    versions: Type.Array(AssistantVersionConfigSchema, { minItems: 1, maxItems: 16 }),
+    variants: Type.Array(
+      Type.Object(
+        {
+          version: Type.String({ minLength: 1, maxLength: 63 }),
+          weight: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 16 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** Gateway-wide defaults, overridable per backend. */
 export const DefaultsSchema = Type.Object(
   {
@@ -314,6 +400,7 @@ export const RoutingConfigSchema = Type.Object(
     backends: Type.Array(BackendSchema, { maxItems: 10_000 }),
     models: Type.Array(ModelSchema, { maxItems: 10_000 }),
     tenants: Type.Array(TenantSchema, { maxItems: 100_000 }),
+    assistants: Type.Optional(Type.Array(AssistantConfigSchema, { maxItems: 10_000 })),
     faults: Type.Optional(Type.Array(FaultSchema, { maxItems: 10_000 })),
   },
   { additionalProperties: false, $id: "InferenceGatewayConfig" },
@@ -329,6 +416,9 @@ export type ModelRoute = Static<typeof ModelRouteSchema>;
 export type ModelConfig = Static<typeof ModelSchema>;
 export type TenantConfig = Static<typeof TenantSchema>;
 export type FaultConfig = Static<typeof FaultSchema>;
+export type HealthCheckConfig = Static<typeof HealthCheckSchema>;
+export type AssistantConfig = Static<typeof AssistantConfigSchema>;
+export type AssistantVersionConfig = Static<typeof AssistantVersionConfigSchema>;
 export type RoutingDefaults = Static<typeof DefaultsSchema>;
 /** The routing file as TypeScript. */
 export type RoutingConfig = Static<typeof RoutingConfigSchema>;
@@ -381,6 +471,8 @@ function crossCheck(c: RoutingConfig): string[] {
       errors.push(`/models/${i}/routes: all weights are 0`);
   });
   const modelNames = new Set(c.models.map((m) => m.name));
+  errors.push(...checkAssistants(c.assistants ?? [], modelNames, new Set(modelKeys)));
+  const callable = new Set([...modelNames, ...(c.assistants ?? []).map((a) => a.name)]);
   for (const d of dupes(c.tenants.map((t) => t.id)))
     errors.push(`/tenants: duplicate tenant id "${d}"`);
   for (const d of dupes(c.tenants.flatMap((t) => (t.apiKeys ?? []).map((k) => k.sha256)))) {
@@ -388,7 +480,7 @@ function crossCheck(c: RoutingConfig): string[] {
   }
   c.tenants.forEach((t, i) => {
     t.models.forEach((m, j) => {
-      if (m !== "*" && !modelNames.has(m))
+      if (m !== "*" && !callable.has(m))
         errors.push(`/tenants/${i}/models/${j}: unknown model "${m}"`);
     });
   });
@@ -409,6 +501,34 @@ function crossCheck(c: RoutingConfig): string[] {
       errors.push(`/faults/${i}/backend: unknown backend "${f.backend}"`);
     if (f.expiresAt !== undefined && !RFC3339.test(f.expiresAt))
       errors.push(`/faults/${i}/expiresAt: not an RFC 3339 date-time`);
+  });
+  return errors;
+}
+
+function checkAssistants(
+  list: readonly AssistantConfig[],
+  modelNames: ReadonlySet<string>,
+  modelKeys: ReadonlySet<string>,
+): string[] {
+  const errors: string[] = [];
+  for (const d of dupes(list.map((a) => a.name)))
+    errors.push(`/assistants: duplicate assistant name "${d}"`);
+  list.forEach((a, i) => {
+    if (modelKeys.has(a.name))
+      errors.push(`/assistants/${i}/name: "${a.name}" is also a model name or alias`);
+    for (const d of dupes(a.versions.map((v) => v.name)))
+      errors.push(`/assistants/${i}/versions: duplicate version "${d}"`);
+    a.versions.forEach((v, j) => {
+      if (!modelNames.has(v.model))
+        errors.push(`/assistants/${i}/versions/${j}/model: unknown model "${v.model}"`);
+    });
+    const versions = new Set(a.versions.map((v) => v.name));
+    a.variants.forEach((v, j) => {
+      if (!versions.has(v.version))
+        errors.push(`/assistants/${i}/variants/${j}/version: unknown version "${v.version}"`);
+    });
+    if (a.variants.every((v) => v.weight === 0))
+      errors.push(`/assistants/${i}/variants: all weights are 0`);
   });
   return errors;
 }

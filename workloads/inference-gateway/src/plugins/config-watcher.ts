@@ -1,6 +1,7 @@
 /**
  * Watches the routing file (a mounted ConfigMap: the kubelet swaps a `..data` symlink, so the
- * directory is watched, with polling as a fallback) and hot-reloads it. A new snapshot replaces
+ * directory is watched, with polling as a fallback) and hot-reloads it. A change noticed during a
+ * reload triggers one more, so a burst of updates always ends on the last one. A new snapshot replaces
  * the old reference atomically; requests keep the snapshot they started with, so nothing in
  * flight is dropped. An invalid file is rejected with every error logged and the old snapshot
  * stays. Credential files named by the config are re-read when they change (Secret rotation).
@@ -54,11 +55,21 @@ function credentialFiles(text: string): string[] {
 async function configWatcher(app: FastifyInstance, opts: ConfigWatcherOptions): Promise<void> {
   let lastFingerprint = "";
   let running: Promise<boolean> | undefined;
-  const store: RoutingStore = {
-    current: undefined,
-    lastError: undefined,
-    reload: () => (running ??= doReload().finally(() => (running = undefined))),
+  let again: Promise<boolean> | undefined;
+  // A change seen while a reload runs may have landed after that reload read the file (the
+  // kubelet swaps ..data at any moment): run once more after it, so the last write always wins.
+  const reload = (): Promise<boolean> => {
+    if (running === undefined) {
+      running = doReload().finally(() => (running = undefined));
+      return running;
+    }
+    again ??= running.then(() => {
+      again = undefined;
+      return reload();
+    });
+    return again;
   };
+  const store: RoutingStore = { current: undefined, lastError: undefined, reload };
 
   async function doReload(): Promise<boolean> {
     let text: string;
@@ -130,6 +141,7 @@ async function configWatcher(app: FastifyInstance, opts: ConfigWatcherOptions): 
     clearTimeout(debounce);
     watcher?.close();
     await running;
+    await again;
   });
 }
 

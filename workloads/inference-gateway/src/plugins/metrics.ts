@@ -113,6 +113,33 @@ export function createMetrics(): GatewayMetrics {
       registers,
     }),
     inflight: new Gauge({ name: `${P}inflight_requests`, help: "Requests in flight", registers }),
+    backendLatency: new Histogram({
+      name: `${P}backend_request_duration_seconds`,
+      help: "Duration of requests answered by a backend (status < 500), per backend: the source of AIModel status.latency",
+      labelNames: ["backend"],
+      buckets: [
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
+      ],
+      registers,
+    }),
+    assistantRequests: new Counter({
+      name: `${P}assistant_requests_total`,
+      help: "Requests to an assistant by version and outcome (error = 5xx or a cut stream)",
+      labelNames: ["assistant", "version", "outcome"],
+      registers,
+    }),
+    healthUp: new Gauge({
+      name: `${P}backend_health_up`,
+      help: "Last active health check of a backend: 1 passed, 0 failed",
+      labelNames: ["backend"],
+      registers,
+    }),
+    healthLastProbe: new Gauge({
+      name: `${P}backend_health_last_probe_timestamp_seconds`,
+      help: "Unix time of the last active health check of a backend",
+      labelNames: ["backend"],
+      registers,
+    }),
   };
 }
 
@@ -136,6 +163,10 @@ export interface GatewayMetrics {
   reloads: Counter;
   generation: Gauge;
   inflight: Gauge;
+  backendLatency: Histogram;
+  assistantRequests: Counter;
+  healthUp: Gauge;
+  healthLastProbe: Gauge;
 }
 
 declare module "fastify" {

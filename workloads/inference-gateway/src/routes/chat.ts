@@ -22,6 +22,7 @@ import { ChatBody } from "../schemas.ts";
 import { estimateMessagesTokens } from "../tokens.ts";
 import { chatBound, microUnits } from "../limits/bound.ts";
 import type { RuntimeBackend as Backend } from "../config/runtime.ts";
+import { applyVersion, pickVersion, stickinessKey } from "../routing/assistant.ts";
 import {
   authenticated,
   authorize,
@@ -55,9 +56,12 @@ async function prepare(
 ): Promise<Prepared> {
   const ctx = authenticated(req);
   const { cfg, principal } = ctx;
-  const model = authorize(ctx, body.model, "chat");
-  const raw = body as Record<string, unknown>;
-  const bound = chatBound(raw, req.igwBodyBytes, model.defaultMaxTokens, app.igwBoundOptions);
+  const { raw, modelName, grantedBy } = resolveAssistant(app, req, ctx, body);
+  const model = authorize(ctx, modelName, "chat", grantedBy);
+  clampTokens(raw, model);
+  // An assistant's instructions change the body: its size is then re-measured.
+  const bytes = grantedBy === undefined ? req.igwBodyBytes : undefined;
+  const bound = chatBound(raw, bytes, model.defaultMaxTokens, app.igwBoundOptions);
   const micro = hasCostBudget(principal.tenant)
     ? microUnits(bound.inputTokens, bound.outputTokens, maxPrice(cfg, model))
     : 0;
@@ -67,7 +71,7 @@ async function prepare(
     Date.now(),
     micro,
   );
-  const promptEstimate = estimateMessagesTokens(body.messages);
+  const promptEstimate = estimateMessagesTokens(raw["messages"] as ChatBody["messages"]);
   const key =
     model.cacheEnabled && isCacheable(raw)
       ? cacheKey(principal.tenant.id, "chat", model.name, raw)
@@ -89,6 +93,36 @@ function charge(ctx: RequestContext, backend: Backend | undefined): [number, num
   const tokens = ctx.promptTokens + ctx.completionTokens;
   if (backend === undefined) return [tokens, 0];
   return [tokens, microUnits(ctx.promptTokens, ctx.completionTokens, backend)];
+}
+
+/**
+ * An assistant name resolves to one of its versions: its model, instructions and parameters.
+ * Other names pass through unchanged.
+ */
+function resolveAssistant(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  ctx: RequestContext,
+  body: ChatBody,
+): { raw: Record<string, unknown>; modelName: string; grantedBy: string | undefined } {
+  const raw = body as Record<string, unknown>;
+  const assistant = ctx.cfg?.assistants.get(body.model);
+  if (assistant === undefined) return { raw, modelName: body.model, grantedBy: undefined };
+  const key = stickinessKey(assistant, req.headers, body);
+  const version = pickVersion(assistant, key, app.igwDispatchDeps.random);
+  if (version === undefined) throw new GatewayError("GW_ERR_MODEL_NOT_FOUND", { param: "model" });
+  ctx.assistant = assistant.name;
+  ctx.assistantVersion = version.name;
+  return { raw: applyVersion(raw, version), modelName: version.model, grantedBy: assistant.name };
+}
+
+/** A request asking for more output tokens than the model's maxTokens is clamped to it. */
+function clampTokens(raw: Record<string, unknown>, model: RuntimeModel): void {
+  if (model.maxTokens === undefined) return;
+  for (const k of ["max_completion_tokens", "max_tokens"]) {
+    const asked = raw[k];
+    if (typeof asked === "number" && asked > model.maxTokens) raw[k] = model.maxTokens;
+  }
 }
 
 function dispatchRequest(
@@ -147,6 +181,8 @@ async function unary(
         };
   recordUsage(ctx, charged, 0, 0);
   if (ctx.cache !== undefined) void reply.header("x-igw-cache", ctx.cache);
+  if (ctx.assistantVersion !== undefined)
+    void reply.header("x-igw-assistant-version", ctx.assistantVersion);
   void reply.header("x-igw-backend", value.backend).type("application/json").send(value.body);
   // Settle after the answer left: accounting stays exact, the client does not wait for it.
   const served = p.cfg.backends.get(backendName);
@@ -154,7 +190,7 @@ async function unary(
   finish(app, req, 200, "OK", served);
 }
 
-function sseHead(raw: ServerResponse, backend: string, cache?: string): void {
+function sseHead(raw: ServerResponse, backend: string, cache?: string, version?: string): void {
   const headers: Record<string, string> = {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache",
@@ -163,6 +199,7 @@ function sseHead(raw: ServerResponse, backend: string, cache?: string): void {
     "x-igw-backend": backend,
   };
   if (cache !== undefined) headers["x-igw-cache"] = cache;
+  if (version !== undefined) headers["x-igw-assistant-version"] = version;
   raw.writeHead(200, headers);
 }
 
@@ -290,7 +327,7 @@ async function streaming(
     app.igwMetrics.cache.inc({ model: ctx.model, tenant: ctx.tenant, result: "hit" });
     settle(app, ctx, 0);
     reply.hijack();
-    sseHead(raw, cached.backend, "hit");
+    sseHead(raw, cached.backend, "hit", ctx.assistantVersion);
     const sink = new SseSink(raw);
     await replay(sink, cached, wantsUsage, ac.signal).catch(() => undefined);
     sink.end();
@@ -303,7 +340,7 @@ async function streaming(
   let usage: StreamPiece["usage"];
   let chars = 0;
   reply.hijack();
-  sseHead(raw, out.backend.name);
+  sseHead(raw, out.backend.name, undefined, ctx.assistantVersion);
   const sink = new SseSink(raw);
   let failure: unknown;
   let cut = false;

@@ -24,6 +24,9 @@ export interface RequestContext {
   promptTokens: number;
   completionTokens: number;
   reservation: Reservation | undefined;
+  /** Assistant and version that served the request, when the model named an assistant. */
+  assistant: string | undefined;
+  assistantVersion: string | undefined;
   /** Whether the reservation was settled (once). */
   settled: boolean;
   done: boolean;
@@ -90,6 +93,8 @@ export function begin(
     promptTokens: 0,
     completionTokens: 0,
     reservation: undefined,
+    assistant: undefined,
+    assistantVersion: undefined,
     settled: false,
     done: false,
     cfg: undefined,
@@ -123,11 +128,16 @@ export function authenticated(req: FastifyRequest): RequestContext & {
   return ctx as RequestContext & { cfg: RuntimeConfig; principal: Principal };
 }
 
-/** Resolves the model of an authenticated request and checks permission and endpoint type. */
+/**
+ * Resolves the model of an authenticated request and checks permission and endpoint type.
+ * `grantedBy` is the assistant the model was reached through: a tenant allowed to call the
+ * assistant may use its model.
+ */
 export function authorize(
   ctx: RequestContext & { cfg: RuntimeConfig; principal: Principal },
   modelName: string,
   type: RuntimeModel["type"],
+  grantedBy?: string,
 ): RuntimeModel {
   const { cfg, principal } = ctx;
   const model = cfg.modelIndex.get(modelName);
@@ -136,9 +146,10 @@ export function authorize(
       message: `The model '${modelName.slice(0, 256)}' does not exist`,
       param: "model",
     });
-  if (!mayUse(principal.tenant, model.name))
+  const allowedAs = grantedBy ?? model.name;
+  if (!mayUse(principal.tenant, allowedAs) && !mayUse(principal.tenant, model.name))
     throw new GatewayError("GW_ERR_MODEL_FORBIDDEN", {
-      message: `Tenant '${principal.tenant.id}' may not use model '${model.name}'`,
+      message: `Tenant '${principal.tenant.id}' may not use model '${allowedAs}'`,
       param: "model",
     });
   ctx.model = model.name;
@@ -218,6 +229,25 @@ export function settle(app: FastifyInstance, ctx: RequestContext, tokens: number
   app.igwLimiter.settle(r, tokens, micro);
 }
 
+/** Measurements the operator reads back into AIModel and Assistant status. */
+function observeLoop(
+  m: FastifyInstance["igwMetrics"],
+  ctx: RequestContext,
+  status: number,
+  code: string,
+  seconds: number,
+): void {
+  if (ctx.backend !== "" && status < 500)
+    m.backendLatency.observe({ backend: ctx.backend }, seconds);
+  if (ctx.assistant === undefined) return;
+  const failed = status >= 500 || code === "GW_ERR_STREAM_INTERRUPTED";
+  m.assistantRequests.inc({
+    assistant: ctx.assistant,
+    version: ctx.assistantVersion ?? "",
+    outcome: failed ? "error" : "success",
+  });
+}
+
 /** Ends a request: metrics, log line, in-flight count. Safe to call twice. */
 export function finish(
   app: FastifyInstance,
@@ -236,6 +266,7 @@ export function finish(
   m.requests.inc({ endpoint: ctx.endpoint, ...labels, status, code });
   m.duration.observe({ endpoint: ctx.endpoint, ...labels, stream: String(ctx.stream) }, seconds);
   if (ctx.ttftMs !== undefined) m.ttft.observe(labels, ctx.ttftMs / 1000);
+  observeLoop(m, ctx, status, code, seconds);
   if (ctx.promptTokens > 0) m.tokens.inc({ ...labels, direction: "in" }, ctx.promptTokens);
   if (ctx.completionTokens > 0) m.tokens.inc({ ...labels, direction: "out" }, ctx.completionTokens);
   if (backend !== undefined && ctx.cache !== "hit" && ctx.cache !== "coalesced") {
@@ -253,6 +284,8 @@ export function finish(
       status,
       code,
       cache: ctx.cache,
+      assistant: ctx.assistant,
+      assistantVersion: ctx.assistantVersion,
       ms: Math.round(seconds * 1000),
       ttftMs: ctx.ttftMs,
       tokensIn: ctx.promptTokens,

@@ -1,0 +1,61 @@
+// The kubelet's way of putting a ConfigMap or Secret volume on disk (its AtomicWriter), for tests
+// and the demo where no kubelet runs (kwok runs no pods): every update goes into a fresh hidden
+// directory `..<stamp>`, a `..data_tmp` symlink to it is renamed over `..data` in one step, and
+// each key is a symlink `<key> -> ..data/<key>` created once. Readers therefore see either the old
+// or the new set of files, never a mix, and the file path they were given never changes.
+import { mkdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+let seq = 0;
+
+/** Writes `files` (key → content) into `dir` as one atomic kubelet-style update. */
+export async function writeVolume(
+  dir: string,
+  files: Readonly<Record<string, string>>,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const stamp = `..${new Date().toISOString().replace(/[:.]/g, "_")}.${process.pid}.${++seq}`;
+  await mkdir(join(dir, stamp));
+  for (const [k, v] of Object.entries(files)) await writeFile(join(dir, stamp, k), v);
+  const old = await readlink(join(dir, "..data")).catch(() => undefined);
+  await symlink(stamp, join(dir, "..data_tmp"));
+  await rename(join(dir, "..data_tmp"), join(dir, "..data"));
+  for (const k of Object.keys(files)) {
+    await symlink(join("..data", k), join(dir, k)).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    });
+  }
+  if (old !== undefined) await rm(join(dir, old), { recursive: true, force: true });
+}
+
+/** Reads the data of a ConfigMap or Secret (decoded) or undefined when it does not exist. */
+export type VolumeSource = () => Promise<Record<string, string> | undefined>;
+
+/**
+ * Mirrors a ConfigMap/Secret into `dir` as the kubelet would: polls `read` every `intervalMs`
+ * and writes an update whenever the content changed. Returns a stop function.
+ */
+export function syncVolume(dir: string, read: VolumeSource, intervalMs = 100): () => Promise<void> {
+  let stopped = false;
+  let last = "";
+  const loop = (async (): Promise<void> => {
+    while (!stopped) {
+      try {
+        const data = await read();
+        const text = data === undefined ? "" : JSON.stringify(data);
+        if (data !== undefined && text !== last) {
+          await writeVolume(dir, data);
+          last = text;
+        }
+      } catch {
+        // The API server may be briefly unavailable; the next round retries, as the kubelet does.
+      }
+      await sleep(intervalMs);
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+  };
+}
