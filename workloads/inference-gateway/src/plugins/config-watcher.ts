@@ -11,6 +11,7 @@ import { watch } from "node:fs";
 import type { FSWatcher } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { dirname } from "node:path";
+import { gunzipSync } from "node:zlib";
 import fp from "fastify-plugin";
 import type { FastifyInstance } from "fastify";
 import { ConfigError, loadRuntimeConfig } from "../config/runtime.ts";
@@ -52,6 +53,12 @@ function credentialFiles(text: string): string[] {
     .filter((f) => f !== "");
 }
 
+/** The text of a routing file: UTF-8, or gzip (the operator compresses large configs). */
+export function decodeConfigFile(bytes: Buffer): string {
+  const gzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  return (gzip ? gunzipSync(bytes, { maxOutputLength: 256 * 1024 * 1024 }) : bytes).toString("utf8");
+}
+
 async function configWatcher(app: FastifyInstance, opts: ConfigWatcherOptions): Promise<void> {
   let lastFingerprint = "";
   let running: Promise<boolean> | undefined;
@@ -74,7 +81,7 @@ async function configWatcher(app: FastifyInstance, opts: ConfigWatcherOptions): 
   async function doReload(): Promise<boolean> {
     let text: string;
     try {
-      text = await readFile(opts.path, "utf8");
+      text = decodeConfigFile(await readFile(opts.path));
     } catch (err) {
       store.lastError = [`cannot read ${opts.path}: ${(err as Error).message}`];
       app.igwMetrics.reloads.inc({ result: "error" });
