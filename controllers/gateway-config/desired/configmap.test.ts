@@ -2,7 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeConfigFile } from "../../../workloads/inference-gateway/src/plugins/config-watcher.ts";
 import { validateRoutingConfig } from "../../../workloads/inference-gateway/src/config/schema.ts";
-import { CONFIG_KEY, contentHash, desiredConfigMap, GENERATION_ANNOTATION, HASH_ANNOTATION, routingText } from "./configmap.ts";
+import {
+  CONFIG_KEY,
+  contentHash,
+  desiredConfigMap,
+  GENERATION_ANNOTATION,
+  HASH_ANNOTATION,
+  routingText,
+} from "./configmap.ts";
 import { bigInput, input, OPTIONS, vllm } from "./fixtures.test-helpers.ts";
 import { renderRouting } from "./routing.ts";
 
@@ -16,7 +23,10 @@ void test("desiredConfigMap: small configs as JSON in data, with hash and genera
   assert.equal(cm.binaryData, undefined);
   assert.equal(cm.metadata?.annotations?.[GENERATION_ANNOTATION], "7");
   // The hash ignores the generation: only content changes count.
-  assert.equal(cm.metadata?.annotations?.[HASH_ANNOTATION], contentHash({ ...small, generation: 99 }));
+  assert.equal(
+    cm.metadata?.annotations?.[HASH_ANNOTATION],
+    contentHash({ ...small, generation: 99 }),
+  );
 });
 
 void test("desiredConfigMap: above the threshold, gzip in binaryData that the gateway decodes", () => {
@@ -32,8 +42,12 @@ void test("1,000 AIModels + 100 Assistants + 200 Tenants: size as JSON and in th
   const json = Buffer.byteLength(routingText(config));
   const cm = desiredConfigMap(config, "ns");
   const stored = Buffer.byteLength(JSON.stringify(cm));
-  process.stdout.write(`# routing.json ${json} bytes; ConfigMap ${stored} bytes (${cm.data === undefined ? "gzip" : "plain"})\n`);
+  process.stdout.write(
+    `# routing.json ${json} bytes; ConfigMap ${stored} bytes (${cm.data === undefined ? "gzip" : "plain"})\n`,
+  );
   assert.ok(stored < 1024 * 1024, `ConfigMap of ${stored} bytes passes the 1 MiB object limit`);
-  const text = cm.data?.[CONFIG_KEY] ?? decodeConfigFile(Buffer.from(cm.binaryData?.[CONFIG_KEY] ?? "", "base64"));
+  const text =
+    cm.data?.[CONFIG_KEY] ??
+    decodeConfigFile(Buffer.from(cm.binaryData?.[CONFIG_KEY] ?? "", "base64"));
   assert.ok(validateRoutingConfig(JSON.parse(text) as unknown).ok);
 });

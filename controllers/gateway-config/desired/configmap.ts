@@ -28,15 +28,31 @@ export function contentHash(config: RoutingConfig): string {
 }
 
 /** The ConfigMap for `config` in the operator namespace. */
-export function desiredConfigMap(config: RoutingConfig, namespace: string, threshold = COMPRESS_ABOVE): V1ConfigMap {
+export function desiredConfigMap(
+  config: RoutingConfig,
+  namespace: string,
+  threshold = COMPRESS_ABOVE,
+): V1ConfigMap {
   const text = routingText(config);
   const metadata = {
     name: CONFIGMAP_NAME,
     namespace,
-    labels: { "app.kubernetes.io/name": "inference-gateway", "app.kubernetes.io/managed-by": "librechat-operator" },
-    annotations: { [HASH_ANNOTATION]: contentHash(config), [GENERATION_ANNOTATION]: String(config.generation ?? 0) },
+    labels: {
+      "app.kubernetes.io/name": "inference-gateway",
+      "app.kubernetes.io/managed-by": "librechat-operator",
+    },
+    annotations: {
+      [HASH_ANNOTATION]: contentHash(config),
+      [GENERATION_ANNOTATION]: String(config.generation ?? 0),
+    },
   };
-  if (Buffer.byteLength(text) <= threshold) return { apiVersion: "v1", kind: "ConfigMap", metadata, data: { [CONFIG_KEY]: text } };
+  if (Buffer.byteLength(text) <= threshold)
+    return { apiVersion: "v1", kind: "ConfigMap", metadata, data: { [CONFIG_KEY]: text } };
   // gzipSync writes mtime 0 and no file name: the same JSON always gives the same bytes.
-  return { apiVersion: "v1", kind: "ConfigMap", metadata, binaryData: { [CONFIG_KEY]: gzipSync(text, { level: 9 }).toString("base64") } };
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata,
+    binaryData: { [CONFIG_KEY]: gzipSync(text, { level: 9 }).toString("base64") },
+  };
 }

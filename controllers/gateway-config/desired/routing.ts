@@ -71,14 +71,31 @@ export interface RenderResult {
   problems: Problem[];
 }
 
-const keyOf = (o: { metadata: { namespace?: string | undefined; name?: string | undefined } }): string =>
-  o.metadata.namespace === undefined ? (o.metadata.name ?? "") : `${o.metadata.namespace}/${o.metadata.name ?? ""}`;
+const keyOf = (o: {
+  metadata: { namespace?: string | undefined; name?: string | undefined };
+}): string =>
+  o.metadata.namespace === undefined
+    ? (o.metadata.name ?? "")
+    : `${o.metadata.namespace}/${o.metadata.name ?? ""}`;
 
-const byKey = <T extends { metadata: { namespace?: string | undefined; name?: string | undefined } }>(list: readonly T[]): T[] =>
-  [...list].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+const byKey = <
+  T extends { metadata: { namespace?: string | undefined; name?: string | undefined } },
+>(
+  list: readonly T[],
+): T[] => [...list].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
 
 /** Oldest first (creation time, then key): the incumbent keeps a contested name. */
-const byAge = <T extends { metadata: { namespace?: string | undefined; name?: string | undefined; creationTimestamp?: string | Date | undefined } }>(list: readonly T[]): T[] =>
+const byAge = <
+  T extends {
+    metadata: {
+      namespace?: string | undefined;
+      name?: string | undefined;
+      creationTimestamp?: string | Date | undefined;
+    };
+  },
+>(
+  list: readonly T[],
+): T[] =>
   [...list].sort((a, b) => {
     const ta = String(a.metadata.creationTimestamp ?? "");
     const tb = String(b.metadata.creationTimestamp ?? "");
@@ -113,26 +130,45 @@ const EXTERNAL_BASE: Record<string, string> = {
 
 /** The backend of one AIModel (name "<namespace>/<name>"). */
 export function backendOf(m: AIModel, o: RenderOptions): BackendConfig {
-  const name = keyOf(m);
-  const out: BackendConfig = { name, provider: "openai", baseURL: "" };
-  if (isSelfHosted(m)) {
-    const port = m.spec.engine?.port ?? 8000;
-    out.baseURL = `http://${m.metadata.name ?? ""}.${m.metadata.namespace ?? ""}.svc.${o.clusterDomain}:${port}/v1`;
-    const hc = m.spec.healthCheck;
-    out.healthCheck = {
+  const out = isSelfHosted(m) ? selfHostedBackend(m, o) : externalBackend(m, o);
+  const c = m.spec.costPerToken;
+  if (c !== undefined)
+    out.cost = {
+      inputPerMillion: shiftDecimal(c.input, 6),
+      outputPerMillion: shiftDecimal(c.output, 6),
+    };
+  return out;
+}
+
+function selfHostedBackend(m: AIModel, o: RenderOptions): BackendConfig {
+  const port = m.spec.engine?.port ?? 8000;
+  const hc = m.spec.healthCheck;
+  return {
+    name: keyOf(m),
+    provider: "openai",
+    baseURL: `http://${m.metadata.name ?? ""}.${m.metadata.namespace ?? ""}.svc.${o.clusterDomain}:${port}/v1`,
+    healthCheck: {
       path: hc?.path ?? "/health",
       intervalSeconds: hc?.intervalSeconds ?? 30,
       timeoutSeconds: hc?.timeoutSeconds ?? 5,
-    };
-  } else {
-    const ext = m.spec.external;
-    out.provider = m.spec.provider === "azure" ? "azure-openai" : m.spec.provider === "anthropic" ? "anthropic" : "openai";
-    out.baseURL = (ext?.baseURL ?? EXTERNAL_BASE[m.spec.provider] ?? "").replace(/\/+$/, "");
-    if (ext?.apiVersion !== undefined) out.apiVersion = ext.apiVersion;
-    out.apiKey = { file: `${o.credentialsDir.replace(/\/+$/, "")}/${credentialKey(m)}` };
-  }
-  const c = m.spec.costPerToken;
-  if (c !== undefined) out.cost = { inputPerMillion: shiftDecimal(c.input, 6), outputPerMillion: shiftDecimal(c.output, 6) };
+    },
+  };
+}
+
+const PROVIDER: Record<string, BackendConfig["provider"]> = {
+  azure: "azure-openai",
+  anthropic: "anthropic",
+};
+
+function externalBackend(m: AIModel, o: RenderOptions): BackendConfig {
+  const ext = m.spec.external;
+  const out: BackendConfig = {
+    name: keyOf(m),
+    provider: PROVIDER[m.spec.provider] ?? "openai",
+    baseURL: (ext?.baseURL ?? EXTERNAL_BASE[m.spec.provider] ?? "").replace(/\/+$/, ""),
+  };
+  if (ext?.apiVersion !== undefined) out.apiVersion = ext.apiVersion;
+  out.apiKey = { file: `${o.credentialsDir.replace(/\/+$/, "")}/${credentialKey(m)}` };
   return out;
 }
 
@@ -155,12 +191,24 @@ function indexModels(aimodels: readonly AIModel[], credentials: ReadonlySet<stri
     const key = keyOf(m);
     const holder = owner.get(m.spec.modelName);
     if (holder !== undefined) {
-      problems.push({ kind: "AIModel", key, blocking: true, reason: "ModelNameConflict", message: `modelName "${m.spec.modelName}" is already served by AIModel ${holder}` });
+      problems.push({
+        kind: "AIModel",
+        key,
+        blocking: true,
+        reason: "ModelNameConflict",
+        message: `modelName "${m.spec.modelName}" is already served by AIModel ${holder}`,
+      });
       continue;
     }
     if (!isSelfHosted(m) && !credentials.has(key)) {
       const ref = m.spec.external?.credentialsSecretRef;
-      problems.push({ kind: "AIModel", key, blocking: true, reason: "CredentialsMissing", message: `Secret "${ref?.name ?? ""}" key "${ref?.key ?? ""}" not found (spec.external.credentialsSecretRef)` });
+      problems.push({
+        kind: "AIModel",
+        key,
+        blocking: true,
+        reason: "CredentialsMissing",
+        message: `Secret "${ref?.name ?? ""}" key "${ref?.key ?? ""}" not found (spec.external.credentialsSecretRef)`,
+      });
       continue;
     }
     owner.set(m.spec.modelName, key);
@@ -170,10 +218,16 @@ function indexModels(aimodels: readonly AIModel[], credentials: ReadonlySet<stri
 }
 
 /** The model entry of a routed AIModel: itself at priority 0, its fallbacks after it. */
-function modelOf(m: AIModel, routed: ReadonlyMap<string, AIModel>, problems: Problem[]): ModelConfig {
+function modelOf(
+  m: AIModel,
+  routed: ReadonlyMap<string, AIModel>,
+  problems: Problem[],
+): ModelConfig {
   const key = keyOf(m);
   const ns = m.metadata.namespace ?? "";
-  const routes: ModelConfig["routes"] = [{ backend: key, upstreamModel: upstreamModelOf(m), priority: 0 }];
+  const routes: ModelConfig["routes"] = [
+    { backend: key, upstreamModel: upstreamModelOf(m), priority: 0 },
+  ];
   const missing: string[] = [];
   for (const f of m.spec.fallbacks ?? []) {
     const target = routed.get(`${ns}/${f.modelRef}`);
@@ -181,13 +235,28 @@ function modelOf(m: AIModel, routed: ReadonlyMap<string, AIModel>, problems: Pro
       missing.push(f.modelRef);
       continue;
     }
-    routes.push({ backend: keyOf(target), upstreamModel: upstreamModelOf(target), priority: routes.length });
+    routes.push({
+      backend: keyOf(target),
+      upstreamModel: upstreamModelOf(target),
+      priority: routes.length,
+    });
   }
   if (missing.length > 0)
-    problems.push({ kind: "AIModel", key, blocking: false, reason: "FallbackNotFound", message: `Fallbacks not routed (no such AIModel, or not routable): ${missing.join(", ")}` });
+    problems.push({
+      kind: "AIModel",
+      key,
+      blocking: false,
+      reason: "FallbackNotFound",
+      message: `Fallbacks not routed (no such AIModel, or not routable): ${missing.join(", ")}`,
+    });
   const out: ModelConfig = { name: m.spec.modelName, routes };
   const features = m.spec.features ?? [];
-  if (features.length > 0 && !features.includes("TextGeneration") && features.includes("TextEmbedding")) out.type = "embedding";
+  if (
+    features.length > 0 &&
+    !features.includes("TextGeneration") &&
+    features.includes("TextEmbedding")
+  )
+    out.type = "embedding";
   if (m.spec.maxTokens !== undefined) out.maxTokens = m.spec.maxTokens;
   return out;
 }
@@ -196,11 +265,17 @@ function modelOf(m: AIModel, routed: ReadonlyMap<string, AIModel>, problems: Pro
 const HAS_COST_BUDGET = "costBudget" in LimitsSchema.properties;
 
 /** Tenant budget in micro-units of its currency per period (contract #3). */
-export function costBudgetOf(t: Tenant): { microUnits: number; currency: string; periodSeconds: number } | undefined {
+export function costBudgetOf(
+  t: Tenant,
+): { microUnits: number; currency: string; periodSeconds: number } | undefined {
   const b = t.spec.models?.budget;
   if (b === undefined) return undefined;
   // Monthly is a 30-day window aligned to the epoch (the gateway's budget windows are fixed).
-  return { microUnits: Math.floor(shiftDecimal(b.amount, 6)), currency: b.currency, periodSeconds: b.period === "Daily" ? 86_400 : 2_592_000 };
+  return {
+    microUnits: Math.floor(shiftDecimal(b.amount, 6)),
+    currency: b.currency,
+    periodSeconds: b.period === "Daily" ? 86_400 : 2_592_000,
+  };
 }
 
 function limitsOf(t: Tenant): TenantConfig["limits"] {
@@ -218,16 +293,33 @@ function oidcOf(t: Tenant, o: RenderOptions): TenantConfig["oidc"] {
   const base = (id?.keycloak.url ?? o.keycloakURL)?.replace(/\/+$/, "");
   if (id === undefined || base === undefined) return undefined;
   const clients = (id.clients ?? []).map((c) => c.clientId).sort();
-  return [{ issuer: `${base}/realms/${id.realm.name}`, audience: clients.length > 0 ? clients : o.defaultAudience }];
+  return [
+    {
+      issuer: `${base}/realms/${id.realm.name}`,
+      audience: clients.length > 0 ? clients : o.defaultAudience,
+    },
+  ];
 }
 
 /** Gateway tenant id: the Tenant's name (a DNS label, as the gateway wants). */
-function tenantOf(t: Tenant, callable: ReadonlySet<string>, input: RenderInput, o: RenderOptions, problems: Problem[]): TenantConfig {
+function tenantOf(
+  t: Tenant,
+  callable: ReadonlySet<string>,
+  input: RenderInput,
+  o: RenderOptions,
+  problems: Problem[],
+): TenantConfig {
   const name = t.metadata.name ?? "";
   const allowed = [...(t.spec.models?.allowed ?? [])].sort();
   const unknown = allowed.filter((m) => !callable.has(m));
   if (unknown.length > 0)
-    problems.push({ kind: "Tenant", key: name, blocking: false, reason: "ModelsNotFound", message: `Allowed models not served (yet): ${unknown.join(", ")}` });
+    problems.push({
+      kind: "Tenant",
+      key: name,
+      blocking: false,
+      reason: "ModelsNotFound",
+      message: `Allowed models not served (yet): ${unknown.join(", ")}`,
+    });
   const out: TenantConfig = { id: name, models: allowed.filter((m) => callable.has(m)) };
   const hash = input.tenantKeys.get(name);
   if (hash !== undefined) out.apiKeys = [{ id: "generated", sha256: hash }];
@@ -238,27 +330,52 @@ function tenantOf(t: Tenant, callable: ReadonlySet<string>, input: RenderInput, 
   return out;
 }
 
-const STICKINESS: Record<string, AssistantConfig["stickiness"]> = { Conversation: "conversation", User: "user" };
+const STICKINESS: Record<string, AssistantConfig["stickiness"]> = {
+  Conversation: "conversation",
+  User: "user",
+};
 
 /** The effective variants: status.activeVariants while rolled back, spec.variants otherwise. */
 export function effectiveVariants(a: Assistant): { version: string; weight: number }[] {
-  const rolledBack = (a.status?.conditions ?? []).some((c) => c.type === "RolledBack" && c.status === "True");
-  const src = rolledBack && (a.status?.activeVariants?.length ?? 0) > 0 ? (a.status?.activeVariants ?? []) : a.spec.variants;
+  const rolledBack = (a.status?.conditions ?? []).some(
+    (c) => c.type === "RolledBack" && c.status === "True",
+  );
+  const src =
+    rolledBack && (a.status?.activeVariants?.length ?? 0) > 0
+      ? (a.status?.activeVariants ?? [])
+      : a.spec.variants;
   return src.map((v) => ({ version: v.version, weight: v.weight }));
 }
 
-function versionOf(a: Assistant, v: AssistantVersion, models: ReadonlyMap<string, AIModel>, prompts: RenderInput["prompts"]): AssistantVersionConfig | Problem {
+function versionOf(
+  a: Assistant,
+  v: AssistantVersion,
+  models: ReadonlyMap<string, AIModel>,
+  prompts: RenderInput["prompts"],
+): AssistantVersionConfig | Problem {
   const ns = a.metadata.namespace ?? "";
   const key = keyOf(a);
   const model = models.get(`${ns}/${v.modelRef}`);
   if (model === undefined)
-    return { kind: "Assistant", key, blocking: true, reason: "ModelNotFound", message: `Version ${v.name}: AIModel ${ns}/${v.modelRef} does not exist or is not routed` };
+    return {
+      kind: "Assistant",
+      key,
+      blocking: true,
+      reason: "ModelNotFound",
+      message: `Version ${v.name}: AIModel ${ns}/${v.modelRef} does not exist or is not routed`,
+    };
   const out: AssistantVersionConfig = { name: v.name, model: model.spec.modelName };
   if (v.instructions !== undefined) out.instructions = v.instructions;
   if (v.promptRef !== undefined) {
     const text = prompts.get(`${ns}/${v.promptRef.name}`)?.[v.promptRef.key];
     if (text === undefined)
-      return { kind: "Assistant", key, blocking: true, reason: "PromptNotFound", message: `Version ${v.name}: ConfigMap ${ns}/${v.promptRef.name} has no key "${v.promptRef.key}"` };
+      return {
+        kind: "Assistant",
+        key,
+        blocking: true,
+        reason: "PromptNotFound",
+        message: `Version ${v.name}: ConfigMap ${ns}/${v.promptRef.name} has no key "${v.promptRef.key}"`,
+      };
     out.instructions = text;
   }
   const p = v.parameters;
@@ -270,25 +387,42 @@ function versionOf(a: Assistant, v: AssistantVersion, models: ReadonlyMap<string
     out.parameters = params;
   }
   if (v.tools !== undefined && v.tools.length > 0)
-    out.tools = v.tools.map((t) => (t.url === undefined ? { name: t.name, type: t.type } : { name: t.name, type: t.type, url: t.url }));
+    out.tools = v.tools.map((t) =>
+      t.url === undefined
+        ? { name: t.name, type: t.type }
+        : { name: t.name, type: t.type, url: t.url },
+    );
   return out;
 }
 
 /** An Assistant as the gateway routes it, or the first reason it cannot be. */
-export function assistantOf(a: Assistant, models: ReadonlyMap<string, AIModel>, prompts: RenderInput["prompts"]): AssistantConfig | Problem {
+export function assistantOf(
+  a: Assistant,
+  models: ReadonlyMap<string, AIModel>,
+  prompts: RenderInput["prompts"],
+): AssistantConfig | Problem {
   const versions: AssistantVersionConfig[] = [];
   for (const v of a.spec.versions) {
     const r = versionOf(a, v, models, prompts);
     if ("reason" in r) return r;
     versions.push(r);
   }
-  const out: AssistantConfig = { name: a.metadata.name ?? "", versions, variants: effectiveVariants(a) };
+  const out: AssistantConfig = {
+    name: a.metadata.name ?? "",
+    versions,
+    variants: effectiveVariants(a),
+  };
   const s = STICKINESS[a.spec.stickiness];
   if (s !== undefined) out.stickiness = s;
   return out;
 }
 
-function renderAssistants(input: RenderInput, routed: ReadonlyMap<string, AIModel>, taken: ReadonlySet<string>, problems: Problem[]): AssistantConfig[] {
+function renderAssistants(
+  input: RenderInput,
+  routed: ReadonlyMap<string, AIModel>,
+  taken: ReadonlySet<string>,
+  problems: Problem[],
+): AssistantConfig[] {
   const out: AssistantConfig[] = [];
   const names = new Map<string, string>();
   const served = new Set([...routed.values()].map((m) => m.spec.modelName));
@@ -297,7 +431,16 @@ function renderAssistants(input: RenderInput, routed: ReadonlyMap<string, AIMode
     const name = a.metadata.name ?? "";
     const holder = names.get(name);
     if (holder !== undefined || taken.has(name)) {
-      problems.push({ kind: "Assistant", key, blocking: true, reason: "NameConflict", message: holder !== undefined ? `Assistant ${holder} already serves the name "${name}"` : `"${name}" is already a model name` });
+      problems.push({
+        kind: "Assistant",
+        key,
+        blocking: true,
+        reason: "NameConflict",
+        message:
+          holder !== undefined
+            ? `Assistant ${holder} already serves the name "${name}"`
+            : `"${name}" is already a model name`,
+      });
       continue;
     }
     names.set(name, key);
@@ -309,23 +452,37 @@ function renderAssistants(input: RenderInput, routed: ReadonlyMap<string, AIMode
     // The last good version of this assistant keeps serving while its models still exist.
     const last = input.previous?.assistants?.find((x) => x.name === name);
     const keep = last !== undefined && last.versions.every((v) => served.has(v.model));
-    problems.push({ ...r, message: `${r.message}${keep ? "; the last good configuration keeps serving" : ""}` });
+    problems.push({
+      ...r,
+      message: `${r.message}${keep ? "; the last good configuration keeps serving" : ""}`,
+    });
     if (keep) out.push(last);
   }
   return out.sort((x, y) => (x.name < y.name ? -1 : 1));
 }
 
-const FAULT_KEYS = ["errorRate", "errorStatus", "addedLatencyMs", "midStreamDropRate", "dropAfterChunks"] as const;
+const FAULT_KEYS = [
+  "errorRate",
+  "errorStatus",
+  "addedLatencyMs",
+  "midStreamDropRate",
+  "dropAfterChunks",
+] as const;
 
 /** Active, unexpired faults on routed backends; malformed entries are dropped. */
-export function faultsOf(active: readonly unknown[], backends: ReadonlySet<string>, now: Date): FaultConfig[] {
+export function faultsOf(
+  active: readonly unknown[],
+  backends: ReadonlySet<string>,
+  now: Date,
+): FaultConfig[] {
   const out = new Map<string, FaultConfig>();
   for (const raw of active) {
     if (typeof raw !== "object" || raw === null) continue;
     const f = raw as Record<string, unknown>;
     const backend = f["backend"];
     const expiresAt = f["expiresAt"];
-    if (typeof backend !== "string" || !backends.has(backend) || typeof expiresAt !== "string") continue;
+    if (typeof backend !== "string" || !backends.has(backend) || typeof expiresAt !== "string")
+      continue;
     const end = Date.parse(expiresAt);
     if (!Number.isFinite(end) || end <= now.getTime()) continue;
     const fault: FaultConfig & Record<string, unknown> = { backend, expiresAt };
@@ -340,7 +497,9 @@ export function renderRouting(input: RenderInput, o: RenderOptions): RenderResul
   const { routed, problems } = indexModels(input.aimodels, input.credentials);
   const ordered = byKey([...routed.values()]);
   const backends = ordered.map((m) => backendOf(m, o));
-  const models = ordered.map((m) => modelOf(m, routed, problems)).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const models = ordered
+    .map((m) => modelOf(m, routed, problems))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
   const modelNames = new Set(models.map((m) => m.name));
   const assistants = renderAssistants(input, routed, modelNames, problems);
   const callable = new Set([...modelNames, ...assistants.map((a) => a.name)]);

@@ -17,13 +17,23 @@ export function sha256Hex(value: string): string {
 }
 
 /** The credentials Secret: one key per external AIModel ("<namespace>.<name>"), values base64. */
-export function desiredCredentialsSecret(namespace: string, values: ReadonlyMap<string, string>): V1Secret {
+export function desiredCredentialsSecret(
+  namespace: string,
+  values: ReadonlyMap<string, string>,
+): V1Secret {
   const data: Record<string, string> = {};
   for (const k of [...values.keys()].sort()) data[k] = values.get(k) ?? "";
   return {
     apiVersion: "v1",
     kind: "Secret",
-    metadata: { name: CREDENTIALS_SECRET, namespace, labels: { "app.kubernetes.io/name": "inference-gateway", "app.kubernetes.io/managed-by": "librechat-operator" } },
+    metadata: {
+      name: CREDENTIALS_SECRET,
+      namespace,
+      labels: {
+        "app.kubernetes.io/name": "inference-gateway",
+        "app.kubernetes.io/managed-by": "librechat-operator",
+      },
+    },
     type: "Opaque",
     data,
   };
@@ -36,7 +46,11 @@ export interface TenantOwner {
 }
 
 /** A Tenant's API key Secret; `keyBase64` is the key, generated once by the caller. */
-export function desiredTenantKeySecret(tenant: TenantOwner, namespace: string, keyBase64: string): V1Secret {
+export function desiredTenantKeySecret(
+  tenant: TenantOwner,
+  namespace: string,
+  keyBase64: string,
+): V1Secret {
   return {
     apiVersion: "v1",
     kind: "Secret",
@@ -44,7 +58,16 @@ export function desiredTenantKeySecret(tenant: TenantOwner, namespace: string, k
       name: TENANT_KEY_SECRET,
       namespace,
       labels: { [TENANT_LABEL]: tenant.name, "app.kubernetes.io/managed-by": "librechat-operator" },
-      ownerReferences: [{ apiVersion: "librechat.io/v1alpha1", kind: "Tenant", name: tenant.name, uid: tenant.uid, controller: true, blockOwnerDeletion: false }],
+      ownerReferences: [
+        {
+          apiVersion: "librechat.io/v1alpha1",
+          kind: "Tenant",
+          name: tenant.name,
+          uid: tenant.uid,
+          controller: true,
+          blockOwnerDeletion: false,
+        },
+      ],
     },
     type: "Opaque",
     data: { [TENANT_KEY_KEY]: keyBase64 },

@@ -56,7 +56,9 @@ function credentialFiles(text: string): string[] {
 /** The text of a routing file: UTF-8, or gzip (the operator compresses large configs). */
 export function decodeConfigFile(bytes: Buffer): string {
   const gzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-  return (gzip ? gunzipSync(bytes, { maxOutputLength: 256 * 1024 * 1024 }) : bytes).toString("utf8");
+  return (gzip ? gunzipSync(bytes, { maxOutputLength: 256 * 1024 * 1024 }) : bytes).toString(
+    "utf8",
+  );
 }
 
 async function configWatcher(app: FastifyInstance, opts: ConfigWatcherOptions): Promise<void> {

@@ -1,0 +1,336 @@
+// Gateway-config reconcile: one key (the routing ConfigMap). Reads every AIModel, Tenant,
+// Assistant and ChaosPolicy from the caches, makes sure each Tenant has its API key Secret and
+// each external AIModel's key is copied for the gateway, renders the routing config, checks it with
+// the gateway's validator, writes the ConfigMap only when the content changed (then with the next
+// generation), and sets the Routed condition on every object whose verdict changed.
+import { randomBytes } from "node:crypto";
+import type { V1ConfigMap, V1Secret } from "@kubernetes/client-node";
+import type { AIModel } from "../../crds/aimodel/v1alpha1/index.ts";
+import type { Assistant } from "../../crds/assistant/v1alpha1/index.ts";
+import type { Tenant } from "../../crds/tenant/v1alpha1/index.ts";
+import type { KubeClient } from "../../operators/clients/kube.ts";
+import type {
+  Condition,
+  Informer,
+  KubernetesObject,
+  ReconcileContext,
+  ReconcileResult,
+} from "../../operators/runtime/index.ts";
+import { findCondition, setCondition } from "../../operators/runtime/index.ts";
+import { CONFIG_MAP, SECRET } from "../../operators/runtime/core-kinds.ts";
+import { decodeConfigFile } from "../../workloads/inference-gateway/src/plugins/config-watcher.ts";
+import { validateRoutingConfig } from "../../workloads/inference-gateway/src/config/schema.ts";
+import type { RoutingConfig } from "../../workloads/inference-gateway/src/config/schema.ts";
+import { ROUTED, routedCondition, RoutedReason } from "./conditions.ts";
+import {
+  CONFIG_KEY,
+  CONFIGMAP_NAME,
+  contentHash,
+  desiredConfigMap,
+  GENERATION_ANNOTATION,
+  HASH_ANNOTATION,
+} from "./desired/configmap.ts";
+import { credentialKey, renderRouting } from "./desired/routing.ts";
+import type { Problem, RenderOptions, SourceKind } from "./desired/routing.ts";
+import {
+  CREDENTIALS_SECRET,
+  desiredCredentialsSecret,
+  desiredTenantKeySecret,
+  sha256Hex,
+  TENANT_KEY_KEY,
+  TENANT_KEY_SECRET,
+} from "./desired/secrets.ts";
+import type { DataMaps, ValueReader } from "./values.ts";
+
+export const CONTROLLER_NAME = "gateway-config";
+/** Re-render at least this often (fault expiry, anything a watch missed). */
+export const RESYNC_MS = 60_000;
+
+export interface GatewayConfigDeps {
+  client: Pick<KubeClient, "apply" | "applyStatus" | "event">;
+  aimodels: Informer<AIModel>;
+  tenants: Informer<Tenant>;
+  assistants: Informer<Assistant>;
+  chaospolicies: Informer<KubernetesObject & { status?: Record<string, unknown> }>;
+  secrets: Informer<V1Secret>;
+  configmaps: Informer<V1ConfigMap>;
+  /** Values of the referenced Secrets and ConfigMaps (the caches hold key names only). */
+  values: Pick<ValueReader, "read" | "sweep">;
+  namespace: string;
+  options: RenderOptions;
+  now: () => Date;
+}
+
+/** The reconcile key: the routing ConfigMap. */
+export function routingKey(namespace: string): string {
+  return `${namespace}/${CONFIGMAP_NAME}`;
+}
+
+/** Builds the reconcile function. */
+export function gatewayConfigReconciler(
+  deps: GatewayConfigDeps,
+): (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined> {
+  return async (key, ctx) => {
+    if (key !== routingKey(deps.namespace)) return undefined;
+    const credentials = await credentialValues(deps);
+    const keys = await tenantKeys(deps, ctx);
+    const current = deps.configmaps.get(key);
+    const previous = decodeCurrent(await deps.values.read(CONFIG_MAP, current));
+    const prompts = await promptData(deps);
+    deps.values.sweep();
+    const prevGeneration =
+      Number(current?.metadata?.annotations?.[GENERATION_ANNOTATION] ?? "0") || 0;
+    const result = renderRouting(
+      {
+        aimodels: deps.aimodels.list(),
+        tenants: deps.tenants.list(),
+        assistants: deps.assistants.list(),
+        activeFaults: deps.chaospolicies
+          .list()
+          .flatMap((p) =>
+            Array.isArray(p.status?.["activeFaults"])
+              ? (p.status["activeFaults"] as unknown[])
+              : [],
+          ),
+        credentials: new Set(credentials.keys()),
+        tenantKeys: keys.hashes,
+        prompts,
+        previous,
+        now: deps.now(),
+        generation: prevGeneration,
+      },
+      deps.options,
+    );
+    const config = result.config;
+    const check = validateRoutingConfig(JSON.parse(JSON.stringify(config)) as unknown);
+    if (!check.ok) {
+      // A renderer bug must not take the gateway down: keep the served config, retry with backoff.
+      throw new Error(
+        `rendering the routing config: invalid result kept from the gateway: ${check.errors.slice(0, 5).join("; ")}`,
+      );
+    }
+    await applyCredentials(deps, credentials, ctx);
+    const changed = current?.metadata?.annotations?.[HASH_ANNOTATION] !== contentHash(config);
+    if (changed) {
+      config.generation = prevGeneration + 1;
+      await deps.client.apply(desiredConfigMap(config, deps.namespace), {
+        fieldManager: CONTROLLER_NAME,
+        force: true,
+      });
+      ctx.log.info(
+        {
+          generation: config.generation,
+          backends: config.backends.length,
+          models: config.models.length,
+          tenants: config.tenants.length,
+          assistants: config.assistants?.length ?? 0,
+        },
+        "Applied routing ConfigMap",
+      );
+    }
+    await writeConditions(
+      deps,
+      [...result.problems, ...keys.problems],
+      config.generation ?? prevGeneration,
+    );
+    return { requeueAfterMs: nextDeadline(config, deps.now()) };
+  };
+}
+
+function decodeCurrent(cm: DataMaps | undefined): RoutingConfig | undefined {
+  const text =
+    cm?.data?.[CONFIG_KEY] ??
+    (cm?.binaryData?.[CONFIG_KEY] === undefined
+      ? undefined
+      : decodeConfigFile(Buffer.from(cm.binaryData[CONFIG_KEY], "base64")));
+  if (text === undefined) return undefined;
+  try {
+    const v = validateRoutingConfig(JSON.parse(text) as unknown);
+    return v.ok ? v.config : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** base64 provider keys of external AIModels whose Secret and key exist, by credentials key. */
+async function credentialValues(deps: GatewayConfigDeps): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const m of deps.aimodels.list()) {
+    const ref = m.spec.external?.credentialsSecretRef;
+    if (ref === undefined) continue;
+    const cached = deps.secrets.get(`${m.metadata.namespace ?? ""}/${ref.name}`);
+    if (cached?.data?.[ref.key] === undefined) continue;
+    const value = (await deps.values.read(SECRET, cached))?.data?.[ref.key];
+    if (value !== undefined && value !== "")
+      out.set(`${m.metadata.namespace ?? ""}/${m.metadata.name ?? ""}`, value);
+  }
+  return out;
+}
+
+async function applyCredentials(
+  deps: GatewayConfigDeps,
+  values: ReadonlyMap<string, string>,
+  ctx: ReconcileContext,
+): Promise<void> {
+  const byFile = new Map<string, string>();
+  for (const m of deps.aimodels.list()) {
+    const v = values.get(`${m.metadata.namespace ?? ""}/${m.metadata.name ?? ""}`);
+    if (v !== undefined) byFile.set(credentialKey(m), v);
+  }
+  const want = desiredCredentialsSecret(deps.namespace, byFile);
+  const cached = deps.secrets.get(`${deps.namespace}/${CREDENTIALS_SECRET}`);
+  const have = await deps.values.read(SECRET, cached);
+  if (have !== undefined && JSON.stringify(have.data ?? {}) === JSON.stringify(want.data ?? {}))
+    return;
+  await deps.client.apply(want, { fieldManager: CONTROLLER_NAME, force: true });
+  ctx.log.info({ keys: byFile.size }, "Applied gateway credentials Secret");
+}
+
+/** The API key hash of every Tenant, generating the key Secret where it is missing. */
+async function tenantKeys(
+  deps: GatewayConfigDeps,
+  ctx: ReconcileContext,
+): Promise<{ hashes: Map<string, string>; problems: Problem[] }> {
+  const hashes = new Map<string, string>();
+  const problems: Problem[] = [];
+  for (const t of deps.tenants.list()) {
+    const name = t.metadata.name ?? "";
+    const ns = t.spec.namespaces?.items?.[0]?.name;
+    if (ns === undefined) {
+      problems.push({
+        kind: "Tenant",
+        key: name,
+        blocking: false,
+        reason: RoutedReason.ApiKeyPending,
+        message:
+          "No API key: the Tenant has no namespace to hold it (spec.namespaces.items); OIDC tokens only",
+      });
+      continue;
+    }
+    const cached = deps.secrets.get(`${ns}/${TENANT_KEY_SECRET}`);
+    const existing =
+      cached?.data?.[TENANT_KEY_KEY] === undefined
+        ? undefined
+        : (await deps.values.read(SECRET, cached))?.data?.[TENANT_KEY_KEY];
+    if (existing !== undefined) {
+      hashes.set(name, sha256Hex(Buffer.from(existing, "base64").toString("utf8")));
+      continue;
+    }
+    const key = `sk-lc-${randomBytes(24).toString("base64url")}`;
+    try {
+      await deps.client.apply(
+        desiredTenantKeySecret(
+          { name, uid: t.metadata.uid ?? "" },
+          ns,
+          Buffer.from(key).toString("base64"),
+        ),
+        { fieldManager: CONTROLLER_NAME, force: true },
+      );
+      hashes.set(name, sha256Hex(key));
+      ctx.log.info({ tenant: name, namespace: ns }, "Created tenant API key Secret");
+    } catch (err) {
+      // Usually the namespace does not exist yet (the Tenant controller creates it): retry later.
+      problems.push({
+        kind: "Tenant",
+        key: name,
+        blocking: false,
+        reason: RoutedReason.ApiKeyPending,
+        message: `API key Secret ${ns}/${TENANT_KEY_SECRET} not created yet: ${(err as Error).message.slice(0, 200)}`,
+      });
+    }
+  }
+  return { hashes, problems };
+}
+
+async function promptData(deps: GatewayConfigDeps): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const a of deps.assistants.list()) {
+    for (const v of a.spec.versions) {
+      if (v.promptRef === undefined) continue;
+      const k = `${a.metadata.namespace ?? ""}/${v.promptRef.name}`;
+      if (out.has(k)) continue;
+      const data = (await deps.values.read(CONFIG_MAP, deps.configmaps.get(k)))?.data;
+      if (data !== undefined) out.set(k, data);
+    }
+  }
+  return out;
+}
+
+interface Target {
+  kind: SourceKind;
+  key: string;
+  obj: AIModel | Tenant | Assistant;
+}
+
+function targets(deps: GatewayConfigDeps): Target[] {
+  const k = (o: KubernetesObject): string =>
+    o.metadata?.namespace === undefined
+      ? (o.metadata?.name ?? "")
+      : `${o.metadata.namespace}/${o.metadata.name ?? ""}`;
+  return [
+    ...deps.aimodels.list().map((obj) => ({ kind: "AIModel" as const, key: k(obj), obj })),
+    ...deps.tenants.list().map((obj) => ({ kind: "Tenant" as const, key: k(obj), obj })),
+    ...deps.assistants.list().map((obj) => ({ kind: "Assistant" as const, key: k(obj), obj })),
+  ];
+}
+
+/** The generation in a True message changes with every config write; only verdicts count. */
+function sameVerdict(
+  have: Condition | undefined,
+  want: Omit<Condition, "lastTransitionTime">,
+): boolean {
+  if (have === undefined) return false;
+  const same =
+    have.status === want.status &&
+    have.reason === want.reason &&
+    have.observedGeneration === want.observedGeneration;
+  return same && (want.reason === RoutedReason.Routed || have.message === want.message);
+}
+
+/** Sets Routed where its status, reason or message changed (one status write per such object). */
+async function writeConditions(
+  deps: GatewayConfigDeps,
+  problems: readonly Problem[],
+  configGeneration: number,
+): Promise<void> {
+  const byObject = new Map<string, Problem[]>();
+  for (const p of problems)
+    byObject.set(`${p.kind}:${p.key}`, [...(byObject.get(`${p.kind}:${p.key}`) ?? []), p]);
+  for (const t of targets(deps)) {
+    if (t.obj.metadata.deletionTimestamp !== undefined) continue;
+    const generation = t.obj.metadata.generation ?? 0;
+    const want = routedCondition(
+      byObject.get(`${t.kind}:${t.key}`) ?? [],
+      generation,
+      configGeneration,
+    );
+    const conds = (t.obj.status as { conditions?: Condition[] } | undefined)?.conditions;
+    const have = findCondition(conds, ROUTED);
+    if (sameVerdict(have, want)) continue;
+    const next = setCondition(have === undefined ? [] : [have], want, deps.now());
+    await deps.client.applyStatus(
+      {
+        apiVersion: t.obj.apiVersion,
+        kind: t.obj.kind,
+        metadata: {
+          name: t.obj.metadata.name ?? "",
+          ...(t.obj.metadata.namespace === undefined
+            ? {}
+            : { namespace: t.obj.metadata.namespace }),
+        },
+        status: { conditions: next },
+      },
+      { fieldManager: CONTROLLER_NAME },
+    );
+  }
+}
+
+/** Milliseconds until the next fault expiry (so it leaves the config), at most RESYNC_MS. */
+export function nextDeadline(config: RoutingConfig, now: Date): number {
+  let ms = RESYNC_MS;
+  for (const f of config.faults ?? []) {
+    const left = Date.parse(f.expiresAt ?? "") - now.getTime();
+    if (Number.isFinite(left) && left > 0) ms = Math.min(ms, left + 50);
+  }
+  return ms;
+}
