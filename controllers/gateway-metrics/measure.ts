@@ -1,0 +1,230 @@
+// What the inference gateway measured, as plain data: parse its Prometheus text, keep the series
+// the loop needs (per backend: upstream attempt outcomes, latency histogram, health checks; per
+// assistant version: outcomes), and compute a window as the difference of two scrapes
+// (success rate, p50/p99 as histogram_quantile does, error rate with its sample size). Pure.
+
+/** One sample of the text format. */
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+/** Parses Prometheus text exposition (comments and malformed lines are skipped). */
+export function parseMetrics(text: string): Sample[] {
+  const out: Sample[] = [];
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const m = LINE.exec(line);
+    if (m === null) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? "").matchAll(LABEL)) labels[l[1] ?? ""] = (l[2] ?? "").replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
+    const value = Number(m[3]);
+    if (Number.isFinite(value) || m[3] === "+Inf") out.push({ name: m[1] ?? "", labels, value });
+  }
+  return out;
+}
+
+/** Cumulative counters of one backend in one gateway process. */
+export interface BackendCounters {
+  success: number;
+  failure: number;
+  /** Latency histogram: upper bound (seconds, Infinity last) → cumulative count. */
+  buckets: [number, number][];
+  healthUp: number | undefined;
+  /** Unix seconds of the last health probe. */
+  lastProbe: number | undefined;
+}
+
+/** Cumulative counters of one gateway process. */
+export interface Snapshot {
+  at: number;
+  backends: Map<string, BackendCounters>;
+  /** "assistant/version" → outcomes. */
+  versions: Map<string, { success: number; error: number }>;
+}
+
+const P = "inference_gateway_";
+
+function backend(map: Map<string, BackendCounters>, name: string): BackendCounters {
+  let b = map.get(name);
+  if (b === undefined) {
+    b = { success: 0, failure: 0, buckets: [], healthUp: undefined, lastProbe: undefined };
+    map.set(name, b);
+  }
+  return b;
+}
+
+function addSample(snap: Snapshot, s: Sample): void {
+  const b = s.labels["backend"];
+  switch (s.name) {
+    case `${P}upstream_attempts_total`:
+      // Only attempts that reached the backend count: breaker_open and aborted say nothing of it.
+      if (b === undefined || b === "") return;
+      if (s.labels["outcome"] === "success") backend(snap.backends, b).success += s.value;
+      else if (s.labels["outcome"] === "retryable_error") backend(snap.backends, b).failure += s.value;
+      return;
+    case `${P}backend_request_duration_seconds_bucket`:
+      if (b !== undefined) backend(snap.backends, b).buckets.push([s.labels["le"] === "+Inf" ? Infinity : Number(s.labels["le"]), s.value]);
+      return;
+    case `${P}backend_health_up`:
+      if (b !== undefined) backend(snap.backends, b).healthUp = s.value;
+      return;
+    case `${P}backend_health_last_probe_timestamp_seconds`:
+      if (b !== undefined) backend(snap.backends, b).lastProbe = s.value;
+      return;
+    case `${P}assistant_requests_total`: {
+      const k = `${s.labels["assistant"] ?? ""}/${s.labels["version"] ?? ""}`;
+      const v = snap.versions.get(k) ?? { success: 0, error: 0 };
+      if (s.labels["outcome"] === "error") v.error += s.value;
+      else v.success += s.value;
+      snap.versions.set(k, v);
+      return;
+    }
+    default:
+  }
+}
+
+/** The loop's counters out of one scrape. */
+export function snapshotOf(samples: readonly Sample[], at: number): Snapshot {
+  const snap: Snapshot = { at, backends: new Map(), versions: new Map() };
+  for (const s of samples) addSample(snap, s);
+  for (const b of snap.backends.values()) b.buckets.sort((x, y) => x[0] - y[0]);
+  return snap;
+}
+
+/** Measurements of one backend over a window. */
+export interface BackendWindow {
+  requests: number;
+  /** successes / attempts that reached the backend; undefined without traffic. */
+  successRate: number | undefined;
+  p50Ms: number | undefined;
+  p99Ms: number | undefined;
+  healthUp: boolean | undefined;
+  lastProbe: Date | undefined;
+}
+
+/** Measurements of one assistant version over a window. */
+export interface VersionWindow {
+  requests: number;
+  errors: number;
+}
+
+/** Everything measured over one window, summed over gateway processes. */
+export interface Window {
+  backends: Map<string, BackendWindow>;
+  versions: Map<string, VersionWindow>;
+}
+
+/** A counter's increase; a smaller value means the process restarted (counts from zero). */
+const inc = (now: number, before: number | undefined): number => (before === undefined || now < before ? now : now - before);
+
+/** histogram_quantile over cumulative buckets (linear inside the bucket, as Prometheus does). */
+export function quantile(q: number, buckets: readonly [number, number][]): number | undefined {
+  const total = buckets.at(-1)?.[1] ?? 0;
+  if (total <= 0) return undefined;
+  const rank = q * total;
+  let prevBound = 0;
+  let prevCount = 0;
+  for (const [bound, count] of buckets) {
+    if (count >= rank) {
+      if (bound === Infinity) return prevBound;
+      return prevBound + ((bound - prevBound) * (rank - prevCount)) / Math.max(count - prevCount, 1e-9);
+    }
+    prevBound = bound;
+    prevCount = count;
+  }
+  return prevBound;
+}
+
+function backendDelta(now: BackendCounters, before: BackendCounters | undefined): { success: number; failure: number; buckets: [number, number][] } {
+  const old = new Map(before?.buckets ?? []);
+  const reset = before !== undefined && (now.success < before.success || now.failure < before.failure);
+  const base = reset ? undefined : before;
+  return {
+    success: inc(now.success, base?.success),
+    failure: inc(now.failure, base?.failure),
+    buckets: now.buckets.map(([le, c]) => [le, reset ? c : inc(c, old.get(le))]),
+  };
+}
+
+/** Adds one process's window (from `before` to `now`) into `into`. */
+function accumulate(into: Map<string, { success: number; failure: number; buckets: Map<number, number>; health: BackendCounters }>, now: Snapshot, before: Snapshot | undefined): void {
+  for (const [name, b] of now.backends) {
+    const d = backendDelta(b, before?.backends.get(name));
+    const acc = into.get(name) ?? { success: 0, failure: 0, buckets: new Map<number, number>(), health: b };
+    acc.success += d.success;
+    acc.failure += d.failure;
+    for (const [le, c] of d.buckets) acc.buckets.set(le, (acc.buckets.get(le) ?? 0) + c);
+    if ((b.lastProbe ?? 0) >= (acc.health.lastProbe ?? 0)) acc.health = b;
+    into.set(name, acc);
+  }
+}
+
+/**
+ * The window between an older and a newer scrape of each gateway process (keyed by endpoint).
+ * A process seen only once counts from its start.
+ */
+export function windowOf(pairs: readonly { now: Snapshot; before: Snapshot | undefined }[]): Window {
+  const acc = new Map<string, { success: number; failure: number; buckets: Map<number, number>; health: BackendCounters }>();
+  const versions = new Map<string, VersionWindow>();
+  for (const { now, before } of pairs) {
+    accumulate(acc, now, before);
+    for (const [k, v] of now.versions) {
+      const old = before?.versions.get(k);
+      const reset = old !== undefined && (v.success < old.success || v.error < old.error);
+      const e = inc(v.error, reset ? undefined : old?.error);
+      const s = inc(v.success, reset ? undefined : old?.success);
+      const w = versions.get(k) ?? { requests: 0, errors: 0 };
+      versions.set(k, { requests: w.requests + e + s, errors: w.errors + e });
+    }
+  }
+  const backends = new Map<string, BackendWindow>();
+  for (const [name, a] of acc) {
+    const buckets = [...a.buckets].sort((x, y) => x[0] - y[0]);
+    const attempts = a.success + a.failure;
+    const p50 = quantile(0.5, buckets);
+    const p99 = quantile(0.99, buckets);
+    backends.set(name, {
+      requests: attempts,
+      successRate: attempts > 0 ? a.success / attempts : undefined,
+      p50Ms: p50 === undefined ? undefined : Math.round(p50 * 1000),
+      p99Ms: p99 === undefined ? undefined : Math.round(p99 * 1000),
+      healthUp: a.health.healthUp === undefined ? undefined : a.health.healthUp === 1,
+      lastProbe: a.health.lastProbe === undefined ? undefined : new Date(a.health.lastProbe * 1000),
+    });
+  }
+  return { backends, versions };
+}
+
+/** Scrapes of each gateway process over time, enough to difference a window. */
+export class History {
+  readonly #byEndpoint = new Map<string, Snapshot[]>();
+  readonly #keepMs: number;
+
+  constructor(keepMs: number) {
+    this.#keepMs = keepMs;
+  }
+
+  /** Records a scrape of `endpoint`; forgets endpoints not in `live` (gone replicas). */
+  add(endpoint: string, snap: Snapshot, live: ReadonlySet<string>): void {
+    const list = [...(this.#byEndpoint.get(endpoint) ?? []), snap].filter((s) => s.at >= snap.at - this.#keepMs * 2);
+    this.#byEndpoint.set(endpoint, list);
+    for (const k of this.#byEndpoint.keys()) if (!live.has(k)) this.#byEndpoint.delete(k);
+  }
+
+  /** For each process: the latest scrape and the newest one at least `windowMs` older (or the oldest). */
+  pairs(windowMs: number): { now: Snapshot; before: Snapshot | undefined }[] {
+    const out: { now: Snapshot; before: Snapshot | undefined }[] = [];
+    for (const list of this.#byEndpoint.values()) {
+      const now = list.at(-1);
+      if (now === undefined) continue;
+      const older = list.filter((s) => s.at <= now.at - windowMs);
+      out.push({ now, before: older.at(-1) ?? (list.length > 1 ? list[0] : undefined) });
+    }
+    return out;
+  }
+}
