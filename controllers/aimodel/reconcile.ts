@@ -28,11 +28,10 @@ import type {
 import { KubeApiError, objectReconciler } from "../../operators/runtime/index.ts";
 import type { ChildPlan } from "../shared/plan.ts";
 import { conflictMessage, planChildren } from "../shared/plan.ts";
-import { sameOwnedFields } from "../shared/stable.ts";
 import type { AIModelConfig } from "./desired/index.ts";
 import { desiredChildren, endpointFor } from "./desired/index.ts";
 import type { CredentialsState, StatusInputs } from "./status.ts";
-import { computeStatus } from "./status.ts";
+import { computeStatus, ownedStatusUnchanged } from "./status.ts";
 
 export const CONTROLLER_NAME = "aimodel";
 
@@ -163,7 +162,7 @@ async function execute(
 async function writeStatus(deps: AIModelDeps, model: AIModel, inputs: StatusInputs): Promise<void> {
   const status = computeStatus(inputs, deps.now());
   // Write once and only when something we own changed; lastTransitionTime is kept by setCondition.
-  if (sameOwnedFields(status, model.status)) return;
+  if (ownedStatusUnchanged(status, model.status)) return;
   await deps.client.applyStatus(
     {
       apiVersion: AIMODEL_KIND.apiVersion,

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { V1Deployment } from "@kubernetes/client-node";
-import { computeStatus, phaseOf } from "./status.ts";
+import { computeStatus, ownedStatusUnchanged, phaseOf } from "./status.ts";
 import type { StatusInputs } from "./status.ts";
 import { openai, vllm } from "./fixtures.test-helpers.ts";
 
@@ -269,4 +269,39 @@ test("self-hosted status carries replica counts and the scale selector", () => {
 
 test("phaseOf without conditions is Pending", () => {
   assert.equal(phaseOf(undefined), "Pending");
+});
+
+const routed = (status: "True" | "False", message: string) => ({
+  type: "Routed",
+  status,
+  reason: status === "True" ? "Routed" : "ModelNameConflict",
+  message,
+  lastTransitionTime: "2026-01-01T00:01:00Z",
+});
+
+test("status leaves conditions of other writers alone and is not rewritten for them", () => {
+  const m = vllm();
+  const inputs = (model: typeof m) => ({
+    model,
+    deployment: dep({ replicas: 1, ready: 1, updated: 1 }),
+  });
+  const s0 = computeStatus(inputs(m), t0);
+  // gateway-config adds Routed: computed status does not carry it (so applying it never takes
+  // that condition over or writes a stale copy), and nothing of ours changed, so no write.
+  const withRouted = { ...s0, conditions: [...(s0.conditions ?? []), routed("True", "in")] };
+  const s1 = computeStatus(inputs({ ...m, status: withRouted }), t1);
+  assert.deepEqual(s1.conditions?.map((c) => c.type).sort(), ["Degraded", "Progressing", "Ready"]);
+  assert.equal(ownedStatusUnchanged(s1, withRouted), true);
+  // Routed flips: still no write of ours.
+  const flipped = { ...s0, conditions: [...(s0.conditions ?? []), routed("False", "conflict")] };
+  assert.equal(
+    ownedStatusUnchanged(computeStatus(inputs({ ...m, status: flipped }), t1), flipped),
+    true,
+  );
+  // One of ours changes: a write.
+  const notReady = computeStatus(
+    { model: { ...m, status: withRouted }, deployment: dep({ replicas: 1, ready: 0, updated: 1 }) },
+    t1,
+  );
+  assert.equal(ownedStatusUnchanged(notReady, withRouted), false);
 });

@@ -11,6 +11,7 @@ import {
 import type { Condition } from "../../operators/runtime/conditions.ts";
 import { findCondition, setCondition } from "../../operators/runtime/conditions.ts";
 import { aimodelSelectorLabels, selectorString } from "../shared/labels.ts";
+import { sameOwnedFields } from "../shared/stable.ts";
 import {
   effectiveReplicas,
   isSelfHosted,
@@ -48,12 +49,24 @@ const ERROR_REASONS: readonly string[] = [
   ReadyReason.SecretNotAllowed,
 ];
 
-/** The status the controller owns (latency and successRate belong to the gateway's reporter). */
+/** Condition types this controller writes; others (e.g. Routed, by gateway-config) are not ours. */
+export const OWNED_CONDITIONS: readonly string[] = [T.Ready, T.Progressing, T.Degraded];
+
+/** The conditions of `list` this controller owns. */
+export function ownedConditions(list: readonly Condition[] | undefined): Condition[] | undefined {
+  return list?.filter((c) => OWNED_CONDITIONS.includes(c.type));
+}
+
+/**
+ * The status the controller owns: its conditions only (server-side apply keeps the others with
+ * their writers), phase, endpoint, replicas. latency and successRate belong to the gateway's
+ * reporter.
+ */
 export function computeStatus(inputs: StatusInputs, now: Date): AIModelStatus {
   const { model } = inputs;
   const generation = model.metadata.generation ?? 0;
   const v = verdict(inputs);
-  let conditions: Condition[] | undefined = model.status?.conditions;
+  let conditions = ownedConditions(model.status?.conditions);
   for (const c of [v.ready, v.progressing, v.degraded]) {
     conditions = setCondition(conditions, { ...c, observedGeneration: generation }, now);
   }
@@ -64,6 +77,21 @@ export function computeStatus(inputs: StatusInputs, now: Date): AIModelStatus {
   };
   if (inputs.endpoint !== undefined) status.endpoint = inputs.endpoint;
   return isSelfHosted(model) ? { ...status, ...replicaStatus(model, inputs.deployment) } : status;
+}
+
+/**
+ * Whether writing `status` would change nothing this controller owns in `current`: its fields,
+ * and among the conditions only its own types (another writer's conditions never cause a write).
+ */
+export function ownedStatusUnchanged(
+  status: AIModelStatus,
+  current: AIModelStatus | undefined,
+): boolean {
+  const mine =
+    current === undefined
+      ? undefined
+      : { ...current, conditions: ownedConditions(current.conditions) ?? [] };
+  return sameOwnedFields(status, mine);
 }
 
 /** Scale-subresource fields of a self-hosted model, from its Deployment as last observed. */
