@@ -370,6 +370,65 @@ const cases: Case[] = [
       ]);
     },
   },
+  {
+    name: "money budget: Tenant budget → costBudget, costPerToken → price per million tokens",
+    input: input({
+      aimodels: [
+        vllm("llama", {
+          costPerToken: { input: "0.0000002", output: "0.0000006", currency: "USD" },
+        }),
+      ],
+      tenants: [
+        tenant("acme", {
+          models: {
+            allowed: ["llama"],
+            budget: { amount: "0.05", currency: "USD", period: "Daily" },
+          },
+        }),
+      ],
+    }),
+    check: (r) => {
+      assert.deepEqual(r.config.backends[0]?.cost, { inputPerMillion: 0.2, outputPerMillion: 0.6 });
+      assert.deepEqual(r.config.tenants[0]?.limits?.costBudget, {
+        microUnits: 50_000,
+        currency: "USD",
+        periodSeconds: 86_400,
+      });
+      assert.deepEqual(r.problems, []);
+    },
+  },
+  {
+    name: "money in another currency: the later Tenant and the model priced in it are not routed",
+    input: input({
+      aimodels: [
+        vllm("llama", { costPerToken: { input: "0.1", output: "0.1", currency: "USD" } }),
+        vllm("mistral", { costPerToken: { input: "0.1", output: "0.1", currency: "EUR" } }),
+        vllm("free"),
+      ],
+      tenants: [
+        tenant("a-usd", {
+          models: { allowed: ["llama"], budget: { amount: "1", currency: "USD" } },
+        }),
+        tenant("b-eur", {
+          models: { allowed: ["llama"], budget: { amount: "1", currency: "EUR" } },
+        }),
+        tenant("c-none", { models: { allowed: ["mistral", "free"] } }),
+      ],
+    }),
+    check: (r) => {
+      assert.deepEqual(
+        r.config.backends.map((b) => b.name),
+        ["team/free", "team/llama"],
+      );
+      assert.deepEqual(
+        r.config.tenants.map((t) => t.id),
+        ["a-usd", "c-none"],
+      );
+      assert.equal(problem(r, "team/mistral")?.reason, "CurrencyMismatch");
+      assert.equal(problem(r, "team/mistral")?.blocking, true);
+      assert.match(problem(r, "b-eur")?.message ?? "", /budget is in EUR.*USD/);
+    },
+  },
 ];
 
 for (const c of cases) {

@@ -8,7 +8,6 @@ import type { AIModel } from "../../../crds/aimodel/v1alpha1/index.ts";
 import type { Assistant, AssistantVersion } from "../../../crds/assistant/v1alpha1/index.ts";
 import type { Tenant } from "../../../crds/tenant/v1alpha1/index.ts";
 import {
-  LimitsSchema,
   ROUTING_CONFIG_API_VERSION,
   ROUTING_CONFIG_KIND,
 } from "../../../workloads/inference-gateway/src/config/schema.ts";
@@ -140,18 +139,23 @@ export function backendOf(m: AIModel, o: RenderOptions): BackendConfig {
   return out;
 }
 
+function healthCheckOf(m: AIModel): NonNullable<BackendConfig["healthCheck"]> {
+  const hc = m.spec.healthCheck;
+  return {
+    path: hc?.path ?? "/health",
+    intervalSeconds: hc?.intervalSeconds ?? 30,
+    timeoutSeconds: hc?.timeoutSeconds ?? 5,
+  };
+}
+
 function selfHostedBackend(m: AIModel, o: RenderOptions): BackendConfig {
   const port = m.spec.engine?.port ?? 8000;
-  const hc = m.spec.healthCheck;
+  const { name = "", namespace = "" } = m.metadata;
   return {
     name: keyOf(m),
     provider: "openai",
-    baseURL: `http://${m.metadata.name ?? ""}.${m.metadata.namespace ?? ""}.svc.${o.clusterDomain}:${port}/v1`,
-    healthCheck: {
-      path: hc?.path ?? "/health",
-      intervalSeconds: hc?.intervalSeconds ?? 30,
-      timeoutSeconds: hc?.timeoutSeconds ?? 5,
-    },
+    baseURL: `http://${name}.${namespace}.svc.${o.clusterDomain}:${port}/v1`,
+    healthCheck: healthCheckOf(m),
   };
 }
 
@@ -182,37 +186,55 @@ interface ModelIndex {
   problems: Problem[];
 }
 
-/** Decides which AIModels are routed: a contested modelName goes to the oldest claimant. */
-function indexModels(aimodels: readonly AIModel[], credentials: ReadonlySet<string>): ModelIndex {
+/** Why an AIModel cannot be routed, if it cannot (its modelName taken, its key missing). */
+function blockerOf(
+  m: AIModel,
+  owner: ReadonlyMap<string, string>,
+  credentials: ReadonlySet<string>,
+): Problem | undefined {
+  const key = keyOf(m);
+  const holder = owner.get(m.spec.modelName);
+  if (holder !== undefined)
+    return {
+      kind: "AIModel",
+      key,
+      blocking: true,
+      reason: "ModelNameConflict",
+      message: `modelName "${m.spec.modelName}" is already served by AIModel ${holder}`,
+    };
+  if (isSelfHosted(m) || credentials.has(key)) return undefined;
+  const ref = m.spec.external?.credentialsSecretRef;
+  return {
+    kind: "AIModel",
+    key,
+    blocking: true,
+    reason: "CredentialsMissing",
+    message: `Secret "${ref?.name ?? ""}" key "${ref?.key ?? ""}" not found (spec.external.credentialsSecretRef)`,
+  };
+}
+
+/**
+ * Decides which AIModels are routed: a contested modelName goes to the oldest claimant; a model
+ * priced in another currency than the budgets is not routed.
+ */
+function indexModels(
+  aimodels: readonly AIModel[],
+  credentials: ReadonlySet<string>,
+  currency: string | undefined,
+): ModelIndex {
   const routed = new Map<string, AIModel>();
   const owner = new Map<string, string>();
   const problems: Problem[] = [];
   for (const m of byAge(aimodels)) {
     const key = keyOf(m);
-    const holder = owner.get(m.spec.modelName);
-    if (holder !== undefined) {
-      problems.push({
-        kind: "AIModel",
-        key,
-        blocking: true,
-        reason: "ModelNameConflict",
-        message: `modelName "${m.spec.modelName}" is already served by AIModel ${holder}`,
-      });
-      continue;
+    const blocker = blockerOf(m, owner, credentials);
+    if (blocker !== undefined) problems.push(blocker);
+    else if (
+      sameCurrency(m.spec.costPerToken?.currency, currency, { kind: "AIModel", key }, problems)
+    ) {
+      owner.set(m.spec.modelName, key);
+      routed.set(key, m);
     }
-    if (!isSelfHosted(m) && !credentials.has(key)) {
-      const ref = m.spec.external?.credentialsSecretRef;
-      problems.push({
-        kind: "AIModel",
-        key,
-        blocking: true,
-        reason: "CredentialsMissing",
-        message: `Secret "${ref?.name ?? ""}" key "${ref?.key ?? ""}" not found (spec.external.credentialsSecretRef)`,
-      });
-      continue;
-    }
-    owner.set(m.spec.modelName, key);
-    routed.set(key, m);
   }
   return { routed, problems };
 }
@@ -231,15 +253,13 @@ function modelOf(
   const missing: string[] = [];
   for (const f of m.spec.fallbacks ?? []) {
     const target = routed.get(`${ns}/${f.modelRef}`);
-    if (target === undefined) {
-      missing.push(f.modelRef);
-      continue;
-    }
-    routes.push({
-      backend: keyOf(target),
-      upstreamModel: upstreamModelOf(target),
-      priority: routes.length,
-    });
+    if (target === undefined) missing.push(f.modelRef);
+    else
+      routes.push({
+        backend: keyOf(target),
+        upstreamModel: upstreamModelOf(target),
+        priority: routes.length,
+      });
   }
   if (missing.length > 0)
     problems.push({
@@ -250,21 +270,51 @@ function modelOf(
       message: `Fallbacks not routed (no such AIModel, or not routable): ${missing.join(", ")}`,
     });
   const out: ModelConfig = { name: m.spec.modelName, routes };
-  const features = m.spec.features ?? [];
-  if (
-    features.length > 0 &&
-    !features.includes("TextGeneration") &&
-    features.includes("TextEmbedding")
-  )
-    out.type = "embedding";
+  if (isEmbeddingOnly(m)) out.type = "embedding";
   if (m.spec.maxTokens !== undefined) out.maxTokens = m.spec.maxTokens;
   return out;
 }
 
-/** Whether the gateway's schema already has the money budget (contract #3; added by the gateway). */
-const HAS_COST_BUDGET = "costBudget" in LimitsSchema.properties;
+/** An AIModel whose features name embeddings and not text generation. */
+function isEmbeddingOnly(m: AIModel): boolean {
+  const features = m.spec.features ?? [];
+  return !features.includes("TextGeneration") && features.includes("TextEmbedding");
+}
 
-/** Tenant budget in micro-units of its currency per period (contract #3). */
+/**
+ * The currency of the gateway's money budgets: that of the oldest Tenant with a budget. The gateway
+ * reads every backend price and budget in one currency and converts none.
+ */
+export function budgetCurrency(tenants: readonly Tenant[]): string | undefined {
+  return byAge(tenants).find((t) => t.spec.models?.budget !== undefined)?.spec.models?.budget
+    ?.currency;
+}
+
+/**
+ * Whether an object priced or budgeted in `theirs` can be routed next to budgets in `currency`;
+ * if not, a blocking problem says so (fail closed: a price in another currency would be counted
+ * as if it were in the budget's, and a budget in another currency would be read in the wrong one).
+ */
+function sameCurrency(
+  theirs: string | undefined,
+  currency: string | undefined,
+  who: { kind: "AIModel" | "Tenant"; key: string },
+  problems: Problem[],
+): boolean {
+  if (theirs === undefined || currency === undefined || theirs === currency) return true;
+  const isModel = who.kind === "AIModel";
+  problems.push({
+    ...who,
+    blocking: true,
+    reason: "CurrencyMismatch",
+    message: isModel
+      ? `costPerToken is in ${theirs}, but Tenant budgets are in ${currency}; the gateway converts no currency`
+      : `budget is in ${theirs}, but the oldest Tenant budget is in ${currency}; the gateway keeps one currency`,
+  });
+  return false;
+}
+
+/** Tenant budget in micro-units of its currency per period (the gateway's costBudget). */
 export function costBudgetOf(
   t: Tenant,
 ): { microUnits: number; currency: string; periodSeconds: number } | undefined {
@@ -280,11 +330,11 @@ export function costBudgetOf(
 
 function limitsOf(t: Tenant): TenantConfig["limits"] {
   const r = t.spec.models?.rateLimits;
-  const limits: NonNullable<TenantConfig["limits"]> & Record<string, unknown> = {};
+  const limits: NonNullable<TenantConfig["limits"]> = {};
   if (r?.requestsPerMinute !== undefined) limits.rpm = r.requestsPerMinute;
   if (r?.tokensPerMinute !== undefined) limits.tpm = r.tokensPerMinute;
   const budget = costBudgetOf(t);
-  if (budget !== undefined && HAS_COST_BUDGET) limits["costBudget"] = budget;
+  if (budget !== undefined) limits.costBudget = budget;
   return Object.keys(limits).length > 0 ? limits : undefined;
 }
 
@@ -301,14 +351,18 @@ function oidcOf(t: Tenant, o: RenderOptions): TenantConfig["oidc"] {
   ];
 }
 
+/** What rendering a Tenant needs besides the Tenant. */
+interface TenantScope {
+  /** Model and assistant names the gateway serves. */
+  callable: ReadonlySet<string>;
+  input: RenderInput;
+  o: RenderOptions;
+  problems: Problem[];
+}
+
 /** Gateway tenant id: the Tenant's name (a DNS label, as the gateway wants). */
-function tenantOf(
-  t: Tenant,
-  callable: ReadonlySet<string>,
-  input: RenderInput,
-  o: RenderOptions,
-  problems: Problem[],
-): TenantConfig {
+function tenantOf(t: Tenant, scope: TenantScope): TenantConfig {
+  const { callable, input, o, problems } = scope;
   const name = t.metadata.name ?? "";
   const allowed = [...(t.spec.models?.allowed ?? [])].sort();
   const unknown = allowed.filter((m) => !callable.has(m));
@@ -365,27 +419,11 @@ function versionOf(
       message: `Version ${v.name}: AIModel ${ns}/${v.modelRef} does not exist or is not routed`,
     };
   const out: AssistantVersionConfig = { name: v.name, model: model.spec.modelName };
-  if (v.instructions !== undefined) out.instructions = v.instructions;
-  if (v.promptRef !== undefined) {
-    const text = prompts.get(`${ns}/${v.promptRef.name}`)?.[v.promptRef.key];
-    if (text === undefined)
-      return {
-        kind: "Assistant",
-        key,
-        blocking: true,
-        reason: "PromptNotFound",
-        message: `Version ${v.name}: ConfigMap ${ns}/${v.promptRef.name} has no key "${v.promptRef.key}"`,
-      };
-    out.instructions = text;
-  }
-  const p = v.parameters;
-  if (p !== undefined) {
-    const params: NonNullable<AssistantVersionConfig["parameters"]> = {};
-    if (p.temperature !== undefined) params.temperature = Number(p.temperature);
-    if (p.topP !== undefined) params.topP = Number(p.topP);
-    if (p.maxTokens !== undefined) params.maxTokens = p.maxTokens;
-    out.parameters = params;
-  }
+  const instructions = instructionsOf(v, ns, prompts);
+  if (typeof instructions === "object")
+    return { kind: "Assistant", key, blocking: true, ...instructions };
+  if (instructions !== undefined) out.instructions = instructions;
+  if (v.parameters !== undefined) out.parameters = parametersOf(v.parameters);
   if (v.tools !== undefined && v.tools.length > 0)
     out.tools = v.tools.map((t) =>
       t.url === undefined
@@ -393,6 +431,31 @@ function versionOf(
         : { name: t.name, type: t.type, url: t.url },
     );
   return out;
+}
+
+/** A version's instructions: inline, or the text its promptRef names (or why it is missing). */
+function instructionsOf(
+  v: AssistantVersion,
+  ns: string,
+  prompts: RenderInput["prompts"],
+): string | { reason: string; message: string } | undefined {
+  if (v.promptRef === undefined) return v.instructions;
+  const text = prompts.get(`${ns}/${v.promptRef.name}`)?.[v.promptRef.key];
+  if (text !== undefined) return text;
+  return {
+    reason: "PromptNotFound",
+    message: `Version ${v.name}: ConfigMap ${ns}/${v.promptRef.name} has no key "${v.promptRef.key}"`,
+  };
+}
+
+function parametersOf(
+  p: NonNullable<AssistantVersion["parameters"]>,
+): NonNullable<AssistantVersionConfig["parameters"]> {
+  const params: NonNullable<AssistantVersionConfig["parameters"]> = {};
+  if (p.temperature !== undefined) params.temperature = Number(p.temperature);
+  if (p.topP !== undefined) params.topP = Number(p.topP);
+  if (p.maxTokens !== undefined) params.maxTokens = p.maxTokens;
+  return params;
 }
 
 /** An Assistant as the gateway routes it, or the first reason it cannot be. */
@@ -429,17 +492,14 @@ function renderAssistants(
   for (const a of byAge(input.assistants)) {
     const key = keyOf(a);
     const name = a.metadata.name ?? "";
-    const holder = names.get(name);
-    if (holder !== undefined || taken.has(name)) {
+    const conflict = nameConflict(name, names.get(name), taken);
+    if (conflict !== undefined) {
       problems.push({
         kind: "Assistant",
         key,
         blocking: true,
         reason: "NameConflict",
-        message:
-          holder !== undefined
-            ? `Assistant ${holder} already serves the name "${name}"`
-            : `"${name}" is already a model name`,
+        message: conflict,
       });
       continue;
     }
@@ -449,16 +509,34 @@ function renderAssistants(
       out.push(r);
       continue;
     }
-    // The last good version of this assistant keeps serving while its models still exist.
-    const last = input.previous?.assistants?.find((x) => x.name === name);
-    const keep = last !== undefined && last.versions.every((v) => served.has(v.model));
+    const last = lastGood(input.previous, name, served);
     problems.push({
       ...r,
-      message: `${r.message}${keep ? "; the last good configuration keeps serving" : ""}`,
+      message: `${r.message}${last === undefined ? "" : "; the last good configuration keeps serving"}`,
     });
-    if (keep) out.push(last);
+    if (last !== undefined) out.push(last);
   }
   return out.sort((x, y) => (x.name < y.name ? -1 : 1));
+}
+
+/** Why an assistant name cannot be served, if it cannot. */
+function nameConflict(
+  name: string,
+  holder: string | undefined,
+  taken: ReadonlySet<string>,
+): string | undefined {
+  if (holder !== undefined) return `Assistant ${holder} already serves the name "${name}"`;
+  return taken.has(name) ? `"${name}" is already a model name` : undefined;
+}
+
+/** The served config of an assistant, kept while every model it routes to is still served. */
+function lastGood(
+  previous: RoutingConfig | undefined,
+  name: string,
+  served: ReadonlySet<string>,
+): AssistantConfig | undefined {
+  const last = previous?.assistants?.find((x) => x.name === name);
+  return last?.versions.every((v) => served.has(v.model)) === true ? last : undefined;
 }
 
 const FAULT_KEYS = [
@@ -469,6 +547,20 @@ const FAULT_KEYS = [
   "dropAfterChunks",
 ] as const;
 
+/** One active fault, if well-formed, on a routed backend and not expired. */
+function faultOf(raw: unknown, backends: ReadonlySet<string>, now: Date): FaultConfig | undefined {
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const f = raw as Record<string, unknown>;
+  const { backend, expiresAt } = f;
+  if (typeof backend !== "string" || !backends.has(backend) || typeof expiresAt !== "string")
+    return undefined;
+  const end = Date.parse(expiresAt);
+  if (!(end > now.getTime())) return undefined;
+  const fault: FaultConfig & Record<string, unknown> = { backend, expiresAt };
+  for (const k of FAULT_KEYS) if (typeof f[k] === "number") fault[k] = f[k];
+  return fault;
+}
+
 /** Active, unexpired faults on routed backends; malformed entries are dropped. */
 export function faultsOf(
   active: readonly unknown[],
@@ -477,24 +569,16 @@ export function faultsOf(
 ): FaultConfig[] {
   const out = new Map<string, FaultConfig>();
   for (const raw of active) {
-    if (typeof raw !== "object" || raw === null) continue;
-    const f = raw as Record<string, unknown>;
-    const backend = f["backend"];
-    const expiresAt = f["expiresAt"];
-    if (typeof backend !== "string" || !backends.has(backend) || typeof expiresAt !== "string")
-      continue;
-    const end = Date.parse(expiresAt);
-    if (!Number.isFinite(end) || end <= now.getTime()) continue;
-    const fault: FaultConfig & Record<string, unknown> = { backend, expiresAt };
-    for (const k of FAULT_KEYS) if (typeof f[k] === "number") fault[k] = f[k];
-    out.set(backend, fault); // one fault per backend: the last policy (by key order) wins
+    const fault = faultOf(raw, backends, now);
+    if (fault !== undefined) out.set(fault.backend, fault); // one per backend: the last wins
   }
   return [...out.values()].sort((a, b) => (a.backend < b.backend ? -1 : 1));
 }
 
 /** Renders the whole routing config. Pure. */
 export function renderRouting(input: RenderInput, o: RenderOptions): RenderResult {
-  const { routed, problems } = indexModels(input.aimodels, input.credentials);
+  const currency = budgetCurrency(input.tenants);
+  const { routed, problems } = indexModels(input.aimodels, input.credentials, currency);
   const ordered = byKey([...routed.values()]);
   const backends = ordered.map((m) => backendOf(m, o));
   const models = ordered
@@ -503,7 +587,17 @@ export function renderRouting(input: RenderInput, o: RenderOptions): RenderResul
   const modelNames = new Set(models.map((m) => m.name));
   const assistants = renderAssistants(input, routed, modelNames, problems);
   const callable = new Set([...modelNames, ...assistants.map((a) => a.name)]);
-  const tenants = byKey(input.tenants).map((t) => tenantOf(t, callable, input, o, problems));
+  const scope: TenantScope = { callable, input, o, problems };
+  const tenants = byKey(input.tenants)
+    .filter((t) =>
+      sameCurrency(
+        t.spec.models?.budget?.currency,
+        currency,
+        { kind: "Tenant", key: keyOf(t) },
+        problems,
+      ),
+    )
+    .map((t) => tenantOf(t, scope));
   const config: RoutingConfig = {
     apiVersion: ROUTING_CONFIG_API_VERSION,
     kind: ROUTING_CONFIG_KIND,
