@@ -50,14 +50,17 @@ function world() {
   const server = new Map<string, KubernetesObject>();
   const gets: string[] = [];
   const configmaps = fakeInformer<V1ConfigMap>([], server);
-  const secrets = fakeInformer<V1Secret>([
-    {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { name: "openai", namespace: "team" },
-      data: { "api-key": Buffer.from("sk-provider-SECRET").toString("base64") },
-    },
-  ], server);
+  const secrets = fakeInformer<V1Secret>(
+    [
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "openai", namespace: "team" },
+        data: { "api-key": Buffer.from("sk-provider-SECRET").toString("base64") },
+      },
+    ],
+    server,
+  );
   const aimodels = fakeInformer([vllm("llama"), external("gpt")]);
   const tenants = fakeInformer([
     tenant("acme", {
@@ -79,6 +82,8 @@ function world() {
         return Promise.resolve(obj);
       },
       event: () => Promise.resolve(),
+      get: <T>(gvk: { kind: string }, ns: string | undefined, name: string) =>
+        Promise.resolve(server.get(`${gvk.kind}/${ns ?? ""}/${name}`) as T | undefined),
     },
     aimodels,
     tenants,
@@ -105,13 +110,23 @@ const ctx: ReconcileContext = {
   }),
   signal: new AbortController().signal,
 };
-void test("reconcile writes the ConfigMap, credentials and tenant key once, then only on change", async () => {
+/** A world after its first reconcile, with what it wrote. */
+async function firstRun() {
   const w = world();
   const reconcile = gatewayConfigReconciler(w.deps);
   const key = routingKey("librechat-system");
-  assert.equal(await reconcile("other/configmap", ctx), undefined, "other keys are ignored");
-
   await reconcile(key, ctx);
+  const cm = w.applied.find((o) => o.kind === "ConfigMap") as V1ConfigMap;
+  const keySecret = w.applied.find(
+    (o) => o.metadata?.name === "inference-gateway-api-key",
+  ) as V1Secret;
+  const apiKey = Buffer.from(keySecret.data?.["api-key"] ?? "", "base64").toString();
+  return { w, reconcile, key, cm, apiKey };
+}
+
+void test("first reconcile writes the ConfigMap, credentials, tenant key and Routed", async () => {
+  const { w, reconcile, cm, apiKey } = await firstRun();
+  assert.equal(await reconcile("other/configmap", ctx), undefined, "other keys are ignored");
   const kinds = w.applied
     .map((o) => `${o.kind ?? ""}/${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`)
     .sort();
@@ -120,24 +135,21 @@ void test("reconcile writes the ConfigMap, credentials and tenant key once, then
     "Secret/acme-chat/inference-gateway-api-key",
     "Secret/librechat-system/inference-gateway-credentials",
   ]);
-  const cm = w.applied.find((o) => o.kind === "ConfigMap") as V1ConfigMap;
   assert.equal(cm.metadata?.annotations?.[GENERATION_ANNOTATION], "1");
   const config = JSON.parse(cm.data?.[CONFIG_KEY] ?? "") as {
     generation: number;
     tenants: { apiKeys: { sha256: string }[] }[];
   };
   assert.equal(config.generation, 1);
-  const keySecret = w.applied.find(
-    (o) => o.metadata?.name === "inference-gateway-api-key",
-  ) as V1Secret;
-  const apiKey = Buffer.from(keySecret.data?.["api-key"] ?? "", "base64").toString();
   assert.match(apiKey, /^sk-lc-/);
   const { hashApiKey } = await import("../../workloads/inference-gateway/src/plugins/auth.ts");
   assert.equal(config.tenants[0]?.apiKeys[0]?.sha256, hashApiKey(apiKey));
   // Routed on all three objects.
   assert.equal(w.statuses.length, 3);
+});
 
-  // Nothing changed: nothing written, and no value read again (resourceVersions unchanged).
+void test("reconcile writes nothing and reads no value when nothing changed, then the next generation", async () => {
+  const { w, reconcile, key, cm } = await firstRun();
   const before = w.applied.length;
   await reconcile(key, ctx);
   const gets = w.gets.length;
@@ -156,8 +168,10 @@ void test("reconcile writes the ConfigMap, credentials and tenant key once, then
     cm.metadata?.annotations?.[HASH_ANNOTATION],
   );
   assert.equal(w.applied.filter((o) => o.metadata?.name === "inference-gateway-api-key").length, 1);
+});
 
-  // Secrets never reach the ConfigMap, status or logs.
+void test("secrets never reach the ConfigMap, status or logs", async () => {
+  const { w, apiKey } = await firstRun();
   const visible = JSON.stringify([
     w.applied.filter((o) => o.kind === "ConfigMap"),
     w.statuses,

@@ -31,7 +31,7 @@ import {
   HASH_ANNOTATION,
 } from "./desired/configmap.ts";
 import { credentialKey, renderRouting } from "./desired/routing.ts";
-import type { Problem, RenderOptions, SourceKind } from "./desired/routing.ts";
+import type { Problem, RenderInput, RenderOptions, SourceKind } from "./desired/routing.ts";
 import {
   CREDENTIALS_SECRET,
   desiredCredentialsSecret,
@@ -47,7 +47,7 @@ export const CONTROLLER_NAME = "gateway-config";
 export const RESYNC_MS = 60_000;
 
 export interface GatewayConfigDeps {
-  client: Pick<KubeClient, "apply" | "applyStatus" | "event">;
+  client: Pick<KubeClient, "apply" | "applyStatus" | "event" | "get">;
   aimodels: Informer<AIModel>;
   tenants: Informer<Tenant>;
   assistants: Informer<Assistant>;
@@ -66,41 +66,78 @@ export function routingKey(namespace: string): string {
   return `${namespace}/${CONFIGMAP_NAME}`;
 }
 
+/** Every active fault of every ChaosPolicy, as published in its status (validated later). */
+function activeFaults(deps: GatewayConfigDeps): unknown[] {
+  return deps.chaospolicies.list().flatMap((p) => {
+    const f = p.status?.["activeFaults"];
+    return Array.isArray(f) ? (f as unknown[]) : [];
+  });
+}
+
+/** What the renderer reads, with the Secret and ConfigMap values it needs. */
+async function gather(
+  deps: GatewayConfigDeps,
+  ctx: ReconcileContext,
+  current: V1ConfigMap | undefined,
+): Promise<{ input: RenderInput; credentials: Map<string, string>; problems: Problem[] }> {
+  const credentials = await credentialValues(deps);
+  const keys = await tenantKeys(deps, ctx);
+  const previous = decodeCurrent(await deps.values.read(CONFIG_MAP, current));
+  const prompts = await promptData(deps);
+  deps.values.sweep();
+  const input: RenderInput = {
+    aimodels: deps.aimodels.list(),
+    tenants: deps.tenants.list(),
+    assistants: deps.assistants.list(),
+    activeFaults: activeFaults(deps),
+    credentials: new Set(credentials.keys()),
+    tenantKeys: keys.hashes,
+    prompts,
+    previous,
+    now: deps.now(),
+    generation: generationOf(current),
+  };
+  return { input, credentials, problems: keys.problems };
+}
+
+function generationOf(cm: V1ConfigMap | undefined): number {
+  return Number(cm?.metadata?.annotations?.[GENERATION_ANNOTATION] ?? "0") || 0;
+}
+
+/** Writes the ConfigMap when its content changed, with the next generation. */
+async function writeConfig(
+  deps: GatewayConfigDeps,
+  ctx: ReconcileContext,
+  config: RoutingConfig,
+  current: V1ConfigMap | undefined,
+): Promise<void> {
+  if (current?.metadata?.annotations?.[HASH_ANNOTATION] === contentHash(config)) return;
+  config.generation = generationOf(current) + 1;
+  await deps.client.apply(desiredConfigMap(config, deps.namespace), {
+    fieldManager: CONTROLLER_NAME,
+    force: true,
+  });
+  ctx.log.info(
+    {
+      generation: config.generation,
+      backends: config.backends.length,
+      models: config.models.length,
+      tenants: config.tenants.length,
+      assistants: config.assistants?.length ?? 0,
+    },
+    "Applied routing ConfigMap",
+  );
+}
+
 /** Builds the reconcile function. */
 export function gatewayConfigReconciler(
   deps: GatewayConfigDeps,
 ): (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined> {
   return async (key, ctx) => {
     if (key !== routingKey(deps.namespace)) return undefined;
-    const credentials = await credentialValues(deps);
-    const keys = await tenantKeys(deps, ctx);
     const current = deps.configmaps.get(key);
-    const previous = decodeCurrent(await deps.values.read(CONFIG_MAP, current));
-    const prompts = await promptData(deps);
-    deps.values.sweep();
-    const prevGeneration =
-      Number(current?.metadata?.annotations?.[GENERATION_ANNOTATION] ?? "0") || 0;
-    const result = renderRouting(
-      {
-        aimodels: deps.aimodels.list(),
-        tenants: deps.tenants.list(),
-        assistants: deps.assistants.list(),
-        activeFaults: deps.chaospolicies
-          .list()
-          .flatMap((p) =>
-            Array.isArray(p.status?.["activeFaults"])
-              ? (p.status["activeFaults"] as unknown[])
-              : [],
-          ),
-        credentials: new Set(credentials.keys()),
-        tenantKeys: keys.hashes,
-        prompts,
-        previous,
-        now: deps.now(),
-        generation: prevGeneration,
-      },
-      deps.options,
-    );
+    const { input, credentials, problems } = await gather(deps, ctx, current);
+    const result = renderRouting(input, deps.options);
     const config = result.config;
     const check = validateRoutingConfig(JSON.parse(JSON.stringify(config)) as unknown);
     if (!check.ok) {
@@ -110,29 +147,8 @@ export function gatewayConfigReconciler(
       );
     }
     await applyCredentials(deps, credentials, ctx);
-    const changed = current?.metadata?.annotations?.[HASH_ANNOTATION] !== contentHash(config);
-    if (changed) {
-      config.generation = prevGeneration + 1;
-      await deps.client.apply(desiredConfigMap(config, deps.namespace), {
-        fieldManager: CONTROLLER_NAME,
-        force: true,
-      });
-      ctx.log.info(
-        {
-          generation: config.generation,
-          backends: config.backends.length,
-          models: config.models.length,
-          tenants: config.tenants.length,
-          assistants: config.assistants?.length ?? 0,
-        },
-        "Applied routing ConfigMap",
-      );
-    }
-    await writeConditions(
-      deps,
-      [...result.problems, ...keys.problems],
-      config.generation ?? prevGeneration,
-    );
+    await writeConfig(deps, ctx, config, current);
+    await writeConditions(deps, [...result.problems, ...problems], config.generation ?? 0);
     return { requeueAfterMs: nextDeadline(config, deps.now()) };
   };
 }
@@ -152,16 +168,22 @@ function decodeCurrent(cm: DataMaps | undefined): RoutingConfig | undefined {
   }
 }
 
-/** base64 provider keys of external AIModels whose Secret and key exist, by credentials key. */
+/** base64 provider key of one external AIModel, when its Secret and key exist. */
+async function credentialOf(deps: GatewayConfigDeps, m: AIModel): Promise<string | undefined> {
+  const ref = m.spec.external?.credentialsSecretRef;
+  if (ref === undefined) return undefined;
+  const cached = deps.secrets.get(`${m.metadata.namespace ?? ""}/${ref.name}`);
+  if (cached?.data?.[ref.key] === undefined) return undefined;
+  const value = (await deps.values.read(SECRET, cached))?.data?.[ref.key];
+  return value === "" ? undefined : value;
+}
+
+/** base64 provider keys of external AIModels whose Secret and key exist, by AIModel key. */
 async function credentialValues(deps: GatewayConfigDeps): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const m of deps.aimodels.list()) {
-    const ref = m.spec.external?.credentialsSecretRef;
-    if (ref === undefined) continue;
-    const cached = deps.secrets.get(`${m.metadata.namespace ?? ""}/${ref.name}`);
-    if (cached?.data?.[ref.key] === undefined) continue;
-    const value = (await deps.values.read(SECRET, cached))?.data?.[ref.key];
-    if (value !== undefined && value !== "")
+    const value = await credentialOf(deps, m);
+    if (value !== undefined)
       out.set(`${m.metadata.namespace ?? ""}/${m.metadata.name ?? ""}`, value);
   }
   return out;
@@ -186,6 +208,64 @@ async function applyCredentials(
   ctx.log.info({ keys: byFile.size }, "Applied gateway credentials Secret");
 }
 
+function keyPending(name: string, message: string): Problem {
+  return {
+    kind: "Tenant",
+    key: name,
+    blocking: false,
+    reason: RoutedReason.ApiKeyPending,
+    message,
+  };
+}
+
+/**
+ * The tenant's existing API key (base64): from the cache, else a GET (the cache may not have seen
+ * a Secret created moments ago, which must not be replaced by a new key).
+ */
+async function existingKey(deps: GatewayConfigDeps, ns: string): Promise<string | undefined> {
+  const cached = deps.secrets.get(`${ns}/${TENANT_KEY_SECRET}`);
+  if (cached?.data?.[TENANT_KEY_KEY] !== undefined)
+    return (await deps.values.read(SECRET, cached))?.data?.[TENANT_KEY_KEY];
+  const live = await deps.client.get<V1Secret>(SECRET, ns, TENANT_KEY_SECRET);
+  return live?.data?.[TENANT_KEY_KEY];
+}
+
+/** The sha256 of a Tenant's API key, generating its Secret when missing; or why there is none. */
+async function tenantKey(
+  deps: GatewayConfigDeps,
+  ctx: ReconcileContext,
+  t: Tenant,
+): Promise<string | Problem> {
+  const name = t.metadata.name ?? "";
+  const ns = t.spec.namespaces?.items?.[0]?.name;
+  if (ns === undefined)
+    return keyPending(
+      name,
+      "No API key: the Tenant has no namespace to hold it (spec.namespaces.items); OIDC tokens only",
+    );
+  try {
+    const existing = await existingKey(deps, ns);
+    if (existing !== undefined) return sha256Hex(Buffer.from(existing, "base64").toString("utf8"));
+    const key = `sk-lc-${randomBytes(24).toString("base64url")}`;
+    const owner = { name, uid: t.metadata.uid ?? "" };
+    await deps.client.apply(
+      desiredTenantKeySecret(owner, ns, Buffer.from(key).toString("base64")),
+      {
+        fieldManager: CONTROLLER_NAME,
+        force: true,
+      },
+    );
+    ctx.log.info({ tenant: name, namespace: ns }, "Created tenant API key Secret");
+    return sha256Hex(key);
+  } catch (err) {
+    // Usually the namespace does not exist yet (the Tenant controller creates it): retry later.
+    return keyPending(
+      name,
+      `API key Secret ${ns}/${TENANT_KEY_SECRET} not created yet: ${(err as Error).message.slice(0, 200)}`,
+    );
+  }
+}
+
 /** The API key hash of every Tenant, generating the key Secret where it is missing. */
 async function tenantKeys(
   deps: GatewayConfigDeps,
@@ -194,50 +274,9 @@ async function tenantKeys(
   const hashes = new Map<string, string>();
   const problems: Problem[] = [];
   for (const t of deps.tenants.list()) {
-    const name = t.metadata.name ?? "";
-    const ns = t.spec.namespaces?.items?.[0]?.name;
-    if (ns === undefined) {
-      problems.push({
-        kind: "Tenant",
-        key: name,
-        blocking: false,
-        reason: RoutedReason.ApiKeyPending,
-        message:
-          "No API key: the Tenant has no namespace to hold it (spec.namespaces.items); OIDC tokens only",
-      });
-      continue;
-    }
-    const cached = deps.secrets.get(`${ns}/${TENANT_KEY_SECRET}`);
-    const existing =
-      cached?.data?.[TENANT_KEY_KEY] === undefined
-        ? undefined
-        : (await deps.values.read(SECRET, cached))?.data?.[TENANT_KEY_KEY];
-    if (existing !== undefined) {
-      hashes.set(name, sha256Hex(Buffer.from(existing, "base64").toString("utf8")));
-      continue;
-    }
-    const key = `sk-lc-${randomBytes(24).toString("base64url")}`;
-    try {
-      await deps.client.apply(
-        desiredTenantKeySecret(
-          { name, uid: t.metadata.uid ?? "" },
-          ns,
-          Buffer.from(key).toString("base64"),
-        ),
-        { fieldManager: CONTROLLER_NAME, force: true },
-      );
-      hashes.set(name, sha256Hex(key));
-      ctx.log.info({ tenant: name, namespace: ns }, "Created tenant API key Secret");
-    } catch (err) {
-      // Usually the namespace does not exist yet (the Tenant controller creates it): retry later.
-      problems.push({
-        kind: "Tenant",
-        key: name,
-        blocking: false,
-        reason: RoutedReason.ApiKeyPending,
-        message: `API key Secret ${ns}/${TENANT_KEY_SECRET} not created yet: ${(err as Error).message.slice(0, 200)}`,
-      });
-    }
+    const r = await tenantKey(deps, ctx, t);
+    if (typeof r === "string") hashes.set(t.metadata.name ?? "", r);
+    else problems.push(r);
   }
   return { hashes, problems };
 }
@@ -287,41 +326,48 @@ function sameVerdict(
   return same && (want.reason === RoutedReason.Routed || have.message === want.message);
 }
 
+/** Problems grouped by object ("<kind>:<key>"). */
+function groupProblems(problems: readonly Problem[]): Map<string, Problem[]> {
+  const byObject = new Map<string, Problem[]>();
+  for (const p of problems) {
+    const id = `${p.kind}:${p.key}`;
+    byObject.set(id, [...(byObject.get(id) ?? []), p]);
+  }
+  return byObject;
+}
+
+/**
+ * Server-side applies the Routed condition alone under this controller's field manager: the
+ * conditions list is a map keyed by type, so the kinds' own controllers keep theirs.
+ */
+async function applyRouted(deps: GatewayConfigDeps, t: Target, next: Condition[]): Promise<void> {
+  const { name = "", namespace } = t.obj.metadata;
+  await deps.client.applyStatus(
+    {
+      apiVersion: t.obj.apiVersion,
+      kind: t.obj.kind,
+      metadata: namespace === undefined ? { name } : { name, namespace },
+      status: { conditions: next },
+    },
+    { fieldManager: CONTROLLER_NAME },
+  );
+}
+
 /** Sets Routed where its status, reason or message changed (one status write per such object). */
 async function writeConditions(
   deps: GatewayConfigDeps,
   problems: readonly Problem[],
   configGeneration: number,
 ): Promise<void> {
-  const byObject = new Map<string, Problem[]>();
-  for (const p of problems)
-    byObject.set(`${p.kind}:${p.key}`, [...(byObject.get(`${p.kind}:${p.key}`) ?? []), p]);
+  const byObject = groupProblems(problems);
   for (const t of targets(deps)) {
     if (t.obj.metadata.deletionTimestamp !== undefined) continue;
-    const generation = t.obj.metadata.generation ?? 0;
-    const want = routedCondition(
-      byObject.get(`${t.kind}:${t.key}`) ?? [],
-      generation,
-      configGeneration,
-    );
+    const mine = byObject.get(`${t.kind}:${t.key}`) ?? [];
+    const want = routedCondition(mine, t.obj.metadata.generation ?? 0, configGeneration);
     const conds = (t.obj.status as { conditions?: Condition[] } | undefined)?.conditions;
     const have = findCondition(conds, ROUTED);
     if (sameVerdict(have, want)) continue;
-    const next = setCondition(have === undefined ? [] : [have], want, deps.now());
-    await deps.client.applyStatus(
-      {
-        apiVersion: t.obj.apiVersion,
-        kind: t.obj.kind,
-        metadata: {
-          name: t.obj.metadata.name ?? "",
-          ...(t.obj.metadata.namespace === undefined
-            ? {}
-            : { namespace: t.obj.metadata.namespace }),
-        },
-        status: { conditions: next },
-      },
-      { fieldManager: CONTROLLER_NAME },
-    );
+    await applyRouted(deps, t, setCondition(have === undefined ? [] : [have], want, deps.now()));
   }
 }
 

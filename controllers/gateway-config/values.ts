@@ -23,6 +23,14 @@ interface Entry {
   value: DataMaps | undefined;
 }
 
+function dataOf(full: DataMaps | undefined): DataMaps | undefined {
+  if (full === undefined) return undefined;
+  const out: DataMaps = {};
+  if (full.data !== undefined) out.data = full.data;
+  if (full.binaryData !== undefined) out.binaryData = full.binaryData;
+  return out;
+}
+
 export class ValueReader {
   readonly #get: Getter;
   readonly #memo = new Map<string, Entry>();
@@ -40,26 +48,28 @@ export class ValueReader {
     gvk: GroupVersionKind,
     cached: KubernetesObject | undefined,
   ): Promise<DataMaps | undefined> {
-    const name = cached?.metadata?.name;
-    if (cached === undefined || name === undefined) return undefined;
-    const ns = cached.metadata?.namespace;
-    const id = `${gvk.kind}/${ns ?? ""}/${name}`;
+    const meta = cached?.metadata;
+    if (meta?.name === undefined) return undefined;
+    const { name, namespace, resourceVersion = "" } = meta;
+    const id = `${gvk.kind}/${namespace ?? ""}/${name}`;
     this.#touched.add(id);
-    const rv = cached.metadata?.resourceVersion ?? "";
     const memo = this.#memo.get(id);
-    if (memo !== undefined && memo.resourceVersion === rv && rv !== "") return memo.value;
-    const full = await this.#get(gvk, ns, name);
-    const value: DataMaps | undefined =
-      full === undefined
-        ? undefined
-        : {
-            ...(full.data === undefined ? {} : { data: full.data }),
-            ...(full.binaryData === undefined ? {} : { binaryData: full.binaryData }),
-          };
+    if (memo !== undefined && memo.resourceVersion === resourceVersion && resourceVersion !== "")
+      return memo.value;
+    return this.#fetch(id, () => this.#get(gvk, namespace, name), resourceVersion);
+  }
+
+  async #fetch(
+    id: string,
+    get: () => ReturnType<Getter>,
+    cachedVersion: string,
+  ): Promise<DataMaps | undefined> {
+    const full = await get();
     // Keyed by the version read, which may be newer than the cache's; the next reconcile after
     // the watch catches up reads once more, then stays quiet.
+    const value = dataOf(full);
     this.#memo.set(id, {
-      resourceVersion: full?.metadata?.resourceVersion ?? rv,
+      resourceVersion: full?.metadata?.resourceVersion ?? cachedVersion,
       value,
     });
     return value;
