@@ -2,7 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { History, parseMetrics, quantile, snapshotOf, windowOf } from "./measure.ts";
 
-const text = (success: number, failure: number, fast: number, slow: number, v2errors: number): string => `
+const text = (
+  success: number,
+  failure: number,
+  fast: number,
+  slow: number,
+  v2errors: number,
+): string => `
 # HELP inference_gateway_upstream_attempts_total x
 inference_gateway_upstream_attempts_total{backend="team/llama",kind="chat",outcome="success"} ${success}
 inference_gateway_upstream_attempts_total{backend="team/llama",kind="chat",outcome="retryable_error"} ${failure}
@@ -69,5 +75,8 @@ void test("History pairs the latest scrape with one a window older and forgets g
   assert.equal(p?.now.at, 90_000);
   assert.equal(p?.before?.at, 30_000);
   h.add("b", snapshotOf([], 95_000), new Set(["b"]));
-  assert.deepEqual(h.pairs(60_000).map((x) => x.now.at), [95_000]);
+  assert.deepEqual(
+    h.pairs(60_000).map((x) => x.now.at),
+    [95_000],
+  );
 });

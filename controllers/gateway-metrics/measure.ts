@@ -13,17 +13,31 @@ export interface Sample {
 const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
+const unescape = (v: string): string =>
+  v.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
+
+function labelsOf(raw: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const l of raw.matchAll(LABEL)) labels[l[1] ?? ""] = unescape(l[2] ?? "");
+  return labels;
+}
+
+/** One line of the text format, or undefined for comments and malformed lines. */
+function parseLine(line: string): Sample | undefined {
+  const m = line.startsWith("#") ? null : LINE.exec(line);
+  if (m === null) return undefined;
+  const raw = m[3] ?? "";
+  const value = Number(raw);
+  if (!Number.isFinite(value) && raw !== "+Inf") return undefined;
+  return { name: m[1] ?? "", labels: labelsOf(m[2] ?? ""), value };
+}
+
 /** Parses Prometheus text exposition (comments and malformed lines are skipped). */
 export function parseMetrics(text: string): Sample[] {
   const out: Sample[] = [];
   for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const m = LINE.exec(line);
-    if (m === null) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? "").matchAll(LABEL)) labels[l[1] ?? ""] = (l[2] ?? "").replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
-    const value = Number(m[3]);
-    if (Number.isFinite(value) || m[3] === "+Inf") out.push({ name: m[1] ?? "", labels, value });
+    const sample = parseLine(line);
+    if (sample !== undefined) out.push(sample);
   }
   return out;
 }
@@ -58,34 +72,40 @@ function backend(map: Map<string, BackendCounters>, name: string): BackendCounte
   return b;
 }
 
+type Handler = (snap: Snapshot, s: Sample, b: BackendCounters | undefined) => void;
+
+/** What each series the loop reads adds to a snapshot (other series are ignored). */
+const HANDLERS: Readonly<Record<string, Handler>> = {
+  // Only attempts that reached the backend count: breaker_open and aborted say nothing of it.
+  [`${P}upstream_attempts_total`]: (_snap, s, b) => {
+    if (b === undefined) return;
+    if (s.labels["outcome"] === "success") b.success += s.value;
+    else if (s.labels["outcome"] === "retryable_error") b.failure += s.value;
+  },
+  [`${P}backend_request_duration_seconds_bucket`]: (_snap, s, b) => {
+    const le = s.labels["le"];
+    b?.buckets.push([le === "+Inf" ? Infinity : Number(le), s.value]);
+  },
+  [`${P}backend_health_up`]: (_snap, s, b) => {
+    if (b !== undefined) b.healthUp = s.value;
+  },
+  [`${P}backend_health_last_probe_timestamp_seconds`]: (_snap, s, b) => {
+    if (b !== undefined) b.lastProbe = s.value;
+  },
+  [`${P}assistant_requests_total`]: (snap, s) => {
+    const k = `${s.labels["assistant"] ?? ""}/${s.labels["version"] ?? ""}`;
+    const v = snap.versions.get(k) ?? { success: 0, error: 0 };
+    if (s.labels["outcome"] === "error") v.error += s.value;
+    else v.success += s.value;
+    snap.versions.set(k, v);
+  },
+};
+
 function addSample(snap: Snapshot, s: Sample): void {
-  const b = s.labels["backend"];
-  switch (s.name) {
-    case `${P}upstream_attempts_total`:
-      // Only attempts that reached the backend count: breaker_open and aborted say nothing of it.
-      if (b === undefined || b === "") return;
-      if (s.labels["outcome"] === "success") backend(snap.backends, b).success += s.value;
-      else if (s.labels["outcome"] === "retryable_error") backend(snap.backends, b).failure += s.value;
-      return;
-    case `${P}backend_request_duration_seconds_bucket`:
-      if (b !== undefined) backend(snap.backends, b).buckets.push([s.labels["le"] === "+Inf" ? Infinity : Number(s.labels["le"]), s.value]);
-      return;
-    case `${P}backend_health_up`:
-      if (b !== undefined) backend(snap.backends, b).healthUp = s.value;
-      return;
-    case `${P}backend_health_last_probe_timestamp_seconds`:
-      if (b !== undefined) backend(snap.backends, b).lastProbe = s.value;
-      return;
-    case `${P}assistant_requests_total`: {
-      const k = `${s.labels["assistant"] ?? ""}/${s.labels["version"] ?? ""}`;
-      const v = snap.versions.get(k) ?? { success: 0, error: 0 };
-      if (s.labels["outcome"] === "error") v.error += s.value;
-      else v.success += s.value;
-      snap.versions.set(k, v);
-      return;
-    }
-    default:
-  }
+  const handler = HANDLERS[s.name];
+  if (handler === undefined) return;
+  const name = s.labels["backend"];
+  handler(snap, s, name === undefined || name === "" ? undefined : backend(snap.backends, name));
 }
 
 /** The loop's counters out of one scrape. */
@@ -120,7 +140,8 @@ export interface Window {
 }
 
 /** A counter's increase; a smaller value means the process restarted (counts from zero). */
-const inc = (now: number, before: number | undefined): number => (before === undefined || now < before ? now : now - before);
+const inc = (now: number, before: number | undefined): number =>
+  before === undefined || now < before ? now : now - before;
 
 /** histogram_quantile over cumulative buckets (linear inside the bucket, as Prometheus does). */
 export function quantile(q: number, buckets: readonly [number, number][]): number | undefined {
@@ -132,7 +153,9 @@ export function quantile(q: number, buckets: readonly [number, number][]): numbe
   for (const [bound, count] of buckets) {
     if (count >= rank) {
       if (bound === Infinity) return prevBound;
-      return prevBound + ((bound - prevBound) * (rank - prevCount)) / Math.max(count - prevCount, 1e-9);
+      return (
+        prevBound + ((bound - prevBound) * (rank - prevCount)) / Math.max(count - prevCount, 1e-9)
+      );
     }
     prevBound = bound;
     prevCount = count;
@@ -140,9 +163,13 @@ export function quantile(q: number, buckets: readonly [number, number][]): numbe
   return prevBound;
 }
 
-function backendDelta(now: BackendCounters, before: BackendCounters | undefined): { success: number; failure: number; buckets: [number, number][] } {
+function backendDelta(
+  now: BackendCounters,
+  before: BackendCounters | undefined,
+): { success: number; failure: number; buckets: [number, number][] } {
   const old = new Map(before?.buckets ?? []);
-  const reset = before !== undefined && (now.success < before.success || now.failure < before.failure);
+  const reset =
+    before !== undefined && (now.success < before.success || now.failure < before.failure);
   const base = reset ? undefined : before;
   return {
     success: inc(now.success, base?.success),
@@ -152,10 +179,15 @@ function backendDelta(now: BackendCounters, before: BackendCounters | undefined)
 }
 
 /** Adds one process's window (from `before` to `now`) into `into`. */
-function accumulate(into: Map<string, { success: number; failure: number; buckets: Map<number, number>; health: BackendCounters }>, now: Snapshot, before: Snapshot | undefined): void {
+function accumulate(into: Acc, now: Snapshot, before: Snapshot | undefined): void {
   for (const [name, b] of now.backends) {
     const d = backendDelta(b, before?.backends.get(name));
-    const acc = into.get(name) ?? { success: 0, failure: 0, buckets: new Map<number, number>(), health: b };
+    const acc = into.get(name) ?? {
+      success: 0,
+      failure: 0,
+      buckets: new Map<number, number>(),
+      health: b,
+    };
     acc.success += d.success;
     acc.failure += d.failure;
     for (const [le, c] of d.buckets) acc.buckets.set(le, (acc.buckets.get(le) ?? 0) + c);
@@ -164,39 +196,61 @@ function accumulate(into: Map<string, { success: number; failure: number; bucket
   }
 }
 
+type Acc = Map<
+  string,
+  { success: number; failure: number; buckets: Map<number, number>; health: BackendCounters }
+>;
+
+/** Adds one process's assistant-version outcomes (from `before` to `now`) into `into`. */
+function accumulateVersions(
+  into: Map<string, VersionWindow>,
+  now: Snapshot,
+  before: Snapshot | undefined,
+): void {
+  for (const [k, v] of now.versions) {
+    const old = before?.versions.get(k);
+    const reset = old !== undefined && (v.success < old.success || v.error < old.error);
+    const base = reset ? undefined : old;
+    const e = inc(v.error, base?.error);
+    const s = inc(v.success, base?.success);
+    const w = into.get(k) ?? { requests: 0, errors: 0 };
+    into.set(k, { requests: w.requests + e + s, errors: w.errors + e });
+  }
+}
+
+const ms = (seconds: number | undefined): number | undefined =>
+  seconds === undefined ? undefined : Math.round(seconds * 1000);
+
+/** One backend's window out of its accumulated counters. */
+function backendWindow(a: Acc extends Map<string, infer V> ? V : never): BackendWindow {
+  const buckets = [...a.buckets].sort((x, y) => x[0] - y[0]);
+  const attempts = a.success + a.failure;
+  const { healthUp, lastProbe } = a.health;
+  return {
+    requests: attempts,
+    successRate: attempts > 0 ? a.success / attempts : undefined,
+    p50Ms: ms(quantile(0.5, buckets)),
+    p99Ms: ms(quantile(0.99, buckets)),
+    healthUp: healthUp === undefined ? undefined : healthUp === 1,
+    lastProbe: lastProbe === undefined ? undefined : new Date(lastProbe * 1000),
+  };
+}
+
 /**
  * The window between an older and a newer scrape of each gateway process (keyed by endpoint).
  * A process seen only once counts from its start.
  */
-export function windowOf(pairs: readonly { now: Snapshot; before: Snapshot | undefined }[]): Window {
-  const acc = new Map<string, { success: number; failure: number; buckets: Map<number, number>; health: BackendCounters }>();
+export function windowOf(
+  pairs: readonly { now: Snapshot; before: Snapshot | undefined }[],
+): Window {
+  const acc: Acc = new Map();
   const versions = new Map<string, VersionWindow>();
   for (const { now, before } of pairs) {
     accumulate(acc, now, before);
-    for (const [k, v] of now.versions) {
-      const old = before?.versions.get(k);
-      const reset = old !== undefined && (v.success < old.success || v.error < old.error);
-      const e = inc(v.error, reset ? undefined : old?.error);
-      const s = inc(v.success, reset ? undefined : old?.success);
-      const w = versions.get(k) ?? { requests: 0, errors: 0 };
-      versions.set(k, { requests: w.requests + e + s, errors: w.errors + e });
-    }
+    accumulateVersions(versions, now, before);
   }
   const backends = new Map<string, BackendWindow>();
-  for (const [name, a] of acc) {
-    const buckets = [...a.buckets].sort((x, y) => x[0] - y[0]);
-    const attempts = a.success + a.failure;
-    const p50 = quantile(0.5, buckets);
-    const p99 = quantile(0.99, buckets);
-    backends.set(name, {
-      requests: attempts,
-      successRate: attempts > 0 ? a.success / attempts : undefined,
-      p50Ms: p50 === undefined ? undefined : Math.round(p50 * 1000),
-      p99Ms: p99 === undefined ? undefined : Math.round(p99 * 1000),
-      healthUp: a.health.healthUp === undefined ? undefined : a.health.healthUp === 1,
-      lastProbe: a.health.lastProbe === undefined ? undefined : new Date(a.health.lastProbe * 1000),
-    });
-  }
+  for (const [name, a] of acc) backends.set(name, backendWindow(a));
   return { backends, versions };
 }
 
@@ -211,7 +265,9 @@ export class History {
 
   /** Records a scrape of `endpoint`; forgets endpoints not in `live` (gone replicas). */
   add(endpoint: string, snap: Snapshot, live: ReadonlySet<string>): void {
-    const list = [...(this.#byEndpoint.get(endpoint) ?? []), snap].filter((s) => s.at >= snap.at - this.#keepMs * 2);
+    const list = [...(this.#byEndpoint.get(endpoint) ?? []), snap].filter(
+      (s) => s.at >= snap.at - this.#keepMs * 2,
+    );
     this.#byEndpoint.set(endpoint, list);
     for (const k of this.#byEndpoint.keys()) if (!live.has(k)) this.#byEndpoint.delete(k);
   }
