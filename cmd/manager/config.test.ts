@@ -105,10 +105,17 @@ test("an explicit --lease-name wins over the derived one", () => {
   assert.equal(parse(["--controllers=tenant", "--lease-name=x"]).leaseName, "x");
 });
 
-test("the real module list: aimodel alone is the whole inference operator today", () => {
+test("the real module list: aimodel and gateway-config are the whole inference operator today", () => {
+  const inference = MODULES.filter((m) => m.operator === "inference").map((m) => m.name);
+  assert.deepEqual(inference, ["aimodel", "gateway-config"]);
+  assert.equal(
+    parse([`--controllers=${inference.join(",")}`], {}, MODULES).leaseName,
+    MODULES.length === inference.length ? DEFAULT_LEASE_NAME : "librechat-inference-operator",
+  );
+  // One of them alone is a subset: its own Lease, never the operator's.
   assert.equal(
     parse(["--controllers=aimodel"], {}, MODULES).leaseName,
-    MODULES.length === 1 ? DEFAULT_LEASE_NAME : "librechat-inference-operator",
+    `${DEFAULT_LEASE_NAME}-aimodel`,
   );
 });
 

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import type { V1ConfigMap } from "@kubernetes/client-node";
+import { CONFIG_MAP } from "../../../operators/runtime/core-kinds.ts";
 import type { RoutingConfig } from "../../../workloads/inference-gateway/src/config/schema.ts";
 
 export const CONFIGMAP_NAME = "inference-gateway-routing";
@@ -47,11 +48,16 @@ export function desiredConfigMap(
     },
   };
   if (Buffer.byteLength(text) <= threshold)
-    return { apiVersion: "v1", kind: "ConfigMap", metadata, data: { [CONFIG_KEY]: text } };
+    return {
+      apiVersion: CONFIG_MAP.apiVersion,
+      kind: CONFIG_MAP.kind,
+      metadata,
+      data: { [CONFIG_KEY]: text },
+    };
   // gzipSync writes mtime 0 and no file name: the same JSON always gives the same bytes.
   return {
-    apiVersion: "v1",
-    kind: "ConfigMap",
+    apiVersion: CONFIG_MAP.apiVersion,
+    kind: CONFIG_MAP.kind,
     metadata,
     binaryData: { [CONFIG_KEY]: gzipSync(text, { level: 9 }).toString("base64") },
   };

@@ -4,6 +4,8 @@
 // only its sha256).
 import { createHash } from "node:crypto";
 import type { V1Secret } from "@kubernetes/client-node";
+import { TENANT_KIND } from "../../../crds/tenant/v1alpha1/index.ts";
+import { SECRET } from "../../../operators/runtime/core-kinds.ts";
 
 export const CREDENTIALS_SECRET = "inference-gateway-credentials";
 export const TENANT_KEY_SECRET = "inference-gateway-api-key";
@@ -24,8 +26,8 @@ export function desiredCredentialsSecret(
   const data: Record<string, string> = {};
   for (const k of [...values.keys()].sort()) data[k] = values.get(k) ?? "";
   return {
-    apiVersion: "v1",
-    kind: "Secret",
+    apiVersion: SECRET.apiVersion,
+    kind: SECRET.kind,
     metadata: {
       name: CREDENTIALS_SECRET,
       namespace,
@@ -52,16 +54,16 @@ export function desiredTenantKeySecret(
   keyBase64: string,
 ): V1Secret {
   return {
-    apiVersion: "v1",
-    kind: "Secret",
+    apiVersion: SECRET.apiVersion,
+    kind: SECRET.kind,
     metadata: {
       name: TENANT_KEY_SECRET,
       namespace,
       labels: { [TENANT_LABEL]: tenant.name, "app.kubernetes.io/managed-by": "librechat-operator" },
       ownerReferences: [
         {
-          apiVersion: "librechat.io/v1alpha1",
-          kind: "Tenant",
+          apiVersion: TENANT_KIND.apiVersion,
+          kind: TENANT_KIND.kind,
           name: tenant.name,
           uid: tenant.uid,
           controller: true,
