@@ -55,7 +55,11 @@ function world() {
       {
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { name: "openai", namespace: "team" },
+        metadata: {
+          name: "openai",
+          namespace: "team",
+          labels: { "librechat.io/model-secret": "true" },
+        },
         data: { "api-key": Buffer.from("sk-provider-SECRET").toString("base64") },
       },
     ],

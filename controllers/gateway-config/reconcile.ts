@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { V1ConfigMap, V1Secret } from "@kubernetes/client-node";
 import type { AIModel } from "../../crds/aimodel/v1alpha1/index.ts";
+import { isModelSecret } from "../../crds/aimodel/v1alpha1/index.ts";
 import type { Assistant } from "../../crds/assistant/v1alpha1/index.ts";
 import type { Tenant } from "../../crds/tenant/v1alpha1/index.ts";
 import type { KubeClient } from "../../operators/clients/kube.ts";
@@ -173,7 +174,9 @@ async function credentialOf(deps: GatewayConfigDeps, m: AIModel): Promise<string
   const ref = m.spec.external?.credentialsSecretRef;
   if (ref === undefined) return undefined;
   const cached = deps.secrets.get(`${m.metadata.namespace ?? ""}/${ref.name}`);
-  if (cached?.data?.[ref.key] === undefined) return undefined;
+  // Only Secrets labelled for model use reach the gateway (the AIModel says SecretNotAllowed).
+  if (cached === undefined || !isModelSecret(cached)) return undefined;
+  if (cached.data?.[ref.key] === undefined) return undefined;
   const value = (await deps.values.read(SECRET, cached))?.data?.[ref.key];
   return value === "" ? undefined : value;
 }

@@ -246,7 +246,12 @@ void test("AIModels, a Tenant and an Assistant become a routing ConfigMap the ga
   await apply({
     apiVersion: "v1",
     kind: "Secret",
-    metadata: { name: "provider-creds", namespace: s.ns },
+    // Labelled for model use: AIModels may reference no other Secret.
+    metadata: {
+      name: "provider-creds",
+      namespace: s.ns,
+      labels: { "librechat.io/model-secret": "true" },
+    },
     stringData: { apiKey: PROVIDER_KEY },
   });
   for (const m of aimodels(s.ns, s.upstream?.url ?? "")) await apply(m);
