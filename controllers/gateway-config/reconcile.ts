@@ -169,14 +169,17 @@ function decodeCurrent(cm: DataMaps | undefined): RoutingConfig | undefined {
   }
 }
 
+/** Only Secrets labelled for model use reach the gateway (the AIModel says SecretNotAllowed). */
+function usableSecret(s: V1Secret | undefined): V1Secret | undefined {
+  return s !== undefined && isModelSecret(s) ? s : undefined;
+}
+
 /** base64 provider key of one external AIModel, when its Secret and key exist. */
 async function credentialOf(deps: GatewayConfigDeps, m: AIModel): Promise<string | undefined> {
   const ref = m.spec.external?.credentialsSecretRef;
   if (ref === undefined) return undefined;
-  const cached = deps.secrets.get(`${m.metadata.namespace ?? ""}/${ref.name}`);
-  // Only Secrets labelled for model use reach the gateway (the AIModel says SecretNotAllowed).
-  if (cached === undefined || !isModelSecret(cached)) return undefined;
-  if (cached.data?.[ref.key] === undefined) return undefined;
+  const cached = usableSecret(deps.secrets.get(`${m.metadata.namespace ?? ""}/${ref.name}`));
+  if (cached?.data?.[ref.key] === undefined) return undefined;
   const value = (await deps.values.read(SECRET, cached))?.data?.[ref.key];
   return value === "" ? undefined : value;
 }
