@@ -14,15 +14,20 @@ import { eventsFor, getPolicy, perFile, podUids, policy, selfHostedModel, waitFi
 const { client, ctx } = perFile("chaos-pd");
 const SEL = "librechat.io/aimodel=llama";
 
+/** Waits until the AIModel reports its rollout complete (Progressing=False for its generation). */
+async function rolloutComplete(): Promise<void> {
+  await waitFor("AIModel rollout complete", 60_000, async () => {
+    const m = await client.get<{ metadata: { generation?: number }; status?: { conditions?: { type: string; status: string; observedGeneration?: number }[] } }>(
+      { apiVersion: "librechat.io/v1alpha1", kind: "AIModel", plural: "aimodels", namespaced: true }, ctx.ns, "llama");
+    return m?.status?.conditions?.some((c) => c.type === "Progressing" && c.status === "False" && c.observedGeneration === m.metadata.generation) === true;
+  });
+}
+
 test("25 % of a 4-replica AIModel: exactly one eviction per run; a concurrent policy on the same target gets none", async () => {
   await client.apply(selfHostedModel(ctx.ns, "llama", 4), { fieldManager: "integration-test" });
   await waitForReadyPods(ctx.ns, SEL, 4, 90_000);
   // Wait until the AIModel's rollout is complete, otherwise the interlock skips the run.
-  await waitFor("AIModel rollout complete", 60_000, async () => {
-    const m = await client.get<{ status?: { conditions?: { type: string; status: string }[] } }>(
-      { apiVersion: "librechat.io/v1alpha1", kind: "AIModel", plural: "aimodels", namespaced: true }, ctx.ns, "llama");
-    return m?.status?.conditions?.some((c) => c.type === "Progressing" && c.status === "False") === true;
-  });
+  await rolloutComplete();
   const before = await podUids(client, ctx.ns, SEL);
   const spec = {
     fault: { type: "PodDelete", podDelete: { gracePeriodSeconds: 0 } },
@@ -60,8 +65,10 @@ test("25 % of a 4-replica AIModel: exactly one eviction per run; a concurrent po
   assert.deepEqual(JSON.parse(cm?.data?.["claims.json"] ?? "{}"), { claims: [] });
   assert.ok((await ctx.op?.metric("chaos_runs_total", { verdict: "Passed" })) === 1);
 
-  // A second run (spec change = new generation) evicts exactly one more pod.
+  // A second run (spec change = new generation) evicts exactly one more pod. The replacement pod
+  // must be ready and the AIModel's status must say so, or the rollout interlock skips the run.
   await waitForReadyPods(ctx.ns, SEL, 4, 60_000);
+  await rolloutComplete();
   const before2 = await podUids(client, ctx.ns, SEL);
   await client.apply(policy(ctx.ns, "pd-b", { ...spec, duration: "3s" }), { fieldManager: "integration-test" });
   await waitFor("pd-b second run finished", 90_000, async () => {
@@ -69,7 +76,8 @@ test("25 % of a 4-replica AIModel: exactly one eviction per run; a concurrent po
     return p?.status?.run?.state === "Finished" && p.status.run.generation === 2;
   }, 100);
   const after2 = await podUids(client, ctx.ns, SEL);
-  assert.equal([...before2.keys()].filter((n) => !after2.has(n)).length, 1, "exactly one eviction in the second run");
+  const second = await getPolicy(client, ctx.ns, "pd-b");
+  assert.equal([...before2.keys()].filter((n) => !after2.has(n)).length, 1, `exactly one eviction in the second run (status: ${JSON.stringify({ run: second?.status?.run, history: second?.status?.history, verdict: second?.status?.verdict })})`);
 });
 
 test("a PodDisruptionBudget that allows no disruption blocks the eviction: nothing deleted, run Failed", async () => {
