@@ -9,6 +9,12 @@ import { helmTemplate, kustomize, toBundle } from "./render.ts";
 import type { Bundle, KubeObject } from "./render.ts";
 import { OPERATORS } from "../../../hack/generate/install.ts";
 import { validateRoutingConfig } from "../../../workloads/inference-gateway/src/config/schema.ts";
+import { gatewayConfigModule } from "../../../controllers/gateway-config/module.ts";
+import {
+  CONFIG_KEY,
+  CONFIGMAP_NAME,
+} from "../../../controllers/gateway-config/desired/configmap.ts";
+import { CREDENTIALS_SECRET } from "../../../controllers/gateway-config/desired/secrets.ts";
 
 function assertSameBundle(helmOut: Bundle, kustomizeOut: Bundle, what: string): void {
   assert.deepEqual(
@@ -146,4 +152,30 @@ test("the shipped routing ConfigMap is a valid inference-gateway routing config"
   assert.ok(cm);
   const r = validateRoutingConfig(JSON.parse(cm.data["routing.json"]!));
   assert.deepEqual(r.ok ? [] : r.errors, []);
+});
+
+test("the shipped gateway mounts what gateway-config writes: routing ConfigMap, its key, the credentials Secret and directory", async () => {
+  const b = toBundle(await kustomize("manifests/default"));
+  const d = b.get("apps/v1 Deployment librechat-system/inference-gateway") as
+    Deployment | undefined;
+  assert.ok(d);
+  const pod = d.spec.template.spec as PodSpec & {
+    volumes?: { name: string; configMap?: { name: string }; secret?: { secretName: string } }[];
+  };
+  const c = pod.containers[0] as {
+    env?: { name: string; value?: string }[];
+    volumeMounts?: { name: string; mountPath: string }[];
+  };
+  const mountOf = (volume: string): string | undefined =>
+    c.volumeMounts?.find((m) => m.name === volume)?.mountPath;
+  const routing = pod.volumes?.find((v) => v.configMap?.name === CONFIGMAP_NAME);
+  assert.ok(routing, `a volume from ConfigMap ${CONFIGMAP_NAME}`);
+  const configFile = c.env?.find((e) => e.name === "GATEWAY_CONFIG")?.value;
+  assert.equal(configFile, `${mountOf(routing.name) ?? ""}/${CONFIG_KEY}`);
+  const creds = pod.volumes?.find((v) => v.secret?.secretName === CREDENTIALS_SECRET);
+  assert.ok(creds, `a volume from Secret ${CREDENTIALS_SECRET}`);
+  assert.equal(
+    mountOf(creds.name),
+    gatewayConfigModule.flags?.["gateway-credentials-dir"]?.default,
+  );
 });
