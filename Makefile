@@ -45,9 +45,10 @@ lint: deps ## Lint with type-aware ESLint rules.
 	npm run -s lint
 
 .PHONY: verify
-verify: deps ## Typecheck, lint, and fail if generated files are stale.
+verify: deps ## Typecheck, lint, check formatting (prettier, code files), and fail if generated files are stale.
 	npm run -s typecheck
 	npm run -s lint
+	npm run -s fmt:check
 	node crds/generate.ts --check
 	node webhooks/generate-manifests.ts --check
 	node cmd/manager/rbac.ts --check

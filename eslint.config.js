@@ -4,7 +4,16 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".dev/**", ".perf-scratch/**", "manifests/**", "**/*.js", "!eslint.config.js"] },
+  {
+    ignores: [
+      "node_modules/**",
+      ".dev/**",
+      ".perf-scratch/**",
+      "manifests/**",
+      "**/*.js",
+      "!eslint.config.js",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -17,16 +26,57 @@ export default tseslint.config(
       // node:test's test/describe/before/after return promises the runner itself awaits.
       "@typescript-eslint/no-floating-promises": [
         "error",
-        { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["test", "it", "describe", "suite", "before", "after", "beforeEach", "afterEach"] }] },
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: "package",
+              package: "node:test",
+              name: [
+                "test",
+                "it",
+                "describe",
+                "suite",
+                "before",
+                "after",
+                "beforeEach",
+                "afterEach",
+              ],
+            },
+          ],
+        },
       ],
-      "@typescript-eslint/explicit-function-return-type": ["error", { allowExpressions: true, allowTypedFunctionExpressions: true, allowHigherOrderFunctions: true }],
+      "@typescript-eslint/explicit-function-return-type": [
+        "error",
+        {
+          allowExpressions: true,
+          allowTypedFunctionExpressions: true,
+          allowHigherOrderFunctions: true,
+        },
+      ],
       "@typescript-eslint/consistent-type-imports": "error",
-      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true }],
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/restrict-template-expressions": [
+        "error",
+        { allowNumber: true, allowBoolean: true },
+      ],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
       // client-node's generated models are behaviour-less classes; we use them as JSON shapes
       // (objects come from the wire, never from their constructors).
       "@typescript-eslint/no-unsafe-class-instance-assignment": "off",
-      "@typescript-eslint/no-misused-spread": ["error", { allow: [{ from: "package", package: "@kubernetes/client-node", name: ["V1Deployment", "V1DeploymentStatus", "V1Service", "V1Pod"] }] }],
+      "@typescript-eslint/no-misused-spread": [
+        "error",
+        {
+          allow: [
+            {
+              from: "package",
+              package: "@kubernetes/client-node",
+              name: ["V1Deployment", "V1DeploymentStatus", "V1Service", "V1Pod"],
+            },
+          ],
+        },
+      ],
       complexity: ["error", 15],
       "max-depth": ["error", 4],
       "max-params": ["error", 5],

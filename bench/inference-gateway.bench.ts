@@ -32,7 +32,8 @@ const CONCURRENCY = Number(env["BENCH_CONCURRENCY"] ?? 32);
 const SECONDS = Number(env["BENCH_SECONDS"] ?? 6);
 const ROUNDS = Number(env["BENCH_ROUNDS"] ?? 3);
 const WARMUP_SECONDS = Number(env["BENCH_WARMUP_SECONDS"] ?? 2);
-const LITELLM_BIN = env["LITELLM_BIN"] ?? join(homedir(), ".cache/op-bench/litellm-venv/bin/litellm");
+const LITELLM_BIN =
+  env["LITELLM_BIN"] ?? join(homedir(), ".cache/op-bench/litellm-venv/bin/litellm");
 
 async function freePort(): Promise<number> {
   const s = netServer();
@@ -60,7 +61,9 @@ function start(
   log = false,
 ): ChildProcess {
   // An undefined value removes the variable from the child's environment.
-  const childEnv = Object.fromEntries(Object.entries({ ...env, ...extraEnv }).filter(([, v]) => v !== undefined));
+  const childEnv = Object.fromEntries(
+    Object.entries({ ...env, ...extraEnv }).filter(([, v]) => v !== undefined),
+  );
   const c = spawn(cmd, args, {
     cwd: ROOT,
     env: childEnv,
@@ -244,7 +247,12 @@ async function startLiteLLM(
     LITELLM_BIN,
     ["--config", cfg, "--host", "127.0.0.1", "--port", String(port), "--num_workers", "1"],
     // No DATABASE_URL: with one, LiteLLM tries to migrate a database (the test env's PostgreSQL).
-    { LITELLM_LOG: "ERROR", LITELLM_TELEMETRY: "False", LITELLM_MASTER_KEY: "sk-bench", DATABASE_URL: undefined },
+    {
+      LITELLM_LOG: "ERROR",
+      LITELLM_TELEMETRY: "False",
+      LITELLM_MASTER_KEY: "sk-bench",
+      DATABASE_URL: undefined,
+    },
     true,
   );
   let out = "";

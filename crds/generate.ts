@@ -64,7 +64,12 @@ export function generate(outDir: string, check: boolean): GenerateResult {
   const kPath = join(outDir, "kustomization.yaml");
   const kCurrent = readOrUndefined(kPath);
   if (kCurrent !== kustomization) {
-    if (check) stale.push(kCurrent === undefined ? `${kPath}: missing` : `${kPath}: stale at ${firstDifference(kustomization, kCurrent)}`);
+    if (check)
+      stale.push(
+        kCurrent === undefined
+          ? `${kPath}: missing`
+          : `${kPath}: stale at ${firstDifference(kustomization, kCurrent)}`,
+      );
     else {
       writeFileSync(kPath, kustomization);
       written.push(kPath);

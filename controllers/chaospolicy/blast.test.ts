@@ -3,7 +3,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ChaosBlastRadius } from "../../crds/chaospolicy/v1alpha1/index.ts";
 import type { Claim, PodInfo } from "./blast.ts";
-import { available, blastLimit, parseLedger, selectPods, withClaim, withoutClaims } from "./blast.ts";
+import {
+  available,
+  blastLimit,
+  parseLedger,
+  selectPods,
+  withClaim,
+  withoutClaims,
+} from "./blast.ts";
 
 const br = (b: Partial<ChaosBlastRadius>): ChaosBlastRadius => ({
   mode: "One",
@@ -21,14 +28,70 @@ const limits: {
   reason: string;
 }[] = [
   { name: "defaults, 4 replicas", br: undefined, replicas: 4, ready: 4, want: 1, reason: "mode" },
-  { name: "defaults, 2 replicas: 25 % of 2 is 0", br: undefined, replicas: 2, ready: 2, want: 0, reason: "maxAffectedPercent" },
-  { name: "percent 25 of 4", br: br({ mode: "Percent", value: 25 }), replicas: 4, ready: 4, want: 1, reason: "mode" },
-  { name: "percent 25 of 8", br: br({ mode: "Percent", value: 25 }), replicas: 8, ready: 8, want: 2, reason: "mode" },
-  { name: "fixed 5 capped by percent", br: br({ mode: "Fixed", value: 5, maxAffectedPercent: 50 }), replicas: 6, ready: 6, want: 3, reason: "maxAffectedPercent" },
-  { name: "min healthy binds when pods are not ready", br: br({ mode: "Fixed", value: 2, maxAffectedPercent: 50, minHealthyReplicas: 3 }), replicas: 4, ready: 4, want: 1, reason: "minHealthyReplicas" },
-  { name: "degraded target: no headroom", br: br({ minHealthyReplicas: 2 }), replicas: 4, ready: 2, want: 0, reason: "minHealthyReplicas" },
-  { name: "more pods than replicas do not widen the percent", br: br({ mode: "Percent", value: 25 }), replicas: 4, ready: 9, want: 1, reason: "mode" },
-  { name: "zero replicas", br: undefined, replicas: 0, ready: 0, want: 0, reason: "minHealthyReplicas" },
+  {
+    name: "defaults, 2 replicas: 25 % of 2 is 0",
+    br: undefined,
+    replicas: 2,
+    ready: 2,
+    want: 0,
+    reason: "maxAffectedPercent",
+  },
+  {
+    name: "percent 25 of 4",
+    br: br({ mode: "Percent", value: 25 }),
+    replicas: 4,
+    ready: 4,
+    want: 1,
+    reason: "mode",
+  },
+  {
+    name: "percent 25 of 8",
+    br: br({ mode: "Percent", value: 25 }),
+    replicas: 8,
+    ready: 8,
+    want: 2,
+    reason: "mode",
+  },
+  {
+    name: "fixed 5 capped by percent",
+    br: br({ mode: "Fixed", value: 5, maxAffectedPercent: 50 }),
+    replicas: 6,
+    ready: 6,
+    want: 3,
+    reason: "maxAffectedPercent",
+  },
+  {
+    name: "min healthy binds when pods are not ready",
+    br: br({ mode: "Fixed", value: 2, maxAffectedPercent: 50, minHealthyReplicas: 3 }),
+    replicas: 4,
+    ready: 4,
+    want: 1,
+    reason: "minHealthyReplicas",
+  },
+  {
+    name: "degraded target: no headroom",
+    br: br({ minHealthyReplicas: 2 }),
+    replicas: 4,
+    ready: 2,
+    want: 0,
+    reason: "minHealthyReplicas",
+  },
+  {
+    name: "more pods than replicas do not widen the percent",
+    br: br({ mode: "Percent", value: 25 }),
+    replicas: 4,
+    ready: 9,
+    want: 1,
+    reason: "mode",
+  },
+  {
+    name: "zero replicas",
+    br: undefined,
+    replicas: 0,
+    ready: 0,
+    want: 0,
+    reason: "minHealthyReplicas",
+  },
 ];
 for (const c of limits) {
   test(`blastLimit: ${c.name}`, () => {
@@ -47,7 +110,9 @@ const pods: PodInfo[] = [
 ];
 
 test("selectPods takes only ready, non-terminating pods, at most count", () => {
-  const got = selectPods(pods, 10, "r1").map((p) => p.name).sort();
+  const got = selectPods(pods, 10, "r1")
+    .map((p) => p.name)
+    .sort();
   assert.deepEqual(got, ["a", "b", "e"]);
   assert.equal(selectPods(pods, 1, "r1").length, 1);
   assert.equal(selectPods(pods, 0, "r1").length, 0);
@@ -64,7 +129,12 @@ test("selectPods is stable for a run id and independent of input order", () => {
 });
 
 const now = new Date("2026-01-01T00:00:00Z");
-const claim = (policy: string, count: number, limit: number, expires = "2026-01-01T01:00:00Z"): Claim => ({
+const claim = (
+  policy: string,
+  count: number,
+  limit: number,
+  expires = "2026-01-01T01:00:00Z",
+): Claim => ({
   policy,
   uid: `${policy}-uid`,
   runId: "r",
@@ -74,17 +144,51 @@ const claim = (policy: string, count: number, limit: number, expires = "2026-01-
   expiresAt: expires,
 });
 
-const ledgerCases: { name: string; claims: Claim[]; limit: number; want: number; stricter: number }[] = [
+const ledgerCases: {
+  name: string;
+  claims: Claim[];
+  limit: number;
+  want: number;
+  stricter: number;
+}[] = [
   { name: "empty ledger", claims: [], limit: 2, want: 2, stricter: 2 },
-  { name: "other policy holds the stricter limit", claims: [claim("ns/b", 1, 1)], limit: 2, want: 0, stricter: 1 },
+  {
+    name: "other policy holds the stricter limit",
+    claims: [claim("ns/b", 1, 1)],
+    limit: 2,
+    want: 0,
+    stricter: 1,
+  },
   { name: "mine is stricter", claims: [claim("ns/b", 1, 3)], limit: 2, want: 1, stricter: 2 },
-  { name: "expired claim is ignored", claims: [claim("ns/b", 1, 1, "2025-12-31T23:59:59Z")], limit: 2, want: 2, stricter: 2 },
-  { name: "my own earlier claim does not count", claims: [claim("ns/a", 2, 2)], limit: 2, want: 2, stricter: 2 },
-  { name: "two others", claims: [claim("ns/b", 1, 4), claim("ns/c", 1, 3)], limit: 4, want: 1, stricter: 3 },
+  {
+    name: "expired claim is ignored",
+    claims: [claim("ns/b", 1, 1, "2025-12-31T23:59:59Z")],
+    limit: 2,
+    want: 2,
+    stricter: 2,
+  },
+  {
+    name: "my own earlier claim does not count",
+    claims: [claim("ns/a", 2, 2)],
+    limit: 2,
+    want: 2,
+    stricter: 2,
+  },
+  {
+    name: "two others",
+    claims: [claim("ns/b", 1, 4), claim("ns/c", 1, 3)],
+    limit: 4,
+    want: 1,
+    stricter: 3,
+  },
 ];
 for (const c of ledgerCases) {
   test(`ledger available: ${c.name}`, () => {
-    const got = available({ claims: c.claims }, { policy: "ns/a", dimension: "pods", limit: c.limit }, now);
+    const got = available(
+      { claims: c.claims },
+      { policy: "ns/a", dimension: "pods", limit: c.limit },
+      now,
+    );
     assert.equal(got.available, c.want);
     assert.equal(got.stricterLimit, c.stricter);
   });
@@ -92,17 +196,35 @@ for (const c of ledgerCases) {
 
 test("ledger: a gateway claim does not limit pods", () => {
   const g: Claim = { ...claim("ns/b", 1, 1), dimension: "gateway" };
-  assert.equal(available({ claims: [g] }, { policy: "ns/a", dimension: "pods", limit: 2 }, now).available, 2);
+  assert.equal(
+    available({ claims: [g] }, { policy: "ns/a", dimension: "pods", limit: 2 }, now).available,
+    2,
+  );
 });
 
 test("withClaim replaces the policy's claim and drops expired ones; withoutClaims removes it", () => {
   const l = withClaim(
-    { claims: [claim("ns/a", 1, 1), claim("ns/old", 1, 1, "2025-01-01T00:00:00Z"), claim("ns/b", 1, 2)] },
+    {
+      claims: [
+        claim("ns/a", 1, 1),
+        claim("ns/old", 1, 1, "2025-01-01T00:00:00Z"),
+        claim("ns/b", 1, 2),
+      ],
+    },
     claim("ns/a", 2, 2),
     now,
   );
-  assert.deepEqual(l.claims.map((c) => [c.policy, c.count]), [["ns/a", 2], ["ns/b", 1]]);
-  assert.deepEqual(withoutClaims(l, "ns/a", now).claims.map((c) => c.policy), ["ns/b"]);
+  assert.deepEqual(
+    l.claims.map((c) => [c.policy, c.count]),
+    [
+      ["ns/a", 2],
+      ["ns/b", 1],
+    ],
+  );
+  assert.deepEqual(
+    withoutClaims(l, "ns/a", now).claims.map((c) => c.policy),
+    ["ns/b"],
+  );
 });
 
 test("parseLedger tolerates bad data", () => {

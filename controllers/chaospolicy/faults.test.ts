@@ -22,13 +22,25 @@ const EXP = "2026-01-01T00:01:00Z";
 const cases: { name: string; fault: ChaosFault; want: Record<string, unknown> | undefined }[] = [
   {
     name: "provider failure",
-    fault: { type: "ProviderFailure", providerFailure: { errorRate: "0.5", statusCode: 503, delayMs: 0 } },
+    fault: {
+      type: "ProviderFailure",
+      providerFailure: { errorRate: "0.5", statusCode: 503, delayMs: 0 },
+    },
     want: { backend: "ns/llama", errorRate: 0.5, errorStatus: 503, expiresAt: EXP },
   },
   {
     name: "provider failure with delay",
-    fault: { type: "ProviderFailure", providerFailure: { errorRate: "1", statusCode: 429, delayMs: 20 } },
-    want: { backend: "ns/llama", errorRate: 1, errorStatus: 429, addedLatencyMs: 20, expiresAt: EXP },
+    fault: {
+      type: "ProviderFailure",
+      providerFailure: { errorRate: "1", statusCode: 429, delayMs: 20 },
+    },
+    want: {
+      backend: "ns/llama",
+      errorRate: 1,
+      errorStatus: 429,
+      addedLatencyMs: 20,
+      expiresAt: EXP,
+    },
   },
   {
     name: "provider latency",
@@ -73,12 +85,10 @@ test("evictionBody: policy/v1 Eviction with an optional grace period", () => {
 });
 
 test("hogContainer: bounded by timeout and cores, no resources, unprivileged", () => {
-  const c = hogContainer(
-    policy({ type: "CPUHog", cpuHog: { cores: 3 } }),
-    "r-1",
-    90.2,
-    { image: "busybox:1.37", targetContainer: "engine" },
-  );
+  const c = hogContainer(policy({ type: "CPUHog", cpuHog: { cores: 3 } }), "r-1", 90.2, {
+    image: "busybox:1.37",
+    targetContainer: "engine",
+  });
   assert.equal(c.name, hogContainerName("r-1"));
   assert.deepEqual(c.command?.slice(0, 4), ["timeout", "-s", "KILL", "91"]);
   assert.equal(c.command?.at(-1), "3");

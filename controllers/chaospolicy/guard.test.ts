@@ -11,10 +11,11 @@ const NS: Record<string, Record<string, string>> = {
   "globex-models": { "librechat.io/tenant": "globex" },
   "kube-system": { "librechat.io/tenant": "acme" },
   "librechat-system": { "librechat.io/tenant": "acme" },
-  "unlabelled": {},
+  unlabelled: {},
 };
 const namespaces = {
-  get: (name: string): V1Namespace | undefined => (name in NS ? { metadata: { name, labels: NS[name] ?? {} } } : undefined),
+  get: (name: string): V1Namespace | undefined =>
+    name in NS ? { metadata: { name, labels: NS[name] ?? {} } } : undefined,
 };
 
 test("targetRefusal: only namespaces of the policy's own Tenant, never system ones", () => {
@@ -24,7 +25,11 @@ test("targetRefusal: only namespaces of the policy's own Tenant, never system on
     { policyNs: "acme-chat", targetNs: "globex-models", want: /does not belong to Tenant "acme"/ },
     { policyNs: "acme-chat", targetNs: "unlabelled", want: /does not belong to Tenant "acme"/ },
     { policyNs: "acme-chat", targetNs: "missing", want: /does not belong to Tenant "acme"/ },
-    { policyNs: "unlabelled", targetNs: "unlabelled", want: /"unlabelled" does not belong to a Tenant/ },
+    {
+      policyNs: "unlabelled",
+      targetNs: "unlabelled",
+      want: /"unlabelled" does not belong to a Tenant/,
+    },
     // Labelled like a tenant namespace, still refused.
     { policyNs: "acme-chat", targetNs: "kube-system", want: /system namespace/ },
     { policyNs: "acme-chat", targetNs: "librechat-system", want: /system namespace/ },

@@ -17,10 +17,12 @@ export function targetRefusal(o: {
   operatorNamespace: string;
   namespaces: { get(name: string): V1Namespace | undefined };
 }): string | undefined {
-  if (isSystemNamespace(o.targetNs, o.operatorNamespace)) return `namespace "${o.targetNs}" is a system namespace`;
+  if (isSystemNamespace(o.targetNs, o.operatorNamespace))
+    return `namespace "${o.targetNs}" is a system namespace`;
   const tenant = o.namespaces.get(o.policyNs)?.metadata?.labels?.[TENANT_LABEL];
   if (tenant === undefined) return `namespace "${o.policyNs}" does not belong to a Tenant`;
   const targetTenant = o.namespaces.get(o.targetNs)?.metadata?.labels?.[TENANT_LABEL];
-  if (targetTenant !== tenant) return `namespace "${o.targetNs}" does not belong to Tenant "${tenant}"`;
+  if (targetTenant !== tenant)
+    return `namespace "${o.targetNs}" does not belong to Tenant "${tenant}"`;
   return undefined;
 }

@@ -5,7 +5,12 @@ import { AIMODEL_GVK } from "../../crds/aimodel/v1alpha1/index.ts";
 import { CHAOSPOLICY_GVK } from "../../crds/chaospolicy/v1alpha1/index.ts";
 import { CHATREGION_GVK } from "../../crds/chatregion/v1alpha1/index.ts";
 import { TENANT_GVK } from "../../crds/tenant/v1alpha1/index.ts";
-import { CONFIG_MAP, DEPLOYMENT as CORE_DEPLOYMENT, NAMESPACE as CORE_NAMESPACE, POD as CORE_POD } from "../../operators/runtime/core-kinds.ts";
+import {
+  CONFIG_MAP,
+  DEPLOYMENT as CORE_DEPLOYMENT,
+  NAMESPACE as CORE_NAMESPACE,
+  POD as CORE_POD,
+} from "../../operators/runtime/core-kinds.ts";
 
 export const CHAOSPOLICY: GroupVersionKind = CHAOSPOLICY_GVK;
 export const AIMODEL: GroupVersionKind = AIMODEL_GVK;

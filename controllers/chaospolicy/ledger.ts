@@ -33,12 +33,16 @@ export function ledgerWrite(
     metadata: {
       name,
       namespace,
-      labels: { "app.kubernetes.io/managed-by": "librechat-operator", "librechat.io/chaos-ledger": "true" },
+      labels: {
+        "app.kubernetes.io/managed-by": "librechat-operator",
+        "librechat.io/chaos-ledger": "true",
+      },
       ...(resourceVersion !== undefined ? { resourceVersion } : {}),
     },
     data: { [LEDGER_KEY]: JSON.stringify(ledger) },
   };
-  if (resourceVersion === undefined) return { method: "POST", path: resourcePath(CONFIGMAP, namespace), body };
+  if (resourceVersion === undefined)
+    return { method: "POST", path: resourcePath(CONFIGMAP, namespace), body };
   return { method: "PUT", path: resourcePath(CONFIGMAP, namespace, name), body };
 }
 
@@ -58,10 +62,13 @@ export async function updateLedger<R>(
     const { ledger, result } = change(before);
     if (JSON.stringify(ledger) === JSON.stringify(before)) return result;
     try {
-      await client.http.request(ledgerWrite(namespace, name, ledger, cm?.metadata?.resourceVersion));
+      await client.http.request(
+        ledgerWrite(namespace, name, ledger, cm?.metadata?.resourceVersion),
+      );
       return result;
     } catch (err) {
-      if (!isApiError(err, 409) || attempt + 1 >= ATTEMPTS) throw new Error(`updating ledger ${namespace}/${name}`, { cause: err });
+      if (!isApiError(err, 409) || attempt + 1 >= ATTEMPTS)
+        throw new Error(`updating ledger ${namespace}/${name}`, { cause: err });
       await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
     }
   }

@@ -108,10 +108,19 @@ function scheduledStep(
 ): Step {
   const next = sched.next !== undefined ? { nextScheduleTime: sched.next } : {};
   if (sched.due === undefined)
-    return { type: "idle", ...(sched.next !== undefined ? { requeueAt: sched.next } : {}), ...next };
+    return {
+      type: "idle",
+      ...(sched.next !== undefined ? { requeueAt: sched.next } : {}),
+      ...next,
+    };
   const deadline = policy.spec.schedule?.startingDeadlineSeconds;
   if (deadline !== undefined && obs.now.getTime() - sched.due.getTime() > deadline * 1000)
-    return { type: "skip", reason: "missed its starting deadline", scheduledAt: sched.due, ...next };
+    return {
+      type: "skip",
+      reason: "missed its starting deadline",
+      scheduledAt: sched.due,
+      ...next,
+    };
   if (obs.killSwitch !== undefined)
     return {
       type: "skip",
@@ -136,7 +145,8 @@ function oneShotStep(policy: ChaosPolicy, obs: Observation): Step {
 export function decide(policy: ChaosPolicy, obs: Observation): Step {
   const run = policy.status?.run;
   if (run !== undefined && run.state !== "Finished") return activeStep(policy, obs);
-  if (policy.metadata.deletionTimestamp !== undefined || policy.spec.suspend) return { type: "idle" };
+  if (policy.metadata.deletionTimestamp !== undefined || policy.spec.suspend)
+    return { type: "idle" };
   const sched = scheduleState(policy, obs.now);
   if (sched === undefined) return oneShotStep(policy, obs);
   if ("invalid" in sched) return { type: "invalid", reason: sched.invalid };

@@ -9,12 +9,24 @@ const p = (state: ChaosRunState, type: "PodDelete" | "CPUHog", dryRun = false): 
   apiVersion: "librechat.io/v1alpha1",
   kind: "ChaosPolicy",
   metadata: { name: "p", namespace: "n" },
-  spec: { fault: type === "CPUHog" ? { type, cpuHog: { cores: 1 } } : { type }, target: { kind: "AIModel", name: "m" }, duration: "1m", dryRun, suspend: false },
+  spec: {
+    fault: type === "CPUHog" ? { type, cpuHog: { cores: 1 } } : { type },
+    target: { kind: "AIModel", name: "m" },
+    duration: "1m",
+    dryRun,
+    suspend: false,
+  },
   status: { run: { id: "r", state, dryRun } },
 });
 
 test("activeFaultCounts", () => {
-  const got = activeFaultCounts([p("Running", "PodDelete"), p("Injecting", "CPUHog"), p("Recovering", "PodDelete"), p("Running", "PodDelete", true), p("Finished", "CPUHog")]);
+  const got = activeFaultCounts([
+    p("Running", "PodDelete"),
+    p("Injecting", "CPUHog"),
+    p("Recovering", "PodDelete"),
+    p("Running", "PodDelete", true),
+    p("Finished", "CPUHog"),
+  ]);
   assert.equal(got["PodDelete"], 1);
   assert.equal(got["CPUHog"], 1);
   assert.equal(got["StreamCut"], 0);

@@ -4,7 +4,11 @@
 import type { V1Namespace } from "@kubernetes/client-node";
 import type { ChaosPolicy } from "../../crds/chaospolicy/v1alpha1/index.ts";
 import type { Tenant } from "../../crds/tenant/v1alpha1/index.ts";
-import type { ControllerContext, ControllerModule, FlagSpec } from "../../operators/runtime/module.ts";
+import type {
+  ControllerContext,
+  ControllerModule,
+  FlagSpec,
+} from "../../operators/runtime/module.ts";
 import type { Informer, KubernetesObject } from "../../operators/runtime/index.ts";
 import { CHAOSPOLICY, NAMESPACE, TENANT, TENANT_LABEL } from "./gvks.ts";
 import { chaosMetrics } from "./metrics.ts";
@@ -14,7 +18,8 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "chaos-prometheus-url": {
     type: "string",
     env: "CHAOS_PROMETHEUS_URL",
-    description: "Prometheus base URL for Prometheus steady-state probes (e.g. http://prometheus:9090).",
+    description:
+      "Prometheus base URL for Prometheus steady-state probes (e.g. http://prometheus:9090).",
   },
   "chaos-stress-image": {
     type: "string",
@@ -34,7 +39,11 @@ const keysOf = (ps: readonly ChaosPolicy[]): string[] =>
   ps.map((p) => `${p.metadata.namespace ?? ""}/${p.metadata.name ?? ""}`);
 
 /** Policies affected by a change of `ns`: all of them for the operator namespace, else its own. */
-export function policiesForNamespace(policies: Pick<Informer<ChaosPolicy>, "list">, operatorNs: string, ns: KubernetesObject): string[] {
+export function policiesForNamespace(
+  policies: Pick<Informer<ChaosPolicy>, "list">,
+  operatorNs: string,
+  ns: KubernetesObject,
+): string[] {
   const name = ns.metadata?.name ?? "";
   return keysOf(name === operatorNs ? policies.list() : policies.list(name));
 }
@@ -57,10 +66,22 @@ export const chaosPolicyModule: ControllerModule = {
   operator: "chaos",
   flags: FLAGS,
   clusterRules: [
-    { apiGroups: ["librechat.io"], resources: ["chaospolicies"], verbs: ["get", "list", "watch", "update", "patch"] },
-    { apiGroups: ["librechat.io"], resources: ["chaospolicies/status"], verbs: ["get", "update", "patch"] },
+    {
+      apiGroups: ["librechat.io"],
+      resources: ["chaospolicies"],
+      verbs: ["get", "list", "watch", "update", "patch"],
+    },
+    {
+      apiGroups: ["librechat.io"],
+      resources: ["chaospolicies/status"],
+      verbs: ["get", "update", "patch"],
+    },
     { apiGroups: ["librechat.io"], resources: ["chaospolicies/finalizers"], verbs: ["update"] },
-    { apiGroups: ["librechat.io"], resources: ["aimodels", "chatregions", "tenants"], verbs: ["get", "list", "watch"] },
+    {
+      apiGroups: ["librechat.io"],
+      resources: ["aimodels", "chatregions", "tenants"],
+      verbs: ["get", "list", "watch"],
+    },
     { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
     { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
     // RBAC cannot exclude namespaces from a ClusterRole: guard.ts refuses system namespaces and

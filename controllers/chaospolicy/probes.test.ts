@@ -35,9 +35,23 @@ for (const [o, c, t, want] of cmp) {
 
 const prom: [string, unknown, number | RegExp][] = [
   ["scalar", { status: "success", data: { resultType: "scalar", result: [1, "0.25"] } }, 0.25],
-  ["one sample", { status: "success", data: { resultType: "vector", result: [{ metric: {}, value: [1, "3"] }] } }, 3],
+  [
+    "one sample",
+    {
+      status: "success",
+      data: { resultType: "vector", result: [{ metric: {}, value: [1, "3"] }] },
+    },
+    3,
+  ],
   ["empty vector", { status: "success", data: { resultType: "vector", result: [] } }, /0 series/],
-  ["two samples", { status: "success", data: { resultType: "vector", result: [{ value: [1, "1"] }, { value: [1, "2"] }] } }, /2 series/],
+  [
+    "two samples",
+    {
+      status: "success",
+      data: { resultType: "vector", result: [{ value: [1, "1"] }, { value: [1, "2"] }] },
+    },
+    /2 series/,
+  ],
   ["error", { status: "error", error: "parse error" }, /parse error/],
   ["matrix", { status: "success", data: { resultType: "matrix", result: [] } }, /unsupported/],
 ];
@@ -63,10 +77,27 @@ const at = (s: number): Date => new Date(t0.getTime() + s * 1000);
 
 test("dueProbes and nextProbeAt follow each probe's interval", () => {
   const ps = [probe("a", "2s"), probe("b", "10s")];
-  assert.deepEqual(dueProbes(ps, undefined, t0).map((p) => p.name), ["a", "b"]);
-  const state = applyResults(ps, undefined, [{ name: "a", ok: true, value: "200" }, { name: "b", ok: true, value: "200" }], t0);
-  assert.deepEqual(dueProbes(ps, state, at(1)).map((p) => p.name), []);
-  assert.deepEqual(dueProbes(ps, state, at(2)).map((p) => p.name), ["a"]);
+  assert.deepEqual(
+    dueProbes(ps, undefined, t0).map((p) => p.name),
+    ["a", "b"],
+  );
+  const state = applyResults(
+    ps,
+    undefined,
+    [
+      { name: "a", ok: true, value: "200" },
+      { name: "b", ok: true, value: "200" },
+    ],
+    t0,
+  );
+  assert.deepEqual(
+    dueProbes(ps, state, at(1)).map((p) => p.name),
+    [],
+  );
+  assert.deepEqual(
+    dueProbes(ps, state, at(2)).map((p) => p.name),
+    ["a"],
+  );
   assert.equal(nextProbeAt(ps, state, at(1))?.toISOString(), at(2).toISOString());
   assert.equal(nextProbeAt([], state, at(1)), undefined);
 });
@@ -96,7 +127,12 @@ const server = createServer((req, res) => {
   if (req.url?.startsWith("/api/v1/query") === true) {
     const q = new URL(req.url, "http://x").searchParams.get("query");
     res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ status: "success", data: { resultType: "scalar", result: [1, q === "up" ? "1" : "0.5"] } }));
+    res.end(
+      JSON.stringify({
+        status: "success",
+        data: { resultType: "scalar", result: [1, q === "up" ? "1" : "0.5"] },
+      }),
+    );
     return;
   }
   res.statusCode = req.url === "/ok" ? 200 : 503;
@@ -110,13 +146,42 @@ after(() => server.close());
 
 test("runProbe: HTTP status codes, Prometheus values, errors as failed checks", async () => {
   const http = (path: string): ChaosProbe => ({ ...probe("h", "1s"), url: `${url}${path}` });
-  assert.deepEqual(await runProbe(http("/ok"), undefined, fetch, 2000), { name: "h", ok: true, value: "200" });
-  assert.deepEqual(await runProbe(http("/bad"), undefined, fetch, 2000), { name: "h", ok: false, value: "503" });
-  const down = await runProbe({ ...probe("h", "1s"), url: "http://127.0.0.1:1/" }, undefined, fetch, 2000);
+  assert.deepEqual(await runProbe(http("/ok"), undefined, fetch, 2000), {
+    name: "h",
+    ok: true,
+    value: "200",
+  });
+  assert.deepEqual(await runProbe(http("/bad"), undefined, fetch, 2000), {
+    name: "h",
+    ok: false,
+    value: "503",
+  });
+  const down = await runProbe(
+    { ...probe("h", "1s"), url: "http://127.0.0.1:1/" },
+    undefined,
+    fetch,
+    2000,
+  );
   assert.equal(down.ok, false);
   assert.match(down.value, /^error: /);
-  const pq = (query: string): ChaosProbe => ({ name: "p", type: "Prometheus", query, comparator: "<", threshold: "0.6", interval: "1s", failureThreshold: 1 });
-  assert.deepEqual(await runProbe(pq("rate"), url, fetch, 2000), { name: "p", ok: true, value: "0.5" });
-  assert.deepEqual(await runProbe(pq("up"), url, fetch, 2000), { name: "p", ok: false, value: "1" });
+  const pq = (query: string): ChaosProbe => ({
+    name: "p",
+    type: "Prometheus",
+    query,
+    comparator: "<",
+    threshold: "0.6",
+    interval: "1s",
+    failureThreshold: 1,
+  });
+  assert.deepEqual(await runProbe(pq("rate"), url, fetch, 2000), {
+    name: "p",
+    ok: true,
+    value: "0.5",
+  });
+  assert.deepEqual(await runProbe(pq("up"), url, fetch, 2000), {
+    name: "p",
+    ok: false,
+    value: "1",
+  });
   assert.equal((await runProbe(pq("up"), undefined, fetch, 2000)).ok, false);
 });

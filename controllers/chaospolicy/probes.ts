@@ -122,7 +122,8 @@ export function failedProbe(
 ): { probe: ChaosProbe; status: ChaosProbeStatus } | undefined {
   for (const p of probes) {
     const s = state?.find((x) => x.name === p.name);
-    if (s !== undefined && s.consecutiveFailures >= p.failureThreshold) return { probe: p, status: s };
+    if (s !== undefined && s.consecutiveFailures >= p.failureThreshold)
+      return { probe: p, status: s };
   }
   return undefined;
 }
@@ -142,17 +143,30 @@ export async function runProbe(
     if (p.type === "HTTP") {
       const res = await fetchFn(p.url ?? "", { signal });
       await res.body?.cancel();
-      return { name: p.name, ok: compare(res.status, p.comparator, threshold), value: String(res.status) };
+      return {
+        name: p.name,
+        ok: compare(res.status, p.comparator, threshold),
+        value: String(res.status),
+      };
     }
     if (prometheusUrl === undefined)
-      return { name: p.name, ok: false, value: "no Prometheus URL configured (--chaos-prometheus-url)" };
+      return {
+        name: p.name,
+        ok: false,
+        value: "no Prometheus URL configured (--chaos-prometheus-url)",
+      };
     const url = `${prometheusUrl.replace(/\/$/, "")}/api/v1/query?query=${encodeURIComponent(p.query ?? "")}`;
     const res = await fetchFn(url, { signal });
     const v = promValue(await res.json());
     if (typeof v === "string") return { name: p.name, ok: false, value: v };
     return { name: p.name, ok: compare(v, p.comparator, threshold), value: String(v) };
   } catch (err) {
-    const msg = err instanceof Error ? (err.name === "TimeoutError" ? "timed out" : err.message) : String(err);
+    const msg =
+      err instanceof Error
+        ? err.name === "TimeoutError"
+          ? "timed out"
+          : err.message
+        : String(err);
     return { name: p.name, ok: false, value: `error: ${msg}`.slice(0, 256) };
   }
 }

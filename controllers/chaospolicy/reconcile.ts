@@ -25,7 +25,14 @@ import { stableStringify } from "../shared/stable.ts";
 import type { Claim, LedgerDimension } from "./blast.ts";
 import { available, blastLimit, selectPods, withClaim, withoutClaims } from "./blast.ts";
 import { parseDurationMs } from "./duration.ts";
-import { activeFault, backendOf, evictionBody, hogContainer, hogContainerName, isLLMFault } from "./faults.ts";
+import {
+  activeFault,
+  backendOf,
+  evictionBody,
+  hogContainer,
+  hogContainerName,
+  isLLMFault,
+} from "./faults.ts";
 import { CHAOSPOLICY, POD, TENANT_LABEL } from "./gvks.ts";
 import { targetRefusal } from "./guard.ts";
 import { ledgerName, updateLedger } from "./ledger.ts";
@@ -51,7 +58,10 @@ export interface ChaosConfig {
 }
 
 export interface ChaosDeps {
-  client: Pick<KubeClient, "get" | "list" | "applyStatus" | "event" | "addFinalizer" | "removeFinalizer" | "http">;
+  client: Pick<
+    KubeClient,
+    "get" | "list" | "applyStatus" | "event" | "addFinalizer" | "removeFinalizer" | "http"
+  >;
   namespaces: Pick<Informer<V1Namespace>, "get">;
   tenants: Pick<Informer<Tenant>, "get">;
   config: ChaosConfig;
@@ -78,15 +88,21 @@ const iso = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, "Z");
 const keyOf = (p: ChaosPolicy): string => `${p.metadata.namespace ?? ""}/${p.metadata.name ?? ""}`;
 
 /** Where the kill switch is engaged for `policy`, if anywhere. */
-export function killSwitchOf(deps: Pick<ChaosDeps, "namespaces" | "tenants" | "config">, policy: ChaosPolicy): string | undefined {
+export function killSwitchOf(
+  deps: Pick<ChaosDeps, "namespaces" | "tenants" | "config">,
+  policy: ChaosPolicy,
+): string | undefined {
   const opNs = deps.config.operatorNamespace;
-  if (engaged(deps.namespaces.get(opNs)?.metadata?.annotations)) return `namespace "${opNs}" (cluster-wide)`;
+  if (engaged(deps.namespaces.get(opNs)?.metadata?.annotations))
+    return `namespace "${opNs}" (cluster-wide)`;
   const tenant = tenantOf(deps, policy);
-  if (tenant !== undefined && engaged(deps.tenants.get(tenant)?.metadata.annotations)) return `Tenant "${tenant}"`;
+  if (tenant !== undefined && engaged(deps.tenants.get(tenant)?.metadata.annotations))
+    return `Tenant "${tenant}"`;
   return undefined;
 }
 
-const engaged = (a: Record<string, string> | undefined): boolean => a?.[CHAOS_KILL_SWITCH_ANNOTATION] === CHAOS_KILL_SWITCH_ENGAGED;
+const engaged = (a: Record<string, string> | undefined): boolean =>
+  a?.[CHAOS_KILL_SWITCH_ANNOTATION] === CHAOS_KILL_SWITCH_ENGAGED;
 
 /** The Tenant of the policy's namespace (its librechat.io/tenant label), if any. */
 function tenantOf(deps: Pick<ChaosDeps, "namespaces">, policy: ChaosPolicy): string | undefined {
@@ -108,11 +124,16 @@ function dimension(p: ChaosPolicy): LedgerDimension {
   return isLLMFault(p) ? "gateway" : "pods";
 }
 function soonest(pass: Pass, at: Date | undefined): void {
-  if (at !== undefined && (pass.requeueAt === undefined || at < pass.requeueAt)) pass.requeueAt = at;
+  if (at !== undefined && (pass.requeueAt === undefined || at < pass.requeueAt))
+    pass.requeueAt = at;
 }
 
 /** The live policy with our finalizer on it (unless it is being deleted), or undefined if gone. */
-async function livePolicy(deps: ChaosDeps, ns: string, name: string): Promise<ChaosPolicy | undefined> {
+async function livePolicy(
+  deps: ChaosDeps,
+  ns: string,
+  name: string,
+): Promise<ChaosPolicy | undefined> {
   const policy = await deps.client.get<ChaosPolicy>(CHAOSPOLICY, ns, name);
   if (policy === undefined || policy.metadata.deletionTimestamp !== undefined) return policy;
   if (policy.metadata.finalizers?.includes(FINALIZER) === true) return policy;
@@ -121,11 +142,21 @@ async function livePolicy(deps: ChaosDeps, ns: string, name: string): Promise<Ch
 }
 
 /** One step: decide, execute, store status, then Events, ledger release and metrics. */
-async function oneStep(deps: ChaosDeps, policy: ChaosPolicy, ctx: ReconcileContext): Promise<{ policy: ChaosPolicy; pass: Pass }> {
+async function oneStep(
+  deps: ChaosDeps,
+  policy: ChaosPolicy,
+  ctx: ReconcileContext,
+): Promise<{ policy: ChaosPolicy; pass: Pass }> {
   const now = deps.now();
   const kill = killSwitchOf(deps, policy);
   const step = decide(policy, { now, killSwitch: kill });
-  const pass: Pass = { policy, now, status: structuredClone(policy.status ?? {}), events: [], again: false };
+  const pass: Pass = {
+    policy,
+    now,
+    status: structuredClone(policy.status ?? {}),
+    events: [],
+    again: false,
+  };
   try {
     await execute(deps, pass, step, ctx);
   } catch (err) {
@@ -140,7 +171,9 @@ async function oneStep(deps: ChaosDeps, policy: ChaosPolicy, ctx: ReconcileConte
 }
 
 /** Builds the reconcile function. */
-export function chaosReconciler(deps: ChaosDeps): (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined> {
+export function chaosReconciler(
+  deps: ChaosDeps,
+): (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined> {
   return async (key, ctx) => {
     const [ns = "", name = ""] = key.split("/");
     const live = await livePolicy(deps, ns, name);
@@ -156,10 +189,15 @@ export function chaosReconciler(deps: ChaosDeps): (key: string, ctx: ReconcileCo
   };
 }
 
-const idle = (p: ChaosPolicy): boolean => p.status?.run === undefined || p.status.run.state === "Finished";
+const idle = (p: ChaosPolicy): boolean =>
+  p.status?.run === undefined || p.status.run.state === "Finished";
 
 /** A few steps per reconcile: start → prepare → inject happen without waiting for the watch. */
-async function steps(deps: ChaosDeps, policy: ChaosPolicy, ctx: ReconcileContext): Promise<{ policy: ChaosPolicy; requeueAt?: Date | undefined }> {
+async function steps(
+  deps: ChaosDeps,
+  policy: ChaosPolicy,
+  ctx: ReconcileContext,
+): Promise<{ policy: ChaosPolicy; requeueAt?: Date | undefined }> {
   let current = policy;
   let requeueAt: Date | undefined;
   for (let i = 0; i < 6; i++) {
@@ -171,7 +209,12 @@ async function steps(deps: ChaosDeps, policy: ChaosPolicy, ctx: ReconcileContext
   return { policy: current, requeueAt };
 }
 
-async function execute(deps: ChaosDeps, pass: Pass, step: Step, ctx: ReconcileContext): Promise<void> {
+async function execute(
+  deps: ChaosDeps,
+  pass: Pass,
+  step: Step,
+  ctx: ReconcileContext,
+): Promise<void> {
   const now = pass.now;
   switch (step.type) {
     case "idle":
@@ -197,7 +240,12 @@ async function execute(deps: ChaosDeps, pass: Pass, step: Step, ctx: ReconcileCo
   }
 }
 
-async function active(deps: ChaosDeps, pass: Pass, type: "prepare" | "inject" | "hold", ctx: ReconcileContext): Promise<void> {
+async function active(
+  deps: ChaosDeps,
+  pass: Pass,
+  type: "prepare" | "inject" | "hold",
+  ctx: ReconcileContext,
+): Promise<void> {
   if (type === "prepare") await prepare(deps, pass, pass.now);
   else if (type === "inject") await inject(deps, pass, pass.now, ctx);
   else await hold(deps, pass, pass.now);
@@ -208,7 +256,8 @@ function notRunning(pass: Pass, step: Extract<Step, { type: "idle" | "invalid" |
   if (step.type === "invalid") return;
   if (step.type === "idle") {
     soonest(pass, step.requeueAt);
-    if (step.nextScheduleTime !== undefined) history(pass).nextScheduleTime = iso(step.nextScheduleTime);
+    if (step.nextScheduleTime !== undefined)
+      history(pass).nextScheduleTime = iso(step.nextScheduleTime);
     return;
   }
   const h = history(pass);
@@ -249,15 +298,26 @@ function startRun(pass: Pass, now: Date, scheduledAt: Date | undefined): void {
   delete pass.status.targets;
   delete pass.status.activeFaults;
   delete pass.status.affected;
-  pass.events.push({ type: "Normal", reason: "RunStarted", message: `Started run ${id}${p.spec.dryRun ? " (dry run)" : ""}` });
+  pass.events.push({
+    type: "Normal",
+    reason: "RunStarted",
+    message: `Started run ${id}${p.spec.dryRun ? " (dry run)" : ""}`,
+  });
   pass.again = true;
 }
 
-async function checkAll(deps: ChaosDeps, pass: Pass, now: Date, onlyDue: boolean): Promise<ProbeResult[]> {
+async function checkAll(
+  deps: ChaosDeps,
+  pass: Pass,
+  now: Date,
+  onlyDue: boolean,
+): Promise<ProbeResult[]> {
   const probes = pass.policy.spec.steadyState?.probes ?? [];
   const r = run(pass);
   const todo = onlyDue ? dueProbes(probes, r.probes, now) : probes;
-  const results = await Promise.all(todo.map((p) => runProbe(p, deps.config.prometheusUrl, deps.fetch, deps.config.probeTimeoutMs)));
+  const results = await Promise.all(
+    todo.map((p) => runProbe(p, deps.config.prometheusUrl, deps.fetch, deps.config.probeTimeoutMs)),
+  );
   if (probes.length > 0) r.probes = applyResults(probes, r.probes, results, now);
   return results;
 }
@@ -272,7 +332,12 @@ async function prepare(deps: ChaosDeps, pass: Pass, now: Date): Promise<void> {
   const bad = results.find((x) => !x.ok);
   const dry = r.dryRun === true;
   if (bad !== undefined && !dry) {
-    finish(pass, now, "Failed", `steady state not met before injection: probe ${bad.name} observed ${bad.value}`);
+    finish(
+      pass,
+      now,
+      "Failed",
+      `steady state not met before injection: probe ${bad.name} observed ${bad.value}`,
+    );
     return;
   }
   const picked = await select(deps, pass, target, dry);
@@ -292,14 +357,24 @@ async function prepare(deps: ChaosDeps, pass: Pass, now: Date): Promise<void> {
 /** The target, or undefined after finishing the run (target gone, rollout in progress). */
 async function preconditions(deps: ChaosDeps, pass: Pass): Promise<TargetView | undefined> {
   const p = pass.policy;
-  const refusal = targetRefusal({ policyNs: p.metadata.namespace ?? "", targetNs: targetNamespace(p), operatorNamespace: deps.config.operatorNamespace, namespaces: deps.namespaces });
+  const refusal = targetRefusal({
+    policyNs: p.metadata.namespace ?? "",
+    targetNs: targetNamespace(p),
+    operatorNamespace: deps.config.operatorNamespace,
+    namespaces: deps.namespaces,
+  });
   if (refusal !== undefined) {
     finish(pass, pass.now, "Failed", `refusing the target: ${refusal}`);
     return undefined;
   }
   const target = await observeTarget(deps.client, p);
   if (target === undefined) {
-    finish(pass, pass.now, "Failed", `target ${p.spec.target.kind} ${targetNamespace(p)}/${p.spec.target.name} not found`);
+    finish(
+      pass,
+      pass.now,
+      "Failed",
+      `target ${p.spec.target.kind} ${targetNamespace(p)}/${p.spec.target.name} not found`,
+    );
     return undefined;
   }
   if ((p.spec.interlocks?.skipIfRolloutInProgress ?? true) && target.rolloutInProgress) {
@@ -310,7 +385,11 @@ async function preconditions(deps: ChaosDeps, pass: Pass): Promise<TargetView | 
 }
 
 /** What a dry run would have done: exactly the targets it selected, and a probe already failing. */
-export function dryRunMessage(p: ChaosPolicy, picked: { names: string[]; why: string }, bad: ProbeResult | undefined): string {
+export function dryRunMessage(
+  p: ChaosPolicy,
+  picked: { names: string[]; why: string },
+  bad: ProbeResult | undefined,
+): string {
   const what = picked.names.length > 0 ? picked.names.join(", ") : "nothing";
   const why = picked.why !== "" ? ` (${picked.why})` : "";
   const probeNote = bad !== undefined ? `; probe ${bad.name} failing (${bad.value})` : "";
@@ -323,33 +402,63 @@ function faultVerb(p: ChaosPolicy): string {
 }
 
 /** Chooses targets within the blast radius and the ledger; claims them unless dry. */
-async function select(deps: ChaosDeps, pass: Pass, target: TargetView, dry: boolean): Promise<{ names: string[]; why: string }> {
+async function select(
+  deps: ChaosDeps,
+  pass: Pass,
+  target: TargetView,
+  dry: boolean,
+): Promise<{ names: string[]; why: string }> {
   const p = pass.policy;
   const now = pass.now;
   const r = run(pass);
   const llm = isLLMFault(p);
-  const lim = llm ? { count: 1, reason: "mode" as const } : blastLimit(p.spec.blastRadius, target.replicas, target.readyPods);
+  const lim = llm
+    ? { count: 1, reason: "mode" as const }
+    : blastLimit(p.spec.blastRadius, target.replicas, target.readyPods);
   const me = { policy: keyOf(p), dimension: dimension(p), limit: lim.count };
   const expiresAt = iso(new Date(now.getTime() + durationMs(p) + recoveryMs(p) + 60_000));
   const limitWhy = lim.count < 1 ? `blast radius allows 0 (${lim.reason})` : "";
   let why = limitWhy;
-  const granted = await updateLedger(deps.client, target.namespace, ledgerName(p.spec.target.kind, p.spec.target.name), (ledger) => {
-    const av = available(ledger, me, now);
-    const count = Math.min(lim.count, av.available);
-    why = count < lim.count && limitWhy === "" ? `blast radius in use by ${av.others.join(", ")}` : limitWhy;
-    if (dry || count < 1) return { ledger, result: count };
-    const claim: Claim = { policy: me.policy, uid: p.metadata.uid ?? "", runId: r.id, dimension: me.dimension, count, limit: lim.count, expiresAt };
-    return { ledger: withClaim(ledger, claim, now), result: count };
-  });
+  const granted = await updateLedger(
+    deps.client,
+    target.namespace,
+    ledgerName(p.spec.target.kind, p.spec.target.name),
+    (ledger) => {
+      const av = available(ledger, me, now);
+      const count = Math.min(lim.count, av.available);
+      why =
+        count < lim.count && limitWhy === ""
+          ? `blast radius in use by ${av.others.join(", ")}`
+          : limitWhy;
+      if (dry || count < 1) return { ledger, result: count };
+      const claim: Claim = {
+        policy: me.policy,
+        uid: p.metadata.uid ?? "",
+        runId: r.id,
+        dimension: me.dimension,
+        count,
+        limit: lim.count,
+        expiresAt,
+      };
+      return { ledger: withClaim(ledger, claim, now), result: count };
+    },
+  );
   if (llm) {
     const backend = backendOf(target.namespace, target.name);
     if (granted < 1) return { names: [], why };
-    pass.status.targets = [{ namespace: target.namespace, backend, injected: false, recovered: false }];
+    pass.status.targets = [
+      { namespace: target.namespace, backend, injected: false, recovered: false },
+    ];
     pass.status.affected = { count: 1, percent: 100, totalEligible: 1 };
     return { names: [backend], why };
   }
   const pods = selectPods(target.pods, granted, r.id);
-  pass.status.targets = pods.map((x) => ({ namespace: x.namespace, pod: x.name, injected: false, recovered: false }));
+  pass.status.targets = pods.map((x) => ({
+    namespace: x.namespace,
+    pod: x.name,
+    injected: false,
+    recovered: false,
+  }));
   pass.status.affected = {
     count: pods.length,
     percent: target.replicas > 0 ? Math.round((pods.length * 100) / target.replicas) : 0,
@@ -359,7 +468,12 @@ async function select(deps: ChaosDeps, pass: Pass, target: TargetView, dry: bool
 }
 
 /** Injecting: apply the fault to every recorded target; PDB refusals wait. */
-async function inject(deps: ChaosDeps, pass: Pass, now: Date, ctx: ReconcileContext): Promise<void> {
+async function inject(
+  deps: ChaosDeps,
+  pass: Pass,
+  now: Date,
+  ctx: ReconcileContext,
+): Promise<void> {
   const p = pass.policy;
   const r = run(pass);
   const targets = pass.status.targets ?? [];
@@ -368,7 +482,11 @@ async function inject(deps: ChaosDeps, pass: Pass, now: Date, ctx: ReconcileCont
   else {
     const blocked = await injectPods(deps, pass, endsAt, ctx);
     if (blocked > 0) {
-      pass.events.push({ type: "Warning", reason: "EvictionBlocked", message: `${blocked} eviction(s) refused by a PodDisruptionBudget; retrying until the run ends` });
+      pass.events.push({
+        type: "Warning",
+        reason: "EvictionBlocked",
+        message: `${blocked} eviction(s) refused by a PodDisruptionBudget; retrying until the run ends`,
+      });
       soonest(pass, new Date(Math.min(now.getTime() + RETRY_MS, Date.parse(endsAt))));
       return;
     }
@@ -396,7 +514,12 @@ function injectLLM(pass: Pass, endsAt: string): void {
 }
 
 /** Pod faults on every recorded target not yet hit; returns how many a PDB refused. */
-async function injectPods(deps: ChaosDeps, pass: Pass, endsAt: string, ctx: ReconcileContext): Promise<number> {
+async function injectPods(
+  deps: ChaosDeps,
+  pass: Pass,
+  endsAt: string,
+  ctx: ReconcileContext,
+): Promise<number> {
   const p = pass.policy;
   const runId = run(pass).id;
   let blocked = 0;
@@ -404,19 +527,32 @@ async function injectPods(deps: ChaosDeps, pass: Pass, endsAt: string, ctx: Reco
     if (t.injected || t.pod === undefined) continue;
     const res =
       p.spec.fault.type === "CPUHog"
-        ? await hog(deps, p, { runId, ns: t.namespace, name: t.pod, ms: Date.parse(endsAt) - pass.now.getTime() })
+        ? await hog(deps, p, {
+            runId,
+            ns: t.namespace,
+            name: t.pod,
+            ms: Date.parse(endsAt) - pass.now.getTime(),
+          })
         : await evict(deps, t.namespace, t.pod, p.spec.fault.podDelete?.gracePeriodSeconds);
     if (res === "done") t.injected = true;
     else if (res === "gone") t.recovered = true;
     else blocked++;
-    ctx.log.info({ pod: t.pod, namespace: t.namespace, result: res }, `Injected ${p.spec.fault.type}`);
+    ctx.log.info(
+      { pod: t.pod, namespace: t.namespace, result: res },
+      `Injected ${p.spec.fault.type}`,
+    );
   }
   return blocked;
 }
 
 type InjectResult = "done" | "gone" | "blocked";
 
-async function evict(deps: ChaosDeps, ns: string, pod: string, grace: number | undefined): Promise<InjectResult> {
+async function evict(
+  deps: ChaosDeps,
+  ns: string,
+  pod: string,
+  grace: number | undefined,
+): Promise<InjectResult> {
   try {
     await deps.client.http.request({
       method: "POST",
@@ -432,14 +568,22 @@ async function evict(deps: ChaosDeps, ns: string, pod: string, grace: number | u
   }
 }
 
-const hasEphemeral = (pod: V1Pod, name: string): boolean => (pod.spec?.ephemeralContainers ?? []).some((c) => c.name === name);
+const hasEphemeral = (pod: V1Pod, name: string): boolean =>
+  (pod.spec?.ephemeralContainers ?? []).some((c) => c.name === name);
 
-async function hog(deps: ChaosDeps, p: ChaosPolicy, at: { runId: string; ns: string; name: string; ms: number }): Promise<InjectResult> {
+async function hog(
+  deps: ChaosDeps,
+  p: ChaosPolicy,
+  at: { runId: string; ns: string; name: string; ms: number },
+): Promise<InjectResult> {
   const { runId, ns, name, ms } = at;
   const pod = await deps.client.get<V1Pod>(POD, ns, name);
   if (pod === undefined || pod.metadata?.deletionTimestamp !== undefined) return "gone";
   if (hasEphemeral(pod, hogContainerName(runId))) return "done";
-  const container = hogContainer(p, runId, ms / 1000, { image: deps.config.stressImage, targetContainer: pod.spec?.containers[0]?.name });
+  const container = hogContainer(p, runId, ms / 1000, {
+    image: deps.config.stressImage,
+    targetContainer: pod.spec?.containers[0]?.name,
+  });
   try {
     await deps.client.http.request({
       method: "PATCH",
@@ -462,7 +606,10 @@ async function hold(deps: ChaosDeps, pass: Pass, now: Date): Promise<void> {
   const probes = p.spec.steadyState?.probes ?? [];
   const failed = failedProbe(probes, r.probes);
   if (failed !== undefined && (p.spec.steadyState?.abortOnFailure ?? true)) {
-    await stop(deps, pass, { verdict: "Aborted", reason: `steady state lost: probe ${failed.probe.name} observed ${failed.status.lastValue ?? "?"} (want ${failed.probe.comparator} ${failed.probe.threshold}, ${failed.status.consecutiveFailures} failure(s) in a row)` });
+    await stop(deps, pass, {
+      verdict: "Aborted",
+      reason: `steady state lost: probe ${failed.probe.name} observed ${failed.status.lastValue ?? "?"} (want ${failed.probe.comparator} ${failed.probe.threshold}, ${failed.status.consecutiveFailures} failure(s) in a row)`,
+    });
     return;
   }
   soonest(pass, new Date(r.endsAt ?? iso(now)));
@@ -470,15 +617,24 @@ async function hold(deps: ChaosDeps, pass: Pass, now: Date): Promise<void> {
 }
 
 /** Removes the fault (LLM faults at once; CPUHog stopped early by evicting the hogged pods). */
-async function stop(deps: ChaosDeps, pass: Pass, why: { verdict?: ChaosVerdict | undefined; reason: string }): Promise<void> {
+async function stop(
+  deps: ChaosDeps,
+  pass: Pass,
+  why: { verdict?: ChaosVerdict | undefined; reason: string },
+): Promise<void> {
   const { verdict, reason } = why;
   const now = pass.now;
   const r = run(pass);
   const injectedAny = (pass.status.targets ?? []).some((t) => t.injected);
   delete pass.status.activeFaults;
-  if (pass.policy.spec.fault.type === "CPUHog" && now.getTime() < Date.parse(r.endsAt ?? "")) await evictHogged(deps, pass);
+  if (pass.policy.spec.fault.type === "CPUHog" && now.getTime() < Date.parse(r.endsAt ?? ""))
+    await evictHogged(deps, pass);
   if (verdict === "Aborted")
-    pass.events.push({ type: "Warning", reason: "Aborted", message: `Run ${r.id} aborted: ${reason}; fault removed` });
+    pass.events.push({
+      type: "Warning",
+      reason: "Aborted",
+      message: `Run ${r.id} aborted: ${reason}; fault removed`,
+    });
   if (r.state === "Pending" || !injectedAny) {
     finish(pass, now, verdict ?? "Failed", reason);
     return;
@@ -523,7 +679,12 @@ async function recover(deps: ChaosDeps, pass: Pass, now: Date): Promise<void> {
     return;
   }
   await recoveryTimedOut(deps, pass, now);
-  finish(pass, now, finalVerdict(r.verdict, false, probeFailing), `${reason}; target not recovered in time`);
+  finish(
+    pass,
+    now,
+    finalVerdict(r.verdict, false, probeFailing),
+    `${reason}; target not recovered in time`,
+  );
 }
 
 /** recovery.timeout passed: Unrecovered condition and Event; ForceCleanup evicts CPUHog pods left. */
@@ -532,10 +693,20 @@ async function recoveryTimedOut(deps: ChaosDeps, pass: Pass, now: Date): Promise
   const timeout = p.spec.recovery?.timeout ?? "2m";
   const onTimeout = p.spec.recovery?.onTimeout ?? "ForceCleanup";
   if (onTimeout === "ForceCleanup" && p.spec.fault.type === "CPUHog") await evictHogged(deps, pass);
-  pass.events.push({ type: "Warning", reason: "Unrecovered", message: `Target not recovered within ${timeout} (onTimeout ${onTimeout})` });
+  pass.events.push({
+    type: "Warning",
+    reason: "Unrecovered",
+    message: `Target not recovered within ${timeout} (onTimeout ${onTimeout})`,
+  });
   pass.status.conditions = setCondition(
     pass.status.conditions,
-    { type: "Unrecovered", status: "True", reason: "RecoveryTimedOut", message: `target not healthy ${timeout} after the fault was removed`, observedGeneration: p.metadata.generation ?? 0 },
+    {
+      type: "Unrecovered",
+      status: "True",
+      reason: "RecoveryTimedOut",
+      message: `target not healthy ${timeout} after the fault was removed`,
+      observedGeneration: p.metadata.generation ?? 0,
+    },
     now,
   );
 }
@@ -552,7 +723,11 @@ function finish(pass: Pass, now: Date, verdict: ChaosVerdict | undefined, reason
     delete r.verdict;
     h.skipped += 1;
     h.lastSkippedReason = reason;
-    pass.events.push({ type: "Warning", reason: "RunSkipped", message: `Run ${r.id} skipped: ${reason}` });
+    pass.events.push({
+      type: "Warning",
+      reason: "RunSkipped",
+      message: `Run ${r.id} skipped: ${reason}`,
+    });
   } else recordVerdict(pass, verdict, reason);
   const summary = {
     id: r.id,
@@ -566,7 +741,12 @@ function finish(pass: Pass, now: Date, verdict: ChaosVerdict | undefined, reason
   pass.releaseLedger = true;
 }
 
-const COUNTER = { Passed: "passed", Failed: "failed", Aborted: "aborted", DryRun: "dryRuns" } as const;
+const COUNTER = {
+  Passed: "passed",
+  Failed: "failed",
+  Aborted: "aborted",
+  DryRun: "dryRuns",
+} as const;
 
 function recordVerdict(pass: Pass, verdict: ChaosVerdict, reason: string): void {
   const r = run(pass);
@@ -575,25 +755,42 @@ function recordVerdict(pass: Pass, verdict: ChaosVerdict, reason: string): void 
   history(pass)[COUNTER[verdict]] += 1;
   pass.finished = verdict;
   const good = verdict === "Passed" || verdict === "DryRun";
-  pass.events.push({ type: good ? "Normal" : "Warning", reason: verdict === "DryRun" ? "DryRun" : `Run${verdict}`, message: `Run ${r.id}: ${verdict}: ${reason}` });
+  pass.events.push({
+    type: good ? "Normal" : "Warning",
+    reason: verdict === "DryRun" ? "DryRun" : `Run${verdict}`,
+    message: `Run ${r.id}: ${verdict}: ${reason}`,
+  });
 }
 
 async function releaseLedger(deps: ChaosDeps, policy: ChaosPolicy): Promise<void> {
   const now = deps.now();
-  await updateLedger(deps.client, targetNamespace(policy), ledgerName(policy.spec.target.kind, policy.spec.target.name), (ledger) => ({
-    ledger: withoutClaims(ledger, keyOf(policy), now),
-    result: undefined,
-  }));
+  await updateLedger(
+    deps.client,
+    targetNamespace(policy),
+    ledgerName(policy.spec.target.kind, policy.spec.target.name),
+    (ledger) => ({
+      ledger: withoutClaims(ledger, keyOf(policy), now),
+      result: undefined,
+    }),
+  );
 }
 
 /** Writes the whole status if it changed, guarded by the resourceVersion we read. */
-async function writeStatus(deps: ChaosDeps, policy: ChaosPolicy, status: ChaosPolicyStatus): Promise<ChaosPolicy> {
+async function writeStatus(
+  deps: ChaosDeps,
+  policy: ChaosPolicy,
+  status: ChaosPolicyStatus,
+): Promise<ChaosPolicy> {
   if (stableStringify(status) === stableStringify(policy.status ?? {})) return policy;
   return deps.client.applyStatus<ChaosPolicy>(
     {
       apiVersion: CHAOSPOLICY_GVK.apiVersion,
       kind: CHAOSPOLICY_GVK.kind,
-      metadata: { name: policy.metadata.name ?? "", namespace: policy.metadata.namespace ?? "", resourceVersion: policy.metadata.resourceVersion },
+      metadata: {
+        name: policy.metadata.name ?? "",
+        namespace: policy.metadata.namespace ?? "",
+        resourceVersion: policy.metadata.resourceVersion,
+      },
       spec: policy.spec,
       status,
     } as ChaosPolicy,
@@ -607,14 +804,30 @@ type ReadyState = { status: "True" | "False"; reason: string; message: string };
 function readyOf(pass: Pass, kill: string | undefined, step: Step): ReadyState {
   const s = pass.status;
   const r = s.run;
-  if (step.type === "invalid") return { status: "False", reason: "NotAdmitted", message: `invalid schedule: ${step.reason}` };
+  if (step.type === "invalid")
+    return { status: "False", reason: "NotAdmitted", message: `invalid schedule: ${step.reason}` };
   if ((s.conditions ?? []).some((c) => c.type === "Unrecovered" && c.status === "True"))
-    return { status: "False", reason: "TargetUnrecovered", message: "the target did not recover after the last run" };
-  if (kill !== undefined) return { status: "False", reason: "KillSwitchEngaged", message: `kill switch engaged on ${kill}` };
-  if (r !== undefined && r.state !== "Finished") return { status: "True", reason: "Running", message: `run ${r.id} is ${r.state}` };
-  if (pass.policy.spec.suspend) return { status: "True", reason: "Suspended", message: "policy suspended" };
+    return {
+      status: "False",
+      reason: "TargetUnrecovered",
+      message: "the target did not recover after the last run",
+    };
+  if (kill !== undefined)
+    return {
+      status: "False",
+      reason: "KillSwitchEngaged",
+      message: `kill switch engaged on ${kill}`,
+    };
+  if (r !== undefined && r.state !== "Finished")
+    return { status: "True", reason: "Running", message: `run ${r.id} is ${r.state}` };
+  if (pass.policy.spec.suspend)
+    return { status: "True", reason: "Suspended", message: "policy suspended" };
   if (r !== undefined)
-    return { status: "True", reason: "Finished", message: `run ${r.id} finished${r.verdict !== undefined ? `: ${r.verdict}` : ""}` };
+    return {
+      status: "True",
+      reason: "Finished",
+      message: `run ${r.id} finished${r.verdict !== undefined ? `: ${r.verdict}` : ""}`,
+    };
   return { status: "True", reason: "Idle", message: "no run yet" };
 }
 
@@ -622,15 +835,32 @@ function readyOf(pass: Pass, kill: string | undefined, step: Step): ReadyState {
 function setConditions(pass: Pass, kill: string | undefined, step: Step, now: Date): void {
   const s = pass.status;
   const gen = pass.policy.metadata.generation ?? 0;
-  if (step.type === "start") s.conditions = (s.conditions ?? []).filter((c) => c.type !== "Unrecovered");
+  if (step.type === "start")
+    s.conditions = (s.conditions ?? []).filter((c) => c.type !== "Unrecovered");
   s.conditions = setCondition(
     s.conditions,
     kill !== undefined
-      ? { type: "KillSwitchEngaged", status: "True", reason: kill.startsWith("Tenant") ? "TenantKillSwitch" : "ClusterKillSwitch", message: `kill switch engaged on ${kill}: faults removed, new runs refused`, observedGeneration: gen }
-      : { type: "KillSwitchEngaged", status: "False", reason: "NotEngaged", message: "kill switch not engaged", observedGeneration: gen },
+      ? {
+          type: "KillSwitchEngaged",
+          status: "True",
+          reason: kill.startsWith("Tenant") ? "TenantKillSwitch" : "ClusterKillSwitch",
+          message: `kill switch engaged on ${kill}: faults removed, new runs refused`,
+          observedGeneration: gen,
+        }
+      : {
+          type: "KillSwitchEngaged",
+          status: "False",
+          reason: "NotEngaged",
+          message: "kill switch not engaged",
+          observedGeneration: gen,
+        },
     now,
   );
-  s.conditions = setCondition(s.conditions, { type: "Ready", ...readyOf(pass, kill, step), observedGeneration: gen }, now);
+  s.conditions = setCondition(
+    s.conditions,
+    { type: "Ready", ...readyOf(pass, kill, step), observedGeneration: gen },
+    now,
+  );
   s.phase = s.run?.state ?? "Idle";
   s.observedGeneration = gen;
 }

@@ -53,7 +53,11 @@ function replicasRolling(want = 1, updated = 0, total = 0): boolean {
   return updated < want || total > updated;
 }
 
-async function podsOf(client: Pick<KubeClient, "list">, d: V1Deployment | undefined, ns: string): Promise<PodInfo[]> {
+async function podsOf(
+  client: Pick<KubeClient, "list">,
+  d: V1Deployment | undefined,
+  ns: string,
+): Promise<PodInfo[]> {
   const sel = d?.spec?.selector.matchLabels;
   if (sel === undefined || Object.keys(sel).length === 0) return [];
   const labelSelector = Object.entries(sel)
@@ -78,7 +82,8 @@ async function ownView(
     );
     return { replicas: isSelfHosted(m) ? effectiveReplicas(m) : 0, rolling };
   }
-  if (kind === "ChatRegion" && (await client.get(CHATREGION, ns, name)) === undefined) return undefined;
+  if (kind === "ChatRegion" && (await client.get(CHATREGION, ns, name)) === undefined)
+    return undefined;
   return { replicas: -1, rolling: false };
 }
 

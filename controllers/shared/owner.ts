@@ -15,5 +15,12 @@ export function controllerRef(owner: OwnerLike): V1OwnerReference {
   if (name === undefined || uid === undefined) {
     throw new Error(`owner ${owner.kind} has no name or uid yet`);
   }
-  return { apiVersion: owner.apiVersion, kind: owner.kind, name, uid, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name,
+    uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }

@@ -20,7 +20,10 @@ function sortDeep(v: unknown): unknown {
 }
 
 /** True when `owned`'s fields equal the same fields of `current` (other fields are ignored). */
-export function sameOwnedFields(owned: Record<string, unknown>, current: Record<string, unknown> | undefined): boolean {
+export function sameOwnedFields(
+  owned: Record<string, unknown>,
+  current: Record<string, unknown> | undefined,
+): boolean {
   const picked = Object.fromEntries(Object.keys(owned).map((k) => [k, current?.[k]]));
   return stableStringify(owned) === stableStringify(picked);
 }

@@ -24,7 +24,10 @@ export function isSubset(desired: unknown, actual: unknown): boolean {
 // places (ports, quantities like "1") come back numeric or canonicalized; compare loosely there.
 function scalarEqual(d: unknown, a: unknown): boolean {
   if (d === a) return true;
-  if ((typeof d === "number" || typeof d === "string") && (typeof a === "number" || typeof a === "string")) {
+  if (
+    (typeof d === "number" || typeof d === "string") &&
+    (typeof a === "number" || typeof a === "string")
+  ) {
     return String(d) === String(a);
   }
   return false;

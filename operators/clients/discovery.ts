@@ -35,14 +35,20 @@ export class Discovery {
     if (hit !== undefined) return hit;
     await this.#load(apiVersion);
     const found = this.#cache.get(apiVersion)?.get(kind);
-    if (found === undefined) throw new Error(`resource for ${apiVersion}, Kind=${kind} not found by discovery`);
+    if (found === undefined)
+      throw new Error(`resource for ${apiVersion}, Kind=${kind} not found by discovery`);
     return found;
   }
 
   async #load(apiVersion: string): Promise<void> {
     let list: APIResourceList;
     try {
-      list = (await this.#http.request<APIResourceList>({ method: "GET", path: groupVersionPath(apiVersion) })).body;
+      list = (
+        await this.#http.request<APIResourceList>({
+          method: "GET",
+          path: groupVersionPath(apiVersion),
+        })
+      ).body;
     } catch (err) {
       if (isApiError(err, 404)) return;
       throw err;

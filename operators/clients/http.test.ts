@@ -30,7 +30,10 @@ void describe("KubeHttp connection pooling", () => {
     // client-node builds a new undici Agent (a new connection) for every request; we keep one pool.
     assert.equal(api.connections, warm, "no new connections once warm");
     assert.ok(warm <= 2, `warm-up opened ${warm} connections`);
-    assert.deepEqual(api.requests.map((r) => r.headers.authorization), Array(12).fill("Bearer test-token"));
+    assert.deepEqual(
+      api.requests.map((r) => r.headers.authorization),
+      Array(12).fill("Bearer test-token"),
+    );
     await http.close();
   });
 

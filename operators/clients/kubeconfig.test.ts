@@ -20,7 +20,9 @@ current-context: x
 
 void describe("loadKubeConfig", () => {
   const dir = mkdtempSync(join(tmpdir(), "kubeconfig-test-"));
-  after(() => { rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   void it("loads a kubeconfig file whose credentials authenticate requests", async () => {
     const api = await new FakeApiServer().start();
@@ -53,10 +55,17 @@ void describe("loadKubeConfig", () => {
       new KubeHttp(kc);
       console.log(JSON.stringify({ server: kc.getCurrentCluster()?.server, seen }));
     `;
-    const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" })) as { server: string; seen: string[] };
+    const out = JSON.parse(
+      execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" }),
+    ) as { server: string; seen: string[] };
     assert.equal(out.server, "https://127.0.0.1:1");
-    assert.ok(out.seen.some((u) => u.endsWith("/client-node/dist/config.js")), "client-node's own config module is used");
-    const heavy = out.seen.filter((u) => /\/client-node\/dist\/gen\/(index|apis\/|models\/|types\/)/.test(u));
+    assert.ok(
+      out.seen.some((u) => u.endsWith("/client-node/dist/config.js")),
+      "client-node's own config module is used",
+    );
+    const heavy = out.seen.filter((u) =>
+      /\/client-node\/dist\/gen\/(index|apis\/|models\/|types\/)/.test(u),
+    );
     assert.deepEqual(heavy, [], "generated APIs/models stay unloaded");
   });
 });

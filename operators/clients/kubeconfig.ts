@@ -25,7 +25,10 @@ export function installSlimClientNodeHook(): void {
   hooked = true;
   registerHooks({
     resolve(specifier, context, nextResolve) {
-      if (specifier === "./gen/index.js" && context.parentURL?.endsWith("/@kubernetes/client-node/dist/config.js") === true) {
+      if (
+        specifier === "./gen/index.js" &&
+        context.parentURL?.endsWith("/@kubernetes/client-node/dist/config.js") === true
+      ) {
         return { url: SLIM_GEN, shortCircuit: true };
       }
       return nextResolve(specifier, context);

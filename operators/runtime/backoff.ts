@@ -15,7 +15,13 @@ export interface BackoffOptions {
 }
 
 /** client-go reflector defaults. */
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 800, maxMs: 30_000, factor: 2, jitter: 1, resetAfterMs: 120_000 };
+export const DEFAULT_BACKOFF: BackoffOptions = {
+  initialMs: 800,
+  maxMs: 30_000,
+  factor: 2,
+  jitter: 1,
+  resetAfterMs: 120_000,
+};
 
 /** Exponential backoff with jitter and idle reset. */
 export class Backoff {
@@ -25,7 +31,11 @@ export class Backoff {
   #current: number;
   #lastAt: number | undefined;
 
-  constructor(opts: Partial<BackoffOptions> = {}, clock: Clock = realClock, random: () => number = Math.random) {
+  constructor(
+    opts: Partial<BackoffOptions> = {},
+    clock: Clock = realClock,
+    random: () => number = Math.random,
+  ) {
     this.#opts = { ...DEFAULT_BACKOFF, ...opts };
     this.#clock = clock;
     this.#random = random;
@@ -35,7 +45,8 @@ export class Backoff {
   /** Delay before the next attempt, in ms. */
   next(): number {
     const now = this.#clock.monotonic();
-    if (this.#lastAt !== undefined && now - this.#lastAt > this.#opts.resetAfterMs) this.#current = this.#opts.initialMs;
+    if (this.#lastAt !== undefined && now - this.#lastAt > this.#opts.resetAfterMs)
+      this.#current = this.#opts.initialMs;
     this.#lastAt = now;
     const base = this.#current;
     this.#current = Math.min(this.#current * this.#opts.factor, this.#opts.maxMs);

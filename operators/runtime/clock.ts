@@ -22,7 +22,11 @@ export const realClock: Clock = {
   setTimer(fn, ms) {
     const t = setTimeout(fn, Math.max(0, ms));
     t.unref();
-    return { cancel: () => { clearTimeout(t); } };
+    return {
+      cancel: () => {
+        clearTimeout(t);
+      },
+    };
   },
 };
 
@@ -87,7 +91,11 @@ export class FakeClock implements Clock {
     for (;;) {
       let next: FakeTimer | undefined;
       for (const t of this.#timers) {
-        if (t.at <= target && (next === undefined || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
+        if (
+          t.at <= target &&
+          (next === undefined || t.at < next.at || (t.at === next.at && t.seq < next.seq))
+        )
+          next = t;
       }
       if (next === undefined) break;
       this.#timers.delete(next);

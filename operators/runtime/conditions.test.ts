@@ -2,11 +2,24 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Condition } from "./conditions.ts";
-import { findCondition, formatTime, isFalse, isTrue, isUnknown, isValidReason, removeCondition, setCondition } from "./conditions.ts";
+import {
+  findCondition,
+  formatTime,
+  isFalse,
+  isTrue,
+  isUnknown,
+  isValidReason,
+  removeCondition,
+  setCondition,
+} from "./conditions.ts";
 
 const T0 = new Date("2026-11-27T10:00:00.000Z");
 const T1 = new Date("2026-11-27T11:30:00.789Z");
-const ready = (status: Condition["status"], reason = "Available", extra: Partial<Condition> = {}): Condition => ({
+const ready = (
+  status: Condition["status"],
+  reason = "Available",
+  extra: Partial<Condition> = {},
+): Condition => ({
   type: "Ready",
   status,
   reason,
@@ -53,7 +66,16 @@ void describe("setCondition", () => {
     },
     {
       name: "sorts by type and leaves other conditions alone",
-      before: [ready("True"), { type: "Degraded", status: "False", reason: "AsExpected", message: "", lastTransitionTime: "2026-01-01T00:00:00Z" }],
+      before: [
+        ready("True"),
+        {
+          type: "Degraded",
+          status: "False",
+          reason: "AsExpected",
+          message: "",
+          lastTransitionTime: "2026-01-01T00:00:00Z",
+        },
+      ],
       set: { type: "Available", status: "True", reason: "MinimumReplicasAvailable", message: "" },
       wantTransition: "2026-11-27T11:30:00Z",
       wantTypes: ["Available", "Degraded", "Ready"],
@@ -63,7 +85,10 @@ void describe("setCondition", () => {
     void it(c.name, () => {
       const snapshot = structuredClone(c.before);
       const out = setCondition(c.before, c.set, T1);
-      assert.deepEqual(out.map((x) => x.type), c.wantTypes);
+      assert.deepEqual(
+        out.map((x) => x.type),
+        c.wantTypes,
+      );
       const got = findCondition(out, c.set.type);
       assert.ok(got);
       assert.equal(got.lastTransitionTime, c.wantTransition);
@@ -75,9 +100,17 @@ void describe("setCondition", () => {
   }
 
   void it("sets observedGeneration when given and drops a stale one when not", () => {
-    const a = setCondition(undefined, { type: "Ready", status: "True", reason: "R", message: "", observedGeneration: 3 }, T0);
+    const a = setCondition(
+      undefined,
+      { type: "Ready", status: "True", reason: "R", message: "", observedGeneration: 3 },
+      T0,
+    );
     assert.equal(a[0]?.observedGeneration, 3);
-    const b = setCondition(a, { type: "Ready", status: "True", reason: "R", message: "", observedGeneration: 4 }, T1);
+    const b = setCondition(
+      a,
+      { type: "Ready", status: "True", reason: "R", message: "", observedGeneration: 4 },
+      T1,
+    );
     assert.equal(b[0]?.observedGeneration, 4);
     assert.equal(b[0].lastTransitionTime, "2026-11-27T10:00:00Z");
     const c = setCondition(b, { type: "Ready", status: "True", reason: "R", message: "" }, T1);
@@ -92,14 +125,27 @@ void describe("setCondition", () => {
 
   void it("returns new objects (no aliasing with the input)", () => {
     const before = [ready("True"), ready("True", "X", { type: "Other" })];
-    const out = setCondition(before, { type: "Ready", status: "True", reason: "Y", message: "" }, T1);
-    assert.notEqual(out.find((c) => c.type === "Other"), before[1]);
+    const out = setCondition(
+      before,
+      { type: "Ready", status: "True", reason: "Y", message: "" },
+      T1,
+    );
+    assert.notEqual(
+      out.find((c) => c.type === "Other"),
+      before[1],
+    );
   });
 });
 
 void describe("condition predicates", () => {
   const conds = [ready("True"), ready("False", "Down", { type: "Degraded" })];
-  const cases: [string, (c: Condition[] | undefined, t: string) => boolean, string, Condition[] | undefined, boolean][] = [
+  const cases: [
+    string,
+    (c: Condition[] | undefined, t: string) => boolean,
+    string,
+    Condition[] | undefined,
+    boolean,
+  ][] = [
     ["isTrue on True", isTrue, "Ready", conds, true],
     ["isTrue on False", isTrue, "Degraded", conds, false],
     ["isTrue on missing", isTrue, "Nope", conds, false],
@@ -108,10 +154,16 @@ void describe("condition predicates", () => {
     ["isUnknown on missing", isUnknown, "Nope", conds, true],
     ["isUnknown on True", isUnknown, "Ready", conds, false],
   ];
-  for (const [name, fn, type, list, want] of cases) void it(name, () => { assert.equal(fn(list, type), want); });
+  for (const [name, fn, type, list, want] of cases)
+    void it(name, () => {
+      assert.equal(fn(list, type), want);
+    });
 
   void it("removeCondition drops only that type", () => {
-    assert.deepEqual(removeCondition(conds, "Ready").map((c) => c.type), ["Degraded"]);
+    assert.deepEqual(
+      removeCondition(conds, "Ready").map((c) => c.type),
+      ["Degraded"],
+    );
   });
 });
 
@@ -126,5 +178,8 @@ void describe("isValidReason", () => {
     ["TrailingColon:", false],
     ["x".repeat(1025), false],
   ];
-  for (const [reason, want] of cases) void it(`${JSON.stringify(reason.slice(0, 20))} → ${want}`, () => { assert.equal(isValidReason(reason), want); });
+  for (const [reason, want] of cases)
+    void it(`${JSON.stringify(reason.slice(0, 20))} → ${want}`, () => {
+      assert.equal(isValidReason(reason), want);
+    });
 });

@@ -33,20 +33,35 @@ export function setCondition(
   now: Date,
 ): Condition[] {
   const existing = findCondition(conds, c.type);
-  const lastTransitionTime = existing !== undefined && existing.status === c.status ? existing.lastTransitionTime : formatTime(now);
-  const next: Condition = { type: c.type, status: c.status, reason: c.reason, message: c.message, lastTransitionTime };
+  const lastTransitionTime =
+    existing !== undefined && existing.status === c.status
+      ? existing.lastTransitionTime
+      : formatTime(now);
+  const next: Condition = {
+    type: c.type,
+    status: c.status,
+    reason: c.reason,
+    message: c.message,
+    lastTransitionTime,
+  };
   if (c.observedGeneration !== undefined) next.observedGeneration = c.observedGeneration;
   const rest = (conds ?? []).filter((x) => x.type !== c.type).map((x) => ({ ...x }));
   return [...rest, next].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 }
 
 /** Returns a new list without the condition of `type`. */
-export function removeCondition(conds: readonly Condition[] | undefined, type: string): Condition[] {
+export function removeCondition(
+  conds: readonly Condition[] | undefined,
+  type: string,
+): Condition[] {
   return (conds ?? []).filter((x) => x.type !== type).map((x) => ({ ...x }));
 }
 
 /** The condition of `type`, if present. */
-export function findCondition(conds: readonly Condition[] | undefined, type: string): Condition | undefined {
+export function findCondition(
+  conds: readonly Condition[] | undefined,
+  type: string,
+): Condition | undefined {
   return conds?.find((x) => x.type === type);
 }
 

@@ -10,61 +10,126 @@ import { silentLogger } from "./logger.ts";
 import { RuntimeMetrics } from "./metrics.ts";
 import { ItemExponentialFailureRateLimiter } from "./ratelimiter.ts";
 import { eventually } from "./testing/fake-apiserver.ts";
-import type { ControllerDefinition, GroupVersionKind, KubernetesObject, ReconcileResult } from "./types.ts";
+import type {
+  ControllerDefinition,
+  GroupVersionKind,
+  KubernetesObject,
+  ReconcileResult,
+} from "./types.ts";
 
 /** Simulates the I/O a reconcile awaits. */
 const tick = () => new Promise<void>((r) => setImmediate(r));
-const MODEL: GroupVersionKind = { apiVersion: "librechat.io/v1alpha1", kind: "AIModel", plural: "aimodels", namespaced: true };
-const TENANT: GroupVersionKind = { apiVersion: "librechat.io/v1alpha1", kind: "Tenant", plural: "tenants", namespaced: false };
+const MODEL: GroupVersionKind = {
+  apiVersion: "librechat.io/v1alpha1",
+  kind: "AIModel",
+  plural: "aimodels",
+  namespaced: true,
+};
+const TENANT: GroupVersionKind = {
+  apiVersion: "librechat.io/v1alpha1",
+  kind: "Tenant",
+  plural: "tenants",
+  namespaced: false,
+};
 
 function setup(reconcile: ControllerDefinition["reconcile"], workers = 1) {
   const metrics = new RuntimeMetrics(new Registry(), { defaultMetrics: false });
   const clock = new FakeClock();
   const c = new Controller(
     { name: "test", for: MODEL, maxConcurrentReconciles: workers, reconcile },
-    { logger: silentLogger(), metrics, clock, rateLimiter: new ItemExponentialFailureRateLimiter(5, 1000) },
+    {
+      logger: silentLogger(),
+      metrics,
+      clock,
+      rateLimiter: new ItemExponentialFailureRateLimiter(5, 1000),
+    },
   );
   const total = async (result: string): Promise<number> =>
-    (await metrics.reconcileTotal.get()).values.find((v) => v.labels["result"] === result)?.value ?? 0;
+    (await metrics.reconcileTotal.get()).values.find((v) => v.labels["result"] === result)?.value ??
+    0;
   return { c, metrics, clock, total };
 }
 
 void describe("ownerKeys", () => {
-  const child = (refs: KubernetesObject["metadata"]) => ({ metadata: { namespace: "ns", ...refs } });
-  const cases: { name: string; obj: KubernetesObject; owner: GroupVersionKind; want: string[] }[] = [
-    {
-      name: "controller owner of the primary kind",
-      obj: child({ ownerReferences: [{ apiVersion: "librechat.io/v1alpha1", kind: "AIModel", name: "m", uid: "1", controller: true }] }),
-      owner: MODEL,
-      want: ["ns/m"],
-    },
-    {
-      name: "a different version of the same group matches",
-      obj: child({ ownerReferences: [{ apiVersion: "librechat.io/v1beta1", kind: "AIModel", name: "m", uid: "1", controller: true }] }),
-      owner: MODEL,
-      want: ["ns/m"],
-    },
-    {
-      name: "non-controller owner is ignored",
-      obj: child({ ownerReferences: [{ apiVersion: "librechat.io/v1alpha1", kind: "AIModel", name: "m", uid: "1" }] }),
-      owner: MODEL,
-      want: [],
-    },
-    {
-      name: "same kind in another group is ignored",
-      obj: child({ ownerReferences: [{ apiVersion: "other.io/v1", kind: "AIModel", name: "m", uid: "1", controller: true }] }),
-      owner: MODEL,
-      want: [],
-    },
-    {
-      name: "cluster-scoped owner yields a name-only key",
-      obj: child({ ownerReferences: [{ apiVersion: "librechat.io/v1alpha1", kind: "Tenant", name: "acme", uid: "1", controller: true }] }),
-      owner: TENANT,
-      want: ["acme"],
-    },
-    { name: "no owner references", obj: child({}), owner: MODEL, want: [] },
-  ];
-  for (const c of cases) void it(c.name, () => { assert.deepEqual(ownerKeys(c.obj, c.owner), c.want); });
+  const child = (refs: KubernetesObject["metadata"]) => ({
+    metadata: { namespace: "ns", ...refs },
+  });
+  const cases: { name: string; obj: KubernetesObject; owner: GroupVersionKind; want: string[] }[] =
+    [
+      {
+        name: "controller owner of the primary kind",
+        obj: child({
+          ownerReferences: [
+            {
+              apiVersion: "librechat.io/v1alpha1",
+              kind: "AIModel",
+              name: "m",
+              uid: "1",
+              controller: true,
+            },
+          ],
+        }),
+        owner: MODEL,
+        want: ["ns/m"],
+      },
+      {
+        name: "a different version of the same group matches",
+        obj: child({
+          ownerReferences: [
+            {
+              apiVersion: "librechat.io/v1beta1",
+              kind: "AIModel",
+              name: "m",
+              uid: "1",
+              controller: true,
+            },
+          ],
+        }),
+        owner: MODEL,
+        want: ["ns/m"],
+      },
+      {
+        name: "non-controller owner is ignored",
+        obj: child({
+          ownerReferences: [
+            { apiVersion: "librechat.io/v1alpha1", kind: "AIModel", name: "m", uid: "1" },
+          ],
+        }),
+        owner: MODEL,
+        want: [],
+      },
+      {
+        name: "same kind in another group is ignored",
+        obj: child({
+          ownerReferences: [
+            { apiVersion: "other.io/v1", kind: "AIModel", name: "m", uid: "1", controller: true },
+          ],
+        }),
+        owner: MODEL,
+        want: [],
+      },
+      {
+        name: "cluster-scoped owner yields a name-only key",
+        obj: child({
+          ownerReferences: [
+            {
+              apiVersion: "librechat.io/v1alpha1",
+              kind: "Tenant",
+              name: "acme",
+              uid: "1",
+              controller: true,
+            },
+          ],
+        }),
+        owner: TENANT,
+        want: ["acme"],
+      },
+      { name: "no owner references", obj: child({}), owner: MODEL, want: [] },
+    ];
+  for (const c of cases)
+    void it(c.name, () => {
+      assert.deepEqual(ownerKeys(c.obj, c.owner), c.want);
+    });
 });
 
 void describe("Controller", () => {
@@ -89,7 +154,16 @@ void describe("Controller", () => {
     const keys: string[] = [];
     const metrics = new RuntimeMetrics(new Registry(), { defaultMetrics: false });
     const c = new Controller(
-      { name: "gated", for: MODEL, maxConcurrentReconciles: 1, reconcile: async (key) => { await tick(); keys.push(key); return undefined; } },
+      {
+        name: "gated",
+        for: MODEL,
+        maxConcurrentReconciles: 1,
+        reconcile: async (key) => {
+          await tick();
+          keys.push(key);
+          return undefined;
+        },
+      },
       { logger: silentLogger(), metrics, clock: new FakeClock(), mayReconcile: () => allowed },
     );
     c.start();
@@ -186,7 +260,10 @@ void describe("Controller", () => {
     const { c } = setup(async (key) => {
       active.set(key, (active.get(key) ?? 0) + 1);
       maxSame = Math.max(maxSame, active.get(key) ?? 0);
-      maxParallel = Math.max(maxParallel, [...active.values()].reduce((a, b) => a + b, 0));
+      maxParallel = Math.max(
+        maxParallel,
+        [...active.values()].reduce((a, b) => a + b, 0),
+      );
       await new Promise((r) => setTimeout(r, 20));
       active.set(key, (active.get(key) ?? 1) - 1);
       done++;
@@ -197,7 +274,10 @@ void describe("Controller", () => {
       for (const k of ["a", "b", "c", "d"]) c.queue.add(k);
       await new Promise((r) => setTimeout(r, 5));
     }
-    await eventually(() => c.queue.len() === 0 && c.queue.processingCount() === 0 && done >= 8, 5000);
+    await eventually(
+      () => c.queue.len() === 0 && c.queue.processingCount() === 0 && done >= 8,
+      5000,
+    );
     assert.equal(maxSame, 1);
     assert.ok(maxParallel > 1, `expected parallelism, got ${maxParallel}`);
     await c.stop(1000);
@@ -209,15 +289,21 @@ void describe("Controller", () => {
     const { c } = setup(
       (_k, ctx) =>
         new Promise((resolve) => {
-          release = () => { resolve(undefined); };
-          ctx.signal.addEventListener("abort", () => { aborted = true; });
+          release = () => {
+            resolve(undefined);
+          };
+          ctx.signal.addEventListener("abort", () => {
+            aborted = true;
+          });
         }),
     );
     c.start();
     c.queue.add("ns/a");
     await eventually(() => c.queue.processingCount() === 1);
     let stopped: boolean | undefined;
-    const p = c.stop(60_000).then((v) => { stopped = v; });
+    const p = c.stop(60_000).then((v) => {
+      stopped = v;
+    });
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(stopped, undefined);
     release();
@@ -232,7 +318,10 @@ void describe("Controller", () => {
       if (o.metadata?.name === "bad") throw new Error("map failed");
       return [`ns/${o.metadata?.labels?.["model"] ?? "none"}`];
     });
-    h.onUpdate?.({ metadata: { name: "s", labels: { model: "old" } } }, { metadata: { name: "s", labels: { model: "new" } } });
+    h.onUpdate?.(
+      { metadata: { name: "s", labels: { model: "old" } } },
+      { metadata: { name: "s", labels: { model: "new" } } },
+    );
     h.onAdd?.({ metadata: { name: "bad" } });
     assert.equal(c.queue.len(), 2);
   });

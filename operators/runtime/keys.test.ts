@@ -21,10 +21,26 @@ void describe("keys", () => {
 
 void describe("resourcePath", () => {
   const cases: [Parameters<typeof resourcePath>, string][] = [
-    [[{ apiVersion: "v1", plural: "pods", namespaced: true }, "ns", "p"], "/api/v1/namespaces/ns/pods/p"],
+    [
+      [{ apiVersion: "v1", plural: "pods", namespaced: true }, "ns", "p"],
+      "/api/v1/namespaces/ns/pods/p",
+    ],
     [[{ apiVersion: "v1", plural: "pods", namespaced: true }], "/api/v1/pods"],
-    [[{ apiVersion: "apps/v1", plural: "deployments", namespaced: true }, "ns", "d", "status"], "/apis/apps/v1/namespaces/ns/deployments/d/status"],
-    [[{ apiVersion: "librechat.io/v1alpha1", plural: "tenants", namespaced: false }, "ignored", "t"], "/apis/librechat.io/v1alpha1/tenants/t"],
+    [
+      [{ apiVersion: "apps/v1", plural: "deployments", namespaced: true }, "ns", "d", "status"],
+      "/apis/apps/v1/namespaces/ns/deployments/d/status",
+    ],
+    [
+      [
+        { apiVersion: "librechat.io/v1alpha1", plural: "tenants", namespaced: false },
+        "ignored",
+        "t",
+      ],
+      "/apis/librechat.io/v1alpha1/tenants/t",
+    ],
   ];
-  for (const [args, want] of cases) void it(want, () => { assert.equal(resourcePath(...args), want); });
+  for (const [args, want] of cases)
+    void it(want, () => {
+      assert.equal(resourcePath(...args), want);
+    });
 });

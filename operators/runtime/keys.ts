@@ -16,7 +16,9 @@ export function makeKey(namespace: string | undefined, name: string): string {
 /** Splits a key back into namespace (undefined when cluster-scoped) and name. */
 export function splitKey(key: string): { namespace: string | undefined; name: string } {
   const i = key.indexOf("/");
-  return i < 0 ? { namespace: undefined, name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+  return i < 0
+    ? { namespace: undefined, name: key }
+    : { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }
 
 /** API group of an apiVersion: "" for the core group ("v1"). */

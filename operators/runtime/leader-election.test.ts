@@ -13,11 +13,37 @@ const held = (holder: string, durationSec = 15): LeaseSpec => ({
 });
 
 void describe("decideLease", () => {
-  const cases: { name: string; obs: LeaseObservation; want: LeaseDecision["action"]; remaining?: number }[] = [
-    { name: "no lease → create", obs: { spec: undefined, identity: "me", nowMono: 0, observedAtMono: 0 }, want: "create" },
-    { name: "we hold it → renew", obs: { spec: held("me"), identity: "me", nowMono: 100_000, observedAtMono: 0 }, want: "renew" },
-    { name: "released (empty holder) → acquire at once", obs: { spec: held(""), identity: "me", nowMono: 1, observedAtMono: 0 }, want: "acquire" },
-    { name: "null holder → acquire", obs: { spec: { ...held("x"), holderIdentity: null }, identity: "me", nowMono: 1, observedAtMono: 0 }, want: "acquire" },
+  const cases: {
+    name: string;
+    obs: LeaseObservation;
+    want: LeaseDecision["action"];
+    remaining?: number;
+  }[] = [
+    {
+      name: "no lease → create",
+      obs: { spec: undefined, identity: "me", nowMono: 0, observedAtMono: 0 },
+      want: "create",
+    },
+    {
+      name: "we hold it → renew",
+      obs: { spec: held("me"), identity: "me", nowMono: 100_000, observedAtMono: 0 },
+      want: "renew",
+    },
+    {
+      name: "released (empty holder) → acquire at once",
+      obs: { spec: held(""), identity: "me", nowMono: 1, observedAtMono: 0 },
+      want: "acquire",
+    },
+    {
+      name: "null holder → acquire",
+      obs: {
+        spec: { ...held("x"), holderIdentity: null },
+        identity: "me",
+        nowMono: 1,
+        observedAtMono: 0,
+      },
+      want: "acquire",
+    },
     {
       name: "foreign holder seen changing 5 s ago → wait 10 s more",
       obs: { spec: held("other"), identity: "me", nowMono: 105_000, observedAtMono: 100_000 },
@@ -43,7 +69,12 @@ void describe("decideLease", () => {
     },
     {
       name: "renewTime far in the past on the holder's clock does not matter: only our observation counts",
-      obs: { spec: { ...held("other"), renewTime: "2000-01-01T00:00:00.000000Z" }, identity: "me", nowMono: 1_000, observedAtMono: 0 },
+      obs: {
+        spec: { ...held("other"), renewTime: "2000-01-01T00:00:00.000000Z" },
+        identity: "me",
+        nowMono: 1_000,
+        observedAtMono: 0,
+      },
       want: "wait",
       remaining: 14_000,
     },
@@ -89,16 +120,26 @@ void describe("formatMicroTime", () => {
     [Date.UTC(2026, 10, 27, 10, 0, 0) + 0.001, "2026-11-27T10:00:00.000001Z"],
     [Date.UTC(2026, 10, 27, 23, 59, 59) + 999.999, "2026-11-27T23:59:59.999999Z"],
   ];
-  for (const [ms, want] of cases) void it(want, () => { assert.equal(formatMicroTime(ms), want); });
+  for (const [ms, want] of cases)
+    void it(want, () => {
+      assert.equal(formatMicroTime(ms), want);
+    });
   void it("always has exactly six fractional digits", () => {
-    for (let i = 0; i < 200; i++) assert.match(formatMicroTime(Date.now() + Math.random() * 1e6), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    for (let i = 0; i < 200; i++)
+      assert.match(
+        formatMicroTime(Date.now() + Math.random() * 1e6),
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/,
+      );
   });
 });
 
 void describe("sameLeaseRecord", () => {
   void it("treats null and missing alike and detects renewals", () => {
     assert.equal(sameLeaseRecord({ holderIdentity: null }, {}), true);
-    assert.equal(sameLeaseRecord(held("a"), { ...held("a"), renewTime: "2026-11-27T10:00:02.000000Z" }), false);
+    assert.equal(
+      sameLeaseRecord(held("a"), { ...held("a"), renewTime: "2026-11-27T10:00:02.000000Z" }),
+      false,
+    );
     assert.equal(sameLeaseRecord(undefined, undefined), true);
     assert.equal(sameLeaseRecord(undefined, {}), false);
   });

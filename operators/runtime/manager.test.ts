@@ -7,9 +7,24 @@ import { handleSignals } from "./shutdown.ts";
 import { FakeApiServer, eventually } from "./testing/fake-apiserver.ts";
 import type { GroupVersionKind } from "./types.ts";
 
-const MODEL: GroupVersionKind = { apiVersion: "librechat.io/v1alpha1", kind: "AIModel", plural: "aimodels", namespaced: true };
-const DEPLOY: GroupVersionKind = { apiVersion: "apps/v1", kind: "Deployment", plural: "deployments", namespaced: true };
-const SECRET: GroupVersionKind = { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true };
+const MODEL: GroupVersionKind = {
+  apiVersion: "librechat.io/v1alpha1",
+  kind: "AIModel",
+  plural: "aimodels",
+  namespaced: true,
+};
+const DEPLOY: GroupVersionKind = {
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  plural: "deployments",
+  namespaced: true,
+};
+const SECRET: GroupVersionKind = {
+  apiVersion: "v1",
+  kind: "Secret",
+  plural: "secrets",
+  namespaced: true,
+};
 
 void describe("Manager", () => {
   let api: FakeApiServer;
@@ -25,26 +40,48 @@ void describe("Manager", () => {
     api.reset();
     holdLists = false;
     let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     releaseLists = release;
     api.handler = async (req) => {
       if (holdLists) await gate;
       const items: Record<string, unknown[]> = {
-        "/apis/librechat.io/v1alpha1/aimodels": [{ metadata: { name: "m1", namespace: "ns", resourceVersion: "1" } }],
+        "/apis/librechat.io/v1alpha1/aimodels": [
+          { metadata: { name: "m1", namespace: "ns", resourceVersion: "1" } },
+        ],
         "/apis/apps/v1/deployments": [
           {
             metadata: {
               name: "m1-dep",
               namespace: "ns",
               resourceVersion: "2",
-              ownerReferences: [{ apiVersion: "librechat.io/v1alpha1", kind: "AIModel", name: "m1", uid: "u", controller: true }],
+              ownerReferences: [
+                {
+                  apiVersion: "librechat.io/v1alpha1",
+                  kind: "AIModel",
+                  name: "m1",
+                  uid: "u",
+                  controller: true,
+                },
+              ],
             },
           },
         ],
-        "/api/v1/secrets": [{ metadata: { name: "creds", namespace: "ns", resourceVersion: "3", labels: { model: "m2" } } }],
+        "/api/v1/secrets": [
+          {
+            metadata: {
+              name: "creds",
+              namespace: "ns",
+              resourceVersion: "3",
+              labels: { model: "m2" },
+            },
+          },
+        ],
       };
       const list = items[req.path];
-      if (req.method === "GET" && list !== undefined) return { status: 200, body: { metadata: { resourceVersion: "10" }, items: list } };
+      if (req.method === "GET" && list !== undefined)
+        return { status: 200, body: { metadata: { resourceVersion: "10" }, items: list } };
       return undefined;
     };
   });
@@ -67,7 +104,9 @@ void describe("Manager", () => {
       name: "aimodel",
       for: MODEL,
       owns: [DEPLOY],
-      watches: [{ gvk: SECRET, map: (s) => [`${s.metadata?.namespace}/${s.metadata?.labels?.["model"]}`] }],
+      watches: [
+        { gvk: SECRET, map: (s) => [`${s.metadata?.namespace}/${s.metadata?.labels?.["model"]}`] },
+      ],
       maxConcurrentReconciles: 2,
       reconcile: (key) => {
         keys.push(key);
@@ -90,7 +129,10 @@ void describe("Manager", () => {
     assert.equal(models.get("ns/m1")?.metadata?.name, "m1");
     await eventually(() => keys.includes("ns/m1") && keys.includes("ns/m2"));
     const metrics = await (await fetch(`${mgr.metricsUrl}/metrics`)).text();
-    assert.match(metrics, /controller_runtime_reconcile_total\{controller="aimodel",result="success"\} [1-9]/);
+    assert.match(
+      metrics,
+      /controller_runtime_reconcile_total\{controller="aimodel",result="success"\} [1-9]/,
+    );
     assert.match(metrics, /controller_runtime_max_concurrent_reconciles\{controller="aimodel"\} 2/);
     assert.match(metrics, /workqueue_adds_total\{name="aimodel"\} [1-9]/);
     assert.match(metrics, /workqueue_longest_running_processor_seconds\{name="aimodel"\} 0/);
@@ -109,7 +151,9 @@ void describe("Manager", () => {
     const mgr = newManager();
     const def = { name: "x", for: MODEL, reconcile: () => Promise.resolve(undefined) };
     mgr.addController(def);
-    assert.throws(() => { mgr.addController(def); }, /duplicate/);
+    assert.throws(() => {
+      mgr.addController(def);
+    }, /duplicate/);
   });
 
   void it("start rejects when caches do not sync in time", async () => {
@@ -127,14 +171,33 @@ void describe("Manager", () => {
     api.handler = async (req) => {
       if (req.path.startsWith("/apis/coordination.k8s.io/v1/namespaces/ops/leases")) {
         if (req.method === "GET") return lease ? { status: 200, body: lease } : undefined;
-        lease = { ...(req.body as object), metadata: { name: "lock", namespace: "ops", resourceVersion: String(Math.random()) } };
+        lease = {
+          ...(req.body as object),
+          metadata: { name: "lock", namespace: "ops", resourceVersion: String(Math.random()) },
+        };
         return { status: 200, body: lease };
       }
       return inner(req);
     };
-    const mgr = newManager({ leaderElection: { leaseName: "lock", leaseNamespace: "ops", identity: "me", retryPeriodMs: 20, renewDeadlineMs: 500, leaseDurationMs: 1000 } });
+    const mgr = newManager({
+      leaderElection: {
+        leaseName: "lock",
+        leaseNamespace: "ops",
+        identity: "me",
+        retryPeriodMs: 20,
+        renewDeadlineMs: 500,
+        leaseDurationMs: 1000,
+      },
+    });
     const keys: string[] = [];
-    mgr.addController({ name: "x", for: MODEL, reconcile: (k) => { keys.push(k); return Promise.resolve(undefined); } });
+    mgr.addController({
+      name: "x",
+      for: MODEL,
+      reconcile: (k) => {
+        keys.push(k);
+        return Promise.resolve(undefined);
+      },
+    });
     await mgr.start();
     assert.equal(mgr.isLeader(), true);
     await eventually(() => keys.length > 0);
@@ -149,13 +212,28 @@ void describe("Manager", () => {
     const inner = api.handler;
     api.handler = async (req) => {
       if (req.path.startsWith("/apis/coordination.k8s.io/")) {
-        return { status: 200, body: { metadata: { name: "lock", namespace: "ops", resourceVersion: "1" }, spec: { holderIdentity: "other", leaseDurationSeconds: 3600 } } };
+        return {
+          status: 200,
+          body: {
+            metadata: { name: "lock", namespace: "ops", resourceVersion: "1" },
+            spec: { holderIdentity: "other", leaseDurationSeconds: 3600 },
+          },
+        };
       }
       return inner(req);
     };
-    const mgr = newManager({ leaderElection: { leaseName: "lock", leaseNamespace: "ops", retryPeriodMs: 20 } });
+    const mgr = newManager({
+      leaderElection: { leaseName: "lock", leaseNamespace: "ops", retryPeriodMs: 20 },
+    });
     let calls = 0;
-    mgr.addController({ name: "x", for: MODEL, reconcile: () => { calls++; return Promise.resolve(undefined); } });
+    mgr.addController({
+      name: "x",
+      for: MODEL,
+      reconcile: () => {
+        calls++;
+        return Promise.resolve(undefined);
+      },
+    });
     const started = mgr.start();
     await eventually(() => api.calls("GET", "/apis/coordination.k8s.io/").length > 1);
     assert.equal((await fetch(`${mgr.healthUrl}/readyz`)).status, 200, "a synced standby is ready");
@@ -173,8 +251,19 @@ void describe("handleSignals", () => {
     let stops = 0;
     let finish!: () => void;
     const uninstall = handleSignals(
-      { stop: () => { stops++; return new Promise<void>((r) => { finish = r; }); } },
-      { logger: (await import("./logger.ts")).silentLogger(), exit: (c) => codes.push(c), signals: ["SIGWINCH"] },
+      {
+        stop: () => {
+          stops++;
+          return new Promise<void>((r) => {
+            finish = r;
+          });
+        },
+      },
+      {
+        logger: (await import("./logger.ts")).silentLogger(),
+        exit: (c) => codes.push(c),
+        signals: ["SIGWINCH"],
+      },
     );
     try {
       process.emit("SIGWINCH", "SIGWINCH");
@@ -193,7 +282,11 @@ void describe("handleSignals", () => {
     const codes: number[] = [];
     const uninstall = handleSignals(
       { stop: () => Promise.reject(new Error("nope")) },
-      { logger: (await import("./logger.ts")).silentLogger(), exit: (c) => codes.push(c), signals: ["SIGWINCH"] },
+      {
+        logger: (await import("./logger.ts")).silentLogger(),
+        exit: (c) => codes.push(c),
+        signals: ["SIGWINCH"],
+      },
     );
     try {
       process.emit("SIGWINCH", "SIGWINCH");

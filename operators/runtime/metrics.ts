@@ -7,8 +7,8 @@ import type { WorkQueueMetrics } from "./workqueue.ts";
 
 /** controller-runtime's reconcile_time_seconds buckets. */
 const RECONCILE_BUCKETS = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 1.75, 2.0,
-  2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9,
+  1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
 ];
 /** client-go workqueue buckets: ExponentialBuckets(10e-9, 10, 12) → 1e-8 s … 1e3 s. */
 const QUEUE_BUCKETS = Array.from({ length: 12 }, (_, i) => Number((1e-8 * 10 ** i).toPrecision(1)));
@@ -52,18 +52,81 @@ export class RuntimeMetrics {
     this.registry = registry;
     const registers = [registry];
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
-    this.reconcileTotal = new Counter({ name: "controller_runtime_reconcile_total", help: "Total number of reconciliations per controller", labelNames: ["controller", "result"], registers });
-    this.reconcileErrors = new Counter({ name: "controller_runtime_reconcile_errors_total", help: "Total number of reconciliation errors per controller", labelNames: ["controller"], registers });
-    this.terminalErrors = new Counter({ name: "controller_runtime_terminal_reconcile_errors_total", help: "Total number of terminal reconciliation errors per controller", labelNames: ["controller"], registers });
-    this.reconcileTime = new Histogram({ name: "controller_runtime_reconcile_time_seconds", help: "Length of time per reconciliation per controller", labelNames: ["controller"], buckets: RECONCILE_BUCKETS, registers });
-    this.maxConcurrent = new Gauge({ name: "controller_runtime_max_concurrent_reconciles", help: "Maximum number of concurrent reconciles per controller", labelNames: ["controller"], registers });
-    this.activeWorkers = new Gauge({ name: "controller_runtime_active_workers", help: "Number of currently used workers per controller", labelNames: ["controller"], registers });
-    this.leaderStatus = new Gauge({ name: "leader_election_master_status", help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease.", labelNames: ["name"], registers });
-    this.#depth = new Gauge({ name: "workqueue_depth", help: "Current depth of workqueue", labelNames: ["name"], registers });
-    this.#adds = new Counter({ name: "workqueue_adds_total", help: "Total number of adds handled by workqueue", labelNames: ["name"], registers });
-    this.#retries = new Counter({ name: "workqueue_retries_total", help: "Total number of retries handled by workqueue", labelNames: ["name"], registers });
-    this.#queueDuration = new Histogram({ name: "workqueue_queue_duration_seconds", help: "How long in seconds an item stays in workqueue before being requested", labelNames: ["name"], buckets: QUEUE_BUCKETS, registers });
-    this.#workDuration = new Histogram({ name: "workqueue_work_duration_seconds", help: "How long in seconds processing an item from workqueue takes", labelNames: ["name"], buckets: QUEUE_BUCKETS, registers });
+    this.reconcileTotal = new Counter({
+      name: "controller_runtime_reconcile_total",
+      help: "Total number of reconciliations per controller",
+      labelNames: ["controller", "result"],
+      registers,
+    });
+    this.reconcileErrors = new Counter({
+      name: "controller_runtime_reconcile_errors_total",
+      help: "Total number of reconciliation errors per controller",
+      labelNames: ["controller"],
+      registers,
+    });
+    this.terminalErrors = new Counter({
+      name: "controller_runtime_terminal_reconcile_errors_total",
+      help: "Total number of terminal reconciliation errors per controller",
+      labelNames: ["controller"],
+      registers,
+    });
+    this.reconcileTime = new Histogram({
+      name: "controller_runtime_reconcile_time_seconds",
+      help: "Length of time per reconciliation per controller",
+      labelNames: ["controller"],
+      buckets: RECONCILE_BUCKETS,
+      registers,
+    });
+    this.maxConcurrent = new Gauge({
+      name: "controller_runtime_max_concurrent_reconciles",
+      help: "Maximum number of concurrent reconciles per controller",
+      labelNames: ["controller"],
+      registers,
+    });
+    this.activeWorkers = new Gauge({
+      name: "controller_runtime_active_workers",
+      help: "Number of currently used workers per controller",
+      labelNames: ["controller"],
+      registers,
+    });
+    this.leaderStatus = new Gauge({
+      name: "leader_election_master_status",
+      help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease.",
+      labelNames: ["name"],
+      registers,
+    });
+    this.#depth = new Gauge({
+      name: "workqueue_depth",
+      help: "Current depth of workqueue",
+      labelNames: ["name"],
+      registers,
+    });
+    this.#adds = new Counter({
+      name: "workqueue_adds_total",
+      help: "Total number of adds handled by workqueue",
+      labelNames: ["name"],
+      registers,
+    });
+    this.#retries = new Counter({
+      name: "workqueue_retries_total",
+      help: "Total number of retries handled by workqueue",
+      labelNames: ["name"],
+      registers,
+    });
+    this.#queueDuration = new Histogram({
+      name: "workqueue_queue_duration_seconds",
+      help: "How long in seconds an item stays in workqueue before being requested",
+      labelNames: ["name"],
+      buckets: QUEUE_BUCKETS,
+      registers,
+    });
+    this.#workDuration = new Histogram({
+      name: "workqueue_work_duration_seconds",
+      help: "How long in seconds processing an item from workqueue takes",
+      labelNames: ["name"],
+      buckets: QUEUE_BUCKETS,
+      registers,
+    });
     const queues = this.#queues;
     const informers = this.#informers;
     new Gauge({
@@ -84,8 +147,18 @@ export class RuntimeMetrics {
         for (const [name, q] of queues) this.set({ name }, q.longestRunningProcessorSeconds());
       },
     });
-    this.#relists = new Counter({ name: "informer_relists_total", help: "Full lists performed by the informer (initial sync, 410 Gone)", labelNames: ["gvk"], registers });
-    this.#restarts = new Counter({ name: "informer_watch_restarts_total", help: "Watch restarts by reason (closed, error, inactive, gone)", labelNames: ["gvk", "reason"], registers });
+    this.#relists = new Counter({
+      name: "informer_relists_total",
+      help: "Full lists performed by the informer (initial sync, 410 Gone)",
+      labelNames: ["gvk"],
+      registers,
+    });
+    this.#restarts = new Counter({
+      name: "informer_watch_restarts_total",
+      help: "Watch restarts by reason (closed, error, inactive, gone)",
+      labelNames: ["gvk", "reason"],
+      registers,
+    });
     new Gauge({
       name: "informer_last_event_age_seconds",
       help: "Seconds since the informer last received a list, watch event or bookmark",
@@ -114,11 +187,21 @@ export class RuntimeMetrics {
     this.#retries.inc({ name }, 0);
     this.#depth.set({ name }, 0);
     return {
-      added: () => { this.#adds.inc({ name }); },
-      depth: (n) => { this.#depth.set({ name }, n); },
-      retried: () => { this.#retries.inc({ name }); },
-      queueLatency: (s) => { this.#queueDuration.observe({ name }, s); },
-      workDuration: (s) => { this.#workDuration.observe({ name }, s); },
+      added: () => {
+        this.#adds.inc({ name });
+      },
+      depth: (n) => {
+        this.#depth.set({ name }, n);
+      },
+      retried: () => {
+        this.#retries.inc({ name });
+      },
+      queueLatency: (s) => {
+        this.#queueDuration.observe({ name }, s);
+      },
+      workDuration: (s) => {
+        this.#workDuration.observe({ name }, s);
+      },
     };
   }
 
@@ -126,8 +209,12 @@ export class RuntimeMetrics {
   informerMetrics(gvk: string, probe: InformerProbe): InformerMetrics {
     this.#informers.set(gvk, probe);
     return {
-      relisted: (id) => { this.#relists.inc({ gvk: id }); },
-      restarted: (id, reason) => { this.#restarts.inc({ gvk: id, reason }); },
+      relisted: (id) => {
+        this.#relists.inc({ gvk: id });
+      },
+      restarted: (id, reason) => {
+        this.#restarts.inc({ gvk: id, reason });
+      },
     };
   }
 
@@ -135,7 +222,8 @@ export class RuntimeMetrics {
   initController(name: string, workers: number): void {
     this.maxConcurrent.set({ controller: name }, workers);
     this.activeWorkers.set({ controller: name }, 0);
-    for (const result of ["success", "error", "requeue", "requeue_after"] as const) this.reconcileTotal.inc({ controller: name, result }, 0);
+    for (const result of ["success", "error", "requeue", "requeue_after"] as const)
+      this.reconcileTotal.inc({ controller: name, result }, 0);
     this.reconcileErrors.inc({ controller: name }, 0);
     this.terminalErrors.inc({ controller: name }, 0);
   }

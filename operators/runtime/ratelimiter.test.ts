@@ -2,7 +2,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FakeClock } from "./clock.ts";
-import { BucketRateLimiter, ItemExponentialFailureRateLimiter, MaxOfRateLimiter, defaultControllerRateLimiter } from "./ratelimiter.ts";
+import {
+  BucketRateLimiter,
+  ItemExponentialFailureRateLimiter,
+  MaxOfRateLimiter,
+  defaultControllerRateLimiter,
+} from "./ratelimiter.ts";
 
 void describe("ItemExponentialFailureRateLimiter", () => {
   void it("doubles from 5 ms per failure and caps at 1000 s", () => {

@@ -100,5 +100,8 @@ export class MaxOfRateLimiter implements RateLimiter {
 
 /** controller-runtime's default: max(exponential 5 ms → 1000 s, bucket 10 qps / burst 100). */
 export function defaultControllerRateLimiter(clock: Clock = realClock): RateLimiter {
-  return new MaxOfRateLimiter(new ItemExponentialFailureRateLimiter(5, 1_000_000), new BucketRateLimiter(10, 100, clock));
+  return new MaxOfRateLimiter(
+    new ItemExponentialFailureRateLimiter(5, 1_000_000),
+    new BucketRateLimiter(10, 100, clock),
+  );
 }

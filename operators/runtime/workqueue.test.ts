@@ -18,7 +18,14 @@ function newQueue(clock = new FakeClock(), metrics?: WorkQueueMetrics) {
 
 /** Resolves to the item if `p` settles within the current macrotask, else "pending". */
 async function peek<T>(p: Promise<T>): Promise<T | "pending"> {
-  return Promise.race([p, new Promise<"pending">((r) => setImmediate(() => { r("pending"); }))]);
+  return Promise.race([
+    p,
+    new Promise<"pending">((r) =>
+      setImmediate(() => {
+        r("pending");
+      }),
+    ),
+  ]);
 }
 
 void describe("WorkQueue", () => {
@@ -135,7 +142,9 @@ void describe("WorkQueue", () => {
     q.add("b");
     await q.get(); // a in flight, b queued (dropped on shutdown)
     let drained: boolean | undefined;
-    const p = q.shutDownWithDrain().then((v) => { drained = v; });
+    const p = q.shutDownWithDrain().then((v) => {
+      drained = v;
+    });
     await new Promise((r) => setImmediate(r));
     assert.equal(drained, undefined, "must wait for a");
     assert.equal(await q.get(), undefined, "no new work after shutdown");
@@ -161,13 +170,29 @@ void describe("WorkQueue", () => {
   });
 
   void it("reports metrics: adds, depth, retries, latency and work duration", async () => {
-    const seen = { adds: 0, depth: [] as number[], retries: 0, latency: [] as number[], work: [] as number[] };
+    const seen = {
+      adds: 0,
+      depth: [] as number[],
+      retries: 0,
+      latency: [] as number[],
+      work: [] as number[],
+    };
     const metrics: WorkQueueMetrics = {
-      added: () => { seen.adds++; },
-      depth: (n) => { seen.depth.push(n); },
-      retried: () => { seen.retries++; },
-      queueLatency: (s) => { seen.latency.push(s); },
-      workDuration: (s) => { seen.work.push(s); },
+      added: () => {
+        seen.adds++;
+      },
+      depth: (n) => {
+        seen.depth.push(n);
+      },
+      retried: () => {
+        seen.retries++;
+      },
+      queueLatency: (s) => {
+        seen.latency.push(s);
+      },
+      workDuration: (s) => {
+        seen.work.push(s);
+      },
     };
     const { q, clock } = newQueue(new FakeClock(), metrics);
     q.add("a");

@@ -7,7 +7,12 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { KubeClient } from "../../operators/clients/kube.ts";
 
 const CRD_DIR = join(import.meta.dirname, "../../manifests/crd");
-const CRD_GVK = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", plural: "customresourcedefinitions", namespaced: false };
+const CRD_GVK = {
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  plural: "customresourcedefinitions",
+  namespaced: false,
+};
 
 let installed: Promise<void> | undefined;
 
@@ -34,13 +39,17 @@ async function doInstall(kc: KubeConfig): Promise<void> {
       if (obj?.kind === "CustomResourceDefinition") crds.push(obj);
     }
   }
-  await Promise.all(crds.map((c) => client.apply(c, { fieldManager: "librechat-tests", force: true })));
+  await Promise.all(
+    crds.map((c) => client.apply(c, { fieldManager: "librechat-tests", force: true })),
+  );
   const deadline = Date.now() + 60_000;
   for (const c of crds) {
     for (;;) {
       const got = await client.get<Crd>(CRD_GVK, undefined, c.metadata.name);
-      if (got?.status?.conditions?.some((x) => x.type === "Established" && x.status === "True")) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${c.metadata.name} not Established within 60 s`);
+      if (got?.status?.conditions?.some((x) => x.type === "Established" && x.status === "True"))
+        break;
+      if (Date.now() > deadline)
+        throw new Error(`CRD ${c.metadata.name} not Established within 60 s`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }

@@ -5,7 +5,12 @@ import type { KubeClient } from "../../operators/clients/kube.ts";
 const NODE = { apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false };
 
 /** Ensures nodes `${prefix}-0 … ${prefix}-(count-1)` exist, each holding `pods` pods, and are Ready. */
-export async function ensureKwokNodes(client: KubeClient, prefix: string, count: number, pods = 250): Promise<void> {
+export async function ensureKwokNodes(
+  client: KubeClient,
+  prefix: string,
+  count: number,
+  pods = 250,
+): Promise<void> {
   const names = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
   await Promise.all(
     names.map((name) =>
@@ -16,7 +21,12 @@ export async function ensureKwokNodes(client: KubeClient, prefix: string, count:
           metadata: {
             name,
             annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" },
-            labels: { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", type: "kwok" },
+            labels: {
+              "kubernetes.io/hostname": name,
+              "kubernetes.io/os": "linux",
+              "kubernetes.io/arch": "amd64",
+              type: "kwok",
+            },
           },
           status: {
             allocatable: { cpu: "64", memory: "512Gi", pods: String(pods), "nvidia.com/gpu": "8" },
@@ -30,8 +40,13 @@ export async function ensureKwokNodes(client: KubeClient, prefix: string, count:
   const deadline = Date.now() + 90_000;
   for (const name of names) {
     for (;;) {
-      const n = await client.get<{ status?: { conditions?: { type: string; status: string }[] } }>(NODE, undefined, name);
-      if (n?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true) break;
+      const n = await client.get<{ status?: { conditions?: { type: string; status: string }[] } }>(
+        NODE,
+        undefined,
+        name,
+      );
+      if (n?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true)
+        break;
       if (Date.now() > deadline) throw new Error(`kwok node ${name} not Ready within 90 s`);
       await new Promise((r) => setTimeout(r, 250));
     }

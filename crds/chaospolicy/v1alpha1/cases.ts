@@ -167,7 +167,8 @@ export const invalidCases: readonly InvalidCase[] = [
       { kind: "Deployment", name: "x" },
     ),
     expectFieldPath: "spec.target.kind",
-    expectMessageIncludes: "ProviderFailure, ProviderLatency and StreamCut faults can only target an AIModel",
+    expectMessageIncludes:
+      "ProviderFailure, ProviderLatency and StreamCut faults can only target an AIModel",
   },
   {
     name: "errorRate above 1",

@@ -509,7 +509,8 @@ export const ChaosPolicyStatusSchema = Type.Object(
         },
         {
           additionalProperties: false,
-          description: "The current or last run; the operator resumes it from here after a restart.",
+          description:
+            "The current or last run; the operator resumes it from here after a restart.",
         },
       ),
     ),

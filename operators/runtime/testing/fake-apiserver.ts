@@ -64,7 +64,11 @@ export class WatchStream {
   /** Resolves when the client disconnects (e.g. after a watchdog abort). */
   waitClosed(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.#res.on("close", () => { resolve(); }));
+    return new Promise((resolve) =>
+      this.#res.on("close", () => {
+        resolve();
+      }),
+    );
   }
 }
 
@@ -88,12 +92,18 @@ export class FakeApiServer {
     this.#server = createServer((req, res) => {
       void this.#handle(req, res);
     });
-    this.#server.on("connection", () => { this.connections++; });
+    this.#server.on("connection", () => {
+      this.connections++;
+    });
   }
 
   /** Starts listening on an ephemeral port. */
   async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", () => { resolve(); }));
+    await new Promise<void>((resolve) =>
+      this.#server.listen(0, "127.0.0.1", () => {
+        resolve();
+      }),
+    );
     this.#url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
     return this;
   }
@@ -122,7 +132,9 @@ export class FakeApiServer {
   /** Resolves with the n-th (0-based) watch stream once it is opened. */
   watch(n: number, timeoutMs = 5000): Promise<WatchStream> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { reject(new Error(`watch #${n} not opened within ${timeoutMs} ms`)); }, timeoutMs);
+      const timer = setTimeout(() => {
+        reject(new Error(`watch #${n} not opened within ${timeoutMs} ms`));
+      }, timeoutMs);
       const check = (): void => {
         const w = this.#watches[n];
         if (w !== undefined) {
@@ -138,7 +150,10 @@ export class FakeApiServer {
 
   /** Non-watch requests matching method and path prefix. */
   calls(method: string, pathPrefix = ""): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === method && r.path.startsWith(pathPrefix) && r.query.get("watch") !== "true");
+    return this.requests.filter(
+      (r) =>
+        r.method === method && r.path.startsWith(pathPrefix) && r.query.get("watch") !== "true",
+    );
   }
 
   /** Ends open watches and forgets recorded requests and streams (between tests). */
@@ -155,7 +170,11 @@ export class FakeApiServer {
   async close(): Promise<void> {
     for (const w of this.#watches) w.end();
     this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => { resolve(); }));
+    await new Promise<void>((resolve) =>
+      this.#server.close(() => {
+        resolve();
+      }),
+    );
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -186,7 +205,10 @@ export class FakeApiServer {
       for (const fn of waiters) fn(w);
       return;
     }
-    const reply = (await this.handler(rec)) ?? { status: 404, body: { kind: "Status", code: 404, reason: "NotFound", message: "not found" } };
+    const reply = (await this.handler(rec)) ?? {
+      status: 404,
+      body: { kind: "Status", code: 404, reason: "NotFound", message: "not found" },
+    };
     this.#reply(res, reply);
   }
 
@@ -198,11 +220,18 @@ export class FakeApiServer {
 
 /** A metav1.Status body. */
 export function status(code: number, reason: string, message = reason): FakeReply {
-  return { status: code, body: { kind: "Status", apiVersion: "v1", status: "Failure", code, reason, message } };
+  return {
+    status: code,
+    body: { kind: "Status", apiVersion: "v1", status: "Failure", code, reason, message },
+  };
 }
 
 /** Polls `cond` every 5 ms until true or `timeoutMs` (generous by default) passes. */
-export async function eventually(cond: () => boolean, timeoutMs = 5000, what = "condition"): Promise<void> {
+export async function eventually(
+  cond: () => boolean,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

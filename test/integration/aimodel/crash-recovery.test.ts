@@ -55,6 +55,9 @@ test(`SIGKILL during convergence of ${N} AIModels loses nothing and duplicates n
   assert.equal(rss.length, N, "one ReplicaSet per Deployment: the pod template never flapped");
   for (const o of [...deps, ...svcs]) {
     const owner = o.metadata?.ownerReferences?.find((r) => r.controller === true);
-    assert.ok(owner !== undefined && uids.has(owner.uid), `${o.kind ?? ""} ${o.metadata?.name ?? ""} is owned by a live AIModel`);
+    assert.ok(
+      owner !== undefined && uids.has(owner.uid),
+      `${o.kind ?? ""} ${o.metadata?.name ?? ""} is owned by a live AIModel`,
+    );
   }
 });

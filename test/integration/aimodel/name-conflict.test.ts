@@ -13,15 +13,27 @@ const { client, ctx } = perFile("aim-conflict", ["--leader-elect=false", "--cont
 test("a foreign Service named like the model blocks it with ChildConflict until deleted", async () => {
   // A Service nobody controls, with the name the model's Service would have.
   await client.apply(
-    { apiVersion: SERVICE.apiVersion, kind: SERVICE.kind, metadata: { name: "llama", namespace: ctx.ns, labels: { owner: "someone-else" } }, spec: { ports: [{ port: 9999 }] } },
+    {
+      apiVersion: SERVICE.apiVersion,
+      kind: SERVICE.kind,
+      metadata: { name: "llama", namespace: ctx.ns, labels: { owner: "someone-else" } },
+      spec: { ports: [{ port: 9999 }] },
+    },
     { fieldManager: "someone-else", force: true },
   );
   await apply(client, selfHosted(ctx.ns, "llama", 1));
 
-  await waitFor("Ready=False with reason ChildConflict", 60_000, async () => readyOf(await getModel(client, ctx.ns, "llama"))?.reason === "ChildConflict");
+  await waitFor(
+    "Ready=False with reason ChildConflict",
+    60_000,
+    async () => readyOf(await getModel(client, ctx.ns, "llama"))?.reason === "ChildConflict",
+  );
   const model = await getModel(client, ctx.ns, "llama");
   assert.equal(readyOf(model)?.status, "False");
-  assert.match(readyOf(model)?.message ?? "", /Service llama already exists and is controlled by no controller/);
+  assert.match(
+    readyOf(model)?.message ?? "",
+    /Service llama already exists and is controlled by no controller/,
+  );
   assert.equal(model?.status?.phase, "Error");
 
   // Retried, not overwritten: the foreign Service keeps its port and has no owner.
@@ -35,9 +47,15 @@ test("a foreign Service named like the model blocks it with ChildConflict until 
   await client.delete(SERVICE, ctx.ns, "llama");
   await waitFor("the model's own Service", 30_000, async () => {
     const svc = await client.get<V1Service>(SERVICE, ctx.ns, "llama");
-    return svc?.metadata?.ownerReferences?.[0]?.kind === "AIModel" && svc.spec?.ports?.[0]?.port === 8000;
+    return (
+      svc?.metadata?.ownerReferences?.[0]?.kind === "AIModel" && svc.spec?.ports?.[0]?.port === 8000
+    );
   });
-  await waitFor("Ready=True", 60_000, async () => readyOf(await getModel(client, ctx.ns, "llama"))?.status === "True");
+  await waitFor(
+    "Ready=True",
+    60_000,
+    async () => readyOf(await getModel(client, ctx.ns, "llama"))?.status === "True",
+  );
   const took = Date.now() - deletedAt;
   assert.ok(took < 30_000, `converged ${took} ms after the foreign Service was deleted`);
 });

@@ -15,16 +15,38 @@ async function rejection(obj: Record<string, unknown>): Promise<string> {
   assert.fail("the API server accepted an invalid AIModel");
 }
 
-const withSpec = (base: Record<string, unknown>, spec: Record<string, unknown>): Record<string, unknown> => ({
+const withSpec = (
+  base: Record<string, unknown>,
+  spec: Record<string, unknown>,
+): Record<string, unknown> => ({
   ...base,
   spec: { ...(base["spec"] as Record<string, unknown>), ...spec },
 });
 
 const cases: { name: string; obj: () => Record<string, unknown>; field: RegExp }[] = [
-  { name: "maxReplicas below minReplicas", obj: () => withSpec(selfHosted(ctx.ns, "a"), { minReplicas: 3, maxReplicas: 2, replicas: 2 }), field: /spec\.minReplicas.*minReplicas must be less than or equal to maxReplicas/s },
-  { name: "unknown provider", obj: () => withSpec(selfHosted(ctx.ns, "b"), { provider: "llamafarm" }), field: /spec\.provider.*Unsupported value: "llamafarm"/s },
-  { name: "self-hosted without engine", obj: () => ({ ...selfHosted(ctx.ns, "c"), spec: { provider: "vllm", modelName: "x" } }), field: /spec\.engine.*engine is required/s },
-  { name: "external without credentials", obj: () => ({ ...external(ctx.ns, "d", "s"), spec: { provider: "openai", modelName: "x", external: {} } }), field: /spec\.external\.credentialsSecretRef.*Required value/s },
+  {
+    name: "maxReplicas below minReplicas",
+    obj: () => withSpec(selfHosted(ctx.ns, "a"), { minReplicas: 3, maxReplicas: 2, replicas: 2 }),
+    field: /spec\.minReplicas.*minReplicas must be less than or equal to maxReplicas/s,
+  },
+  {
+    name: "unknown provider",
+    obj: () => withSpec(selfHosted(ctx.ns, "b"), { provider: "llamafarm" }),
+    field: /spec\.provider.*Unsupported value: "llamafarm"/s,
+  },
+  {
+    name: "self-hosted without engine",
+    obj: () => ({ ...selfHosted(ctx.ns, "c"), spec: { provider: "vllm", modelName: "x" } }),
+    field: /spec\.engine.*engine is required/s,
+  },
+  {
+    name: "external without credentials",
+    obj: () => ({
+      ...external(ctx.ns, "d", "s"),
+      spec: { provider: "openai", modelName: "x", external: {} },
+    }),
+    field: /spec\.external\.credentialsSecretRef.*Required value/s,
+  },
 ];
 
 for (const c of cases) {

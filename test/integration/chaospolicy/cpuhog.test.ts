@@ -16,10 +16,19 @@ test("CPUHog requests one bounded ephemeral container on one of four pods and en
   await kubectlApply(deployment("api", 4, { labels: { app: "api" } }), ctx.ns);
   await waitForReadyPods(ctx.ns, "app=api", 4, 60_000);
   await client.apply(
-    policy(ctx.ns, "hog", { fault: { type: "CPUHog", cpuHog: { cores: 2 } }, target: { kind: "Deployment", name: "api" }, duration: "5s" }),
+    policy(ctx.ns, "hog", {
+      fault: { type: "CPUHog", cpuHog: { cores: 2 } },
+      target: { kind: "Deployment", name: "api" },
+      duration: "5s",
+    }),
     { fieldManager: "integration-test" },
   );
-  await waitFor("hog running", 30_000, async () => (await getPolicy(client, ctx.ns, "hog"))?.status?.run?.state === "Running", 100);
+  await waitFor(
+    "hog running",
+    30_000,
+    async () => (await getPolicy(client, ctx.ns, "hog"))?.status?.run?.state === "Running",
+    100,
+  );
   const p = await getPolicy(client, ctx.ns, "hog");
   const runId = p?.status?.run?.id ?? "";
   const pods = await client.list<V1Pod>(POD, ctx.ns, { labelSelector: "app=api" });
@@ -37,17 +46,31 @@ test("CPUHog requests one bounded ephemeral container on one of four pods and en
   assert.equal(p?.status?.targets?.[0]?.pod, hogged[0]?.metadata?.name);
   const done = await waitFinished(client, ctx.ns, "hog", 30_000);
   assert.equal(done.status?.verdict, "Passed");
-  assert.ok(Date.parse(done.status?.run?.finishedAt ?? "") >= Date.parse(done.status?.run?.endsAt ?? ""), "ended at its duration");
+  assert.ok(
+    Date.parse(done.status?.run?.finishedAt ?? "") >= Date.parse(done.status?.run?.endsAt ?? ""),
+    "ended at its duration",
+  );
 });
 
 test("suspending a CPUHog run evicts the hogged pod (an ephemeral container cannot be removed)", async () => {
   await waitForReadyPods(ctx.ns, "app=api", 4, 60_000);
-  const spec = { fault: { type: "CPUHog", cpuHog: { cores: 1 } }, target: { kind: "Deployment", name: "api" }, duration: "5m" };
+  const spec = {
+    fault: { type: "CPUHog", cpuHog: { cores: 1 } },
+    target: { kind: "Deployment", name: "api" },
+    duration: "5m",
+  };
   await client.apply(policy(ctx.ns, "hog2", spec), { fieldManager: "integration-test" });
-  await waitFor("hog2 running", 30_000, async () => (await getPolicy(client, ctx.ns, "hog2"))?.status?.run?.state === "Running", 100);
+  await waitFor(
+    "hog2 running",
+    30_000,
+    async () => (await getPolicy(client, ctx.ns, "hog2"))?.status?.run?.state === "Running",
+    100,
+  );
   const pod = (await getPolicy(client, ctx.ns, "hog2"))?.status?.targets?.[0]?.pod ?? "";
   assert.ok((await podUids(client, ctx.ns, "app=api")).has(pod));
-  await client.apply(policy(ctx.ns, "hog2", { ...spec, suspend: true }), { fieldManager: "integration-test" });
+  await client.apply(policy(ctx.ns, "hog2", { ...spec, suspend: true }), {
+    fieldManager: "integration-test",
+  });
   const done = await waitFinished(client, ctx.ns, "hog2", 60_000);
   assert.equal(done.status?.verdict, "Aborted");
   assert.equal((await podUids(client, ctx.ns, "app=api")).has(pod), false, "hogged pod evicted");

@@ -7,7 +7,15 @@ import { test } from "node:test";
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import { CONFIGMAP } from "../../../controllers/chaospolicy/gvks.ts";
 import { waitForReadyPods } from "../../helpers/kube.ts";
-import { eventsFor, externalModel, perFile, podUids, policy, selfHostedModel, waitFinished } from "./fixtures.ts";
+import {
+  eventsFor,
+  externalModel,
+  perFile,
+  podUids,
+  policy,
+  selfHostedModel,
+  waitFinished,
+} from "./fixtures.ts";
 
 const { client, ctx } = perFile("chaos-dry");
 const SEL = "librechat.io/aimodel=llama";
@@ -33,7 +41,18 @@ test("dry run lists the pods that would be evicted and touches nothing", async (
       duration: "30s",
       dryRun: true,
       interlocks: { skipIfRolloutInProgress: false },
-      steadyState: { probes: [{ name: "up", type: "HTTP", url: probeUrl, comparator: "==", threshold: "200", interval: "1s" }] },
+      steadyState: {
+        probes: [
+          {
+            name: "up",
+            type: "HTTP",
+            url: probeUrl,
+            comparator: "==",
+            threshold: "200",
+            interval: "1s",
+          },
+        ],
+      },
     }),
     { fieldManager: "integration-test" },
   );
@@ -43,20 +62,31 @@ test("dry run lists the pods that would be evicted and touches nothing", async (
   assert.equal(targets.length, 2, "50 % of 4 replicas");
   for (const tg of targets) {
     assert.equal(tg.injected, false);
-    assert.ok(tg.pod !== undefined && before.has(tg.pod), `${tg.pod ?? ""} is a real pod of the target`);
+    assert.ok(
+      tg.pod !== undefined && before.has(tg.pod),
+      `${tg.pod ?? ""} is a real pod of the target`,
+    );
   }
   assert.equal(p.status?.run?.probes?.[0]?.ok, true);
   assert.ok(probeHits >= 1, "the probe ran");
   assert.equal(p.status?.activeFaults, undefined);
   const ev = (await eventsFor(client, ctx.ns, "dry")).find((e) => e.reason === "DryRun");
   assert.ok(ev !== undefined, "DryRun Event");
-  for (const tg of targets) assert.ok(ev.message.includes(`${ctx.ns}/${tg.pod ?? ""}`), `Event names ${tg.pod ?? ""}: ${ev.message}`);
+  for (const tg of targets)
+    assert.ok(
+      ev.message.includes(`${ctx.ns}/${tg.pod ?? ""}`),
+      `Event names ${tg.pod ?? ""}: ${ev.message}`,
+    );
 
   // Nothing touched: same pods (same UIDs), none terminating, no ledger written.
   await new Promise((r) => setTimeout(r, 1000));
   const after = await podUids(client, ctx.ns, SEL);
   assert.deepEqual([...after.entries()].sort(), [...before.entries()].sort());
-  assert.equal(await client.get<V1ConfigMap>(CONFIGMAP, ctx.ns, "chaos-ledger.aimodel.llama"), undefined, "no ledger claim");
+  assert.equal(
+    await client.get<V1ConfigMap>(CONFIGMAP, ctx.ns, "chaos-ledger.aimodel.llama"),
+    undefined,
+    "no ledger claim",
+  );
   assert.equal(await ctx.op?.metric("chaos_runs_total", { verdict: "DryRun" }), 1);
 });
 
@@ -81,5 +111,9 @@ test("dry run of a provider failure names the gateway backend and writes no faul
   assert.equal(p.status?.observedGeneration, p.metadata.generation);
   const ev = (await eventsFor(client, ctx.ns, "dry-llm")).find((e) => e.reason === "DryRun");
   assert.ok(ev?.message.includes(`would inject ProviderFailure into ${ctx.ns}/gpt`), ev?.message);
-  assert.equal(await client.get<V1ConfigMap>(CONFIGMAP, ctx.ns, "chaos-ledger.aimodel.gpt"), undefined, "no ledger claim");
+  assert.equal(
+    await client.get<V1ConfigMap>(CONFIGMAP, ctx.ns, "chaos-ledger.aimodel.gpt"),
+    undefined,
+    "no ledger claim",
+  );
 });

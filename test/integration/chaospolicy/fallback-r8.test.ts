@@ -39,7 +39,11 @@ async function drive(oa: OpenAI, n: number): Promise<Tally> {
       const i = next++;
       try {
         const { response } = await oa.chat.completions
-          .create({ model: "gpt", messages: [{ role: "user", content: `r8 question ${i}` }], max_completion_tokens: 3 })
+          .create({
+            model: "gpt",
+            messages: [{ role: "user", content: `r8 question ${i}` }],
+            max_completion_tokens: 3,
+          })
           .withResponse();
         t.ok++;
         const b = response.headers.get("x-igw-backend") ?? "?";
@@ -56,9 +60,17 @@ async function drive(oa: OpenAI, n: number): Promise<Tally> {
 }
 
 /** Primary attempts by outcome, from the gateway's /metrics. */
-async function primaryAttempts(gw: TestGateway, backend: string): Promise<{ success: number; failed: number }> {
+async function primaryAttempts(
+  gw: TestGateway,
+  backend: string,
+): Promise<{ success: number; failed: number }> {
   const text = await (await fetch(`${gw.url}/metrics`)).text();
-  const v = (outcome: string): number => metricValue(text, "inference_gateway_upstream_attempts_total", { backend, outcome, kind: "chat" }) ?? 0;
+  const v = (outcome: string): number =>
+    metricValue(text, "inference_gateway_upstream_attempts_total", {
+      backend,
+      outcome,
+      kind: "chat",
+    }) ?? 0;
   return { success: v("success"), failed: v("retryable_error") };
 }
 
@@ -76,8 +88,23 @@ test("R8: 50 % provider failure on a model with a fallback: ≥ 99 % of 2,000 op
         { name: primary, provider: "openai", baseURL: `${primaryUp.url}/v1` },
         { name: fallback, provider: "openai", baseURL: `${fallbackUp.url}/v1` },
       ],
-      models: [{ name: "gpt", routes: [{ backend: primary, priority: 0 }, ...(withFallback ? [{ backend: fallback, priority: 1 }] : [])] }],
-      tenants: [{ id: tenant.id, apiKeys: [{ sha256: tenant.hash }], models: ["*"], limits: { rpm: 100_000, tpm: 100_000_000 } }],
+      models: [
+        {
+          name: "gpt",
+          routes: [
+            { backend: primary, priority: 0 },
+            ...(withFallback ? [{ backend: fallback, priority: 1 }] : []),
+          ],
+        },
+      ],
+      tenants: [
+        {
+          id: tenant.id,
+          apiKeys: [{ sha256: tenant.hash }],
+          models: ["*"],
+          limits: { rpm: 100_000, tpm: 100_000_000 },
+        },
+      ],
     });
   const gw = await startGateway(config(true));
   t.after(() => gw.close());
@@ -87,7 +114,9 @@ test("R8: 50 % provider failure on a model with a fallback: ≥ 99 % of 2,000 op
   });
   const oa = new OpenAI({ apiKey: tenant.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
 
-  await client.apply(externalModel(ctx.ns, "gpt", `${primaryUp.url}/v1`), { fieldManager: "integration-test" });
+  await client.apply(externalModel(ctx.ns, "gpt", `${primaryUp.url}/v1`), {
+    fieldManager: "integration-test",
+  });
   await client.apply(
     policy(ctx.ns, "half", {
       fault: { type: "ProviderFailure", providerFailure: { errorRate: "0.5", statusCode: 503 } },
@@ -96,12 +125,27 @@ test("R8: 50 % provider failure on a model with a fallback: ≥ 99 % of 2,000 op
     }),
     { fieldManager: "integration-test" },
   );
-  await waitFor("fault active", 30_000, async () => ((await getPolicy(client, ctx.ns, "half"))?.status?.activeFaults?.length ?? 0) === 1, 100);
+  await waitFor(
+    "fault active",
+    30_000,
+    async () =>
+      ((await getPolicy(client, ctx.ns, "half"))?.status?.activeFaults?.length ?? 0) === 1,
+    100,
+  );
   // The bridge wrote it and the gateway reloaded it: the primary starts failing.
-  await waitFor("gateway carries the fault", 10_000, async () => {
-    await oa.chat.completions.create({ model: "gpt", messages: [{ role: "user", content: `warm ${Date.now()}` }], max_completion_tokens: 1 });
-    return (await primaryAttempts(gw, primary)).failed > 0;
-  }, 50);
+  await waitFor(
+    "gateway carries the fault",
+    10_000,
+    async () => {
+      await oa.chat.completions.create({
+        model: "gpt",
+        messages: [{ role: "user", content: `warm ${Date.now()}` }],
+        max_completion_tokens: 1,
+      });
+      return (await primaryAttempts(gw, primary)).failed > 0;
+    },
+    50,
+  );
 
   // With the fallback.
   const before = await primaryAttempts(gw, primary);
@@ -116,8 +160,15 @@ test("R8: 50 % provider failure on a model with a fallback: ≥ 99 % of 2,000 op
   );
   assert.ok(a.ok >= 0.99 * REQUESTS, `${a.ok} of ${REQUESTS} succeeded`);
   assert.ok(pTotal >= REQUESTS * 0.99, "every request tried the primary first");
-  assert.ok(pFailed / pTotal > 0.4 && pFailed / pTotal < 0.6, `the fault hit ${pFailed} of ${pTotal} primary attempts`);
-  assert.equal(a.byBackend.get(fallback), pFailed, "each injected failure was served by the fallback");
+  assert.ok(
+    pFailed / pTotal > 0.4 && pFailed / pTotal < 0.6,
+    `the fault hit ${pFailed} of ${pTotal} primary attempts`,
+  );
+  assert.equal(
+    a.byBackend.get(fallback),
+    pFailed,
+    "each injected failure was served by the fallback",
+  );
 
   // Without the fallback: the same fault is visible to clients.
   bridge.stop();
@@ -127,7 +178,9 @@ test("R8: 50 % provider failure on a model with a fallback: ≥ 99 % of 2,000 op
   await new Promise((r) => setTimeout(r, 1000));
   const b = await drive(oa, REQUESTS);
   const failRate = b.failed / REQUESTS;
-  process.stdout.write(`# without fallback: ${b.failed}/${REQUESTS} failed (${(100 * failRate).toFixed(1)} %) in ${b.ms} ms\n`);
+  process.stdout.write(
+    `# without fallback: ${b.failed}/${REQUESTS} failed (${(100 * failRate).toFixed(1)} %) in ${b.ms} ms\n`,
+  );
   assert.equal(b.byBackend.get(fallback), undefined, "no fallback route any more");
   assert.ok(failRate > 0.4 && failRate < 0.6, `failure rate ${failRate}`);
 });

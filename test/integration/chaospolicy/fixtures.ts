@@ -23,7 +23,10 @@ export interface ChaosContext {
 }
 
 /** Registers before/after hooks: namespaces, Tenant, operator. */
-export function perFile(prefix: string, opts: { env?: Record<string, string> } = {}): { env: TestEnv; client: KubeClient; ctx: ChaosContext } {
+export function perFile(
+  prefix: string,
+  opts: { env?: Record<string, string> } = {},
+): { env: TestEnv; client: KubeClient; ctx: ChaosContext } {
   const env = testEnv();
   const client = new KubeClient(env.kubeConfig);
   const cleanups: (() => Promise<void>)[] = [];
@@ -50,13 +53,25 @@ export function perFile(prefix: string, opts: { env?: Record<string, string> } =
     ctx.opNs = opNs.name;
     ctx.tenant = `t-${ns.name}`.slice(0, 63);
     await client.apply(
-      { apiVersion: "librechat.io/v1alpha1", kind: "Tenant", metadata: { name: ctx.tenant }, spec: { displayName: "Chaos test", owners: [{ kind: "User", name: "alice@acme.test" }] } },
+      {
+        apiVersion: "librechat.io/v1alpha1",
+        kind: "Tenant",
+        metadata: { name: ctx.tenant },
+        spec: { displayName: "Chaos test", owners: [{ kind: "User", name: "alice@acme.test" }] },
+      },
       { fieldManager: "integration-test" },
     );
     cleanups.push(async () => {
       await client.delete(TENANT, undefined, ctx.tenant);
     });
-    await client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: ctx.ns, labels: { "librechat.io/tenant": ctx.tenant } } }, { fieldManager: "integration-test" });
+    await client.apply(
+      {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: ctx.ns, labels: { "librechat.io/tenant": ctx.tenant } },
+      },
+      { fieldManager: "integration-test" },
+    );
     await ctx.start();
   });
   after(async () => {
@@ -67,57 +82,113 @@ export function perFile(prefix: string, opts: { env?: Record<string, string> } =
 }
 
 /** A ChaosPolicy manifest. */
-export function policy(ns: string, name: string, spec: Record<string, unknown>): Record<string, unknown> {
-  return { apiVersion: "librechat.io/v1alpha1", kind: "ChaosPolicy", metadata: { name, namespace: ns }, spec: { dryRun: false, suspend: false, ...spec } };
+export function policy(
+  ns: string,
+  name: string,
+  spec: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    apiVersion: "librechat.io/v1alpha1",
+    kind: "ChaosPolicy",
+    metadata: { name, namespace: ns },
+    spec: { dryRun: false, suspend: false, ...spec },
+  };
 }
 
 /** A self-hosted AIModel with `replicas` engine pods (kwok runs them). */
-export function selfHostedModel(ns: string, name: string, replicas: number): Record<string, unknown> {
+export function selfHostedModel(
+  ns: string,
+  name: string,
+  replicas: number,
+): Record<string, unknown> {
   return {
     apiVersion: "librechat.io/v1alpha1",
     kind: "AIModel",
     metadata: { name, namespace: ns },
-    spec: { provider: "vllm", modelName: `${name}-model`, engine: { image: "vllm/vllm-openai:v0.10.1" }, replicas, minReplicas: 1, maxReplicas: replicas },
+    spec: {
+      provider: "vllm",
+      modelName: `${name}-model`,
+      engine: { image: "vllm/vllm-openai:v0.10.1" },
+      replicas,
+      minReplicas: 1,
+      maxReplicas: replicas,
+    },
   };
 }
 
 /** An external AIModel (no pods): LLM faults target the gateway backend "<ns>/<name>". */
-export function externalModel(ns: string, name: string, baseURL = "http://127.0.0.1:9/v1"): Record<string, unknown> {
+export function externalModel(
+  ns: string,
+  name: string,
+  baseURL = "http://127.0.0.1:9/v1",
+): Record<string, unknown> {
   return {
     apiVersion: "librechat.io/v1alpha1",
     kind: "AIModel",
     metadata: { name, namespace: ns },
-    spec: { provider: "openai", modelName: "gpt-4o-mini", external: { baseURL, credentialsSecretRef: { name: "none", key: "apiKey" } } },
+    spec: {
+      provider: "openai",
+      modelName: "gpt-4o-mini",
+      external: { baseURL, credentialsSecretRef: { name: "none", key: "apiKey" } },
+    },
   };
 }
 
-export async function getPolicy(client: KubeClient, ns: string, name: string): Promise<ChaosPolicy | undefined> {
+export async function getPolicy(
+  client: KubeClient,
+  ns: string,
+  name: string,
+): Promise<ChaosPolicy | undefined> {
   return client.get<ChaosPolicy>(CHAOSPOLICY, ns, name);
 }
 
 /** Waits until the policy's run is Finished and returns the policy. */
-export async function waitFinished(client: KubeClient, ns: string, name: string, timeoutMs = 60_000): Promise<ChaosPolicy> {
+export async function waitFinished(
+  client: KubeClient,
+  ns: string,
+  name: string,
+  timeoutMs = 60_000,
+): Promise<ChaosPolicy> {
   let p: ChaosPolicy | undefined;
-  await waitFor(`ChaosPolicy ${ns}/${name} run finished`, timeoutMs, async () => {
-    p = await getPolicy(client, ns, name);
-    return p?.status?.run?.state === "Finished";
-  }, 100);
+  await waitFor(
+    `ChaosPolicy ${ns}/${name} run finished`,
+    timeoutMs,
+    async () => {
+      p = await getPolicy(client, ns, name);
+      return p?.status?.run?.state === "Finished";
+    },
+    100,
+  );
   if (p === undefined) throw new Error("unreachable");
   return p;
 }
 
 /** Live pods of a selector: name → uid. */
-export async function podUids(client: KubeClient, ns: string, labelSelector: string): Promise<Map<string, string>> {
+export async function podUids(
+  client: KubeClient,
+  ns: string,
+  labelSelector: string,
+): Promise<Map<string, string>> {
   const pods = await client.list<V1Pod>(POD, ns, { labelSelector });
-  return new Map(pods.filter((p) => p.metadata?.deletionTimestamp === undefined).map((p) => [p.metadata?.name ?? "", p.metadata?.uid ?? ""]));
+  return new Map(
+    pods
+      .filter((p) => p.metadata?.deletionTimestamp === undefined)
+      .map((p) => [p.metadata?.name ?? "", p.metadata?.uid ?? ""]),
+  );
 }
 
 /** Events recorded for an object (by name), newest last. */
-export async function eventsFor(client: KubeClient, ns: string, name: string): Promise<{ reason: string; message: string; type: string }[]> {
-  const evs = await client.list<{ involvedObject?: { name?: string; kind?: string }; reason?: string; message?: string; type?: string }>(
-    { apiVersion: "v1", kind: "Event", plural: "events", namespaced: true },
-    ns,
-  );
+export async function eventsFor(
+  client: KubeClient,
+  ns: string,
+  name: string,
+): Promise<{ reason: string; message: string; type: string }[]> {
+  const evs = await client.list<{
+    involvedObject?: { name?: string; kind?: string };
+    reason?: string;
+    message?: string;
+    type?: string;
+  }>({ apiVersion: "v1", kind: "Event", plural: "events", namespaced: true }, ns);
   return evs
     .filter((e) => e.involvedObject?.kind === "ChaosPolicy" && e.involvedObject.name === name)
     .map((e) => ({ reason: e.reason ?? "", message: e.message ?? "", type: e.type ?? "" }));

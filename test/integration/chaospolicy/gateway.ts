@@ -15,7 +15,12 @@ export interface FaultBridge {
 }
 
 /** Renders `base` plus the active faults of every ChaosPolicy in `ns` whenever they change. */
-export function bridgeFaults(client: KubeClient, ns: string, base: RoutingConfig, write: (c: RoutingConfig) => Promise<void>): FaultBridge {
+export function bridgeFaults(
+  client: KubeClient,
+  ns: string,
+  base: RoutingConfig,
+  write: (c: RoutingConfig) => Promise<void>,
+): FaultBridge {
   let last = "";
   let writes = 0;
   let stopped = false;

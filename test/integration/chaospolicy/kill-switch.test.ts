@@ -5,7 +5,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { waitFor } from "../../helpers/testenv.ts";
-import { externalModel, getPolicy, NAMESPACE, perFile, policy, TENANT, waitFinished } from "./fixtures.ts";
+import {
+  externalModel,
+  getPolicy,
+  NAMESPACE,
+  perFile,
+  policy,
+  TENANT,
+  waitFinished,
+} from "./fixtures.ts";
 
 const { client, ctx } = perFile("chaos-kill");
 
@@ -18,14 +26,24 @@ async function annotate(gvk: typeof NAMESPACE, name: string, value: string | nul
   });
 }
 
-const failure = { fault: { type: "ProviderFailure", providerFailure: { errorRate: "0.5", statusCode: 503 } }, target: { kind: "AIModel", name: "gpt" }, duration: "5m" };
+const failure = {
+  fault: { type: "ProviderFailure", providerFailure: { errorRate: "0.5", statusCode: 503 } },
+  target: { kind: "AIModel", name: "gpt" },
+  duration: "5m",
+};
 
 for (const where of ["operator namespace", "Tenant"] as const) {
   test(`kill switch on the ${where}: fault gone within 5 s, verdict Aborted, new runs refused`, async () => {
     await client.apply(externalModel(ctx.ns, "gpt"), { fieldManager: "integration-test" });
     const name = where === "Tenant" ? "fail-t" : "fail-ns";
     await client.apply(policy(ctx.ns, name, failure), { fieldManager: "integration-test" });
-    await waitFor("fault active", 30_000, async () => ((await getPolicy(client, ctx.ns, name))?.status?.activeFaults?.length ?? 0) === 1, 100);
+    await waitFor(
+      "fault active",
+      30_000,
+      async () =>
+        ((await getPolicy(client, ctx.ns, name))?.status?.activeFaults?.length ?? 0) === 1,
+      100,
+    );
     const p = await getPolicy(client, ctx.ns, name);
     const f = p?.status?.activeFaults?.[0];
     assert.equal(f?.backend, `${ctx.ns}/gpt`);
@@ -36,7 +54,12 @@ for (const where of ["operator namespace", "Tenant"] as const) {
     const t0 = Date.now();
     if (where === "Tenant") await annotate(TENANT, ctx.tenant, "engaged");
     else await annotate(NAMESPACE, ctx.opNs, "engaged");
-    await waitFor("fault removed", 5_000, async () => (await getPolicy(client, ctx.ns, name))?.status?.activeFaults === undefined, 50);
+    await waitFor(
+      "fault removed",
+      5_000,
+      async () => (await getPolicy(client, ctx.ns, name))?.status?.activeFaults === undefined,
+      50,
+    );
     const ms = Date.now() - t0;
     process.stdout.write(`# kill switch (${where}) removed the fault in ${ms} ms\n`);
     assert.ok(ms <= 5000, `removed in ${ms} ms`);
@@ -47,25 +70,72 @@ for (const where of ["operator namespace", "Tenant"] as const) {
     // A new policy does not start while engaged.
     const blocked = `${name}-new`;
     await client.apply(policy(ctx.ns, blocked, failure), { fieldManager: "integration-test" });
-    await waitFor("blocked policy reports the kill switch", 10_000, async () => {
-      const b = await getPolicy(client, ctx.ns, blocked);
-      return b?.status?.conditions?.some((c) => c.type === "KillSwitchEngaged" && c.status === "True") === true;
-    }, 100);
+    await waitFor(
+      "blocked policy reports the kill switch",
+      10_000,
+      async () => {
+        const b = await getPolicy(client, ctx.ns, blocked);
+        return (
+          b?.status?.conditions?.some(
+            (c) => c.type === "KillSwitchEngaged" && c.status === "True",
+          ) === true
+        );
+      },
+      100,
+    );
     await new Promise((r) => setTimeout(r, 1500));
-    assert.equal((await getPolicy(client, ctx.ns, blocked))?.status?.run, undefined, "no run while engaged");
+    assert.equal(
+      (await getPolicy(client, ctx.ns, blocked))?.status?.run,
+      undefined,
+      "no run while engaged",
+    );
     // A spec change while blocked: status follows the new generation, still without a run.
-    await client.apply(policy(ctx.ns, blocked, { ...failure, duration: "4m" }), { fieldManager: "integration-test" });
-    await waitFor("observedGeneration follows the spec change", 10_000, async () => {
-      const b = await getPolicy(client, ctx.ns, blocked);
-      return (b?.metadata.generation ?? 0) >= 2 && b?.status?.observedGeneration === b?.metadata.generation;
-    }, 100);
-    assert.equal((await getPolicy(client, ctx.ns, blocked))?.status?.run, undefined, "still no run while engaged");
+    await client.apply(policy(ctx.ns, blocked, { ...failure, duration: "4m" }), {
+      fieldManager: "integration-test",
+    });
+    await waitFor(
+      "observedGeneration follows the spec change",
+      10_000,
+      async () => {
+        const b = await getPolicy(client, ctx.ns, blocked);
+        return (
+          (b?.metadata.generation ?? 0) >= 2 &&
+          b?.status?.observedGeneration === b?.metadata.generation
+        );
+      },
+      100,
+    );
+    assert.equal(
+      (await getPolicy(client, ctx.ns, blocked))?.status?.run,
+      undefined,
+      "still no run while engaged",
+    );
 
     // Lifted: the waiting policy runs.
     if (where === "Tenant") await annotate(TENANT, ctx.tenant, null);
     else await annotate(NAMESPACE, ctx.opNs, null);
-    await waitFor("blocked policy starts after the lift", 10_000, async () => ((await getPolicy(client, ctx.ns, blocked))?.status?.activeFaults?.length ?? 0) === 1, 100);
-    await client.delete({ apiVersion: "librechat.io/v1alpha1", kind: "ChaosPolicy", plural: "chaospolicies", namespaced: true }, ctx.ns, blocked);
-    await waitFor("deleted policy gone (finalizer removed its fault first)", 10_000, async () => (await getPolicy(client, ctx.ns, blocked)) === undefined, 100);
+    await waitFor(
+      "blocked policy starts after the lift",
+      10_000,
+      async () =>
+        ((await getPolicy(client, ctx.ns, blocked))?.status?.activeFaults?.length ?? 0) === 1,
+      100,
+    );
+    await client.delete(
+      {
+        apiVersion: "librechat.io/v1alpha1",
+        kind: "ChaosPolicy",
+        plural: "chaospolicies",
+        namespaced: true,
+      },
+      ctx.ns,
+      blocked,
+    );
+    await waitFor(
+      "deleted policy gone (finalizer removed its fault first)",
+      10_000,
+      async () => (await getPolicy(client, ctx.ns, blocked)) === undefined,
+      100,
+    );
   });
 }

@@ -9,7 +9,15 @@ import type { V1ConfigMap } from "@kubernetes/client-node";
 import { CONFIGMAP } from "../../../controllers/chaospolicy/gvks.ts";
 import { apply as kubectlApply, deployment, waitForReadyPods } from "../../helpers/kube.ts";
 import { waitFor } from "../../helpers/testenv.ts";
-import { eventsFor, getPolicy, perFile, podUids, policy, selfHostedModel, waitFinished } from "./fixtures.ts";
+import {
+  eventsFor,
+  getPolicy,
+  perFile,
+  podUids,
+  policy,
+  selfHostedModel,
+  waitFinished,
+} from "./fixtures.ts";
 
 const { client, ctx } = perFile("chaos-pd");
 const SEL = "librechat.io/aimodel=llama";
@@ -17,9 +25,27 @@ const SEL = "librechat.io/aimodel=llama";
 /** Waits until the AIModel reports its rollout complete (Progressing=False for its generation). */
 async function rolloutComplete(): Promise<void> {
   await waitFor("AIModel rollout complete", 60_000, async () => {
-    const m = await client.get<{ metadata: { generation?: number }; status?: { conditions?: { type: string; status: string; observedGeneration?: number }[] } }>(
-      { apiVersion: "librechat.io/v1alpha1", kind: "AIModel", plural: "aimodels", namespaced: true }, ctx.ns, "llama");
-    return m?.status?.conditions?.some((c) => c.type === "Progressing" && c.status === "False" && c.observedGeneration === m.metadata.generation) === true;
+    const m = await client.get<{
+      metadata: { generation?: number };
+      status?: { conditions?: { type: string; status: string; observedGeneration?: number }[] };
+    }>(
+      {
+        apiVersion: "librechat.io/v1alpha1",
+        kind: "AIModel",
+        plural: "aimodels",
+        namespaced: true,
+      },
+      ctx.ns,
+      "llama",
+    );
+    return (
+      m?.status?.conditions?.some(
+        (c) =>
+          c.type === "Progressing" &&
+          c.status === "False" &&
+          c.observedGeneration === m.metadata.generation,
+      ) === true
+    );
   });
 }
 
@@ -40,7 +66,10 @@ test("25 % of a 4-replica AIModel: exactly one eviction per run; a concurrent po
     client.apply(policy(ctx.ns, "pd-a", spec), { fieldManager: "integration-test" }),
     client.apply(policy(ctx.ns, "pd-b", spec), { fieldManager: "integration-test" }),
   ]);
-  const [a, b] = await Promise.all([waitFinished(client, ctx.ns, "pd-a", 90_000), waitFinished(client, ctx.ns, "pd-b", 90_000)]);
+  const [a, b] = await Promise.all([
+    waitFinished(client, ctx.ns, "pd-a", 90_000),
+    waitFinished(client, ctx.ns, "pd-b", 90_000),
+  ]);
   const after = await podUids(client, ctx.ns, SEL);
   const gone = [...before].filter(([name]) => !after.has(name)).map(([name]) => name);
   assert.equal(gone.length, 1, `exactly one original pod evicted (gone: ${gone.join(", ")})`);
@@ -57,8 +86,14 @@ test("25 % of a 4-replica AIModel: exactly one eviction per run; a concurrent po
   assert.equal(winner?.status?.affected?.totalEligible, 4);
   assert.match(skipped[0]?.status?.history?.lastSkippedReason ?? "", /blast radius in use by/);
   const evs = await eventsFor(client, ctx.ns, winner?.metadata.name ?? "");
-  assert.ok(evs.some((e) => e.reason === "Injected"), "Injected event");
-  assert.ok(evs.some((e) => e.reason === "RunPassed"), "RunPassed event");
+  assert.ok(
+    evs.some((e) => e.reason === "Injected"),
+    "Injected event",
+  );
+  assert.ok(
+    evs.some((e) => e.reason === "RunPassed"),
+    "RunPassed event",
+  );
 
   // The ledger is left with no claims once both runs are over.
   const cm = await client.get<V1ConfigMap>(CONFIGMAP, ctx.ns, "chaos-ledger.aimodel.llama");
@@ -70,20 +105,39 @@ test("25 % of a 4-replica AIModel: exactly one eviction per run; a concurrent po
   await waitForReadyPods(ctx.ns, SEL, 4, 60_000);
   await rolloutComplete();
   const before2 = await podUids(client, ctx.ns, SEL);
-  await client.apply(policy(ctx.ns, "pd-b", { ...spec, duration: "3s" }), { fieldManager: "integration-test" });
-  await waitFor("pd-b second run finished", 90_000, async () => {
-    const p = await getPolicy(client, ctx.ns, "pd-b");
-    return p?.status?.run?.state === "Finished" && p.status.run.generation === 2;
-  }, 100);
+  await client.apply(policy(ctx.ns, "pd-b", { ...spec, duration: "3s" }), {
+    fieldManager: "integration-test",
+  });
+  await waitFor(
+    "pd-b second run finished",
+    90_000,
+    async () => {
+      const p = await getPolicy(client, ctx.ns, "pd-b");
+      return p?.status?.run?.state === "Finished" && p.status.run.generation === 2;
+    },
+    100,
+  );
   const after2 = await podUids(client, ctx.ns, SEL);
   const second = await getPolicy(client, ctx.ns, "pd-b");
-  assert.equal([...before2.keys()].filter((n) => !after2.has(n)).length, 1, `exactly one eviction in the second run (status: ${JSON.stringify({ run: second?.status?.run, history: second?.status?.history, verdict: second?.status?.verdict })})`);
+  assert.equal(
+    [...before2.keys()].filter((n) => !after2.has(n)).length,
+    1,
+    `exactly one eviction in the second run (status: ${JSON.stringify({ run: second?.status?.run, history: second?.status?.history, verdict: second?.status?.verdict })})`,
+  );
 });
 
 test("a PodDisruptionBudget that allows no disruption blocks the eviction: nothing deleted, run Failed", async () => {
   await kubectlApply(deployment("web", 2, { labels: { app: "web" } }), ctx.ns);
   await waitForReadyPods(ctx.ns, "app=web", 2, 60_000);
-  await kubectlApply({ apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "web" }, spec: { minAvailable: 2, selector: { matchLabels: { app: "web" } } } }, ctx.ns);
+  await kubectlApply(
+    {
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata: { name: "web" },
+      spec: { minAvailable: 2, selector: { matchLabels: { app: "web" } } },
+    },
+    ctx.ns,
+  );
   const before = await podUids(client, ctx.ns, "app=web");
   await client.apply(
     policy(ctx.ns, "pd-pdb", {
@@ -101,5 +155,8 @@ test("a PodDisruptionBudget that allows no disruption blocks the eviction: nothi
   assert.equal(p.status?.verdict, "Failed");
   assert.equal(p.status?.targets?.[0]?.injected, false);
   const evs = await eventsFor(client, ctx.ns, "pd-pdb");
-  assert.ok(evs.some((e) => e.reason === "EvictionBlocked"), `EvictionBlocked event (got ${evs.map((e) => e.reason).join(",")})`);
+  assert.ok(
+    evs.some((e) => e.reason === "EvictionBlocked"),
+    `EvictionBlocked event (got ${evs.map((e) => e.reason).join(",")})`,
+  );
 });

@@ -51,7 +51,11 @@ test("a Prometheus probe on the gateway's error ratio aborts a provider failure 
   const traffic = (async () => {
     while (!stopTraffic) {
       // After hooks run in registration order: the gateway may close before this loop stops.
-      const status = await post(`${gw.url}/v1/chat/completions`, { model: "gpt", messages: [{ role: "user", content: "hi" }], max_tokens: 4 }, tenant.key).then(
+      const status = await post(
+        `${gw.url}/v1/chat/completions`,
+        { model: "gpt", messages: [{ role: "user", content: "hi" }], max_tokens: 4 },
+        tenant.key,
+      ).then(
         (r) => r.status,
         () => 0,
       );
@@ -63,9 +67,16 @@ test("a Prometheus probe on the gateway's error ratio aborts a provider failure 
     stopTraffic = true;
     await traffic;
   });
-  await waitFor("healthy ratio 0 in Prometheus", 30_000, async () => (await prom.query(RATIO)) === 0, 250);
+  await waitFor(
+    "healthy ratio 0 in Prometheus",
+    30_000,
+    async () => (await prom.query(RATIO)) === 0,
+    250,
+  );
 
-  await client.apply(externalModel(ctx.ns, "gpt", `${upstream.url}/v1`), { fieldManager: "integration-test" });
+  await client.apply(externalModel(ctx.ns, "gpt", `${upstream.url}/v1`), {
+    fieldManager: "integration-test",
+  });
   await client.apply(
     policy(ctx.ns, "fail", {
       fault: { type: "ProviderFailure", providerFailure: { errorRate: "1", statusCode: 503 } },
@@ -73,29 +84,50 @@ test("a Prometheus probe on the gateway's error ratio aborts a provider failure 
       duration: "5m",
       steadyState: {
         abortOnFailure: true,
-        probes: [{ name: "error-ratio", type: "Prometheus", query: RATIO, comparator: "<", threshold: "0.2", interval: `${INTERVAL_MS / 1000}s`, failureThreshold: 1 }],
+        probes: [
+          {
+            name: "error-ratio",
+            type: "Prometheus",
+            query: RATIO,
+            comparator: "<",
+            threshold: "0.2",
+            interval: `${INTERVAL_MS / 1000}s`,
+            failureThreshold: 1,
+          },
+        ],
       },
     }),
     { fieldManager: "integration-test" },
   );
-  await waitFor("fault active", 30_000, async () => ((await getPolicy(client, ctx.ns, "fail"))?.status?.activeFaults?.length ?? 0) === 1, 100);
+  await waitFor(
+    "fault active",
+    30_000,
+    async () =>
+      ((await getPolicy(client, ctx.ns, "fail"))?.status?.activeFaults?.length ?? 0) === 1,
+    100,
+  );
   const injectedAt = Date.now();
   await waitFor("gateway failing", 10_000, () => statuses.at(-1)?.status !== 200, 50);
 
   // Watch Prometheus and the policy side by side.
   let crossedAt: number | undefined;
   let removedAt: number | undefined;
-  await waitFor("fault removed after the crossing", 60_000, async () => {
-    const [v, p] = await Promise.all([prom.query(RATIO), getPolicy(client, ctx.ns, "fail")]);
-    const now = Date.now();
-    if (crossedAt === undefined && v !== undefined && v >= 0.2) crossedAt = now;
-    if (removedAt === undefined && p?.status?.activeFaults === undefined) {
-      removedAt = now;
-      // The operator's probe may see the crossing before this poll does: that counts as 0 ms.
-      crossedAt ??= now;
-    }
-    return removedAt !== undefined;
-  }, 100);
+  await waitFor(
+    "fault removed after the crossing",
+    60_000,
+    async () => {
+      const [v, p] = await Promise.all([prom.query(RATIO), getPolicy(client, ctx.ns, "fail")]);
+      const now = Date.now();
+      if (crossedAt === undefined && v !== undefined && v >= 0.2) crossedAt = now;
+      if (removedAt === undefined && p?.status?.activeFaults === undefined) {
+        removedAt = now;
+        // The operator's probe may see the crossing before this poll does: that counts as 0 ms.
+        crossedAt ??= now;
+      }
+      return removedAt !== undefined;
+    },
+    100,
+  );
   assert.ok(crossedAt !== undefined && removedAt !== undefined);
   // The polls above only bound the crossing from above. Prometheus' own record does better: the
   // first evaluation time (100 ms steps) at which the ratio was at or over the threshold. A sample
@@ -103,9 +135,14 @@ test("a Prometheus probe on the gateway's error ratio aborts a provider failure 
   // first have seen it (up to the 100 ms step): the measured delay errs against the operator.
   const series = await prom.queryRange(RATIO, (injectedAt - 5000) / 1000, removedAt / 1000, 0.1);
   const first = series.find(([, v]) => v >= 0.2);
-  assert.ok(first !== undefined, `Prometheus recorded the crossing: ${JSON.stringify(series.slice(-10))}`);
+  assert.ok(
+    first !== undefined,
+    `Prometheus recorded the crossing: ${JSON.stringify(series.slice(-10))}`,
+  );
   const ms = removedAt - Math.min(crossedAt, first[0] * 1000);
-  process.stdout.write(`# fault removed ${ms} ms after Prometheus first recorded the crossing (interval ${INTERVAL_MS} ms)\n`);
+  process.stdout.write(
+    `# fault removed ${ms} ms after Prometheus first recorded the crossing (interval ${INTERVAL_MS} ms)\n`,
+  );
   // One probe interval, plus the probe's query, the status write and this test's 100 ms poll.
   assert.ok(ms <= INTERVAL_MS + 500, `removed ${ms} ms after the crossing`);
 
@@ -117,5 +154,10 @@ test("a Prometheus probe on the gateway's error ratio aborts a provider failure 
   assert.equal(await ctx.op?.metric("chaos_runs_total", { verdict: "Aborted" }), 1);
   // The gateway recovers once the bridge rendered the removal.
   const mark = Date.now();
-  await waitFor("gateway serving again", 10_000, () => statuses.some((s) => s.at > mark + 500 && s.status === 200), 100);
+  await waitFor(
+    "gateway serving again",
+    10_000,
+    () => statuses.some((s) => s.at > mark + 500 && s.status === 200),
+    100,
+  );
 });

@@ -45,9 +45,18 @@ export async function startPrometheus(targets: string[]): Promise<RunningPrometh
     }),
   );
   const port = await freePort();
-  const child = spawn(bin, [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child = spawn(
+    bin,
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--log.level=warn",
+    ],
+    {
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   let err = "";
   child.stderr.on("data", (c: Buffer) => {
     err = (err + c.toString()).slice(-4000);
@@ -86,7 +95,12 @@ export async function startPrometheus(targets: string[]): Promise<RunningPrometh
       return v === undefined ? undefined : Number(v);
     },
     async queryRange(q, startS, endS, stepS) {
-      const qs = new URLSearchParams({ query: q, start: String(startS), end: String(endS), step: String(stepS) });
+      const qs = new URLSearchParams({
+        query: q,
+        start: String(startS),
+        end: String(endS),
+        step: String(stepS),
+      });
       const res = await fetch(`${url}/api/v1/query_range?${qs.toString()}`);
       const body = (await res.json()) as { data?: { result?: { values?: [number, string][] }[] } };
       return (body.data?.result?.[0]?.values ?? []).map(([t, v]) => [t, Number(v)]);

@@ -12,10 +12,20 @@ const { client, ctx } = perFile("chaos-restart");
 test("SIGKILL during a run: the restarted operator removes the fault at the end of its duration", async () => {
   await client.apply(externalModel(ctx.ns, "gpt"), { fieldManager: "integration-test" });
   await client.apply(
-    policy(ctx.ns, "latency", { fault: { type: "ProviderLatency", providerLatency: { addedLatencyMs: 300 } }, target: { kind: "AIModel", name: "gpt" }, duration: "12s" }),
+    policy(ctx.ns, "latency", {
+      fault: { type: "ProviderLatency", providerLatency: { addedLatencyMs: 300 } },
+      target: { kind: "AIModel", name: "gpt" },
+      duration: "12s",
+    }),
     { fieldManager: "integration-test" },
   );
-  await waitFor("fault active", 30_000, async () => ((await getPolicy(client, ctx.ns, "latency"))?.status?.activeFaults?.length ?? 0) === 1, 100);
+  await waitFor(
+    "fault active",
+    30_000,
+    async () =>
+      ((await getPolicy(client, ctx.ns, "latency"))?.status?.activeFaults?.length ?? 0) === 1,
+    100,
+  );
   const running = await getPolicy(client, ctx.ns, "latency");
   const endsAt = Date.parse(running?.status?.run?.endsAt ?? "");
   assert.ok(Number.isFinite(endsAt));
@@ -27,7 +37,10 @@ test("SIGKILL during a run: the restarted operator removes the fault at the end 
   const done = await waitFinished(client, ctx.ns, "latency", 30_000);
   const finishedAt = Date.parse(done.status?.run?.finishedAt ?? "");
   process.stdout.write(`# run ended ${finishedAt - endsAt} ms after its endsAt\n`);
-  assert.ok(finishedAt >= endsAt - 1000 && finishedAt - endsAt < 3000, `ended at its duration (${finishedAt - endsAt} ms after endsAt)`);
+  assert.ok(
+    finishedAt >= endsAt - 1000 && finishedAt - endsAt < 3000,
+    `ended at its duration (${finishedAt - endsAt} ms after endsAt)`,
+  );
   assert.equal(done.status?.verdict, "Passed");
   assert.equal(done.status?.activeFaults, undefined);
   const cm = await client.get<V1ConfigMap>(CONFIGMAP, ctx.ns, "chaos-ledger.aimodel.gpt");

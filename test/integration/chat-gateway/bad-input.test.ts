@@ -32,16 +32,41 @@ void test("malformed, oversized, unknown and flooding frames get error frames or
     [JSON.stringify({ v: 1, type: "launch-missiles" }), "CG_ERR_UNKNOWN_TYPE"],
     [JSON.stringify({ v: 1, type: "send" }), "CG_ERR_INVALID_FRAME"],
     [JSON.stringify({ v: 1, type: "send", content: "x", extra: true }), "CG_ERR_INVALID_FRAME"],
-    [JSON.stringify({ v: 1, type: "subscribe", conversationId: "../../etc/passwd" }), "CG_ERR_INVALID_FRAME"],
-    [JSON.stringify({ v: 1, type: "subscribe", conversationId: "00000000-0000-0000-0000-000000000001", after: -1 }), "CG_ERR_INVALID_FRAME"],
-    [JSON.stringify({ v: 1, type: "subscribe", conversationId: "00000000-0000-0000-0000-000000000001" }), "CG_ERR_CONVERSATION_NOT_FOUND"],
-    [JSON.stringify({ v: 1, type: "send", content: "x".repeat(1500), reply: false }), "CG_ERR_FRAME_TOO_LARGE"],
+    [
+      JSON.stringify({ v: 1, type: "subscribe", conversationId: "../../etc/passwd" }),
+      "CG_ERR_INVALID_FRAME",
+    ],
+    [
+      JSON.stringify({
+        v: 1,
+        type: "subscribe",
+        conversationId: "00000000-0000-0000-0000-000000000001",
+        after: -1,
+      }),
+      "CG_ERR_INVALID_FRAME",
+    ],
+    [
+      JSON.stringify({
+        v: 1,
+        type: "subscribe",
+        conversationId: "00000000-0000-0000-0000-000000000001",
+      }),
+      "CG_ERR_CONVERSATION_NOT_FOUND",
+    ],
+    [
+      JSON.stringify({ v: 1, type: "send", content: "x".repeat(1500), reply: false }),
+      "CG_ERR_FRAME_TOO_LARGE",
+    ],
     [Buffer.from([1, 2, 3]), "CG_ERR_BAD_FRAME"],
   ];
   for (const [raw, code] of cases) {
     const before = errorsAfter(0).length;
     c.sendRaw(raw);
-    await c.waitFor(() => errorsAfter(before).length > 0, 5_000, `error for ${String(raw).slice(0, 40)}`);
+    await c.waitFor(
+      () => errorsAfter(before).length > 0,
+      5_000,
+      `error for ${String(raw).slice(0, 40)}`,
+    );
     assert.equal(errorsAfter(before)[0]?.["code"], code, String(raw).slice(0, 60));
     await new Promise((r) => setTimeout(r, 60)); // stay under the flood limit
   }
@@ -67,7 +92,12 @@ void test("malformed, oversized, unknown and flooding frames get error frames or
     const junk = new TestClient(gw.wsUrl, token);
     await junk.opened;
     for (let i = 0; i < 1000; i++) junk.sendRaw(`{"v":1,"type":"send","content":${i}`);
-    await junk.closedP.then(() => undefined, () => undefined).then(() => undefined);
+    await junk.closedP
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => undefined);
   }
   const rssGrowth = process.memoryUsage().rss - rss0;
   assert.ok(rssGrowth < 150 * 1024 * 1024, `RSS grew ${rssGrowth} bytes`);

@@ -44,18 +44,44 @@ void test("a reply cut off by a replica crash is marked incomplete and can be re
   const ev = incomplete["event"] as Ev;
   assert.equal(ev.data["messageId"], replyId);
   assert.equal(ev.data["reason"], "replica_lost");
-  assert.equal(cb.frames.filter((f) => f.type === "event" && (f["event"] as Ev).type === "reply.completed").length, 0);
+  assert.equal(
+    cb.frames.filter((f) => f.type === "event" && (f["event"] as Ev).type === "reply.completed")
+      .length,
+    0,
+  );
 
-  const regen = await cb.request({ type: "regenerate", conversationId, messageId: replyId, expectedVersion: incomplete["seq"] });
+  const regen = await cb.request({
+    type: "regenerate",
+    conversationId,
+    messageId: replyId,
+    expectedVersion: incomplete["seq"],
+  });
   assert.equal(regen.type, "accepted", JSON.stringify(regen));
-  const done = await cb.waitFor((f) => f.type === "event" && (f["event"] as Ev).type === "reply.completed", 20_000, "regenerated reply");
+  const done = await cb.waitFor(
+    (f) => f.type === "event" && (f["event"] as Ev).type === "reply.completed",
+    20_000,
+    "regenerated reply",
+  );
   assert.equal((done["event"] as Ev).data["content"], expectedReply("tell me a long story"));
 
-  const msgs = (await (await fetch(`${b.url}/v1/conversations/${conversationId}/messages`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
-    messages: { messageId: string; role: string; status: string; regenerateOf: string | null; parentId: string }[];
+  const msgs = (await (
+    await fetch(`${b.url}/v1/conversations/${conversationId}/messages`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+  ).json()) as {
+    messages: {
+      messageId: string;
+      role: string;
+      status: string;
+      regenerateOf: string | null;
+      parentId: string;
+    }[];
   };
   const replies = msgs.messages.filter((m) => m.role === "assistant");
-  assert.deepEqual(replies.map((m) => m.status), ["incomplete", "complete"]);
+  assert.deepEqual(
+    replies.map((m) => m.status),
+    ["incomplete", "complete"],
+  );
   assert.equal(replies[1]?.regenerateOf, replyId);
   assert.equal(replies[0]!.parentId, replies[1].parentId);
 });

@@ -7,7 +7,6 @@ import { tenantRealm } from "./helpers/keycloak.ts";
 import { replicaEnv, startInProcess, TestClient } from "./helpers/gateway.ts";
 import { expectedReply, startTestUpstream } from "./helpers/upstream.ts";
 
-
 void test("a Keycloak user chats over WebSocket and gets a streamed, stored assistant reply", async (t) => {
   const upstream = await startTestUpstream();
   const acme = await tenantRealm(`cg-msg-${suffix()}`, `acme-${suffix()}`);
@@ -51,7 +50,9 @@ void test("a Keycloak user chats over WebSocket and gets a streamed, stored assi
     list.conversations.map((x) => [x.conversationId, x.title, x.version]),
     [[conversationId, "Birds", 4]],
   );
-  const msgs = (await (await fetch(`${gw.url}/v1/conversations/${conversationId}/messages`, { headers: auth })).json()) as {
+  const msgs = (await (
+    await fetch(`${gw.url}/v1/conversations/${conversationId}/messages`, { headers: auth })
+  ).json()) as {
     messages: { role: string; content: string; status: string }[];
   };
   assert.deepEqual(
@@ -61,11 +62,17 @@ void test("a Keycloak user chats over WebSocket and gets a streamed, stored assi
       ["assistant", expectedReply("hello pelican world"), "complete"],
     ],
   );
-  const hits = await waitFor("search hits from both retrievers", async () => {
-    const r = (await (await fetch(`${gw.url}/v1/search?q=pelican`, { headers: auth })).json()) as {
-      hits: { content: string; sources: string[] }[];
-    };
-    return r.hits.some((h) => h.sources.includes("vector")) ? r.hits : undefined;
-  }, 15_000);
+  const hits = await waitFor(
+    "search hits from both retrievers",
+    async () => {
+      const r = (await (
+        await fetch(`${gw.url}/v1/search?q=pelican`, { headers: auth })
+      ).json()) as {
+        hits: { content: string; sources: string[] }[];
+      };
+      return r.hits.some((h) => h.sources.includes("vector")) ? r.hits : undefined;
+    },
+    15_000,
+  );
   assert.ok(hits.some((h) => h.content === "hello pelican world" && h.sources.includes("text")));
 });

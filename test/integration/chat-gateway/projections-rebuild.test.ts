@@ -27,7 +27,9 @@ void test("projections rebuilt from the event log equal the live read models", a
   const upstream = await startTestUpstream();
   const acme = await tenantRealm(`cg-proj-${suffix()}`, `acme-${suffix()}`);
   const gw = await startInProcess(
-    replicaEnv([{ issuer: acme.issuer, tenant: acme.tenant, audience: "chat-gateway" }], { INFERENCE_URL: upstream.url }),
+    replicaEnv([{ issuer: acme.issuer, tenant: acme.tenant, audience: "chat-gateway" }], {
+      INFERENCE_URL: upstream.url,
+    }),
   );
   t.after(async () => {
     await gw.close();
@@ -42,15 +44,33 @@ void test("projections rebuilt from the event log equal the live read models", a
     const conversationId = first["conversationId"] as string;
     await c.request({ type: "subscribe", conversationId, after: 0 });
     const done = async (n: number): Promise<void> => {
-      await c.waitFor(() => c.events(conversationId).filter((f) => (f["event"] as { type: string }).type === "reply.completed").length >= n, 15_000, "reply.completed");
+      await c.waitFor(
+        () =>
+          c
+            .events(conversationId)
+            .filter((f) => (f["event"] as { type: string }).type === "reply.completed").length >= n,
+        15_000,
+        "reply.completed",
+      );
     };
     await done(1);
     const second = await c.request({ type: "send", conversationId, content: "follow up" });
     await done(2);
-    const edit = await c.request({ type: "edit", conversationId, messageId: second["messageId"], content: "follow up, edited", expectedVersion: (second["seq"] as number) + 1 });
+    const edit = await c.request({
+      type: "edit",
+      conversationId,
+      messageId: second["messageId"],
+      content: "follow up, edited",
+      expectedVersion: (second["seq"] as number) + 1,
+    });
     assert.equal(edit.type, "accepted", JSON.stringify(edit));
     await done(3);
-    const regen = await c.request({ type: "regenerate", conversationId, messageId: first["replyMessageId"], expectedVersion: (edit["seq"] as number) + 1 });
+    const regen = await c.request({
+      type: "regenerate",
+      conversationId,
+      messageId: first["replyMessageId"],
+      expectedVersion: (edit["seq"] as number) + 1,
+    });
     assert.equal(regen.type, "accepted", JSON.stringify(regen));
     await done(4);
   }

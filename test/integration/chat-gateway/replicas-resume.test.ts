@@ -8,7 +8,6 @@ import { suffix, waitFor } from "./helpers/env.ts";
 import { tenantRealm } from "./helpers/keycloak.ts";
 import { replicaEnv, startChild, TestClient, type Frame } from "./helpers/gateway.ts";
 
-
 const TOTAL = 1000;
 const WINDOW = 16;
 
@@ -43,10 +42,21 @@ void test("clients on two replicas agree on order, and a client of a SIGKILLed r
     writes.push(cb.request({ type: "send", conversationId, content: `b-${i}`, reply: false }));
   }
   const answers = await Promise.all(writes);
-  assert.ok(answers.every((f) => f.type === "accepted"), JSON.stringify(answers.find((f) => f.type !== "accepted")));
+  assert.ok(
+    answers.every((f) => f.type === "accepted"),
+    JSON.stringify(answers.find((f) => f.type !== "accepted")),
+  );
   const head1 = Math.max(...answers.map((f) => f["seq"] as number));
-  await waitFor("both clients at the head", () => ca.events(conversationId).length === head1 && cb.events(conversationId).length === head1, 15_000, 50);
-  assert.deepEqual(seqsOf(ca.events(conversationId)), Array.from({ length: head1 }, (_, i) => i + 1));
+  await waitFor(
+    "both clients at the head",
+    () => ca.events(conversationId).length === head1 && cb.events(conversationId).length === head1,
+    15_000,
+    50,
+  );
+  assert.deepEqual(
+    seqsOf(ca.events(conversationId)),
+    Array.from({ length: head1 }, (_, i) => i + 1),
+  );
   assert.deepEqual(
     ca.events(conversationId).map((f) => JSON.stringify(f["event"])),
     cb.events(conversationId).map((f) => JSON.stringify(f["event"])),
@@ -73,7 +83,12 @@ void test("clients on two replicas agree on order, and a client of a SIGKILLed r
   const bWriter = (async () => {
     let i = 0;
     while (flags.bWriting) {
-      const r = await cb.request({ type: "send", conversationId, content: `b2-${i++}`, reply: false });
+      const r = await cb.request({
+        type: "send",
+        conversationId,
+        content: `b2-${i++}`,
+        reply: false,
+      });
       assert.equal(r.type, "accepted");
       await new Promise((res) => setTimeout(res, 5));
     }
@@ -87,16 +102,21 @@ void test("clients on two replicas agree on order, and a client of a SIGKILLed r
     const c = client;
     await Promise.all(
       ids.slice(next, next + WINDOW).map((id, k) =>
-        c.request({ type: "send", conversationId, messageId: id, content: `m-${next + k}`, reply: false }, 3_000).then(
-          (f) => {
-            if (f.type === "accepted") acked.add(id);
-            if (kill.p === null && acked.size >= TOTAL / 2) {
-              ackedBeforeKill = acked.size;
-              kill.p = a.kill("SIGKILL");
-            }
-          },
-          () => undefined, // in flight when A died: resent below with the same id
-        ),
+        c
+          .request(
+            { type: "send", conversationId, messageId: id, content: `m-${next + k}`, reply: false },
+            3_000,
+          )
+          .then(
+            (f) => {
+              if (f.type === "accepted") acked.add(id);
+              if (kill.p === null && acked.size >= TOTAL / 2) {
+                ackedBeforeKill = acked.size;
+                kill.p = a.kill("SIGKILL");
+              }
+            },
+            () => undefined, // in flight when A died: resent below with the same id
+          ),
       ),
     );
     if (kill.p !== null && client === ca) {
@@ -116,12 +136,21 @@ void test("clients on two replicas agree on order, and a client of a SIGKILLed r
   // the same message id makes a resend of an already-stored message a no-op.
   for (const id of ids) {
     if (acked.has(id)) continue;
-    const f = await client.request({ type: "send", conversationId, messageId: id, content: `m-${ids.indexOf(id)}`, reply: false });
+    const f = await client.request({
+      type: "send",
+      conversationId,
+      messageId: id,
+      content: `m-${ids.indexOf(id)}`,
+      reply: false,
+    });
     assert.equal(f.type, "accepted", JSON.stringify(f));
     acked.add(id);
   }
   const killed = kill.p !== null;
-  assert.ok(ackedBeforeKill >= TOTAL / 2 && ackedBeforeKill < TOTAL, `killed after ${ackedBeforeKill} acks`);
+  assert.ok(
+    ackedBeforeKill >= TOTAL / 2 && ackedBeforeKill < TOTAL,
+    `killed after ${ackedBeforeKill} acks`,
+  );
   flags.bWriting = false;
   const bCount = await bWriter;
   assert.ok(killed, "replica A was killed");
@@ -135,8 +164,14 @@ void test("clients on two replicas agree on order, and a client of a SIGKILLed r
   await waitFor("client B at the head", () => cb.events(conversationId).length >= head, 20_000, 50);
 
   // Exactly once, in order, no gaps: for client A across both connections, and for client B.
-  assert.deepEqual(seqsOf(receivedA), Array.from({ length: head }, (_, i) => i + 1));
-  assert.deepEqual(seqsOf(cb.events(conversationId)), Array.from({ length: head }, (_, i) => i + 1));
+  assert.deepEqual(
+    seqsOf(receivedA),
+    Array.from({ length: head }, (_, i) => i + 1),
+  );
+  assert.deepEqual(
+    seqsOf(cb.events(conversationId)),
+    Array.from({ length: head }, (_, i) => i + 1),
+  );
   assert.deepEqual(
     receivedA.map((f) => JSON.stringify(f["event"])),
     cb.events(conversationId).map((f) => JSON.stringify(f["event"])),
@@ -144,12 +179,15 @@ void test("clients on two replicas agree on order, and a client of a SIGKILLed r
   // No message lost or duplicated: each of client A's 1,000 ids is in the log exactly once.
   const added = cb
     .events(conversationId)
-    .map((f) => (f["event"] as { type: string; data: { messageId?: string } }))
+    .map((f) => f["event"] as { type: string; data: { messageId?: string } })
     .filter((e) => e.type === "message.added")
     .map((e) => e.data.messageId);
   const counts = new Map<string, number>();
   for (const id of added) if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
   const mine = [...acked];
   assert.equal(mine.length, TOTAL);
-  assert.ok(mine.every((id) => counts.get(id) === 1), "every acknowledged message stored exactly once");
+  assert.ok(
+    mine.every((id) => counts.get(id) === 1),
+    "every acknowledged message stored exactly once",
+  );
 });

@@ -33,9 +33,16 @@ void test("a slow consumer is disconnected at the outbound cap and resumes from 
   let sent = 0;
   const rss0 = process.memoryUsage().rss;
   const metric = async (): Promise<boolean> =>
-    /chat_gateway_slow_consumer_disconnects_total [1-9]/.test(await (await fetch(`${gw.url}/metrics`)).text());
+    /chat_gateway_slow_consumer_disconnects_total [1-9]/.test(
+      await (await fetch(`${gw.url}/metrics`)).text(),
+    );
   while (sent < 1000 && !(await metric())) {
-    const r = await writer.request({ type: "send", conversationId, content: payload, reply: false });
+    const r = await writer.request({
+      type: "send",
+      conversationId,
+      content: payload,
+      reply: false,
+    });
     assert.equal(r.type, "accepted", JSON.stringify(r).slice(0, 200));
     sent++;
   }

@@ -6,7 +6,11 @@ import { suffix } from "./helpers/env.ts";
 import { tenantRealm } from "./helpers/keycloak.ts";
 import { replicaEnv, startInProcess, TestClient, type Frame } from "./helpers/gateway.ts";
 
-async function readSse(url: string, headers: Record<string, string>, until: (frames: { id: string | null; frame: Frame }[]) => boolean): Promise<{ id: string | null; frame: Frame }[]> {
+async function readSse(
+  url: string,
+  headers: Record<string, string>,
+  until: (frames: { id: string | null; frame: Frame }[]) => boolean,
+): Promise<{ id: string | null; frame: Frame }[]> {
   const ac = new AbortController();
   const res = await fetch(url, { headers, signal: ac.signal });
   assert.equal(res.status, 200);
@@ -14,7 +18,9 @@ async function readSse(url: string, headers: Record<string, string>, until: (fra
   const out: { id: string | null; frame: Frame }[] = [];
   const dec = new TextDecoder();
   let buf = "";
-  const timer = setTimeout(() => { ac.abort(); }, 15_000);
+  const timer = setTimeout(() => {
+    ac.abort();
+  }, 15_000);
   try {
     for await (const chunk of res.body!) {
       buf += dec.decode(chunk as Uint8Array, { stream: true });
@@ -37,7 +43,9 @@ async function readSse(url: string, headers: Record<string, string>, until: (fra
 
 void test("SSE + POST fallback, presence and typing across replicas", async (t) => {
   const acme = await tenantRealm(`cg-sse-${suffix()}`, `acme-${suffix()}`);
-  const env = replicaEnv([{ issuer: acme.issuer, tenant: acme.tenant, audience: "chat-gateway" }], { CHAT_PRESENCE_TTL_MS: "3000" });
+  const env = replicaEnv([{ issuer: acme.issuer, tenant: acme.tenant, audience: "chat-gateway" }], {
+    CHAT_PRESENCE_TTL_MS: "3000",
+  });
   const a = await startInProcess(env);
   t.after(() => a.close());
   const b = await startInProcess(env);
@@ -45,7 +53,11 @@ void test("SSE + POST fallback, presence and typing across replicas", async (t) 
   const token = await acme.token();
   const auth = { authorization: `Bearer ${token}` };
   const post = async (base: string, frame: Record<string, unknown>): Promise<Frame> => {
-    const r = await fetch(`${base}/v1/frames`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ v: 1, ...frame }) });
+    const r = await fetch(`${base}/v1/frames`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ v: 1, ...frame }),
+    });
     return (await r.json()) as Frame;
   };
 
@@ -53,23 +65,50 @@ void test("SSE + POST fallback, presence and typing across replicas", async (t) 
   assert.equal(created.type, "accepted");
   assert.equal(created["ref"], "c1");
   const conversationId = created["conversationId"] as string;
-  for (let i = 0; i < 3; i++) assert.equal((await post(b.url, { type: "send", conversationId, content: `more ${i}`, reply: false })).type, "accepted");
-  const bad = await fetch(`${a.url}/v1/frames`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ v: 1, type: "nope" }) });
+  for (let i = 0; i < 3; i++)
+    assert.equal(
+      (await post(b.url, { type: "send", conversationId, content: `more ${i}`, reply: false }))
+        .type,
+      "accepted",
+    );
+  const bad = await fetch(`${a.url}/v1/frames`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({ v: 1, type: "nope" }),
+  });
   assert.equal(bad.status, 400);
   assert.equal(((await bad.json()) as Frame)["code"], "CG_ERR_UNKNOWN_TYPE");
 
   // Full replay over SSE: ids are the sequence numbers.
-  const all = await readSse(`${a.url}/v1/stream?conversationId=${conversationId}`, auth, (fs) => fs.some((f) => f.frame.type === "live"));
+  const all = await readSse(`${a.url}/v1/stream?conversationId=${conversationId}`, auth, (fs) =>
+    fs.some((f) => f.frame.type === "live"),
+  );
   const events = all.filter((f) => f.frame.type === "event");
-  assert.deepEqual(events.map((f) => f.id), ["1", "2", "3", "4", "5"]);
-  assert.deepEqual(events.map((f) => f.frame["seq"]), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    events.map((f) => f.id),
+    ["1", "2", "3", "4", "5"],
+  );
+  assert.deepEqual(
+    events.map((f) => f.frame["seq"]),
+    [1, 2, 3, 4, 5],
+  );
 
   // Resume with Last-Event-ID: only what came after, then live events posted to the other replica.
-  const resumed = readSse(`${b.url}/v1/stream?conversationId=${conversationId}`, { ...auth, "last-event-id": "3" }, (fs) => fs.filter((f) => f.frame.type === "event").length >= 3);
+  const resumed = readSse(
+    `${b.url}/v1/stream?conversationId=${conversationId}`,
+    { ...auth, "last-event-id": "3" },
+    (fs) => fs.filter((f) => f.frame.type === "event").length >= 3,
+  );
   await new Promise((r) => setTimeout(r, 300));
-  assert.equal((await post(a.url, { type: "send", conversationId, content: "live one", reply: false })).type, "accepted");
+  assert.equal(
+    (await post(a.url, { type: "send", conversationId, content: "live one", reply: false })).type,
+    "accepted",
+  );
   const got = (await resumed).filter((f) => f.frame.type === "event");
-  assert.deepEqual(got.map((f) => f.frame["seq"]), [4, 5, 6]);
+  assert.deepEqual(
+    got.map((f) => f.frame["seq"]),
+    [4, 5, 6],
+  );
 
   // Presence and typing between a WebSocket client on A and one on B.
   const ca = new TestClient(a.wsUrl, token);
@@ -82,12 +121,31 @@ void test("SSE + POST fallback, presence and typing across replicas", async (t) 
   await cb.request({ type: "subscribe", conversationId, after: 6 });
   const snapshot = await cb.waitFor((f) => f.type === "presence" && Array.isArray(f["members"]));
   const members = (snapshot["members"] as { connectionId: string }[]).map((m) => m.connectionId);
-  assert.ok(members.includes(idA as string) && members.includes(idB as string), JSON.stringify(snapshot));
-  await ca.waitFor((f) => f.type === "presence" && ((f["joined"] as { connectionId: string }[] | undefined) ?? []).some((m) => m.connectionId === idB), 5_000, "B joined");
+  assert.ok(
+    members.includes(idA as string) && members.includes(idB as string),
+    JSON.stringify(snapshot),
+  );
+  await ca.waitFor(
+    (f) =>
+      f.type === "presence" &&
+      ((f["joined"] as { connectionId: string }[] | undefined) ?? []).some(
+        (m) => m.connectionId === idB,
+      ),
+    5_000,
+    "B joined",
+  );
   cb.send({ type: "typing", conversationId, typing: true });
   const typing = await ca.waitFor((f) => f.type === "typing", 5_000, "typing");
   assert.equal(typing["connectionId"], idB);
   assert.equal(typing["typing"], true);
   await cb.close();
-  await ca.waitFor((f) => f.type === "presence" && ((f["left"] as { connectionId: string }[] | undefined) ?? []).some((m) => m.connectionId === idB), 5_000, "B left");
+  await ca.waitFor(
+    (f) =>
+      f.type === "presence" &&
+      ((f["left"] as { connectionId: string }[] | undefined) ?? []).some(
+        (m) => m.connectionId === idB,
+      ),
+    5_000,
+    "B left",
+  );
 });

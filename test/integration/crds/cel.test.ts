@@ -63,7 +63,10 @@ async function casesOf(def: KindDefinition): Promise<Cases> {
   const path = join(ROOT, "crds", def.singular, def.version, "cases.ts");
   assert.ok(existsSync(path), `every kind has a case table: ${path} is missing`);
   const mod = (await import(path)) as Partial<Cases>;
-  assert.ok(mod.validCases !== undefined && mod.invalidCases !== undefined, `${path} exports validCases and invalidCases`);
+  assert.ok(
+    mod.validCases !== undefined && mod.invalidCases !== undefined,
+    `${path} exports validCases and invalidCases`,
+  );
   return { validCases: mod.validCases, invalidCases: mod.invalidCases };
 }
 
@@ -106,7 +109,12 @@ async function submit(def: KindDefinition, c: ValidCase): Promise<CreateResult> 
     created.object["metadata"] as { resourceVersion: string }
   ).resourceVersion;
   try {
-    return await timedWrite(http, { method: "PUT", path: objectPath(def, next), body: next, query: { dryRun: "All" } });
+    return await timedWrite(http, {
+      method: "PUT",
+      path: objectPath(def, next),
+      body: next,
+      query: { dryRun: "All" },
+    });
   } finally {
     await http.request({ method: "DELETE", path: objectPath(def, old) }).catch(() => undefined);
   }

@@ -22,8 +22,16 @@ export async function createRealm(realm: string, accessTokenLifespan = 300): Pro
 }
 
 /** Creates a public client with direct access grants; `audience` adds an audience mapper. */
-export async function createClient(realm: string, clientId: string, audience?: string): Promise<void> {
-  await sharedCreateClient(realm, { clientId, publicClient: true, ...(audience === undefined ? {} : { audience }) });
+export async function createClient(
+  realm: string,
+  clientId: string,
+  audience?: string,
+): Promise<void> {
+  await sharedCreateClient(realm, {
+    clientId,
+    publicClient: true,
+    ...(audience === undefined ? {} : { audience }),
+  });
 }
 
 /** Creates a user with a permanent password; returns its id (the token's `sub`). */
@@ -40,7 +48,13 @@ export async function rotateSigningKey(realm: string): Promise<void> {
     providerId: "rsa-generated",
     providerType: "org.keycloak.keys.KeyProvider",
     parentId: realmRep.id,
-    config: { priority: ["1000"], enabled: ["true"], active: ["true"], algorithm: ["RS256"], keySize: ["2048"] },
+    config: {
+      priority: ["1000"],
+      enabled: ["true"],
+      active: ["true"],
+      algorithm: ["RS256"],
+      keySize: ["2048"],
+    },
   });
 }
 
@@ -55,7 +69,11 @@ export interface TenantRealm {
 }
 
 /** A realm with client `chat-gateway` (audience mapper) and one user, mapped to `tenant`. */
-export async function tenantRealm(realm: string, tenant: string, lifespan = 300): Promise<TenantRealm> {
+export async function tenantRealm(
+  realm: string,
+  tenant: string,
+  lifespan = 300,
+): Promise<TenantRealm> {
   await createRealm(realm, lifespan);
   await createClient(realm, "chat-gateway", "chat-gateway");
   const username = `user-${tenant}`;
