@@ -52,7 +52,7 @@ local notFailures = {
 }
 
 local function failedPart(conditions)
-  for _, partType in ipairs({ "NamespacesReady", "QuotaEnforced", "NetworkIsolated", "IdentitySynced" }) do
+  for _, partType in ipairs({ "NamespacesReady", "QuotaEnforced", "NetworkIsolated", "IdentityReady" }) do
     local c = findCondition(conditions, partType)
     if c ~= nil and c.status == "False" and not notFailures[c.reason] then
       return partType .. " " .. describe(c)
