@@ -26,10 +26,12 @@ command -v dpkg-deb >/dev/null || die "dpkg-deb is needed (Debian)"
 NODE_BIN=$(readlink -f node_modules/node/bin/node)
 NODE_VERSION=$("$NODE_BIN" --version)
 
-# Sources of each image under /app (repository paths; tests and benchmarks are left out).
+# Sources of each image under /app (repository paths; tests and benchmarks are left out). The
+# manager image holds every top-level folder its two entrypoints (manager, webhook server) reach
+# through relative imports (images/sources.ts), so a shared folder cannot be forgotten.
 sources() {
   case "$1" in
-    manager) echo "operators controllers crds webhooks $( [ -d cmd ] && echo cmd )" ;;
+    manager) "$NODE_BIN" images/sources.ts cmd/manager/main.ts cmd/webhooks/main.ts | tr '\n' ' ' ;;
     inference-gateway) echo "workloads/inference-gateway" ;;
     chat-gateway) echo "workloads/chat-gateway" ;;
   esac
@@ -37,7 +39,7 @@ sources() {
 # The command the Deployments run (they set it explicitly too).
 cmd_of() {
   case "$1" in
-    manager) if [ -f cmd/manager/main.ts ]; then echo cmd/manager/main.ts; else echo operators/manager/main.ts; fi ;;
+    manager) echo cmd/manager/main.ts ;;
     inference-gateway) echo workloads/inference-gateway/src/server.ts ;;
     chat-gateway) echo workloads/chat-gateway/src/server.ts ;;
   esac
@@ -67,10 +69,11 @@ stage() {
     cp -a "$p" "$S/deps/app/$p"
   done
   # ---- app: sources per image
-  local img src
+  local img src srcs
   for img in $IMAGES; do
     mkdir -p "$S/app-$img/app"
-    for src in $(sources "$img"); do
+    srcs=$(sources "$img") || die "cannot list the sources of $img"
+    for src in $srcs; do
       (cd "$REPO" && find "$src" -type f -name '*.ts' ! -name '*.test.ts' ! -name '*.test-helpers.ts' ! -path '*/test/*' ! -path '*/bench/*' -print0 |
         xargs -0 -I{} cp --parents {} "$S/app-$img/app/")
       (cd "$REPO" && find "$src" -type f \( -name '*.sql' -o -name '*.json' -o -name '*.lua' \) ! -path '*/test/*' -print0 |
