@@ -105,9 +105,9 @@ test("an explicit --lease-name wins over the derived one", () => {
   assert.equal(parse(["--controllers=tenant", "--lease-name=x"]).leaseName, "x");
 });
 
-test("the real module list: aimodel and gateway-config are the whole inference operator today", () => {
+test("the real module list: aimodel, gateway-config and gateway-metrics are the whole inference operator", () => {
   const inference = MODULES.filter((m) => m.operator === "inference").map((m) => m.name);
-  assert.deepEqual(inference, ["aimodel", "gateway-config"]);
+  assert.deepEqual(inference, ["aimodel", "gateway-config", "gateway-metrics"]);
   assert.equal(
     parse([`--controllers=${inference.join(",")}`], {}, MODULES).leaseName,
     MODULES.length === inference.length ? DEFAULT_LEASE_NAME : "librechat-inference-operator",

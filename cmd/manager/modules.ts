@@ -5,12 +5,14 @@ import { aimodelModule } from "../../controllers/aimodel/module.ts";
 import { chaosPolicyModule } from "../../controllers/chaospolicy/module.ts";
 import { chatRegionModule } from "../../controllers/chatregion/module.ts";
 import { gatewayConfigModule } from "../../controllers/gateway-config/module.ts";
+import { gatewayMetricsModule } from "../../controllers/gateway-metrics/module.ts";
 import { tenantModule } from "../../controllers/tenant/module.ts";
 import type { ControllerModule } from "../../operators/runtime/module.ts";
 
 export const MODULES: readonly ControllerModule[] = [
   aimodelModule,
   gatewayConfigModule,
+  gatewayMetricsModule,
   tenantModule,
   chatRegionModule,
   chaosPolicyModule,

@@ -1,7 +1,7 @@
 // Wiring of the AIModel controller: which kinds it reads, which children it owns, and which
 // secondary objects (credentials Secrets; children freed from a name conflict) map back to AIModels.
 // Status writes by the controller itself do not re-run a reconcile (generation-changed predicate);
-// children events and Secret events still do.
+// children events, Secret events and a change of the gateway's measured TrafficHealthy still do.
 import type {
   V1Deployment,
   V1PodDisruptionBudget,
@@ -16,14 +16,23 @@ import type {
   KubernetesObject,
   Manager,
 } from "../../operators/runtime/index.ts";
-import { AIMODEL_KIND, engineSecretNames } from "../../crds/aimodel/v1alpha1/index.ts";
+import {
+  AIMODEL_KIND,
+  AIModelConditionType,
+  engineSecretNames,
+} from "../../crds/aimodel/v1alpha1/index.ts";
 import {
   DEPLOYMENT,
   POD_DISRUPTION_BUDGET,
   SECRET,
   SERVICE,
 } from "../../operators/runtime/core-kinds.ts";
-import { anyOf, generationChanged, resync } from "../../operators/runtime/predicates.ts";
+import {
+  anyOf,
+  conditionChanged,
+  generationChanged,
+  resync,
+} from "../../operators/runtime/predicates.ts";
 import type { AIModelConfig } from "./desired/index.ts";
 import { DEFAULT_CONFIG } from "./desired/index.ts";
 import { aimodelReconciler, CONTROLLER_NAME } from "./reconcile.ts";
@@ -45,8 +54,13 @@ export function addAIModelController(
   const def: ControllerDefinition = {
     name: CONTROLLER_NAME,
     for: AIMODEL_KIND,
-    // Spec changes and the periodic resync reconcile; our own status writes do not.
-    forUpdatePredicate: anyOf(generationChanged, resync),
+    // Spec changes, the periodic resync and the gateway's measured verdict (folded into Degraded)
+    // reconcile; our own status writes do not.
+    forUpdatePredicate: anyOf(
+      generationChanged,
+      resync,
+      conditionChanged(AIModelConditionType.TrafficHealthy),
+    ),
     owns: [DEPLOYMENT, SERVICE, POD_DISRUPTION_BUDGET],
     watches: [
       { gvk: SECRET, map: (s) => modelsUsingSecret(models, s) },

@@ -305,3 +305,81 @@ test("status leaves conditions of other writers alone and is not rewritten for t
   );
   assert.equal(ownedStatusUnchanged(notReady, withRouted), false);
 });
+
+test("Degraded reports the gateway's measurements when nothing else is wrong", () => {
+  const traffic = (status: "True" | "False" | "Unknown", reason: string) => ({
+    type: "TrafficHealthy",
+    status,
+    reason,
+    message: "success rate 0.4000 over 50 requests in the last 60s",
+    lastTransitionTime: "2026-01-01T00:00:00Z",
+  });
+  const rows: { name: string; inputs: StatusInputs; degraded: string; reason: string }[] = [
+    {
+      name: "replicas fine, traffic failing",
+      inputs: {
+        model: { ...vllm(), status: { conditions: [traffic("False", "SuccessRateLow")] } },
+        deployment: dep({ replicas: 1, ready: 1, updated: 1 }),
+      },
+      degraded: "True",
+      reason: "TrafficUnhealthy",
+    },
+    {
+      name: "external model, health check failing",
+      inputs: {
+        model: { ...openai(), status: { conditions: [traffic("False", "HealthCheckFailing")] } },
+        credentials: "present",
+      },
+      degraded: "True",
+      reason: "TrafficUnhealthy",
+    },
+    {
+      name: "traffic healthy",
+      inputs: {
+        model: { ...vllm(), status: { conditions: [traffic("True", "AsExpected")] } },
+        deployment: dep({ replicas: 1, ready: 1, updated: 1 }),
+      },
+      degraded: "False",
+      reason: "AsExpected",
+    },
+    {
+      name: "not measured yet",
+      inputs: {
+        model: { ...vllm(), status: { conditions: [traffic("Unknown", "NotMeasured")] } },
+        deployment: dep({ replicas: 1, ready: 1, updated: 1 }),
+      },
+      degraded: "False",
+      reason: "AsExpected",
+    },
+    {
+      name: "missing replicas win over traffic",
+      inputs: {
+        model: {
+          ...vllm({ replicas: 2, maxReplicas: 2 }),
+          status: {
+            conditions: [
+              traffic("False", "SuccessRateLow"),
+              ...(wasReady(vllm()).status?.conditions ?? []),
+            ],
+          },
+        },
+        deployment: dep({ replicas: 2, ready: 1, updated: 2 }),
+      },
+      degraded: "True",
+      reason: "ReplicasUnavailable",
+    },
+  ];
+  for (const r of rows) {
+    const s = computeStatus(r.inputs, t0);
+    const d = s.conditions?.find((c) => c.type === "Degraded");
+    assert.equal(d?.status, r.degraded, r.name);
+    assert.equal(d?.reason, r.reason, r.name);
+    if (r.reason === "TrafficUnhealthy") assert.match(d?.message ?? "", /success rate 0\.4000/);
+    // The measured condition stays with its writer.
+    assert.equal(
+      s.conditions?.some((c) => c.type === "TrafficHealthy"),
+      false,
+      r.name,
+    );
+  }
+});

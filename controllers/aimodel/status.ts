@@ -36,7 +36,7 @@ export interface StatusInputs {
   disallowedSecrets?: readonly string[] | undefined;
 }
 
-type Verdict = Record<
+export type Verdict = Record<
   "ready" | "progressing" | "degraded",
   Omit<Condition, "lastTransitionTime" | "observedGeneration">
 >;
@@ -49,7 +49,10 @@ const ERROR_REASONS: readonly string[] = [
   ReadyReason.SecretNotAllowed,
 ];
 
-/** Condition types this controller writes; others (e.g. Routed, by gateway-config) are not ours. */
+/**
+ * Condition types this controller writes; others (Routed by gateway-config, TrafficHealthy by
+ * gateway-metrics) are not ours.
+ */
 export const OWNED_CONDITIONS: readonly string[] = [T.Ready, T.Progressing, T.Degraded];
 
 /** The conditions of `list` this controller owns. */
@@ -65,7 +68,7 @@ export function ownedConditions(list: readonly Condition[] | undefined): Conditi
 export function computeStatus(inputs: StatusInputs, now: Date): AIModelStatus {
   const { model } = inputs;
   const generation = model.metadata.generation ?? 0;
-  const v = verdict(inputs);
+  const v = withTraffic(verdict(inputs), model.status?.conditions);
   let conditions = ownedConditions(model.status?.conditions);
   for (const c of [v.ready, v.progressing, v.degraded]) {
     conditions = setCondition(conditions, { ...c, observedGeneration: generation }, now);
@@ -92,6 +95,26 @@ export function ownedStatusUnchanged(
       ? undefined
       : { ...current, conditions: ownedConditions(current.conditions) ?? [] };
   return sameOwnedFields(status, mine);
+}
+
+/**
+ * Degraded also reports what the gateway measured: when nothing else is wrong and the
+ * gateway-metrics controller's TrafficHealthy condition is False (requests fail, or the health
+ * check does), the model is Degraded with that condition's message. Ready is left alone: the
+ * model still serves, and failing over is the gateway's job.
+ */
+export function withTraffic(v: Verdict, conditions: readonly Condition[] | undefined): Verdict {
+  const traffic = findCondition(conditions, T.TrafficHealthy);
+  if (traffic?.status !== "False" || v.degraded.status !== "False") return v;
+  return {
+    ...v,
+    degraded: {
+      type: T.Degraded,
+      status: "True",
+      reason: DegradedReason.TrafficUnhealthy,
+      message: `Gateway measurements (${traffic.reason}): ${traffic.message}`,
+    },
+  };
 }
 
 /** Scale-subresource fields of a self-hosted model, from its Deployment as last observed. */

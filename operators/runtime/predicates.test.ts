@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import {
   annotationsChanged,
   anyOf,
+  conditionChanged,
   generationChanged,
   labelsChanged,
   resync,
@@ -94,3 +95,43 @@ for (const c of cases) {
     assert.equal(c.pred(base, c.next), c.want);
   });
 }
+
+test("conditionChanged passes only when that condition's status, reason or message moves", () => {
+  const withCond = (conds: unknown): KubernetesObject =>
+    ({ ...withMeta({}), status: { conditions: conds } }) as KubernetesObject;
+  const c = (status: string, reason = "R", message = "m", t = "2026-01-01T00:00:00Z") => ({
+    type: "TrafficHealthy",
+    status,
+    reason,
+    message,
+    lastTransitionTime: t,
+  });
+  const other = { type: "Ready", status: "True", reason: "X", message: "" };
+  const p = conditionChanged("TrafficHealthy");
+  const rows: { name: string; old: unknown; next: unknown; want: boolean }[] = [
+    { name: "same condition", old: [c("True")], next: [c("True")], want: false },
+    {
+      name: "only the timestamp",
+      old: [c("True")],
+      next: [c("True", "R", "m", "2027")],
+      want: false,
+    },
+    { name: "status flips", old: [c("True")], next: [c("False")], want: true },
+    { name: "reason moves", old: [c("False", "A")], next: [c("False", "B")], want: true },
+    {
+      name: "message moves",
+      old: [c("False", "A", "x")],
+      next: [c("False", "A", "y")],
+      want: true,
+    },
+    { name: "appears", old: [other], next: [other, c("False")], want: true },
+    {
+      name: "another condition moves",
+      old: [other],
+      next: [{ ...other, status: "False" }],
+      want: false,
+    },
+    { name: "no status at all", old: undefined, next: "not a list", want: false },
+  ];
+  for (const r of rows) assert.equal(p(withCond(r.old), withCond(r.next)), r.want, r.name);
+});

@@ -33,6 +33,24 @@ export const annotationsChanged: UpdatePredicate = (oldObj, newObj) =>
 export const resync: UpdatePredicate = (oldObj, newObj) =>
   oldObj.metadata?.resourceVersion === newObj.metadata?.resourceVersion;
 
+/**
+ * Passes when the status, reason or message of the condition `type` in `status.conditions`
+ * changed: another controller's verdict that this one folds into its own (the runtime still knows
+ * no kind, only the Kubernetes condition convention).
+ */
+export function conditionChanged(type: string): UpdatePredicate {
+  const of = (o: KubernetesObject): string => {
+    const status = (o as { status?: { conditions?: unknown } }).status;
+    const list = Array.isArray(status?.conditions) ? (status.conditions as unknown[]) : [];
+    const c = list.find(
+      (x): x is { status?: unknown; reason?: unknown; message?: unknown } =>
+        typeof x === "object" && x !== null && (x as { type?: unknown }).type === type,
+    );
+    return c === undefined ? "" : JSON.stringify([c.status, c.reason, c.message]);
+  };
+  return (o, n) => of(o) !== of(n);
+}
+
 /** Passes when any of `preds` passes (controller-runtime predicate.Or). */
 export function anyOf(...preds: UpdatePredicate[]): UpdatePredicate {
   return (o, n) => preds.some((p) => p(o, n));

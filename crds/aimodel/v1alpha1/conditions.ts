@@ -5,8 +5,13 @@ export const AIModelConditionType = {
   Ready: "Ready",
   /** A rollout or scale change is in progress. */
   Progressing: "Progressing",
-  /** Serving, but with fewer ready replicas than desired. */
+  /** Serving, but with fewer ready replicas than desired, or failing traffic (TrafficHealthy=False). */
   Degraded: "Degraded",
+  /**
+   * What the inference gateway measured for this model's backend over the last window (success
+   * rate, active health checks). Written by the gateway-metrics controller, not the AIModel one.
+   */
+  TrafficHealthy: "TrafficHealthy",
 } as const;
 export type AIModelConditionType = (typeof AIModelConditionType)[keyof typeof AIModelConditionType];
 
@@ -36,17 +41,38 @@ export type AIModelProgressingReason =
 export const AIModelDegradedReason = {
   Reconciling: "Reconciling",
   ReplicasUnavailable: "ReplicasUnavailable",
+  /** The gateway's measurements say requests fail or the health check fails (TrafficHealthy=False). */
+  TrafficUnhealthy: "TrafficUnhealthy",
   AsExpected: "AsExpected",
 } as const;
 export type AIModelDegradedReason =
   (typeof AIModelDegradedReason)[keyof typeof AIModelDegradedReason];
+
+export const AIModelTrafficHealthyReason = {
+  /** Enough requests succeeded and the health check (if any) passes. */
+  AsExpected: "AsExpected",
+  /** Fewer requests than the minimum sample in the window, and no health check result. */
+  NotEnoughTraffic: "NotEnoughTraffic",
+  /** The success rate over the window is below the threshold. */
+  SuccessRateLow: "SuccessRateLow",
+  /** The gateway's active health check of the backend fails. */
+  HealthCheckFailing: "HealthCheckFailing",
+  /** No gateway process reports this backend (not routed, or no gateway pod is ready). */
+  NotMeasured: "NotMeasured",
+} as const;
+export type AIModelTrafficHealthyReason =
+  (typeof AIModelTrafficHealthyReason)[keyof typeof AIModelTrafficHealthyReason];
 
 /** Every reason, per condition type. */
 export const AIModelConditionReasons = {
   Ready: AIModelReadyReason,
   Progressing: AIModelProgressingReason,
   Degraded: AIModelDegradedReason,
+  TrafficHealthy: AIModelTrafficHealthyReason,
 } as const satisfies Record<AIModelConditionType, Record<string, string>>;
 
 export type AIModelConditionReason =
-  AIModelReadyReason | AIModelProgressingReason | AIModelDegradedReason;
+  | AIModelReadyReason
+  | AIModelProgressingReason
+  | AIModelDegradedReason
+  | AIModelTrafficHealthyReason;
