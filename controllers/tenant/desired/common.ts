@@ -6,7 +6,7 @@ import { TENANT_LABEL } from "../../../crds/tenant/v1alpha1/index.ts";
 import { childLabels } from "../../shared/labels.ts";
 import { controllerRef } from "../../shared/owner.ts";
 
-/** Name of the ClusterRole (shipped in manifests/rbac) bound to owners in each tenant namespace. */
+/** Name of the ClusterRole (shipped in manifests/rbac/tenant-admin) bound to owners in each tenant namespace. */
 export const TENANT_ADMIN_CLUSTER_ROLE = "librechat-tenant-admin";
 /** ClusterRole that lets an owner read (only) their own Tenant object. */
 export const TENANT_VIEWER_PREFIX = "librechat-tenant-viewer:";

@@ -1,78 +1,22 @@
 /**
  * The whole bundle (manifests/default) installs on a real API server: server-side apply for real
  * (not a dry run), the Deployments' pods become Running on the kwok node, and the operator's pod
- * template runs as a local process — the exact command, args and env the Deployment renders, with
- * the pod's ServiceAccount token as its only credential — and becomes ready (/readyz). kwok runs no
- * containers, so this "honest bridge" is what proves the rendered pod works: the entrypoint, flags
- * and env parse, and the RBAC of the ServiceAccount is enough to sync every cache and serve webhooks.
- * Only what a pod network decides is substituted: bind addresses become 127.0.0.1 with free ports.
- * Afterwards everything except the CRDs (shared with the other tests) is deleted again.
+ * template runs as a local process (./local-pod.ts: the exact command, args and env the Deployment
+ * renders, with the pod's ServiceAccount token as its only credential) and becomes ready (/readyz).
+ * kwok runs no containers, so this "honest bridge" is what proves the rendered pod works: the
+ * entrypoint, flags and env parse, and the RBAC of the ServiceAccount is enough to sync every cache
+ * and serve webhooks. Afterwards everything except the CRDs (shared with the other tests) is
+ * deleted again. The per-operator variants: ./variants.test.ts.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { stringify } from "yaml";
-import { kubectl, kubectlOk, testEnv } from "../../helpers/testenv.ts";
-import { NAMESPACE, ROOT, kustomize, toBundle } from "./render.ts";
-import type { KubeObject } from "./render.ts";
-
-interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: { fieldRef?: { fieldPath: string } };
-}
-interface Container {
-  command: string[];
-  args?: string[];
-  env?: EnvVar[];
-  ports?: { name: string; containerPort: number }[];
-}
-type Deployment = KubeObject & {
-  spec: {
-    replicas: number;
-    selector: { matchLabels: Record<string, string> };
-    template: { spec: { containers: Container[] } };
-  };
-};
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, "127.0.0.1");
-  await once(srv, "listening");
-  const addr = srv.address();
-  srv.close();
-  if (addr === null || typeof addr === "string") throw new Error("no port");
-  return addr.port;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  fn: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: last });
-    await sleep(500);
-  }
-}
+import { kubectl, kubectlOk } from "../../helpers/testenv.ts";
+import { NAMESPACE, kustomize, toBundle } from "./render.ts";
+import { runPodTemplate, waitFor } from "./local-pod.ts";
+import type { Deployment } from "./local-pod.ts";
 
 test("manifests/default applies for real, its pods run on kwok, and the operator pod template runs and becomes ready", async (t) => {
-  const env = testEnv();
   const rendered = await kustomize("manifests/default");
   const bundle = toBundle(rendered);
   t.after(async () => {
@@ -128,93 +72,11 @@ test("manifests/default applies for real, its pods run on kwok, and the operator
 
   // The operator's pod template as a local process, with the ServiceAccount's own token.
   const manager = deps.find((d) => d.metadata.name === "librechat-operators")!;
-  const c = manager.spec.template.spec.containers[0]!;
-  const token = (
-    await kubectlOk(["create", "token", "librechat-operators", "-n", NAMESPACE, "--duration=10m"])
-  ).trim();
-  const dir = mkdtempSync(join(tmpdir(), "install-"));
-  const kubeconfig = join(dir, "kubeconfig");
-  writeFileSync(
-    kubeconfig,
-    stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [
-        {
-          name: "c",
-          cluster: {
-            server: env.apiServerUrl,
-            "certificate-authority-data": Buffer.from(
-              readFileSync(join(env.pkiDir, "ca.crt")),
-            ).toString("base64"),
-          },
-        },
-      ],
-      users: [{ name: "sa", user: { token } }],
-      contexts: [{ name: "sa", context: { cluster: "c", user: "sa", namespace: NAMESPACE } }],
-      "current-context": "sa",
-    }),
-  );
-  const [metricsPort, healthPort, webhookPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
-  const podName = "librechat-operators-local-0";
-  const args = (c.args ?? []).map((a) =>
-    a
-      .replace(/^--metrics-bind-address=.*$/, `--metrics-bind-address=127.0.0.1:${metricsPort}`)
-      .replace(
-        /^--health-probe-bind-address=.*$/,
-        `--health-probe-bind-address=127.0.0.1:${healthPort}`,
-      ),
-  );
-  assert.notDeepEqual(args, c.args, "the bind-address flags are in the pod template");
-  const fieldRefs: Record<string, string> = {
-    "metadata.name": podName,
-    "metadata.namespace": NAMESPACE,
-  };
-  const podEnv: Record<string, string> = {};
-  for (const e of c.env ?? []) {
-    const v = e.value ?? fieldRefs[e.valueFrom?.fieldRef?.fieldPath ?? ""];
-    assert.ok(v !== undefined, `env ${e.name} resolvable`);
-    podEnv[e.name] = v;
-  }
-  podEnv["WEBHOOK_BIND_ADDRESS"] = "127.0.0.1";
-  const webhookContainerPort = c.ports?.find((p) => p.name === "webhook")?.containerPort;
-  assert.equal(webhookContainerPort, 9443);
-  podEnv["WEBHOOK_PORT"] = String(webhookPort);
-  // In a pod this is the in-cluster config (token file + KUBERNETES_SERVICE_HOST); same identity here.
-  podEnv["KUBECONFIG"] = kubeconfig;
-  const [cmd, ...cmdArgs] = c.command;
-  assert.equal(cmd, "node");
-  const child = spawn(process.execPath, [...cmdArgs, ...args], {
-    cwd: ROOT, // the image's WORKDIR holds the same tree (images/)
-    env: { PATH: process.env["PATH"] ?? "", HOME: dir, ...podEnv },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (b: Buffer) => (output += b.toString()));
-  child.stderr.on("data", (b: Buffer) => (output += b.toString()));
-  const exited = once(child, "exit");
-  t.after(async () => {
-    if (child.exitCode === null) {
-      child.kill("SIGTERM");
-      await exited;
-    }
-  });
-  try {
-    await waitFor("/readyz of the local operator", 90_000, async () => {
-      if (child.exitCode !== null) throw new Error(`operator exited with ${child.exitCode}`);
-      const r = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
-      return r.status === 200 ? true : undefined;
-    });
-  } catch (err) {
-    assert.fail(`operator not ready: ${String(err)}\n${output.slice(-4000)}`);
-  }
+  assert.equal(manager.spec.template.spec.serviceAccountName, "librechat-operators");
+  const pod = await runPodTemplate(t, manager, "librechat-operators-local-0");
   // --metrics-secure (as shipped): no token → 401; a ServiceAccount bound to the shipped
   // librechat-operators-metrics-reader ClusterRole (as Prometheus is) → the metrics.
-  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  const metricsUrl = `http://127.0.0.1:${pod.metricsPort}/metrics`;
   assert.equal((await fetch(metricsUrl)).status, 401);
   await kubectlOk(["-n", NAMESPACE, "create", "serviceaccount", "metrics-probe"]);
   await kubectlOk([
@@ -246,8 +108,11 @@ test("manifests/default applies for real, its pods run on kwok, and the operator
     ]);
     return r.code === 0 ? true : undefined;
   });
-  child.kill("SIGTERM");
-  const [code] = (await exited) as [number | null];
-  assert.equal(code, 0, output.slice(-2000));
-  assert.doesNotMatch(output, new RegExp(token.slice(-20)), "the token never appears in the logs");
+  const code = await pod.stop();
+  assert.equal(code, 0, pod.output().slice(-2000));
+  assert.doesNotMatch(
+    pod.output(),
+    new RegExp(pod.token.slice(-20)),
+    "the token never appears in the logs",
+  );
 });

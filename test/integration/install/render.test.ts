@@ -1,6 +1,7 @@
 /**
- * The Helm chart and the kustomize bundle install the same objects, whole and per operator, and
- * every workload they ship is hardened (non-root, read-only root filesystem, no capabilities,
+ * The Helm chart and the kustomize bundle install the same objects, whole and per operator; each
+ * operator variant binds only its own ClusterRole to its own ServiceAccount; and every workload they
+ * ship is hardened (non-root, read-only root filesystem, no capabilities,
  * RuntimeDefault seccomp). Renders with the real `kubectl kustomize` and Helm v4 `helm template`.
  */
 import { test } from "node:test";
@@ -101,7 +102,47 @@ for (const [op, variant] of Object.entries(OPERATORS)) {
       op === "inference",
       "the gateway comes with inference only",
     );
+    assertBindsOnly(kb, variant.serviceAccount, `librechat-${op}-operator`);
+    assert.equal(
+      (operatorDeps[0]!.spec.template.spec as { serviceAccountName?: string }).serviceAccountName,
+      variant.serviceAccount,
+    );
   });
+}
+
+type Binding = KubeObject & {
+  roleRef: { kind: string; name: string };
+  subjects: { kind: string; name: string; namespace: string }[];
+};
+
+/**
+ * Least privilege (issue 11): the ClusterRoleBindings of `b` that bind `serviceAccount` refer to
+ * its own ClusterRole and the shared webhook role only, and nothing binds the combined role.
+ */
+function assertBindsOnly(b: Bundle, serviceAccount: string, clusterRole: string): void {
+  const bindings = [...b.values()].filter(
+    (o): o is Binding => o.kind === "ClusterRoleBinding" || o.kind === "RoleBinding",
+  );
+  const mine = bindings.filter((o) => o.subjects.some((s) => s.name === serviceAccount));
+  assert.deepEqual(
+    mine
+      .filter((o) => o.kind === "ClusterRoleBinding")
+      .map((o) => o.roleRef.name)
+      .sort(),
+    [clusterRole, "librechat-operators-webhook"],
+    `${serviceAccount}: its own ClusterRole and the webhook role`,
+  );
+  for (const o of mine) {
+    assert.deepEqual(
+      o.subjects.map((s) => `${s.kind} ${s.namespace}/${s.name}`),
+      [`ServiceAccount librechat-system/${serviceAccount}`],
+      `${o.kind} ${o.metadata.name} binds no one else`,
+    );
+  }
+  assert.ok(
+    !bindings.some((o) => o.roleRef.name === "librechat-operators"),
+    "the combined ClusterRole is bound by manifests/default only",
+  );
 }
 
 test("every operator from the chart gets its own Deployment, with a selector disjoint from the others'", async () => {
@@ -114,6 +155,15 @@ test("every operator from the chart gets its own Deployment, with a selector dis
   );
   const selectors = new Set(ds.map((d) => JSON.stringify(d.spec.selector.matchLabels)));
   assert.equal(selectors.size, ds.length, "each operator's selector is its own");
+  // In one release too, each operator runs as its own ServiceAccount with only its own role.
+  for (const [op, v] of Object.entries(OPERATORS)) {
+    assertBindsOnly(b, v.serviceAccount, `librechat-${op}-operator`);
+  }
+  assert.equal(
+    [...b.values()].filter((o) => o.metadata.name === "librechat-tenant-admin").length,
+    1,
+    "the tenant-admin role once, with identity",
+  );
   assert.ok(
     ![...b.values()].some((o) => o.kind === "Namespace"),
     "no Namespace unless createNamespace",

@@ -1,5 +1,5 @@
 /**
- * manifests/rbac/operator-scope-policy.yaml enforced by a real API server: the operators'
+ * manifests/rbac/common/operator-scope-policy.yaml enforced by a real API server: the operators'
  * ServiceAccount, even with cluster-admin rights, cannot write in system namespaces, and outside
  * its own namespace writes only objects labelled app.kubernetes.io/managed-by=librechat-operator
  * (checked on the old object for DELETE), its own librechat.io kinds and Events. Another
@@ -31,7 +31,7 @@ test("the operator's ServiceAccount writes only what it manages, and nothing in 
   assert.ok([...rbac.values()].some((o) => o.kind === "ValidatingAdmissionPolicy"));
   const applied = await kubectl(
     ["apply", "--server-side", "--force-conflicts", "--field-manager=scope-policy-test", "-f", "-"],
-    await readFile(join(ROOT, "manifests/rbac/operator-scope-policy.yaml"), "utf8"),
+    await readFile(join(ROOT, "manifests/rbac/common/operator-scope-policy.yaml"), "utf8"),
   );
   assert.equal(applied.code, 0, applied.stderr);
   // Removed afterwards, so that a later `kubectl apply -k manifests/default` owns it alone.

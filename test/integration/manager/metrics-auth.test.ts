@@ -17,7 +17,10 @@ test("--metrics-secure serves /metrics only to tokens allowed get /metrics", asy
   const env = testEnv();
   const ns = await createTestNamespace("metrics-auth", t);
   // The reader ClusterRole as shipped.
-  const reader = await readFile(join(ROOT, "manifests/rbac/metrics-reader-role.yaml"), "utf8");
+  const reader = await readFile(
+    join(ROOT, "manifests/rbac/common/metrics-reader-role.yaml"),
+    "utf8",
+  );
   await kubectlOk(["apply", "--server-side", "-f", "-"], reader);
   for (const sa of ["prometheus", "nobody"]) await kubectlOk(["-n", ns.name, "create", "sa", sa]);
   const binding = `metrics-auth-${ns.name}`;

@@ -33,10 +33,10 @@ export interface TenantFile {
 
 const REPO = join(import.meta.dirname, "..", "..", "..");
 
-/** Applies manifests/rbac/tenant-admin-role.yaml (what `make install` / kustomize ships). */
+/** Applies manifests/rbac/tenant-admin/tenant-admin-role.yaml (what `make install` / kustomize ships). */
 async function applyTenantAdminRole(client: KubeClient): Promise<void> {
   const obj = parse(
-    readFileSync(join(REPO, "manifests/rbac/tenant-admin-role.yaml"), "utf8"),
+    readFileSync(join(REPO, "manifests/rbac/tenant-admin/tenant-admin-role.yaml"), "utf8"),
   ) as Record<string, unknown>;
   await client.apply(obj, { fieldManager: "integration-test", force: true });
 }
