@@ -106,6 +106,18 @@ export const AIMODEL: KindDefinition = {
       description: "Ready engine replicas.",
     },
     {
+      name: "Success",
+      type: "string",
+      jsonPath: ".status.successRate",
+      description: "Share of successful requests the gateway measured over the last window.",
+    },
+    {
+      name: "P99",
+      type: "integer",
+      jsonPath: ".status.latency.p99Ms",
+      description: "99th percentile latency (ms) the gateway measured over the last window.",
+    },
+    {
       name: "Endpoint",
       type: "string",
       jsonPath: ".status.endpoint",

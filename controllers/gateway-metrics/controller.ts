@@ -1,12 +1,20 @@
-// Wiring of the gateway-metrics controller: one key per AIModel (its "namespace/name", which is
-// also its backend name in the gateway), re-examined every scrape interval; creates and spec
-// changes come at once. Its own status writes do not re-run it (generation-changed predicate).
+// Wiring of the gateway-metrics controllers, sharing one scraper: one key per AIModel (its
+// "namespace/name", also its backend name in the gateway) and one per Assistant, re-examined every
+// scrape interval; creates and spec changes come at once (an Assistant also when gateway-config's
+// Routed verdict moves). Their own status writes do not re-run them.
 import type { AIModel } from "../../crds/aimodel/v1alpha1/index.ts";
 import { AIMODEL_KIND } from "../../crds/aimodel/v1alpha1/index.ts";
+import type { Assistant } from "../../crds/assistant/v1alpha1/index.ts";
+import { ASSISTANT_KIND } from "../../crds/assistant/v1alpha1/index.ts";
 import type { KubeClient } from "../../operators/clients/kube.ts";
 import type { Manager } from "../../operators/runtime/index.ts";
-import { generationChanged } from "../../operators/runtime/predicates.ts";
-import { CONTROLLER_NAME, gatewayMetricsReconciler } from "./reconcile.ts";
+import { anyOf, conditionChanged, generationChanged } from "../../operators/runtime/predicates.ts";
+import {
+  ASSISTANT_CONTROLLER_NAME,
+  assistantMetricsReconciler,
+  CONTROLLER_NAME,
+  gatewayMetricsReconciler,
+} from "./reconcile.ts";
 import { GatewayScraper } from "./scraper.ts";
 import type { Thresholds } from "./verdict.ts";
 
@@ -52,5 +60,21 @@ export function addGatewayMetricsController(
     forUpdatePredicate: generationChanged,
     maxConcurrentReconciles: 2,
     reconcile: (key) => reconcile(key),
+  });
+  const assistants = assistantMetricsReconciler({
+    client,
+    assistants: mgr.informer<Assistant>(ASSISTANT_KIND),
+    scraper,
+    thresholds: { minRequests: o.minRequests, windowMs: o.windowMs },
+    intervalMs: o.intervalMs,
+    statusIntervalMs: o.statusIntervalMs,
+    now: () => new Date(),
+  });
+  mgr.addController({
+    name: ASSISTANT_CONTROLLER_NAME,
+    for: ASSISTANT_KIND,
+    forUpdatePredicate: anyOf(generationChanged, conditionChanged("Routed")),
+    maxConcurrentReconciles: 2,
+    reconcile: (key) => assistants(key),
   });
 }

@@ -80,3 +80,17 @@ void test("History pairs the latest scrape with one a window older and forgets g
     [95_000],
   );
 });
+
+void test("windowOf counts the processes whose breaker for a backend is open", () => {
+  const breaker = (state: number): string =>
+    `inference_gateway_backend_breaker_state{backend="team/llama"} ${state}\n${text(1, 0, 1, 0, 0)}`;
+  const open = snapshotOf(parseMetrics(breaker(2)), 0);
+  const half = snapshotOf(parseMetrics(breaker(1)), 0);
+  const closed = snapshotOf(parseMetrics(breaker(0)), 0);
+  const count = (...snaps: (typeof open)[]) =>
+    windowOf(snaps.map((now) => ({ now, before: undefined }))).backends.get("team/llama")
+      ?.breakerOpen;
+  assert.equal(count(open, half, closed), 1);
+  assert.equal(count(open, open), 2);
+  assert.equal(count(half, closed), 0);
+});

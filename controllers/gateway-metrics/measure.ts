@@ -51,6 +51,8 @@ export interface BackendCounters {
   healthUp: number | undefined;
   /** Unix seconds of the last health probe. */
   lastProbe: number | undefined;
+  /** Circuit breaker: 0 closed, 1 half-open, 2 open. */
+  breakerState: number | undefined;
 }
 
 /** Cumulative counters of one gateway process. */
@@ -66,7 +68,14 @@ const P = "inference_gateway_";
 function backend(map: Map<string, BackendCounters>, name: string): BackendCounters {
   let b = map.get(name);
   if (b === undefined) {
-    b = { success: 0, failure: 0, buckets: [], healthUp: undefined, lastProbe: undefined };
+    b = {
+      success: 0,
+      failure: 0,
+      buckets: [],
+      healthUp: undefined,
+      lastProbe: undefined,
+      breakerState: undefined,
+    };
     map.set(name, b);
   }
   return b;
@@ -91,6 +100,11 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   },
   [`${P}backend_health_last_probe_timestamp_seconds`]: (_snap, s, b) => {
     if (b !== undefined) b.lastProbe = s.value;
+  },
+  // An open breaker sends the backend no attempts at all, so the window may hold too few of them
+  // to judge: the breaker's own state says the backend is failing.
+  [`${P}backend_breaker_state`]: (_snap, s, b) => {
+    if (b !== undefined) b.breakerState = s.value;
   },
   [`${P}assistant_requests_total`]: (snap, s) => {
     const k = `${s.labels["assistant"] ?? ""}/${s.labels["version"] ?? ""}`;
@@ -125,6 +139,8 @@ export interface BackendWindow {
   p99Ms: number | undefined;
   healthUp: boolean | undefined;
   lastProbe: Date | undefined;
+  /** Gateway processes whose circuit breaker for the backend is open at the latest scrape. */
+  breakerOpen: number;
 }
 
 /** Measurements of one assistant version over a window. */
@@ -187,18 +203,26 @@ function accumulate(into: Acc, now: Snapshot, before: Snapshot | undefined): voi
       failure: 0,
       buckets: new Map<number, number>(),
       health: b,
+      breakerOpen: 0,
     };
     acc.success += d.success;
     acc.failure += d.failure;
     for (const [le, c] of d.buckets) acc.buckets.set(le, (acc.buckets.get(le) ?? 0) + c);
     if ((b.lastProbe ?? 0) >= (acc.health.lastProbe ?? 0)) acc.health = b;
+    if (b.breakerState === 2) acc.breakerOpen++;
     into.set(name, acc);
   }
 }
 
 type Acc = Map<
   string,
-  { success: number; failure: number; buckets: Map<number, number>; health: BackendCounters }
+  {
+    success: number;
+    failure: number;
+    buckets: Map<number, number>;
+    health: BackendCounters;
+    breakerOpen: number;
+  }
 >;
 
 /** Adds one process's assistant-version outcomes (from `before` to `now`) into `into`. */
@@ -233,6 +257,7 @@ function backendWindow(a: Acc extends Map<string, infer V> ? V : never): Backend
     p99Ms: ms(quantile(0.99, buckets)),
     healthUp: healthUp === undefined ? undefined : healthUp === 1,
     lastProbe: lastProbe === undefined ? undefined : new Date(lastProbe * 1000),
+    breakerOpen: a.breakerOpen,
   };
 }
 

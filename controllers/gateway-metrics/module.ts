@@ -1,8 +1,10 @@
-// The gateway-metrics controller as a ControllerModule (operator "inference"): reads what the
-// inference gateway measured (its /metrics, from the ready pods behind its Service) and writes
-// AIModel status.latency, successRate, lastHealthCheckTime and the TrafficHealthy condition, which
-// the AIModel controller folds into Degraded.
+// The gateway-metrics controllers as a ControllerModule (operator "inference"): read what the
+// inference gateway measured (its /metrics, from the ready pods behind its Service) and write
+// AIModel status.latency, successRate, lastHealthCheckTime and the TrafficHealthy condition (which
+// the AIModel controller folds into Degraded), and Assistant status: routed variants, stable
+// version, VariantsHealthy, and the automatic rollback of spec.rollback.
 import { AIMODEL_KIND } from "../../crds/aimodel/v1alpha1/index.ts";
+import { ASSISTANT_KIND } from "../../crds/assistant/v1alpha1/index.ts";
 import { ConfigError } from "../../lib/config.ts";
 import { POD, SERVICE } from "../../operators/runtime/core-kinds.ts";
 import { groupOf } from "../../operators/runtime/keys.ts";
@@ -97,18 +99,24 @@ export const gatewayMetricsModule: ControllerModule = {
   name: CONTROLLER_NAME,
   operator: "inference",
   flags: FLAGS,
-  // Reads AIModels and writes only their status; reads the gateway's Service and pods in its own
-  // namespace (namespaceRules), and scrapes the pods over the network (no API verb).
+  // Reads AIModels and Assistants and writes only their status (and Events on rollback); reads
+  // the gateway's Service and pods in its own namespace (namespaceRules), and scrapes the pods
+  // over the network (no API verb).
   clusterRules: [
     {
       apiGroups: [AIMODEL_KIND.group],
-      resources: [AIMODEL_KIND.plural],
+      resources: [AIMODEL_KIND.plural, ASSISTANT_KIND.plural],
       verbs: ["get", "list", "watch"],
     },
     {
       apiGroups: [AIMODEL_KIND.group],
-      resources: [`${AIMODEL_KIND.plural}/status`],
+      resources: [`${AIMODEL_KIND.plural}/status`, `${ASSISTANT_KIND.plural}/status`],
       verbs: ["get", "patch", "update"],
+    },
+    {
+      apiGroups: ["", "events.k8s.io"],
+      resources: ["events"],
+      verbs: ["create", "patch", "update"],
     },
   ],
   namespaceRules: [

@@ -22,6 +22,7 @@ const measured = (ok: number): Measured => ({
           p50Ms: 10,
           p99Ms: 90,
           healthUp: undefined,
+          breakerOpen: 0,
           lastProbe: undefined,
         },
       ],

@@ -16,6 +16,7 @@ const win = (b: Partial<BackendWindow>): BackendWindow => ({
   p50Ms: undefined,
   p99Ms: undefined,
   healthUp: undefined,
+  breakerOpen: 0,
   lastProbe: undefined,
   ...b,
 });
@@ -54,6 +55,13 @@ void test("the verdict of a window", () => {
       status: "False",
       reason: "HealthCheckFailing",
       msg: /health check .* fails \(last probe 2026-01-01T00:09:55Z\)/,
+    },
+    {
+      name: "breaker open: failing even when few attempts reached the backend",
+      o: seen(win({ requests: 2, successRate: 0, breakerOpen: 1 })),
+      status: "False",
+      reason: "BreakerOpen",
+      msg: /circuit breaker .* open in 1 of 2 gateway processes .* 2 reached it in the last 60s/,
     },
     {
       name: "few requests, failing ones are not judged",

@@ -108,6 +108,13 @@ function verdictOf(o: Observation, t: Thresholds): Verdict {
       message: `The gateway's health check of the backend fails${at}`,
     };
   }
+  if (b.breakerOpen > 0) {
+    return {
+      status: "False",
+      reason: Reason.BreakerOpen,
+      message: `The circuit breaker for the backend is open in ${b.breakerOpen} of ${o.processes} gateway processes (recent attempts failed; ${b.requests} reached it in the last ${Math.round(t.windowMs / 1000)}s)`,
+    };
+  }
   if (b.requests >= t.minRequests && b.successRate !== undefined) {
     return judged(b, rate(b.successRate), t);
   }

@@ -57,6 +57,8 @@ export const AIModelTrafficHealthyReason = {
   SuccessRateLow: "SuccessRateLow",
   /** The gateway's active health check of the backend fails. */
   HealthCheckFailing: "HealthCheckFailing",
+  /** The gateway's circuit breaker for the backend is open: recent attempts failed. */
+  BreakerOpen: "BreakerOpen",
   /** No gateway process reports this backend (not routed, or no gateway pod is ready). */
   NotMeasured: "NotMeasured",
 } as const;

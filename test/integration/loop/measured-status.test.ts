@@ -11,12 +11,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import type { V1Deployment, V1Secret } from "@kubernetes/client-node";
+import type { CoreV1Event, V1Deployment, V1Secret } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { KubeClient } from "../../../operators/clients/kube.ts";
-import { SECRET } from "../../../operators/runtime/core-kinds.ts";
+import { EVENT, SECRET } from "../../../operators/runtime/core-kinds.ts";
 import type { AIModel } from "../../../crds/aimodel/v1alpha1/index.ts";
 import { AIMODEL_KIND } from "../../../crds/aimodel/v1alpha1/index.ts";
+import type { Assistant } from "../../../crds/assistant/v1alpha1/index.ts";
+import { ASSISTANT_KIND } from "../../../crds/assistant/v1alpha1/index.ts";
 import { TENANT_KIND } from "../../../crds/tenant/v1alpha1/index.ts";
 import {
   CREDENTIALS_SECRET,
@@ -49,7 +51,10 @@ const s: {
   bridge?: PodBridge;
   credDir: string;
   stops: (() => Promise<void>)[];
-} = { ns: "", credDir: "", stops: [] };
+  /** The bridged gateway pod's URL and the tenant's API key, once the first test has them. */
+  gwURL: string;
+  key: string;
+} = { ns: "", credDir: "", stops: [], gwURL: "", key: "" };
 
 async function apply(obj: Record<string, unknown>): Promise<void> {
   await client.apply(obj, { fieldManager: "integration-test", force: true });
@@ -86,19 +91,39 @@ function shippedGateway(bridge: PodBridge, ns: string): Obj[] {
   return [sa, svc, dep];
 }
 
-function model(ns: string, upstreamURL: string): Record<string, unknown> {
+function model(
+  ns: string,
+  upstreamURL: string,
+  name = "gpt",
+  modelName = MODEL,
+): Record<string, unknown> {
   return {
     apiVersion: "librechat.io/v1alpha1",
     kind: "AIModel",
-    metadata: { name: "gpt", namespace: ns },
+    metadata: { name, namespace: ns },
     spec: {
       provider: "openai",
-      modelName: MODEL,
+      modelName,
       external: {
         baseURL: `${upstreamURL}/v1`,
         providerModel: "test-model",
         credentialsSecretRef: { name: "provider-creds", key: "apiKey" },
       },
+    },
+  };
+}
+
+function tenant(ns: string, allowed: string[]): Record<string, unknown> {
+  return {
+    apiVersion: "librechat.io/v1alpha1",
+    kind: "Tenant",
+    metadata: { name: TENANT },
+    spec: {
+      displayName: "Measured status tenant",
+      owners: [{ kind: "User", name: "measured@test.example" }],
+      namespaces: { maxCount: 1, prefix: "Disabled", items: [{ name: ns }] },
+      models: { allowed, rateLimits: { requestsPerMinute: 6000 } },
+      deletionPolicy: "Retain",
     },
   };
 }
@@ -189,18 +214,7 @@ void test("the gateway's measurements of real traffic reach AIModel status, Degr
     const c = cond(await aimodel(), "TrafficHealthy");
     return c?.reason === "NotMeasured" && /not found|no ready pod/.test(c.message);
   });
-  await apply({
-    apiVersion: "librechat.io/v1alpha1",
-    kind: "Tenant",
-    metadata: { name: TENANT },
-    spec: {
-      displayName: "Measured status tenant",
-      owners: [{ kind: "User", name: "measured@test.example" }],
-      namespaces: { maxCount: 1, prefix: "Disabled", items: [{ name: ns }] },
-      models: { allowed: [MODEL], rateLimits: { requestsPerMinute: 6000 } },
-      deletionPolicy: "Retain",
-    },
-  });
+  await apply(tenant(ns, [MODEL]));
   // The keys the gateway reads, as the kubelet would mount the Secret (see shippedGateway).
   s.stops.push(
     syncVolume(s.credDir, async () => {
@@ -228,6 +242,8 @@ void test("the gateway's measurements of real traffic reach AIModel status, Degr
   assert.ok(gw !== undefined);
   const keySecret = await client.get<V1Secret>(SECRET, ns, TENANT_KEY_SECRET);
   const key = Buffer.from(keySecret?.data?.[TENANT_KEY_KEY] ?? "", "base64").toString("utf8");
+  s.gwURL = gw.url;
+  s.key = key;
   const ask = () =>
     post(
       `${gw.url}/v1/chat/completions`,
@@ -236,10 +252,12 @@ void test("the gateway's measurements of real traffic reach AIModel status, Degr
     );
   await waitFor("the gateway routes the model", 20_000, async () => (await ask()).status === 200);
 
-  // Healthy traffic: success rate 1, latency measured, TrafficHealthy True, not Degraded.
-  for (let i = 0; i < 20; i++) assert.equal((await ask()).status, 200);
+  // Healthy traffic: success rate 1, latency measured, TrafficHealthy True, not Degraded. Traffic
+  // goes on while waiting, so the window holds only these requests once the earlier ones (sent
+  // while the provider key was being mounted) have left it.
   let m: AIModel | undefined;
   await waitFor("measured healthy status", 20_000, async () => {
+    for (let i = 0; i < 5; i++) assert.equal((await ask()).status, 200);
     m = await aimodel();
     return cond(m, "TrafficHealthy")?.status === "True" && m?.status?.successRate === "1.0000";
   });
@@ -262,8 +280,9 @@ void test("the gateway's measurements of real traffic reach AIModel status, Degr
     async () => {
       for (let i = 0; i < 5; i++) sawFailure ||= (await ask()).status >= 500;
       m = await aimodel();
+      // Failed attempts, or the breaker they opened (then few attempts reach the provider).
       return (
-        cond(m, "TrafficHealthy")?.reason === "SuccessRateLow" &&
+        ["SuccessRateLow", "BreakerOpen"].includes(cond(m, "TrafficHealthy")?.reason ?? "") &&
         cond(m, "Degraded")?.reason === "TrafficUnhealthy"
       );
     },
@@ -274,9 +293,10 @@ void test("the gateway's measurements of real traffic reach AIModel status, Degr
   assert.equal(cond(m, "Degraded")?.status, "True");
   assert.match(
     cond(m, "Degraded")?.message ?? "",
-    /SuccessRateLow.*Success rate 0\.\d{4} over \d+ requests/,
+    /SuccessRateLow.*Success rate 0\.\d{4} over \d+ requests|BreakerOpen.*circuit breaker/,
   );
-  assert.ok(Number(m?.status?.successRate) < 0.95, m?.status?.successRate);
+  if (cond(m, "TrafficHealthy")?.reason === "SuccessRateLow")
+    assert.ok(Number(m?.status?.successRate) < 0.95, m?.status?.successRate);
   // Ready is the AIModel controller's: the model still serves (failing over is the gateway's job).
   assert.equal(cond(m, "Ready")?.status, "True");
 
@@ -298,4 +318,116 @@ void test("the gateway's measurements of real traffic reach AIModel status, Degr
     gw.url,
   );
   assert.equal(cond(m, "Degraded")?.reason, "AsExpected");
+});
+
+const ASSISTANT = `helper-m-${suffix}`;
+const BAD_MODEL = `bad-m-${suffix}`;
+
+function assistant(ns: string, variants: { version: string; weight: number }[]) {
+  return {
+    apiVersion: "librechat.io/v1alpha1",
+    kind: "Assistant",
+    metadata: { name: ASSISTANT, namespace: ns },
+    spec: {
+      versions: [
+        { name: "v1", modelRef: "gpt", instructions: "Version one." },
+        { name: "v2", modelRef: "bad", instructions: "Version two." },
+      ],
+      variants,
+      stickiness: "Conversation",
+      revisionHistoryLimit: 5,
+      rollback: { auto: true, toVersion: "v1", errorRateThreshold: "0.2" },
+    },
+  };
+}
+
+void test("a version whose error rate passes the threshold is rolled back automatically; a spec change resumes", async () => {
+  const ns = s.ns;
+  assert.ok(s.gwURL !== "", "the first test started the gateway");
+  // v2's model is a provider that fails every request.
+  const bad = await startTestUpstream({
+    name: "bad-provider",
+    requireApiKey: PROVIDER_KEY,
+    errorRate: 1,
+    errorStatus: 500,
+  });
+  s.stops.push(() => bad.close());
+  await apply(model(ns, bad.url, "bad", BAD_MODEL));
+  await apply(tenant(ns, [MODEL, BAD_MODEL, ASSISTANT]));
+  await apply(
+    assistant(ns, [
+      { version: "v1", weight: 50 },
+      { version: "v2", weight: 50 },
+    ]),
+  );
+  const get = () => client.get<Assistant>(ASSISTANT_KIND, ns, ASSISTANT);
+  const acond = (a: Assistant | undefined, type: string) =>
+    a?.status?.conditions?.find((c) => c.type === type);
+  const ask = (conversation: string) =>
+    post(
+      `${s.gwURL}/v1/chat/completions`,
+      { model: ASSISTANT, messages: [{ role: "user", content: "ping" }] },
+      s.key,
+      { "x-conversation-id": conversation },
+    );
+  // Traffic over many conversations (each sticks to one version): those on v2 fail. It starts
+  // as soon as the gateway has the assistant (no 404) and goes on until the rollback.
+  let n = 0;
+  let v2Failures = 0;
+  let served = false;
+  const t0 = Date.now();
+  let a: Assistant | undefined;
+  await waitFor("RolledBack=True", 40_000, async () => {
+    for (let i = 0; i < 10; i++) {
+      const r = await ask(`c-${n++}`);
+      served ||= r.status !== 404;
+      // v1's provider is healthy: every failure is a conversation that stuck to v2 (error
+      // answers carry no version header).
+      if (r.status >= 500) v2Failures++;
+    }
+    a = await get();
+    return acond(a, "RolledBack")?.status === "True";
+  });
+  assert.ok(served);
+  console.log(
+    `# rolled back ${Date.now() - t0} ms after traffic started (${n} requests, ${v2Failures} failed on v2)`,
+  );
+  assert.ok(v2Failures >= 3, `v2 failed ${v2Failures} times`);
+  assert.equal(acond(a, "RolledBack")?.reason, "AutomaticRollback");
+  assert.match(
+    acond(a, "RolledBack")?.message ?? "",
+    /v2: error rate 1\.0000 .* all traffic to v1/,
+  );
+  assert.deepEqual(a?.status?.activeVariants, [{ version: "v1", weight: 100 }]);
+  assert.equal(a?.status?.lastRollback?.from, "v2");
+  assert.equal(a?.status?.lastRollback?.to, "v1");
+  assert.equal(a?.status?.lastRollback?.reason, "ErrorRateExceeded");
+  // The Event says so too.
+  const events = await client.list<CoreV1Event>(EVENT, ns);
+  assert.ok(
+    events.some((e) => e.involvedObject.name === ASSISTANT && e.reason === "RolledBack"),
+    "RolledBack Event",
+  );
+  // gateway-config renders the rolled-back variants: once the gateway reloads, every conversation,
+  // including those that stuck to v2, is served by v1 without errors.
+  await waitFor("only v1 served", 15_000, async () => {
+    const r = await ask("c-0");
+    return r.headers.get("x-igw-assistant-version") === "v1";
+  });
+  const moved = [];
+  for (let i = 0; i < 30; i++) moved.push(await ask(`c-${i}`));
+  assert.deepEqual(
+    [...new Set(moved.map((r) => `${r.status} ${r.headers.get("x-igw-assistant-version")}`))],
+    ["200 v1"],
+  );
+
+  // Recovery is a human decision: a spec change (here: v1 takes all traffic) resumes spec.variants.
+  await apply(assistant(ns, [{ version: "v1", weight: 100 }]));
+  await waitFor("RolledBack=False after the spec change", 20_000, async () => {
+    a = await get();
+    const c = acond(a, "RolledBack");
+    return c?.status === "False" && c.observedGeneration === a?.metadata.generation;
+  });
+  assert.deepEqual(a?.status?.activeVariants, [{ version: "v1", weight: 100 }]);
+  assert.equal(a?.status?.lastRollback?.from, "v2", "the last rollback stays on record");
 });
