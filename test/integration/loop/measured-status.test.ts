@@ -5,90 +5,42 @@
 // TrafficHealthy, which the AIModel controller folds into Degraded. Real traffic through the real
 // gateway process: healthy → failing backend (Degraded, success rate from the failures) → healed.
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import type { CoreV1Event, V1Deployment, V1Secret } from "@kubernetes/client-node";
-import { parseAllDocuments } from "yaml";
-import { KubeClient } from "../../../operators/clients/kube.ts";
-import { EVENT, SECRET } from "../../../operators/runtime/core-kinds.ts";
+import type { CoreV1Event } from "@kubernetes/client-node";
+import { EVENT } from "../../../operators/runtime/core-kinds.ts";
 import type { AIModel } from "../../../crds/aimodel/v1alpha1/index.ts";
 import { AIMODEL_KIND } from "../../../crds/aimodel/v1alpha1/index.ts";
 import type { Assistant } from "../../../crds/assistant/v1alpha1/index.ts";
 import { ASSISTANT_KIND } from "../../../crds/assistant/v1alpha1/index.ts";
 import { TENANT_KIND } from "../../../crds/tenant/v1alpha1/index.ts";
-import {
-  CREDENTIALS_SECRET,
-  TENANT_KEY_KEY,
-  TENANT_KEY_SECRET,
-} from "../../../controllers/gateway-config/desired/secrets.ts";
 import { startTestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
 import type { TestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
-import { installCrds } from "../../helpers/crds.ts";
-import { syncVolume } from "../../helpers/kubelet-volume.ts";
-import { startOperator } from "../../helpers/operator.ts";
-import type { OperatorProcess } from "../../helpers/operator.ts";
-import { PodBridge } from "../../helpers/pod-bridge.ts";
-import { createTestNamespace, testEnv, waitFor } from "../../helpers/testenv.ts";
+import { waitFor } from "../../helpers/testenv.ts";
 import { post } from "../inference-gateway/helpers.ts";
+import { BridgedLoop } from "./bridged-gateway.ts";
 
-const env = testEnv();
-const client = new KubeClient(env.kubeConfig);
-const REPO = resolve(import.meta.dirname, "..", "..", "..");
 const suffix = randomBytes(3).toString("hex");
 const TENANT = `measured-${suffix}`;
 const MODEL = `gpt-m-${suffix}`;
 const PROVIDER_KEY = `sk-provider-${randomBytes(12).toString("hex")}`;
 
 const s: {
+  loop?: BridgedLoop;
   ns: string;
-  cleanup?: () => Promise<void>;
-  op?: OperatorProcess;
   upstream?: TestUpstream;
-  bridge?: PodBridge;
-  credDir: string;
-  stops: (() => Promise<void>)[];
   /** The bridged gateway pod's URL and the tenant's API key, once the first test has them. */
   gwURL: string;
   key: string;
-} = { ns: "", credDir: "", stops: [], gwURL: "", key: "" };
+} = { ns: "", gwURL: "", key: "" };
 
-async function apply(obj: Record<string, unknown>): Promise<void> {
-  await client.apply(obj, { fieldManager: "integration-test", force: true });
+function loop(): BridgedLoop {
+  assert.ok(s.loop !== undefined);
+  return s.loop;
 }
 
-type Obj = Record<string, unknown> & { kind: string; metadata: Record<string, unknown> };
-
-/** The shipped gateway ServiceAccount, Service and Deployment, in the test ns, on the bridge. */
-function shippedGateway(bridge: PodBridge, ns: string): Obj[] {
-  const read = (f: string): Obj[] =>
-    parseAllDocuments(readFileSync(join(REPO, "manifests/inference-gateway", f), "utf8")).map(
-      (d) => d.toJS() as Obj,
-    );
-  const sa = read("service-account.yaml")[0];
-  const svc = read("service.yaml")[0];
-  const dep = read("deployment.yaml")[0] as Obj & V1Deployment;
-  assert.ok(sa !== undefined && svc !== undefined && dep.spec?.template.spec !== undefined);
-  for (const o of [sa, svc, dep]) Object.assign(o.metadata, { namespace: ns });
-  dep.spec.replicas = 1;
-  const pod = dep.spec.template.spec;
-  Object.assign(pod, bridge.placement());
-  const c = pod.containers[0];
-  assert.ok(c !== undefined);
-  // The two changes the bridge needs (README): bind the pod's own loopback IP instead of every
-  // interface, and read the provider keys from the directory the test syncs from the Secret
-  // (the manager is told the same directory), since the bridge projects ConfigMaps only.
-  c.env = (c.env ?? []).map((e) =>
-    e.name === "GATEWAY_HOST"
-      ? { name: e.name, valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }
-      : e,
-  );
-  c.volumeMounts = (c.volumeMounts ?? []).filter((m) => m.name !== "credentials");
-  pod.volumes = (pod.volumes ?? []).filter((v) => v.name !== "credentials");
-  return [sa, svc, dep];
+async function apply(obj: Record<string, unknown>): Promise<void> {
+  await loop().apply(obj);
 }
 
 function model(
@@ -129,7 +81,7 @@ function tenant(ns: string, allowed: string[]): Record<string, unknown> {
 }
 
 async function aimodel(): Promise<AIModel | undefined> {
-  return client.get<AIModel>(AIMODEL_KIND, s.ns, "gpt");
+  return loop().client.get<AIModel>(AIMODEL_KIND, s.ns, "gpt");
 }
 
 /** waitFor that prints what the AIModel, the gateway and the manager said when it gives up. */
@@ -151,7 +103,7 @@ async function waitOrExplain(
         .filter((l) => /upstream_attempts_total|backend_health/.test(l));
       console.log(`# gateway metrics:\n${lines.join("\n")}`);
     }
-    console.log(`# manager output (tail):\n${(s.op?.output() ?? "").slice(-3000)}`);
+    console.log(`# manager output (tail):\n${(s.loop?.op.output() ?? "").slice(-3000)}`);
     throw err;
   }
 }
@@ -160,44 +112,27 @@ const cond = (m: AIModel | undefined, type: string) =>
   m?.status?.conditions?.find((c) => c.type === type);
 
 before(async () => {
-  await installCrds(env.kubeConfig);
-  const ns = await createTestNamespace("measured");
-  s.ns = ns.name;
-  s.cleanup = ns.cleanup;
-  s.credDir = await mkdtemp(join(tmpdir(), "measured-cred-"));
   s.upstream = await startTestUpstream({ name: "provider", requireApiKey: PROVIDER_KEY });
-  s.bridge = new PodBridge({ client, nodeName: `bridge-measured-${suffix}` });
-  await s.bridge.start();
-  s.op = await startOperator({
-    kubeconfig: env.kubeconfigPath,
-    args: [
-      "--controllers=aimodel,gateway-config,gateway-metrics",
-      `--namespace=${s.ns}`,
-      "--leader-elect=false",
-      "--gateway-metrics-interval=500",
-      "--gateway-metrics-window=4000",
-      "--gateway-metrics-status-interval=1000",
-      "--gateway-metrics-min-requests=3",
-    ],
-    env: { POD_NAMESPACE: s.ns, GATEWAY_CREDENTIALS_DIR: s.credDir },
-  });
+  s.loop = await BridgedLoop.start("measured", [
+    "--controllers=aimodel,gateway-config,gateway-metrics",
+    "--gateway-metrics-interval=500",
+    "--gateway-metrics-window=4000",
+    "--gateway-metrics-status-interval=1000",
+    "--gateway-metrics-min-requests=3",
+  ]);
+  s.ns = s.loop.ns;
 });
 
 after(async () => {
-  for (const stop of s.stops) await stop();
-  await s.op?.stop();
-  await s.bridge?.stop();
+  await s.loop?.client.delete(TENANT_KIND, undefined, TENANT).catch(() => undefined);
+  await s.loop?.stop();
   await s.upstream?.close();
-  await client.delete(TENANT_KIND, undefined, TENANT).catch(() => undefined);
-  await s.cleanup?.();
-  await rm(s.credDir, { recursive: true, force: true });
 });
 
 void test("the gateway's measurements of real traffic reach AIModel status, Degraded and back", async () => {
   const ns = s.ns;
-  const bridge = s.bridge;
   const upstream = s.upstream;
-  assert.ok(bridge !== undefined && upstream !== undefined);
+  assert.ok(upstream !== undefined);
   // Before any gateway exists: the model is not measured, and says why.
   await apply({
     apiVersion: "v1",
@@ -215,38 +150,13 @@ void test("the gateway's measurements of real traffic reach AIModel status, Degr
     return c?.reason === "NotMeasured" && /not found|no ready pod/.test(c.message);
   });
   await apply(tenant(ns, [MODEL]));
-  // The keys the gateway reads, as the kubelet would mount the Secret (see shippedGateway).
-  s.stops.push(
-    syncVolume(s.credDir, async () => {
-      const sec = await client.get<V1Secret>(SECRET, ns, CREDENTIALS_SECRET);
-      if (sec?.data === undefined) return undefined;
-      return Object.fromEntries(
-        Object.entries(sec.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
-      );
-    }),
-  );
-  await apply({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: "inference-gateway-redis", namespace: ns },
-    stringData: { url: env.redisUrl },
-  });
-  for (const o of shippedGateway(bridge, ns)) await apply(o);
-  await waitFor("gateway pod ready on the bridge", 60_000, () =>
-    Promise.resolve(bridge.readyPods("inference-gateway-").length === 1),
-  );
-  await waitFor("provider key mounted", 10_000, () =>
-    Promise.resolve(existsSync(join(s.credDir, `${ns}.gpt`))),
-  );
-  const gw = bridge.readyPods("inference-gateway-")[0];
-  assert.ok(gw !== undefined);
-  const keySecret = await client.get<V1Secret>(SECRET, ns, TENANT_KEY_SECRET);
-  const key = Buffer.from(keySecret?.data?.[TENANT_KEY_KEY] ?? "", "base64").toString("utf8");
-  s.gwURL = gw.url;
+  const gwURL = await loop().startGateway(`${ns}.gpt`);
+  const key = await loop().tenantKey(ns);
+  s.gwURL = gwURL;
   s.key = key;
   const ask = () =>
     post(
-      `${gw.url}/v1/chat/completions`,
+      `${gwURL}/v1/chat/completions`,
       { model: MODEL, messages: [{ role: "user", content: "ping" }] },
       key,
     );
@@ -286,7 +196,7 @@ void test("the gateway's measurements of real traffic reach AIModel status, Degr
         cond(m, "Degraded")?.reason === "TrafficUnhealthy"
       );
     },
-    gw.url,
+    gwURL,
   );
   console.log(`# failing backend reported Degraded ${Date.now() - t0} ms after the first failure`);
   assert.ok(sawFailure);
@@ -315,7 +225,7 @@ void test("the gateway's measurements of real traffic reach AIModel status, Degr
         m?.status?.successRate === "1.0000"
       );
     },
-    gw.url,
+    gwURL,
   );
   assert.equal(cond(m, "Degraded")?.reason, "AsExpected");
 });
@@ -351,7 +261,7 @@ void test("a version whose error rate passes the threshold is rolled back automa
     errorRate: 1,
     errorStatus: 500,
   });
-  s.stops.push(() => bad.close());
+  loop().onStop(() => bad.close());
   await apply(model(ns, bad.url, "bad", BAD_MODEL));
   await apply(tenant(ns, [MODEL, BAD_MODEL, ASSISTANT]));
   await apply(
@@ -360,7 +270,7 @@ void test("a version whose error rate passes the threshold is rolled back automa
       { version: "v2", weight: 50 },
     ]),
   );
-  const get = () => client.get<Assistant>(ASSISTANT_KIND, ns, ASSISTANT);
+  const get = () => loop().client.get<Assistant>(ASSISTANT_KIND, ns, ASSISTANT);
   const acond = (a: Assistant | undefined, type: string) =>
     a?.status?.conditions?.find((c) => c.type === type);
   const ask = (conversation: string) =>
@@ -374,6 +284,8 @@ void test("a version whose error rate passes the threshold is rolled back automa
   // as soon as the gateway has the assistant (no 404) and goes on until the rollback.
   let n = 0;
   let v2Failures = 0;
+  /** Conversations that stuck to v2 (they failed). */
+  const onV2: string[] = [];
   let served = false;
   const t0 = Date.now();
   let a: Assistant | undefined;
@@ -383,7 +295,10 @@ void test("a version whose error rate passes the threshold is rolled back automa
       served ||= r.status !== 404;
       // v1's provider is healthy: every failure is a conversation that stuck to v2 (error
       // answers carry no version header).
-      if (r.status >= 500) v2Failures++;
+      if (r.status >= 500) {
+        v2Failures++;
+        onV2.push(`c-${n - 1}`);
+      }
     }
     a = await get();
     return acond(a, "RolledBack")?.status === "True";
@@ -403,21 +318,28 @@ void test("a version whose error rate passes the threshold is rolled back automa
   assert.equal(a?.status?.lastRollback?.to, "v1");
   assert.equal(a?.status?.lastRollback?.reason, "ErrorRateExceeded");
   // The Event says so too.
-  const events = await client.list<CoreV1Event>(EVENT, ns);
+  const events = await loop().client.list<CoreV1Event>(EVENT, ns);
   assert.ok(
     events.some((e) => e.involvedObject.name === ASSISTANT && e.reason === "RolledBack"),
     "RolledBack Event",
   );
   // gateway-config renders the rolled-back variants: once the gateway reloads, every conversation,
   // including those that stuck to v2, is served by v1 without errors.
-  await waitFor("only v1 served", 15_000, async () => {
-    const r = await ask("c-0");
-    return r.headers.get("x-igw-assistant-version") === "v1";
+  await waitFor("conversations that stuck to v2 are served by v1", 15_000, async () => {
+    const rs = await Promise.all(onV2.map((id) => ask(id)));
+    return rs.every((r) => r.status === 200 && r.headers.get("x-igw-assistant-version") === "v1");
   });
   const moved = [];
   for (let i = 0; i < 30; i++) moved.push(await ask(`c-${i}`));
   assert.deepEqual(
-    [...new Set(moved.map((r) => `${r.status} ${r.headers.get("x-igw-assistant-version")}`))],
+    [
+      ...new Set(
+        moved.map(
+          (r) =>
+            `${r.status} ${r.headers.get("x-igw-assistant-version")}${r.status === 200 ? "" : ` ${r.text.slice(0, 200)}`}`,
+        ),
+      ),
+    ],
     ["200 v1"],
   );
 

@@ -26,6 +26,27 @@ export function fnv1a(text: string): number {
   return h >>> 0;
 }
 
+/**
+ * MurmurHash3's 32-bit finaliser. FNV-1a alone leaves its high bits poorly mixed for keys that
+ * differ only in their last characters (conv-1, conv-2, ...): scaled to a weight, 2,000 such
+ * conversations split 25/75 landed up to 11 points off for some assistant names. After this
+ * avalanche step the split is within 3 points for every name tried (see the unit test).
+ */
+export function fmix32(h: number): number {
+  let x = h >>> 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b) >>> 0;
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35) >>> 0;
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/** The point in [0, 1) of a stickiness key for assistant `name`. */
+export function bucketOf(name: string, key: string): number {
+  return fmix32(fnv1a(`${name}\u0000${key}`)) / 0x1_0000_0000;
+}
+
 /** The stickiness key of a request, or undefined when it carries none. */
 export function stickinessKey(
   a: Pick<RuntimeAssistant, "stickiness">,
@@ -50,9 +71,7 @@ export function pickVersion(
 ): AssistantVersionConfig | undefined {
   if (a.totalWeight <= 0) return undefined;
   const point =
-    key === undefined
-      ? random() * a.totalWeight
-      : (fnv1a(`${a.name}\u0000${key}`) / 0x1_0000_0000) * a.totalWeight;
+    key === undefined ? random() * a.totalWeight : bucketOf(a.name, key) * a.totalWeight;
   const v = a.variants.find((x) => point < x.upTo) ?? a.variants[a.variants.length - 1];
   return v === undefined ? undefined : a.versions.get(v.version);
 }
