@@ -37,6 +37,7 @@ import { startTestUpstream } from "../workloads/inference-gateway/test-upstream/
 import { installCrds } from "../test/helpers/crds.ts";
 import { syncVolume } from "../test/helpers/kubelet-volume.ts";
 import { startOperator } from "../test/helpers/operator.ts";
+import { externalModel, providerSecret } from "../test/integration/loop/bridged-gateway.ts";
 
 const MODELS = Number(process.env["BENCH_LOOP_MODELS"] ?? 1000);
 const ASSISTANTS = Number(process.env["BENCH_LOOP_ASSISTANTS"] ?? 100);
@@ -81,36 +82,14 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const model = (name: string, modelName: string, url: string, maxTokens?: number) => ({
-  apiVersion: "librechat.io/v1alpha1",
-  kind: "AIModel",
-  metadata: { name, namespace: NS },
-  spec: {
-    provider: "openai",
-    modelName,
-    external: {
-      baseURL: `${url}/v1`,
-      providerModel: "test-model",
-      credentialsSecretRef: { name: "provider-creds", key: "apiKey" },
-    },
-    ...(maxTokens === undefined ? {} : { maxTokens }),
-  },
-});
+const model = (name: string, modelName: string, url: string, maxTokens?: number) =>
+  externalModel(NS, name, modelName, url, maxTokens === undefined ? {} : { maxTokens });
 
 // ---- set-up: namespace, upstream, 1,000 AIModels, 100 Assistants, one Tenant, the manager
 await installCrds(kc);
 await apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
 const up = await startTestUpstream({ name: "bench", requireApiKey: KEY });
-await apply({
-  apiVersion: "v1",
-  kind: "Secret",
-  metadata: {
-    name: "provider-creds",
-    namespace: NS,
-    labels: { "librechat.io/model-secret": "true" },
-  },
-  stringData: { apiKey: KEY },
-});
+await apply(providerSecret(NS, KEY));
 const cfgDir = await mkdtemp(join(tmpdir(), "loop-bench-cfg-"));
 const credDir = await mkdtemp(join(tmpdir(), "loop-bench-cred-"));
 progress(`applying ${MODELS} AIModels and ${ASSISTANTS} Assistants`);

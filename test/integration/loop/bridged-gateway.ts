@@ -59,6 +59,48 @@ export function shippedGateway(bridge: PodBridge, ns: string): Obj[] {
   return [sa, svc, dep];
 }
 
+/** The Secret every external AIModel of these tests references (labelled for model use). */
+export const PROVIDER_SECRET = "provider-creds";
+
+/** A provider key Secret `provider-creds` in `ns` holding `key`, labelled for model use. */
+export function providerSecret(ns: string, key: string): Record<string, unknown> {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      name: PROVIDER_SECRET,
+      namespace: ns,
+      labels: { "librechat.io/model-secret": "true" },
+    },
+    stringData: { apiKey: key },
+  };
+}
+
+/** An external AIModel `name` in `ns` served as `modelName` by the upstream at `upstreamURL`. */
+export function externalModel(
+  ns: string,
+  name: string,
+  modelName: string,
+  upstreamURL: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    apiVersion: "librechat.io/v1alpha1",
+    kind: "AIModel",
+    metadata: { name, namespace: ns },
+    spec: {
+      provider: "openai",
+      modelName,
+      external: {
+        baseURL: `${upstreamURL}/v1`,
+        providerModel: "test-model",
+        credentialsSecretRef: { name: PROVIDER_SECRET, key: "apiKey" },
+      },
+      ...extra,
+    },
+  };
+}
+
 /** The manager, the bridge and (after startGateway) the bridged gateway of one test file. */
 export class BridgedLoop {
   readonly client: KubeClient;

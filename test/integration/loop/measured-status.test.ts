@@ -18,7 +18,7 @@ import { startTestUpstream } from "../../../workloads/inference-gateway/test-ups
 import type { TestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
 import { waitFor } from "../../helpers/testenv.ts";
 import { post } from "../inference-gateway/helpers.ts";
-import { BridgedLoop } from "./bridged-gateway.ts";
+import { BridgedLoop, externalModel, providerSecret } from "./bridged-gateway.ts";
 
 const suffix = randomBytes(3).toString("hex");
 const TENANT = `measured-${suffix}`;
@@ -43,27 +43,8 @@ async function apply(obj: Record<string, unknown>): Promise<void> {
   await loop().apply(obj);
 }
 
-function model(
-  ns: string,
-  upstreamURL: string,
-  name = "gpt",
-  modelName = MODEL,
-): Record<string, unknown> {
-  return {
-    apiVersion: "librechat.io/v1alpha1",
-    kind: "AIModel",
-    metadata: { name, namespace: ns },
-    spec: {
-      provider: "openai",
-      modelName,
-      external: {
-        baseURL: `${upstreamURL}/v1`,
-        providerModel: "test-model",
-        credentialsSecretRef: { name: "provider-creds", key: "apiKey" },
-      },
-    },
-  };
-}
+const model = (ns: string, upstreamURL: string, name = "gpt", modelName = MODEL) =>
+  externalModel(ns, name, modelName, upstreamURL);
 
 function tenant(ns: string, allowed: string[]): Record<string, unknown> {
   return {
@@ -134,16 +115,7 @@ void test("the gateway's measurements of real traffic reach AIModel status, Degr
   const upstream = s.upstream;
   assert.ok(upstream !== undefined);
   // Before any gateway exists: the model is not measured, and says why.
-  await apply({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: {
-      name: "provider-creds",
-      namespace: ns,
-      labels: { "librechat.io/model-secret": "true" },
-    },
-    stringData: { apiKey: PROVIDER_KEY },
-  });
+  await apply(providerSecret(ns, PROVIDER_KEY));
   await apply(model(ns, upstream.url));
   await waitFor("TrafficHealthy NotMeasured (no gateway yet)", 20_000, async () => {
     const c = cond(await aimodel(), "TrafficHealthy");

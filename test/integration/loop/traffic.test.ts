@@ -14,7 +14,7 @@ import { startTestUpstream } from "../../../workloads/inference-gateway/test-ups
 import type { TestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
 import { createTestNamespace } from "../../helpers/testenv.ts";
 import { post } from "../inference-gateway/helpers.ts";
-import { BridgedLoop } from "./bridged-gateway.ts";
+import { BridgedLoop, externalModel, providerSecret } from "./bridged-gateway.ts";
 
 const suffix = randomBytes(3).toString("hex");
 const PROVIDER_KEY = `sk-provider-${randomBytes(12).toString("hex")}`;
@@ -39,23 +39,8 @@ function loop(): BridgedLoop {
   return s.loop;
 }
 
-function aimodel(name: string, modelName: string, up: TestUpstream, extra = {}) {
-  return {
-    apiVersion: "librechat.io/v1alpha1",
-    kind: "AIModel",
-    metadata: { name, namespace: loop().ns },
-    spec: {
-      provider: "openai",
-      modelName,
-      external: {
-        baseURL: `${up.url}/v1`,
-        providerModel: "test-model",
-        credentialsSecretRef: { name: "provider-creds", key: "apiKey" },
-      },
-      ...extra,
-    },
-  };
-}
+const aimodel = (name: string, modelName: string, up: TestUpstream, extra = {}) =>
+  externalModel(loop().ns, name, modelName, up.url, extra);
 
 function tenant(name: string, ns: string, models: Record<string, unknown>) {
   return {
@@ -94,16 +79,7 @@ before(async () => {
   s.loop = await BridgedLoop.start("traffic", ["--controllers=aimodel,gateway-config"]);
   s.budgetNs = await createTestNamespace("traffic-budget");
   const ns = s.loop.ns;
-  await s.loop.apply({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: {
-      name: "provider-creds",
-      namespace: ns,
-      labels: { "librechat.io/model-secret": "true" },
-    },
-    stringData: { apiKey: PROVIDER_KEY },
-  });
+  await s.loop.apply(providerSecret(ns, PROVIDER_KEY));
   await s.loop.apply(aimodel("chat", CHAT_MODEL, s.fast));
   await s.loop.apply(
     aimodel("priced", PRICED_MODEL, s.slow, {
