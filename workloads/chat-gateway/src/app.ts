@@ -11,6 +11,7 @@ import chatPlugin, { type RuntimeConfig } from "./plugins/chat.ts";
 import metricsPlugin from "./plugins/metrics.ts";
 import pgPlugin from "./plugins/pg.ts";
 import redisPlugin from "./plugins/redis.ts";
+import webPlugin from "./plugins/web.ts";
 import wsPlugin from "./plugins/ws.ts";
 import readRoutes from "./routes/read.ts";
 import sseRoutes from "./routes/sse.ts";
@@ -75,4 +76,5 @@ export default async function chatGatewayApp(
   await app.register(sseRoutes);
   await app.register(ticketRoutes);
   await app.register(readRoutes);
+  if (cfg.web !== undefined) await app.register(webPlugin, cfg.web);
 }
