@@ -229,10 +229,9 @@ export class ChatLink {
     }
     this.#ws = ws;
     this.#wsOpened = false;
-    ws.onopen = () => {
-      this.#wsOpened = true;
-      this.#wsFailures = 0;
-    };
+    // Established means the server's welcome arrived: a proxy that accepts the upgrade and then
+    // drops it counts as a failed open (it may be what blocks WebSockets).
+    ws.onopen = () => undefined;
     ws.onmessage = (ev) => {
       if (typeof ev.data === "string") this.#onText(ev.data);
     };
@@ -259,6 +258,8 @@ export class ChatLink {
   #handle(f: ServerFrame): void {
     switch (f.type) {
       case "welcome":
+        this.#wsOpened = true;
+        this.#wsFailures = 0;
         this.#replica = typeof f["replica"] === "string" ? f["replica"] : undefined;
         if (this.#state !== "online") this.#online();
         break;
