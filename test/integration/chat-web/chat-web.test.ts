@@ -43,7 +43,8 @@ test("web client against the real stack", { timeout: 600_000 }, async (t) => {
   await t.test("edit a message and navigate between the branches", async () => {
     await page.getByRole("button", { name: "Edit" }).first().click();
     const box = page.getByLabel("Edit message");
-    assert.equal(await box.evaluate((el) => el === document.activeElement), true, "focus moves into the edit box");
+    const focused = await box.evaluate((el) => el === (el as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement);
+    assert.equal(focused, true, "focus moves into the edit box");
     await box.fill("hello again, edited");
     await page.getByRole("button", { name: "Save and submit" }).click();
     assert.equal(await lastReplyDone(page), expectedReply("hello again, edited"));

@@ -66,7 +66,7 @@ export async function startStack(t: TestContext, opts: StackOptions = {}): Promi
     routing({
       backends: [{ name: "up", provider: "openai", baseURL: `${upstream.url}/v1` }],
       models: [
-        { name: "test-model", routes: [{ backend: "up" }] },
+        { name: "test-model", defaultMaxTokens: 16, routes: [{ backend: "up" }] },
         { name: "test-embedding", type: "embedding", routes: [{ backend: "up" }] },
       ],
       tenants: [{ id: tenant.id, apiKeys: [{ sha256: tenant.hash }], models: ["*"] }],
@@ -74,9 +74,9 @@ export async function startStack(t: TestContext, opts: StackOptions = {}): Promi
   );
   t.after(() => gw.close());
 
-  const env = (i: number): Record<string, string> =>
+  const env = (): Record<string, string> =>
     replicaEnv([{ issuer: issuerUrl(realm), tenant: "acme", audience: AUDIENCE }], {
-      INFERENCE_URL: `${gw.url}/v1`,
+      INFERENCE_URL: gw.url,
       INFERENCE_API_KEY: tenant.key,
       CHAT_REPLY_LEASE_MS: String(opts.replyLeaseMs ?? 3_000),
       CHAT_WEB_DIR: WEB_DIR,
@@ -85,7 +85,7 @@ export async function startStack(t: TestContext, opts: StackOptions = {}): Promi
       CHAT_WEB_MODELS: "test-model",
     });
   const replicas: ChildReplica[] = [];
-  for (let i = 0; i < 2; i++) replicas.push(await startChild(env(i), `web-${i}`, ports[i]));
+  for (let i = 0; i < 2; i++) replicas.push(await startChild(env(), `web-${i}`, ports[i]));
   t.after(async () => {
     for (const r of replicas) await r.kill("SIGTERM");
   });
@@ -99,7 +99,7 @@ export async function startStack(t: TestContext, opts: StackOptions = {}): Promi
     upstream,
     browser,
     restart: async (i) => {
-      replicas[i] = await startChild(env(i), `web-${i}`, ports[i]);
+      replicas[i] = await startChild(env(), `web-${i}`, ports[i]);
     },
   };
 }

@@ -28,7 +28,7 @@ const settings = { issuer: "http://kc/realms/a", clientId: "chat-web", redirectU
 
 function tokenEndpoint(seen: URLSearchParams[], answer: Record<string, unknown>, status = 200): OidcContext["fetchFn"] {
   return (_url, init) => {
-    seen.push(new URLSearchParams(String(init?.body)));
+    seen.push(new URLSearchParams(init?.body as string));
     return Promise.resolve(new Response(JSON.stringify(answer), { status, headers: { "content-type": "application/json" } }));
   };
 }
