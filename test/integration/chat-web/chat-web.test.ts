@@ -100,15 +100,18 @@ test("web client against the real stack", { timeout: 600_000 }, async (t) => {
     assert.match(text, /<img src=x onerror=/, "markup shows as text");
     const reply = page.locator('[data-testid="message-assistant"]').last();
     assert.equal(await reply.locator("img, script, a[href^='javascript']").count(), 0);
-    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned), undefined);
   });
 
   await t.test("accessibility: axe-core finds no serious or critical violations", async () => {
     // Evaluated through the DevTools protocol: the page's CSP (rightly) refuses inline scripts.
     await page.evaluate(readFileSync(join(REPO, "node_modules", "axe-core", "axe.min.js"), "utf8"));
     const result = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string | null; nodes: unknown[] }[] }> } }).axe;
-      return (await axe.run(document)).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+      const g = globalThis as unknown as {
+        document: unknown;
+        axe: { run: (ctx: unknown) => Promise<{ violations: { id: string; impact: string | null; nodes: unknown[] }[] }> };
+      };
+      return (await g.axe.run(g.document)).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
     });
     const serious = result.filter((v) => v.impact === "serious" || v.impact === "critical");
     assert.deepEqual(serious, [], JSON.stringify(result));

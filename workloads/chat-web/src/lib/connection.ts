@@ -210,15 +210,17 @@ export class ChatLink {
   }
 
   async #openSocket(): Promise<void> {
-    let token: string;
+    // The token never goes into a URL: it buys a single-use ticket (POST /v1/tickets, bearer in the
+    // header), and the ticket opens this one WebSocket.
+    let ticket: string;
     try {
-      token = await this.#o.token();
+      ticket = await this.#ticket();
     } catch {
       this.#retryLater();
       return;
     }
     if (this.#stopped) return;
-    const url = `${this.endpoint.replace(/^http/, "ws")}/v1/ws?access_token=${encodeURIComponent(token)}`;
+    const url = `${this.endpoint.replace(/^http/, "ws")}/v1/ws?ticket=${encodeURIComponent(ticket)}`;
     const make = this.#o.socket ?? ((u: string, p: string[]) => new WebSocket(u, p) as unknown as SocketLike);
     let ws: SocketLike;
     try {
@@ -367,6 +369,19 @@ export class ChatLink {
       for (const e of parser.push(value)) this.#onText(e.data);
     }
     if (!ctl.signal.aborted) throw new LinkError("CG_ERR_STREAM", "stream ended", true);
+  }
+
+  /** A fresh connection ticket from this endpoint (throws when the token or the endpoint fails). */
+  async #ticket(): Promise<string> {
+    const token = await this.#o.token();
+    const res = await this.#fetch(`${this.endpoint}/v1/tickets`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (!res.ok) throw new LinkError("CG_ERR_TICKET", `ticket refused: HTTP ${res.status}`, true);
+    const body = (await res.json()) as { ticket?: unknown };
+    if (typeof body.ticket !== "string") throw new LinkError("CG_ERR_TICKET", "no ticket in the answer", true);
+    return body.ticket;
   }
 
   async #post(frame: ClientFrame): Promise<ServerFrame | undefined> {
