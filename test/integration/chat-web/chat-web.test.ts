@@ -47,6 +47,11 @@ test("web client against the real stack", { timeout: 600_000 }, async (t) => {
     assert.equal(focused, true, "focus moves into the edit box");
     await box.fill("hello again, edited");
     await page.getByRole("button", { name: "Save and submit" }).click();
+    // The previous branch's reply is already complete: wait for the edited message's own reply.
+    await page
+      .locator('[data-testid="message-assistant"][data-status="complete"] [data-testid="message-body"]')
+      .filter({ hasText: expectedReply("hello again, edited") })
+      .waitFor({ timeout: 30_000 });
     assert.equal(await lastReplyDone(page), expectedReply("hello again, edited"));
     assert.deepEqual(await bodies(page, "user"), ["hello again, edited"]);
     await page.getByTestId("sibling-position").first().filter({ hasText: "2 / 2" }).waitFor();
