@@ -17,7 +17,11 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 async function bodies(page: Page, role: "user" | "assistant"): Promise<string[]> {
-  return (await page.locator(`[data-testid="message-${role}"] [data-testid="message-body"]`).allInnerTexts()).map((s) => s.trim());
+  return (
+    await page
+      .locator(`[data-testid="message-${role}"] [data-testid="message-body"]`)
+      .allInnerTexts()
+  ).map((s) => s.trim());
 }
 
 test("web client against the real stack", { timeout: 600_000 }, async (t) => {
@@ -33,7 +37,10 @@ test("web client against the real stack", { timeout: 600_000 }, async (t) => {
     const reply = page.locator('[data-testid="message-assistant"]').last();
     await reply.and(page.locator('[data-status="streaming"]')).waitFor({ timeout: 20_000 });
     const partial = (await reply.locator('[data-testid="message-body"]').innerText()).trim();
-    assert.ok(partial.length < expectedReply("hello from the browser").length, `streamed text grows (saw "${partial}")`);
+    assert.ok(
+      partial.length < expectedReply("hello from the browser").length,
+      `streamed text grows (saw "${partial}")`,
+    );
     assert.equal(await lastReplyDone(page), expectedReply("hello from the browser"));
     assert.deepEqual(await bodies(page, "user"), ["hello from the browser"]);
     await page.getByRole("link", { name: "hello from the browser" }).waitFor();
@@ -43,13 +50,20 @@ test("web client against the real stack", { timeout: 600_000 }, async (t) => {
   await t.test("edit a message and navigate between the branches", async () => {
     await page.getByRole("button", { name: "Edit" }).first().click();
     const box = page.getByLabel("Edit message");
-    const focused = await box.evaluate((el) => el === (el as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement);
+    const focused = await box.evaluate(
+      (el) =>
+        el ===
+        (el as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument
+          .activeElement,
+    );
     assert.equal(focused, true, "focus moves into the edit box");
     await box.fill("hello again, edited");
     await page.getByRole("button", { name: "Save and submit" }).click();
     // The previous branch's reply is already complete: wait for the edited message's own reply.
     await page
-      .locator('[data-testid="message-assistant"][data-status="complete"] [data-testid="message-body"]')
+      .locator(
+        '[data-testid="message-assistant"][data-status="complete"] [data-testid="message-body"]',
+      )
       .filter({ hasText: expectedReply("hello again, edited") })
       .waitFor({ timeout: 30_000 });
     assert.equal(await lastReplyDone(page), expectedReply("hello again, edited"));
@@ -80,7 +94,10 @@ test("web client against the real stack", { timeout: 600_000 }, async (t) => {
     await page.getByRole("button", { name: "Search", exact: true }).click();
     const hit = page.getByTestId("search-hit").first();
     await hit.waitFor();
-    assert.equal((await hit.locator("mark").first().innerText()).toLowerCase(), needle.toLowerCase());
+    assert.equal(
+      (await hit.locator("mark").first().innerText()).toLowerCase(),
+      needle.toLowerCase(),
+    );
     await shot(page, "search");
     await hit.click();
     await page.locator(".msg.focus").waitFor();
@@ -91,7 +108,10 @@ test("web client against the real stack", { timeout: 600_000 }, async (t) => {
     await other.goto(page.url());
     await waitOnline(other);
     await other.locator('[data-testid="message-user"]').first().waitFor();
-    await page.getByTestId("presence").filter({ hasText: "2 connected here" }).waitFor({ timeout: 10_000 });
+    await page
+      .getByTestId("presence")
+      .filter({ hasText: "2 connected here" })
+      .waitFor({ timeout: 10_000 });
     await other.getByLabel("Message", { exact: true }).pressSequentially("typing…", { delay: 20 });
     await page.getByTestId("presence").filter({ hasText: "typing" }).waitFor({ timeout: 10_000 });
     await other.close();
@@ -99,13 +119,17 @@ test("web client against the real stack", { timeout: 600_000 }, async (t) => {
 
   await t.test("hostile Markdown in a reply renders inert", async () => {
     await page.getByRole("button", { name: "New conversation" }).click();
-    const hostile = 'echo: <img src=x onerror="window.__pwned=1"> [x](javascript:window.__pwned=2) **<script>window.__pwned=3</script>**';
+    const hostile =
+      'echo: <img src=x onerror="window.__pwned=1"> [x](javascript:window.__pwned=2) **<script>window.__pwned=3</script>**';
     await sendMessage(page, hostile);
     const text = await lastReplyDone(page);
     assert.match(text, /<img src=x onerror=/, "markup shows as text");
     const reply = page.locator('[data-testid="message-assistant"]').last();
     assert.equal(await reply.locator("img, script, a[href^='javascript']").count(), 0);
-    assert.equal(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned), undefined);
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned),
+      undefined,
+    );
   });
 
   await t.test("accessibility: axe-core finds no serious or critical violations", async () => {
@@ -114,9 +138,17 @@ test("web client against the real stack", { timeout: 600_000 }, async (t) => {
     const result = await page.evaluate(async () => {
       const g = globalThis as unknown as {
         document: unknown;
-        axe: { run: (ctx: unknown) => Promise<{ violations: { id: string; impact: string | null; nodes: unknown[] }[] }> };
+        axe: {
+          run: (
+            ctx: unknown,
+          ) => Promise<{ violations: { id: string; impact: string | null; nodes: unknown[] }[] }>;
+        };
       };
-      return (await g.axe.run(g.document)).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+      return (await g.axe.run(g.document)).violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        nodes: v.nodes.length,
+      }));
     });
     const serious = result.filter((v) => v.impact === "serious" || v.impact === "critical");
     assert.deepEqual(serious, [], JSON.stringify(result));

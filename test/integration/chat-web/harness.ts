@@ -20,7 +20,10 @@ const AUDIENCE = "chat-gateway";
 /** Chromium from Debian (installed by hack/test.sh through hack/tools/chromium.sh). */
 export function chromiumPath(): string {
   const p = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
-  if (!existsSync(p)) throw new Error(`${p} is missing: run the browser tests through hack/test.sh (it installs Debian's chromium), or set CHROMIUM_PATH`);
+  if (!existsSync(p))
+    throw new Error(
+      `${p} is missing: run the browser tests through hack/test.sh (it installs Debian's chromium), or set CHROMIUM_PATH`,
+    );
   return p;
 }
 
@@ -42,7 +45,8 @@ export interface StackOptions {
 
 /** Starts everything and registers its teardown on `t`. */
 export async function startStack(t: TestContext, opts: StackOptions = {}): Promise<Stack> {
-  if (!existsSync(join(WEB_DIR, "index.html"))) throw new Error(`${WEB_DIR}/index.html is missing: run \`make web\` (hack/test.sh builds it)`);
+  if (!existsSync(join(WEB_DIR, "index.html")))
+    throw new Error(`${WEB_DIR}/index.html is missing: run \`make web\` (hack/test.sh builds it)`);
   const ports = [await freePort(), await freePort()];
   const urls = ports.map((p) => `http://127.0.0.1:${p}`);
   const realm = await createTestRealm("web", t, { accessTokenLifespan: 300 });
@@ -54,12 +58,21 @@ export async function startStack(t: TestContext, opts: StackOptions = {}): Promi
     redirectUris: urls.map((u) => `${u}/*`),
     webOrigins: urls,
     audience: AUDIENCE,
-    extra: { attributes: { "pkce.code.challenge.method": "S256", "post.logout.redirect.uris": urls.map((u) => `${u}/*`).join("##") } },
+    extra: {
+      attributes: {
+        "pkce.code.challenge.method": "S256",
+        "post.logout.redirect.uris": urls.map((u) => `${u}/*`).join("##"),
+      },
+    },
   });
   const users = [{ name: "alice", password: "alice-pw-1" }];
   for (const u of users) await createUser(realm, { username: u.name, password: u.password });
 
-  const upstream = await startTestUpstream({ tokensPerSecond: opts.tokensPerSecond ?? 20, defaultMaxTokens: 16, embeddingDim: 16 });
+  const upstream = await startTestUpstream({
+    tokensPerSecond: opts.tokensPerSecond ?? 20,
+    defaultMaxTokens: 16,
+    embeddingDim: 16,
+  });
   t.after(() => upstream.close());
   const tenant = newTenant("web");
   const gw = await startGateway(
@@ -89,7 +102,10 @@ export async function startStack(t: TestContext, opts: StackOptions = {}): Promi
   t.after(async () => {
     for (const r of replicas) await r.kill("SIGTERM");
   });
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    args: ["--no-sandbox", "--disable-dev-shm-usage"],
+  });
   t.after(() => browser.close());
   return {
     realm,
@@ -105,14 +121,20 @@ export async function startStack(t: TestContext, opts: StackOptions = {}): Promi
 }
 
 /** A signed-in page on `url`: the app's Sign in button, then Keycloak's real login form. */
-export async function signIn(ctx: BrowserContext, url: string, user: { name: string; password: string }): Promise<Page> {
+export async function signIn(
+  ctx: BrowserContext,
+  url: string,
+  user: { name: string; password: string },
+): Promise<Page> {
   const page = await ctx.newPage();
   await page.goto(url);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.locator("#username").fill(user.name);
   await page.locator("#password").fill(user.password);
   await page.locator("#kc-login").click();
-  await page.waitForURL((u) => u.origin === new URL(url).origin && !u.search.includes("code="), { timeout: 30_000 });
+  await page.waitForURL((u) => u.origin === new URL(url).origin && !u.search.includes("code="), {
+    timeout: 30_000,
+  });
   await waitOnline(page);
   return page;
 }
@@ -131,6 +153,8 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
 /** The last assistant message once it has finished streaming (complete or incomplete). */
 export async function lastReplyDone(page: Page, timeout = 30_000): Promise<string> {
   const last = page.locator('[data-testid="message-assistant"]').last();
-  await last.and(page.locator('[data-status="complete"], [data-status="incomplete"]')).waitFor({ timeout });
+  await last
+    .and(page.locator('[data-status="complete"], [data-status="incomplete"]'))
+    .waitFor({ timeout });
   return (await last.locator('[data-testid="message-body"]').innerText()).trim();
 }

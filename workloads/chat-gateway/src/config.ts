@@ -223,10 +223,16 @@ export const ChatGatewayEnvSchema = Type.Object(
       ),
     ),
     CHAT_WEB_DIR: str("directory of the built web client served at / (unset: no web client)"),
-    CHAT_WEB_OIDC_ISSUER: str("realm the web client signs in with (default: first CHAT_OIDC_ISSUERS)"),
+    CHAT_WEB_OIDC_ISSUER: str(
+      "realm the web client signs in with (default: first CHAT_OIDC_ISSUERS)",
+    ),
     CHAT_WEB_OIDC_CLIENT_ID: str("public OIDC client of the web client", "chat-web"),
-    CHAT_WEB_ENDPOINTS: str("comma-separated fleet base URLs offered to the page (default: its origin)"),
-    CHAT_WEB_MODELS: str("comma-separated models offered by the page (default: CHAT_DEFAULT_MODEL)"),
+    CHAT_WEB_ENDPOINTS: str(
+      "comma-separated fleet base URLs offered to the page (default: its origin)",
+    ),
+    CHAT_WEB_MODELS: str(
+      "comma-separated models offered by the page (default: CHAT_DEFAULT_MODEL)",
+    ),
     ...Object.fromEntries(Object.keys(INTS).map((n) => [n, intSchema(n)])),
   },
   { additionalProperties: true },

@@ -25,7 +25,8 @@ async function boot(root: HTMLElement): Promise<void> {
     render(<App store={store} />, root);
   };
   session.onChange = () => {
-    if (!session.signedIn) render(<SignIn onSignIn={() => void session.signIn()} error={undefined} />, root);
+    if (!session.signedIn)
+      render(<SignIn onSignIn={() => void session.signIn()} error={undefined} />, root);
   };
   render(<App store={store} />, root);
   store.start();
@@ -34,6 +35,14 @@ async function boot(root: HTMLElement): Promise<void> {
 const root = document.getElementById("app");
 if (root !== null) {
   boot(root).catch((err: unknown) => {
-    render(<SignIn onSignIn={() => { location.reload(); }} error={`Could not start: ${err instanceof Error ? err.message : String(err)}`} />, root);
+    render(
+      <SignIn
+        onSignIn={() => {
+          location.reload();
+        }}
+        error={`Could not start: ${err instanceof Error ? err.message : String(err)}`}
+      />,
+      root,
+    );
   });
 }

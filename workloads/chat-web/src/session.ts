@@ -3,7 +3,17 @@
 // that is about to expire is refreshed before it is handed out (the WebSocket connect and every
 // HTTP call ask here). A refresh that fails leaves the view as it is and asks to sign in again.
 import type { Discovery, OidcContext, OidcSettings, Tokens } from "./lib/oidc.ts";
-import { authorizationUrl, clearTokens, completeLogin, discover, loadTokens, logoutUrl, refreshDelayMs, refreshTokens, tokenIdentity } from "./lib/oidc.ts";
+import {
+  authorizationUrl,
+  clearTokens,
+  completeLogin,
+  discover,
+  loadTokens,
+  logoutUrl,
+  refreshDelayMs,
+  refreshTokens,
+  tokenIdentity,
+} from "./lib/oidc.ts";
 
 export interface WebConfig {
   issuer: string;
@@ -31,7 +41,11 @@ export class Session {
 
   /** Discovers the realm and finishes a login redirect if this load is one. */
   static async open(cfg: WebConfig): Promise<Session> {
-    const settings: OidcSettings = { issuer: cfg.issuer, clientId: cfg.clientId, redirectUri: `${location.origin}/` };
+    const settings: OidcSettings = {
+      issuer: cfg.issuer,
+      clientId: cfg.clientId,
+      redirectUri: `${location.origin}/`,
+    };
     const s = new Session(settings, await discover(cfg.issuer, (u, i) => fetch(u, i)));
     const q = new URLSearchParams(location.search);
     if (q.has("code") || q.has("error")) {
@@ -47,7 +61,13 @@ export class Session {
   }
 
   #ctx(): OidcContext {
-    return { settings: this.settings, discovery: this.#d, store: sessionStorage, fetchFn: (u, i) => fetch(u, i), now: Date.now() };
+    return {
+      settings: this.settings,
+      discovery: this.#d,
+      store: sessionStorage,
+      fetchFn: (u, i) => fetch(u, i),
+      now: Date.now(),
+    };
   }
 
   get signedIn(): boolean {
@@ -55,11 +75,20 @@ export class Session {
   }
 
   get identity(): { sub: string; name: string } {
-    return this.#tokens === undefined ? { sub: "", name: "" } : tokenIdentity(this.#tokens.accessToken);
+    return this.#tokens === undefined
+      ? { sub: "", name: "" }
+      : tokenIdentity(this.#tokens.accessToken);
   }
 
   async signIn(): Promise<void> {
-    location.assign(await authorizationUrl(this.settings, this.#d, sessionStorage, `${location.pathname}${location.hash}`));
+    location.assign(
+      await authorizationUrl(
+        this.settings,
+        this.#d,
+        sessionStorage,
+        `${location.pathname}${location.hash}`,
+      ),
+    );
   }
 
   signOut(): void {
@@ -83,9 +112,12 @@ export class Session {
     this.#tokens = t;
     this.#issuedAt = Date.now();
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      void this.#refresh().catch(() => undefined);
-    }, refreshDelayMs(t, this.#issuedAt, Date.now()));
+    this.#timer = setTimeout(
+      () => {
+        void this.#refresh().catch(() => undefined);
+      },
+      refreshDelayMs(t, this.#issuedAt, Date.now()),
+    );
     this.onChange();
   }
 

@@ -4,7 +4,14 @@
 import type { ClientFrame, LinkStatus, ServerFrame } from "./lib/connection.ts";
 import { ChatLink, LinkError } from "./lib/connection.ts";
 import type { BranchChoice, Conversation, Message, StoredEvent } from "./lib/tree.ts";
-import { applyDelta, applyEvent, choiceShowing, emptyConversation, stepSibling, visiblePath } from "./lib/tree.ts";
+import {
+  applyDelta,
+  applyEvent,
+  choiceShowing,
+  emptyConversation,
+  stepSibling,
+  visiblePath,
+} from "./lib/tree.ts";
 import type { Session, WebConfig } from "./session.ts";
 
 export interface Summary {
@@ -61,7 +68,14 @@ export class ChatStore {
     this.session = session;
     this.model = config.defaultModel;
     const endpoints = config.endpoints.length > 0 ? config.endpoints : [location.origin];
-    this.status = { state: "offline", transport: "websocket", endpoint: endpoints[0] ?? "", replica: undefined, attempt: 0, retryInMs: undefined };
+    this.status = {
+      state: "offline",
+      transport: "websocket",
+      endpoint: endpoints[0] ?? "",
+      replica: undefined,
+      attempt: 0,
+      retryInMs: undefined,
+    };
     this.link = new ChatLink({
       endpoints,
       token: () => session.token(),
@@ -107,7 +121,9 @@ export class ChatStore {
 
   /** GET on the fleet (the endpoint the link uses) with the user's token. */
   async api<T>(path: string): Promise<T> {
-    const res = await fetch(`${this.link.endpoint}${path}`, { headers: { authorization: `Bearer ${await this.session.token()}` } });
+    const res = await fetch(`${this.link.endpoint}${path}`, {
+      headers: { authorization: `Bearer ${await this.session.token()}` },
+    });
     if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
     return (await res.json()) as T;
   }
@@ -149,7 +165,9 @@ export class ChatStore {
         this.#onEvent(f);
         break;
       case "delta":
-        this.#update(str(f["conversationId"]), (c) => applyDelta(c, str(f["messageId"]), num(f["index"]), str(f["text"])));
+        this.#update(str(f["conversationId"]), (c) =>
+          applyDelta(c, str(f["messageId"]), num(f["index"]), str(f["text"])),
+        );
         break;
       case "presence":
         this.#onPresence(f);
@@ -177,14 +195,22 @@ export class ChatStore {
     const after = applyEvent(before, num(f["seq"]), f["event"] as StoredEvent);
     this.conversations.set(id, after);
     if (after !== before) {
-      if (!this.list.some((s) => s.conversationId === id) || after.title !== before.title) this.#refreshListSoon();
+      if (!this.list.some((s) => s.conversationId === id) || after.title !== before.title)
+        this.#refreshListSoon();
       const e = f["event"] as StoredEvent;
       // A new branch of ours (edit, regenerate) is shown at once.
-      if (e.type === "message.edited" || (e.type === "reply.started" && e.data["regenerateOf"] !== null)) {
+      if (
+        e.type === "message.edited" ||
+        (e.type === "reply.started" && e.data["regenerateOf"] !== null)
+      ) {
         this.choice = choiceShowing(after, this.choice, str(e.data["messageId"]));
       }
       // A search hit opens the branch that holds it once its event has arrived.
-      if (id === this.current && this.focusMessage !== undefined && after.messages.has(this.focusMessage)) {
+      if (
+        id === this.current &&
+        this.focusMessage !== undefined &&
+        after.messages.has(this.focusMessage)
+      ) {
         this.choice = choiceShowing(after, this.choice, this.focusMessage);
       }
       this.link.notify({ type: "ack", conversationId: id, seq: after.lastSeq });
@@ -194,8 +220,10 @@ export class ChatStore {
   #onPresence(f: ServerFrame): void {
     const id = str(f["conversationId"]);
     const p = this.presence.get(id) ?? { count: 0, members: new Map<string, string>() };
-    const list = (k: string): { userId: string; connectionId: string }[] => (Array.isArray(f[k]) ? (f[k] as { userId: string; connectionId: string }[]) : []);
-    if (Array.isArray(f["members"])) p.members = new Map(list("members").map((m) => [m.connectionId, m.userId]));
+    const list = (k: string): { userId: string; connectionId: string }[] =>
+      Array.isArray(f[k]) ? (f[k] as { userId: string; connectionId: string }[]) : [];
+    if (Array.isArray(f["members"]))
+      p.members = new Map(list("members").map((m) => [m.connectionId, m.userId]));
     for (const m of list("joined")) p.members.set(m.connectionId, m.userId);
     for (const m of list("left")) p.members.delete(m.connectionId);
     p.count = num(f["count"]);
@@ -207,7 +235,8 @@ export class ChatStore {
     const conn = str(f["connectionId"]);
     if (conn === this.connectionId) return;
     const m = this.typing.get(id) ?? new Map<string, Typist>();
-    if (f["typing"] === true) m.set(conn, { userId: str(f["userId"]), until: Date.now() + TYPING_SHOW_MS });
+    if (f["typing"] === true)
+      m.set(conn, { userId: str(f["userId"]), until: Date.now() + TYPING_SHOW_MS });
     else m.delete(conn);
     this.typing.set(id, m);
     setTimeout(() => {
@@ -236,7 +265,12 @@ export class ChatStore {
   async send(content: string): Promise<boolean> {
     const conv = this.currentConversation;
     const last = this.path.at(-1);
-    const frame: ClientFrame = { type: "send", content, messageId: crypto.randomUUID(), model: this.model };
+    const frame: ClientFrame = {
+      type: "send",
+      content,
+      messageId: crypto.randomUUID(),
+      model: this.model,
+    };
     if (conv !== undefined) {
       frame["conversationId"] = conv.id;
       frame["parentId"] = last?.id ?? null;
@@ -260,7 +294,11 @@ export class ChatStore {
         await this.link.request(make(conv.lastSeq));
         return true;
       } catch (err) {
-        if (!(err instanceof LinkError && err.code === "CG_ERR_VERSION_CONFLICT" && attempt === 0)) {
+        if (!(
+          err instanceof LinkError &&
+          err.code === "CG_ERR_VERSION_CONFLICT" &&
+          attempt === 0
+        )) {
           this.notice = err instanceof Error ? err.message : String(err);
           this.#changed();
           return false;
@@ -273,13 +311,27 @@ export class ChatStore {
 
   edit(messageId: string, content: string): Promise<boolean> {
     const id = this.current ?? "";
-    return this.#versioned((v) => ({ type: "edit", conversationId: id, messageId, content, expectedVersion: v, newMessageId: crypto.randomUUID(), model: this.model }));
+    return this.#versioned((v) => ({
+      type: "edit",
+      conversationId: id,
+      messageId,
+      content,
+      expectedVersion: v,
+      newMessageId: crypto.randomUUID(),
+      model: this.model,
+    }));
   }
 
   /** Regenerates an assistant reply (also the retry of an incomplete one). */
   regenerate(messageId: string): Promise<boolean> {
     const id = this.current ?? "";
-    return this.#versioned((v) => ({ type: "regenerate", conversationId: id, messageId, expectedVersion: v, model: this.model }));
+    return this.#versioned((v) => ({
+      type: "regenerate",
+      conversationId: id,
+      messageId,
+      expectedVersion: v,
+      model: this.model,
+    }));
   }
 
   step(m: Message, delta: number): void {
@@ -295,7 +347,8 @@ export class ChatStore {
     if (id === undefined) return;
     clearTimeout(this.#typingTimer);
     if (!typing) {
-      if (this.#typingSent > 0) this.link.notify({ type: "typing", conversationId: id, typing: false });
+      if (this.#typingSent > 0)
+        this.link.notify({ type: "typing", conversationId: id, typing: false });
       this.#typingSent = 0;
       return;
     }
@@ -316,7 +369,9 @@ export class ChatStore {
       return;
     }
     try {
-      const r = await this.api<{ hits: SearchHit[] }>(`/v1/search?q=${encodeURIComponent(q)}&limit=20`);
+      const r = await this.api<{ hits: SearchHit[] }>(
+        `/v1/search?q=${encodeURIComponent(q)}&limit=20`,
+      );
       this.hits = r.hits;
     } catch (err) {
       this.notice = `Search failed: ${err instanceof Error ? err.message : String(err)}`;

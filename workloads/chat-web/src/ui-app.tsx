@@ -11,7 +11,13 @@ import { Highlight, Markdown } from "./ui-markdown.tsx";
 
 export function useStore(store: ChatStore): number {
   const [tick, setTick] = useState(0);
-  useEffect(() => store.subscribe(() => { setTick((t) => t + 1); }), [store]);
+  useEffect(
+    () =>
+      store.subscribe(() => {
+        setTick((t) => t + 1);
+      }),
+    [store],
+  );
   return tick;
 }
 
@@ -36,11 +42,23 @@ export function App({ store }: { store: ChatStore }): JSX.Element {
     <div class="layout">
       <header class="top">
         <h1>Chat</h1>
-        <p class={`link link-${store.status.state}`} role="status" aria-live="polite" data-testid="link-status" data-state={store.status.state} data-transport={store.status.transport}>
+        <p
+          class={`link link-${store.status.state}`}
+          role="status"
+          aria-live="polite"
+          data-testid="link-status"
+          data-state={store.status.state}
+          data-transport={store.status.transport}
+        >
           {statusText(store.status)}
         </p>
         <span class="me">{me.name}</span>
-        <button type="button" onClick={() => { store.session.signOut(); }}>
+        <button
+          type="button"
+          onClick={() => {
+            store.session.signOut();
+          }}
+        >
           Sign out
         </button>
       </header>
@@ -49,7 +67,12 @@ export function App({ store }: { store: ChatStore }): JSX.Element {
         {store.notice !== undefined && (
           <div class="notice" role="alert">
             {store.notice}{" "}
-            <button type="button" onClick={() => { store.dismissNotice(); }}>
+            <button
+              type="button"
+              onClick={() => {
+                store.dismissNotice();
+              }}
+            >
               Dismiss
             </button>
           </div>
@@ -65,7 +88,14 @@ function Sidebar({ store }: { store: ChatStore }): JSX.Element {
   const [q, setQ] = useState(store.searchQuery);
   return (
     <nav class="side" aria-label="Conversations">
-      <button type="button" class="new" onClick={() => { store.open(undefined); document.getElementById("composer")?.focus(); }}>
+      <button
+        type="button"
+        class="new"
+        onClick={() => {
+          store.open(undefined);
+          document.getElementById("composer")?.focus();
+        }}
+      >
         New conversation
       </button>
       <form
@@ -76,21 +106,41 @@ function Sidebar({ store }: { store: ChatStore }): JSX.Element {
         }}
       >
         <label for="search">Search messages</label>
-        <input id="search" type="search" value={q} onInput={(e) => { setQ(e.currentTarget.value); }} />
+        <input
+          id="search"
+          type="search"
+          value={q}
+          onInput={(e) => {
+            setQ(e.currentTarget.value);
+          }}
+        />
         <button type="submit">Search</button>
       </form>
       {store.hits !== undefined ? (
         <section aria-label="Search results">
           <h2>
             {store.hits.length} result{store.hits.length === 1 ? "" : "s"}{" "}
-            <button type="button" onClick={() => { setQ(""); void store.search(""); }}>
+            <button
+              type="button"
+              onClick={() => {
+                setQ("");
+                void store.search("");
+              }}
+            >
               Clear
             </button>
           </h2>
           <ul class="hits">
             {store.hits.map((h) => (
               <li key={h.messageId}>
-                <a href={`#/c/${h.conversationId}`} data-testid="search-hit" onClick={(e) => { e.preventDefault(); store.open(h.conversationId, h.messageId); }}>
+                <a
+                  href={`#/c/${h.conversationId}`}
+                  data-testid="search-hit"
+                  onClick={(e) => {
+                    e.preventDefault();
+                    store.open(h.conversationId, h.messageId);
+                  }}
+                >
                   <Highlight text={h.content.slice(0, 200)} query={store.searchQuery} />
                 </a>
               </li>
@@ -127,16 +177,22 @@ function Thread({ store }: { store: ChatStore }): JSX.Element {
   const endRef = useRef<HTMLDivElement>(null);
   const last = path.at(-1);
   useEffect(() => {
-    if (store.focusMessage !== undefined) document.getElementById(`m-${store.focusMessage}`)?.scrollIntoView({ block: "center" });
+    if (store.focusMessage !== undefined)
+      document.getElementById(`m-${store.focusMessage}`)?.scrollIntoView({ block: "center" });
     else endRef.current?.scrollIntoView({ block: "end" });
   }, [last?.id, last?.content.length, store.focusMessage]);
   const presence = store.current === undefined ? undefined : store.presence.get(store.current);
   const typists = store.typists;
   return (
-    <section class="thread" aria-label={conv?.title !== undefined && conv.title !== "" ? conv.title : "New conversation"}>
+    <section
+      class="thread"
+      aria-label={conv?.title !== undefined && conv.title !== "" ? conv.title : "New conversation"}
+    >
       <p class="presence" data-testid="presence">
         {presence !== undefined && presence.count > 0 ? `${presence.count} connected here` : ""}
-        {typists.length > 0 ? ` · ${typists.length === 1 ? "Someone is" : `${typists.length} people are`} typing…` : ""}
+        {typists.length > 0
+          ? ` · ${typists.length === 1 ? "Someone is" : `${typists.length} people are`} typing…`
+          : ""}
       </p>
       <ol class="messages" aria-busy={streaming}>
         {path.map((m) => (
@@ -145,14 +201,28 @@ function Thread({ store }: { store: ChatStore }): JSX.Element {
       </ol>
       {/* Announces reply progress once per state, not per token. */}
       <p class="sr-only" aria-live="polite">
-        {streaming ? "Assistant is replying" : last?.role === "assistant" ? (last.status === "incomplete" ? "Reply incomplete" : "Reply complete") : ""}
+        {streaming
+          ? "Assistant is replying"
+          : last?.role === "assistant"
+            ? last.status === "incomplete"
+              ? "Reply incomplete"
+              : "Reply complete"
+            : ""}
       </p>
       <div ref={endRef} />
     </section>
   );
 }
 
-function EditForm({ store, m, onDone }: { store: ChatStore; m: Message; onDone: () => void }): JSX.Element {
+function EditForm({
+  store,
+  m,
+  onDone,
+}: {
+  store: ChatStore;
+  m: Message;
+  onDone: () => void;
+}): JSX.Element {
   const [draft, setDraft] = useState(m.content);
   return (
     <form
@@ -166,7 +236,9 @@ function EditForm({ store, m, onDone }: { store: ChatStore; m: Message; onDone: 
       <textarea
         id={`edit-${m.id}`}
         value={draft}
-        onInput={(e) => { setDraft(e.currentTarget.value); }}
+        onInput={(e) => {
+          setDraft(e.currentTarget.value);
+        }}
         onKeyDown={(e) => {
           if (e.key === "Escape") onDone();
         }}
@@ -186,13 +258,27 @@ function Versions({ store, m }: { store: ChatStore; m: Message }): JSX.Element |
   if (info === undefined || info.count < 2) return null;
   return (
     <span class="siblings" role="group" aria-label="Versions">
-      <button type="button" aria-label="Previous version" disabled={info.position <= 1} onClick={() => { store.step(m, -1); }}>
+      <button
+        type="button"
+        aria-label="Previous version"
+        disabled={info.position <= 1}
+        onClick={() => {
+          store.step(m, -1);
+        }}
+      >
         ‹
       </button>
       <span data-testid="sibling-position">
         {info.position} / {info.count}
       </span>
-      <button type="button" aria-label="Next version" disabled={info.position >= info.count} onClick={() => { store.step(m, 1); }}>
+      <button
+        type="button"
+        aria-label="Next version"
+        disabled={info.position >= info.count}
+        onClick={() => {
+          store.step(m, 1);
+        }}
+      >
         ›
       </button>
     </span>
@@ -202,20 +288,36 @@ function Versions({ store, m }: { store: ChatStore; m: Message }): JSX.Element |
 function MessageItem({ store, m }: { store: ChatStore; m: Message }): JSX.Element {
   const [editing, setEditing] = useState(false);
   const editBtn = useRef<HTMLButtonElement>(null);
-  const label = m.role === "user" ? "You" : `Assistant${m.model === undefined || m.model === "" ? "" : ` (${m.model})`}`;
+  const label =
+    m.role === "user"
+      ? "You"
+      : `Assistant${m.model === undefined || m.model === "" ? "" : ` (${m.model})`}`;
   const finish = (): void => {
     setEditing(false);
     editBtn.current?.focus();
   };
   return (
-    <li id={`m-${m.id}`} class={`msg msg-${m.role} msg-${m.status}${store.focusMessage === m.id ? " focus" : ""}`} data-testid={`message-${m.role}`} data-status={m.status}>
+    <li
+      id={`m-${m.id}`}
+      class={`msg msg-${m.role} msg-${m.status}${store.focusMessage === m.id ? " focus" : ""}`}
+      data-testid={`message-${m.role}`}
+      data-status={m.status}
+    >
       <div class="who">{label}</div>
       {editing ? (
         <EditForm store={store} m={m} onDone={finish} />
       ) : (
         <div class="body" data-testid="message-body">
-          {m.role === "assistant" ? <Markdown text={m.content} /> : <p class="plain">{m.content}</p>}
-          {m.status === "streaming" && <span class="cursor" aria-hidden="true">▍</span>}
+          {m.role === "assistant" ? (
+            <Markdown text={m.content} />
+          ) : (
+            <p class="plain">{m.content}</p>
+          )}
+          {m.status === "streaming" && (
+            <span class="cursor" aria-hidden="true">
+              ▍
+            </span>
+          )}
         </div>
       )}
       {m.status === "incomplete" && (
@@ -229,7 +331,13 @@ function MessageItem({ store, m }: { store: ChatStore; m: Message }): JSX.Elemen
       <div class="actions">
         <Versions store={store} m={m} />
         {m.role === "user" && !editing && (
-          <button type="button" ref={editBtn} onClick={() => { setEditing(true); }}>
+          <button
+            type="button"
+            ref={editBtn}
+            onClick={() => {
+              setEditing(true);
+            }}
+          >
             Edit
           </button>
         )}
@@ -263,7 +371,13 @@ function Composer({ store }: { store: ChatStore }): JSX.Element {
       }}
     >
       <label for="model">Model</label>
-      <select id="model" value={store.model} onChange={(e) => { store.setModel(e.currentTarget.value); }}>
+      <select
+        id="model"
+        value={store.model}
+        onChange={(e) => {
+          store.setModel(e.currentTarget.value);
+        }}
+      >
         {store.config.models.map((m) => (
           <option key={m} value={m}>
             {m}
@@ -293,7 +407,13 @@ function Composer({ store }: { store: ChatStore }): JSX.Element {
   );
 }
 
-export function SignIn({ onSignIn, error }: { onSignIn: () => void; error: string | undefined }): JSX.Element {
+export function SignIn({
+  onSignIn,
+  error,
+}: {
+  onSignIn: () => void;
+  error: string | undefined;
+}): JSX.Element {
   return (
     <main class="signin">
       <h1>Chat</h1>

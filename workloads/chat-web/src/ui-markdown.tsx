@@ -42,7 +42,13 @@ function block(b: Block, i: number): JSX.Element {
         </pre>
       );
     case "ul":
-      return <ul key={i}>{b.items.map((it, j) => <li key={j}>{inlines(it)}</li>)}</ul>;
+      return (
+        <ul key={i}>
+          {b.items.map((it, j) => (
+            <li key={j}>{inlines(it)}</li>
+          ))}
+        </ul>
+      );
     case "ol":
       return (
         <ol key={i} start={b.start}>
@@ -67,7 +73,10 @@ export function Highlight({ text, query }: { text: string; query: string }): JSX
     .map((w) => w.replace(/[^\p{L}\p{N}]/gu, ""))
     .filter((w) => w.length > 0);
   if (words.length === 0) return <>{text}</>;
-  const re = new RegExp(`(${words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})`, "giu");
+  const re = new RegExp(
+    `(${words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})`,
+    "giu",
+  );
   const parts = text.split(re);
   return <>{parts.map((p, i) => (i % 2 === 1 ? <mark key={i}>{p}</mark> : p))}</>;
 }

@@ -12,7 +12,10 @@ import webPlugin, { contentSecurityPolicy, loadAssets } from "./web.ts";
 function built(): string {
   const dir = mkdtempSync(join(tmpdir(), "chat-web-"));
   mkdirSync(join(dir, "assets"));
-  writeFileSync(join(dir, "index.html"), '<!doctype html><script type="module" src="/assets/index-abc.js"></script>');
+  writeFileSync(
+    join(dir, "index.html"),
+    '<!doctype html><script type="module" src="/assets/index-abc.js"></script>',
+  );
   writeFileSync(join(dir, "assets", "index-abc.js"), "console.log('x');".repeat(200));
   return dir;
 }
@@ -31,13 +34,18 @@ test("CSP allows only this origin for code and the fleet and realm for connectio
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'self'(;|$)/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
-  assert.match(csp, /connect-src 'self' http:\/\/127\.0\.0\.1:8080 ws:\/\/127\.0\.0\.1:8080 http:\/\/127\.0\.0\.1:9001 ws:\/\/127\.0\.0\.1:9001 http:\/\/127\.0\.0\.1:9002 ws:\/\/127\.0\.0\.1:9002/);
+  assert.match(
+    csp,
+    /connect-src 'self' http:\/\/127\.0\.0\.1:8080 ws:\/\/127\.0\.0\.1:8080 http:\/\/127\.0\.0\.1:9001 ws:\/\/127\.0\.0\.1:9001 http:\/\/127\.0\.0\.1:9002 ws:\/\/127\.0\.0\.1:9002/,
+  );
   assert.match(csp, /frame-ancestors 'none'/);
 });
 
 test("serves the page, immutable assets, gzip, 304 and the config", async (t) => {
   const dir = built();
-  t.after(() => { rmSync(dir, { recursive: true, force: true }); });
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
   const app = Fastify();
   await app.register(webPlugin, opts(dir));
   t.after(() => app.close());
@@ -48,22 +56,37 @@ test("serves the page, immutable assets, gzip, 304 and the config", async (t) =>
   assert.match(String(page.headers["content-security-policy"]), /script-src 'self'/);
   assert.equal(page.headers["x-content-type-options"], "nosniff");
 
-  const js = await app.inject({ url: "/assets/index-abc.js", headers: { "accept-encoding": "gzip, br" } });
+  const js = await app.inject({
+    url: "/assets/index-abc.js",
+    headers: { "accept-encoding": "gzip, br" },
+  });
   assert.equal(js.statusCode, 200);
   assert.equal(js.headers["content-encoding"], "gzip");
   assert.equal(js.headers["cache-control"], "public, max-age=31536000, immutable");
   assert.equal(gunzipSync(js.rawPayload).toString(), "console.log('x');".repeat(200));
   assert.ok(js.rawPayload.length < 200, `gzipped ${js.rawPayload.length} bytes`);
 
-  const again = await app.inject({ url: "/assets/index-abc.js", headers: { "if-none-match": String(js.headers["etag"]) } });
+  const again = await app.inject({
+    url: "/assets/index-abc.js",
+    headers: { "if-none-match": String(js.headers["etag"]) },
+  });
   assert.equal(again.statusCode, 304);
   assert.equal((await app.inject({ url: "/assets/nope.js" })).statusCode, 404);
   assert.equal((await app.inject({ url: "/assets/../index.html" })).statusCode, 404);
 
   const cfg = (await app.inject({ url: "/web-config.json" })).json<Record<string, unknown>>();
-  assert.deepEqual(cfg, { issuer: "http://127.0.0.1:8080/realms/acme", clientId: "chat-web", endpoints: ["http://127.0.0.1:9001", "http://127.0.0.1:9002"], models: ["m1", "support-bot"], defaultModel: "m1" });
+  assert.deepEqual(cfg, {
+    issuer: "http://127.0.0.1:8080/realms/acme",
+    clientId: "chat-web",
+    endpoints: ["http://127.0.0.1:9001", "http://127.0.0.1:9002"],
+    models: ["m1", "support-bot"],
+    defaultModel: "m1",
+  });
 });
 
 test("a missing build fails at start with a message that says what to run", () => {
-  assert.throws(() => loadAssets(join(tmpdir(), "no-such-chat-web")), /web client not built: .*make web/);
+  assert.throws(
+    () => loadAssets(join(tmpdir(), "no-such-chat-web")),
+    /web client not built: .*make web/,
+  );
 });

@@ -51,7 +51,9 @@ function walk(dir: string): string[] {
 /** Reads the built client into memory; fails at start (not per request) when it is missing. */
 export function loadAssets(dir: string): Map<string, Asset> {
   if (!existsSync(join(dir, "index.html"))) {
-    throw new Error(`web client not built: ${join(dir, "index.html")} is missing (run make web, or unset CHAT_WEB_DIR)`);
+    throw new Error(
+      `web client not built: ${join(dir, "index.html")} is missing (run make web, or unset CHAT_WEB_DIR)`,
+    );
   }
   const out = new Map<string, Asset>();
   for (const file of walk(dir)) {
@@ -100,9 +102,14 @@ export function contentSecurityPolicy(o: Pick<WebOptions, "issuer" | "endpoints"
 }
 
 function send(req: FastifyRequest, reply: FastifyReply, a: Asset, csp: string): FastifyReply {
-  reply.header("content-type", a.type).header("etag", a.etag).header("x-content-type-options", "nosniff").header("vary", "accept-encoding");
+  reply
+    .header("content-type", a.type)
+    .header("etag", a.etag)
+    .header("x-content-type-options", "nosniff")
+    .header("vary", "accept-encoding");
   reply.header("cache-control", a.immutable ? "public, max-age=31536000, immutable" : "no-cache");
-  if (a.type.startsWith("text/html")) reply.header("content-security-policy", csp).header("referrer-policy", "no-referrer");
+  if (a.type.startsWith("text/html"))
+    reply.header("content-security-policy", csp).header("referrer-policy", "no-referrer");
   if (req.headers["if-none-match"] === a.etag) return reply.code(304).send();
   const gz = /\bgzip\b/.test(req.headers["accept-encoding"] ?? "");
   if (gz) reply.header("content-encoding", "gzip");
@@ -112,16 +119,25 @@ function send(req: FastifyRequest, reply: FastifyReply, a: Asset, csp: string): 
 async function webPlugin(app: FastifyInstance, o: WebOptions): Promise<void> {
   const assets = loadAssets(o.dir);
   const csp = contentSecurityPolicy(o);
-  const config = JSON.stringify({ issuer: o.issuer, clientId: o.clientId, endpoints: o.endpoints, models: o.models, defaultModel: o.defaultModel });
+  const config = JSON.stringify({
+    issuer: o.issuer,
+    clientId: o.clientId,
+    endpoints: o.endpoints,
+    models: o.models,
+    defaultModel: o.defaultModel,
+  });
   const index = assets.get("/index.html");
   if (index === undefined) throw new Error("web client: index.html missing");
 
-  app.get("/web-config.json", async (_req, reply) => reply.header("cache-control", "no-cache").type("application/json").send(config));
+  app.get("/web-config.json", async (_req, reply) =>
+    reply.header("cache-control", "no-cache").type("application/json").send(config),
+  );
   // The single page answers at / (also for the sign-in redirect, which adds ?code=&state=).
   app.get("/", async (req, reply) => send(req, reply, index, csp));
   app.get("/assets/*", async (req, reply) => {
     const a = assets.get(req.url.split("?")[0] ?? "");
-    if (a === undefined) return reply.code(404).send({ code: "CG_ERR_NOT_FOUND", message: "no such asset" });
+    if (a === undefined)
+      return reply.code(404).send({ code: "CG_ERR_NOT_FOUND", message: "no such asset" });
     return send(req, reply, a, csp);
   });
   await Promise.resolve();

@@ -4,7 +4,11 @@ import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { ChatLink, type SocketLike } from "./connection.ts";
 
-function link(ticketStatus: number): { calls: { url: string; init: RequestInit | undefined }[]; sockets: string[]; l: ChatLink } {
+function link(ticketStatus: number): {
+  calls: { url: string; init: RequestInit | undefined }[];
+  sockets: string[];
+  l: ChatLink;
+} {
   const calls: { url: string; init: RequestInit | undefined }[] = [];
   const sockets: string[] = [];
   const l = new ChatLink({
@@ -17,11 +21,19 @@ function link(ticketStatus: number): { calls: { url: string; init: RequestInit |
     fetchFn: (url, init) => {
       calls.push({ url, init });
       const body = url.endsWith("/v1/tickets") ? { ticket: "T1", expiresInMs: 30_000 } : {};
-      return Promise.resolve(new Response(JSON.stringify(body), { status: url.endsWith("/v1/tickets") ? ticketStatus : 200 }));
+      return Promise.resolve(
+        new Response(JSON.stringify(body), {
+          status: url.endsWith("/v1/tickets") ? ticketStatus : 200,
+        }),
+      );
     },
     socket: (url) => {
       sockets.push(url);
-      return { readyState: 0, send: () => undefined, close: () => undefined } as unknown as SocketLike;
+      return {
+        readyState: 0,
+        send: () => undefined,
+        close: () => undefined,
+      } as unknown as SocketLike;
     },
   });
   return { calls, sockets, l };

@@ -121,14 +121,16 @@ export class ChatLink {
   /** Starts or resumes delivery of a conversation's events after `after`. */
   subscribe(conversationId: string, after: number): void {
     if (this.#state !== "online") return; // resubscribed from resumePoints() once online
-    if (this.#transport === "websocket") this.#wsSend({ v: 1, type: "subscribe", conversationId, after });
+    if (this.#transport === "websocket")
+      this.#wsSend({ v: 1, type: "subscribe", conversationId, after });
     else this.#openStream(conversationId, after);
   }
 
   unsubscribe(conversationId: string): void {
     this.#streams.get(conversationId)?.abort();
     this.#streams.delete(conversationId);
-    if (this.#transport === "websocket" && this.#state === "online") this.#wsSend({ v: 1, type: "unsubscribe", conversationId });
+    if (this.#transport === "websocket" && this.#state === "online")
+      this.#wsSend({ v: 1, type: "unsubscribe", conversationId });
   }
 
   /** Fire-and-forget frames (typing, ack): dropped while offline. */
@@ -162,7 +164,14 @@ export class ChatLink {
         this.#settle(ref, answer ?? { type: "accepted", ref });
       },
       (err: unknown) => {
-        if (err instanceof LinkError && !err.retryable) this.#settle(ref, { type: "error", ref, code: err.code, message: err.message, retryable: false });
+        if (err instanceof LinkError && !err.retryable)
+          this.#settle(ref, {
+            type: "error",
+            ref,
+            code: err.code,
+            message: err.message,
+            retryable: false,
+          });
         // Retryable: stays pending and is sent again once the link is back.
         else this.#lost();
       },
@@ -221,7 +230,8 @@ export class ChatLink {
     }
     if (this.#stopped) return;
     const url = `${this.endpoint.replace(/^http/, "ws")}/v1/ws?ticket=${encodeURIComponent(ticket)}`;
-    const make = this.#o.socket ?? ((u: string, p: string[]) => new WebSocket(u, p) as unknown as SocketLike);
+    const make =
+      this.#o.socket ?? ((u: string, p: string[]) => new WebSocket(u, p) as unknown as SocketLike);
     let ws: SocketLike;
     try {
       ws = make(url, ["chat.v1"]);
@@ -274,14 +284,21 @@ export class ChatLink {
         break;
     }
     const ref = f["ref"];
-    if (typeof ref === "string" && this.#pending.has(ref) && f.type !== "subscribed" && f.type !== "unsubscribed") this.#settle(ref, f);
+    if (
+      typeof ref === "string" &&
+      this.#pending.has(ref) &&
+      f.type !== "subscribed" &&
+      f.type !== "unsubscribed"
+    )
+      this.#settle(ref, f);
     this.#o.onFrame(f);
   }
 
   #online(): void {
     this.#attempt = 0;
     this.#setState("online");
-    for (const [conversationId, after] of this.#o.resumePoints()) this.subscribe(conversationId, after);
+    for (const [conversationId, after] of this.#o.resumePoints())
+      this.subscribe(conversationId, after);
     for (const [ref, p] of this.#pending) this.#dispatch(ref, p.frame);
   }
 
@@ -360,7 +377,8 @@ export class ChatLink {
       headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },
       signal: ctl.signal,
     });
-    if (!res.ok || res.body === null) throw new LinkError("CG_ERR_STREAM", `stream refused: HTTP ${res.status}`, true);
+    if (!res.ok || res.body === null)
+      throw new LinkError("CG_ERR_STREAM", `stream refused: HTTP ${res.status}`, true);
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     const parser = new SseParser();
     for (;;) {
@@ -380,7 +398,8 @@ export class ChatLink {
     });
     if (!res.ok) throw new LinkError("CG_ERR_TICKET", `ticket refused: HTTP ${res.status}`, true);
     const body = (await res.json()) as { ticket?: unknown };
-    if (typeof body.ticket !== "string") throw new LinkError("CG_ERR_TICKET", "no ticket in the answer", true);
+    if (typeof body.ticket !== "string")
+      throw new LinkError("CG_ERR_TICKET", "no ticket in the answer", true);
     return body.ticket;
   }
 
@@ -398,8 +417,13 @@ export class ChatLink {
     }
     if (res.status === 204) return undefined;
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-    if (res.ok) return { ...body, type: typeof body["type"] === "string" ? body["type"] : "accepted" };
+    if (res.ok)
+      return { ...body, type: typeof body["type"] === "string" ? body["type"] : "accepted" };
     const code = typeof body["code"] === "string" ? body["code"] : `HTTP_${res.status}`;
-    throw new LinkError(code, typeof body["message"] === "string" ? body["message"] : code, res.status >= 500);
+    throw new LinkError(
+      code,
+      typeof body["message"] === "string" ? body["message"] : code,
+      res.status >= 500,
+    );
   }
 }

@@ -7,7 +7,15 @@ import { parseInline, parseMarkdown, safeHref } from "./markdown.ts";
 /** Every string that reaches the page: text, code, link targets. */
 function strings(blocks: Block[]): string[] {
   const inl = (xs: Inline[]): string[] =>
-    xs.flatMap((x) => (x.t === "text" || x.t === "code" ? [x.v] : x.t === "br" ? [] : x.t === "link" ? [x.href, ...inl(x.c)] : inl(x.c)));
+    xs.flatMap((x) =>
+      x.t === "text" || x.t === "code"
+        ? [x.v]
+        : x.t === "br"
+          ? []
+          : x.t === "link"
+            ? [x.href, ...inl(x.c)]
+            : inl(x.c),
+    );
   return blocks.flatMap((b) => {
     switch (b.t) {
       case "p":
@@ -27,10 +35,27 @@ function strings(blocks: Block[]): string[] {
 test("inline markup", () => {
   const cases: [string, Inline[]][] = [
     ["plain", [{ t: "text", v: "plain" }]],
-    ["a `x<y>` b", [{ t: "text", v: "a " }, { t: "code", v: "x<y>" }, { t: "text", v: " b" }]],
-    ["**bold** and *em*", [{ t: "strong", c: [{ t: "text", v: "bold" }] }, { t: "text", v: " and " }, { t: "em", c: [{ t: "text", v: "em" }] }]],
+    [
+      "a `x<y>` b",
+      [
+        { t: "text", v: "a " },
+        { t: "code", v: "x<y>" },
+        { t: "text", v: " b" },
+      ],
+    ],
+    [
+      "**bold** and *em*",
+      [
+        { t: "strong", c: [{ t: "text", v: "bold" }] },
+        { t: "text", v: " and " },
+        { t: "em", c: [{ t: "text", v: "em" }] },
+      ],
+    ],
     ["snake_case_name", [{ t: "text", v: "snake_case_name" }]],
-    ["[site](https://example.org/a)", [{ t: "link", href: "https://example.org/a", c: [{ t: "text", v: "site" }] }]],
+    [
+      "[site](https://example.org/a)",
+      [{ t: "link", href: "https://example.org/a", c: [{ t: "text", v: "site" }] }],
+    ],
     ["[x](javascript:alert(1))", [{ t: "text", v: "[x](javascript:alert(1))" }]],
     ["2 * 3 * 4", [{ t: "text", v: "2 * 3 * 4" }]],
     ["line\nbreak", [{ t: "text", v: "line" }, { t: "br" }, { t: "text", v: "break" }]],
@@ -39,15 +64,22 @@ test("inline markup", () => {
 });
 
 test("blocks", () => {
-  assert.deepEqual(parseMarkdown("# Title\n\npara one\nstill one\n\n- a\n- b\n\n1. x\n2. y\n\n> quoted\n\n```ts\nconst a = 1;\n```"), [
-    { t: "h", level: 1, c: [{ t: "text", v: "Title" }] },
-    { t: "p", c: [{ t: "text", v: "para one" }, { t: "br" }, { t: "text", v: "still one" }] },
-    { t: "ul", items: [[{ t: "text", v: "a" }], [{ t: "text", v: "b" }]] },
-    { t: "ol", start: 1, items: [[{ t: "text", v: "x" }], [{ t: "text", v: "y" }]] },
-    { t: "quote", c: [{ t: "p", c: [{ t: "text", v: "quoted" }] }] },
-    { t: "pre", lang: "ts", v: "const a = 1;" },
+  assert.deepEqual(
+    parseMarkdown(
+      "# Title\n\npara one\nstill one\n\n- a\n- b\n\n1. x\n2. y\n\n> quoted\n\n```ts\nconst a = 1;\n```",
+    ),
+    [
+      { t: "h", level: 1, c: [{ t: "text", v: "Title" }] },
+      { t: "p", c: [{ t: "text", v: "para one" }, { t: "br" }, { t: "text", v: "still one" }] },
+      { t: "ul", items: [[{ t: "text", v: "a" }], [{ t: "text", v: "b" }]] },
+      { t: "ol", start: 1, items: [[{ t: "text", v: "x" }], [{ t: "text", v: "y" }]] },
+      { t: "quote", c: [{ t: "p", c: [{ t: "text", v: "quoted" }] }] },
+      { t: "pre", lang: "ts", v: "const a = 1;" },
+    ],
+  );
+  assert.deepEqual(parseMarkdown("```\nunclosed while streaming"), [
+    { t: "pre", lang: "", v: "unclosed while streaming" },
   ]);
-  assert.deepEqual(parseMarkdown("```\nunclosed while streaming"), [{ t: "pre", lang: "", v: "unclosed while streaming" }]);
 });
 
 test("safe link targets only", () => {

@@ -42,7 +42,10 @@ const INLINE_RULES: Rule[] = [
   { re: /\*\*(?=\S)([\s\S]*?\S)\*\*/y, make: (m) => ({ t: "strong", c: parseInline(m[1] ?? "") }) },
   { re: /__(?=\S)([\s\S]*?\S)__/y, make: (m) => ({ t: "strong", c: parseInline(m[1] ?? "") }) },
   { re: /\*(?=\S)([\s\S]*?\S)\*/y, make: (m) => ({ t: "em", c: parseInline(m[1] ?? "") }) },
-  { re: /_(?=\S)([\s\S]*?\S)_(?![A-Za-z0-9])/y, make: (m) => ({ t: "em", c: parseInline(m[1] ?? "") }) },
+  {
+    re: /_(?=\S)([\s\S]*?\S)_(?![A-Za-z0-9])/y,
+    make: (m) => ({ t: "em", c: parseInline(m[1] ?? "") }),
+  },
   {
     re: /\[([^\]]*)\]\(([^()\s]+)\)/y,
     make: (m) => {
@@ -100,18 +103,29 @@ const OL_ITEM = /^\s{0,3}(\d{1,9})[.)]\s+(.*)$/;
 const QUOTE = /^\s{0,3}>\s?(.*)$/;
 
 function isBlockStart(line: string): boolean {
-  return FENCE.test(line) || HEADING.test(line) || UL_ITEM.test(line) || OL_ITEM.test(line) || QUOTE.test(line);
+  return (
+    FENCE.test(line) ||
+    HEADING.test(line) ||
+    UL_ITEM.test(line) ||
+    OL_ITEM.test(line) ||
+    QUOTE.test(line)
+  );
 }
 
 /** A block parser: the block starting at line `i` and the next line, or undefined if not its kind. */
-type BlockParser = (lines: string[], i: number, depth: number) => { block: Block; next: number } | undefined;
+type BlockParser = (
+  lines: string[],
+  i: number,
+  depth: number,
+) => { block: Block; next: number } | undefined;
 
 const parseFence: BlockParser = (lines, i) => {
   const fence = FENCE.exec(lines[i] ?? "");
   if (fence === null) return undefined;
   const body: string[] = [];
   let j = i + 1;
-  while (j < lines.length && !(lines[j] ?? "").startsWith(fence[1] ?? "```")) body.push(lines[j++] ?? "");
+  while (j < lines.length && !(lines[j] ?? "").startsWith(fence[1] ?? "```"))
+    body.push(lines[j++] ?? "");
   return { block: { t: "pre", lang: fence[2] ?? "", v: body.join("\n") }, next: j + 1 };
 };
 
@@ -136,13 +150,23 @@ const parseQuote: BlockParser = (lines, i, depth) => {
 const parseParagraph: BlockParser = (lines, i) => {
   const para: string[] = [];
   let j = i;
-  while (j < lines.length && (lines[j] ?? "").trim() !== "" && (para.length === 0 || !isBlockStart(lines[j] ?? ""))) {
+  while (
+    j < lines.length &&
+    (lines[j] ?? "").trim() !== "" &&
+    (para.length === 0 || !isBlockStart(lines[j] ?? ""))
+  ) {
     para.push(lines[j++] ?? "");
   }
   return { block: { t: "p", c: parseInline(para.join("\n")) }, next: j };
 };
 
-const BLOCK_PARSERS: BlockParser[] = [parseFence, parseHeading, parseQuote, (lines, i) => parseList(lines, i), parseParagraph];
+const BLOCK_PARSERS: BlockParser[] = [
+  parseFence,
+  parseHeading,
+  parseQuote,
+  (lines, i) => parseList(lines, i),
+  parseParagraph,
+];
 
 /** Parses a document into blocks. Unclosed fences run to the end (a reply still streaming). */
 export function parseMarkdown(src: string, depth = 0): Block[] {
@@ -176,6 +200,7 @@ function parseList(lines: string[], start: number): { block: Block; next: number
     items.push(parseInline((ordered !== null ? m[2] : m[1]) ?? ""));
     i++;
   }
-  const block: Block = ordered !== null ? { t: "ol", start: Number(ordered[1]), items } : { t: "ul", items };
+  const block: Block =
+    ordered !== null ? { t: "ol", start: Number(ordered[1]), items } : { t: "ul", items };
   return { block, next: i };
 }

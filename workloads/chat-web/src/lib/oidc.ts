@@ -78,7 +78,12 @@ export async function discover(issuer: string, fetchFn: FetchLike): Promise<Disc
 }
 
 /** Builds the authorization URL and remembers verifier, state and where to return to. */
-export async function authorizationUrl(s: OidcSettings, d: Discovery, store: KeyValueStore, returnTo: string): Promise<string> {
+export async function authorizationUrl(
+  s: OidcSettings,
+  d: Discovery,
+  store: KeyValueStore,
+  returnTo: string,
+): Promise<string> {
   const verifier = randomToken(48);
   const state = randomToken(16);
   const nonce = randomToken(16);
@@ -106,7 +111,12 @@ interface TokenResponse {
   error_description?: string;
 }
 
-async function tokenRequest(d: Discovery, body: URLSearchParams, fetchFn: FetchLike, now: number): Promise<Tokens> {
+async function tokenRequest(
+  d: Discovery,
+  body: URLSearchParams,
+  fetchFn: FetchLike,
+  now: number,
+): Promise<Tokens> {
   const res = await fetchFn(d.token_endpoint, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -121,19 +131,26 @@ async function tokenRequest(d: Discovery, body: URLSearchParams, fetchFn: FetchL
     refreshToken: t.refresh_token,
     idToken: t.id_token,
     expiresAt: now + (t.expires_in ?? 60) * 1000,
-    refreshExpiresAt: t.refresh_expires_in === undefined || t.refresh_expires_in === 0 ? undefined : now + t.refresh_expires_in * 1000,
+    refreshExpiresAt:
+      t.refresh_expires_in === undefined || t.refresh_expires_in === 0
+        ? undefined
+        : now + t.refresh_expires_in * 1000,
   };
 }
 
 /** Completes the login from the redirect URL's query; returns the tokens and where to go back to. */
-export async function completeLogin(ctx: OidcContext, query: URLSearchParams): Promise<{ tokens: Tokens; returnTo: string }> {
+export async function completeLogin(
+  ctx: OidcContext,
+  query: URLSearchParams,
+): Promise<{ tokens: Tokens; returnTo: string }> {
   const { settings: s, discovery: d, store, fetchFn, now } = ctx;
   const raw = store.getItem(PENDING);
   store.removeItem(PENDING);
   if (query.get("error") !== null) throw new OidcError(`login failed: ${query.get("error") ?? ""}`);
   if (raw === null) throw new OidcError("no login in progress in this tab");
   const pending = JSON.parse(raw) as { verifier: string; state: string; returnTo: string };
-  if (query.get("state") !== pending.state) throw new OidcError("state mismatch: the login response is not for this tab");
+  if (query.get("state") !== pending.state)
+    throw new OidcError("state mismatch: the login response is not for this tab");
   const code = query.get("code");
   if (code === null) throw new OidcError("no authorization code in the response");
   const body = new URLSearchParams({
@@ -152,7 +169,11 @@ export async function completeLogin(ctx: OidcContext, query: URLSearchParams): P
 export async function refreshTokens(ctx: OidcContext, t: Tokens): Promise<Tokens> {
   const { settings: s, discovery: d, store, fetchFn, now } = ctx;
   if (t.refreshToken === undefined) throw new OidcError("no refresh token");
-  const body = new URLSearchParams({ grant_type: "refresh_token", refresh_token: t.refreshToken, client_id: s.clientId });
+  const body = new URLSearchParams({
+    grant_type: "refresh_token",
+    refresh_token: t.refreshToken,
+    client_id: s.clientId,
+  });
   const tokens = await tokenRequest(d, body, fetchFn, now);
   saveTokens(store, tokens);
   return tokens;
@@ -174,7 +195,9 @@ export function loadTokens(store: KeyValueStore, now: number): Tokens | undefine
   if (raw === null) return undefined;
   try {
     const t = JSON.parse(raw) as Tokens;
-    const refreshable = t.refreshToken !== undefined && (t.refreshExpiresAt === undefined || t.refreshExpiresAt > now);
+    const refreshable =
+      t.refreshToken !== undefined &&
+      (t.refreshExpiresAt === undefined || t.refreshExpiresAt > now);
     return t.expiresAt > now || refreshable ? t : undefined;
   } catch {
     return undefined;
@@ -186,7 +209,12 @@ export function clearTokens(store: KeyValueStore): void {
 }
 
 /** RP-initiated logout URL (ends the Keycloak session too), or undefined when not offered. */
-export function logoutUrl(s: OidcSettings, d: Discovery, t: Tokens | undefined, postLogout: string): string | undefined {
+export function logoutUrl(
+  s: OidcSettings,
+  d: Discovery,
+  t: Tokens | undefined,
+  postLogout: string,
+): string | undefined {
   if (d.end_session_endpoint === undefined) return undefined;
   const q = new URLSearchParams({ client_id: s.clientId, post_logout_redirect_uri: postLogout });
   if (t?.idToken !== undefined) q.set("id_token_hint", t.idToken);
@@ -197,7 +225,10 @@ export function logoutUrl(s: OidcSettings, d: Discovery, t: Tokens | undefined, 
 export function tokenIdentity(accessToken: string): { sub: string; name: string } {
   try {
     const part = accessToken.split(".")[1] ?? "";
-    const json = JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
+    const json = JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))) as Record<
+      string,
+      unknown
+    >;
     const sub = typeof json["sub"] === "string" ? json["sub"] : "";
     const name = typeof json["preferred_username"] === "string" ? json["preferred_username"] : sub;
     return { sub, name };

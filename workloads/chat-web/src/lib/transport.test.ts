@@ -15,7 +15,12 @@ test("backoff grows, is jittered within [cap/2, cap] and is capped", () => {
     [50, 0.5, 750],
     [0, 1, 100],
   ];
-  for (const [attempt, r, want] of cases) assert.equal(reconnectDelayMs(attempt, () => r, opts), want, `attempt ${attempt} r ${r}`);
+  for (const [attempt, r, want] of cases)
+    assert.equal(
+      reconnectDelayMs(attempt, () => r, opts),
+      want,
+      `attempt ${attempt} r ${r}`,
+    );
 });
 
 test("SSE parser joins chunks, keeps ids, drops comments, handles CRLF split across chunks", () => {
@@ -27,5 +32,9 @@ test("SSE parser joins chunks, keeps ids, drops comments, handles CRLF split acr
     { id: undefined, data: "x\ny" },
   ]);
   assert.deepEqual(p.push("data: a\r"), []);
-  assert.deepEqual(p.push("\ndata: b\r\n\r\n"), [{ id: undefined, data: "a\nb" }], "a CRLF split between chunks is one line end");
+  assert.deepEqual(
+    p.push("\ndata: b\r\n\r\n"),
+    [{ id: undefined, data: "a\nb" }],
+    "a CRLF split between chunks is one line end",
+  );
 });

@@ -66,8 +66,23 @@ function updated(c: Conversation, id: string, seq: number, patch: Partial<Messag
   return { ...c, lastSeq: seq, messages };
 }
 
-function newMessage(id: string, parentId: string | null, role: Message["role"], seq: number): Message {
-  return { id, parentId, role, content: "", status: "complete", model: undefined, seq, reason: undefined, deltaIndex: -1 };
+function newMessage(
+  id: string,
+  parentId: string | null,
+  role: Message["role"],
+  seq: number,
+): Message {
+  return {
+    id,
+    parentId,
+    role,
+    content: "",
+    status: "complete",
+    model: undefined,
+    seq,
+    reason: undefined,
+    deltaIndex: -1,
+  };
 }
 
 /**
@@ -84,18 +99,34 @@ export function applyEvent(c: Conversation, seq: number, ev: StoredEvent): Conve
     case "message.added":
     case "message.edited": {
       const parent = typeof d["parentId"] === "string" ? d["parentId"] : null;
-      return withMessage(c, { ...newMessage(id, parent, "user", seq), content: str(d["content"]) }, seq);
+      return withMessage(
+        c,
+        { ...newMessage(id, parent, "user", seq), content: str(d["content"]) },
+        seq,
+      );
     }
     case "reply.started": {
-      const m = { ...newMessage(id, str(d["parentId"]), "assistant", seq), status: "streaming" as const, model: str(d["model"]) };
+      const m = {
+        ...newMessage(id, str(d["parentId"]), "assistant", seq),
+        status: "streaming" as const,
+        model: str(d["model"]),
+      };
       // Deltas may have arrived before the replayed reply.started: keep their text.
       const early = c.messages.get(id);
-      return withMessage(c, early === undefined ? m : { ...m, content: early.content, deltaIndex: early.deltaIndex }, seq);
+      return withMessage(
+        c,
+        early === undefined ? m : { ...m, content: early.content, deltaIndex: early.deltaIndex },
+        seq,
+      );
     }
     case "reply.completed":
       return updated(c, id, seq, { content: str(d["content"]), status: "complete" });
     case "reply.incomplete":
-      return updated(c, id, seq, { content: str(d["content"]), status: "incomplete", reason: str(d["reason"]) });
+      return updated(c, id, seq, {
+        content: str(d["content"]),
+        status: "incomplete",
+        reason: str(d["reason"]),
+      });
     default:
       // An event type this page does not know still advances the resume point.
       return { ...c, lastSeq: seq };
@@ -103,7 +134,12 @@ export function applyEvent(c: Conversation, seq: number, ev: StoredEvent): Conve
 }
 
 /** Applies a token delta of a streaming reply; repeated or late deltas are ignored. */
-export function applyDelta(c: Conversation, messageId: string, index: number, text: string): Conversation {
+export function applyDelta(
+  c: Conversation,
+  messageId: string,
+  index: number,
+  text: string,
+): Conversation {
   const m = c.messages.get(messageId);
   if (m === undefined || m.status !== "streaming" || index <= m.deltaIndex) return c;
   const messages = new Map(c.messages);
@@ -146,7 +182,12 @@ export function siblingInfo(c: Conversation, m: Message): SiblingInfo {
 }
 
 /** The choice after stepping `delta` siblings from `m` (clamped to the existing siblings). */
-export function stepSibling(c: Conversation, choice: BranchChoice, m: Message, delta: number): BranchChoice {
+export function stepSibling(
+  c: Conversation,
+  choice: BranchChoice,
+  m: Message,
+  delta: number,
+): BranchChoice {
   const info = siblingInfo(c, m);
   const next = Math.min(Math.max(info.position - 1 + delta, 0), info.count - 1);
   const out = new Map(choice);
@@ -155,7 +196,11 @@ export function stepSibling(c: Conversation, choice: BranchChoice, m: Message, d
 }
 
 /** Shows the branch that holds `messageId` (after an edit, a regenerate, or a search hit). */
-export function choiceShowing(c: Conversation, choice: BranchChoice, messageId: string): BranchChoice {
+export function choiceShowing(
+  c: Conversation,
+  choice: BranchChoice,
+  messageId: string,
+): BranchChoice {
   const out = new Map(choice);
   let m = c.messages.get(messageId);
   for (let guard = 0; m !== undefined && guard < 10_000; guard++) {
