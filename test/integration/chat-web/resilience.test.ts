@@ -57,7 +57,14 @@ test("web client resilience", { timeout: 600_000 }, async (t) => {
     await ctx.routeWebSocket(/\/v1\/ws/, (ws) => {
       void ws.close({ code: 1006, reason: "blocked" });
     });
+    // The page comes from web-1 and its first endpoint is web-0: the stream and the posts cross
+    // origins (CORS, also on the stream's hijacked response).
     const page = await signIn(ctx, s.urls[1]!, user);
+    const streams: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().includes("/v1/stream") || r.url().includes("/v1/frames"))
+        streams.push(new URL(r.url()).origin);
+    });
     await page
       .locator('[data-testid="link-status"][data-transport="sse"][data-state="online"]')
       .waitFor({ timeout: 30_000 });
@@ -70,6 +77,8 @@ test("web client resilience", { timeout: 600_000 }, async (t) => {
       users.map((x) => x.trim()),
       ["over sse"],
     );
+    assert.ok(streams.length >= 2, "a stream and a post");
+    assert.deepEqual(new Set(streams), new Set([s.urls[0]!]), "to the other replica's origin");
     await waitOnline(page);
   });
 });

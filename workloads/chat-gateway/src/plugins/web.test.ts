@@ -1,5 +1,5 @@
 // Tests for serving the web client: CSP, caching, gzip, ETag revalidation, config and a clear
-// start-up error when the client was not built.
+// start-up error when the client was not built; CORS answers the fleet's own origins only.
 import { strict as assert } from "node:assert";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import Fastify from "fastify";
-import webPlugin, { contentSecurityPolicy, loadAssets } from "./web.ts";
+import webPlugin, { contentSecurityPolicy, fleetCors, loadAssets } from "./web.ts";
 
 function built(): string {
   const dir = mkdtempSync(join(tmpdir(), "chat-web-"));
@@ -89,4 +89,55 @@ test("a missing build fails at start with a message that says what to run", () =
     () => loadAssets(join(tmpdir(), "no-such-chat-web")),
     /web client not built: .*make web/,
   );
+});
+
+test("CORS: a page from one replica may call another; other origins get no grant", async (t) => {
+  // Shaped like server.ts + app.ts: the gateway is an encapsulated plugin of the root, CORS is
+  // registered first inside it, and the routes live in child contexts registered afterwards.
+  const app = Fastify();
+  await app.register(async (gateway) => {
+    await gateway.register(fleetCors, { endpoints: opts("/x").endpoints });
+    await gateway.register(async (child) => {
+      child.post("/v1/tickets", () => Promise.resolve({ ticket: "t" }));
+      await Promise.resolve();
+    });
+  });
+  t.after(() => app.close());
+
+  const preflight = await app.inject({
+    method: "OPTIONS",
+    url: "/v1/tickets",
+    headers: {
+      origin: "http://127.0.0.1:9001",
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "authorization",
+    },
+  });
+  assert.equal(preflight.statusCode, 204);
+  assert.equal(preflight.headers["access-control-allow-origin"], "http://127.0.0.1:9001");
+  assert.match(String(preflight.headers["access-control-allow-headers"]), /authorization/);
+  assert.equal(preflight.headers["access-control-allow-credentials"], undefined);
+
+  const post = await app.inject({
+    method: "POST",
+    url: "/v1/tickets",
+    headers: { origin: "http://127.0.0.1:9002" },
+  });
+  assert.equal(post.statusCode, 200);
+  assert.equal(post.headers["access-control-allow-origin"], "http://127.0.0.1:9002");
+  assert.match(String(post.headers["vary"]), /origin/i);
+
+  const stranger = await app.inject({
+    method: "OPTIONS",
+    url: "/v1/tickets",
+    headers: { origin: "http://evil.example", "access-control-request-method": "POST" },
+  });
+  assert.notEqual(stranger.statusCode, 204);
+  assert.equal(stranger.headers["access-control-allow-origin"], undefined);
+  const strangerPost = await app.inject({
+    method: "POST",
+    url: "/v1/tickets",
+    headers: { origin: "http://evil.example" },
+  });
+  assert.equal(strangerPost.headers["access-control-allow-origin"], undefined);
 });

@@ -3,6 +3,8 @@
 // `index.html` is revalidated, and every page response carries a strict Content-Security-Policy
 // that allows scripts and styles from this origin only and connections only to the fleet and the
 // realm. `/web-config.json` tells the page which realm, client, endpoints and models to use.
+// `fleetCors` lets a page loaded from one replica's origin call the others (CHAT_WEB_ENDPOINTS):
+// when its replica dies, the page buys its next ticket from another origin.
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
@@ -144,3 +146,54 @@ async function webPlugin(app: FastifyInstance, o: WebOptions): Promise<void> {
 }
 
 export default fp(webPlugin, { name: "chat-web" });
+
+/** The origins allowed to call this replica from a browser: those of the fleet's endpoints. */
+export function fleetOrigins(endpoints: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const e of endpoints) {
+    const o = origin(e);
+    if (o !== undefined && o !== "null") out.add(o);
+  }
+  return out;
+}
+
+/**
+ * CORS for the fleet's own pages. The API authenticates with a bearer header, never a cookie, so
+ * CORS protects no credentials here; it is what lets a page served by one replica (one origin) buy
+ * a ticket, read and post on another when its own replica is gone. Only the fleet's origins get an
+ * answer, and no credentials mode: a page elsewhere still cannot use a token from this realm's
+ * users through a browser. Registered before the routes so its hook covers all of them; the
+ * preflight gets its own OPTIONS route here, because the gateway runs encapsulated (server.ts
+ * registers it as a plugin) and its hooks never reach the root's not-found handler.
+ */
+async function corsPlugin(
+  app: FastifyInstance,
+  o: { endpoints: readonly string[] },
+): Promise<void> {
+  const allowed = fleetOrigins(o.endpoints);
+  app.addHook("onRequest", async (req, reply) => {
+    const from = req.headers.origin;
+    if (from !== undefined && allowed.has(from))
+      void reply.header("access-control-allow-origin", from).header("vary", "origin");
+    await Promise.resolve();
+  });
+  app.options("/*", async (req, reply) => {
+    const from = req.headers.origin;
+    if (
+      from === undefined ||
+      !allowed.has(from) ||
+      req.headers["access-control-request-method"] === undefined
+    )
+      return reply.code(404).send({ code: "CG_ERR_NOT_FOUND", message: "no such route" });
+    // A preflight: the page sends the bearer header (and JSON bodies to /v1/frames).
+    return reply
+      .code(204)
+      .header("access-control-allow-methods", "GET, POST")
+      .header("access-control-allow-headers", "authorization, content-type")
+      .header("access-control-max-age", "600")
+      .send();
+  });
+  await Promise.resolve();
+}
+
+export const fleetCors = fp(corsPlugin, { name: "chat-web-cors" });
