@@ -104,9 +104,31 @@ test("web client against the real stack", { timeout: 600_000 }, async (t) => {
   });
 
   await t.test("a second tab of the same user sees presence and typing", async () => {
+    // A new tab has no tokens of its own (sessionStorage is per tab): it signs in silently against
+    // the browser's Keycloak session, without showing the login form, and opens the same
+    // conversation from the URL.
     const other = await ctx.newPage();
+    const authRequests: URL[] = [];
+    other.on("request", (r) => {
+      if (r.url().includes("/protocol/openid-connect/auth")) authRequests.push(new URL(r.url()));
+    });
     await other.goto(page.url());
     await waitOnline(other);
+    assert.ok(authRequests.length > 0, "the new tab asked the realm");
+    assert.deepEqual(
+      authRequests.map((u) => u.searchParams.get("prompt")),
+      authRequests.map(() => "none"),
+      "only silent requests: the login form never showed",
+    );
+    assert.equal(await other.locator("#kc-login").count(), 0);
+    for (const p of [page, other])
+      assert.equal(
+        await p.evaluate(
+          () => (globalThis as unknown as { localStorage: { length: number } }).localStorage.length,
+        ),
+        0,
+        "no tokens (nor anything else) in localStorage",
+      );
     await other.locator('[data-testid="message-user"]').first().waitFor();
     await page
       .getByTestId("presence")

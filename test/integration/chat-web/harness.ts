@@ -2,6 +2,7 @@
 // `chat-web` client (code flow + PKCE) and users, the inference gateway in front of the
 // deterministic test upstream, two chat-gateway replicas as child processes serving the built
 // client, and Debian's Chromium driven by playwright-core. Everything on 127.0.0.1.
+import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { TestContext } from "node:test";
@@ -120,7 +121,11 @@ export async function startStack(t: TestContext, opts: StackOptions = {}): Promi
   };
 }
 
-/** A signed-in page on `url`: the app's Sign in button, then Keycloak's real login form. */
+/**
+ * A signed-in page on `url` in a browser context not yet signed in to the realm: the page's silent
+ * attempt (prompt=none) comes back with login_required, which must show the Sign in button and no
+ * error; then the button and Keycloak's real login form.
+ */
 export async function signIn(
   ctx: BrowserContext,
   url: string,
@@ -128,7 +133,10 @@ export async function signIn(
 ): Promise<Page> {
   const page = await ctx.newPage();
   await page.goto(url);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  const button = page.getByRole("button", { name: "Sign in" });
+  await button.waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByRole("alert").count(), 0, "a signed-out browser is not an error");
+  await button.click();
   await page.locator("#username").fill(user.name);
   await page.locator("#password").fill(user.password);
   await page.locator("#kc-login").click();

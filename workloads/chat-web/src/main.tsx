@@ -1,6 +1,7 @@
 // Entry of the web client: reads the fleet's /web-config.json (realm, client, endpoints, models),
-// finishes or starts the sign-in, then renders the chat page. A session that cannot be refreshed
-// shows a banner and keeps the page (the open conversation is in the URL and on the server).
+// finishes or starts the sign-in (silently first in a tab without tokens), then renders the chat
+// page. A session that cannot be refreshed shows a banner and keeps the page (the open
+// conversation is in the URL and on the server).
 import { render } from "preact";
 import { ChatStore } from "./store.ts";
 import type { WebConfig } from "./session.ts";
@@ -13,6 +14,7 @@ async function boot(root: HTMLElement): Promise<void> {
   if (!res.ok) throw new Error(`web-config.json: HTTP ${res.status}`);
   const config = (await res.json()) as WebConfig;
   const session = await Session.open(config);
+  if (session.redirecting) return; // to the realm, for a silent sign-in; it comes back here
   if (!session.signedIn) {
     render(<SignIn onSignIn={() => void session.signIn()} error={undefined} />, root);
     return;

@@ -2,6 +2,10 @@
 // the browser's storage, location and timers: a refresh is scheduled before expiry, and a token
 // that is about to expire is refreshed before it is handed out (the WebSocket connect and every
 // HTTP call ask here). A refresh that fails leaves the view as it is and asks to sign in again.
+// A tab without tokens (a new tab, a link opened from elsewhere) first asks the realm silently
+// (prompt=none, a top-level redirect: no iframe, no third-party cookie): a browser signed in to
+// Keycloak stays signed in in every tab, as users expect, while each tab keeps its own tokens in
+// its own sessionStorage. Once per tab, so a realm that says login_required shows Sign in.
 import type { Discovery, OidcContext, OidcSettings, Tokens } from "./lib/oidc.ts";
 import {
   authorizationUrl,
@@ -24,8 +28,13 @@ export interface WebConfig {
   defaultModel: string;
 }
 
+/** Set when this tab has asked the realm silently; cleared by a sign-in, set by a sign-out. */
+const SILENT_TRIED = "chat.oidc.silent-tried";
+
 export class Session {
   readonly settings: OidcSettings;
+  /** True while the page is on its way to the realm (the caller renders nothing more). */
+  redirecting = false;
   readonly #d: Discovery;
   #tokens: Tokens | undefined;
   #issuedAt = Date.now();
@@ -52,12 +61,27 @@ export class Session {
       const { tokens, returnTo } = await completeLogin(s.#ctx(), q);
       // The code must not stay in the address bar or the history.
       history.replaceState(null, "", returnTo);
-      s.#set(tokens);
+      if (tokens !== undefined) s.#set(tokens);
     } else {
       const t = loadTokens(sessionStorage, Date.now());
       if (t !== undefined) s.#set(t);
+      else if (sessionStorage.getItem(SILENT_TRIED) === null) await s.#silentSignIn();
     }
     return s;
+  }
+
+  async #silentSignIn(): Promise<void> {
+    sessionStorage.setItem(SILENT_TRIED, "1");
+    this.redirecting = true;
+    location.assign(
+      await authorizationUrl(
+        this.settings,
+        this.#d,
+        sessionStorage,
+        `${location.pathname}${location.hash}`,
+        true,
+      ),
+    );
   }
 
   #ctx(): OidcContext {
@@ -94,6 +118,8 @@ export class Session {
   signOut(): void {
     const url = logoutUrl(this.settings, this.#d, this.#tokens, `${location.origin}/`);
     clearTokens(sessionStorage);
+    // Signed out on purpose: coming back must not sign in again silently.
+    sessionStorage.setItem(SILENT_TRIED, "1");
     this.#tokens = undefined;
     clearTimeout(this.#timer);
     if (url !== undefined) location.assign(url);
@@ -110,6 +136,8 @@ export class Session {
 
   #set(t: Tokens): void {
     this.#tokens = t;
+    // Signed in: should this tab lose its tokens later, it may ask the realm silently again.
+    sessionStorage.removeItem(SILENT_TRIED);
     this.#issuedAt = Date.now();
     clearTimeout(this.#timer);
     this.#timer = setTimeout(

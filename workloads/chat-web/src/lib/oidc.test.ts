@@ -134,6 +134,62 @@ test("a response for another tab (state mismatch) or an error is refused", async
   );
 });
 
+test("a silent request (new tab) asks prompt=none; no realm session means Sign in, not an error", async () => {
+  const store = new MemStore();
+  const ctx: OidcContext = {
+    settings,
+    discovery: d,
+    store,
+    now: 0,
+    fetchFn: tokenEndpoint([], { access_token: "AT", expires_in: 60 }),
+  };
+  const interactive = new URL(await authorizationUrl(settings, d, store, "/"));
+  assert.equal(interactive.searchParams.get("prompt"), null, "the Sign in button shows the form");
+
+  const url = new URL(await authorizationUrl(settings, d, store, "/#/c/2", true));
+  assert.equal(url.searchParams.get("prompt"), "none");
+  const state = url.searchParams.get("state") ?? "";
+  assert.deepEqual(
+    await completeLogin(ctx, new URLSearchParams({ error: "login_required", state })),
+    { tokens: undefined, returnTo: "/#/c/2" },
+  );
+
+  // A realm that is signed in answers with a code, exchanged like any other.
+  const again = new URL(await authorizationUrl(settings, d, store, "/#/c/2", true));
+  const done = await completeLogin(
+    ctx,
+    new URLSearchParams({ code: "C", state: again.searchParams.get("state") ?? "" }),
+  );
+  assert.equal(done.tokens?.accessToken, "AT");
+
+  // Other errors, a forged state, and refusals to an interactive request still fail.
+  const forged = new URL(await authorizationUrl(settings, d, store, "/", true));
+  assert.ok(forged.searchParams.get("state"));
+  await assert.rejects(
+    completeLogin(ctx, new URLSearchParams({ error: "login_required", state: "forged" })),
+    /state mismatch/,
+  );
+  const denied = new URL(await authorizationUrl(settings, d, store, "/", true));
+  await assert.rejects(
+    completeLogin(
+      ctx,
+      new URLSearchParams({
+        error: "access_denied",
+        state: denied.searchParams.get("state") ?? "",
+      }),
+    ),
+    /login failed: access_denied/,
+  );
+  const loud = new URL(await authorizationUrl(settings, d, store, "/"));
+  await assert.rejects(
+    completeLogin(
+      ctx,
+      new URLSearchParams({ error: "login_required", state: loud.searchParams.get("state") ?? "" }),
+    ),
+    /login failed: login_required/,
+  );
+});
+
 test("refresh uses the refresh token; a refused refresh is an error; lifetimes decide what loads", async () => {
   const store = new MemStore();
   const seen: URLSearchParams[] = [];

@@ -2,6 +2,9 @@
 // before expiry, and RP-initiated logout, against the tenant's Keycloak realm. No library: the flow
 // is small, and every step is here to read. Storage and fetch are injected so the flow is testable
 // in Node; tokens live in sessionStorage (per tab, gone with the tab), never in a URL after login.
+// A new tab has no tokens of its own: it asks the realm silently (prompt=none), so a browser that
+// is signed in to Keycloak gets the new tab signed in without a form, and one that is not gets the
+// Sign in button. Tokens are never shared through localStorage or cookies of ours.
 
 export interface OidcSettings {
   issuer: string;
@@ -77,17 +80,22 @@ export async function discover(issuer: string, fetchFn: FetchLike): Promise<Disc
   return d as Discovery;
 }
 
-/** Builds the authorization URL and remembers verifier, state and where to return to. */
+/**
+ * Builds the authorization URL and remembers verifier, state and where to return to. `silent`
+ * asks the realm not to show anything (prompt=none): it answers with a code when its own session
+ * (its cookie, on its origin) is signed in, else with `login_required`.
+ */
 export async function authorizationUrl(
   s: OidcSettings,
   d: Discovery,
   store: KeyValueStore,
   returnTo: string,
+  silent = false,
 ): Promise<string> {
   const verifier = randomToken(48);
   const state = randomToken(16);
   const nonce = randomToken(16);
-  store.setItem(PENDING, JSON.stringify({ verifier, state, nonce, returnTo }));
+  store.setItem(PENDING, JSON.stringify({ verifier, state, nonce, returnTo, silent }));
   const q = new URLSearchParams({
     response_type: "code",
     client_id: s.clientId,
@@ -98,6 +106,7 @@ export async function authorizationUrl(
     code_challenge: await pkceChallenge(verifier),
     code_challenge_method: "S256",
   });
+  if (silent) q.set("prompt", "none");
   return `${d.authorization_endpoint}?${q.toString()}`;
 }
 
@@ -138,19 +147,46 @@ async function tokenRequest(
   };
 }
 
-/** Completes the login from the redirect URL's query; returns the tokens and where to go back to. */
+/** What a silent (prompt=none) request may answer when the realm would need the user (OIDC 3.1.2.6). */
+const SILENT_REFUSALS = new Set([
+  "login_required",
+  "interaction_required",
+  "consent_required",
+  "account_selection_required",
+]);
+
+/**
+ * Completes the login from the redirect URL's query; returns the tokens and where to go back to.
+ * `tokens` is undefined only when a silent request found no usable realm session (then the page
+ * shows Sign in); every other failure throws.
+ */
 export async function completeLogin(
   ctx: OidcContext,
   query: URLSearchParams,
-): Promise<{ tokens: Tokens; returnTo: string }> {
+): Promise<{ tokens: Tokens | undefined; returnTo: string }> {
   const { settings: s, discovery: d, store, fetchFn, now } = ctx;
   const raw = store.getItem(PENDING);
   store.removeItem(PENDING);
-  if (query.get("error") !== null) throw new OidcError(`login failed: ${query.get("error") ?? ""}`);
-  if (raw === null) throw new OidcError("no login in progress in this tab");
-  const pending = JSON.parse(raw) as { verifier: string; state: string; returnTo: string };
+  if (raw === null) {
+    const error = query.get("error");
+    throw new OidcError(
+      error === null ? "no login in progress in this tab" : `login failed: ${error}`,
+    );
+  }
+  const pending = JSON.parse(raw) as {
+    verifier: string;
+    state: string;
+    returnTo: string;
+    silent?: boolean;
+  };
   if (query.get("state") !== pending.state)
     throw new OidcError("state mismatch: the login response is not for this tab");
+  const error = query.get("error");
+  if (error !== null) {
+    if (pending.silent === true && SILENT_REFUSALS.has(error))
+      return { tokens: undefined, returnTo: pending.returnTo };
+    throw new OidcError(`login failed: ${error}`);
+  }
   const code = query.get("code");
   if (code === null) throw new OidcError("no authorization code in the response");
   const body = new URLSearchParams({
