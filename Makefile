@@ -130,6 +130,10 @@ demo: deps ## Bring up the local cluster, install the CRDs, start the operator a
 
 ##@ Workloads
 
+.PHONY: web
+web: deps ## Build the web chat client (workloads/chat-web) into workloads/chat-web/dist, served by the chat gateway.
+	npm run -s build:web
+
 .PHONY: run-inference-gateway
 run-inference-gateway: deps ## Start the inference gateway on 127.0.0.1 with the test upstream and a local Redis; prints its URL and an API key.
 	bash hack/run-inference-gateway.sh

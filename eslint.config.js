@@ -10,6 +10,7 @@ export default tseslint.config(
       ".dev/**",
       ".perf-scratch/**",
       "manifests/**",
+      "workloads/chat-web/dist/**",
       "**/*.js",
       "!eslint.config.js",
     ],
@@ -104,6 +105,11 @@ export default tseslint.config(
       complexity: "off",
       "max-params": "off",
     },
+  },
+  {
+    // The web client runs in browsers (its own tsconfig adds the DOM library).
+    files: ["workloads/chat-web/**/*.{ts,tsx}"],
+    languageOptions: { globals: globals.browser },
   },
   { files: ["eslint.config.js"], ...tseslint.configs.disableTypeChecked },
 );

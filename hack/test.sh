@@ -46,6 +46,9 @@ if [ "$MODE" != unit ]; then
   command -v go >/dev/null || die "Go >= 1.26 is needed to build the control plane (not on PATH)"
   bash hack/testenv/build.sh >/dev/null
   for s in redis postgres keycloak; do bash "hack/services/$s.sh" ensure; done
+  # The web client's browser tests: Debian's Chromium and the built client the gateway serves.
+  bash hack/tools/chromium.sh ensure
+  npm run -s build:web
   log "set-up done in $(($(date +%s) - t0))s"
 fi
 

@@ -5,7 +5,10 @@
 #            binary links against; no shell, no package manager) + the pinned Node 24 binary of
 #            package.json (node_modules/node/bin/node) + /etc/passwd with the non-root user 65532;
 #   layer 2: the production npm dependencies (npm ls --omit=dev), shared by the three images;
-#   layer 3: the TypeScript sources of the deployable (Node 24 runs them directly), tests left out.
+#   layer 3: the TypeScript sources of the deployable (Node 24 runs them directly), tests left out;
+#            the chat-gateway image also holds the built web client (workloads/chat-web/dist, built
+#            here with Vite from the devDependencies), which it serves when CHAT_WEB_DIR points at
+#            /app/workloads/chat-web/dist.
 # Assembled with umoci (Debian package). Config: user 65532:65532, workdir /app, entrypoint node.
 # Prints a size table. images/Containerfile builds the same layout with Docker from the staged
 # context (`bash images/build.sh stage` prints its path).
@@ -80,6 +83,12 @@ stage() {
         xargs -0 -r -I{} cp --parents {} "$S/app-$img/app/")
     done
   done
+  # The web client is built, not copied from a checkout: its bundle is never committed (.gitignore),
+  # so a stale or missing dist cannot end up in the image.
+  (cd "$REPO" && npm run -s build:web) >&2 || die "building the web client (npm run build:web) failed"
+  [ -f "$REPO/workloads/chat-web/dist/index.html" ] || die "the web client build left no index.html"
+  mkdir -p "$S/app-chat-gateway/app/workloads/chat-web"
+  cp -a "$REPO/workloads/chat-web/dist" "$S/app-chat-gateway/app/workloads/chat-web/dist"
   cp images/Containerfile "$S/Containerfile"
   log "staged the build context in $S (node $NODE_VERSION)"
   echo "$S"

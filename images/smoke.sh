@@ -5,7 +5,9 @@
 # readOnlyRootFilesystem), then probes /healthz.
 #   inference-gateway: with a throw-away redis-server and an empty routing file
 #   manager:           against $KUBECONFIG (an API server, e.g. hack/testenv/up.sh), webhooks off
-# The chat gateway (PostgreSQL, Redis, OIDC) is not started here. Needs root (mount namespaces).
+#   chat-gateway:      not started (PostgreSQL, Redis, OIDC); its unpacked filesystem is checked
+#                      for the built web client: index.html and every asset it references.
+# Needs root (mount namespaces).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=../hack/testenv/lib.sh
@@ -67,4 +69,16 @@ KUBECONFIG=$W/mnt-manager/kubeconfig "$TESTENV_BIN/kubectl" config view --flatte
 chmod 0644 "$W/mnt-manager/kubeconfig"
 run_image manager "$HP" KUBECONFIG=/tmp/kubeconfig POD_NAMESPACE=default LEADER_ELECT=false \
   -- --health-probe-bind-address="127.0.0.1:$HP" --metrics-bind-address="127.0.0.1:$MP" --webhooks=off
-echo "images smoke: 2 passed, 0 failed"
+# The web client the chat gateway serves (CHAT_WEB_DIR=/app/workloads/chat-web/dist): its page and
+# every /assets/ file the page loads are in the image, and read by the gateway's own loader.
+umoci unpack --image "$OUT/oci:chat-gateway" "$W/chat-gateway" >/dev/null
+WEB=$W/chat-gateway/rootfs/app/workloads/chat-web/dist
+[ -f "$WEB/index.html" ] || die "chat-gateway: no web client at /app/workloads/chat-web/dist/index.html"
+refs=$(grep -o '/assets/[^"'"'"' >]*' "$WEB/index.html" | sort -u)
+[ -n "$refs" ] || die "chat-gateway: the web client's index.html references no /assets/ files"
+for a in $refs; do [ -f "$WEB$a" ] || die "chat-gateway: index.html loads $a, which is not in the image"; done
+node -e 'import(process.argv[1]).then((m) => console.log(m.loadAssets(process.argv[2]).size))' \
+  "$W/chat-gateway/rootfs/app/workloads/chat-gateway/src/plugins/web.ts" "$WEB" >/dev/null ||
+  die "chat-gateway: its web plugin cannot load the web client from the image"
+log "chat-gateway: the web client is in the image ($(echo "$refs" | wc -l) assets referenced by index.html, all present)"
+echo "images smoke: 3 passed, 0 failed"

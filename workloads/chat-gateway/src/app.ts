@@ -11,6 +11,7 @@ import chatPlugin, { type RuntimeConfig } from "./plugins/chat.ts";
 import metricsPlugin from "./plugins/metrics.ts";
 import pgPlugin from "./plugins/pg.ts";
 import redisPlugin from "./plugins/redis.ts";
+import webPlugin, { fleetCors } from "./plugins/web.ts";
 import wsPlugin from "./plugins/ws.ts";
 import readRoutes from "./routes/read.ts";
 import sseRoutes from "./routes/sse.ts";
@@ -48,6 +49,8 @@ export default async function chatGatewayApp(
     if (e.statusCode === 503) void reply.header("retry-after", "1");
     return reply.code(e.statusCode).send({ code: e.code, message: e.message, details: e.details });
   });
+  // Before every route, so its hook covers them all (hooks reach only routes registered later).
+  if (cfg.web !== undefined) await app.register(fleetCors, { endpoints: cfg.web.endpoints });
   await app.register(metricsPlugin);
   // The database credentials go to the pg plugin only; it runs the migrations and forgets the
   // admin URL. Nothing registered after it can see them.
@@ -75,4 +78,5 @@ export default async function chatGatewayApp(
   await app.register(sseRoutes);
   await app.register(ticketRoutes);
   await app.register(readRoutes);
+  if (cfg.web !== undefined) await app.register(webPlugin, cfg.web);
 }

@@ -122,3 +122,54 @@ void test("the schema itself accepts a rendered env and rejects a malformed inte
   );
   assert.ok(!Value.Check(ChatGatewayEnvSchema, { ...BASE, CHAT_PORT: "8090.5" }));
 });
+
+void test("web client settings (CHAT_WEB_*): off by default, realm from the issuers, errors named", () => {
+  const issuers = JSON.stringify([
+    { issuer: "http://kc/realms/acme/", tenant: "acme", audience: "chat" },
+  ]);
+  const cases: [string, Record<string, string>, unknown][] = [
+    ["unset: no web client", {}, undefined],
+    [
+      "defaults: first issuer, client chat-web, the page's origin, the default model",
+      { CHAT_WEB_DIR: "/web", CHAT_OIDC_ISSUERS: issuers },
+      {
+        dir: "/web",
+        issuer: "http://kc/realms/acme",
+        clientId: "chat-web",
+        endpoints: [],
+        models: ["test-model"],
+        defaultModel: "test-model",
+      },
+    ],
+    [
+      "explicit realm, client, endpoints and models (first model is the default)",
+      {
+        CHAT_WEB_DIR: "/web",
+        CHAT_WEB_OIDC_ISSUER: "https://sso/realms/b/",
+        CHAT_WEB_OIDC_CLIENT_ID: "web",
+        CHAT_WEB_ENDPOINTS: "https://a/, https://b",
+        CHAT_WEB_MODELS: "m1, m2",
+      },
+      {
+        dir: "/web",
+        issuer: "https://sso/realms/b",
+        clientId: "web",
+        endpoints: ["https://a", "https://b"],
+        models: ["m1", "m2"],
+        defaultModel: "m1",
+      },
+    ],
+  ];
+  for (const [name, env, want] of cases) {
+    const r = parseChatGatewayEnv({ ...BASE, ...env });
+    assert.ok(r.ok, name);
+    assert.deepEqual(r.config.web, want, name);
+  }
+  const r = parseChatGatewayEnv({ ...BASE, CHAT_WEB_DIR: "/web" });
+  assert.equal(r.ok, false);
+  assert.deepEqual(
+    r.ok ? [] : r.errors.map((e) => e.variable),
+    ["CHAT_WEB_DIR"],
+    "a web client without a realm is refused",
+  );
+});

@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import type { WebOptions } from "./plugins/web.ts";
 
 /** One trusted OIDC issuer (a tenant's Keycloak realm). */
 export interface IssuerConfig {
@@ -63,6 +64,8 @@ export interface ChatGatewayConfig {
   jwksCacheMs: number;
   jwksMaxStaleMs: number;
   inferenceStallMs: number;
+  /** The web client served at / (off unless CHAT_WEB_DIR is set). */
+  web: WebOptions | undefined;
 }
 
 type IntField = {
@@ -219,6 +222,17 @@ export const ChatGatewayEnvSchema = Type.Object(
         { default: "info" },
       ),
     ),
+    CHAT_WEB_DIR: str("directory of the built web client served at / (unset: no web client)"),
+    CHAT_WEB_OIDC_ISSUER: str(
+      "realm the web client signs in with (default: first CHAT_OIDC_ISSUERS)",
+    ),
+    CHAT_WEB_OIDC_CLIENT_ID: str("public OIDC client of the web client", "chat-web"),
+    CHAT_WEB_ENDPOINTS: str(
+      "comma-separated fleet base URLs offered to the page (default: its origin)",
+    ),
+    CHAT_WEB_MODELS: str(
+      "comma-separated models offered by the page (default: CHAT_DEFAULT_MODEL)",
+    ),
     ...Object.fromEntries(Object.keys(INTS).map((n) => [n, intSchema(n)])),
   },
   { additionalProperties: true },
@@ -340,6 +354,35 @@ function checkDatabase(env: Record<string, string | undefined>, errors: EnvError
   }
 }
 
+function list(raw: string | undefined): string[] {
+  return (raw ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+/** CHAT_WEB_*: where the built client is and which realm, client, endpoints and models it uses. */
+export function parseWeb(
+  env: Record<string, string | undefined>,
+  issuers: IssuerConfig[],
+  defaultModel: string,
+): WebOptions | undefined {
+  const dir = nonEmpty(env["CHAT_WEB_DIR"]);
+  if (dir === undefined) return undefined;
+  const issuer = nonEmpty(env["CHAT_WEB_OIDC_ISSUER"]) ?? issuers[0]?.issuer;
+  if (issuer === undefined)
+    throw new Error("is set but no realm: set CHAT_WEB_OIDC_ISSUER or CHAT_OIDC_ISSUERS");
+  const models = list(env["CHAT_WEB_MODELS"]);
+  return {
+    dir,
+    issuer: issuer.replace(/\/$/, ""),
+    clientId: nonEmpty(env["CHAT_WEB_OIDC_CLIENT_ID"]) ?? "chat-web",
+    endpoints: list(env["CHAT_WEB_ENDPOINTS"]).map((e) => e.replace(/\/$/, "")),
+    models: models.length > 0 ? models : [defaultModel],
+    defaultModel: models[0] ?? defaultModel,
+  };
+}
+
 export function parseChatGatewayEnv(env: Record<string, string | undefined>): ParseResult {
   const errors: EnvError[] = [];
   schemaErrors(env, errors);
@@ -359,6 +402,16 @@ export function parseChatGatewayEnv(env: Record<string, string | undefined>): Pa
       message: err instanceof Error ? err.message : String(err),
     });
   }
+  const defaultModel = nonEmpty(env["CHAT_DEFAULT_MODEL"]) ?? "test-model";
+  let web: WebOptions | undefined;
+  try {
+    web = parseWeb(env, issuers, defaultModel);
+  } catch (err) {
+    errors.push({
+      variable: "CHAT_WEB_DIR",
+      message: err instanceof Error ? err.message : String(err),
+    });
+  }
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -373,10 +426,11 @@ export function parseChatGatewayEnv(env: Record<string, string | undefined>): Pa
       issuers,
       inferenceUrl: nonEmpty(env["INFERENCE_URL"]),
       inferenceApiKey: nonEmpty(env["INFERENCE_API_KEY"]),
-      defaultModel: nonEmpty(env["CHAT_DEFAULT_MODEL"]) ?? "test-model",
+      defaultModel,
       embeddingModel: nonEmpty(env["CHAT_EMBEDDING_MODEL"]) ?? "test-embedding",
       logLevel: nonEmpty(env["LOG_LEVEL"]) ?? "info",
       regionsFile: nonEmpty(env["CHAT_REGIONS_FILE"]),
+      web,
     },
   };
 }

@@ -120,6 +120,17 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/**
+ * A prompt that starts with this is answered with the rest of it, verbatim (chunked per word):
+ * lets a test make the "model" say something exact, such as hostile Markdown for a renderer.
+ */
+export const ECHO_PREFIX = "echo:";
+
+/** The rest of an echo prompt as stream tokens: each word with the white space before it. */
+export function echoTokens(text: string): string[] {
+  return text.match(/\s*\S+/g) ?? [""];
+}
+
 /** The deterministic reply words for a prompt: n tokens, each " word". */
 export function replyTokens(prompt: string, n: number): string[] {
   const h = createHash("sha256").update(prompt).digest();
@@ -263,10 +274,15 @@ export async function startTestUpstream(
     }
     const explicit = maxTokensOf(body);
     stats.lastMaxTokens = explicit ?? null;
-    const n = Math.ceil((explicit ?? options.defaultMaxTokens) * options.overrunFactor);
+    const last = lastUserText(messages);
+    // options.echo (the whole request) wins; an "echo:" prompt is answered with its own rest.
+    const budget = Math.ceil((explicit ?? options.defaultMaxTokens) * options.overrunFactor);
     const tokens = options.echo
       ? [`echo:${JSON.stringify(messages)}`]
-      : replyTokens(lastUserText(messages), n);
+      : last.startsWith(ECHO_PREFIX)
+        ? echoTokens(last.slice(ECHO_PREFIX.length))
+        : replyTokens(last, budget);
+    const n = options.echo ? budget : tokens.length;
     const prompt = estimateMessagesTokens(messages);
     const usage = { prompt_tokens: prompt, completion_tokens: n, total_tokens: prompt + n };
     const model = typeof body["model"] === "string" ? body["model"] : "test-model";

@@ -83,12 +83,13 @@ export interface ChildReplica {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts a replica as a child process (node server.ts) and waits until it listens. */
+/** Starts a replica as a child process (node server.ts) and waits until it listens (on `port`, else a free one). */
 export async function startChild(
   env: Record<string, string>,
   replicaId: string,
+  port?: number,
 ): Promise<ChildReplica> {
-  const port = await freePort();
+  port ??= await freePort();
   const proc = spawn(process.execPath, [SERVER_TS], {
     env: {
       ...process.env,

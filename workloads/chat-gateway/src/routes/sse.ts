@@ -145,7 +145,14 @@ export default function sseRoutes(
         throw new ChatError("CG_ERR_TOO_MANY_CONNECTIONS", { limit: refused });
       }
       reply.hijack();
+      // Headers hooks already set (CORS for the web client's other origins) go out too: a hijacked
+      // reply writes its head itself.
       reply.raw.writeHead(200, {
+        ...Object.fromEntries(
+          Object.entries(reply.getHeaders()).filter(
+            (e): e is [string, string | number | string[]] => e[1] !== undefined,
+          ),
+        ),
         "content-type": "text/event-stream",
         "cache-control": "no-cache",
         connection: "keep-alive",
