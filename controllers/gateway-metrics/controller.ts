@@ -28,7 +28,7 @@ export interface GatewayMetricsOptions {
   minRequests: number;
 }
 
-/** Registers the controller with the manager. */
+/** Registers both controllers (AIModel and Assistant) with the manager, sharing one scraper. */
 export function addGatewayMetricsController(
   mgr: Manager,
   client: KubeClient,
