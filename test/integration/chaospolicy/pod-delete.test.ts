@@ -95,9 +95,15 @@ test("25 % of a 4-replica AIModel: exactly one eviction per run; a concurrent po
     "RunPassed event",
   );
 
-  // The ledger is left with no claims once both runs are over.
-  const cm = await client.get<V1ConfigMap>(CONFIGMAP, ctx.ns, "chaos-ledger.aimodel.llama");
-  assert.deepEqual(JSON.parse(cm?.data?.["claims.json"] ?? "{}"), { claims: [] });
+  // The ledger is left with no claims once the run is over (released right after the finished
+  // status is stored, so shortly after it, not with the same write).
+  let claims: unknown;
+  await waitFor("the run's ledger claim released", 10_000, async () => {
+    const cm = await client.get<V1ConfigMap>(CONFIGMAP, ctx.ns, "chaos-ledger.aimodel.llama");
+    claims = JSON.parse(cm?.data?.["claims.json"] ?? "{}");
+    return JSON.stringify(claims) === JSON.stringify({ claims: [] });
+  });
+  assert.deepEqual(claims, { claims: [] });
   assert.ok((await ctx.op?.metric("chaos_runs_total", { verdict: "Passed" })) === 1);
 
   // A second run (spec change = new generation) evicts exactly one more pod. The replacement pod
