@@ -37,7 +37,11 @@ import { startTestUpstream } from "../workloads/inference-gateway/test-upstream/
 import { installCrds } from "../test/helpers/crds.ts";
 import { syncVolume } from "../test/helpers/kubelet-volume.ts";
 import { startOperator } from "../test/helpers/operator.ts";
-import { externalModel, providerSecret } from "../test/integration/loop/bridged-gateway.ts";
+import {
+  externalModel,
+  providerSecret,
+  tenantOwning,
+} from "../test/integration/loop/bridged-gateway.ts";
 
 const MODELS = Number(process.env["BENCH_LOOP_MODELS"] ?? 1000);
 const ASSISTANTS = Number(process.env["BENCH_LOOP_ASSISTANTS"] ?? 100);
@@ -122,18 +126,12 @@ await pool(
     }),
 );
 const TENANT = `loop-bench-${RUN}`;
-await apply({
-  apiVersion: "librechat.io/v1alpha1",
-  kind: "Tenant",
-  metadata: { name: TENANT },
-  spec: {
-    displayName: "loop bench",
-    owners: [{ kind: "User", name: "bench@example.com" }],
-    namespaces: { maxCount: 1, prefix: "Disabled", items: [{ name: NS }] },
-    models: { allowed: [`probe-${RUN}`], rateLimits: { requestsPerMinute: 1_000_000 } },
-    deletionPolicy: "Retain",
-  },
-});
+await apply(
+  tenantOwning(TENANT, NS, {
+    allowed: [`probe-${RUN}`],
+    rateLimits: { requestsPerMinute: 1_000_000 },
+  }),
+);
 const op = await startOperator({
   kubeconfig: kubeconfigPath,
   args: ["--controllers=gateway-config", `--namespace=${NS}`, "--leader-elect=false"],

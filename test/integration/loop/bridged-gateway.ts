@@ -101,6 +101,26 @@ export function externalModel(
   };
 }
 
+/** A Tenant `name` owning namespace `ns` (kept on deletion), with `models` (allowed, limits, budget). */
+export function tenantOwning(
+  name: string,
+  ns: string,
+  models: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    apiVersion: "librechat.io/v1alpha1",
+    kind: "Tenant",
+    metadata: { name },
+    spec: {
+      displayName: name,
+      owners: [{ kind: "User", name: "loop@test.example" }],
+      namespaces: { maxCount: 1, prefix: "Disabled", items: [{ name: ns }] },
+      models: { rateLimits: { requestsPerMinute: 60_000 }, ...models },
+      deletionPolicy: "Retain",
+    },
+  };
+}
+
 /** The manager, the bridge and (after startGateway) the bridged gateway of one test file. */
 export class BridgedLoop {
   readonly client: KubeClient;

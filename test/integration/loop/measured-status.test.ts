@@ -18,7 +18,7 @@ import { startTestUpstream } from "../../../workloads/inference-gateway/test-ups
 import type { TestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
 import { waitFor } from "../../helpers/testenv.ts";
 import { post } from "../inference-gateway/helpers.ts";
-import { BridgedLoop, externalModel, providerSecret } from "./bridged-gateway.ts";
+import { BridgedLoop, externalModel, providerSecret, tenantOwning } from "./bridged-gateway.ts";
 
 const suffix = randomBytes(3).toString("hex");
 const TENANT = `measured-${suffix}`;
@@ -46,20 +46,7 @@ async function apply(obj: Record<string, unknown>): Promise<void> {
 const model = (ns: string, upstreamURL: string, name = "gpt", modelName = MODEL) =>
   externalModel(ns, name, modelName, upstreamURL);
 
-function tenant(ns: string, allowed: string[]): Record<string, unknown> {
-  return {
-    apiVersion: "librechat.io/v1alpha1",
-    kind: "Tenant",
-    metadata: { name: TENANT },
-    spec: {
-      displayName: "Measured status tenant",
-      owners: [{ kind: "User", name: "measured@test.example" }],
-      namespaces: { maxCount: 1, prefix: "Disabled", items: [{ name: ns }] },
-      models: { allowed, rateLimits: { requestsPerMinute: 6000 } },
-      deletionPolicy: "Retain",
-    },
-  };
-}
+const tenant = (ns: string, allowed: string[]) => tenantOwning(TENANT, ns, { allowed });
 
 async function aimodel(): Promise<AIModel | undefined> {
   return loop().client.get<AIModel>(AIMODEL_KIND, s.ns, "gpt");

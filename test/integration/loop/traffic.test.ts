@@ -14,7 +14,7 @@ import { startTestUpstream } from "../../../workloads/inference-gateway/test-ups
 import type { TestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
 import { createTestNamespace } from "../../helpers/testenv.ts";
 import { post } from "../inference-gateway/helpers.ts";
-import { BridgedLoop, externalModel, providerSecret } from "./bridged-gateway.ts";
+import { BridgedLoop, externalModel, providerSecret, tenantOwning } from "./bridged-gateway.ts";
 
 const suffix = randomBytes(3).toString("hex");
 const PROVIDER_KEY = `sk-provider-${randomBytes(12).toString("hex")}`;
@@ -42,20 +42,7 @@ function loop(): BridgedLoop {
 const aimodel = (name: string, modelName: string, up: TestUpstream, extra = {}) =>
   externalModel(loop().ns, name, modelName, up.url, extra);
 
-function tenant(name: string, ns: string, models: Record<string, unknown>) {
-  return {
-    apiVersion: "librechat.io/v1alpha1",
-    kind: "Tenant",
-    metadata: { name },
-    spec: {
-      displayName: name,
-      owners: [{ kind: "User", name: "traffic@test.example" }],
-      namespaces: { maxCount: 1, prefix: "Disabled", items: [{ name: ns }] },
-      models: { rateLimits: { requestsPerMinute: 60_000 }, ...models },
-      deletionPolicy: "Retain",
-    },
-  };
-}
+const tenant = tenantOwning;
 
 /** Reservation of one budget request, from the CR prices (limits/bound.ts does the same). */
 const BUDGET_BODY = {
