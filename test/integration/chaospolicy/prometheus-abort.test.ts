@@ -1,9 +1,9 @@
 // Steady-state abort end to end: a real inference gateway (test upstream behind it) serves
 // traffic, a real Prometheus scrapes the gateway's /metrics every second, and a ChaosPolicy
 // injects a 100 % ProviderFailure with a Prometheus probe on the gateway's 5xx ratio. When the
-// ratio crosses the threshold the operator removes the fault within one probe interval (measured
-// from the moment Prometheus itself first shows the crossing), the verdict is Aborted with an
-// Event, and traffic succeeds again. Until the gateway renderer lands, the test carries
+// ratio crosses the threshold the operator removes the fault at its first check that sees the
+// crossing (so within one probe interval; the delay from Prometheus' own first record of the
+// crossing is printed), the verdict is Aborted with an Event, and traffic succeeds again. Until the gateway renderer lands, the test carries
 // status.activeFaults into the gateway's routing file itself (gateway.ts).
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -14,6 +14,7 @@ import { bridgeFaults } from "./gateway.ts";
 import { eventsFor, externalModel, getPolicy, perFile, policy, waitFinished } from "./fixtures.ts";
 import { startPrometheus } from "./prometheus.ts";
 import type { RunningPrometheus } from "./prometheus.ts";
+import type { ChaosPolicy } from "../../../crds/chaospolicy/v1alpha1/index.ts";
 
 const { client, ctx } = perFile("chaos-prom");
 const INTERVAL_MS = 2000;
@@ -109,18 +110,24 @@ test("a Prometheus probe on the gateway's error ratio aborts a provider failure 
   const injectedAt = Date.now();
   await waitFor("gateway failing", 10_000, () => statuses.at(-1)?.status !== 200, 50);
 
-  // Watch Prometheus and the policy side by side.
+  // Watch Prometheus and the policy side by side, and keep every probe check the status showed.
   let crossedAt: number | undefined;
   let removedAt: number | undefined;
+  let atRemoval: ChaosPolicy | undefined;
+  const checks = new Map<string, { ok: boolean; value: string | undefined }>();
   await waitFor(
     "fault removed after the crossing",
     60_000,
     async () => {
       const [v, p] = await Promise.all([prom.query(RATIO), getPolicy(client, ctx.ns, "fail")]);
       const now = Date.now();
+      const probe = p?.status?.run?.probes?.[0];
+      if (probe?.lastCheckTime !== undefined)
+        checks.set(probe.lastCheckTime, { ok: probe.ok, value: probe.lastValue });
       if (crossedAt === undefined && v !== undefined && v >= 0.2) crossedAt = now;
       if (removedAt === undefined && p?.status?.activeFaults === undefined) {
         removedAt = now;
+        atRemoval = p;
         // The operator's probe may see the crossing before this poll does: that counts as 0 ms.
         crossedAt ??= now;
       }
@@ -128,11 +135,31 @@ test("a Prometheus probe on the gateway's error ratio aborts a provider failure 
     },
     100,
   );
-  assert.ok(crossedAt !== undefined && removedAt !== undefined);
-  // The polls above only bound the crossing from above. Prometheus' own record does better: the
-  // first evaluation time (100 ms steps) at which the ratio was at or over the threshold. A sample
-  // is queryable only after its scrape, so this time is never later than when the operator could
-  // first have seen it (up to the 100 ms step): the measured delay errs against the operator.
+  assert.ok(crossedAt !== undefined && removedAt !== undefined && atRemoval !== undefined);
+
+  // "Within one probe interval" is shown by the mechanism, which load cannot bend: the fault was
+  // removed in the same pass as the first check that saw the crossing (same timestamp, one
+  // failure in a row), and every earlier check passed. The checks themselves run every interval
+  // (dueProbes / nextProbeAt, table-tested in probes.test.ts).
+  const run = atRemoval.status?.run;
+  const failing = run?.probes?.[0];
+  assert.ok(failing !== undefined, "probe status at removal");
+  assert.equal(failing.ok, false);
+  assert.equal(failing.consecutiveFailures, 1, "removed at the first failed check");
+  assert.ok(Number(failing.lastValue) >= 0.2, `failing check observed ${failing.lastValue}`);
+  assert.equal(run?.recoveringSince, failing.lastCheckTime, "removed in the checking pass");
+  const earlier = [...checks].filter(([at]) => at !== failing.lastCheckTime);
+  assert.ok(
+    earlier.every(([, c]) => c.ok),
+    `every earlier check passed: ${JSON.stringify(earlier)}`,
+  );
+
+  // The delay itself is measured and printed. The polls above only bound the crossing from above.
+  // Prometheus' own record does better: the first evaluation time (100 ms steps) at which the
+  // ratio was at or over the threshold. A sample is queryable only after its scrape, so this time
+  // is never later than when the operator could first have seen it: the delay errs against the
+  // operator. On a quiet machine it stays under one interval plus 500 ms; the bound asserted here
+  // is looser because a loaded CI machine delays timers and API writes, not the mechanism.
   const series = await prom.queryRange(RATIO, (injectedAt - 5000) / 1000, removedAt / 1000, 0.1);
   const first = series.find(([, v]) => v >= 0.2);
   assert.ok(
@@ -143,8 +170,7 @@ test("a Prometheus probe on the gateway's error ratio aborts a provider failure 
   process.stdout.write(
     `# fault removed ${ms} ms after Prometheus first recorded the crossing (interval ${INTERVAL_MS} ms)\n`,
   );
-  // One probe interval, plus the probe's query, the status write and this test's 100 ms poll.
-  assert.ok(ms <= INTERVAL_MS + 500, `removed ${ms} ms after the crossing`);
+  assert.ok(ms <= 2 * INTERVAL_MS, `removed ${ms} ms after the crossing`);
 
   const done = await waitFinished(client, ctx.ns, "fail", 20_000);
   assert.equal(done.status?.verdict, "Aborted");
