@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chatRegion } from "./fixtures.test-helpers.ts";
-import { chooseFailover, regionsTable } from "./failover.ts";
+import { chooseFailover, regionsTable, webBase, webEndpoints } from "./failover.ts";
 import type { PeerView } from "./failover.ts";
 import type { ChatRegion } from "../../crds/chatregion/v1alpha1/index.ts";
 
@@ -125,3 +125,64 @@ test("regionsTable: self first, then allowed fallbacks ranked; no other dataRegi
   );
   assert.ok(t.regions.every((r) => r.dataRegion === "eu"));
 });
+
+const webBaseCases: { endpoint: string | undefined; want: string | undefined }[] = [
+  { endpoint: "wss://chat.eu.example/v1/ws", want: "https://chat.eu.example" },
+  { endpoint: "ws://10.0.0.7:8090/v1/ws/", want: "http://10.0.0.7:8090" },
+  { endpoint: "wss://edge.example/eu/v1/ws", want: "https://edge.example/eu" },
+  { endpoint: "wss://edge.example/socket", want: "https://edge.example" },
+  { endpoint: "https://not-a-websocket.example", want: undefined },
+  { endpoint: "wss://", want: undefined },
+  { endpoint: undefined, want: undefined },
+];
+for (const c of webBaseCases) {
+  test(`webBase: ${String(c.endpoint)} → ${String(c.want)}`, () => {
+    assert.equal(webBase(c.endpoint), c.want);
+  });
+}
+
+const withEndpoint = (r: ChatRegion, endpoint?: string): ChatRegion => {
+  const out = structuredClone(r);
+  if (endpoint !== undefined) out.spec.endpoint = endpoint;
+  return out;
+};
+const webCases: { name: string; self: ChatRegion; peers: Map<string, PeerView>; want: string[] }[] =
+  [
+    {
+      name: "own endpoint, then fallbacks ranked; another dataRegion and endpoint-less peers left out",
+      self: withEndpoint(self(["eu-b", "us-a", "eu-c", "eu-d"]), "wss://a.example/v1/ws"),
+      peers: peers(
+        [withEndpoint(euB, "wss://b.example/v1/ws"), false],
+        [withEndpoint(euC, "wss://c.example/v1/ws"), true],
+        [euD, true],
+        [withEndpoint(us, "wss://us.example/v1/ws"), true],
+      ),
+      want: ["https://a.example", "https://c.example", "https://b.example"],
+    },
+    {
+      name: "health does not reorder (the list is pod env: a flip must not roll the fleet)",
+      self: withEndpoint(self(["eu-b", "eu-c"]), "wss://a.example/v1/ws"),
+      peers: peers(
+        [withEndpoint(euB, "wss://b.example/v1/ws"), true],
+        [withEndpoint(euC, "wss://c.example/v1/ws"), false],
+      ),
+      want: ["https://a.example", "https://c.example", "https://b.example"],
+    },
+    {
+      name: "no own endpoint: none (the page uses its own origin)",
+      self: self(["eu-c"]),
+      peers: peers([withEndpoint(euC, "wss://c.example/v1/ws"), true]),
+      want: [],
+    },
+    {
+      name: "a fallback sharing the origin is listed once",
+      self: withEndpoint(self(["eu-c"]), "wss://chat.example/v1/ws"),
+      peers: peers([withEndpoint(euC, "wss://chat.example/v1/ws"), true]),
+      want: ["https://chat.example"],
+    },
+  ];
+for (const c of webCases) {
+  test(`webEndpoints: ${c.name}`, () => {
+    assert.deepEqual(webEndpoints(c.self, c.peers), c.want);
+  });
+}

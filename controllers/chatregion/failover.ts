@@ -84,6 +84,44 @@ export function chooseFailover(
   return { forbidden, missing, reason: parts.join("; ") };
 }
 
+/**
+ * Base URLs the web client may use: this region's public endpoint, then its allowed fallbacks'
+ * (ranked as the regions table ranks them), so a page keeps its data region when it reconnects.
+ * Only spec.endpoint counts (an in-cluster Service name means nothing to a browser); without one
+ * of its own the region offers none and the page uses its own origin. Health is left out on
+ * purpose: the list becomes pod env, and a health flip must not roll the fleet.
+ */
+export function webEndpoints(self: ChatRegion, peers: ReadonlyMap<string, PeerView>): string[] {
+  const own = webBase(self.spec.endpoint);
+  if (own === undefined) return [];
+  const out = [own];
+  for (const p of rankFallbacks(self, peers).ranked) {
+    const e = webBase(p.region.spec.endpoint);
+    if (e !== undefined && !out.includes(e)) out.push(e);
+  }
+  return out;
+}
+
+/**
+ * The HTTP base URL of a region's WebSocket endpoint (the page fetches tickets from it and opens
+ * `<base>/v1/ws`): wss → https, ws → http, a trailing /v1/ws removed (a path prefix before it, as
+ * behind an Ingress, is kept); any other path gives the origin.
+ */
+export function webBase(endpoint: string | undefined): string | undefined {
+  if (endpoint === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(endpoint);
+  } catch {
+    return undefined;
+  }
+  const scheme = u.protocol === "wss:" ? "https:" : u.protocol === "ws:" ? "http:" : undefined;
+  if (scheme === undefined) return undefined;
+  const path = u.pathname.replace(/\/+$/, "");
+  const prefix = path.endsWith("/v1/ws") ? path.slice(0, -"/v1/ws".length) : "";
+  return `${scheme}//${u.host}${prefix}`;
+}
+
 /** The table the region's gateways publish: itself first, then its allowed fallbacks, ranked. */
 export function regionsTable(
   self: ChatRegion,

@@ -67,6 +67,19 @@ const FLAGS = {
     default: "",
     description: "Inference gateway base URL given to the chat gateways (empty: no replies)",
   },
+  "chatregion-web-dir": {
+    type: "string",
+    env: "CHATREGION_WEB_DIR",
+    default: DEFAULT_CONFIG.webDir,
+    description:
+      "Directory of the web client in the chat gateway image, served at / (empty: no web client; set it empty for images without the client)",
+  },
+  "chatregion-web-client-id": {
+    type: "string",
+    env: "CHATREGION_WEB_CLIENT_ID",
+    default: DEFAULT_CONFIG.webClientId,
+    description: "Public OIDC client the web client signs in with, in the owning Tenant's realm",
+  },
   // Shared with the AIModel module (same variable and default).
   "cluster-domain": {
     type: "string",
@@ -160,6 +173,8 @@ export const chatRegionModule: ControllerModule = {
       keycloakUrl: str(flags, "chatregion-keycloak-url"),
       oidcAudience: str(flags, "chatregion-oidc-audience"),
       inferenceUrl: str(flags, "chatregion-inference-url"),
+      webDir: str(flags, "chatregion-web-dir"),
+      webClientId: str(flags, "chatregion-web-client-id"),
       clusterDomain: str(flags, "cluster-domain"),
     };
     const syncPeriodMs =

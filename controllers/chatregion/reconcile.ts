@@ -34,7 +34,7 @@ import { regionsConfigMapName, selectorLabels } from "./desired/meta.ts";
 import { desiredPDB } from "./desired/pdb.ts";
 import { desiredService, regionEndpoint } from "./desired/service.ts";
 import type { PeerView } from "./failover.ts";
-import { chooseFailover, regionsTable } from "./failover.ts";
+import { chooseFailover, regionsTable, webEndpoints } from "./failover.ts";
 import {
   CONFIG_MAP as CONFIGMAP,
   DEPLOYMENT,
@@ -242,6 +242,7 @@ async function reconcileRegion(
         replicas: scale.replicas,
         issuers: o.identity.issuers,
         config: deps.config,
+        webEndpoints: webEndpoints(region, o.peers),
       }),
       service: desiredService(region),
       pdb: desiredPDB(region),

@@ -243,3 +243,58 @@ for (const c of initialCases) {
     assert.equal(initialReplicas(chatRegion("a", { fleet: c.fleet })), c.want);
   });
 }
+
+test("env: the web client, parsed by the gateway: realm from the Tenant, fleet endpoints, spec models", () => {
+  const region = chatRegion("eu-west", { models: ["gpt", "llama"] });
+  const rendered = gatewayEnv({
+    region,
+    replicas: 2,
+    issuers,
+    config: DEFAULT_CONFIG,
+    webEndpoints: ["https://eu-west.example", "https://eu-north.example"],
+  });
+  const r = parseChatGatewayEnv(resolve(rendered, SECRETS));
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.deepEqual(r.config.web, {
+    dir: "workloads/chat-web/dist",
+    issuer: "https://kc.example/realms/acme",
+    clientId: "chat-web",
+    endpoints: ["https://eu-west.example", "https://eu-north.example"],
+    models: ["gpt", "llama"],
+    defaultModel: "gpt",
+  });
+});
+
+const webOffCases: { name: string; input: Parameters<typeof gatewayEnv>[0] }[] = [
+  {
+    name: "no Tenant realm (the gateway would refuse to start with a client and no realm)",
+    input: { region: chatRegion("a"), replicas: 1, issuers: [], config: DEFAULT_CONFIG },
+  },
+  {
+    name: "the operator has no client directory (--chatregion-web-dir='')",
+    input: {
+      region: chatRegion("a"),
+      replicas: 1,
+      issuers,
+      config: { ...DEFAULT_CONFIG, webDir: "" },
+    },
+  },
+];
+for (const c of webOffCases) {
+  test(`env: no web client when ${c.name}`, () => {
+    const names = gatewayEnv(c.input).map((e) => e.name);
+    assert.deepEqual(
+      names.filter((n) => n.startsWith("CHAT_WEB_")),
+      [],
+    );
+  });
+}
+
+test("env: no endpoints and no models leave the page on its own origin and the default model", () => {
+  const m = envMap(
+    gatewayEnv({ region: chatRegion("a"), replicas: 1, issuers, config: DEFAULT_CONFIG }),
+  );
+  assert.equal(m["CHAT_WEB_DIR"]?.value, "workloads/chat-web/dist");
+  assert.equal(m["CHAT_WEB_ENDPOINTS"], undefined);
+  assert.equal(m["CHAT_WEB_MODELS"], undefined);
+});

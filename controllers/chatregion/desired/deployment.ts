@@ -29,6 +29,11 @@ export interface DeploymentInput {
   replicas: number;
   issuers: readonly IssuerEntry[];
   config: ChatRegionConfig;
+  /**
+   * Public base URLs the web client may use, this region's first, then its fallbacks
+   * (webEndpoints in failover.ts). Empty: the page uses its own origin only.
+   */
+  webEndpoints?: readonly string[];
 }
 
 /** Young-generation cap the gateway README recommends for many idle connections. */
@@ -157,7 +162,29 @@ export function gatewayEnv(input: DeploymentInput): V1EnvVar[] {
   if (config.inferenceUrl !== "") env.push({ name: "INFERENCE_URL", value: config.inferenceUrl });
   const model = region.spec.models?.[0];
   if (model !== undefined) env.push({ name: "CHAT_DEFAULT_MODEL", value: model });
+  env.push(...webEnv(input));
   return env.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * CHAT_WEB_*: the fleet serves the web client when the operator has a client directory and the
+ * namespace has a Tenant realm to sign in with (the gateway refuses to start with a client and no
+ * realm, so without one the client is left off rather than the pods crash-looping). The realm is
+ * the gateway's default (the first CHAT_OIDC_ISSUERS entry); models are spec.models, the first is
+ * the default, as CHAT_DEFAULT_MODEL.
+ */
+function webEnv(input: DeploymentInput): V1EnvVar[] {
+  const { region, config } = input;
+  if (config.webDir === "" || input.issuers.length === 0) return [];
+  const env: V1EnvVar[] = [
+    { name: "CHAT_WEB_DIR", value: config.webDir },
+    { name: "CHAT_WEB_OIDC_CLIENT_ID", value: config.webClientId },
+  ];
+  const endpoints = input.webEndpoints ?? [];
+  if (endpoints.length > 0) env.push({ name: "CHAT_WEB_ENDPOINTS", value: endpoints.join(",") });
+  const models = region.spec.models ?? [];
+  if (models.length > 0) env.push({ name: "CHAT_WEB_MODELS", value: models.join(",") });
+  return env;
 }
 
 /** Replicas of a fresh ChatRegion before any load is known: spec.fleet.replicas within bounds. */

@@ -18,6 +18,14 @@ export interface ChatRegionConfig {
   oidcAudience: string;
   /** OpenAI-compatible base URL of the inference gateway; empty: replies are off. */
   inferenceUrl: string;
+  /**
+   * Directory of the built web client the fleet serves at / (CHAT_WEB_DIR); empty: none. Relative
+   * to the container's working directory, so the same value finds the client in the chat-gateway
+   * image (/app) and in a checkout (the integration tests' pods run from the repository root).
+   */
+  webDir: string;
+  /** Public OIDC client of the web client in the Tenant's realm (CHAT_WEB_OIDC_CLIENT_ID). */
+  webClientId: string;
 }
 
 export const DEFAULT_CONFIG: ChatRegionConfig = {
@@ -26,6 +34,8 @@ export const DEFAULT_CONFIG: ChatRegionConfig = {
   keycloakUrl: "http://keycloak.keycloak.svc.cluster.local:8080",
   oidcAudience: "chat-gateway",
   inferenceUrl: "",
+  webDir: "workloads/chat-web/dist",
+  webClientId: "chat-web",
 };
 
 export const COMPONENT = "chat-gateway";

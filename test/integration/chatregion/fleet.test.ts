@@ -23,7 +23,14 @@ import { applyRegion, condition, perFile, region, waitRegion } from "./harness.t
 const h = perFile("fleet");
 
 test("ChatRegion -> owned children, real gateway processes serving Keycloak-authenticated WebSockets, status from their metrics", async () => {
-  await applyRegion(h, region(h, "eu-west", { replicas: 2, minReplicas: 2 }));
+  await applyRegion(
+    h,
+    region(h, "eu-west", {
+      replicas: 2,
+      minReplicas: 2,
+      endpoint: "wss://eu-west.chat.example/v1/ws",
+    }),
+  );
   const r = await waitRegion(
     h,
     "eu-west",
@@ -53,6 +60,23 @@ test("ChatRegion -> owned children, real gateway processes serving Keycloak-auth
   // The processes are the rendered pods: their replica id is the pod name (downward API).
   const pods = h.bridge.readyPods("eu-west-");
   assert.equal(pods.length, 2);
+
+  // The fleet serves the web client (the rendered CHAT_WEB_* found the client built in the
+  // checkout, as the image finds it under /app), signing in with the owning Tenant's realm.
+  const page = await fetch(`${pods[0]?.url ?? ""}/`);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+  assert.match(
+    page.headers.get("content-security-policy") ?? "",
+    /connect-src [^;]*wss:\/\/eu-west\.chat\.example/,
+  );
+  const web = (await (await fetch(`${pods[0]?.url ?? ""}/web-config.json`)).json()) as Record<
+    string,
+    unknown
+  >;
+  assert.equal(web["issuer"], h.realm.issuer.replace(/\/$/, ""));
+  assert.equal(web["clientId"], "chat-web");
+  assert.deepEqual(web["endpoints"], ["https://eu-west.chat.example"]);
   const token = await h.realm.token();
   const clients = pods.map((p) => new TestClient(`ws://${new URL(p.url).host}/v1/ws`, token));
   try {
