@@ -1,7 +1,8 @@
 // The shipped sample Tenant (manifests/samples/tenant-acme.yaml, what `make demo` applies) becomes
 // Ready against the real control plane and Keycloak: Google, GitHub and Microsoft sign-in, OTP and
-// WebAuthn policy, and a confidential client whose secret Keycloak generates and the operator
-// writes to the Secret the sample names. Names are suffixed so the test shares nothing with others.
+// WebAuthn policy, a confidential client whose secret Keycloak generates and the operator writes
+// to the Secret the sample names, and the web client's public client. Names are suffixed so the
+// test shares nothing with others.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -81,4 +82,18 @@ test("the sample Tenant becomes Ready with its social logins, factor policies an
     ref.name,
   );
   assert.equal(Buffer.from(stored?.data[ref.key] ?? "", "base64").toString(), generated.value);
+
+  // The web client's public client (what the ChatRegion fleets' pages sign in with): no secret.
+  const web = await realmGet<{ publicClient: boolean; redirectUris: string[] }[]>(
+    `/${name}/clients?clientId=chat-web`,
+  );
+  assert.equal(web[0]?.publicClient, true);
+  assert.deepEqual(web[0]?.redirectUris.sort(), [
+    "https://chat.eu.acme.example/*",
+    "https://chat.us.acme.example/*",
+  ]);
+  assert.equal(
+    t.status?.identity?.clientSecrets?.some((c) => c.clientId === "chat-web"),
+    false,
+  );
 });
