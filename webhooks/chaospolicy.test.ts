@@ -58,6 +58,9 @@ function fixture(): FakeLookup {
 }
 const lookup = fixture();
 
+const NOT_YET = (ns: string): string =>
+  `not found in namespace "${ns}" (yet); admitted, the policy reports the unresolved target in its status and its blast radius is checked against the target's replicas once it exists`;
+
 function chaos(spec: Record<string, unknown>): KubeObject {
   return {
     apiVersion: "librechat.io/v1alpha1",
@@ -88,7 +91,7 @@ async function validate(
     policy,
     signal: AbortSignal.timeout(1000),
   });
-  return v.map((x) => `${x.field}: ${x.message}`);
+  return v.map((x) => `${x.warning === true ? "warning: " : ""}${x.field}: ${x.message}`);
 }
 
 describe("ChaosPolicy validation", () => {
@@ -144,9 +147,20 @@ describe("ChaosPolicy validation", () => {
       want: ['spec.target.namespace: namespace "orphan" does not belong to Tenant "acme"'],
     },
     {
-      name: "missing target namespace",
+      name: "missing target namespace (GitOps may apply it later): admitted with a warning",
       spec: { target: { kind: "AIModel", name: "llama", namespace: "nope" } },
-      want: ['spec.target.namespace: namespace "nope" not found'],
+      want: [
+        'warning: spec.target.namespace: namespace "nope" not found (yet); admitted, the controller checks its Tenant before every run',
+      ],
+    },
+    {
+      name: "missing target namespace does not bypass the kill switch",
+      spec: { target: { kind: "AIModel", name: "llama", namespace: "nope" } },
+      namespace: "globex-a",
+      want: [
+        'warning: spec.target.namespace: namespace "nope" not found (yet); admitted, the controller checks its Tenant before every run',
+        'spec.suspend: chaos kill switch is engaged on Tenant "globex": only suspended or dryRun policies are admitted',
+      ],
     },
     {
       name: "policy outside any tenant",
@@ -157,14 +171,14 @@ describe("ChaosPolicy validation", () => {
       ],
     },
     {
-      name: "missing target object",
+      name: "missing target object (GitOps may apply it later): admitted with a warning",
       spec: { target: { kind: "AIModel", name: "gone" } },
-      want: ['spec.target.name: AIModel "gone" not found in namespace "acme-a"'],
+      want: [`warning: spec.target.name: AIModel "gone" ${NOT_YET("acme-a")}`],
     },
     {
       name: "name exists but as another kind",
       spec: { target: { kind: "ChatRegion", name: "llama" } },
-      want: ['spec.target.name: ChatRegion "llama" not found in namespace "acme-a"'],
+      want: [`warning: spec.target.name: ChatRegion "llama" ${NOT_YET("acme-a")}`],
     },
     {
       name: "duration above the cluster maximum",

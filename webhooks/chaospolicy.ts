@@ -171,8 +171,9 @@ async function checkTenant(
       violations: [
         {
           field: "spec.target.namespace",
-          message: `namespace "${targetNs}" not found`,
+          message: `namespace "${targetNs}" not found (yet); admitted, the controller checks its Tenant before every run`,
           type: "FieldValueNotFound",
+          warning: true,
         },
       ],
     };
@@ -201,8 +202,9 @@ async function checkTarget(input: ValidateInput, targetNs: string): Promise<Viol
     return [
       {
         field: "spec.target.name",
-        message: `${kindName} "${name}" not found in namespace "${targetNs}"`,
+        message: `${kindName} "${name}" not found in namespace "${targetNs}" (yet); admitted, the policy reports the unresolved target in its status and its blast radius is checked against the target's replicas once it exists`,
         type: "FieldValueNotFound",
+        warning: true,
       },
     ];
   }
@@ -256,9 +258,11 @@ export async function validateChaosPolicy(input: ValidateInput): Promise<Violati
   const targetNs = targetNamespace(input.object, input.namespace);
   const { tenant, violations: tenantViolations } = await checkTenant(input, targetNs);
   violations.push(...tenantViolations);
-  if (tenant === undefined || tenantViolations.length > 0) return violations;
+  // A target namespace that does not exist yet is only a warning: the kill switch still applies.
+  if (tenant === undefined || tenantViolations.some((v) => v.warning !== true)) return violations;
+  // With its namespace missing the target cannot exist either: one warning says it.
   const [target, kill] = await Promise.all([
-    checkTarget(input, targetNs),
+    tenantViolations.length > 0 ? Promise.resolve([]) : checkTarget(input, targetNs),
     checkKillSwitch(input, tenant),
   ]);
   return [...violations, ...target, ...kill];

@@ -12,8 +12,12 @@ export interface ChildSlot {
   observed: KubernetesObject | undefined;
 }
 
-/** Why a child is applied: it does not exist, or a field we own differs from what we want. */
-export type ApplyReason = "Missing" | "Drifted";
+/**
+ * Why a child is applied: it does not exist, a field we own differs from what we want, or an
+ * object the owner may claim (a controller's own rule, e.g. a Tenant's labelled Namespace) is
+ * taken over.
+ */
+export type ApplyReason = "Missing" | "Drifted" | "Adopted";
 
 export interface ChildApply {
   gvk: GroupVersionKind;

@@ -61,6 +61,32 @@ const cases: {
     conflicts: 1,
   },
   {
+    name: "a namespace claimed by this Tenant's label (GitOps applied it first) is adopted",
+    desired: [ns("acme-a", ours, { "librechat.io/tenant": "acme" })],
+    observed: [ns("acme-a", undefined, { "librechat.io/tenant": "acme" })],
+    apply: ["acme-a"],
+    del: [],
+    conflicts: 0,
+  },
+  {
+    name: "a namespace labelled for another Tenant is a conflict",
+    desired: [ns("acme-a", ours, { "librechat.io/tenant": "acme" })],
+    observed: [ns("acme-a", undefined, { "librechat.io/tenant": "globex" })],
+    apply: [],
+    del: [],
+    conflicts: 1,
+  },
+  {
+    name: "a labelled namespace that something else controls is a conflict",
+    desired: [ns("acme-a", ours, { "librechat.io/tenant": "acme" })],
+    observed: [
+      ns("acme-a", { ...ours, kind: "Other", uid: "uid-x" }, { "librechat.io/tenant": "acme" }),
+    ],
+    apply: [],
+    del: [],
+    conflicts: 1,
+  },
+  {
     name: "our namespace no longer declared is deleted",
     desired: [],
     observed: [ns("acme-old", ours)],
@@ -90,7 +116,21 @@ for (const c of cases) {
       c.del,
     );
     assert.equal(p.conflicts.length, c.conflicts);
+
     if (c.conflicts > 0)
       assert.match(p.conflicts[0]?.message ?? "", /Namespace acme-a already exists/);
   });
 }
+
+test("planTenantChildren: an adoption is applied with reason Adopted, owner reference included", () => {
+  const desired = ns("acme-a", ours, { "librechat.io/tenant": "acme" });
+  const p = planTenantChildren(
+    "uid-t",
+    [desired],
+    [ns("acme-a", undefined, desired.metadata?.labels)],
+  );
+  assert.deepEqual(
+    p.apply.map((a) => [a.reason, a.object.metadata?.ownerReferences?.[0]?.uid]),
+    [["Adopted", "uid-t"]],
+  );
+});

@@ -31,7 +31,7 @@ import type { KeycloakConnection, KeycloakConnector } from "./keycloak/connector
 import type { DesiredRealm, ResolvedSecrets } from "./keycloak/desired.ts";
 import { desiredRealm } from "./keycloak/desired.ts";
 import { syncRealm } from "./keycloak/sync.ts";
-import { planTenantChildren } from "./plan.ts";
+import { claimedNamespace, planTenantChildren } from "./plan.ts";
 import { sumResourceLists } from "./quantity.ts";
 import { IdentitySchedule } from "./schedule.ts";
 import type { IdentityResult, StatusInputs } from "./status.ts";
@@ -176,14 +176,22 @@ function observedChildren(deps: TenantDeps, t: Tenant): K8sObject[] {
 }
 
 /** Names of declared namespaces held by someone else: never adopted, nothing written into them. */
-function conflictingNamespaces(t: Tenant, observed: readonly K8sObject[]): Set<string> {
+function conflictingNamespaces(
+  t: Tenant,
+  desired: readonly K8sObject[],
+  observed: readonly K8sObject[],
+): Set<string> {
   const declared = namespaceNames(t);
-  const foreign = observed.filter(
-    (o) =>
+  const foreign = observed.filter((o) => {
+    const name = o.metadata?.name ?? "";
+    const d = desired.find((x) => x.metadata?.name === name);
+    return (
       o.kind === "Namespace" &&
       controllerOf(o)?.uid !== uidOf(t) &&
-      declared.includes(o.metadata?.name ?? ""),
-  );
+      declared.includes(name) &&
+      !(d !== undefined && claimedNamespace(d, o))
+    );
+  });
   return new Set(foreign.map((o) => o.metadata?.name ?? ""));
 }
 
@@ -213,8 +221,12 @@ async function executePlan(
 ): Promise<Set<string>> {
   const applied = new Set<string>();
   const isNs = (a: ChildApply): boolean => a.gvk.kind === NAMESPACE.kind;
-  for (const { object } of plan.apply.filter(isNs))
-    if (await applyChild(deps, object, conflictNs, ctx)) applied.add(nameOf(object));
+  for (const { object, reason } of plan.apply.filter(isNs)) {
+    if (!(await applyChild(deps, object, conflictNs, ctx))) continue;
+    applied.add(nameOf(object));
+    if (reason === "Adopted")
+      ctx.log.info({ name: nameOf(object) }, "Adopted Namespace claimed by the tenant label");
+  }
   for (const { object } of plan.apply.filter((a) => !isNs(a)))
     await applyChild(deps, object, conflictNs, ctx);
   for (const d of plan.delete) {
@@ -277,7 +289,7 @@ async function reconcileChildren(
   const desired = desiredChildren(t);
   const observed = observedChildren(deps, t);
   const plan = planTenantChildren(uidOf(t), [...desired.namespaces, ...desired.others], observed);
-  const conflictNs = conflictingNamespaces(t, observed);
+  const conflictNs = conflictingNamespaces(t, desired.namespaces, observed);
   const conflicts = [...conflictNs].map(
     (n) =>
       `Namespace ${n} already exists and is not owned by Tenant ${t.metadata.name ?? ""}; it is not adopted`,

@@ -63,17 +63,14 @@ describe("ChaosPolicy admission webhook", () => {
       deny: { field: "metadata.namespace", message: "does not belong to a Tenant" },
     },
     {
-      name: "missing target object is denied",
+      name: "missing target object is admitted with a warning (GitOps may apply it later)",
       object: chaosPolicy("gone", w.acmeA, { target: { kind: "AIModel", name: "gone" } }),
-      deny: {
-        field: "spec.target.name",
-        message: `AIModel "gone" not found in namespace "${w.acmeA}"`,
-      },
+      warn: `AIModel "gone" not found in namespace "${w.acmeA}" (yet)`,
     },
     {
-      name: "target of the wrong kind is denied",
+      name: "target of the wrong kind is admitted with a warning",
       object: chaosPolicy("kind", w.acmeA, { target: { kind: "ChatRegion", name: "llama" } }),
-      deny: { field: "spec.target.name", message: `ChatRegion "llama" not found` },
+      warn: `ChatRegion "llama" not found`,
     },
     {
       name: "duration above the cluster maximum is denied",
