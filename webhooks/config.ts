@@ -6,6 +6,7 @@ import { Type } from "@sinclair/typebox";
 import { parseImagePrefixes } from "../crds/aimodel/v1alpha1/image-policy.ts";
 import { ConfigError, parseEnv } from "../lib/config.ts";
 import type { StartWebhooksOptions } from "./index.ts";
+import type { ConnectionLimits } from "./server.ts";
 import { parseDurationMs } from "./object.ts";
 import { DEFAULT_POLICY } from "./types.ts";
 import type { PolicyConfig } from "./types.ts";
@@ -38,6 +39,21 @@ export const WebhookEnvSchema = Type.Object({
     Type.Boolean({
       description: "Local runs: register configurations pointing at https://127.0.0.1:<port>",
     }),
+  ),
+  WEBHOOK_MAX_CONNECTIONS: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 65535, description: "Open connections at most (256)" }),
+  ),
+  WEBHOOK_HANDSHAKE_TIMEOUT_MS: Type.Optional(
+    Type.Integer({ minimum: 100, description: "TLS handshake deadline in ms (5000)" }),
+  ),
+  WEBHOOK_HEADERS_TIMEOUT_MS: Type.Optional(
+    Type.Integer({ minimum: 100, description: "Request headers deadline in ms (10000)" }),
+  ),
+  WEBHOOK_REQUEST_TIMEOUT_MS: Type.Optional(
+    Type.Integer({ minimum: 100, description: "Whole request deadline in ms (15000)" }),
+  ),
+  WEBHOOK_IDLE_TIMEOUT_MS: Type.Optional(
+    Type.Integer({ minimum: 100, description: "Idle connection timeout in ms (30000)" }),
   ),
   CHAOS_MAX_DURATION: Type.Optional(
     Type.String({
@@ -79,8 +95,22 @@ export function webhookOptionsFromEnv(
     ...(e.WEBHOOK_SECRET_NAME !== undefined ? { secretName: e.WEBHOOK_SECRET_NAME } : {}),
     ...(e.WEBHOOK_REGISTER_LOCAL === true ? { registerLocalConfigurations: true } : {}),
     ...(e.WEBHOOK_CERT_MODE !== undefined ? { certMode: e.WEBHOOK_CERT_MODE } : {}),
+    ...limitsFromEnv(e),
     policy: policyFromEnv(env),
   };
+}
+
+function limitsFromEnv(e: ReturnType<typeof parse>): { limits?: Partial<ConnectionLimits> } {
+  const out: Partial<ConnectionLimits> = {};
+  if (e.WEBHOOK_MAX_CONNECTIONS !== undefined) out.maxConnections = e.WEBHOOK_MAX_CONNECTIONS;
+  if (e.WEBHOOK_HANDSHAKE_TIMEOUT_MS !== undefined)
+    out.handshakeTimeoutMs = e.WEBHOOK_HANDSHAKE_TIMEOUT_MS;
+  if (e.WEBHOOK_HEADERS_TIMEOUT_MS !== undefined)
+    out.headersTimeoutMs = e.WEBHOOK_HEADERS_TIMEOUT_MS;
+  if (e.WEBHOOK_REQUEST_TIMEOUT_MS !== undefined)
+    out.requestTimeoutMs = e.WEBHOOK_REQUEST_TIMEOUT_MS;
+  if (e.WEBHOOK_IDLE_TIMEOUT_MS !== undefined) out.idleTimeoutMs = e.WEBHOOK_IDLE_TIMEOUT_MS;
+  return Object.keys(out).length > 0 ? { limits: out } : {};
 }
 
 /** PolicyConfig from AIMODEL_IMAGE_PREFIXES, CHAOS_MAX_DURATION and CHAOS_MAX_AFFECTED_PERCENT, defaults otherwise. */

@@ -74,12 +74,15 @@ describe("webhook configurations", () => {
       CHAOS_MAX_AFFECTED_PERCENT: "20",
       WEBHOOK_BIND_ADDRESS: "0.0.0.0",
       AIMODEL_IMAGE_PREFIXES: "ghcr.io/acme/, vllm/vllm-openai",
+      WEBHOOK_MAX_CONNECTIONS: "64",
+      WEBHOOK_HANDSHAKE_TIMEOUT_MS: "2000",
     });
     assert.deepEqual(o, {
       namespace: "sys",
       host: "0.0.0.0",
       port: 8443,
       certMode: "cert-manager",
+      limits: { maxConnections: 64, handshakeTimeoutMs: 2000 },
       policy: {
         aimodel: { imagePrefixes: ["ghcr.io/acme/", "vllm/vllm-openai"] },
         chaos: { maxDurationSeconds: 900, maxAffectedPercent: 20 },
@@ -96,6 +99,10 @@ describe("webhook configurations", () => {
   it("rejects invalid settings naming the variable", () => {
     const bad: [Record<string, string>, RegExp][] = [
       [{ WEBHOOK_PORT: "x" }, /WEBHOOK_PORT: Expected integer \(got "x"\)/],
+      [
+        { WEBHOOK_MAX_CONNECTIONS: "0" },
+        /WEBHOOK_MAX_CONNECTIONS: Expected integer to be greater or equal to 1 \(got "0"\)/,
+      ],
       [
         { WEBHOOK_PORT: "70000" },
         /WEBHOOK_PORT: Expected integer to be less or equal to 65535 \(got "70000"\)/,

@@ -17,7 +17,7 @@ import { KubeLookup, errorCode } from "./kube.ts";
 import { webhookMetrics } from "./metrics.ts";
 import type { KubeTransport } from "./kube.ts";
 import { startWebhookServer } from "./server.ts";
-import type { WebhookServer } from "./server.ts";
+import type { ConnectionLimits, WebhookServer } from "./server.ts";
 import { DEFAULT_POLICY } from "./types.ts";
 import type { PolicyConfig } from "./types.ts";
 
@@ -77,6 +77,8 @@ export interface StartWebhooksOptions {
   signal?: AbortSignal;
   /** Registry for the webhook metrics (the manager's, so they are served with its metrics). */
   registry?: Registry;
+  /** Connection cap and timeouts of the server (DEFAULT_LIMITS in server.ts). */
+  limits?: Partial<ConnectionLimits>;
 }
 
 /** Running webhooks. */
@@ -143,6 +145,7 @@ export async function startWebhooks(opts: StartWebhooksOptions): Promise<Running
       host: opts.host ?? DEFAULTS.host,
       port: opts.port ?? DEFAULTS.port,
       log,
+      ...opt("limits", opts.limits),
     });
   } catch (err: unknown) {
     certs.stop();

@@ -173,6 +173,33 @@ export interface TLSPair {
   key: string;
 }
 
+/**
+ * Bounds on what one client can hold. The only legitimate client is the API server, which keeps a
+ * few long-lived connections and finishes its TLS handshake and headers in milliseconds; anything
+ * in the cluster network may also connect, so a slow or stuck client is cut and the number of
+ * open connections is capped (a connection beyond the cap is closed at once).
+ */
+export interface ConnectionLimits {
+  /** Open connections at most (default 256). */
+  maxConnections: number;
+  /** The TLS handshake must finish within this (default 5 s; Node's own is 120 s). */
+  handshakeTimeoutMs: number;
+  /** Request headers must arrive within this (default 10 s). */
+  headersTimeoutMs: number;
+  /** A whole request must arrive within this (default 15 s). */
+  requestTimeoutMs: number;
+  /** A connection with no traffic is closed after this (default 30 s). */
+  idleTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: ConnectionLimits = {
+  maxConnections: 256,
+  handshakeTimeoutMs: 5_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 15_000,
+  idleTimeoutMs: 30_000,
+};
+
 /** Options of `startWebhookServer`. */
 export interface WebhookServerOptions extends WebhookAppOptions {
   tls: TLSPair;
@@ -181,6 +208,8 @@ export interface WebhookServerOptions extends WebhookAppOptions {
   /** 0 picks a free port. */
   port: number;
   log: Logger;
+  /** Overrides of DEFAULT_LIMITS. */
+  limits?: Partial<ConnectionLimits>;
 }
 
 /** A running webhook server. */
@@ -196,15 +225,21 @@ export interface WebhookServer {
 /** Starts the HTTPS server with every handler mounted. */
 export async function startWebhookServer(opts: WebhookServerOptions): Promise<WebhookServer> {
   const host = opts.host ?? "127.0.0.1";
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const app = fastify({
-    https: { cert: opts.tls.cert, key: opts.tls.key, minVersion: "TLSv1.2" },
+    https: {
+      cert: opts.tls.cert,
+      key: opts.tls.key,
+      minVersion: "TLSv1.2",
+      handshakeTimeout: limits.handshakeTimeoutMs,
+    },
     loggerInstance: opts.log,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     // A review is answered within its deadline; these only bound slow or stuck clients.
-    connectionTimeout: 30_000,
-    requestTimeout: 15_000,
-    keepAliveTimeout: 30_000,
+    connectionTimeout: limits.idleTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.idleTimeoutMs,
     return503OnClosing: true,
     // On shutdown, close the API server's idle kept-alive connections at once, but let reviews in
     // flight finish (each is bounded by its deadline): cutting one fails the user's request when
@@ -225,6 +260,12 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
     ...(opts.metrics !== undefined ? { metrics: opts.metrics } : {}),
   });
+  app.server.maxConnections = limits.maxConnections;
+  app.server.headersTimeout = limits.headersTimeoutMs;
+  // Connections without a complete request are checked this often against the timeouts above
+  // (Node's default, 30 s, would let a slow-loris client hold a socket that much longer). Read
+  // when the server starts listening.
+  (app.server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = 1_000;
   await app.listen({ host, port: opts.port });
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : opts.port;
