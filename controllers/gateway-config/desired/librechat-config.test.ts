@@ -116,7 +116,7 @@ void test("desiredLibreChatConfig: the same input gives the same bytes, and a he
 });
 
 void test("the pinned librechat-data-provider expects the config version rendered", () => {
-  assert.equal(String(Constants.CONFIG_VERSION), LIBRECHAT_CONFIG_VERSION);
+  assert.equal(Constants.CONFIG_VERSION, LIBRECHAT_CONFIG_VERSION);
 });
 
 /** Every value of `rendered` is in `parsed` unchanged (the schema strips what it does not know). */
