@@ -4,8 +4,9 @@
 // (librechat-data-provider), its `${ENV}` key reference is resolved from the Tenant's key Secret
 // with LibreChat's own resolver, and the gateway is driven with the calls LibreChat's custom
 // endpoint makes: the model list fetch (GET <baseURL>/models, Bearer key) and a streaming chat
-// completion with the `openai` client. The key never appears in the ConfigMap, and removing an
-// allowed model from the Tenant updates the ConfigMap and the model list alike.
+// completion with the `openai` client. The Tenant's realm gives the OpenID env values. The key
+// never appears in the ConfigMap, and removing an allowed model from the Tenant updates the
+// ConfigMap and the model list alike.
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -25,7 +26,7 @@ import { TENANT_KIND } from "../../../crds/tenant/v1alpha1/index.ts";
 import { CONFIG_MAP } from "../../../operators/runtime/core-kinds.ts";
 import { startTestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
 import type { TestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
-import { waitFor } from "../../helpers/testenv.ts";
+import { testEnv, waitFor } from "../../helpers/testenv.ts";
 import { BridgedLoop, externalModel, providerSecret, tenantOwning } from "./bridged-gateway.ts";
 
 const suffix = randomBytes(3).toString("hex");
@@ -50,8 +51,31 @@ function loop(): BridgedLoop {
   return s.loop;
 }
 
-const tenant = (allowed: string[]): Record<string, unknown> =>
-  tenantOwning(TENANT, loop().ns, { allowed });
+const REALM = `lc-${suffix}`;
+
+/**
+ * The Tenant, with a realm and a confidential client "librechat" for LibreChat's OpenID login (the
+ * Tenant controller does not run here: only what gateway-config renders from the spec is checked).
+ */
+function tenant(allowed: string[]): Record<string, unknown> {
+  const t = tenantOwning(TENANT, loop().ns, { allowed }) as { spec: Record<string, unknown> };
+  t.spec["identity"] = {
+    keycloak: {
+      url: testEnv().keycloakUrl,
+      credentialsSecretRef: { name: "kc-admin", namespace: loop().ns, key: "secret" },
+    },
+    realm: { name: REALM, displayName: "LibreChat Test" },
+    clients: [
+      {
+        clientId: "librechat",
+        type: "confidential",
+        redirectUris: ["https://chat.example/oauth/openid/callback"],
+        secretRef: { name: "librechat-oidc", namespace: loop().ns, key: "client-secret" },
+      },
+    ],
+  };
+  return t;
+}
 
 before(async () => {
   s.up = await startTestUpstream({ name: "lc", requireApiKey: PROVIDER_KEY });
@@ -152,6 +176,18 @@ void test("LibreChat's config, schema-checked, drives the gateway: model list an
   const text = JSON.stringify(cm);
   assert.ok(!text.includes(key), "the key is not in the ConfigMap");
   assert.ok(!text.includes(Buffer.from(key).toString("base64")));
+
+  // OpenID for the Tenant's realm: env values as ConfigMap keys, the client secret only named.
+  assert.equal(
+    cm.data?.["OPENID_ISSUER"],
+    `${testEnv().keycloakUrl.replace(/\/+$/, "")}/realms/${REALM}`,
+  );
+  assert.equal(cm.data?.["OPENID_CLIENT_ID"], "librechat");
+  assert.equal(cm.data?.["OPENID_CALLBACK_URL"], "/oauth/openid/callback");
+  assert.equal(
+    cm.metadata?.annotations?.["librechat.io/openid-client-secret-from"],
+    `OPENID_CLIENT_SECRET from Secret ${loop().ns}/librechat-oidc key client-secret`,
+  );
 
   const e = endpointOf(cm);
   assert.equal(e.models.fetch, true);
