@@ -1,7 +1,7 @@
 // Wiring of the gateway-config controller: everything maps to one key (the routing ConfigMap),
 // and only changes that can alter the rendering enqueue it (spec generations, an Assistant's
-// rollback state, ChaosPolicy active faults, the Secrets and prompt ConfigMaps that are referenced),
-// so status writes by other controllers do not cause re-renders.
+// rollback state, ChaosPolicy active faults, the Secrets and prompt ConfigMaps that are referenced,
+// the Tenants' LibreChat ConfigMaps), so status writes by other controllers do not cause re-renders.
 import type { V1ConfigMap, V1Secret } from "@kubernetes/client-node";
 import type { AIModel } from "../../crds/aimodel/v1alpha1/index.ts";
 import { AIMODEL_KIND as AIMODEL } from "../../crds/aimodel/v1alpha1/index.ts";
@@ -15,6 +15,8 @@ import type { KubeClient } from "../../operators/clients/kube.ts";
 import type { Informer, KubernetesObject, Manager } from "../../operators/runtime/index.ts";
 import { objectKey } from "../../operators/runtime/index.ts";
 import { CONFIGMAP_NAME } from "./desired/configmap.ts";
+import { LIBRECHAT_CONFIGMAP } from "./desired/librechat-configmap.ts";
+import type { LibreChatOptions } from "./librechat.ts";
 import type { RenderOptions } from "./desired/routing.ts";
 import { CREDENTIALS_SECRET, TENANT_KEY_SECRET } from "./desired/secrets.ts";
 import { CONTROLLER_NAME, gatewayConfigReconciler, routingKey } from "./reconcile.ts";
@@ -23,6 +25,8 @@ import { ValueReader } from "./values.ts";
 export interface GatewayConfigOptions {
   namespace: string;
   render: RenderOptions;
+  /** Absent: no LibreChat ConfigMaps. */
+  libreChat?: LibreChatOptions | undefined;
   now?: () => Date;
 }
 
@@ -77,6 +81,8 @@ export function addGatewayConfigController(
   const referencedPrompt = (o: KubernetesObject): string[] => {
     const ns = o.metadata?.namespace ?? "";
     const name = o.metadata?.name;
+    // A Tenant's LibreChat ConfigMap, edited or deleted by hand, is written again.
+    if (name === LIBRECHAT_CONFIGMAP) return [key];
     return assistants.list(ns).some((a) => a.spec.versions.some((v) => v.promptRef?.name === name))
       ? [key]
       : [];
@@ -116,6 +122,7 @@ export function addGatewayConfigController(
       values: new ValueReader((gvk, ns, name) => client.get(gvk, ns, name)),
       namespace: opts.namespace,
       options: opts.render,
+      ...(opts.libreChat === undefined ? {} : { libreChat: opts.libreChat }),
       now: opts.now ?? (() => new Date()),
     }),
   });

@@ -1,5 +1,6 @@
 // The gateway-config controller as a ControllerModule (operator "inference"): renders the
-// inference gateway's routing ConfigMap from AIModels, Tenants, Assistants and ChaosPolicies.
+// inference gateway's routing ConfigMap from AIModels, Tenants, Assistants and ChaosPolicies, and
+// each Tenant's LibreChat ConfigMap (librechat.yaml + OpenID env) in the Tenant's first namespace.
 import { AIMODEL_KIND } from "../../crds/aimodel/v1alpha1/index.ts";
 import { ASSISTANT_KIND } from "../../crds/assistant/v1alpha1/index.ts";
 import { CHAOSPOLICY_KIND } from "../../crds/chaospolicy/v1alpha1/index.ts";
@@ -8,6 +9,7 @@ import { CONFIG_MAP, EVENT, SECRET } from "../../operators/runtime/core-kinds.ts
 import { groupOf } from "../../operators/runtime/keys.ts";
 import type { ControllerModule, PolicyRule } from "../../operators/runtime/module.ts";
 import { addGatewayConfigController } from "./controller.ts";
+import { defaultGatewayURL } from "./librechat.ts";
 import { CONTROLLER_NAME } from "./reconcile.ts";
 
 const str = (v: string | boolean | undefined, d: string): string =>
@@ -19,8 +21,10 @@ const kinds = [AIMODEL_KIND, TENANT_KIND, ASSISTANT_KIND];
 /**
  * RBAC of the gateway-config controller: reads the kinds it renders (and ChaosPolicies' active
  * faults), writes only their status (the Routed condition), reads ConfigMaps (prompts, its own),
- * writes Secrets (tenant API keys in tenant namespaces, the copied provider keys), Events. Writing
- * ConfigMaps is limited to the operator namespace (namespaceRules).
+ * writes Secrets (tenant API keys in tenant namespaces, the copied provider keys), ConfigMaps (the
+ * routing one in the operator namespace, LibreChat's in tenant namespaces: cluster-wide, like the
+ * key Secrets; the operator-scope admission policy still limits writes outside the operator
+ * namespace to objects labelled managed-by librechat-operator), Events.
  */
 export const GATEWAY_CONFIG_RULES: readonly PolicyRule[] = [
   {
@@ -33,7 +37,11 @@ export const GATEWAY_CONFIG_RULES: readonly PolicyRule[] = [
     resources: kinds.map((k) => `${k.plural}/status`),
     verbs: ["get", "patch", "update"],
   },
-  { apiGroups: [groupOf(CONFIG_MAP.apiVersion)], resources: [CONFIG_MAP.plural], verbs: READ },
+  {
+    apiGroups: [groupOf(CONFIG_MAP.apiVersion)],
+    resources: [CONFIG_MAP.plural],
+    verbs: [...READ, "create", "patch", "update"],
+  },
   {
     apiGroups: [groupOf(SECRET.apiVersion)],
     resources: [SECRET.plural],
@@ -69,6 +77,19 @@ export const gatewayConfigModule: ControllerModule = {
       default: "librechat",
       description: "Token audience accepted for a tenant that declares no OIDC clients",
     },
+    "librechat-config": {
+      type: "boolean",
+      env: "LIBRECHAT_CONFIG",
+      default: "true",
+      description:
+        "Render each Tenant's LibreChat ConfigMap librechat-config (librechat.yaml + OpenID env) in its first namespace",
+    },
+    "librechat-gateway-url": {
+      type: "string",
+      env: "LIBRECHAT_GATEWAY_URL",
+      description:
+        "Inference gateway base URL written into LibreChat configs (default: http://inference-gateway.<operator namespace>.svc.<cluster domain>/v1)",
+    },
     // Shared with the AIModel module (same name, environment variable and default).
     "cluster-domain": {
       type: "string",
@@ -78,15 +99,18 @@ export const gatewayConfigModule: ControllerModule = {
     },
   },
   clusterRules: GATEWAY_CONFIG_RULES,
-  namespaceRules: [
-    { apiGroups: [""], resources: [CONFIG_MAP.plural], verbs: ["create", "patch", "update"] },
-  ],
   setup(ctx) {
     const keycloak = str(ctx.flags["gateway-keycloak-url"], "");
+    const clusterDomain = str(ctx.flags["cluster-domain"], "cluster.local");
+    const gatewayURL = str(
+      ctx.flags["librechat-gateway-url"],
+      defaultGatewayURL(ctx.operatorNamespace, clusterDomain),
+    );
     addGatewayConfigController(ctx.mgr, ctx.client, {
       namespace: ctx.operatorNamespace,
+      libreChat: ctx.flags["librechat-config"] === false ? undefined : { gatewayURL },
       render: {
-        clusterDomain: str(ctx.flags["cluster-domain"], "cluster.local"),
+        clusterDomain,
         credentialsDir: str(
           ctx.flags["gateway-credentials-dir"],
           "/var/run/inference-gateway/credentials",

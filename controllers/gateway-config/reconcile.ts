@@ -2,7 +2,8 @@
 // Assistant and ChaosPolicy from the caches, makes sure each Tenant has its API key Secret and
 // each external AIModel's key is copied for the gateway, renders the routing config, checks it with
 // the gateway's validator, writes the ConfigMap only when the content changed (then with the next
-// generation), and sets the Routed condition on every object whose verdict changed.
+// generation), sets the Routed condition on every object whose verdict changed, and writes each
+// Tenant's LibreChat ConfigMap from the config just rendered (librechat.ts).
 import { randomBytes } from "node:crypto";
 import type { V1ConfigMap, V1Secret } from "@kubernetes/client-node";
 import type { AIModel } from "../../crds/aimodel/v1alpha1/index.ts";
@@ -41,6 +42,8 @@ import {
   TENANT_KEY_KEY,
   TENANT_KEY_SECRET,
 } from "./desired/secrets.ts";
+import { applyLibreChatConfigs } from "./librechat.ts";
+import type { LibreChatOptions } from "./librechat.ts";
 import type { DataMaps, ValueReader } from "./values.ts";
 
 export const CONTROLLER_NAME = "gateway-config";
@@ -59,6 +62,8 @@ export interface GatewayConfigDeps {
   values: Pick<ValueReader, "read" | "sweep">;
   namespace: string;
   options: RenderOptions;
+  /** Render each Tenant's LibreChat ConfigMap; absent: none (--librechat-config=false). */
+  libreChat?: LibreChatOptions;
   now: () => Date;
 }
 
@@ -150,6 +155,7 @@ export function gatewayConfigReconciler(
     await applyCredentials(deps, credentials, ctx);
     await writeConfig(deps, ctx, config, current);
     await writeConditions(deps, [...result.problems, ...problems], config.generation ?? 0);
+    await applyLibreChatConfigs(deps, ctx, config, input.tenantKeys);
     return { requeueAfterMs: nextDeadline(config, deps.now()) };
   };
 }
