@@ -12,7 +12,7 @@ import type {
 import { silentLogger } from "../../operators/runtime/index.ts";
 import { chatRegion, tenant } from "./fixtures.test-helpers.ts";
 import { DEFAULT_CONFIG } from "./desired/meta.ts";
-import { chatRegionReconciler, DELETION_COST } from "./reconcile.ts";
+import { chatRegionReconciler, DELETION_COST, missingSecrets } from "./reconcile.ts";
 import type { ChatRegionDeps } from "./reconcile.ts";
 
 function informer<T extends KubernetesObject>(objs: T[] = []): Informer<T> {
@@ -214,3 +214,44 @@ test("reconcile: a region that lost its pods turns unhealthy after the grace per
     ],
   );
 });
+
+const secretsOf = (...names: [string, Record<string, string>][]) => ({
+  get: (key: string): V1Secret | undefined => {
+    const hit = names.find(([n]) => `acme-chat/${n}` === key);
+    return hit === undefined ? undefined : { data: hit[1] };
+  },
+});
+const missingCases: {
+  name: string;
+  secrets: ReturnType<typeof secretsOf>;
+  inference: boolean;
+  want: string[];
+}[] = [
+  {
+    name: "all present, replies off: the Tenant key is not needed",
+    secrets: secretsOf(["eu-postgres", { url: "x", appPassword: "y" }], ["eu-redis", { url: "z" }]),
+    inference: false,
+    want: [],
+  },
+  {
+    name: "replies on and the Tenant key absent (region outside the Tenant's first namespace)",
+    secrets: secretsOf(["eu-postgres", { url: "x", appPassword: "y" }], ["eu-redis", { url: "z" }]),
+    inference: true,
+    want: [`Secret "inference-gateway-api-key" not found (the Tenant's inference gateway key)`],
+  },
+  {
+    name: "replies on, the key present; a Secret without the named key",
+    secrets: secretsOf(
+      ["eu-postgres", { url: "x" }],
+      ["eu-redis", { url: "z" }],
+      ["inference-gateway-api-key", { "api-key": "k" }],
+    ),
+    inference: true,
+    want: [`Secret "eu-postgres" has no key "appPassword" (spec.database.appPasswordSecretRef)`],
+  },
+];
+for (const c of missingCases) {
+  test(`missingSecrets: ${c.name}`, () => {
+    assert.deepEqual(missingSecrets(c.secrets, chatRegion("eu-west"), c.inference), c.want);
+  });
+}

@@ -28,7 +28,12 @@ import { conflictMessage, planChildren } from "../shared/plan.ts";
 import { selectorString } from "../shared/labels.ts";
 import { sameOwnedFields } from "../shared/stable.ts";
 import { desiredRegionsConfigMap } from "./desired/configmap.ts";
-import { appPasswordRef, desiredDeployment, initialReplicas } from "./desired/deployment.ts";
+import {
+  appPasswordRef,
+  desiredDeployment,
+  inferenceKeyRef,
+  initialReplicas,
+} from "./desired/deployment.ts";
 import type { ChatRegionConfig } from "./desired/meta.ts";
 import { regionsConfigMapName, selectorLabels } from "./desired/meta.ts";
 import { desiredPDB } from "./desired/pdb.ts";
@@ -263,7 +268,7 @@ async function reconcileRegion(
       health: step.health,
       failover: decision,
       identity: o.identity,
-      missingSecrets: missingSecrets(deps.secrets, region),
+      missingSecrets: missingSecrets(deps.secrets, region, deps.config.inferenceUrl !== ""),
       applyError,
     },
     o.now,
@@ -410,6 +415,7 @@ function peerViews(deps: ChatRegionDeps, self: ChatRegion): Map<string, PeerView
 export function missingSecrets(
   secrets: Pick<Informer<V1Secret>, "get">,
   region: ChatRegion,
+  inference: boolean,
 ): string[] {
   const ns = region.metadata.namespace ?? "";
   const refs: [string, { name: string; key: string }][] = [
@@ -418,6 +424,8 @@ export function missingSecrets(
   ];
   const redis = region.spec.backplane.redis;
   if (redis !== undefined) refs.push(["spec.backplane.redis.urlSecretRef", redis.urlSecretRef]);
+  // Written by gateway-config into the Tenant's first namespace only: a region elsewhere says so.
+  if (inference) refs.push(["the Tenant's inference gateway key", inferenceKeyRef()]);
   const out: string[] = [];
   for (const [field, ref] of refs) {
     const s = secrets.get(`${ns}/${ref.name}`);

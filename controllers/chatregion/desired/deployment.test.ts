@@ -167,6 +167,7 @@ const SECRETS = {
   "eu-postgres/url": "postgres://admin:pw@db:5432/chat",
   "eu-postgres/appPassword": "app-pw",
   "eu-redis/url": "redis://redis:6379",
+  "inference-gateway-api-key/api-key": "sk-tenant",
 };
 
 test("env: the gateway's own parser (parseChatGatewayEnv) accepts what the controller renders", () => {
@@ -191,6 +192,7 @@ test("env: the gateway's own parser (parseChatGatewayEnv) accepts what the contr
   assert.equal(cfg.appDbPassword, "app-pw");
   assert.equal(cfg.redisUrl, SECRETS["eu-redis/url"]);
   assert.equal(cfg.inferenceUrl, "http://inference:8080");
+  assert.equal(cfg.inferenceApiKey, "sk-tenant");
   assert.equal(cfg.regionsFile, "/etc/chat-gateway/regions/regions.json");
   // Every rendered variable is one the gateway's schema knows (NODE_OPTIONS is Node's own).
   const known = new Set([...Object.keys(ChatGatewayEnvSchema.properties), "NODE_OPTIONS"]);

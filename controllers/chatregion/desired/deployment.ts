@@ -15,6 +15,7 @@ import {
   selectorLabels,
 } from "./meta.ts";
 import { DEPLOYMENT } from "../../../operators/runtime/core-kinds.ts";
+import { TENANT_KEY_KEY, TENANT_KEY_SECRET } from "../../gateway-config/desired/secrets.ts";
 
 /** One trusted issuer, as the gateway's CHAT_OIDC_ISSUERS expects it. */
 export interface IssuerEntry {
@@ -121,6 +122,11 @@ export function appPasswordRef(region: ChatRegion): { name: string; key: string 
   return db.appPasswordSecretRef ?? { name: db.urlSecretRef.name, key: APP_PASSWORD_KEY };
 }
 
+/** The Tenant's inference gateway key Secret (in the region's namespace). */
+export function inferenceKeyRef(): { name: string; key: string } {
+  return { name: TENANT_KEY_SECRET, key: TENANT_KEY_KEY };
+}
+
 /** Default key of the app role's password in the database Secret. */
 export const APP_PASSWORD_KEY = "appPassword";
 
@@ -159,7 +165,12 @@ export function gatewayEnv(input: DeploymentInput): V1EnvVar[] {
       },
     });
   }
-  if (config.inferenceUrl !== "") env.push({ name: "INFERENCE_URL", value: config.inferenceUrl });
+  if (config.inferenceUrl !== "") {
+    env.push({ name: "INFERENCE_URL", value: config.inferenceUrl });
+    // The Tenant's gateway API key, which gateway-config writes into the Tenant's first
+    // namespace: replies are billed to the Tenant and limited by its budget. By reference only.
+    env.push({ name: "INFERENCE_API_KEY", valueFrom: { secretKeyRef: inferenceKeyRef() } });
+  }
   const model = region.spec.models?.[0];
   if (model !== undefined) env.push({ name: "CHAT_DEFAULT_MODEL", value: model });
   env.push(...webEnv(input));
