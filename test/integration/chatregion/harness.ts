@@ -4,8 +4,6 @@
 // gateway pods the operator rendered. A tiny TCP load balancer per region stands in for the
 // region's public endpoint: it forwards to that region's ready bridged pods.
 import { after, before } from "node:test";
-import { createServer, connect } from "node:net";
-import type { Server, Socket } from "node:net";
 import type { ChatRegion } from "../../../crds/chatregion/v1alpha1/index.ts";
 import { CHATREGION_KIND as CHATREGION } from "../../../crds/chatregion/v1alpha1/index.ts";
 import { KubeClient } from "../../../operators/clients/kube.ts";
@@ -13,6 +11,8 @@ import { installCrds } from "../../helpers/crds.ts";
 import { startOperator } from "../../helpers/operator.ts";
 import type { OperatorProcess } from "../../helpers/operator.ts";
 import { PodBridge } from "../../helpers/pod-bridge.ts";
+import { startServiceProxy } from "../../helpers/service-proxy.ts";
+import type { ServiceProxy } from "../../helpers/service-proxy.ts";
 import { testEnv, waitFor } from "../../helpers/testenv.ts";
 import { createUser, passwordGrantToken, tenantRealm } from "../chat-gateway/helpers/keycloak.ts";
 import type { TenantRealm } from "../chat-gateway/helpers/keycloak.ts";
@@ -27,7 +27,7 @@ export interface Harness {
   bridge: PodBridge;
   op: OperatorProcess | undefined;
   /** Region name -> its load balancer's WebSocket URL. */
-  lbs: Map<string, { url: string; server: Server }>;
+  lbs: Map<string, { url: string; proxy: ServiceProxy }>;
 }
 
 function rand(): string {
@@ -112,7 +112,7 @@ export function perFile(prefix: string): Harness {
   });
   after(async () => {
     await h.op?.stop();
-    for (const lb of h.lbs.values()) lb.server.close();
+    for (const lb of h.lbs.values()) await lb.proxy.close();
     await h.bridge.stop();
     await h.client.delete(
       { apiVersion: "v1", kind: "Namespace", plural: "namespaces", namespaced: false },
@@ -134,30 +134,13 @@ export function perFile(prefix: string): Harness {
  */
 export async function startLoadBalancer(h: Harness, region: string): Promise<string> {
   let rr = 0;
-  const server = createServer((client: Socket) => {
+  const proxy = await startServiceProxy(() => {
     const pods = h.bridge.readyPods(`${region}-`);
     const pod = pods[rr++ % Math.max(pods.length, 1)];
-    if (pod === undefined) {
-      client.destroy();
-      return;
-    }
-    const u = new URL(pod.url);
-    const upstream = connect(Number(u.port), u.hostname);
-    client.pipe(upstream).pipe(client);
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", end);
-    upstream.on("error", end);
-    client.on("close", end);
-    upstream.on("close", end);
+    return pod === undefined ? undefined : new URL(pod.url).host;
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const addr = server.address();
-  const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-  const url = `ws://127.0.0.1:${port}/v1/ws`;
-  h.lbs.set(region, { url, server });
+  const url = `ws://${proxy.host}/v1/ws`;
+  h.lbs.set(region, { url, proxy });
   return url;
 }
 

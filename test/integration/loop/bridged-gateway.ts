@@ -147,8 +147,12 @@ export class BridgedLoop {
     this.#cleanup = p.cleanup;
   }
 
-  /** A test namespace (also the operator's), the bridge and the manager with `managerArgs`. */
-  static async start(name: string, managerArgs: string[]): Promise<BridgedLoop> {
+  /** A test namespace (also the operator's), the bridge and the manager with `managerArgs` and `managerEnv`. */
+  static async start(
+    name: string,
+    managerArgs: string[],
+    managerEnv: Record<string, string> = {},
+  ): Promise<BridgedLoop> {
     const env = testEnv();
     const client = new KubeClient(env.kubeConfig);
     await installCrds(env.kubeConfig);
@@ -162,7 +166,7 @@ export class BridgedLoop {
     const op = await startOperator({
       kubeconfig: env.kubeconfigPath,
       args: [...managerArgs, `--namespace=${ns.name}`, "--leader-elect=false"],
-      env: { POD_NAMESPACE: ns.name, GATEWAY_CREDENTIALS_DIR: credDir },
+      env: { POD_NAMESPACE: ns.name, GATEWAY_CREDENTIALS_DIR: credDir, ...managerEnv },
     });
     return new BridgedLoop({ client, ns: ns.name, bridge, op, credDir, cleanup: ns.cleanup });
   }
