@@ -50,6 +50,7 @@ test("tenantConfig turns the flags into the controller's settings", () => {
     {
       keycloakUrl: "http://127.0.0.1:8080",
       deletionTimeoutMs: 90_000,
+      tokenAudience: "chat-gateway",
       concurrency: 2,
       operatorNamespace: "librechat-system",
     },

@@ -25,7 +25,7 @@ import type {
 } from "../../operators/runtime/module.ts";
 import { TENANT_ADMIN_CLUSTER_ROLE, namespaceNames } from "./desired/common.ts";
 import { keycloakConnector } from "./keycloak/connector.ts";
-import { durationSeconds } from "./keycloak/desired.ts";
+import { DEFAULT_TOKEN_AUDIENCE, durationSeconds } from "./keycloak/desired.ts";
 import {
   CHILD_KINDS,
   CLUSTER_ROLE,
@@ -119,6 +119,7 @@ export function tenantConfig(
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     keycloakUrl: url,
+    tokenAudience: str(ctx.flags["tenant-token-audience"]) ?? DEFAULT_TOKEN_AUDIENCE,
     deletionTimeoutMs: durationSeconds(timeout) * 1000,
     concurrency,
     operatorNamespace: ctx.operatorNamespace,
@@ -159,6 +160,13 @@ export const tenantModule: ControllerModule = {
       default: "4",
       description: "Tenant workers",
     },
+    "tenant-token-audience": {
+      type: "string",
+      env: "TENANT_TOKEN_AUDIENCE",
+      default: DEFAULT_TOKEN_AUDIENCE,
+      description:
+        "audience added to the access tokens of every declared realm client (the chat fleets' --chatregion-oidc-audience); empty adds none",
+    },
   },
   clusterRules: TENANT_RULES,
   checkFlags(flags) {
@@ -189,6 +197,7 @@ export const tenantModule: ControllerModule = {
         keycloakUrl: cfg.keycloakUrl,
         operatorNamespace: cfg.operatorNamespace,
         deletionTimeoutMs: cfg.deletionTimeoutMs,
+        tokenAudience: cfg.tokenAudience,
       },
       now: () => new Date(),
     };

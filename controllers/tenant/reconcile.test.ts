@@ -117,6 +117,7 @@ function setup(
       keycloakUrl: "http://kc",
       operatorNamespace: "librechat-system",
       deletionTimeoutMs: 60_000,
+      tokenAudience: "chat-gateway",
     },
     now: () => opts.now ?? new Date("2026-12-02T12:00:00Z"),
     schedule: new IdentitySchedule(),

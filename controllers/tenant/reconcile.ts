@@ -47,6 +47,8 @@ export interface TenantConfig {
   operatorNamespace: string;
   /** How long a Delete finalizer waits for an unreachable Keycloak before giving up on the realm. */
   deletionTimeoutMs: number;
+  /** Audience every declared client's access tokens carry ("" for none). */
+  tokenAudience: string;
 }
 
 export interface TenantDeps {
@@ -377,7 +379,7 @@ async function prepareIdentity(
       kind: "error",
       message: "no Keycloak URL: set spec.identity.keycloak.url or the operator's --keycloak-url",
     };
-  const desired = desiredRealm(t, secrets);
+  const desired = desiredRealm(t, secrets, { tokenAudience: deps.config.tokenAudience });
   if (desired === undefined) return { kind: "not-configured" };
   return {
     conn: deps.keycloak({ url, clientId: id.keycloak.clientId, clientSecret: credentials }),

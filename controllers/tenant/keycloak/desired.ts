@@ -45,6 +45,47 @@ export interface DesiredClient {
   confidential: boolean;
   /** Secret the client must have (from its Secret), undefined: keep what Keycloak has or generated. */
   secret: string | undefined;
+  /** Audience mapper the client's access tokens carry (undefined: none wanted). */
+  audienceMapper: DesiredProtocolMapper | undefined;
+}
+
+/** A protocol mapper of a client, by name (Keycloak's ProtocolMapperRepresentation without id). */
+export interface DesiredProtocolMapper {
+  name: string;
+  protocol: "openid-connect";
+  protocolMapper: string;
+  config: Record<string, string>;
+}
+
+/** The chat fleets' audience (the ChatRegion operator's --chatregion-oidc-audience default). */
+export const DEFAULT_TOKEN_AUDIENCE = "chat-gateway";
+
+/** Name of the audience mapper the operator keeps on every declared client. */
+export const AUDIENCE_MAPPER = "librechat-audience";
+
+/**
+ * Access tokens of the realm's clients name `audience` in `aud`: the chat fleets (and the
+ * inference gateway) accept a realm token only for their own audience, and Keycloak puts none of
+ * it there by itself. Not in ID tokens: those are for the client alone.
+ */
+export function audienceMapper(audience: string): DesiredProtocolMapper {
+  return {
+    name: AUDIENCE_MAPPER,
+    protocol: "openid-connect",
+    protocolMapper: "oidc-audience-mapper",
+    config: {
+      "access.token.claim": "true",
+      "id.token.claim": "false",
+      "included.custom.audience": audience,
+      "introspection.token.claim": "true",
+    },
+  };
+}
+
+/** Settings of the realm that come from the operator, not the Tenant. */
+export interface RealmOptions {
+  /** Audience added to every declared client's access tokens; "" adds none. */
+  tokenAudience: string;
 }
 
 export interface DesiredMapper {
@@ -238,12 +279,13 @@ function groups(t: Tenant, id: TenantIdentity): DesiredGroup[] {
     .sort(byName);
 }
 
-function client(c: TenantClient, secrets: ResolvedSecrets): DesiredClient {
+function client(c: TenantClient, secrets: ResolvedSecrets, opts: RealmOptions): DesiredClient {
   const confidential = c.type === "confidential";
   return {
     clientId: c.clientId,
     confidential,
     secret: confidential ? secrets.clients[c.clientId] : undefined,
+    audienceMapper: opts.tokenAudience === "" ? undefined : audienceMapper(opts.tokenAudience),
     rep: {
       attributes: { [MANAGED_ATTRIBUTE]: "true" },
       clientAuthenticatorType: "client-secret",
@@ -398,7 +440,11 @@ function stepUp(id: TenantIdentity): DesiredStepUp | undefined {
 }
 
 /** The realm `t` declares; undefined when the Tenant has no identity block. */
-export function desiredRealm(t: Tenant, secrets: ResolvedSecrets): DesiredRealm | undefined {
+export function desiredRealm(
+  t: Tenant,
+  secrets: ResolvedSecrets,
+  opts: RealmOptions = { tokenAudience: DEFAULT_TOKEN_AUDIENCE },
+): DesiredRealm | undefined {
   const id = t.spec.identity;
   if (id === undefined) return undefined;
   const smtp = id.realm.smtp;
@@ -424,7 +470,7 @@ export function desiredRealm(t: Tenant, secrets: ResolvedSecrets): DesiredRealm 
     roles: roles(id),
     groups: groups(t, id),
     clients: (id.clients ?? [])
-      .map((c) => client(c, secrets))
+      .map((c) => client(c, secrets, opts))
       .sort((a, b) => (a.clientId < b.clientId ? -1 : 1)),
     idps: (id.identityProviders ?? [])
       .map((p) => idp(p, secrets))

@@ -113,6 +113,17 @@ export function matching(original: DesiredRealm): RealmState {
           ...c.rep,
           attributes: { ...(c.rep["attributes"] as object), "post.logout.redirect.uris": "+" },
           fullScopeAllowed: true,
+          protocolMappers:
+            c.audienceMapper === undefined
+              ? []
+              : [
+                  {
+                    ...c.audienceMapper,
+                    id: `pm-${c.clientId}`,
+                    consentRequired: false,
+                    config: { ...c.audienceMapper.config, "lightweight.claim": "false" },
+                  },
+                ],
         },
       })),
       { id: "cid-account", clientId: "account", rep: { clientId: "account", attributes: {} } },

@@ -153,6 +153,36 @@ const cases: Case[] = [
     writes: ["DELETE /clients/cid-old"],
   },
   {
+    name: "audience mapper removed by hand is added back",
+    step: "client audience",
+    mutate: (o) => {
+      const c = o.clients[0];
+      if (c !== undefined) c.rep["protocolMappers"] = [];
+    },
+    drift: ["clients[librechat].protocolMappers[librechat-audience]"],
+    writes: ["POST /clients/cid-librechat/protocol-mappers/models"],
+  },
+  {
+    name: "audience mapper pointed elsewhere is corrected in place",
+    step: "client audience",
+    mutate: (o) => {
+      const m = (o.clients[0]?.rep["protocolMappers"] as { config: Record<string, string> }[])[0];
+      if (m !== undefined) m.config["included.custom.audience"] = "someone-else";
+    },
+    drift: ["clients[librechat].protocolMappers[librechat-audience].config"],
+    writes: ["PUT /clients/cid-librechat/protocol-mappers/models/pm-librechat"],
+  },
+  {
+    name: "other mappers of a client are not ours",
+    step: "client audience",
+    mutate: (o) => {
+      const ms = o.clients[0]?.rep["protocolMappers"] as Record<string, unknown>[];
+      ms.push({ id: "x", name: "locale", protocolMapper: "oidc-usermodel-attribute-mapper" });
+    },
+    drift: [],
+    writes: [],
+  },
+  {
     name: "client secret changed in Keycloak is reset from the Secret",
     step: "client secrets",
     mutate: (o) => (o.clientSecrets["librechat"] = "rotated-by-hand"),
@@ -294,4 +324,38 @@ test("a group without models is not drift when Keycloak drops the empty attribut
     (r.writes[0]?.body as { attributes: Record<string, string[]> }).attributes["models"],
     [],
   );
+});
+
+test("step client audience: with no audience wanted, our mapper is removed and nothing else", () => {
+  const d = desired();
+  const o = matching(d);
+  for (const c of d.clients) c.audienceMapper = undefined;
+  const r = step("client audience").diff(d, o, remembered(d));
+  assert.deepEqual(
+    r.writes.map((w) => `${w.method} ${w.path}`),
+    d.clients.map(
+      (c) => `DELETE /clients/cid-${c.clientId}/protocol-mappers/models/pm-${c.clientId}`,
+    ),
+  );
+});
+
+test("step clients: a new client is created with its audience mapper", () => {
+  const d = desired();
+  const o = matching(d);
+  o.clients = o.clients.filter((c) => c.clientId !== "librechat");
+  const r = step("clients").diff(d, o, remembered(d));
+  const create = r.writes.find((w) => w.method === "POST");
+  assert.deepEqual((create?.body as { protocolMappers?: unknown[] }).protocolMappers, [
+    {
+      name: "librechat-audience",
+      protocol: "openid-connect",
+      protocolMapper: "oidc-audience-mapper",
+      config: {
+        "access.token.claim": "true",
+        "id.token.claim": "false",
+        "included.custom.audience": "chat-gateway",
+        "introspection.token.claim": "true",
+      },
+    },
+  ]);
 });

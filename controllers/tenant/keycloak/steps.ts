@@ -4,7 +4,7 @@
 // them. Steps are pure: every branch is table-tested in steps.test.ts without a Keycloak.
 import { createHash } from "node:crypto";
 import type { DesiredExecution, DesiredFlow, DesiredRealm, Settings } from "./desired.ts";
-import { MANAGED_ATTRIBUTE, OWNER_ATTRIBUTE } from "./desired.ts";
+import { AUDIENCE_MAPPER, MANAGED_ATTRIBUTE, OWNER_ATTRIBUTE } from "./desired.ts";
 import type { ObservedFlow, RealmState, Rep } from "./state.ts";
 
 /** One admin API call, relative to /admin/realms/{realm}. Bodies may hold secrets: never log them. */
@@ -295,6 +295,7 @@ function clientDiff(
       clientId: c.clientId,
       ...c.rep,
       ...(c.secret !== undefined ? { secret: c.secret } : {}),
+      ...(c.audienceMapper !== undefined ? { protocolMappers: [c.audienceMapper] } : {}),
     };
     return {
       drift: [`clients[${c.clientId}]`],
@@ -352,6 +353,57 @@ const clients: Step = {
     return { drift, writes };
   },
 };
+
+/** The audience mapper of each existing declared client: added, corrected or removed. */
+const clientAudience: Step = {
+  name: "client audience",
+  diff(d, o) {
+    const drift: string[] = [];
+    const writes: Write[] = [];
+    for (const c of d.clients) {
+      const cur = o.clients.find((x) => x.clientId === c.clientId);
+      if (cur === undefined) continue; // created with its mapper by the clients step
+      const base = `/clients/${enc(cur.id)}/protocol-mappers/models`;
+      const have = arrOf(cur.rep["protocolMappers"]).find((m) => m["name"] === AUDIENCE_MAPPER);
+      const want = c.audienceMapper;
+      if (want === undefined) {
+        if (have === undefined) continue;
+        drift.push(`clients[${c.clientId}].protocolMappers[${AUDIENCE_MAPPER}] (not wanted)`);
+        writes.push({
+          method: "DELETE",
+          path: `${base}/${enc(String(have["id"]))}`,
+          what: `remove the audience mapper of client ${c.clientId}`,
+        });
+      } else if (have === undefined) {
+        drift.push(`clients[${c.clientId}].protocolMappers[${AUDIENCE_MAPPER}]`);
+        writes.push({
+          method: "POST",
+          path: base,
+          body: want,
+          create: true,
+          what: `add the audience mapper of client ${c.clientId}`,
+        });
+      } else if (
+        have["protocolMapper"] !== want.protocolMapper ||
+        !sameValue(want.config, have["config"])
+      ) {
+        drift.push(`clients[${c.clientId}].protocolMappers[${AUDIENCE_MAPPER}].config`);
+        writes.push({
+          method: "PUT",
+          path: `${base}/${enc(String(have["id"]))}`,
+          body: { ...want, id: have["id"] },
+          what: `correct the audience mapper of client ${c.clientId}`,
+        });
+      }
+    }
+    return { drift, writes };
+  },
+};
+
+const arrOf = (v: unknown): Rep[] =>
+  Array.isArray(v)
+    ? (v as unknown[]).filter((x): x is Rep => typeof x === "object" && x !== null)
+    : [];
 
 const clientSecrets: Step = {
   name: "client secrets",
@@ -617,6 +669,7 @@ export const STEPS: readonly Step[] = [
   groups,
   groupRoles,
   clients,
+  clientAudience,
   clientSecrets,
   identityProviders,
   idpMappers,

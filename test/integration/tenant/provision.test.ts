@@ -355,6 +355,11 @@ test("a user of the realm logs in with the declared client and gets a token from
   const tok = await passwordGrant(name, "librechat", "alice", PASSWORD, secret);
   const claims = decodeJwtPayload(tok.access_token);
   assert.equal(claims["iss"], issuerUrl(name));
+  // The operator's audience mapper: the chat fleets accept this token (their audience is in it).
+  assert.ok(
+    ([] as unknown[]).concat(claims["aud"]).includes("chat-gateway"),
+    `aud ${JSON.stringify(claims["aud"])}`,
+  );
   assert.ok((claims["realm_access"] as { roles: string[] }).roles.includes("chat-user"));
 
   // bob is in the admins group (role chat-admin → step-up) and has no OTP: password alone is
