@@ -125,7 +125,7 @@ run-webhooks: deps ## Run the admission webhooks alone (no leader election) agai
 	node cmd/webhooks/main.ts
 
 .PHONY: demo
-demo: deps ## Bring up the local cluster, install the CRDs, start the operator and apply the sample Tenant and AIModels.
+demo: deps ## The platform locally: cluster with Keycloak, PostgreSQL and Redis, operator, both gateways rendered from the sample CRs, and one chat turn through them.
 	bash hack/demo.sh
 
 ##@ Workloads

@@ -89,9 +89,31 @@ function secret(namespace: string, name: string, value: string): string {
 async function main(): Promise<void> {
   if (KC === "") throw new Error("KEYCLOAK_URL is not set");
   const sample = parse(readFileSync(join(REPO, "manifests/samples/tenant-acme.yaml"), "utf8")) as {
-    spec: { identity: { keycloak: Record<string, unknown>; realm: { name: string } } };
+    spec: {
+      identity: {
+        keycloak: Record<string, unknown>;
+        realm: { name: string };
+        clients: Record<string, unknown>[];
+      };
+      models: { allowed: string[] };
+    };
   };
   sample.spec.identity.keycloak["url"] = KC;
+  // The demo's chat turn signs in from the command line (hack/demo-chat.ts), and the Tenant may
+  // call the demo's model and Assistant (served by the test upstream, hack/demo.sh).
+  sample.spec.identity.clients.push({
+    clientId: "demo-cli",
+    type: "public",
+    directAccessGrants: true,
+  });
+  sample.spec.models.allowed.push("demo-echo", "acme-helper");
+  // The web client the demo's chat fleet serves signs in from its local address.
+  const origin = process.env["DEMO_CHAT_ORIGIN"];
+  const web = sample.spec.identity.clients.find((c) => c["clientId"] === "chat-web");
+  if (origin !== undefined && web !== undefined) {
+    web["redirectUris"] = [`${origin}/*`];
+    web["webOrigins"] = [origin];
+  }
   const secrets = [secret("librechat-system", "acme-keycloak-admin", await operatorClient())];
   // The sample's social logins need real provider credentials; the demo stores placeholders.
   for (const idp of ["acme-idp-google", "acme-idp-github", "acme-idp-microsoft"])

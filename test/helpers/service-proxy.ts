@@ -12,8 +12,14 @@ export interface ServiceProxy {
   close(): Promise<void>;
 }
 
-/** `pick` returns "ip:port" of the endpoint for the next connection, or undefined for none. */
-export async function startServiceProxy(pick: () => string | undefined): Promise<ServiceProxy> {
+/**
+ * `pick` returns "ip:port" of the endpoint for the next connection, or undefined for none; `port`
+ * 0 (default) takes a free one.
+ */
+export async function startServiceProxy(
+  pick: () => string | undefined,
+  port = 0,
+): Promise<ServiceProxy> {
   const sockets = new Set<Socket>();
   const track = (s: Socket): void => {
     sockets.add(s);
@@ -39,15 +45,17 @@ export async function startServiceProxy(pick: () => string | undefined): Promise
     client.on("close", end);
     upstream.on("close", end);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
+  const bound = typeof address === "object" && address !== null ? address.port : 0;
   return {
-    host: `127.0.0.1:${port}`,
+    host: `127.0.0.1:${bound}`,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }
