@@ -6,7 +6,7 @@
 // Needs $KUBECONFIG and $KEYCLOAK_URL (hack/bench.sh starts both). BENCH_TENANTS overrides 50.
 import { randomBytes } from "node:crypto";
 import type { Tenant } from "../crds/tenant/v1alpha1/index.ts";
-import { desiredRealm } from "../controllers/tenant/keycloak/desired.ts";
+import { DEFAULT_TOKEN_AUDIENCE, desiredRealm } from "../controllers/tenant/keycloak/desired.ts";
 import { TENANT } from "../controllers/tenant/gvks.ts";
 import { KubeClient } from "../operators/clients/kube.ts";
 import { loadKubeConfig } from "../operators/clients/kubeconfig.ts";
@@ -124,7 +124,11 @@ function tenant(name: string, operatorClient: string): Tenant {
 
 /** The floor: create the realm and import its content in one partial import, as one admin client. */
 async function floorRealm(t: Tenant): Promise<void> {
-  const d = desiredRealm(t, { clients: { web: "web-secret" }, idps: { github: "x", google: "y" } });
+  const d = desiredRealm(
+    t,
+    { clients: { web: "web-secret" }, idps: { github: "x", google: "y" } },
+    { tokenAudience: DEFAULT_TOKEN_AUDIENCE },
+  );
   if (d === undefined) throw new Error("no identity");
   await adminFetch("POST", "", {
     realm: d.name,

@@ -102,6 +102,11 @@ export interface TenantModuleConfig extends TenantConfig {
   concurrency: number;
 }
 
+/** --tenant-token-audience, its default when unset ("" turns the audience mapper off). */
+function tokenAudience(flags: ControllerContext["flags"]): string {
+  return str(flags["tenant-token-audience"]) ?? DEFAULT_TOKEN_AUDIENCE;
+}
+
 /** Parses the module's flags; throws a ConfigError naming the flag on bad input. */
 export function tenantConfig(
   ctx: Pick<ControllerContext, "flags" | "operatorNamespace">,
@@ -119,7 +124,7 @@ export function tenantConfig(
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     keycloakUrl: url,
-    tokenAudience: str(ctx.flags["tenant-token-audience"]) ?? DEFAULT_TOKEN_AUDIENCE,
+    tokenAudience: tokenAudience(ctx.flags),
     deletionTimeoutMs: durationSeconds(timeout) * 1000,
     concurrency,
     operatorNamespace: ctx.operatorNamespace,

@@ -443,7 +443,7 @@ function stepUp(id: TenantIdentity): DesiredStepUp | undefined {
 export function desiredRealm(
   t: Tenant,
   secrets: ResolvedSecrets,
-  opts: RealmOptions = { tokenAudience: DEFAULT_TOKEN_AUDIENCE },
+  opts: RealmOptions,
 ): DesiredRealm | undefined {
   const id = t.spec.identity;
   if (id === undefined) return undefined;

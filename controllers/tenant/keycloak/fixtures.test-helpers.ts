@@ -2,7 +2,7 @@
 import type { Tenant } from "../../../crds/tenant/v1alpha1/index.ts";
 import { tenant } from "../fixtures.test-helpers.ts";
 import type { DesiredRealm } from "./desired.ts";
-import { desiredRealm } from "./desired.ts";
+import { DEFAULT_TOKEN_AUDIENCE, desiredRealm } from "./desired.ts";
 import type { RealmState } from "./state.ts";
 
 export function identityTenant(
@@ -74,7 +74,7 @@ export const SECRETS = {
 };
 
 export function desired(t: Tenant = identityTenant()): DesiredRealm {
-  const d = desiredRealm(t, SECRETS);
+  const d = desiredRealm(t, SECRETS, { tokenAudience: DEFAULT_TOKEN_AUDIENCE });
   if (d === undefined) throw new Error("no identity");
   return d;
 }
