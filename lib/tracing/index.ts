@@ -17,11 +17,8 @@ export type {
 } from "./types.ts";
 
 /** Starts tracing for `cfg`, or returns undefined (tracing off) without loading the SDK. */
-export async function startTracing(
-  cfg: TracingConfig | undefined,
-  opts: { batchDelayMs?: number } = {},
-): Promise<Tracing | undefined> {
+export async function startTracing(cfg: TracingConfig | undefined): Promise<Tracing | undefined> {
   if (cfg === undefined) return undefined;
   const { otelTracing } = await import("./otel.ts");
-  return otelTracing(cfg, opts);
+  return otelTracing(cfg);
 }

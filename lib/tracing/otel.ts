@@ -22,7 +22,6 @@ import type {
 /** Test hooks: another exporter (in memory) and a shorter batch delay. */
 export interface OtelOptions {
   exporter?: SpanExporter;
-  /** Longest time a finished span waits in the batch before export (SDK default 5 s). */
   batchDelayMs?: number;
 }
 
@@ -83,12 +82,13 @@ class OtelSpan implements ClientSpan {
 /** Starts an OTLP/HTTP-exporting tracer for one gateway. */
 export function otelTracing(cfg: TracingConfig, opts: OtelOptions = {}): Tracing {
   const exporter = opts.exporter ?? new OTLPTraceExporter({ url: cfg.tracesUrl });
+  const batchDelayMs = opts.batchDelayMs ?? cfg.batchDelayMs;
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ "service.name": cfg.serviceName }),
     spanProcessors: [
       new BatchSpanProcessor({
         exporter,
-        ...(opts.batchDelayMs === undefined ? {} : { scheduledDelayMillis: opts.batchDelayMs }),
+        ...(batchDelayMs === undefined ? {} : { scheduledDelayMillis: batchDelayMs }),
       }),
     ],
   });

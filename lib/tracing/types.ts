@@ -39,4 +39,6 @@ export interface TracingConfig {
   /** OTLP/HTTP traces URL (`<OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces`). */
   tracesUrl: string;
   serviceName: string;
+  /** Longest wait of a finished span before export (SDK default 5 s; tests shorten it). */
+  batchDelayMs?: number;
 }
