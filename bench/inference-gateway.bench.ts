@@ -4,12 +4,16 @@
  *   - added latency p50/p99 of each proxy vs calling the test upstream directly (at 500 req/s),
  *   - max throughput (closed loop, fixed concurrency),
  * for: the test upstream directly, a bare Node HTTP reverse proxy (the floor), the gateway (with
- * Redis limits, auth, metrics and logging on), and the LiteLLM proxy when it is installed
+ * Redis limits, auth, metrics and logging on; tracing off, the default), the same gateway with
+ * tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set: a server and a client span per request, batched
+ * and exported over OTLP/HTTP to a local sink that accepts and drops them), and the LiteLLM proxy when it is installed
  * (LITELLM_BIN, default ~/.cache/op-bench/litellm-venv/bin/litellm, installed by hack/bench.sh). Prints one table with ratios and targets.
  *
  * Env: BENCH_RATE (500), BENCH_RATE_REQUESTS (3000), BENCH_CONCURRENCY (32), BENCH_SECONDS (6),
  * BENCH_ROUNDS (3; targets are interleaved per round), BENCH_WARMUP_SECONDS (2, closed loop per target),
- * REDIS_URL (else a private redis-server is started and stopped by PID).
+ * REDIS_URL (else a private redis-server is started and stopped by PID), BENCH_IGW_BASELINE (a
+ * checkout of an earlier gateway, e.g. `git archive <rev> workloads/inference-gateway` unpacked
+ * next to a node_modules link: adds it as a target, to show a change costs nothing when off).
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -336,6 +340,30 @@ async function main(): Promise<void> {
     ["workloads/inference-gateway/src/server.ts", "--config", cfg, "--port", String(gwPort)],
     { REDIS_URL: redisUrl, LOG_LEVEL: "info" },
   );
+  // The same gateway with tracing on, exporting to a local OTLP sink (accepts, counts, drops).
+  const sink = await freePort();
+  start(process.execPath, ["bench/inference-gateway.bench.ts", "--otlp-sink", String(sink)]);
+  const tracedPort = await freePort();
+  start(
+    process.execPath,
+    ["workloads/inference-gateway/src/server.ts", "--config", cfg, "--port", String(tracedPort)],
+    {
+      REDIS_URL: redisUrl,
+      LOG_LEVEL: "info",
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink}`,
+      OTEL_SERVICE_NAME: "inference-gateway-bench",
+    },
+  );
+  const baselineDir = env["BENCH_IGW_BASELINE"];
+  const basePort = await freePort();
+  if (baselineDir !== undefined) {
+    const server = join(baselineDir, "workloads/inference-gateway/src/server.ts");
+    start(process.execPath, [server, "--config", cfg, "--port", String(basePort)], {
+      REDIS_URL: redisUrl,
+      LOG_LEVEL: "info",
+    });
+    await waitReady(`http://127.0.0.1:${basePort}/readyz`, 15_000);
+  }
   const bare = await freePort();
   start(process.execPath, [
     "bench/inference-gateway.bench.ts",
@@ -344,6 +372,8 @@ async function main(): Promise<void> {
     String(upPort),
   ]);
   await waitReady(`http://127.0.0.1:${gwPort}/readyz`, 15_000);
+  await waitReady(`http://127.0.0.1:${tracedPort}/readyz`, 15_000);
+  await waitReady(`http://127.0.0.1:${sink}/count`, 10_000);
   await waitReady(`http://127.0.0.1:${bare}/v1/models`, 10_000);
 
   const targets: Target[] = [
@@ -365,7 +395,20 @@ async function main(): Promise<void> {
       path: "/v1/chat/completions",
       headers: { authorization: `Bearer ${key}` },
     },
+    {
+      name: TRACED,
+      base: `http://127.0.0.1:${tracedPort}`,
+      path: "/v1/chat/completions",
+      headers: { authorization: `Bearer ${key}` },
+    },
   ];
+  if (baselineDir !== undefined)
+    targets.push({
+      name: "inference gateway, baseline tree",
+      base: `http://127.0.0.1:${basePort}`,
+      path: "/v1/chat/completions",
+      headers: { authorization: `Bearer ${key}` },
+    });
   const results = new Map<boolean, Map<string, Samples>>();
   for (const stream of [false, true]) results.set(stream, await measure(targets, stream));
   // LiteLLM last and alone (one round of the same size): it is far slower, and its background work
@@ -400,6 +443,7 @@ async function main(): Promise<void> {
     const addP50 = percentile(gw.lat, 50) - dp50;
     const addP99 = percentile(gw.lat, 99) - dp99;
     const ratio = median(gw.max) / median(floor.max);
+    summary.push(tracingCost(stream, gw, res.get(TRACED)!));
     summary.push(
       `${stream ? "stream" : "non-stream"}: gateway added p50 ${f(addP50)} ms / p99 ${f(addP99)} ms at ${RATE} req/s (target p99 ≤ 2 ms: ${addP99 <= 2 ? "MET" : "MISSED"}); throughput ${f(ratio * 100, 0)}% of bare proxy (target ≥ 70%: ${ratio >= 0.7 ? "MET" : "MISSED"})`,
     );
@@ -416,9 +460,50 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(r);
   if (lite.why !== undefined) console.log(`| both | LiteLLM proxy | ${lite.why} | | | | | | | |`);
   for (const s of summary) console.log(`- ${s}`);
+  const exported = (await (await fetch(`http://127.0.0.1:${sink}/count`)).json()) as {
+    requests: number;
+    bytes: number;
+  };
+  console.log(
+    `- tracing on exported ${exported.requests} OTLP batches (${f(exported.bytes / 1e6, 1)} MB) to the sink`,
+  );
   for (const c of children) c.kill("SIGTERM");
   await sleep(500);
   await rm(dir, { recursive: true, force: true });
+}
+
+const TRACED = "inference gateway, tracing on";
+
+/** One summary line: what turning tracing on costs, against the same gateway with it off. */
+function tracingCost(stream: boolean, off: Samples, on: Samples): string {
+  const d50 = percentile(on.lat, 50) - percentile(off.lat, 50);
+  const d99 = percentile(on.lat, 99) - percentile(off.lat, 99);
+  const ratio = median(on.max) / median(off.max);
+  return `${stream ? "stream" : "non-stream"}: tracing on vs off: p50 ${d50 >= 0 ? "+" : ""}${f(d50)} ms, p99 ${d99 >= 0 ? "+" : ""}${f(d99)} ms at ${RATE} req/s; max throughput ${f(ratio * 100, 0)}% of tracing off`;
+}
+
+// --- OTLP sink mode: `node bench/inference-gateway.bench.ts --otlp-sink <port>`: accepts OTLP/HTTP
+// exports and drops them (counts on GET /count), so the traced gateway pays for making and
+// sending spans, not for a collector's storage.
+function otlpSink(): void {
+  const port = Number(process.argv[3]);
+  let requests = 0;
+  let bytes = 0;
+  createServer((req, res) => {
+    if (req.method === "GET") {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ requests, bytes }));
+      return;
+    }
+    req.on("data", (c: Buffer) => {
+      bytes += c.length;
+    });
+    req.on("end", () => {
+      requests++;
+      res.setHeader("content-type", "application/json");
+      res.end("{}");
+    });
+  }).listen(port, "127.0.0.1");
 }
 
 // --- bare proxy mode: `node bench/inference-gateway.bench.ts --bare-proxy <port> <upstreamPort>` ---
@@ -450,4 +535,5 @@ function bareProxy(): void {
 }
 
 if (process.argv[2] === "--bare-proxy") bareProxy();
+else if (process.argv[2] === "--otlp-sink") otlpSink();
 else await main();
