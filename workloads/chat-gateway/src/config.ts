@@ -237,6 +237,10 @@ export const ChatGatewayEnvSchema = Type.Object(
     CHAT_WEB_MODELS: str(
       "comma-separated models offered by the page (default: CHAT_DEFAULT_MODEL)",
     ),
+    OTEL_EXPORTER_OTLP_ENDPOINT: str(
+      "OTLP/HTTP base URL; set: traces are exported to <it>/v1/traces (unset: tracing off)",
+    ),
+    OTEL_SERVICE_NAME: str("service name of spans", "chat-gateway"),
     ...Object.fromEntries(Object.keys(INTS).map((n) => [n, intSchema(n)])),
   },
   { additionalProperties: true },
