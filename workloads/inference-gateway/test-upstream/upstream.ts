@@ -215,6 +215,13 @@ function keyOf(req: IncomingMessage): string | undefined {
 }
 
 /** Starts a test upstream on 127.0.0.1 (port 0 = random). */
+/** Keeps the request's `traceparent` (or null) among the last 100 in the stats. */
+function recordTraceparent(stats: TestUpstreamStats, req: IncomingMessage): void {
+  const tp = req.headers["traceparent"];
+  stats.traceparents.push(typeof tp === "string" ? tp : null);
+  if (stats.traceparents.length > 100) stats.traceparents.shift();
+}
+
 export async function startTestUpstream(
   opts: Partial<TestUpstreamOptions> = {},
   port = 0,
@@ -470,9 +477,7 @@ export async function startTestUpstream(
       return;
     }
     stats.requests++;
-    const tp = req.headers["traceparent"];
-    stats.traceparents.push(typeof tp === "string" ? tp : null);
-    if (stats.traceparents.length > 100) stats.traceparents.shift();
+    recordTraceparent(stats, req);
     if (options.requireApiKey !== undefined && keyOf(req) !== options.requireApiKey) {
       openaiError(res, 401, "invalid api key (test upstream)");
       return;
