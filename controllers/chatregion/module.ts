@@ -67,6 +67,13 @@ const FLAGS = {
     default: "",
     description: "Inference gateway base URL given to the chat gateways (empty: no replies)",
   },
+  "chatregion-otlp-endpoint": {
+    type: "string",
+    env: "CHATREGION_OTLP_ENDPOINT",
+    default: "",
+    description:
+      "OTLP/HTTP base URL the chat gateways export traces to (OTEL_EXPORTER_OTLP_ENDPOINT; empty: tracing off)",
+  },
   // Shared with the AIModel module (same variable and default).
   "cluster-domain": {
     type: "string",
@@ -160,6 +167,7 @@ export const chatRegionModule: ControllerModule = {
       keycloakUrl: str(flags, "chatregion-keycloak-url"),
       oidcAudience: str(flags, "chatregion-oidc-audience"),
       inferenceUrl: str(flags, "chatregion-inference-url"),
+      otlpEndpoint: str(flags, "chatregion-otlp-endpoint"),
       clusterDomain: str(flags, "cluster-domain"),
     };
     const syncPeriodMs =

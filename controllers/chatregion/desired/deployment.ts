@@ -155,6 +155,9 @@ export function gatewayEnv(input: DeploymentInput): V1EnvVar[] {
     });
   }
   if (config.inferenceUrl !== "") env.push({ name: "INFERENCE_URL", value: config.inferenceUrl });
+  // Tracing stays off (the SDK is not even loaded) unless the operator was given a collector.
+  if (config.otlpEndpoint !== "")
+    env.push({ name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: config.otlpEndpoint });
   const model = region.spec.models?.[0];
   if (model !== undefined) env.push({ name: "CHAT_DEFAULT_MODEL", value: model });
   return env.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

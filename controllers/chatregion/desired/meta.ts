@@ -18,6 +18,8 @@ export interface ChatRegionConfig {
   oidcAudience: string;
   /** OpenAI-compatible base URL of the inference gateway; empty: replies are off. */
   inferenceUrl: string;
+  /** OTLP/HTTP base URL the gateways export traces to (OTEL_EXPORTER_OTLP_ENDPOINT); empty: off. */
+  otlpEndpoint: string;
 }
 
 export const DEFAULT_CONFIG: ChatRegionConfig = {
@@ -26,6 +28,7 @@ export const DEFAULT_CONFIG: ChatRegionConfig = {
   keycloakUrl: "http://keycloak.keycloak.svc.cluster.local:8080",
   oidcAudience: "chat-gateway",
   inferenceUrl: "",
+  otlpEndpoint: "",
 };
 
 export const COMPONENT = "chat-gateway";
