@@ -3,18 +3,24 @@
  * concurrency and at a fixed rate, streaming and non-streaming:
  *   - added latency p50/p99 of each proxy vs calling the test upstream directly (at 500 req/s),
  *   - max throughput (closed loop, fixed concurrency),
+ *   - CPU time of the serving process per answered request (from /proc; steady under other load),
  * for: the test upstream directly, a bare Node HTTP reverse proxy (the floor), the gateway (with
- * Redis limits, auth, metrics and logging on), and the LiteLLM proxy when it is installed
+ * Redis limits, auth, metrics and logging on; tracing off, the default), the same gateway with
+ * tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set: a server and a client span per request, batched
+ * and exported over OTLP/HTTP to a local sink that accepts and drops them), and the LiteLLM proxy when it is installed
  * (LITELLM_BIN, default ~/.cache/op-bench/litellm-venv/bin/litellm, installed by hack/bench.sh). Prints one table with ratios and targets.
  *
  * Env: BENCH_RATE (500), BENCH_RATE_REQUESTS (3000), BENCH_CONCURRENCY (32), BENCH_SECONDS (6),
  * BENCH_ROUNDS (3; targets are interleaved per round), BENCH_WARMUP_SECONDS (2, closed loop per target),
- * REDIS_URL (else a private redis-server is started and stopped by PID).
+ * REDIS_URL (else a private redis-server is started and stopped by PID), BENCH_IGW_BASELINE (a
+ * checkout of an earlier gateway, e.g. `git archive <rev> workloads/inference-gateway` unpacked
+ * next to a node_modules link: adds it as a target, to show a change costs nothing when off).
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { Agent as HttpAgent, createServer, request as httpRequest } from "node:http";
 import { createServer as netServer } from "node:net";
@@ -91,6 +97,8 @@ interface Target {
   base: string;
   path: string;
   headers: Record<string, string>;
+  /** The serving process, whose CPU time per answered request is measured (Linux /proc). */
+  pid?: number | undefined;
 }
 
 interface Samples {
@@ -98,6 +106,28 @@ interface Samples {
   errors: number;
   achieved: number[];
   max: number[];
+  /** Requests answered in the measured rounds, and the serving process's CPU ms meanwhile. */
+  served: number;
+  cpuMs: number;
+}
+
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+
+/**
+ * CPU time (user + system, ms) a process has used so far. Unlike latency, CPU per request
+ * hardly moves with other load on a shared machine, so it shows small costs (e.g. tracing off vs
+ * a tree without tracing) that the latency percentiles drown in noise.
+ */
+function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -156,6 +186,7 @@ async function atRate(
         once(pool, t, payload).then((good) => {
           if (good) {
             ok++;
+            out.served++;
             out.lat.push(performance.now() - s);
           } else out.errors++;
         }),
@@ -187,6 +218,7 @@ async function maxThroughput(
     }),
   );
   out.max.push(done / ((performance.now() - t0) / 1000));
+  out.served += done;
 }
 
 /**
@@ -206,20 +238,25 @@ async function measure(
     ]),
   );
   const res = new Map<string, Samples>(
-    targets.map((t) => [t.name, { lat: [], errors: 0, achieved: [], max: [] }]),
+    targets.map((t) => [
+      t.name,
+      { lat: [], errors: 0, achieved: [], max: [], served: 0, cpuMs: 0 },
+    ]),
   );
   // Warm-up: every target gets the same WARMUP_SECONDS of closed-loop load first (JIT, pools,
   // leases), so the rounds measure steady state rather than compilation.
   for (const t of targets) {
-    const discard: Samples = { lat: [], errors: 0, achieved: [], max: [] };
+    const discard: Samples = { lat: [], errors: 0, achieved: [], max: [], served: 0, cpuMs: 0 };
     await maxThroughput(pools.get(t.name)!, t, payload, WARMUP_SECONDS, discard);
   }
   for (let round = 0; round < rounds; round++) {
     for (const t of targets) {
       const pool = pools.get(t.name)!;
       const out = res.get(t.name)!;
+      const cpu0 = cpuMsOf(t.pid);
       await atRate(pool, t, payload, Math.ceil(RATE_REQUESTS / ROUNDS), out);
       await maxThroughput(pool, t, payload, SECONDS / ROUNDS, out);
+      out.cpuMs += cpuMsOf(t.pid) - cpu0;
     }
   }
   for (const p of pools.values()) await p.close();
@@ -291,7 +328,7 @@ async function main(): Promise<void> {
     await sleep(300);
   }
   const upPort = await freePort();
-  start(process.execPath, [
+  const upProc = start(process.execPath, [
     "workloads/inference-gateway/test-upstream/server.ts",
     "--port",
     String(upPort),
@@ -331,19 +368,46 @@ async function main(): Promise<void> {
     }),
   );
   const gwPort = await freePort();
-  start(
+  const gwProc = start(
     process.execPath,
     ["workloads/inference-gateway/src/server.ts", "--config", cfg, "--port", String(gwPort)],
     { REDIS_URL: redisUrl, LOG_LEVEL: "info" },
   );
+  // The same gateway with tracing on, exporting to a local OTLP sink (accepts, counts, drops).
+  const sink = await freePort();
+  start(process.execPath, ["bench/inference-gateway.bench.ts", "--otlp-sink", String(sink)]);
+  const tracedPort = await freePort();
+  const tracedProc = start(
+    process.execPath,
+    ["workloads/inference-gateway/src/server.ts", "--config", cfg, "--port", String(tracedPort)],
+    {
+      REDIS_URL: redisUrl,
+      LOG_LEVEL: "info",
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink}`,
+      OTEL_SERVICE_NAME: "inference-gateway-bench",
+    },
+  );
+  const baselineDir = env["BENCH_IGW_BASELINE"];
+  const basePort = await freePort();
+  let basePid: number | undefined;
+  if (baselineDir !== undefined) {
+    const server = join(baselineDir, "workloads/inference-gateway/src/server.ts");
+    basePid = start(process.execPath, [server, "--config", cfg, "--port", String(basePort)], {
+      REDIS_URL: redisUrl,
+      LOG_LEVEL: "info",
+    }).pid;
+    await waitReady(`http://127.0.0.1:${basePort}/readyz`, 15_000);
+  }
   const bare = await freePort();
-  start(process.execPath, [
+  const bareProc = start(process.execPath, [
     "bench/inference-gateway.bench.ts",
     "--bare-proxy",
     String(bare),
     String(upPort),
   ]);
   await waitReady(`http://127.0.0.1:${gwPort}/readyz`, 15_000);
+  await waitReady(`http://127.0.0.1:${tracedPort}/readyz`, 15_000);
+  await waitReady(`http://127.0.0.1:${sink}/count`, 10_000);
   await waitReady(`http://127.0.0.1:${bare}/v1/models`, 10_000);
 
   const targets: Target[] = [
@@ -352,20 +416,38 @@ async function main(): Promise<void> {
       base: `http://127.0.0.1:${upPort}`,
       path: "/v1/chat/completions",
       headers: {},
+      pid: upProc.pid,
     },
     {
       name: "bare Node proxy (floor)",
       base: `http://127.0.0.1:${bare}`,
       path: "/v1/chat/completions",
       headers: {},
+      pid: bareProc.pid,
     },
     {
       name: "inference gateway",
       base: `http://127.0.0.1:${gwPort}`,
       path: "/v1/chat/completions",
       headers: { authorization: `Bearer ${key}` },
+      pid: gwProc.pid,
+    },
+    {
+      name: TRACED,
+      base: `http://127.0.0.1:${tracedPort}`,
+      path: "/v1/chat/completions",
+      headers: { authorization: `Bearer ${key}` },
+      pid: tracedProc.pid,
     },
   ];
+  if (baselineDir !== undefined)
+    targets.push({
+      name: "inference gateway, baseline tree",
+      base: `http://127.0.0.1:${basePort}`,
+      path: "/v1/chat/completions",
+      headers: { authorization: `Bearer ${key}` },
+      pid: basePid,
+    });
   const results = new Map<boolean, Map<string, Samples>>();
   for (const stream of [false, true]) results.set(stream, await measure(targets, stream));
   // LiteLLM last and alone (one round of the same size): it is far slower, and its background work
@@ -393,13 +475,14 @@ async function main(): Promise<void> {
       const p99 = percentile(r.lat, 99);
       const first = t === targets[0];
       rows.push(
-        `| ${stream ? "stream" : "non-stream"} | ${t.name} | ${f(p50)} | ${f(p99)} | ${first ? "-" : f(p50 - dp50)} | ${first ? "-" : f(p99 - dp99)} | ${f(median(r.achieved), 0)} | ${f(median(r.max), 0)} | ${f(median(r.max) / median(floor.max))} | ${r.errors} |`,
+        `| ${stream ? "stream" : "non-stream"} | ${t.name} | ${f(p50)} | ${f(p99)} | ${first ? "-" : f(p50 - dp50)} | ${first ? "-" : f(p99 - dp99)} | ${f(median(r.achieved), 0)} | ${f(median(r.max), 0)} | ${f(median(r.max) / median(floor.max))} | ${f((r.cpuMs * 1000) / r.served, 0)} | ${r.errors} |`,
       );
     }
     const gw = res.get("inference gateway")!;
     const addP50 = percentile(gw.lat, 50) - dp50;
     const addP99 = percentile(gw.lat, 99) - dp99;
     const ratio = median(gw.max) / median(floor.max);
+    summary.push(tracingCost(stream, gw, res.get(TRACED)!));
     summary.push(
       `${stream ? "stream" : "non-stream"}: gateway added p50 ${f(addP50)} ms / p99 ${f(addP99)} ms at ${RATE} req/s (target p99 ≤ 2 ms: ${addP99 <= 2 ? "MET" : "MISSED"}); throughput ${f(ratio * 100, 0)}% of bare proxy (target ≥ 70%: ${ratio >= 0.7 ? "MET" : "MISSED"})`,
     );
@@ -410,15 +493,57 @@ async function main(): Promise<void> {
       .join("/")} at the end (shared machine)`,
   );
   console.log(
-    "| mode | target | p50 ms @rate | p99 ms @rate | added p50 ms | added p99 ms | achieved req/s @rate | max req/s @conc | max vs bare proxy | errors |",
+    "| mode | target | p50 ms @rate | p99 ms @rate | added p50 ms | added p99 ms | achieved req/s @rate | max req/s @conc | max vs bare proxy | CPU µs/req | errors |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) console.log(r);
-  if (lite.why !== undefined) console.log(`| both | LiteLLM proxy | ${lite.why} | | | | | | | |`);
+  if (lite.why !== undefined) console.log(`| both | LiteLLM proxy | ${lite.why} | | | | | | | | |`);
   for (const s of summary) console.log(`- ${s}`);
+  const exported = (await (await fetch(`http://127.0.0.1:${sink}/count`)).json()) as {
+    requests: number;
+    bytes: number;
+  };
+  console.log(
+    `- tracing on exported ${exported.requests} OTLP batches (${f(exported.bytes / 1e6, 1)} MB) to the sink`,
+  );
   for (const c of children) c.kill("SIGTERM");
   await sleep(500);
   await rm(dir, { recursive: true, force: true });
+}
+
+const TRACED = "inference gateway, tracing on";
+
+/** One summary line: what turning tracing on costs, against the same gateway with it off. */
+function tracingCost(stream: boolean, off: Samples, on: Samples): string {
+  const d50 = percentile(on.lat, 50) - percentile(off.lat, 50);
+  const d99 = percentile(on.lat, 99) - percentile(off.lat, 99);
+  const ratio = median(on.max) / median(off.max);
+  const cpu = (x: Samples): number => (x.cpuMs * 1000) / x.served;
+  return `${stream ? "stream" : "non-stream"}: tracing on vs off: CPU ${f(cpu(on), 0)} vs ${f(cpu(off), 0)} µs/req; p50 ${d50 >= 0 ? "+" : ""}${f(d50)} ms, p99 ${d99 >= 0 ? "+" : ""}${f(d99)} ms at ${RATE} req/s; max throughput ${f(ratio * 100, 0)}% of tracing off`;
+}
+
+// --- OTLP sink mode: `node bench/inference-gateway.bench.ts --otlp-sink <port>`: accepts OTLP/HTTP
+// exports and drops them (counts on GET /count), so the traced gateway pays for making and
+// sending spans, not for a collector's storage.
+function otlpSink(): void {
+  const port = Number(process.argv[3]);
+  let requests = 0;
+  let bytes = 0;
+  createServer((req, res) => {
+    if (req.method === "GET") {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ requests, bytes }));
+      return;
+    }
+    req.on("data", (c: Buffer) => {
+      bytes += c.length;
+    });
+    req.on("end", () => {
+      requests++;
+      res.setHeader("content-type", "application/json");
+      res.end("{}");
+    });
+  }).listen(port, "127.0.0.1");
 }
 
 // --- bare proxy mode: `node bench/inference-gateway.bench.ts --bare-proxy <port> <upstreamPort>` ---
@@ -450,4 +575,5 @@ function bareProxy(): void {
 }
 
 if (process.argv[2] === "--bare-proxy") bareProxy();
+else if (process.argv[2] === "--otlp-sink") otlpSink();
 else await main();

@@ -48,6 +48,9 @@ if [ "$MODE" != unit ]; then
   for s in redis postgres keycloak; do bash "hack/services/$s.sh" ensure; done
   # The web client's browser tests: Debian's Chromium and the built client the gateway serves.
   bash hack/tools/chromium.sh ensure
+  # Jaeger (OTLP receiver + query API) for the trace tests, from the Go module proxy; cached by
+  # version (cold: ~18 min on 2 busy cores), so the tests' own timeouts never cover a build.
+  bash hack/tools/jaeger.sh >/dev/null
   npm run -s build:web
   log "set-up done in $(($(date +%s) - t0))s"
 fi

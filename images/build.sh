@@ -29,14 +29,14 @@ command -v dpkg-deb >/dev/null || die "dpkg-deb is needed (Debian)"
 NODE_BIN=$(readlink -f node_modules/node/bin/node)
 NODE_VERSION=$("$NODE_BIN" --version)
 
-# Sources of each image under /app (repository paths; tests and benchmarks are left out). The
-# manager image holds every top-level folder its two entrypoints (manager, webhook server) reach
-# through relative imports (images/sources.ts), so a shared folder cannot be forgotten.
+# Sources of each image under /app (repository paths; tests and benchmarks are left out). Each
+# image holds every top-level folder its entrypoints reach through relative imports
+# (images/sources.ts), so a shared folder (lib/, which the gateways' tracing lives in) cannot be
+# forgotten.
 sources() {
   case "$1" in
     manager) "$NODE_BIN" images/sources.ts cmd/manager/main.ts cmd/webhooks/main.ts | tr '\n' ' ' ;;
-    inference-gateway) echo "workloads/inference-gateway" ;;
-    chat-gateway) echo "workloads/chat-gateway" ;;
+    inference-gateway | chat-gateway) "$NODE_BIN" images/sources.ts "workloads/$1/src/server.ts" | tr '\n' ' ' ;;
   esac
 }
 # The command the Deployments run (they set it explicitly too).

@@ -22,11 +22,12 @@ test("the manager image needs its shared folders and the inference gateway's exp
   ]);
 });
 
-test("a gateway image needs only its own workload folder", () => {
+test("a gateway image needs its own workload folder and lib/ (tracing), not the other gateway", () => {
   for (const w of ["inference-gateway", "chat-gateway"]) {
-    assert.deepEqual(sourceFolders(importClosure([`workloads/${w}/src/server.ts`]), root), [
-      `workloads/${w}`,
-    ]);
+    const files = importClosure([`workloads/${w}/src/server.ts`]);
+    assert.deepEqual(sourceFolders(files, root), ["lib", `workloads/${w}`]);
+    // The SDK-backed tracer is reached only through the dynamic import (loaded when tracing is on).
+    assert.ok(files.some((f) => f.endsWith("lib/tracing/otel.ts")));
   }
 });
 

@@ -80,6 +80,13 @@ const FLAGS = {
     default: DEFAULT_CONFIG.webClientId,
     description: "Public OIDC client the web client signs in with, in the owning Tenant's realm",
   },
+  "chatregion-otlp-endpoint": {
+    type: "string",
+    env: "CHATREGION_OTLP_ENDPOINT",
+    default: "",
+    description:
+      "OTLP/HTTP base URL the chat gateways export traces to (OTEL_EXPORTER_OTLP_ENDPOINT; empty: tracing off)",
+  },
   // Shared with the AIModel module (same variable and default).
   "cluster-domain": {
     type: "string",
@@ -175,6 +182,7 @@ export const chatRegionModule: ControllerModule = {
       inferenceUrl: str(flags, "chatregion-inference-url"),
       webDir: str(flags, "chatregion-web-dir"),
       webClientId: str(flags, "chatregion-web-client-id"),
+      otlpEndpoint: str(flags, "chatregion-otlp-endpoint"),
       clusterDomain: str(flags, "cluster-domain"),
     };
     const syncPeriodMs =

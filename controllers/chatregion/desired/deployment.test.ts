@@ -178,7 +178,11 @@ test("env: the gateway's own parser (parseChatGatewayEnv) accepts what the contr
     region,
     replicas: 2,
     issuers,
-    config: { ...DEFAULT_CONFIG, inferenceUrl: "http://inference:8080" },
+    config: {
+      ...DEFAULT_CONFIG,
+      inferenceUrl: "http://inference:8080",
+      otlpEndpoint: "http://otel-collector.observability:4318",
+    },
   });
   const r = parseChatGatewayEnv(resolve(rendered, SECRETS));
   assert.ok(r.ok, JSON.stringify(r));
@@ -194,12 +198,25 @@ test("env: the gateway's own parser (parseChatGatewayEnv) accepts what the contr
   assert.equal(cfg.inferenceUrl, "http://inference:8080");
   assert.equal(cfg.inferenceApiKey, "sk-tenant");
   assert.equal(cfg.regionsFile, "/etc/chat-gateway/regions/regions.json");
+  assert.deepEqual(cfg.tracing, {
+    tracesUrl: "http://otel-collector.observability:4318/v1/traces",
+    serviceName: "chat-gateway",
+  });
   // Every rendered variable is one the gateway's schema knows (NODE_OPTIONS is Node's own).
   const known = new Set([...Object.keys(ChatGatewayEnvSchema.properties), "NODE_OPTIONS"]);
   assert.deepEqual(
     rendered.map((e) => e.name).filter((n) => !known.has(n)),
     [],
   );
+});
+
+test("env: tracing is off unless the operator has an OTLP endpoint", () => {
+  const region = chatRegion("eu-west");
+  const off = envMap(gatewayEnv({ region, replicas: 1, issuers, config: DEFAULT_CONFIG }));
+  assert.equal(off["OTEL_EXPORTER_OTLP_ENDPOINT"], undefined);
+  const config = { ...DEFAULT_CONFIG, otlpEndpoint: "http://collector:4318" };
+  const on = envMap(gatewayEnv({ region, replicas: 1, issuers, config }));
+  assert.equal(on["OTEL_EXPORTER_OTLP_ENDPOINT"]?.value, "http://collector:4318");
 });
 
 test("env: the app role's password comes from spec.database.appPasswordSecretRef when set", () => {

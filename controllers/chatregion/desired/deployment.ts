@@ -171,6 +171,9 @@ export function gatewayEnv(input: DeploymentInput): V1EnvVar[] {
     // namespace: replies are billed to the Tenant and limited by its budget. By reference only.
     env.push({ name: "INFERENCE_API_KEY", valueFrom: { secretKeyRef: inferenceKeyRef() } });
   }
+  // Tracing stays off (the SDK is not even loaded) unless the operator was given a collector.
+  if (config.otlpEndpoint !== "")
+    env.push({ name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: config.otlpEndpoint });
   const model = region.spec.models?.[0];
   if (model !== undefined) env.push({ name: "CHAT_DEFAULT_MODEL", value: model });
   env.push(...webEnv(input));

@@ -26,6 +26,8 @@ export interface ChatRegionConfig {
   webDir: string;
   /** Public OIDC client of the web client in the Tenant's realm (CHAT_WEB_OIDC_CLIENT_ID). */
   webClientId: string;
+  /** OTLP/HTTP base URL the gateways export traces to (OTEL_EXPORTER_OTLP_ENDPOINT); empty: off. */
+  otlpEndpoint: string;
 }
 
 export const DEFAULT_CONFIG: ChatRegionConfig = {
@@ -36,6 +38,7 @@ export const DEFAULT_CONFIG: ChatRegionConfig = {
   inferenceUrl: "",
   webDir: "workloads/chat-web/dist",
   webClientId: "chat-web",
+  otlpEndpoint: "",
 };
 
 export const COMPONENT = "chat-gateway";

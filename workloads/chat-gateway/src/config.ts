@@ -8,6 +8,8 @@ import { randomUUID } from "node:crypto";
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import type { WebOptions } from "./plugins/web.ts";
+import { tracingConfig } from "../../../lib/tracing/config.ts";
+import type { TracingConfig } from "../../../lib/tracing/types.ts";
 
 /** One trusted OIDC issuer (a tenant's Keycloak realm). */
 export interface IssuerConfig {
@@ -66,6 +68,8 @@ export interface ChatGatewayConfig {
   inferenceStallMs: number;
   /** The web client served at / (off unless CHAT_WEB_DIR is set). */
   web: WebOptions | undefined;
+  /** Traces over OTLP (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; lib/tracing). */
+  tracing: TracingConfig | undefined;
 }
 
 type IntField = {
@@ -233,6 +237,10 @@ export const ChatGatewayEnvSchema = Type.Object(
     CHAT_WEB_MODELS: str(
       "comma-separated models offered by the page (default: CHAT_DEFAULT_MODEL)",
     ),
+    OTEL_EXPORTER_OTLP_ENDPOINT: str(
+      "OTLP/HTTP base URL; set: traces are exported to <it>/v1/traces (unset: tracing off)",
+    ),
+    OTEL_SERVICE_NAME: str("service name of spans", "chat-gateway"),
     ...Object.fromEntries(Object.keys(INTS).map((n) => [n, intSchema(n)])),
   },
   { additionalProperties: true },
@@ -412,6 +420,12 @@ export function parseChatGatewayEnv(env: Record<string, string | undefined>): Pa
       message: err instanceof Error ? err.message : String(err),
     });
   }
+  let tracing: TracingConfig | undefined;
+  try {
+    tracing = tracingConfig(env, "chat-gateway");
+  } catch (err) {
+    errors.push({ variable: "OTEL_EXPORTER_OTLP_ENDPOINT", message: (err as Error).message });
+  }
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -431,6 +445,7 @@ export function parseChatGatewayEnv(env: Record<string, string | undefined>): Pa
       logLevel: nonEmpty(env["LOG_LEVEL"]) ?? "info",
       regionsFile: nonEmpty(env["CHAT_REGIONS_FILE"]),
       web,
+      tracing,
     },
   };
 }

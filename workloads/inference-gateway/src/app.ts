@@ -30,6 +30,8 @@ import { embeddingsRoutes } from "./routes/embeddings.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelsRoutes } from "./routes/models.ts";
 import { typeboxValidator } from "./schemas.ts";
+import { startTracing } from "../../../lib/tracing/index.ts";
+import type { Tracing, TracingConfig } from "../../../lib/tracing/index.ts";
 
 /** Options of the gateway plugin. */
 export interface GatewayOptions {
@@ -66,6 +68,11 @@ export interface GatewayOptions {
    * are fixed scalars without secrets, so it may be a logger without redaction.
    */
   accessLog?: FastifyBaseLogger;
+  /**
+   * Traces over OTLP (lib/tracing; server.ts sets it from OTEL_EXPORTER_OTLP_ENDPOINT). Unset:
+   * tracing is off and the OpenTelemetry SDK is not loaded.
+   */
+  tracing?: TracingConfig | undefined;
 }
 
 /** Tracks in-flight requests so close() can drain them. */
@@ -87,6 +94,8 @@ declare module "fastify" {
     igwDrain: DrainTracker;
     igwAccessLog: FastifyBaseLogger | undefined;
     igwBoundOptions: BoundOptions;
+    /** Tracing while it is on (a server span per API request, a client span per upstream call). */
+    igwTracing: Tracing | undefined;
   }
 }
 
@@ -223,6 +232,11 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
       app.igwMetrics.attempts.inc({ backend, outcome, kind });
     },
   });
+  const tracing = await startTracing(opts.tracing);
+  app.decorate("igwTracing", tracing);
+  // Registered before the drain's hooks run: onClose comes after preClose, so the spans of
+  // drained requests are ended and exported here.
+  if (tracing !== undefined) app.addHook("onClose", () => tracing.shutdown());
   app.decorateRequest("igw", null);
   app.decorate("igwAccessLog", opts.accessLog);
   await app.register(authPlugin, {

@@ -42,6 +42,8 @@ export interface DispatchRequest {
   clientWantsUsage: boolean;
   /** Aborts when the client goes away. */
   signal: AbortSignal;
+  /** Starts the client span of each upstream call (only while tracing is on). */
+  traceCall?: CallContext["traceCall"];
 }
 
 /** A successful non-streaming dispatch. */
@@ -123,6 +125,7 @@ function startAttempt(
     stalled: () => stalled,
     maxTokens: req.maxTokens,
     clientWantsUsage: req.clientWantsUsage,
+    ...(req.traceCall === undefined ? {} : { traceCall: req.traceCall }),
   };
   return {
     ctx,

@@ -92,6 +92,21 @@ export const InferenceGatewayEnvSchema = Type.Object(
         { default: "info", description: "pino level" },
       ),
     ),
+    // Read by lib/tracing/config.ts (server.ts); listed here so rendered env is checked too.
+    OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(
+      Type.String({
+        pattern: "^https?://",
+        description:
+          "OTLP/HTTP base URL; set: traces are exported to <it>/v1/traces (off if unset)",
+      }),
+    ),
+    OTEL_SERVICE_NAME: Type.Optional(
+      Type.String({
+        minLength: 1,
+        default: "inference-gateway",
+        description: "service name of spans",
+      }),
+    ),
   },
   { additionalProperties: true, $id: "InferenceGatewayEnv" },
 );

@@ -5,7 +5,8 @@
  *
  *   node workloads/inference-gateway/src/server.ts --config routing.yaml --port 8080
  *
- * Flags (--config, --redis, --host, --port) override their env variables.
+ * Flags (--config, --redis, --host, --port) override their env variables. Traces are exported
+ * over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (lib/tracing/config.ts).
  */
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
@@ -14,6 +15,7 @@ import pino from "pino";
 import app from "./app.ts";
 import { parseInferenceGatewayEnv } from "./env.ts";
 import { LogDestination } from "./log-destination.ts";
+import { tracingConfig } from "../../../lib/tracing/config.ts";
 
 /** Logger options: JSON, secrets redacted, no bodies (so no prompt text). */
 export function loggerOptions(level: string): {
@@ -104,6 +106,8 @@ async function main(): Promise<void> {
     // The per-request line has fixed scalar fields only, so it skips the wildcard redaction
     // (which costs more than writing the line).
     accessLog: pino({ level }, dest),
+    // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (README, "Traces").
+    tracing: tracingConfig(process.env, "inference-gateway"),
   });
 
   let closing = false;

@@ -58,6 +58,11 @@ export interface TestUpstreamStats {
   streamsCut: number;
   /** max_completion_tokens ?? max_tokens of the last chat request (null when it had neither). */
   lastMaxTokens: number | null;
+  /**
+   * The W3C `traceparent` header of each of the last 100 API requests, oldest first (null when a
+   * request had none): the trace tests check that the gateway propagated its trace here.
+   */
+  traceparents: (string | null)[];
 }
 
 /** A running test upstream. */
@@ -210,6 +215,13 @@ function keyOf(req: IncomingMessage): string | undefined {
 }
 
 /** Starts a test upstream on 127.0.0.1 (port 0 = random). */
+/** Keeps the request's `traceparent` (or null) among the last 100 in the stats. */
+function recordTraceparent(stats: TestUpstreamStats, req: IncomingMessage): void {
+  const tp = req.headers["traceparent"];
+  stats.traceparents.push(typeof tp === "string" ? tp : null);
+  if (stats.traceparents.length > 100) stats.traceparents.shift();
+}
+
 export async function startTestUpstream(
   opts: Partial<TestUpstreamOptions> = {},
   port = 0,
@@ -225,6 +237,7 @@ export async function startTestUpstream(
     errors: 0,
     streamsCut: 0,
     lastMaxTokens: null,
+    traceparents: [],
   };
   let seq = 0;
 
@@ -464,6 +477,7 @@ export async function startTestUpstream(
       return;
     }
     stats.requests++;
+    recordTraceparent(stats, req);
     if (options.requireApiKey !== undefined && keyOf(req) !== options.requireApiKey) {
       openaiError(res, 401, "invalid api key (test upstream)");
       return;

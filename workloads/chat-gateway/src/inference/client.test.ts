@@ -100,3 +100,42 @@ void test("streamChat aborts an upstream that stalls between chunks, and streams
   await assert.rejects(run("stall"), /stalled for 1000 ms/);
   assert.ok(Date.now() - t0 < 4_000);
 });
+
+void test("streamChat sends a traced reply's traceparent and records the status; untraced sends none", async (t) => {
+  const { createServer } = await import("node:http");
+  const { streamChat } = await import("./client.ts");
+  const seen: (string | undefined)[] = [];
+  const server = createServer((req, res) => {
+    const tp = req.headers["traceparent"];
+    seen.push(typeof tp === "string" ? tp : undefined);
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.end('data: {"choices":[{"delta":{"content":"a"}}]}\n\ndata: [DONE]\n\n');
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const port = (server.address() as { port: number }).port;
+  const o = { baseUrl: `http://127.0.0.1:${port}/`, apiKey: "sk-secret" };
+  const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const recorded: Record<string, unknown>[] = [];
+  const span = {
+    traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+    headers: { traceparent: tp },
+    setAttributes: (a: Record<string, unknown>) => {
+      recorded.push(a);
+    },
+    end: () => undefined,
+  };
+  const drain = async (s?: typeof span): Promise<string> => {
+    let text = "";
+    for await (const d of streamChat(o, "m", [], new AbortController().signal, s)) text += d;
+    return text;
+  };
+  assert.equal(await drain(span), "a");
+  assert.equal(await drain(), "a");
+  assert.deepEqual(seen, [tp, undefined]);
+  // The span gets the status only: no key, no content.
+  assert.deepEqual(recorded, [{ "http.response.status_code": 200 }]);
+});

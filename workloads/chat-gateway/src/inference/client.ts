@@ -1,8 +1,10 @@
 /**
  * Client of the inference gateway's OpenAI-compatible API: streamed chat completions (bounded by
  * a stall timeout between chunks, not only by the caller's abort) and embeddings (bounded in
- * total).
+ * total). A traced reply passes its client span: its `traceparent` goes on the request.
  */
+import type { ClientSpan } from "../../../../lib/tracing/types.ts";
+
 /** A chat message sent to the inference gateway. */
 export interface ChatMessage {
   role: "user" | "assistant" | "system";
@@ -18,9 +20,10 @@ export interface InferenceOptions {
 
 const DEFAULT_STALL_MS = 30_000;
 
-function headers(o: InferenceOptions): Record<string, string> {
+function headers(o: InferenceOptions, span?: ClientSpan): Record<string, string> {
   const h: Record<string, string> = { "content-type": "application/json" };
   if (o.apiKey !== undefined) h["authorization"] = `Bearer ${o.apiKey}`;
+  if (span !== undefined) Object.assign(h, span.headers);
   return h;
 }
 
@@ -55,6 +58,7 @@ export async function* streamChat(
   model: string,
   messages: ChatMessage[],
   signal: AbortSignal,
+  span?: ClientSpan,
 ): AsyncGenerator<string, string> {
   // A stalled upstream (connected, silent) would keep a reply "streaming" forever while its lease
   // is renewed: every chunk re-arms the stall timer, which aborts the request.
@@ -70,7 +74,8 @@ export async function* streamChat(
     }, stallMs);
   };
   try {
-    return yield* readChat(o, model, messages, AbortSignal.any([signal, stall.signal]), rearm);
+    const all = AbortSignal.any([signal, stall.signal]);
+    return yield* readChat(o, { model, messages }, all, rearm, span);
   } finally {
     clearTimeout(timer);
   }
@@ -78,17 +83,18 @@ export async function* streamChat(
 
 async function* readChat(
   o: InferenceOptions,
-  model: string,
-  messages: ChatMessage[],
+  body: { model: string; messages: ChatMessage[] },
   signal: AbortSignal,
   onChunk: () => void,
+  span: ClientSpan | undefined,
 ): AsyncGenerator<string, string> {
   const res = await fetch(new URL("v1/chat/completions", o.baseUrl.replace(/\/?$/, "/")), {
     method: "POST",
-    headers: headers(o),
-    body: JSON.stringify({ model, messages, stream: true }),
+    headers: headers(o, span),
+    body: JSON.stringify({ ...body, stream: true }),
     signal,
   });
+  span?.setAttributes({ "http.response.status_code": res.status });
   if (!res.ok || res.body === null) throw new Error(`inference gateway answered ${res.status}`);
   const decoder = new TextDecoder();
   let buf = "";

@@ -9,6 +9,7 @@ import { withScope, type Scope } from "../store/db.ts";
 import type { ConversationRepository } from "../store/repository.ts";
 import { PROTOCOL_VERSION } from "../protocol/frames.ts";
 import { streamChat, type ChatMessage, type InferenceOptions } from "./client.ts";
+import type { Tracing } from "../../../../lib/tracing/types.ts";
 
 const MAX_HISTORY = 50;
 
@@ -47,6 +48,8 @@ export interface ReplyDeps {
   publishEvents: (r: readonly RecordedEvent[]) => Promise<void>;
   publishEphemeral: (streamId: string, frame: string) => Promise<void>;
   onError: (err: unknown, msg: string) => void;
+  /** While tracing is on: one client span per reply (the chat turn's call to inference). */
+  tracing?: Tracing | undefined;
 }
 
 /**
@@ -105,9 +108,16 @@ export class ReplyRunner {
   ): Promise<void> {
     let finish = "stop";
     let failure: string | null = null;
+    // Ids and the model only: never the messages or the inference key.
+    const span = this.#d.tracing?.client("chat.reply", undefined, {
+      "gen_ai.request.model": model,
+      "chat.tenant": r.scope.tenantId,
+      "chat.conversation": r.streamId,
+      "chat.message": r.messageId,
+    });
     try {
       if (this.#d.inference === undefined) throw new Error("INFERENCE_URL is not configured");
-      const gen = streamChat(this.#d.inference, model, history, r.abort.signal);
+      const gen = streamChat(this.#d.inference, model, history, r.abort.signal, span);
       let index = 0;
       for (;;) {
         const next = await gen.next();
@@ -132,6 +142,10 @@ export class ReplyRunner {
         ? String(r.abort.signal.reason ?? "aborted")
         : "inference_failed";
       if (!r.abort.signal.aborted) this.#d.onError(err, "Failed to stream a reply");
+    }
+    if (span !== undefined) {
+      span.setAttributes({ "chat.finish_reason": failure === null ? finish : "" });
+      span.end(undefined, failure ?? undefined);
     }
     await this.#finish(r, failure, finish);
   }

@@ -17,6 +17,7 @@ import { Indexer } from "../search/indexer.ts";
 import { ChatService } from "../session/service.ts";
 import { reconnectFrame } from "../session/session.ts";
 import { withScope } from "../store/db.ts";
+import { startTracing, type Tracing } from "../../../../lib/tracing/index.ts";
 import { readStream } from "../store/event-store.ts";
 import { ConversationRepository } from "../store/repository.ts";
 
@@ -96,8 +97,9 @@ function buildWorkers(
   cfg: RuntimeConfig,
   hub: FanoutHub,
   repo: ConversationRepository,
-  inference: InferenceOptions | undefined,
+  outbound: { inference: InferenceOptions | undefined; tracing: Tracing | undefined },
 ): Workers {
+  const { inference, tracing } = outbound;
   const presence = new Presence({
     redis: app.redis,
     ttlMs: cfg.presenceTtlMs,
@@ -113,6 +115,7 @@ function buildWorkers(
     inference,
     replicaId: cfg.replicaId,
     leaseMs: cfg.replyLeaseMs,
+    tracing,
     publishEvents: (r) => hub.publishEvents(r),
     publishEphemeral: (s, f) => hub.publishEphemeral(s, f),
     onError: (err, msg) => {
@@ -230,7 +233,9 @@ export default fp(
       maxRetries: 25,
     });
     const hub = buildHub(app, cfg);
-    const workers = buildWorkers(app, cfg, hub, repo, inference);
+    // Off (undefined, no SDK loaded) unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    const tracing = await startTracing(cfg.tracing);
+    const workers = buildWorkers(app, cfg, hub, repo, { inference, tracing });
     const service = buildService(app, cfg, hub, repo, workers);
     const limits = new ConnectionLimiter(cfg.maxConnections, cfg.maxConnectionsPerUser);
     const regionsWatcher = await startRegions(app, cfg.regionsFile);
@@ -269,6 +274,8 @@ export default fp(
       workers.indexer.close();
       hub.close();
       await workers.presence.close();
+      // Last: the spans of replies the drain aborted are exported before the process exits.
+      await tracing?.shutdown();
     });
   },
   { name: "chat-core", dependencies: ["chat-pg", "chat-redis", "chat-metrics"] },

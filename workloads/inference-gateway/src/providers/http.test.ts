@@ -83,3 +83,46 @@ void test("postJSON: a closed connection pool is a retryable connect failure, no
     (err: unknown) => err instanceof UpstreamError && err.kind === "connect" && err.retryable,
   );
 });
+
+void test("postJSON: a traced call sends its span's traceparent and ends the span with the status or error code", async (t) => {
+  const { createServer } = await import("node:http");
+  const seen: (string | undefined)[] = [];
+  const server = createServer((req, res) => {
+    const tp = req.headers["traceparent"];
+    seen.push(typeof tp === "string" ? tp : undefined);
+    req.resume();
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end("{}");
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const agent = new Agent();
+  t.after(async () => {
+    await agent.close();
+    server.closeAllConnections();
+    server.close();
+  });
+  const ends: [number | undefined, string | undefined][] = [];
+  const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const span = {
+    traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+    headers: { traceparent: tp },
+    setAttributes: () => undefined,
+    end: (status?: number, error?: string) => {
+      ends.push([status, error]);
+    },
+  };
+  const base = { ...ctx, dispatcher: agent, backend: { policy: { firstTokenMs: 1_000 } } };
+  const traced = { ...base, traceCall: () => span } as unknown as CallContext;
+  const port = (server.address() as { port: number }).port;
+  const target = { origin: `http://127.0.0.1:${port}`, path: "/v1/x", headers: {} };
+  const call = await postJSON(traced, target, {});
+  assert.equal(await call.text(), "{}");
+  await postJSON(base as unknown as CallContext, target, {}).then((c) => c.text());
+  assert.deepEqual(seen, [tp, undefined]);
+  assert.deepEqual(ends, [[200, undefined]]);
+
+  const refused = { ...traced, dispatcher: agent } as CallContext;
+  const nowhere = { origin: "http://127.0.0.1:9", path: "/v1/x", headers: {} };
+  await assert.rejects(postJSON(refused, nowhere, {}));
+  assert.deepEqual(ends[1], [undefined, "ECONNREFUSED"]);
+});

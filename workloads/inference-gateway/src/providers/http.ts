@@ -3,6 +3,7 @@
  * classification, and the provider interface.
  */
 import type { Dispatcher } from "undici";
+import type { ClientSpan } from "../../../../lib/tracing/types.ts";
 import type { RuntimeBackend } from "../config/runtime.ts";
 import { isRetryableStatus } from "../resilience/retry.ts";
 import { SSEParser } from "./sse.ts";
@@ -72,6 +73,8 @@ export interface CallContext {
   maxTokens: number;
   /** Whether the client asked for `stream_options.include_usage`. */
   clientWantsUsage: boolean;
+  /** Starts the client span of this call (only while tracing is on; lib/tracing). */
+  traceCall?: (backend: RuntimeBackend) => ClientSpan;
 }
 
 /** Result of a non-streaming call. `json` is sent to the client as is. */
@@ -221,6 +224,14 @@ export function upstreamTarget(
   return t;
 }
 
+/** Ends an upstream call's span with its status, or the error's code (never its body). */
+function endCallSpan(span: ClientSpan, call: UpstreamCall): void {
+  const err = call.error;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const reason = err === undefined ? undefined : typeof code === "string" ? code : err.name;
+  span.end(call.statusCode === 0 ? undefined : call.statusCode, reason);
+}
+
 /**
  * POSTs JSON upstream; resolves once a 2xx response head arrived (read the body from the call) or
  * throws an {@link UpstreamError}. The call is cut when `ctx.signal` aborts.
@@ -235,13 +246,13 @@ export async function postJSON(
   const onAbort = (): void => {
     call.abort(new CallAbortedError("upstream call aborted"));
   };
+  const span = ctx.traceCall?.(ctx.backend);
   if (signal.aborted) onAbort();
-  else {
-    signal.addEventListener("abort", onAbort, { once: true });
-    call.onFinish = () => {
-      signal.removeEventListener("abort", onAbort);
-    };
-  }
+  else signal.addEventListener("abort", onAbort, { once: true });
+  call.onFinish = () => {
+    signal.removeEventListener("abort", onAbort);
+    if (span !== undefined) endCallSpan(span, call);
+  };
   try {
     // undici reports failures through the handler, but a closed dispatcher may also throw here.
     ctx.dispatcher.dispatch(
@@ -249,7 +260,7 @@ export async function postJSON(
         origin: target.origin,
         path: target.path,
         method: "POST",
-        headers: target.headers,
+        headers: span === undefined ? target.headers : { ...target.headers, ...span.headers },
         body: JSON.stringify(body),
         headersTimeout: ctx.backend.policy.firstTokenMs,
         bodyTimeout: ctx.backend.policy.firstTokenMs,

@@ -43,6 +43,11 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     });
   }
 
+  /** Why the call failed, once it did (undefined while running or after a clean end). */
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
   /** Whether the call has ended or failed. */
   get finished(): boolean {
     return this.#ended || this.#error !== undefined;

@@ -31,6 +31,7 @@ import {
   maxPrice,
   recordUsage,
   settle,
+  traceUpstream,
 } from "./context.ts";
 import type { RequestContext } from "./context.ts";
 
@@ -46,6 +47,8 @@ interface Prepared {
   promptEstimate: number;
   cacheKey: string | undefined;
   signal: AbortSignal;
+  /** Starts each upstream call's span (tracing on only). */
+  traceCall: DispatchRequest["traceCall"];
 }
 
 async function prepare(
@@ -85,6 +88,7 @@ async function prepare(
     promptEstimate,
     cacheKey: key,
     signal,
+    traceCall: traceUpstream(app, ctx),
   };
 }
 
@@ -137,6 +141,7 @@ function dispatchRequest(
     maxTokens: p.maxTokens,
     clientWantsUsage,
     signal,
+    ...(p.traceCall === undefined ? {} : { traceCall: p.traceCall }),
   };
 }
 

@@ -10,6 +10,7 @@ import { GatewayError } from "../errors.ts";
 import type { Reservation } from "../limits/limiter.ts";
 import type { Principal } from "../plugins/auth.ts";
 import type { Usage } from "../providers/types.ts";
+import type { ClientSpan, TraceSpan } from "../../../../lib/tracing/types.ts";
 
 /** What a request did, for metrics and the log line. */
 export interface RequestContext {
@@ -33,6 +34,8 @@ export interface RequestContext {
   /** Config snapshot and caller, set by the onRequest hook before the body is read. */
   cfg: RuntimeConfig | undefined;
   principal: Principal | undefined;
+  /** The request's server span while tracing is on (lib/tracing), else undefined. */
+  span: TraceSpan | undefined;
 }
 
 declare module "fastify" {
@@ -99,10 +102,52 @@ export function begin(
     done: false,
     cfg: undefined,
     principal: undefined,
+    // Tracing off: one undefined check, nothing else (no SDK is loaded).
+    span:
+      app.igwTracing === undefined
+        ? undefined
+        : app.igwTracing.server(`${req.method} ${req.routeOptions.url ?? endpoint}`, req.headers),
   };
   req.igw = ctx;
   app.igwDrain.enter();
   return ctx;
+}
+
+/**
+ * What starts the client span of each upstream call of a traced request (a child of its server
+ * span), or undefined while tracing is off. Attributes: backend, provider and upstream model.
+ */
+export function traceUpstream(
+  app: FastifyInstance,
+  ctx: RequestContext,
+): ((b: RuntimeBackend) => ClientSpan) | undefined {
+  const tracing = app.igwTracing;
+  const parent = ctx.span;
+  if (tracing === undefined || parent === undefined) return undefined;
+  return (b) =>
+    tracing.client(`upstream ${b.provider}`, parent, {
+      "gateway.backend": b.name,
+      "gateway.provider": b.provider,
+      "gen_ai.request.model": ctx.model,
+      "gateway.tenant": ctx.tenant,
+    });
+}
+
+/** Ends the server span with what the request did (ids and numbers only: no keys, no content). */
+function endSpan(span: TraceSpan, ctx: RequestContext, status: number, code: string): void {
+  span.setAttributes({
+    "gateway.endpoint": ctx.endpoint,
+    "gen_ai.request.model": ctx.model,
+    "gateway.tenant": ctx.tenant,
+    "gateway.backend": ctx.backend,
+    "gateway.stream": ctx.stream,
+    "gateway.code": code,
+    "gateway.cache": ctx.cache ?? "",
+    "gen_ai.usage.input_tokens": ctx.promptTokens,
+    "gen_ai.usage.output_tokens": ctx.completionTokens,
+  });
+  if (ctx.assistant !== undefined) span.setAttributes({ "gateway.assistant": ctx.assistant });
+  span.end(status, status >= 500 ? code : undefined);
 }
 
 /** The routing snapshot or a 503. */
@@ -274,6 +319,7 @@ export function finish(
     if (cost > 0) m.cost.inc(labels, cost);
   }
   if (status === 429) m.limited.inc({ tenant: ctx.tenant, code });
+  if (ctx.span !== undefined) endSpan(ctx.span, ctx, status, code);
   (app.igwAccessLog ?? app.log).info(
     {
       reqId: req.id,

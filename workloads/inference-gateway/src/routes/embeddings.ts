@@ -17,6 +17,7 @@ import {
   maxPrice,
   recordUsage,
   settle,
+  traceUpstream,
 } from "./context.ts";
 
 /** Registers the route. */
@@ -42,11 +43,20 @@ export function embeddingsRoutes(app: FastifyInstance, opts: { bodyLimit: number
         Date.now(),
         hasCostBudget(principal.tenant) ? microUnits(bound, 0, maxPrice(cfg, model)) : 0,
       );
+      const traceCall = traceUpstream(app, ctx);
       try {
         const compute = async (signal: AbortSignal): Promise<CachedResponse> => {
           const out = await dispatchUnary(
             app.igwDispatchDeps,
-            { config: cfg, model, body, maxTokens: 0, clientWantsUsage: false, signal },
+            {
+              config: cfg,
+              model,
+              body,
+              maxTokens: 0,
+              clientWantsUsage: false,
+              signal,
+              ...(traceCall === undefined ? {} : { traceCall }),
+            },
             "embeddings",
           );
           return {
