@@ -42,19 +42,12 @@ async function main(): Promise<void> {
     if (acc.type !== "accepted") throw new Error(`not accepted: ${JSON.stringify(acc)}`);
     const conversationId = String(acc["conversationId"]);
     await c.request({ type: "subscribe", conversationId, after: 0 });
-    const done = await c.waitFor(
-      (f) =>
-        f.type === "event" &&
-        ["reply.completed", "reply.incomplete"].includes((f["event"] as { type: string }).type),
-      60_000,
-      "the reply",
-    );
-    const ev = done["event"] as { type: string; data: { content: string } };
+    const ev = await c.replyEnd();
     process.stdout.write(
       [
         `Chat turn through the platform (replica ${String(welcome["replica"])}, tenant ${String(welcome["tenantId"])}):`,
         `  you → ${model}: ${content}`,
-        `  ${ev.type === "reply.completed" ? "reply" : ev.type}: ${ev.data.content}`,
+        `  ${ev.type === "reply.completed" ? "reply" : ev.type}: ${ev.content}`,
         "",
       ].join("\n"),
     );

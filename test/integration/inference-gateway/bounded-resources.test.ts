@@ -9,10 +9,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
-import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { rawSocket } from "../../helpers/sockets.ts";
 import { startTestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
 import type { TestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
 import type { RoutingConfig } from "../../../workloads/inference-gateway/src/config/schema.ts";
@@ -70,30 +69,6 @@ async function startProcess(config: RoutingConfig, env: Record<string, string>):
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Opens a raw TCP connection; `closed` resolves when the server closes it. */
-function rawSocket(
-  port: number,
-): Promise<{ socket: Socket; closed: Promise<number>; data: () => string }> {
-  return new Promise((resolveOpen, reject) => {
-    const socket = connect(port, "127.0.0.1");
-    let buf = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (d: string) => {
-      buf += d;
-    });
-    const closed = new Promise<number>((r) =>
-      socket.once("close", () => {
-        r(Date.now());
-      }),
-    );
-    socket.once("error", () => undefined);
-    socket.once("connect", () => {
-      resolveOpen({ socket, closed, data: () => buf });
-    });
-    socket.once("error", reject);
-  });
 }
 
 function config(up: TestUpstream, tenant: ReturnType<typeof newTenant>): RoutingConfig {

@@ -6,13 +6,12 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { connect } from "node:net";
-import type { Socket } from "node:net";
-import { connect as tlsConnect } from "node:tls";
 import { pino } from "pino";
 import { KubeHttp } from "../../../operators/clients/http.ts";
 import { startWebhooks } from "../../../webhooks/index.ts";
 import { installCrds } from "../../helpers/crds.ts";
+import { rawSocket, tlsSocket } from "../../helpers/sockets.ts";
+import type { RawConn } from "../../helpers/sockets.ts";
 import { aimodel } from "./fixtures.ts";
 import { RUN_LABEL, createObject, testKubeConfig } from "./harness.ts";
 
@@ -24,40 +23,6 @@ const ns = `wh-flood-${runId}`;
 after(() =>
   http.request({ method: "DELETE", path: `/api/v1/namespaces/${ns}` }).catch(() => undefined),
 );
-
-interface Conn {
-  socket: Socket;
-  /** When the server closed it (Date.now()). */
-  closed: Promise<number>;
-  data: () => string;
-}
-
-function track(socket: Socket, ready: string): Promise<Conn> {
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (d: string) => {
-      buf += d;
-    });
-    const closed = new Promise<number>((r) =>
-      socket.once("close", () => {
-        r(Date.now());
-      }),
-    );
-    socket.on("error", () => undefined);
-    socket.once(ready, () => {
-      resolve({ socket, closed, data: () => buf });
-    });
-    socket.once("error", reject);
-  });
-}
-
-/** A TCP connection that never starts TLS. */
-const rawSocket = (port: number): Promise<Conn> => track(connect(port, "127.0.0.1"), "connect");
-
-/** A TLS connection (handshake done) that sends nothing yet. */
-const tlsSocket = (port: number): Promise<Conn> =>
-  track(tlsConnect({ port, host: "127.0.0.1", rejectUnauthorized: false }), "secureConnect");
 
 test("slow-loris and a connection flood: cut by the timeouts and the cap; the API server's reviews still answered; memory bounded", async (t) => {
   await installCrds(kc);
@@ -131,7 +96,7 @@ test("slow-loris and a connection flood: cut by the timeouts and the cap; the AP
   const p95 = latencies[Math.floor(latencies.length * 0.95)] ?? 0;
   assert.ok(latencies.length >= 5 && p95 < 1_000, `answered ${latencies.length}, p95 ${p95} ms`);
 
-  const cutWithin = async (conns: Conn[]): Promise<number> =>
+  const cutWithin = async (conns: RawConn[]): Promise<number> =>
     Math.max(...(await Promise.all(conns.map((c) => c.closed)))) - start;
   const rawAfter = await cutWithin(raw);
   assert.ok(rawAfter < 5_000, `connections without a TLS handshake cut within ${rawAfter} ms`);

@@ -224,6 +224,19 @@ export class TestClient {
     );
   }
 
+  /** Waits for the first reply of a subscribed conversation to end: completed or incomplete. */
+  async replyEnd(timeoutMs = 60_000): Promise<{ type: string; content: string }> {
+    const f = await this.waitFor(
+      (x) =>
+        x.type === "event" &&
+        ["reply.completed", "reply.incomplete"].includes((x["event"] as { type: string }).type),
+      timeoutMs,
+      "the end of the reply",
+    );
+    const ev = f["event"] as { type: string; data: { content: string } };
+    return { type: ev.type, content: ev.data.content };
+  }
+
   /** Event frames of a conversation received so far, in arrival order. */
   events(conversationId: string): Frame[] {
     return this.frames.filter((f) => f.type === "event" && f["conversationId"] === conversationId);
