@@ -1,7 +1,8 @@
 // Wiring of the gateway-config controller: everything maps to one key (the routing ConfigMap),
-// and only changes that can alter the rendering enqueue it (spec generations, an Assistant's
-// rollback state, ChaosPolicy active faults, the Secrets and prompt ConfigMaps that are referenced,
-// the Tenants' LibreChat ConfigMaps), so status writes by other controllers do not cause re-renders.
+// and only changes that can alter the rendering or a status it writes enqueue it (spec
+// generations, an AIModel's Ready (for its Assistants' Ready), an Assistant's rollback state,
+// ChaosPolicy active faults, the Secrets and prompt ConfigMaps that are referenced, the Tenants'
+// LibreChat ConfigMaps), so other status writes by other controllers do not cause re-renders.
 import type { V1ConfigMap, V1Secret } from "@kubernetes/client-node";
 import type { AIModel } from "../../crds/aimodel/v1alpha1/index.ts";
 import { AIMODEL_KIND as AIMODEL } from "../../crds/aimodel/v1alpha1/index.ts";
@@ -92,7 +93,15 @@ export function addGatewayConfigController(
     // The routing ConfigMap itself: edited or deleted by hand, it is written again.
     for: CONFIGMAP,
     watches: [
-      { gvk: AIMODEL, map: onChange(aimodels, key, gen) },
+      // Its Ready too: an Assistant's Ready follows the Ready of the AIModels it uses.
+      {
+        gvk: AIMODEL,
+        map: onChange(
+          aimodels,
+          key,
+          (m) => `${gen(m)}|${m.status?.conditions?.find((c) => c.type === "Ready")?.status ?? ""}`,
+        ),
+      },
       { gvk: TENANT, map: onChange(tenants, key, gen) },
       {
         gvk: ASSISTANT,

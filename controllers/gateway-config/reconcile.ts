@@ -23,6 +23,7 @@ import { CONFIG_MAP, SECRET } from "../../operators/runtime/core-kinds.ts";
 import { decodeConfigFile } from "../../workloads/inference-gateway/src/plugins/config-watcher.ts";
 import { validateRoutingConfig } from "../../workloads/inference-gateway/src/config/schema.ts";
 import type { RoutingConfig } from "../../workloads/inference-gateway/src/config/schema.ts";
+import { assistantReady, READY } from "./assistant-ready.ts";
 import { ROUTED, routedCondition, RoutedReason } from "./conditions.ts";
 import {
   CONFIG_KEY,
@@ -376,11 +377,50 @@ async function writeConditions(
     if (t.obj.metadata.deletionTimestamp !== undefined) continue;
     const mine = byObject.get(`${t.kind}:${t.key}`) ?? [];
     const want = routedCondition(mine, t.obj.metadata.generation ?? 0, configGeneration);
-    const conds = (t.obj.status as { conditions?: Condition[] } | undefined)?.conditions;
-    const have = findCondition(conds, ROUTED);
-    if (sameVerdict(have, want)) continue;
-    await applyRouted(deps, t, setCondition(have === undefined ? [] : [have], want, deps.now()));
+    const next = nextConditions(deps, t, want);
+    if (next !== undefined) await applyRouted(deps, t, next);
   }
+}
+
+/**
+ * The conditions this controller owns on `t` (Routed; Ready too on Assistants, which this
+ * controller routes), or undefined when none changed its verdict.
+ */
+function nextConditions(
+  deps: GatewayConfigDeps,
+  t: Target,
+  want: Omit<Condition, "lastTransitionTime">,
+): Condition[] | undefined {
+  const conds = (t.obj.status as { conditions?: Condition[] } | undefined)?.conditions;
+  const have = findCondition(conds, ROUTED);
+  const routed = setCondition(have === undefined ? [] : [have], want, deps.now());
+  if (t.kind !== "Assistant") return sameVerdict(have, want) ? undefined : routed;
+  const ready = assistantReadyFor(deps, t.obj as Assistant, want);
+  const haveReady = findCondition(conds, READY);
+  if (sameVerdict(have, want) && sameReady(haveReady, ready)) return undefined;
+  return setCondition(haveReady === undefined ? routed : [...routed, haveReady], ready, deps.now());
+}
+
+function assistantReadyFor(
+  deps: GatewayConfigDeps,
+  a: Assistant,
+  routed: Omit<Condition, "lastTransitionTime">,
+): Omit<Condition, "lastTransitionTime"> {
+  const ns = a.metadata.namespace ?? "";
+  return assistantReady(a, routed, (name) => deps.aimodels.get(`${ns}/${name}`));
+}
+
+function sameReady(
+  have: Condition | undefined,
+  want: Omit<Condition, "lastTransitionTime">,
+): boolean {
+  return (
+    have !== undefined &&
+    have.status === want.status &&
+    have.reason === want.reason &&
+    have.message === want.message &&
+    have.observedGeneration === want.observedGeneration
+  );
 }
 
 /** Milliseconds until the next fault expiry (so it leaves the config), at most RESYNC_MS. */

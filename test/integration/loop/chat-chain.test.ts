@@ -9,6 +9,8 @@
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import type { Assistant } from "../../../crds/assistant/v1alpha1/index.ts";
+import { ASSISTANT_KIND } from "../../../crds/assistant/v1alpha1/index.ts";
 import { TENANT_KIND } from "../../../crds/tenant/v1alpha1/index.ts";
 import { startTestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
 import type { TestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
@@ -91,6 +93,12 @@ after(async () => {
 test("a chat message picks an Assistant and its reply comes through the inference gateway, billed to the Tenant", async () => {
   const env = testEnv();
   const ns = loop().ns;
+  // The Assistant says it is ready: routed, and its version's AIModel is Ready.
+  await waitFor("Assistant Ready", 60_000, async () => {
+    const a = await loop().client.get<Assistant>(ASSISTANT_KIND, ns, ASSISTANT);
+    const ready = a?.status?.conditions?.find((c) => c.type === "Ready");
+    return ready?.status === "True" && ready.reason === "VariantsRoutable";
+  });
   for (const [name, stringData] of [
     ["db", { url: env.databaseUrl, appPassword: `app-${suffix}` }],
     ["redis", { url: env.redisUrl }],
