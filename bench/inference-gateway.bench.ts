@@ -7,8 +7,11 @@
  * for: the test upstream directly, a bare Node HTTP reverse proxy (the floor), the gateway (with
  * Redis limits, auth, metrics and logging on; tracing off, the default), the same gateway with
  * tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set: a server and a client span per request, batched
- * and exported over OTLP/HTTP to a local sink that accepts and drops them), and the LiteLLM proxy when it is installed
- * (LITELLM_BIN, default ~/.cache/op-bench/litellm-venv/bin/litellm, installed by hack/bench.sh). Prints one table with ratios and targets.
+ * and exported over OTLP/HTTP to a local sink that accepts and drops them), Portkey's AI gateway
+ * (npm @portkey-ai/gateway, a TypeScript peer, interleaved in the same rounds; it listens on every
+ * interface by itself, so bench/bind-loopback.ts pins it to 127.0.0.1), and the LiteLLM proxy when
+ * it is installed (LITELLM_BIN, default ~/.cache/op-bench/litellm-venv/bin/litellm, installed by
+ * hack/bench.sh). Prints one table with ratios and targets.
  *
  * Env: BENCH_RATE (500), BENCH_RATE_REQUESTS (3000), BENCH_CONCURRENCY (32), BENCH_SECONDS (6),
  * BENCH_ROUNDS (3; targets are interleaved per round), BENCH_WARMUP_SECONDS (2, closed loop per target),
@@ -266,6 +269,53 @@ async function measure(
 
 const f = (n: number, d = 2): string => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
 
+const PORTKEY = join(ROOT, "node_modules/@portkey-ai/gateway/build/start-server.js");
+const PORTKEY_NAME = "Portkey AI gateway";
+
+/** Portkey's gateway forwarding to the test upstream as an OpenAI provider with a custom host. */
+async function startPortkey(upstreamPort: number): Promise<{ target?: Target; why?: string }> {
+  if (!existsSync(PORTKEY)) return { why: `not installed (${PORTKEY} missing; npm ci)` };
+  const port = await freePort();
+  const c = start(process.execPath, [
+    "--import",
+    "./bench/bind-loopback.ts",
+    PORTKEY,
+    `--port=${port}`,
+    "--headless",
+  ]);
+  const headers = {
+    "content-type": "application/json",
+    authorization: "Bearer none",
+    "x-portkey-provider": "openai",
+    "x-portkey-custom-host": `http://127.0.0.1:${upstreamPort}/v1`,
+  };
+  const base = `http://127.0.0.1:${port}`;
+  const ok = await waitReady(`${base}/v1/chat/completions`, 30_000, {
+    method: "POST",
+    headers,
+    body: body(false),
+  });
+  if (!ok) return { why: "did not answer within 30 s" };
+  return {
+    target: { name: PORTKEY_NAME, base, path: "/v1/chat/completions", headers, pid: c.pid },
+  };
+}
+
+/** Our gateway against Portkey's: the issue's targets (throughput ≥, added p99 ≤). */
+function versusPortkey(
+  stream: boolean,
+  direct: Samples,
+  ours: Samples,
+  theirs: Samples | undefined,
+): string {
+  const mode = stream ? "stream" : "non-stream";
+  if (theirs === undefined) return `${mode}: Portkey not measured`;
+  const added = (x: Samples): number => percentile(x.lat, 99) - percentile(direct.lat, 99);
+  const tput = median(ours.max) >= median(theirs.max);
+  const p99 = added(ours) <= added(theirs);
+  return `${mode}: vs Portkey: max ${f(median(ours.max), 0)} vs ${f(median(theirs.max), 0)} req/s (target ≥: ${tput ? "MET" : "MISSED"}); added p99 ${f(added(ours))} vs ${f(added(theirs))} ms (target ≤: ${p99 ? "MET" : "MISSED"}), with our limits, auth and metrics on`;
+}
+
 async function startLiteLLM(
   upstreamPort: number,
   dir: string,
@@ -448,6 +498,8 @@ async function main(): Promise<void> {
       headers: { authorization: `Bearer ${key}` },
       pid: basePid,
     });
+  const portkey = await startPortkey(upPort);
+  if (portkey.target !== undefined) targets.push(portkey.target);
   const results = new Map<boolean, Map<string, Samples>>();
   for (const stream of [false, true]) results.set(stream, await measure(targets, stream));
   // LiteLLM last and alone (one round of the same size): it is far slower, and its background work
@@ -483,6 +535,7 @@ async function main(): Promise<void> {
     const addP99 = percentile(gw.lat, 99) - dp99;
     const ratio = median(gw.max) / median(floor.max);
     summary.push(tracingCost(stream, gw, res.get(TRACED)!));
+    summary.push(versusPortkey(stream, direct, gw, res.get(PORTKEY_NAME)));
     summary.push(
       `${stream ? "stream" : "non-stream"}: gateway added p50 ${f(addP50)} ms / p99 ${f(addP99)} ms at ${RATE} req/s (target p99 ≤ 2 ms: ${addP99 <= 2 ? "MET" : "MISSED"}); throughput ${f(ratio * 100, 0)}% of bare proxy (target ≥ 70%: ${ratio >= 0.7 ? "MET" : "MISSED"})`,
     );
@@ -498,6 +551,8 @@ async function main(): Promise<void> {
   console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) console.log(r);
   if (lite.why !== undefined) console.log(`| both | LiteLLM proxy | ${lite.why} | | | | | | | | |`);
+  if (portkey.why !== undefined)
+    console.log(`| both | ${PORTKEY_NAME} | ${portkey.why} | | | | | | | | |`);
   for (const s of summary) console.log(`- ${s}`);
   const exported = (await (await fetch(`http://127.0.0.1:${sink}/count`)).json()) as {
     requests: number;
