@@ -310,6 +310,8 @@ function versusPortkey(
 ): string {
   const mode = stream ? "stream" : "non-stream";
   if (theirs === undefined) return `${mode}: Portkey not measured`;
+  if (theirs.lat.length === 0)
+    return `${mode}: vs Portkey: not comparable, Portkey answered none of its requests (${theirs.errors} errors; 1.15.2 on Node 24 fails every stream with a 500, "TypeError: immutable" in its header update)`;
   const added = (x: Samples): number => percentile(x.lat, 99) - percentile(direct.lat, 99);
   const tput = median(ours.max) >= median(theirs.max);
   const p99 = added(ours) <= added(theirs);
