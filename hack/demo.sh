@@ -58,6 +58,9 @@ else
   echo "http://127.0.0.1:$OP_METRICS/metrics" >"$W/operator.metrics-url"
 fi
 
+# The chat fleet serves the web client from the checkout (as the image does from /app): build it.
+[ -f workloads/chat-web/dist/index.html ] || npm run -s build:web
+
 # The deterministic test upstream plays the LLM provider: it echoes the messages it receives.
 if ! running test-upstream; then
   start test-upstream TERM env TEST_UPSTREAM_ECHO=1 "$REPO/node_modules/.bin/node" workloads/inference-gateway/test-upstream/server.ts --port "$UP_PORT"
