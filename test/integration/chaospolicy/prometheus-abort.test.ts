@@ -3,8 +3,10 @@
 // injects a 100 % ProviderFailure with a Prometheus probe on the gateway's 5xx ratio. When the
 // ratio crosses the threshold the operator removes the fault at its first check that sees the
 // crossing (so within one probe interval; the delay from Prometheus' own first record of the
-// crossing is printed), the verdict is Aborted with an Event, and traffic succeeds again. Until the gateway renderer lands, the test carries
-// status.activeFaults into the gateway's routing file itself (gateway.ts).
+// crossing is printed), the verdict is Aborted with an Event, and traffic succeeds again. The
+// gateway here is started directly, not through gateway-config (which renders activeFaults in a
+// cluster; table-tested in controllers/gateway-config/desired/routing.test.ts), so the test
+// carries status.activeFaults into the gateway's routing file itself (gateway.ts).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startTestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
