@@ -65,6 +65,26 @@ void test("reconcile writes nothing and reads no value when nothing changed, the
   assert.equal(w.applied.filter((o) => o.metadata?.name === "inference-gateway-api-key").length, 1);
 });
 
+void test("the config just written is not read back; a ConfigMap someone else changed is", async () => {
+  const { w, reconcile, key } = await firstRun();
+  const routingGets = () =>
+    w.gets.filter((g) => g === "ConfigMap/librechat-system/inference-gateway-routing").length;
+  const before = routingGets();
+  w.aimodels.put(vllm("llama", { maxTokens: 100 }));
+  await reconcile(key, ctx); // writes generation 2
+  await reconcile(key, ctx); // the watch's echo of that write
+  assert.equal(routingGets(), before, "this process's own write is taken from memory");
+
+  // Another writer (a kubectl edit, an old leader) changes the content: read back once.
+  const edited = JSON.parse(JSON.stringify(w.configmaps.get(key))) as {
+    metadata: { annotations: Record<string, string> };
+  };
+  edited.metadata.annotations[HASH_ANNOTATION] = "0";
+  w.configmaps.put(edited);
+  await reconcile(key, ctx);
+  assert.equal(routingGets(), before + 1);
+});
+
 void test("secrets never reach the ConfigMap, status or logs", async () => {
   const { w, apiKey } = await firstRun();
   const visible = JSON.stringify([

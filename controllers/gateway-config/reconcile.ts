@@ -18,7 +18,7 @@ import type {
   ReconcileContext,
   ReconcileResult,
 } from "../../operators/runtime/index.ts";
-import { findCondition, setCondition } from "../../operators/runtime/index.ts";
+import { findCondition, sameCondition, setCondition } from "../../operators/runtime/index.ts";
 import { CONFIG_MAP, SECRET } from "../../operators/runtime/core-kinds.ts";
 import { decodeConfigFile } from "../../workloads/inference-gateway/src/plugins/config-watcher.ts";
 import { validateRoutingConfig } from "../../workloads/inference-gateway/src/config/schema.ts";
@@ -86,10 +86,14 @@ async function gather(
   deps: GatewayConfigDeps,
   ctx: ReconcileContext,
   current: V1ConfigMap | undefined,
+  written: Written | undefined,
 ): Promise<{ input: RenderInput; credentials: Map<string, string>; problems: Problem[] }> {
   const credentials = await credentialValues(deps);
   const keys = await tenantKeys(deps, ctx);
-  const previous = decodeCurrent(await deps.values.read(CONFIG_MAP, current));
+  const previous =
+    written !== undefined && current?.metadata?.annotations?.[HASH_ANNOTATION] === written.hash
+      ? written.config
+      : decodeCurrent(await deps.values.read(CONFIG_MAP, current));
   const prompts = await promptData(deps);
   deps.values.sweep();
   const input: RenderInput = {
@@ -111,16 +115,28 @@ function generationOf(cm: V1ConfigMap | undefined): number {
   return Number(cm?.metadata?.annotations?.[GENERATION_ANNOTATION] ?? "0") || 0;
 }
 
+/**
+ * The config this process last wrote, by content hash. While the ConfigMap still carries that hash
+ * it is the served config, so the next reconcile takes it from here instead of reading back and
+ * re-validating the object it just wrote (one GET of up to 1 MiB, then a parse and a validation,
+ * after every write).
+ */
+interface Written {
+  hash: string;
+  config: RoutingConfig;
+}
+
 /** Writes the ConfigMap when its content changed, with the next generation. */
 async function writeConfig(
   deps: GatewayConfigDeps,
   ctx: ReconcileContext,
   config: RoutingConfig,
   current: V1ConfigMap | undefined,
-): Promise<void> {
-  if (current?.metadata?.annotations?.[HASH_ANNOTATION] === contentHash(config)) return;
+): Promise<Written | undefined> {
+  const hash = contentHash(config);
+  if (current?.metadata?.annotations?.[HASH_ANNOTATION] === hash) return undefined;
   config.generation = generationOf(current) + 1;
-  await deps.client.apply(desiredConfigMap(config, deps.namespace), {
+  await deps.client.apply(desiredConfigMap(config, deps.namespace, undefined, hash), {
     fieldManager: CONTROLLER_NAME,
     force: true,
   });
@@ -134,16 +150,18 @@ async function writeConfig(
     },
     "Applied routing ConfigMap",
   );
+  return { hash, config };
 }
 
 /** Builds the reconcile function. */
 export function gatewayConfigReconciler(
   deps: GatewayConfigDeps,
 ): (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined> {
+  let written: Written | undefined;
   return async (key, ctx) => {
     if (key !== routingKey(deps.namespace)) return undefined;
     const current = deps.configmaps.get(key);
-    const { input, credentials, problems } = await gather(deps, ctx, current);
+    const { input, credentials, problems } = await gather(deps, ctx, current, written);
     const result = renderRouting(input, deps.options);
     const config = result.config;
     const check = validateRoutingConfig(JSON.parse(JSON.stringify(config)) as unknown);
@@ -154,7 +172,7 @@ export function gatewayConfigReconciler(
       );
     }
     await applyCredentials(deps, credentials, ctx);
-    await writeConfig(deps, ctx, config, current);
+    written = (await writeConfig(deps, ctx, config, current)) ?? written;
     await writeConditions(deps, [...result.problems, ...problems], config.generation ?? 0);
     await applyLibreChatConfigs(deps, ctx, config, input.tenantKeys);
     return { requeueAfterMs: nextDeadline(config, deps.now()) };
@@ -331,12 +349,7 @@ function sameVerdict(
   have: Condition | undefined,
   want: Omit<Condition, "lastTransitionTime">,
 ): boolean {
-  if (have === undefined) return false;
-  const same =
-    have.status === want.status &&
-    have.reason === want.reason &&
-    have.observedGeneration === want.observedGeneration;
-  return same && (want.reason === RoutedReason.Routed || have.message === want.message);
+  return sameCondition(have, want, want.reason === RoutedReason.Routed);
 }
 
 /** Problems grouped by object ("<kind>:<key>"). */
@@ -397,7 +410,7 @@ function nextConditions(
   if (t.kind !== "Assistant") return sameVerdict(have, want) ? undefined : routed;
   const ready = assistantReadyFor(deps, t.obj as Assistant, want);
   const haveReady = findCondition(conds, READY);
-  if (sameVerdict(have, want) && sameReady(haveReady, ready)) return undefined;
+  if (sameVerdict(have, want) && sameCondition(haveReady, ready)) return undefined;
   return setCondition(haveReady === undefined ? routed : [...routed, haveReady], ready, deps.now());
 }
 
@@ -408,19 +421,6 @@ function assistantReadyFor(
 ): Omit<Condition, "lastTransitionTime"> {
   const ns = a.metadata.namespace ?? "";
   return assistantReady(a, routed, (name) => deps.aimodels.get(`${ns}/${name}`));
-}
-
-function sameReady(
-  have: Condition | undefined,
-  want: Omit<Condition, "lastTransitionTime">,
-): boolean {
-  return (
-    have !== undefined &&
-    have.status === want.status &&
-    have.reason === want.reason &&
-    have.message === want.message &&
-    have.observedGeneration === want.observedGeneration
-  );
 }
 
 /** Milliseconds until the next fault expiry (so it leaves the config), at most RESYNC_MS. */

@@ -10,6 +10,7 @@ import {
   isUnknown,
   isValidReason,
   removeCondition,
+  sameCondition,
   setCondition,
 } from "./conditions.ts";
 
@@ -181,5 +182,43 @@ void describe("isValidReason", () => {
   for (const [reason, want] of cases)
     void it(`${JSON.stringify(reason.slice(0, 20))} → ${want}`, () => {
       assert.equal(isValidReason(reason), want);
+    });
+});
+
+describe("sameCondition", () => {
+  const have: Condition = {
+    type: "Ready",
+    status: "True",
+    reason: "Available",
+    message: "p99 120 ms",
+    observedGeneration: 3,
+    lastTransitionTime: "2026-11-27T10:00:00Z",
+  };
+  const want = { ...have, lastTransitionTime: undefined } as Omit<Condition, "lastTransitionTime">;
+  const cases: {
+    name: string;
+    have: Condition | undefined;
+    want: Omit<Condition, "lastTransitionTime">;
+    ignoreMessage?: boolean;
+    same: boolean;
+  }[] = [
+    { name: "identical but the time", have, want, same: true },
+    { name: "absent", have: undefined, want, same: false },
+    { name: "other type", have, want: { ...want, type: "Routed" }, same: false },
+    { name: "status flip", have, want: { ...want, status: "False" }, same: false },
+    { name: "other reason", have, want: { ...want, reason: "Degraded" }, same: false },
+    { name: "new generation", have, want: { ...want, observedGeneration: 4 }, same: false },
+    { name: "new message", have, want: { ...want, message: "p99 130 ms" }, same: false },
+    {
+      name: "new message, ignored",
+      have,
+      want: { ...want, message: "p99 130 ms" },
+      ignoreMessage: true,
+      same: true,
+    },
+  ];
+  for (const c of cases)
+    it(c.name, () => {
+      assert.equal(sameCondition(c.have, c.want, c.ignoreMessage), c.same);
     });
 });

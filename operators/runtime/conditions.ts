@@ -65,6 +65,26 @@ export function findCondition(
   return conds?.find((x) => x.type === type);
 }
 
+/**
+ * True when `have` already says what `want` says (status, reason, observedGeneration and, unless
+ * `ignoreMessage`, message), so writing `want` would change nothing but timestamps. A caller
+ * ignores the message when it carries measurements that move on every pass.
+ */
+export function sameCondition(
+  have: Condition | undefined,
+  want: Omit<Condition, "lastTransitionTime">,
+  ignoreMessage = false,
+): boolean {
+  return (
+    have !== undefined &&
+    have.type === want.type &&
+    have.status === want.status &&
+    have.reason === want.reason &&
+    have.observedGeneration === want.observedGeneration &&
+    (ignoreMessage || have.message === want.message)
+  );
+}
+
 /** True if the condition exists with status "True". */
 export function isTrue(conds: readonly Condition[] | undefined, type: string): boolean {
   return findCondition(conds, type)?.status === "True";

@@ -68,6 +68,7 @@ export {
   isUnknown,
   isValidReason,
   removeCondition,
+  sameCondition,
   setCondition,
 } from "./conditions.ts";
 export type { Condition } from "./conditions.ts";

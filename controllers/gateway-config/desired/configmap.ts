@@ -33,6 +33,7 @@ export function desiredConfigMap(
   config: RoutingConfig,
   namespace: string,
   threshold = COMPRESS_ABOVE,
+  hash = contentHash(config),
 ): V1ConfigMap {
   const text = routingText(config);
   const metadata = {
@@ -43,7 +44,7 @@ export function desiredConfigMap(
       "app.kubernetes.io/managed-by": "librechat-operator",
     },
     annotations: {
-      [HASH_ANNOTATION]: contentHash(config),
+      [HASH_ANNOTATION]: hash,
       [GENERATION_ANNOTATION]: String(config.generation ?? 0),
     },
   };

@@ -100,8 +100,21 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses YAML or JSON text (JSON is YAML) into a value. */
+/**
+ * Parses YAML or JSON text (JSON is YAML) into a value. Text that opens with `{` is tried as JSON
+ * first: the operator writes compact JSON, and the YAML parser takes about 100 times longer on it
+ * (470 ms against 4 ms for 1,000 AIModels), which sat on the critical path of every reload. JSON
+ * that does not parse (a YAML flow mapping, a typo) goes to the YAML parser, whose errors name the
+ * line. One difference: JSON keeps the last of duplicate keys where YAML refuses them.
+ */
 export function parseConfigText(text: string): unknown {
+  if (/^\s*\{/.test(text)) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // Not strict JSON: the YAML parser decides, and explains.
+    }
+  }
   return parseYaml(text, { maxAliasCount: 100 }) as unknown;
 }
 

@@ -5,7 +5,7 @@ import {
   ROUTING_CONFIG_KIND,
   validateRoutingConfig,
 } from "./schema.ts";
-import { loadRuntimeConfig } from "./runtime.ts";
+import { loadRuntimeConfig, parseConfigText } from "./runtime.ts";
 
 const hash = "a".repeat(64);
 const valid = () => ({
@@ -223,4 +223,30 @@ tenants:
   assert.equal(cfg.tenantsByIssuer.get("https://kc/realms/acme")?.[0]?.id, "acme");
   await assert.rejects(() => loadRuntimeConfig(yaml, "fp", {}), /IGW_UNIT_KEY is empty/);
   await assert.rejects(() => loadRuntimeConfig("backends: [", "fp", {}), /not valid YAML or JSON/);
+});
+
+test("parseConfigText: JSON takes the fast path, anything else the YAML parser", () => {
+  const cases: { name: string; text: string; want: unknown }[] = [
+    {
+      name: "compact JSON",
+      text: '{"a":[1,"x"],"b":{"c":null}}',
+      want: { a: [1, "x"], b: { c: null } },
+    },
+    { name: "JSON after whitespace", text: ' \n {"a":1}\n', want: { a: 1 } },
+    { name: "YAML flow mapping (not JSON)", text: "{a: 1, b: [x]}", want: { a: 1, b: ["x"] } },
+    { name: "block YAML", text: "a: 1\nb:\n  - x\n", want: { a: 1, b: ["x"] } },
+    // JSON keeps the last duplicate; YAML (block) refuses it: the documented difference.
+    { name: "JSON with a duplicate key", text: '{"a":1,"a":2}', want: { a: 2 } },
+  ];
+  for (const c of cases) assert.deepEqual(parseConfigText(c.text), c.want, c.name);
+  assert.throws(() => parseConfigText("{a: [1,"), /./, "broken flow mapping still errors");
+  assert.throws(() => parseConfigText("a: 1\na: 2\n"), /unique/i, "YAML duplicate keys refused");
+});
+
+test("validateRoutingConfig reports schema errors found after the compiled check fails", () => {
+  const c = valid() as Record<string, unknown>;
+  c["backends"] = [{ name: "vllm", provider: "openai" }];
+  const r = validateRoutingConfig(c);
+  assert.equal(r.ok, false);
+  assert.ok(!r.ok && r.errors.some((e) => e.startsWith("/backends/0")), JSON.stringify(r));
 });

@@ -437,12 +437,16 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
  */
 export function validateRoutingConfig(input: unknown): ValidationResult {
   const errors: string[] = [];
-  for (const e of compiled.Errors(input)) {
-    errors.push(`${e.path === "" ? "/" : e.path}: ${e.message}`);
-    if (errors.length >= 50) break;
+  // The compiled check first: walking Errors() is interpretive and took 50 ms for 1,000 AIModels
+  // on a valid config (both the operator and every gateway reload validate), Check() 1–2 ms.
+  if (!compiled.Check(input)) {
+    for (const e of compiled.Errors(input)) {
+      errors.push(`${e.path === "" ? "/" : e.path}: ${e.message}`);
+      if (errors.length >= 50) break;
+    }
+    return { ok: false, errors: errors.length > 0 ? errors : ["/: does not match the schema"] };
   }
-  if (errors.length > 0) return { ok: false, errors };
-  const config = input as RoutingConfig;
+  const config = input;
   errors.push(...crossCheck(config));
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
 }
