@@ -207,6 +207,37 @@ async function backendOf(
   };
 }
 
+/**
+ * Credential files read at once. One after another, the 500 keys of 1,000 AIModels took 100–200 ms
+ * of a reload waiting on the file system; a bounded number in flight keeps the thread pool (four
+ * threads by default, shared with DNS) from being monopolised.
+ */
+const CREDENTIAL_READS = 16;
+
+/** `fn` over `items` with at most `limit` in flight; results in input order, first error (in input order) thrown. */
+async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (t: T) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<PromiseSettledResult<R>>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) {
+      try {
+        out[i] = { status: "fulfilled", value: await fn(items[i] as T) };
+      } catch (reason) {
+        out[i] = { status: "rejected", reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out.map((r) => {
+    if (r.status === "rejected") throw r.reason;
+    return r.value;
+  });
+}
+
 /** Builds a snapshot from a validated config. Reads credential files and env. */
 export async function buildRuntimeConfig(
   config: RoutingConfig,
@@ -214,8 +245,9 @@ export async function buildRuntimeConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RuntimeConfig> {
   const d = config.defaults;
+  const built = await mapBounded(config.backends, CREDENTIAL_READS, (b) => backendOf(b, d, env));
   const backends = new Map<string, RuntimeBackend>();
-  for (const b of config.backends) backends.set(b.name, await backendOf(b, d, env));
+  for (const b of built) backends.set(b.name, b);
   const faults = new Map<string, FaultConfig>();
   for (const f of config.faults ?? []) faults.set(f.backend, f);
   return {

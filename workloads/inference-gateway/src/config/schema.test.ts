@@ -1,5 +1,10 @@
+// Tests of the routing file: the schema and cross-checks, parsing (JSON fast path, YAML), and the
+// runtime snapshot built from it (defaults, indexes, credential files).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   ROUTING_CONFIG_API_VERSION,
   ROUTING_CONFIG_KIND,
@@ -249,4 +254,39 @@ test("validateRoutingConfig reports schema errors found after the compiled check
   const r = validateRoutingConfig(c);
   assert.equal(r.ok, false);
   assert.ok(!r.ok && r.errors.some((e) => e.startsWith("/backends/0")), JSON.stringify(r));
+});
+
+test("loadRuntimeConfig reads many credential files at once, in config order, first error first", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "igw-creds-"));
+  try {
+    const names = Array.from({ length: 40 }, (_, i) => `b${String(i).padStart(2, "0")}`);
+    await Promise.all(names.map((n) => writeFile(join(dir, n), ` key-${n}\n`)));
+    const config = (missing: readonly string[]) => {
+      const c = valid();
+      c.backends = names.map((n) => ({
+        name: n,
+        provider: "openai" as const,
+        baseURL: `http://${n}.ns.svc:8000/v1`,
+        apiKey: { file: join(dir, missing.includes(n) ? `${n}-absent` : n) },
+      }));
+      c.models = [
+        { name: "llama", aliases: ["default"], routes: names.map((backend) => ({ backend })) },
+      ];
+      return JSON.stringify(c);
+    };
+    const cfg = await loadRuntimeConfig(config([]), "fp", {});
+    assert.deepEqual([...cfg.backends.keys()], names, "backends keep the config's order");
+    assert.deepEqual(
+      names.map((n) => cfg.backends.get(n)?.apiKey),
+      names.map((n) => `key-${n}`),
+      "each backend gets its own file's key",
+    );
+    await assert.rejects(
+      () => loadRuntimeConfig(config(["b29", "b05"]), "fp", {}),
+      /\/backends\/b05\/apiKey: ENOENT/,
+      "the first failing backend in config order is reported",
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
