@@ -54,6 +54,7 @@ export interface World {
   aimodels: FakeInformer<AIModel>;
   tenants: FakeInformer<Tenant>;
   configmaps: FakeInformer<V1ConfigMap>;
+  secrets: FakeInformer<V1Secret>;
   /** Values read from the "API server", as "<kind>/<namespace>/<name>". */
   gets: string[];
 }
@@ -120,7 +121,7 @@ export function world(libreChat?: GatewayConfigDeps["libreChat"]): World {
     now: () => new Date("2026-06-01T00:00:00Z"),
   };
   if (libreChat !== undefined) deps.libreChat = libreChat;
-  return { deps, applied, statuses, aimodels, tenants, configmaps, gets };
+  return { deps, applied, statuses, aimodels, tenants, configmaps, secrets, gets };
 }
 
 /** A world after its first reconcile, with what it wrote. */

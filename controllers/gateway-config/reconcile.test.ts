@@ -2,10 +2,10 @@
 // steady state, the next generation on a change, and no secret in ConfigMaps, status or logs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { V1ConfigMap } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1Secret } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../../operators/runtime/index.ts";
 import { createLogger } from "../../operators/runtime/index.ts";
-import { vllm } from "./desired/fixtures.test-helpers.ts";
+import { tenant, vllm } from "./desired/fixtures.test-helpers.ts";
 import { CONFIG_KEY, GENERATION_ANNOTATION, HASH_ANNOTATION } from "./desired/configmap.ts";
 import { firstRunWith } from "./reconcile.test-helpers.ts";
 
@@ -83,6 +83,50 @@ void test("the config just written is not read back; a ConfigMap someone else ch
   w.configmaps.put(edited);
   await reconcile(key, ctx);
   assert.equal(routingGets(), before + 1);
+});
+
+void test("the tenant key is copied into each of the Tenant's namespaces and follows a rotation", async () => {
+  const { w, reconcile, key, apiKey } = await firstRun();
+  const keySecrets = () =>
+    w.applied.filter(
+      (o) => o.kind === "Secret" && o.metadata?.name === "inference-gateway-api-key",
+    );
+  const b64 = (s: string) => Buffer.from(s).toString("base64");
+  w.tenants.put(
+    tenant("acme", {
+      namespaces: {
+        maxCount: 3,
+        prefix: "Enforced",
+        items: [{ name: "acme-chat" }, { name: "acme-eu" }, { name: "acme-us" }],
+      },
+      models: { allowed: ["llama", "gpt"] },
+    }),
+  );
+  await reconcile(key, ctx);
+  const copies = keySecrets().slice(1);
+  assert.deepEqual(
+    copies.map((o) => o.metadata?.namespace),
+    ["acme-eu", "acme-us"],
+  );
+  for (const c of copies)
+    assert.equal((c as { data?: Record<string, string> }).data?.["api-key"], b64(apiKey));
+  const written = w.applied.length;
+  await reconcile(key, ctx);
+  assert.equal(w.applied.length, written, "copies in place: nothing written");
+
+  // The first namespace's key is replaced (rotation by deleting it): the copies follow.
+  const rotated = JSON.parse(JSON.stringify(keySecrets()[0])) as V1Secret;
+  rotated.data = { "api-key": b64("sk-lc-rotated") };
+  w.secrets.put(rotated);
+  await reconcile(key, ctx);
+  const after = keySecrets().slice(copies.length + 1);
+  assert.deepEqual(
+    after.map((o) => [o.metadata?.namespace, (o as V1Secret).data?.["api-key"]]),
+    [
+      ["acme-eu", b64("sk-lc-rotated")],
+      ["acme-us", b64("sk-lc-rotated")],
+    ],
+  );
 });
 
 void test("secrets never reach the ConfigMap, status or logs", async () => {

@@ -261,33 +261,37 @@ async function existingKey(deps: GatewayConfigDeps, ns: string): Promise<string 
   return live?.data?.[TENANT_KEY_KEY];
 }
 
-/** The sha256 of a Tenant's API key, generating its Secret when missing; or why there is none. */
+/**
+ * The sha256 of a Tenant's API key, generating its Secret in the first namespace when missing and
+ * copying it into the others; or why there is none. Problems that do not stop routing (a copy not
+ * made yet) go to `notes`.
+ */
 async function tenantKey(
   deps: GatewayConfigDeps,
   ctx: ReconcileContext,
   t: Tenant,
+  notes: Problem[],
 ): Promise<string | Problem> {
   const name = t.metadata.name ?? "";
-  const ns = t.spec.namespaces?.items?.[0]?.name;
+  const [ns, ...others] = (t.spec.namespaces?.items ?? []).map((i) => i.name);
   if (ns === undefined)
     return keyPending(
       name,
       "No API key: the Tenant has no namespace to hold it (spec.namespaces.items); OIDC tokens only",
     );
+  const owner = { name, uid: t.metadata.uid ?? "" };
+  let keyBase64: string;
   try {
     const existing = await existingKey(deps, ns);
-    if (existing !== undefined) return sha256Hex(Buffer.from(existing, "base64").toString("utf8"));
-    const key = `sk-lc-${randomBytes(24).toString("base64url")}`;
-    const owner = { name, uid: t.metadata.uid ?? "" };
-    await deps.client.apply(
-      desiredTenantKeySecret(owner, ns, Buffer.from(key).toString("base64")),
-      {
+    if (existing !== undefined) keyBase64 = existing;
+    else {
+      keyBase64 = Buffer.from(`sk-lc-${randomBytes(24).toString("base64url")}`).toString("base64");
+      await deps.client.apply(desiredTenantKeySecret(owner, ns, keyBase64), {
         fieldManager: CONTROLLER_NAME,
         force: true,
-      },
-    );
-    ctx.log.info({ tenant: name, namespace: ns }, "Created tenant API key Secret");
-    return sha256Hex(key);
+      });
+      ctx.log.info({ tenant: name, namespace: ns }, "Created tenant API key Secret");
+    }
   } catch (err) {
     // Usually the namespace does not exist yet (the Tenant controller creates it): retry later.
     return keyPending(
@@ -295,6 +299,47 @@ async function tenantKey(
       `API key Secret ${ns}/${TENANT_KEY_SECRET} not created yet: ${(err as Error).message.slice(0, 200)}`,
     );
   }
+  const missing = await copyKey(deps, ctx, { owner, namespaces: others, keyBase64 });
+  if (missing.length > 0)
+    notes.push(
+      keyPending(
+        name,
+        `API key copied to ${String(others.length - missing.length)} of ${String(others.length)} other namespaces; not yet to ${missing.join(", ")}`,
+      ),
+    );
+  return sha256Hex(Buffer.from(keyBase64, "base64").toString("utf8"));
+}
+
+/**
+ * Puts the key into each of `namespaces` where it is absent or differs (after a rotation in the
+ * first namespace), so a workload in any of the Tenant's namespaces (a ChatRegion fleet) can use
+ * it. Returns the namespaces it could not write yet (not created yet; retried on the next pass).
+ */
+async function copyKey(
+  deps: GatewayConfigDeps,
+  ctx: ReconcileContext,
+  copy: { owner: { name: string; uid: string }; namespaces: readonly string[]; keyBase64: string },
+): Promise<string[]> {
+  const { owner, namespaces, keyBase64 } = copy;
+  const missing: string[] = [];
+  for (const ns of namespaces) {
+    const cached = deps.secrets.get(`${ns}/${TENANT_KEY_SECRET}`);
+    const have =
+      cached?.data?.[TENANT_KEY_KEY] === undefined
+        ? undefined
+        : (await deps.values.read(SECRET, cached))?.data?.[TENANT_KEY_KEY];
+    if (have === keyBase64) continue;
+    try {
+      await deps.client.apply(desiredTenantKeySecret(owner, ns, keyBase64), {
+        fieldManager: CONTROLLER_NAME,
+        force: true,
+      });
+      ctx.log.info({ tenant: owner.name, namespace: ns }, "Copied tenant API key Secret");
+    } catch {
+      missing.push(ns);
+    }
+  }
+  return missing;
 }
 
 /** The API key hash of every Tenant, generating the key Secret where it is missing. */
@@ -305,7 +350,7 @@ async function tenantKeys(
   const hashes = new Map<string, string>();
   const problems: Problem[] = [];
   for (const t of deps.tenants.list()) {
-    const r = await tenantKey(deps, ctx, t);
+    const r = await tenantKey(deps, ctx, t, problems);
     if (typeof r === "string") hashes.set(t.metadata.name ?? "", r);
     else problems.push(r);
   }
