@@ -8,6 +8,7 @@ import { createLogger } from "../../operators/runtime/index.ts";
 import { tenant, vllm } from "./desired/fixtures.test-helpers.ts";
 import { CONFIG_KEY, GENERATION_ANNOTATION, HASH_ANNOTATION } from "./desired/configmap.ts";
 import { firstRunWith } from "./reconcile.test-helpers.ts";
+import { KEY_RETRY_MS, RESYNC_MS } from "./reconcile.ts";
 
 const logs: string[] = [];
 const ctx: ReconcileContext = {
@@ -127,6 +128,41 @@ void test("the tenant key is copied into each of the Tenant's namespaces and fol
       ["acme-us", b64("sk-lc-rotated")],
     ],
   );
+});
+
+void test("a key copy that cannot be written yet is a note on the Tenant and retried soon", async () => {
+  const { w, reconcile, key } = await firstRun();
+  w.tenants.put(
+    tenant("acme", {
+      namespaces: {
+        maxCount: 2,
+        prefix: "Enforced",
+        items: [{ name: "acme-chat" }, { name: "acme-eu" }],
+      },
+      models: { allowed: ["llama", "gpt"] },
+    }),
+  );
+  const apply = w.deps.client.apply;
+  w.deps.client.apply = (obj, opts) =>
+    obj.metadata?.namespace === "acme-eu"
+      ? Promise.reject(new Error('namespaces "acme-eu" not found'))
+      : apply(obj, opts);
+  const r1 = await reconcile(key, ctx);
+  assert.ok((r1?.requeueAfterMs ?? Infinity) <= KEY_RETRY_MS);
+  const routed = () =>
+    (
+      w.statuses.filter((o) => o.kind === "Tenant").at(-1)?.["status"] as {
+        conditions: { type: string; status: string; reason: string; message: string }[];
+      }
+    ).conditions.find((c) => c.type === "Routed");
+  assert.equal(routed()?.status, "True", "the Tenant is still routed");
+  assert.equal(routed()?.reason, "ApiKeyPending");
+  assert.match(routed()?.message ?? "", /not yet to acme-eu/);
+
+  w.deps.client.apply = apply; // the namespace exists now
+  const r2 = await reconcile(key, ctx);
+  assert.equal(r2?.requeueAfterMs, RESYNC_MS);
+  assert.equal(routed()?.reason, "Routed");
 });
 
 void test("secrets never reach the ConfigMap, status or logs", async () => {

@@ -48,6 +48,11 @@ import type { LibreChatOptions } from "./librechat.ts";
 import type { DataMaps, ValueReader } from "./values.ts";
 
 export const CONTROLLER_NAME = "gateway-config";
+/**
+ * Retry a tenant key Secret that could not be written this soon: its namespace is usually being
+ * created by the Tenant controller, and no watch here says when it exists.
+ */
+export const KEY_RETRY_MS = 5_000;
 /** Re-render at least this often (fault expiry, anything a watch missed). */
 export const RESYNC_MS = 60_000;
 
@@ -87,7 +92,12 @@ async function gather(
   ctx: ReconcileContext,
   current: V1ConfigMap | undefined,
   written: Written | undefined,
-): Promise<{ input: RenderInput; credentials: Map<string, string>; problems: Problem[] }> {
+): Promise<{
+  input: RenderInput;
+  credentials: Map<string, string>;
+  problems: Problem[];
+  retryKeys: boolean;
+}> {
   const credentials = await credentialValues(deps);
   const keys = await tenantKeys(deps, ctx);
   const previous =
@@ -108,7 +118,7 @@ async function gather(
     now: deps.now(),
     generation: generationOf(current),
   };
-  return { input, credentials, problems: keys.problems };
+  return { input, credentials, problems: keys.problems, retryKeys: keys.retry };
 }
 
 function generationOf(cm: V1ConfigMap | undefined): number {
@@ -161,7 +171,7 @@ export function gatewayConfigReconciler(
   return async (key, ctx) => {
     if (key !== routingKey(deps.namespace)) return undefined;
     const current = deps.configmaps.get(key);
-    const { input, credentials, problems } = await gather(deps, ctx, current, written);
+    const { input, credentials, problems, retryKeys } = await gather(deps, ctx, current, written);
     const result = renderRouting(input, deps.options);
     const config = result.config;
     const check = validateRoutingConfig(JSON.parse(JSON.stringify(config)) as unknown);
@@ -175,7 +185,8 @@ export function gatewayConfigReconciler(
     written = (await writeConfig(deps, ctx, config, current)) ?? written;
     await writeConditions(deps, [...result.problems, ...problems], config.generation ?? 0);
     await applyLibreChatConfigs(deps, ctx, config, input.tenantKeys);
-    return { requeueAfterMs: nextDeadline(config, deps.now()) };
+    const next = nextDeadline(config, deps.now());
+    return { requeueAfterMs: retryKeys ? Math.min(next, KEY_RETRY_MS) : next };
   };
 }
 
@@ -270,7 +281,7 @@ async function tenantKey(
   deps: GatewayConfigDeps,
   ctx: ReconcileContext,
   t: Tenant,
-  notes: Problem[],
+  out: { notes: Problem[]; retry: boolean },
 ): Promise<string | Problem> {
   const name = t.metadata.name ?? "";
   const [ns, ...others] = (t.spec.namespaces?.items ?? []).map((i) => i.name);
@@ -293,15 +304,17 @@ async function tenantKey(
       ctx.log.info({ tenant: name, namespace: ns }, "Created tenant API key Secret");
     }
   } catch (err) {
-    // Usually the namespace does not exist yet (the Tenant controller creates it): retry later.
+    // Usually the namespace does not exist yet (the Tenant controller creates it): retry soon.
+    out.retry = true;
     return keyPending(
       name,
       `API key Secret ${ns}/${TENANT_KEY_SECRET} not created yet: ${(err as Error).message.slice(0, 200)}`,
     );
   }
   const missing = await copyKey(deps, ctx, { owner, namespaces: others, keyBase64 });
+  if (missing.length > 0) out.retry = true;
   if (missing.length > 0)
-    notes.push(
+    out.notes.push(
       keyPending(
         name,
         `API key copied to ${String(others.length - missing.length)} of ${String(others.length)} other namespaces; not yet to ${missing.join(", ")}`,
@@ -346,15 +359,16 @@ async function copyKey(
 async function tenantKeys(
   deps: GatewayConfigDeps,
   ctx: ReconcileContext,
-): Promise<{ hashes: Map<string, string>; problems: Problem[] }> {
+): Promise<{ hashes: Map<string, string>; problems: Problem[]; retry: boolean }> {
   const hashes = new Map<string, string>();
   const problems: Problem[] = [];
+  const out = { notes: problems, retry: false };
   for (const t of deps.tenants.list()) {
-    const r = await tenantKey(deps, ctx, t, problems);
+    const r = await tenantKey(deps, ctx, t, out);
     if (typeof r === "string") hashes.set(t.metadata.name ?? "", r);
     else problems.push(r);
   }
-  return { hashes, problems };
+  return { hashes, problems, retry: out.retry };
 }
 
 async function promptData(deps: GatewayConfigDeps): Promise<Map<string, Record<string, string>>> {
