@@ -178,6 +178,21 @@ function templated(text: string): string {
     .replaceAll(IMAGES.inferenceGateway, "{{ .Values.images.inferenceGateway }}");
 }
 
+/**
+ * Inserts, before the env entry named `before` (block or flow style), an entry `name` whose value
+ * is `.Values.tracing.otlpEndpoint`, present only when that value is set: one chart value turns on
+ * traces in both gateways (the inference gateway directly, chat fleets through the chat operator).
+ * Throws when the anchor is missing, so a manifest edit cannot silently drop the switch.
+ */
+export function withTracingEnv(text: string, before: string, name: string): string {
+  const anchor = new RegExp(`^( *)- (?:\\{name: |name: )${before}\\b`, "m");
+  const m = anchor.exec(text);
+  if (m === null) throw new Error(`chart: no env entry ${before} to put ${name} before`);
+  const indent = m[1] ?? "";
+  const entry = `{{- with .Values.tracing.otlpEndpoint }}\n${indent}- {name: ${name}, value: {{ . | quote }}}\n{{- end }}\n`;
+  return text.slice(0, m.index) + entry + text.slice(m.index);
+}
+
 /** Helm text rendered only when `condition` holds (always when it is undefined). */
 function when(condition: string | undefined, body: string): string {
   return condition === undefined ? body : `{{- if ${condition} }}\n${body}{{- end }}\n`;
@@ -278,6 +293,10 @@ createNamespace: false
 images:
   manager: ${IMAGES.manager}
   inferenceGateway: ${IMAGES.inferenceGateway}
+tracing:
+  # OTLP/HTTP base URL (e.g. http://otel-collector.observability:4318) for OpenTelemetry spans of
+  # the inference gateway and of the chat fleets the chat operator renders; empty: tracing off.
+  otlpEndpoint: ""
 `,
   );
   for (const crd of kustomizeFiles(root, "crd")) {
@@ -296,7 +315,7 @@ images:
   }
   files.set(
     `${CHART}/templates/manager.yaml`,
-    `${HEADER}{{- if empty .Values.operators }}\n${templated(concat(root, ["manifests/manager/deployment.yaml"]))}{{- end }}\n`,
+    `${HEADER}{{- if empty .Values.operators }}\n${withTracingEnv(templated(concat(root, ["manifests/manager/deployment.yaml"])), "WEBHOOK_BIND_ADDRESS", "CHATREGION_OTLP_ENDPOINT")}{{- end }}\n`,
   );
   for (const [op, v] of Object.entries(OPERATORS)) {
     files.set(
@@ -304,16 +323,20 @@ images:
       HEADER +
         when(
           `has "${op}" .Values.operators`,
-          templated(
-            concat(root, operatorRbacFiles(root, op)) +
-              `---\n${stringify(operatorDeployment(root, op, v))}`,
+          (op === "chat"
+            ? (t: string) => withTracingEnv(t, "WEBHOOK_BIND_ADDRESS", "CHATREGION_OTLP_ENDPOINT")
+            : (t: string) => t)(
+            templated(
+              concat(root, operatorRbacFiles(root, op)) +
+                `---\n${stringify(operatorDeployment(root, op, v))}`,
+            ),
           ),
         ),
     );
   }
   files.set(
     `${CHART}/templates/inference-gateway.yaml`,
-    `${HEADER}{{- if or (empty .Values.operators) (has "inference" .Values.operators) }}\n${templated(concat(root, kustomizeFiles(root, "inference-gateway")))}{{- end }}\n`,
+    `${HEADER}{{- if or (empty .Values.operators) (has "inference" .Values.operators) }}\n${withTracingEnv(templated(concat(root, kustomizeFiles(root, "inference-gateway"))), "REDIS_URL", "OTEL_EXPORTER_OTLP_ENDPOINT")}{{- end }}\n`,
   );
   return files;
 }

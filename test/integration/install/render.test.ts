@@ -170,6 +170,34 @@ test("every operator from the chart gets its own Deployment, with a selector dis
   );
 });
 
+test("tracing.otlpEndpoint turns traces on in the inference gateway and in the chat operator's fleets", async () => {
+  type Env = { name: string; value?: string }[];
+  const envOf = (b: Bundle, name: string): Env => {
+    const d = deployments(b).find((x) => x.metadata.name === name);
+    assert.ok(d !== undefined, `Deployment ${name} rendered`);
+    return (d.spec.template.spec.containers[0] as { env?: Env }).env ?? [];
+  };
+  const value = (env: Env, name: string) => env.find((e) => e.name === name)?.value;
+  const url = "http://otel-collector.observability:4318";
+  const on = toBundle(await helmTemplate([`tracing.otlpEndpoint=${url}`]));
+  assert.equal(value(envOf(on, "inference-gateway"), "OTEL_EXPORTER_OTLP_ENDPOINT"), url);
+  assert.equal(value(envOf(on, "librechat-operators"), "CHATREGION_OTLP_ENDPOINT"), url);
+  const split = toBundle(
+    await helmTemplate([`tracing.otlpEndpoint=${url}`, "operators={chat,inference}"]),
+  );
+  assert.equal(value(envOf(split, "librechat-chat-operator"), "CHATREGION_OTLP_ENDPOINT"), url);
+  assert.equal(value(envOf(split, "inference-gateway"), "OTEL_EXPORTER_OTLP_ENDPOINT"), url);
+  assert.equal(
+    value(envOf(split, "librechat-inference-operator"), "CHATREGION_OTLP_ENDPOINT"),
+    undefined,
+    "only the operator that renders chat fleets gets it",
+  );
+  // Unset (the default), nothing is added: the defaults test compares the rest with kustomize.
+  const off = toBundle(await helmTemplate([]));
+  assert.equal(value(envOf(off, "inference-gateway"), "OTEL_EXPORTER_OTLP_ENDPOINT"), undefined);
+  assert.equal(value(envOf(off, "librechat-operators"), "CHATREGION_OTLP_ENDPOINT"), undefined);
+});
+
 test("every shipped Deployment is non-root, read-only, capability-free and RuntimeDefault-confined", async () => {
   const b = toBundle(await helmTemplate([`operators={${Object.keys(OPERATORS).join(",")}}`]));
   const all = [...deployments(b), ...deployments(toBundle(await kustomize("manifests/default")))];
