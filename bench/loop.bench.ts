@@ -30,12 +30,13 @@ import {
   GENERATION_ANNOTATION,
 } from "../controllers/gateway-config/desired/configmap.ts";
 import {
+  CREDENTIALS_SECRET,
   TENANT_KEY_KEY,
   TENANT_KEY_SECRET,
 } from "../controllers/gateway-config/desired/secrets.ts";
 import { startTestUpstream } from "../workloads/inference-gateway/test-upstream/upstream.ts";
 import { installCrds } from "../test/helpers/crds.ts";
-import { syncVolume } from "../test/helpers/kubelet-volume.ts";
+import { configMapSource, secretSource, syncVolume } from "../test/helpers/kubelet-volume.ts";
 import { startOperator } from "../test/helpers/operator.ts";
 import {
   externalModel,
@@ -137,22 +138,8 @@ const op = await startOperator({
   args: ["--controllers=gateway-config", `--namespace=${NS}`, "--leader-elect=false"],
   env: { POD_NAMESPACE: NS, GATEWAY_CREDENTIALS_DIR: credDir },
 });
-const stopCfg = syncVolume(cfgDir, async () => {
-  const cm = await client.get<V1ConfigMap>(CONFIG_MAP, NS, CONFIGMAP_NAME);
-  return cm?.data;
-});
-const stopCred = syncVolume(credDir, async () => {
-  const sec = await client.get<{ data?: Record<string, string> }>(
-    SECRET,
-    NS,
-    "inference-gateway-credentials",
-  );
-  return sec?.data === undefined
-    ? undefined
-    : Object.fromEntries(
-        Object.entries(sec.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
-      );
-});
+const stopCfg = syncVolume(cfgDir, configMapSource(client, NS, CONFIGMAP_NAME));
+const stopCred = syncVolume(credDir, secretSource(client, NS, CREDENTIALS_SECRET));
 
 // The config is complete when it routes every model and assistant.
 let size = 0;

@@ -9,12 +9,10 @@
 // gateway's (the operator renders its URL into the chat fleets) and the ChatRegion eu-west's
 // (where a client connects). What this proves and does not is said in the README's demo section.
 // Env: KUBECONFIG, REDIS_URL, DEMO_NAMESPACE, GATEWAY_CREDENTIALS_DIR, DEMO_IGW_PORT, DEMO_CHAT_PORT.
-import type { V1Secret } from "@kubernetes/client-node";
 import { KubeConfig } from "@kubernetes/client-node";
 import { CREDENTIALS_SECRET } from "../controllers/gateway-config/desired/secrets.ts";
 import { KubeClient } from "../operators/clients/kube.ts";
-import { SECRET } from "../operators/runtime/core-kinds.ts";
-import { syncVolume } from "../test/helpers/kubelet-volume.ts";
+import { secretSource, syncVolume } from "../test/helpers/kubelet-volume.ts";
 import { PodBridge } from "../test/helpers/pod-bridge.ts";
 import { startServiceProxy } from "../test/helpers/service-proxy.ts";
 import { shippedGateway } from "../test/integration/loop/bridged-gateway.ts";
@@ -36,13 +34,7 @@ async function main(): Promise<void> {
 
   const bridge = new PodBridge({ client, nodeName: "demo-bridge" });
   await bridge.start();
-  const stopKeys = syncVolume(credDir, async () => {
-    const sec = await client.get<V1Secret>(SECRET, ns, CREDENTIALS_SECRET);
-    if (sec?.data === undefined) return undefined;
-    return Object.fromEntries(
-      Object.entries(sec.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
-    );
-  });
+  const stopKeys = syncVolume(credDir, secretSource(client, ns, CREDENTIALS_SECRET));
   await apply({
     apiVersion: "v1",
     kind: "Secret",

@@ -149,12 +149,13 @@ void test("a key copy that cannot be written yet is a note on the Tenant and ret
       : apply(obj, opts);
   const r1 = await reconcile(key, ctx);
   assert.ok((r1?.requeueAfterMs ?? Infinity) <= KEY_RETRY_MS);
+  type Written = {
+    status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+  };
   const routed = () =>
     (
-      w.statuses.filter((o) => o.kind === "Tenant").at(-1)?.["status"] as {
-        conditions: { type: string; status: string; reason: string; message: string }[];
-      }
-    ).conditions.find((c) => c.type === "Routed");
+      w.statuses.filter((o) => o.kind === "Tenant").at(-1) as Written | undefined
+    )?.status?.conditions?.find((c) => c.type === "Routed");
   assert.equal(routed()?.status, "True", "the Tenant is still routed");
   assert.equal(routed()?.reason, "ApiKeyPending");
   assert.match(routed()?.message ?? "", /not yet to acme-eu/);

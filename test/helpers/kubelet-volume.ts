@@ -6,6 +6,9 @@
 import { mkdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { V1ConfigMap, V1Secret } from "@kubernetes/client-node";
+import type { KubeClient } from "../../operators/clients/kube.ts";
+import { CONFIG_MAP, SECRET } from "../../operators/runtime/core-kinds.ts";
 
 let seq = 0;
 
@@ -31,6 +34,30 @@ export async function writeVolume(
 
 /** Reads the data of a ConfigMap or Secret (decoded) or undefined when it does not exist. */
 export type VolumeSource = () => Promise<Record<string, string> | undefined>;
+
+/** A Secret's data, decoded, as its volume holds it (files contain the plain values). */
+export function secretSource(
+  client: Pick<KubeClient, "get">,
+  namespace: string,
+  name: string,
+): VolumeSource {
+  return async () => {
+    const sec = await client.get<V1Secret>(SECRET, namespace, name);
+    if (sec?.data === undefined) return undefined;
+    return Object.fromEntries(
+      Object.entries(sec.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
+    );
+  };
+}
+
+/** A ConfigMap's `data`, as its volume holds it. */
+export function configMapSource(
+  client: Pick<KubeClient, "get">,
+  namespace: string,
+  name: string,
+): VolumeSource {
+  return async () => (await client.get<V1ConfigMap>(CONFIG_MAP, namespace, name))?.data;
+}
 
 /**
  * Mirrors a ConfigMap/Secret into `dir` as the kubelet would: polls `read` every `intervalMs`

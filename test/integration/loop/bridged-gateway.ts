@@ -20,7 +20,7 @@ import {
   TENANT_KEY_SECRET,
 } from "../../../controllers/gateway-config/desired/secrets.ts";
 import { installCrds } from "../../helpers/crds.ts";
-import { syncVolume } from "../../helpers/kubelet-volume.ts";
+import { secretSource, syncVolume } from "../../helpers/kubelet-volume.ts";
 import { startOperator } from "../../helpers/operator.ts";
 import type { OperatorProcess } from "../../helpers/operator.ts";
 import { PodBridge } from "../../helpers/pod-bridge.ts";
@@ -182,15 +182,7 @@ export class BridgedLoop {
   async startGateway(keyFile: string): Promise<string> {
     const { client, ns, bridge } = this;
     // The keys the gateway reads, as the kubelet would mount the Secret (see shippedGateway).
-    this.#stops.push(
-      syncVolume(this.#credDir, async () => {
-        const sec = await client.get<V1Secret>(SECRET, ns, CREDENTIALS_SECRET);
-        if (sec?.data === undefined) return undefined;
-        return Object.fromEntries(
-          Object.entries(sec.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
-        );
-      }),
-    );
+    this.#stops.push(syncVolume(this.#credDir, secretSource(client, ns, CREDENTIALS_SECRET)));
     await this.apply({
       apiVersion: "v1",
       kind: "Secret",

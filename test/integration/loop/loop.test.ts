@@ -37,7 +37,7 @@ import { decodeConfigFile } from "../../../workloads/inference-gateway/src/plugi
 import { startTestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
 import type { TestUpstream } from "../../../workloads/inference-gateway/test-upstream/upstream.ts";
 import { installCrds } from "../../helpers/crds.ts";
-import { syncVolume } from "../../helpers/kubelet-volume.ts";
+import { configMapSource, secretSource, syncVolume } from "../../helpers/kubelet-volume.ts";
 import { startOperator } from "../../helpers/operator.ts";
 import type { OperatorProcess } from "../../helpers/operator.ts";
 import { createTestNamespace, testEnv, waitFor } from "../../helpers/testenv.ts";
@@ -429,21 +429,8 @@ void test("invalid combinations: a condition on the offending CR, the last good 
 void test("a gateway fed the ConfigMap and Secret as the kubelet mounts them serves the assistant by name", async () => {
   // The kubelet's AtomicWriter, emulated (kwok runs no pods): the routing ConfigMap and the
   // credentials Secret as directories whose ..data symlink is swapped on every change.
-  s.stops.push(
-    syncVolume(s.credDir, async () => {
-      const sec = await client.get<V1Secret>(SECRET, s.ns, CREDENTIALS_SECRET);
-      if (sec?.data === undefined) return undefined;
-      return Object.fromEntries(
-        Object.entries(sec.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
-      );
-    }),
-  );
-  s.stops.push(
-    syncVolume(s.cfgDir, async () => {
-      const cm = await client.get<V1ConfigMap>(CONFIG_MAP, s.ns, CONFIGMAP_NAME);
-      return cm?.data;
-    }),
-  );
+  s.stops.push(syncVolume(s.credDir, secretSource(client, s.ns, CREDENTIALS_SECRET)));
+  s.stops.push(syncVolume(s.cfgDir, configMapSource(client, s.ns, CONFIGMAP_NAME)));
   await waitFor("mounted files", 10_000, () =>
     Promise.resolve(
       existsSync(join(s.credDir, `${s.ns}.gpt`)) && existsSync(join(s.cfgDir, CONFIG_KEY)),
