@@ -9,6 +9,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { V1ConfigMap, V1Secret } from "@kubernetes/client-node";
 import type { KubeClient } from "../../operators/clients/kube.ts";
 import { CONFIG_MAP, SECRET } from "../../operators/runtime/core-kinds.ts";
+import type { GroupVersionKind, KubernetesObject } from "../../operators/runtime/index.ts";
+import { SharedInformer, silentLogger } from "../../operators/runtime/index.ts";
 
 let seq = 0;
 
@@ -43,10 +45,7 @@ export function secretSource(
 ): VolumeSource {
   return async () => {
     const sec = await client.get<V1Secret>(SECRET, namespace, name);
-    if (sec?.data === undefined) return undefined;
-    return Object.fromEntries(
-      Object.entries(sec.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
-    );
+    return sec === undefined ? undefined : secretFiles(sec);
   };
 }
 
@@ -85,4 +84,71 @@ export function syncVolume(dir: string, read: VolumeSource, intervalMs = 100): (
     stopped = true;
     await loop;
   };
+}
+
+/** A watched ConfigMap or Secret mirrored into a directory; `current` is the last object seen. */
+export interface WatchedVolume<T> {
+  current: () => T | undefined;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Mirrors one ConfigMap or Secret into `dir` from a watch, as a kubelet with its default
+ * `Watch` change-detection strategy keeps its copy current: the API server sends each change
+ * once, instead of a poll reading the whole object ten times a second (at 300 KiB that load fell
+ * on the very chain a benchmark measures). Updates are written in order, the last one wins.
+ * `toFiles` maps the object to its files (undefined: nothing to write yet).
+ */
+export async function watchVolume<T extends KubernetesObject>(
+  client: Pick<KubeClient, "http">,
+  target: { gvk: GroupVersionKind; namespace: string; name: string },
+  dir: string,
+  toFiles: (obj: T) => Record<string, string> | undefined,
+): Promise<WatchedVolume<T>> {
+  const informer = new SharedInformer<T>({
+    http: client.http,
+    gvk: target.gvk,
+    namespace: target.namespace,
+    fieldSelector: `metadata.name=${target.name}`,
+    logger: silentLogger(),
+  });
+  let latest: T | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  let last = "";
+  const onObject = (obj: T): void => {
+    latest = obj;
+    writing = writing
+      .then(async () => {
+        const files = toFiles(obj);
+        const text = JSON.stringify(files ?? null);
+        if (files === undefined || text === last) return;
+        await writeVolume(dir, files);
+        last = text;
+      })
+      .catch(() => undefined); // a failed write is retried with the next change, as the kubelet does
+  };
+  informer.addHandlers({
+    onAdd: onObject,
+    onUpdate: (_old, obj) => {
+      onObject(obj);
+    },
+  });
+  informer.start();
+  await informer.waitForSync(30_000);
+  return {
+    current: () => latest,
+    stop: async () => {
+      await informer.stop();
+      await writing;
+    },
+  };
+}
+
+/** The files of a Secret volume (values decoded). */
+export function secretFiles(sec: V1Secret): Record<string, string> | undefined {
+  return sec.data === undefined
+    ? undefined
+    : Object.fromEntries(
+        Object.entries(sec.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
+      );
 }
