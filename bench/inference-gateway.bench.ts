@@ -9,7 +9,8 @@
  * tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set: a server and a client span per request, batched
  * and exported over OTLP/HTTP to a local sink that accepts and drops them), Portkey's AI gateway
  * (npm @portkey-ai/gateway, a TypeScript peer, interleaved in the same rounds; it listens on every
- * interface by itself, so bench/bind-loopback.ts pins it to 127.0.0.1), and the LiteLLM proxy when
+ * interface by itself, so bench/bind-loopback.ts pins it to 127.0.0.1; its streams need
+ * bench/portkey-fetch-shim.ts, which says why), and the LiteLLM proxy when
  * it is installed (LITELLM_BIN, default ~/.cache/op-bench/litellm-venv/bin/litellm, installed by
  * hack/bench.sh). Prints one table with ratios and targets.
  *
@@ -279,6 +280,8 @@ async function startPortkey(upstreamPort: number): Promise<{ target?: Target; wh
   const c = start(process.execPath, [
     "--import",
     "./bench/bind-loopback.ts",
+    "--import",
+    "./bench/portkey-fetch-shim.ts",
     PORTKEY,
     `--port=${port}`,
     "--headless",
@@ -311,7 +314,7 @@ function versusPortkey(
   const mode = stream ? "stream" : "non-stream";
   if (theirs === undefined) return `${mode}: Portkey not measured`;
   if (theirs.lat.length === 0)
-    return `${mode}: vs Portkey: not comparable, Portkey answered none of its requests (${theirs.errors} errors; 1.15.2 on Node 24 fails every stream with a 500, "TypeError: immutable" in its header update)`;
+    return `${mode}: vs Portkey: not comparable, Portkey answered none of its requests (${theirs.errors} errors; without bench/portkey-fetch-shim.ts 1.15.2 fails every stream with a 500, "TypeError: immutable")`;
   const added = (x: Samples): number => percentile(x.lat, 99) - percentile(direct.lat, 99);
   const tput = median(ours.max) >= median(theirs.max);
   const p99 = added(ours) <= added(theirs);
