@@ -37,3 +37,11 @@ export async function createOperatorClient(
   await adminFetch("POST", `/master/users/${user.id}/role-mappings/realm`, [role]);
   return { clientId, secret };
 }
+
+/** Deletes an operator client made by createOperatorClient (nothing when it is already gone). */
+export async function deleteOperatorClient(clientId: string): Promise<void> {
+  const found = (await (
+    await adminFetch("GET", `/master/clients?clientId=${encodeURIComponent(clientId)}`)
+  ).json()) as { id: string }[];
+  for (const c of found) await adminFetch("DELETE", `/master/clients/${c.id}`);
+}
