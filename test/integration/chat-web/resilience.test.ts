@@ -143,6 +143,9 @@ test("web client resilience", { timeout: 600_000 }, async (t) => {
         `moved within ${tickets[0]!.at - reconnect.at} ms`,
       );
       assert.ok(movedMs < 5_000, `online on web-1 ${movedMs} ms after SIGTERM`);
+      t.diagnostic(
+        `reconnect frame to ticket at web-1: ${tickets[0]!.at - reconnect.at} ms; SIGTERM to online: ${movedMs} ms`,
+      );
 
       assert.deepEqual(await bodies(page, "user"), ["before the drain"]);
       assert.deepEqual(await bodies(page, "assistant"), [expectedReply("before the drain")]);
