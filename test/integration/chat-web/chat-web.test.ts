@@ -27,7 +27,6 @@ test("web client against the real stack", { timeout: 600_000 }, async (t) => {
   const page = await signIn(ctx, s.urls[0]!, user);
 
   await t.test("sign in, send, watch the reply stream and complete", async () => {
-    await shot(page, "empty");
     await sendMessage(page, "hello from the browser");
     const reply = page.locator('[data-testid="message-assistant"]').last();
     await reply.and(page.locator('[data-status="streaming"]')).waitFor({ timeout: 20_000 });
