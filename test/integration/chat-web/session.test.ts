@@ -1,8 +1,8 @@
 // The web client's session over time, in Debian's Chromium against the real stack: with 20-second
-// access tokens the page refreshes them (refresh_token grant) and keeps the conversation across the
-// gateway closing the socket whose token expired; "Sign out" ends the Keycloak session (RP-initiated
-// logout), so the tab's tokens are gone, the realm refuses the old refresh token and a new tab is
-// no longer signed in silently.
+// access tokens the page refreshes them (refresh_token grant) and keeps the conversation, even a
+// reply streaming at that moment, across the gateway closing the socket whose token expired;
+// "Sign out" ends the Keycloak session (RP-initiated logout), so the tab's tokens are gone, the
+// realm refuses the old refresh token and a new tab is no longer signed in silently.
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import type { BrowserContext, Page, Request } from "playwright-core";
@@ -99,7 +99,7 @@ async function until(cond: () => boolean, timeoutMs: number, what: string): Prom
 
 test("web client session: token refresh and sign-out", { timeout: 600_000 }, async (t) => {
   const s = await startStack(t, {
-    tokensPerSecond: 8,
+    tokensPerSecond: 4,
     accessTokenLifespan: LIFESPAN_S,
     // The gateways check token expiry on their sweep: once a second, so the socket of an expired
     // token is closed within a second of its expiry (their default, 15 s, would stretch the test).
@@ -108,7 +108,7 @@ test("web client session: token refresh and sign-out", { timeout: 600_000 }, asy
   const user = s.users[0]!;
 
   await t.test(
-    "the access token expires mid-conversation: refreshed, and nothing is lost",
+    "the access token expires mid-reply: refreshed, reconnected, and nothing is lost",
     async () => {
       const ctx = await s.browser.newContext();
       t.after(() => ctx.close());
@@ -133,11 +133,12 @@ test("web client session: token refresh and sign-out", { timeout: 600_000 }, asy
         "a refresh_token grant from the page",
       );
       assert.ok(Date.now() < firstExpiry, "the refresh came before the token expired");
-      await sendMessage(page, "after the refresh");
-      assert.equal(await replyDone(page, 1), expectedReply("after the refresh"));
 
-      // The socket was opened with the first token: the gateway closes it once that token expires,
-      // and the page reconnects with the refreshed one.
+      // A reply that streams while the gateway closes the socket of the expired first token (its
+      // sweep runs every second): sent 1.5 s before the expiry, it streams for about 4 s.
+      await new Promise((r) => setTimeout(r, Math.max(0, firstExpiry - 1_500 - Date.now())));
+      const sent = frames.length;
+      await sendMessage(page, "across the expiry");
       await until(
         () => frames.includes("error:CG_ERR_TOKEN_EXPIRED"),
         Math.max(0, firstExpiry - Date.now()) + 10_000,
@@ -145,6 +146,10 @@ test("web client session: token refresh and sign-out", { timeout: 600_000 }, asy
       );
       const welcomes = (): number => frames.filter((f) => f === "welcome").length;
       await until(() => welcomes() >= 2, 10_000, "the page to reconnect");
+      assert.equal(await replyDone(page, 1), expectedReply("across the expiry"));
+      const cut = frames.indexOf("error:CG_ERR_TOKEN_EXPIRED");
+      assert.ok(frames.slice(sent, cut).includes("delta"), "the reply streamed before the close");
+      assert.ok(frames.slice(cut).includes("delta"), "and after the reconnect");
       await waitOnline(page);
       assert.ok(Date.now() > firstExpiry, "past the first token's expiry");
       // A routine expiry that the page handles by itself is not an error to show the user.
@@ -157,12 +162,12 @@ test("web client session: token refresh and sign-out", { timeout: 600_000 }, asy
 
       assert.deepEqual(await bodies(page, "user"), [
         "before the refresh",
-        "after the refresh",
+        "across the expiry",
         "after the expiry",
       ]);
       assert.deepEqual(await bodies(page, "assistant"), [
         expectedReply("before the refresh"),
-        expectedReply("after the refresh"),
+        expectedReply("across the expiry"),
         expectedReply("after the expiry"),
       ]);
       assert.equal(
