@@ -35,11 +35,19 @@ test("web client resilience", { timeout: 600_000 }, async (t) => {
       await page
         .locator('[data-testid="message-assistant"][data-status="streaming"]')
         .waitFor({ timeout: 20_000 });
+      const tickets: string[] = [];
+      page.on("request", (r) => {
+        if (r.url().endsWith("/v1/tickets")) tickets.push(new URL(r.url()).origin);
+      });
       await s.replicas[0]!.kill("SIGKILL");
       await page
         .locator('[data-testid="link-status"][data-state="online"]')
         .filter({ hasText: "web-1" })
         .waitFor({ timeout: 30_000 });
+      // Without a reconnect frame the page cannot tell a dead replica from a blip: it tries the
+      // same one again first (the drain test below shows the difference).
+      assert.equal(tickets[0], s.urls[0], "retried web-0 first");
+      assert.equal(tickets.at(-1), s.urls[1], "then web-1");
       // The interrupted reply is marked incomplete by the surviving replica (lease expiry) and offered for retry.
       await page.getByTestId("incomplete").waitFor({ timeout: 30_000 });
       await shot(page, "incomplete");
