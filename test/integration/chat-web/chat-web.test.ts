@@ -1,38 +1,32 @@
 // Browser tests of the web client against the real stack (Keycloak's real login page, two
 // chat-gateway replicas, PostgreSQL, Redis, the inference gateway before the test upstream),
-// driven in Debian's Chromium. Screenshots of the main screens go to docs/screenshots/.
+// driven in Debian's Chromium. The screenshots of the main screens in docs/screenshots/ (shown
+// by the README) are written here.
 import { strict as assert } from "node:assert";
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { Page } from "playwright-core";
 import { expectedReply } from "../chat-gateway/helpers/upstream.ts";
-import { lastReplyDone, REPO, sendMessage, signIn, startStack, waitOnline } from "./harness.ts";
-
-const SHOTS = join(REPO, "docs", "screenshots");
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
-
-async function bodies(page: Page, role: "user" | "assistant"): Promise<string[]> {
-  return (
-    await page
-      .locator(`[data-testid="message-${role}"] [data-testid="message-body"]`)
-      .allInnerTexts()
-  ).map((s) => s.trim());
-}
+import {
+  bodies,
+  lastReplyDone,
+  REPO,
+  sendMessage,
+  shot,
+  SHOT_VIEWPORT,
+  signIn,
+  startStack,
+  waitOnline,
+} from "./harness.ts";
 
 test("web client against the real stack", { timeout: 600_000 }, async (t) => {
   const s = await startStack(t, { tokensPerSecond: 8, replyLeaseMs: 3_000 });
   const user = s.users[0]!;
-  const ctx = await s.browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const ctx = await s.browser.newContext({ viewport: SHOT_VIEWPORT });
   t.after(() => ctx.close());
   const page = await signIn(ctx, s.urls[0]!, user);
 
   await t.test("sign in, send, watch the reply stream and complete", async () => {
-    await shot(page, "empty");
     await sendMessage(page, "hello from the browser");
     const reply = page.locator('[data-testid="message-assistant"]').last();
     await reply.and(page.locator('[data-status="streaming"]')).waitFor({ timeout: 20_000 });

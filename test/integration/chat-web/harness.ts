@@ -3,7 +3,7 @@
 // deterministic test upstream, two chat-gateway replicas as child processes serving the built
 // client, and Debian's Chromium driven by playwright-core. Everything on 127.0.0.1.
 import { strict as assert } from "node:assert";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { TestContext } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -16,6 +16,10 @@ import { startTestUpstream } from "../../../workloads/inference-gateway/test-ups
 
 export const REPO = resolve(import.meta.dirname, "..", "..", "..");
 export const WEB_DIR = join(REPO, "workloads", "chat-web", "dist");
+/** Committed screenshots of the main screens, rewritten by every run of the browser tests. */
+export const SHOTS = join(REPO, "docs", "screenshots");
+/** The viewport of the pages that take screenshots: small enough for small PNGs in the README. */
+export const SHOT_VIEWPORT = { width: 1100, height: 700 };
 const AUDIENCE = "chat-gateway";
 
 /** Chromium from Debian (installed by hack/test.sh through hack/tools/chromium.sh). */
@@ -42,6 +46,10 @@ export interface Stack {
 export interface StackOptions {
   tokensPerSecond?: number;
   replyLeaseMs?: number;
+  /** The realm's access-token lifetime in seconds (default 300). */
+  accessTokenLifespan?: number;
+  /** The gateways' sweep interval (ping, idle and token-expiry checks); default theirs (15 s). */
+  heartbeatMs?: number;
 }
 
 /** Starts everything and registers its teardown on `t`. */
@@ -50,7 +58,9 @@ export async function startStack(t: TestContext, opts: StackOptions = {}): Promi
     throw new Error(`${WEB_DIR}/index.html is missing: run \`make web\` (hack/test.sh builds it)`);
   const ports = [await freePort(), await freePort()];
   const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-  const realm = await createTestRealm("web", t, { accessTokenLifespan: 300 });
+  const realm = await createTestRealm("web", t, {
+    accessTokenLifespan: opts.accessTokenLifespan ?? 300,
+  });
   await createClient(realm, {
     clientId: "chat-web",
     publicClient: true,
@@ -97,6 +107,7 @@ export async function startStack(t: TestContext, opts: StackOptions = {}): Promi
       CHAT_WEB_OIDC_CLIENT_ID: "chat-web",
       CHAT_WEB_ENDPOINTS: urls.join(","),
       CHAT_WEB_MODELS: "test-model",
+      ...(opts.heartbeatMs === undefined ? {} : { CHAT_HEARTBEAT_MS: String(opts.heartbeatMs) }),
     });
   const replicas: ChildReplica[] = [];
   for (let i = 0; i < 2; i++) replicas.push(await startChild(env(), `web-${i}`, ports[i]));
@@ -165,4 +176,31 @@ export async function lastReplyDone(page: Page, timeout = 30_000): Promise<strin
     .and(page.locator('[data-status="complete"], [data-status="incomplete"]'))
     .waitFor({ timeout });
   return (await last.locator('[data-testid="message-body"]').innerText()).trim();
+}
+
+/**
+ * The `n`-th (0-based) assistant message once it has finished streaming: after a send, the last
+ * one may still be the previous reply for a moment, so later replies are waited for by position.
+ */
+export async function replyDone(page: Page, n: number, timeout = 30_000): Promise<string> {
+  const reply = page.locator('[data-testid="message-assistant"]').nth(n);
+  await reply
+    .and(page.locator('[data-status="complete"], [data-status="incomplete"]'))
+    .waitFor({ timeout });
+  return (await reply.locator('[data-testid="message-body"]').innerText()).trim();
+}
+
+/** Writes `docs/screenshots/<name>.png` (the README shows them). */
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+/** The texts of the visible messages of one role, in order. */
+export async function bodies(page: Page, role: "user" | "assistant"): Promise<string[]> {
+  return (
+    await page
+      .locator(`[data-testid="message-${role}"] [data-testid="message-body"]`)
+      .allInnerTexts()
+  ).map((x) => x.trim());
 }

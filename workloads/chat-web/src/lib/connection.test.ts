@@ -1,5 +1,7 @@
 // Tests of ChatLink's WebSocket open: the access token buys a ticket in a header and never goes into
-// the WebSocket URL; a refused ticket is retried later instead of opening a socket.
+// the WebSocket URL; a refused ticket is retried later instead of opening a socket; a socket the
+// gateway closes because its token expired is reopened with the current token, and that routine
+// error is not passed on to the page.
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { ChatLink, type SocketLike } from "./connection.ts";
@@ -58,4 +60,85 @@ test("a refused ticket opens no socket", async () => {
   await new Promise((r) => setTimeout(r, 20));
   l.stop();
   assert.deepEqual(sockets, []);
+});
+
+/** A socket the test drives: frames from the "server", then a close. */
+interface FakeSocket extends SocketLike {
+  url: string;
+  serverSends(frame: Record<string, unknown>): void;
+  serverCloses(code: number, reason: string): void;
+}
+
+function fakeSocket(url: string): FakeSocket {
+  const ws: FakeSocket = {
+    url,
+    readyState: 1,
+    onopen: null,
+    onclose: null,
+    onerror: null,
+    onmessage: null,
+    send: () => undefined,
+    close: () => undefined,
+    serverSends: (frame) => ws.onmessage?.({ data: JSON.stringify(frame) }),
+    serverCloses: (code, reason) => ws.onclose?.({ code, reason }),
+  };
+  return ws;
+}
+
+test("a socket closed for an expired token reopens with the current token, and no error reaches the page", async () => {
+  let token = "TOKEN-1";
+  const tickets: string[] = [];
+  const sockets: FakeSocket[] = [];
+  const frames: string[] = [];
+  const states: string[] = [];
+  const l = new ChatLink({
+    endpoints: ["http://gw.test"],
+    token: () => Promise.resolve(token),
+    onFrame: (f) => frames.push(f.type === "error" ? `error:${String(f["code"])}` : f.type),
+    onStatus: (s) => states.push(s.state),
+    resumePoints: () => new Map(),
+    random: () => 0,
+    fetchFn: (_url, init) => {
+      const auth = (init?.headers as Record<string, string> | undefined)?.["authorization"] ?? "";
+      tickets.push(auth);
+      return Promise.resolve(new Response(JSON.stringify({ ticket: `T${tickets.length}` })));
+    },
+    socket: (url) => {
+      const ws = fakeSocket(url);
+      sockets.push(ws);
+      return ws;
+    },
+  });
+  const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  l.start();
+  await settle(10);
+  sockets[0]!.serverSends({ type: "welcome", replica: "web-0" });
+  token = "TOKEN-2"; // the session refreshed it meanwhile
+  sockets[0]!.serverSends({
+    type: "error",
+    code: "CG_ERR_TOKEN_EXPIRED",
+    message: "Access token expired",
+    retryable: true,
+  });
+  sockets[0]!.serverCloses(4001, "token expired");
+  await settle(300); // first backoff step: 125–250 ms
+  assert.equal(sockets.length, 2, "a new socket");
+  sockets[1]!.serverSends({ type: "welcome", replica: "web-0" });
+  // An error that is not the routine expiry still reaches the page.
+  sockets[1]!.serverSends({ type: "error", code: "CG_ERR_INTERNAL", message: "boom" });
+  l.stop();
+  assert.deepEqual(tickets, ["Bearer TOKEN-1", "Bearer TOKEN-2"]);
+  assert.deepEqual(
+    sockets.map((s) => s.url),
+    ["ws://gw.test/v1/ws?ticket=T1", "ws://gw.test/v1/ws?ticket=T2"],
+  );
+  assert.deepEqual(frames, ["welcome", "welcome", "error:CG_ERR_INTERNAL"]);
+  assert.deepEqual(states, [
+    "connecting",
+    "online",
+    "reconnecting",
+    "reconnecting",
+    "online",
+    "offline",
+  ]);
 });

@@ -1,8 +1,9 @@
 // The page's link to the chat fleet, speaking chat.v1. WebSocket first; when WebSockets are
 // blocked (the socket never opens but HTTP works), the same frames over SSE (GET /v1/stream, one
 // per conversation) and POST /v1/frames. Reconnects with jittered backoff across the fleet's
-// endpoints, follows `reconnect` frames from draining replicas at once, and resubscribes every
-// conversation from its last seq, so the view receives each missed event exactly once.
+// endpoints, follows `reconnect` frames from draining replicas at once, reconnects with a current
+// token when the gateway closes a socket whose token expired, and resubscribes every conversation
+// from its last seq, so the view receives each missed event exactly once.
 import { reconnectDelayMs } from "./backoff.ts";
 import type { FetchLike } from "./oidc.ts";
 import { SseParser } from "./sse.ts";
@@ -68,6 +69,16 @@ export class LinkError extends Error {
 }
 
 const OPEN = 1;
+
+/**
+ * An unsolicited error the link answers by itself, so the page need not show it: the gateway says
+ * the token the socket was opened with expired and closes it; the link reconnects with a current
+ * token (the session refreshes it before expiry). A session that cannot be refreshed is reported
+ * by the session itself.
+ */
+function handledHere(f: ServerFrame): boolean {
+  return f.type === "error" && f["ref"] === undefined && f["code"] === "CG_ERR_TOKEN_EXPIRED";
+}
 
 export class ChatLink {
   readonly #o: LinkOptions;
@@ -268,6 +279,7 @@ export class ChatLink {
   }
 
   #handle(f: ServerFrame): void {
+    if (handledHere(f)) return;
     switch (f.type) {
       case "welcome":
         this.#wsOpened = true;
