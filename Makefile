@@ -68,6 +68,10 @@ test-unit: deps ## Run the unit tests (no cluster needed).
 test-integration: deps ## Run the integration tests (starts its own control plane and services).
 	bash hack/test.sh integration
 
+.PHONY: screenshots
+screenshots: deps ## Regenerate the README's screenshots (docs/screenshots/) by running the browser tests.
+	UPDATE_SCREENSHOTS=1 bash hack/test.sh integration test/integration/chat-web/*.test.ts
+
 .PHONY: test-images
 test-images: images ## Smoke-test the images: start inference-gateway and manager from their unpacked filesystems (read-only root, uid 65532) and probe /healthz.
 	W=$$(bash hack/testenv/up.sh) && . $$W/env && rc=0 && { bash images/smoke.sh || rc=1; } && bash hack/testenv/down.sh $$W && exit $$rc

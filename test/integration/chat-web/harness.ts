@@ -4,6 +4,7 @@
 // client, and Debian's Chromium driven by playwright-core. Everything on 127.0.0.1.
 import { strict as assert } from "node:assert";
 import { existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TestContext } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -16,8 +17,16 @@ import { startTestUpstream } from "../../../workloads/inference-gateway/test-ups
 
 export const REPO = resolve(import.meta.dirname, "..", "..", "..");
 export const WEB_DIR = join(REPO, "workloads", "chat-web", "dist");
-/** Committed screenshots of the main screens, rewritten by every run of the browser tests. */
-export const SHOTS = join(REPO, "docs", "screenshots");
+/**
+ * Where the screenshots of the main screens go: the committed `docs/screenshots/` with
+ * UPDATE_SCREENSHOTS=1 (`make screenshots`); otherwise the test environment's directory (kept
+ * with its logs when a run fails), so a plain test run leaves the tree clean: pixels differ a
+ * little from run to run, and that churn is not worth a commit.
+ */
+export const SHOTS =
+  process.env["UPDATE_SCREENSHOTS"] === "1"
+    ? join(REPO, "docs", "screenshots")
+    : join(process.env["W"] ?? tmpdir(), "screenshots");
 /** The viewport of the pages that take screenshots: small enough for small PNGs in the README. */
 export const SHOT_VIEWPORT = { width: 1100, height: 700 };
 const AUDIENCE = "chat-gateway";
@@ -190,7 +199,7 @@ export async function replyDone(page: Page, n: number, timeout = 30_000): Promis
   return (await reply.locator('[data-testid="message-body"]').innerText()).trim();
 }
 
-/** Writes `docs/screenshots/<name>.png` (the README shows them). */
+/** Writes `<SHOTS>/<name>.png` (the README shows the committed ones). */
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
