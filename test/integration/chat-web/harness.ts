@@ -41,6 +41,14 @@ export function chromiumPath(): string {
   return p;
 }
 
+/** Debian's Chromium, headless, as the browser tests drive it (closing it is the caller's job). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    args: ["--no-sandbox", "--disable-dev-shm-usage"],
+  });
+}
+
 export interface Stack {
   realm: string;
   users: { name: string; password: string }[];
@@ -123,10 +131,7 @@ export async function startStack(t: TestContext, opts: StackOptions = {}): Promi
   t.after(async () => {
     for (const r of replicas) await r.kill("SIGTERM");
   });
-  const browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    args: ["--no-sandbox", "--disable-dev-shm-usage"],
-  });
+  const browser = await launchChromium();
   t.after(() => browser.close());
   return {
     realm,

@@ -2,7 +2,9 @@
 // Keycloak realm has the chat-gateway client and a user, the database and Redis Secrets, the real
 // operator as a process, and the honest pod bridge (test/helpers/pod-bridge.ts) that runs the
 // gateway pods the operator rendered. A tiny TCP load balancer per region stands in for the
-// region's public endpoint: it forwards to that region's ready bridged pods.
+// region's public endpoint: it forwards to that region's ready bridged pods. With `managedRealm`
+// the realm is the Tenant controller's instead of the test's, so the Tenant spec's clients (what
+// an admin declares) are what Keycloak gets.
 import { after, before } from "node:test";
 import type { ChatRegion } from "../../../crds/chatregion/v1alpha1/index.ts";
 import { CHATREGION_KIND as CHATREGION } from "../../../crds/chatregion/v1alpha1/index.ts";
@@ -14,10 +16,23 @@ import { PodBridge } from "../../helpers/pod-bridge.ts";
 import { startServiceProxy } from "../../helpers/service-proxy.ts";
 import type { ServiceProxy } from "../../helpers/service-proxy.ts";
 import { testEnv, waitFor } from "../../helpers/testenv.ts";
-import { createUser, passwordGrantToken, tenantRealm } from "../chat-gateway/helpers/keycloak.ts";
+import {
+  createUser,
+  issuerOf,
+  passwordGrantToken,
+  tenantRealm,
+} from "../chat-gateway/helpers/keycloak.ts";
 import type { TenantRealm } from "../chat-gateway/helpers/keycloak.ts";
+import { createOperatorClient, deleteOperatorClient } from "../tenant/keycloak-setup.ts";
 
 export { CHATREGION };
+
+const TENANT = {
+  apiVersion: "librechat.io/v1alpha1",
+  kind: "Tenant",
+  plural: "tenants",
+  namespaced: false,
+} as const;
 
 export interface Harness {
   client: KubeClient;
@@ -28,6 +43,21 @@ export interface Harness {
   op: OperatorProcess | undefined;
   /** Region name -> its load balancer's WebSocket URL. */
   lbs: Map<string, { url: string; proxy: ServiceProxy }>;
+  /** Keycloak client of the Tenant controller (managedRealm only), named in the Tenant. */
+  kcClientId: string;
+}
+
+export interface HarnessOptions {
+  /** Replaces the default of all controllers, e.g. "chatregion,tenant". */
+  controllers?: string;
+  /** More operator env, read when the operator starts (so an earlier before hook may set it up). */
+  operatorEnv?: () => Record<string, string>;
+  /**
+   * The Tenant controller creates the realm from the Tenant (with an operator client in Keycloak
+   * holding only create-realm, as the Tenant README documents); the realm then has no test user
+   * and no chat-gateway client, and `realm.token()` refuses. Deleting the Tenant deletes it.
+   */
+  managedRealm?: boolean;
 }
 
 function rand(): string {
@@ -35,7 +65,7 @@ function rand(): string {
 }
 
 /** Registers before/after hooks that build the harness; read it inside tests. */
-export function perFile(prefix: string): Harness {
+export function perFile(prefix: string, opts: HarnessOptions = {}): Harness {
   const env = testEnv();
   const h: Harness = {
     client: new KubeClient(env.kubeConfig),
@@ -45,15 +75,33 @@ export function perFile(prefix: string): Harness {
     bridge: undefined as unknown as PodBridge,
     op: undefined,
     lbs: new Map(),
+    kcClientId: "",
   };
   before(async () => {
     await installCrds(env.kubeConfig);
     const id = rand();
     h.tenant = `t${id}`;
     h.ns = `${h.tenant}-${prefix}`;
-    h.realm = await tenantRealm(`r-${h.tenant}`, h.tenant);
     const c = h.client;
     const fm = { fieldManager: "integration-test", force: true };
+    let kcSecret = "";
+    if (opts.managedRealm === true) {
+      const kc = await createOperatorClient();
+      h.kcClientId = kc.clientId;
+      kcSecret = kc.secret;
+      const realm = `r-${h.tenant}`;
+      h.realm = {
+        realm,
+        tenant: h.tenant,
+        issuer: issuerOf(realm),
+        userId: "",
+        username: "",
+        password: "",
+        token: () => Promise.reject(new Error("the Tenant controller's realm has no test user")),
+      };
+    } else {
+      h.realm = await tenantRealm(`r-${h.tenant}`, h.tenant);
+    }
     await c.apply(
       {
         apiVersion: "v1",
@@ -65,25 +113,17 @@ export function perFile(prefix: string): Harness {
       },
       fm,
     );
-    await c.apply(
-      {
-        apiVersion: "librechat.io/v1alpha1",
-        kind: "Tenant",
-        metadata: { name: h.tenant },
-        spec: {
-          displayName: h.tenant,
-          owners: [{ kind: "User", name: "alice" }],
-          identity: {
-            keycloak: {
-              url: env.keycloakUrl,
-              credentialsSecretRef: { name: "kc", namespace: h.ns, key: "secret" },
-            },
-            realm: { name: h.realm.realm },
-          },
+    if (kcSecret !== "")
+      await c.apply(
+        {
+          apiVersion: "v1",
+          kind: "Secret",
+          metadata: { name: "kc", namespace: h.ns },
+          stringData: { secret: kcSecret },
         },
-      },
-      fm,
-    );
+        fm,
+      );
+    await applyTenant(h);
     await c.apply(
       {
         apiVersion: "v1",
@@ -106,11 +146,28 @@ export function perFile(prefix: string): Harness {
     await h.bridge.start();
     h.op = await startOperator({
       kubeconfig: env.kubeconfigPath,
-      args: ["--namespace", h.ns, "--leader-elect=false"],
-      env: { CHATREGION_KEYCLOAK_URL: env.keycloakUrl, CHATREGION_SYNC_PERIOD: "1" },
+      args: [
+        "--namespace",
+        h.ns,
+        "--leader-elect=false",
+        ...(opts.controllers === undefined ? [] : [`--controllers=${opts.controllers}`]),
+      ],
+      env: {
+        CHATREGION_KEYCLOAK_URL: env.keycloakUrl,
+        CHATREGION_SYNC_PERIOD: "1",
+        ...opts.operatorEnv?.(),
+      },
     });
   });
   after(async () => {
+    if (opts.managedRealm === true) {
+      // While the operator still runs: its finalizer deletes the realm it made.
+      await h.client.delete(TENANT, undefined, h.tenant);
+      await waitFor("Tenant and its realm deleted", 60_000, async () => {
+        return (await h.client.get(TENANT, undefined, h.tenant)) === undefined;
+      });
+      await deleteOperatorClient(h.kcClientId);
+    }
     await h.op?.stop();
     for (const lb of h.lbs.values()) await lb.proxy.close();
     await h.bridge.stop();
@@ -119,13 +176,42 @@ export function perFile(prefix: string): Harness {
       undefined,
       h.ns,
     );
-    await h.client.delete(
-      { apiVersion: "librechat.io/v1alpha1", kind: "Tenant", plural: "tenants", namespaced: false },
-      undefined,
-      h.tenant,
-    );
+    await h.client.delete(TENANT, undefined, h.tenant);
   });
   return h;
+}
+
+/**
+ * Applies the harness' Tenant, owner of its namespace, with `clients` as spec.identity.clients
+ * (an admin adds the web client's redirect URIs once the region's endpoint is known).
+ */
+export async function applyTenant(
+  h: Harness,
+  clients: Record<string, unknown>[] = [],
+): Promise<void> {
+  const env = testEnv();
+  await h.client.apply(
+    {
+      apiVersion: "librechat.io/v1alpha1",
+      kind: "Tenant",
+      metadata: { name: h.tenant },
+      spec: {
+        displayName: h.tenant,
+        owners: [{ kind: "User", name: "alice" }],
+        ...(h.kcClientId === "" ? {} : { deletionPolicy: "Delete" }),
+        identity: {
+          keycloak: {
+            url: env.keycloakUrl,
+            ...(h.kcClientId === "" ? {} : { clientId: h.kcClientId }),
+            credentialsSecretRef: { name: "kc", namespace: h.ns, key: "secret" },
+          },
+          realm: { name: h.realm.realm },
+          ...(clients.length === 0 ? {} : { clients }),
+        },
+      },
+    },
+    { fieldManager: "integration-test", force: true },
+  );
 }
 
 /**
@@ -157,6 +243,8 @@ export interface RegionOptions {
   priority?: number;
   cross?: boolean;
   endpoint?: string;
+  /** spec.models (the web client's choices; the first is the default). */
+  models?: string[];
   /** failover.unhealthyAfterSeconds (default 2) and healthyAfterSeconds (default 3). */
   grace?: number;
   holdDown?: number;
@@ -200,6 +288,7 @@ export function region(h: Harness, name: string, o: RegionOptions = {}): Record<
       backplane: { type: "Redis", redis: { urlSecretRef: { name: "redis", key: "url" } } },
       database: { urlSecretRef: { name: "db", key: "url" } },
       drain: { preStopSeconds: 1, terminationGracePeriodSeconds: 30, maxDrainSeconds: 20 },
+      ...(o.models === undefined ? {} : { models: o.models }),
     },
   };
 }
