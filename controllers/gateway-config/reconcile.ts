@@ -312,14 +312,15 @@ async function tenantKey(
     );
   }
   const missing = await copyKey(deps, ctx, { owner, namespaces: others, keyBase64 });
-  if (missing.length > 0) out.retry = true;
-  if (missing.length > 0)
+  if (missing.length > 0) {
+    out.retry = true;
     out.notes.push(
       keyPending(
         name,
         `API key copied to ${String(others.length - missing.length)} of ${String(others.length)} other namespaces; not yet to ${missing.join(", ")}`,
       ),
     );
+  }
   return sha256Hex(Buffer.from(keyBase64, "base64").toString("utf8"));
 }
 

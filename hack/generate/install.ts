@@ -193,6 +193,13 @@ export function withTracingEnv(text: string, before: string, name: string): stri
   return text.slice(0, m.index) + entry + text.slice(m.index);
 }
 
+/** The chat operator renders the chat fleets, so it carries their OTLP endpoint; others as they are. */
+function chatTracing(op: string, text: string): string {
+  return op === "chat"
+    ? withTracingEnv(text, "WEBHOOK_BIND_ADDRESS", "CHATREGION_OTLP_ENDPOINT")
+    : text;
+}
+
 /** Helm text rendered only when `condition` holds (always when it is undefined). */
 function when(condition: string | undefined, body: string): string {
   return condition === undefined ? body : `{{- if ${condition} }}\n${body}{{- end }}\n`;
@@ -323,9 +330,8 @@ tracing:
       HEADER +
         when(
           `has "${op}" .Values.operators`,
-          (op === "chat"
-            ? (t: string) => withTracingEnv(t, "WEBHOOK_BIND_ADDRESS", "CHATREGION_OTLP_ENDPOINT")
-            : (t: string) => t)(
+          chatTracing(
+            op,
             templated(
               concat(root, operatorRbacFiles(root, op)) +
                 `---\n${stringify(operatorDeployment(root, op, v))}`,
